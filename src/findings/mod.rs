@@ -1,0 +1,200 @@
+//! Findings: a [`RawMatch`](crate::matcher::RawMatch) placed in its file,
+//! given a stable fingerprint, its leak causes (see [`causes`]), a `why` and a
+//! `fix`. Also the risk findings that are about the repository rather than a
+//! line ([`risks`]), and deduplication and ordering before reporting.
+
+pub mod causes;
+pub mod risks;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::input::{CommitInfo, GitState};
+use crate::rules::{Confidence, RuleKind, Severity};
+
+pub use causes::Cause;
+
+/// One thing to report.
+#[derive(Clone, Debug, Serialize)]
+pub struct Finding {
+    /// Stable fingerprint of rule + secret + path (not the line), hex.
+    pub id: String,
+    pub kind: RuleKind,
+    pub rule: String,
+    pub title: String,
+    pub provider: String,
+    pub severity: Severity,
+    pub confidence: Confidence,
+    /// The secret (for risks: the evidence). Redacted by the reports unless
+    /// `--no-redact`; never serialized from here.
+    #[serde(skip)]
+    pub secret: String,
+    /// Relative, `/`-separated path; `a.apk!/assets/x.json` inside archives.
+    pub path: String,
+    /// 1-based line and column (column in characters) of the secret; 0 for
+    /// findings about the repository as a whole.
+    pub line: usize,
+    pub column: usize,
+    /// The source line around the secret, at most ~120 characters, with the
+    /// secret still in it (reports redact it).
+    #[serde(skip)]
+    pub context: String,
+    pub commit: Option<Arc<CommitInfo>>,
+    /// Git state of the working-tree file (`None` for history findings).
+    pub git: Option<GitState>,
+    pub causes: Vec<Cause>,
+    pub why: String,
+    pub fix: String,
+    /// How many times the same secret was seen for this id (lines, commits).
+    pub occurrences: usize,
+}
+
+impl Finding {
+    pub fn fails_by_default(&self) -> bool {
+        match self.kind {
+            RuleKind::Secret => true,
+            RuleKind::Risk => self.severity >= Severity::High,
+        }
+    }
+}
+
+/// A key that is deliberately not a finding, such as one in a git-ignored,
+/// never-committed `.env` (local development, as the guide recommends).
+#[derive(Clone, Debug, Serialize)]
+pub struct Note {
+    pub rule: String,
+    pub path: String,
+    pub line: usize,
+    #[serde(skip)]
+    pub secret: String,
+    pub message: String,
+}
+
+/// Fingerprint of (rule, secret, path): stable across line moves.
+pub fn fingerprint(rule: &str, secret: &str, path: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(rule.as_bytes());
+    h.update([0]);
+    h.update(secret.as_bytes());
+    h.update([0]);
+    h.update(path.as_bytes());
+    let d = h.finalize();
+    d[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Redact a secret for display: a recognisable prefix (`sk-proj-`), at most
+/// two characters after it, an ellipsis and at most the last four.
+/// Short secrets show less; nothing that would let the key be used.
+pub fn redact(secret: &str) -> String {
+    let chars: Vec<char> = secret.chars().collect();
+    let n = chars.len();
+    if n == 0 {
+        return String::new();
+    }
+    // Vendor prefix: up to the last '-' or '_' in the first 16 characters,
+    // kept only when at least 16 characters follow it.
+    let prefix_len = chars
+        .iter()
+        .take(16)
+        .rposition(|&c| c == '-' || c == '_')
+        .map(|p| p + 1)
+        .filter(|&p| n - p >= 16)
+        .unwrap_or(0);
+    let rest = n - prefix_len;
+    let prefix: String = chars[..prefix_len].iter().collect();
+    let (head, tail) = if rest >= 20 {
+        (2, 4)
+    } else if rest >= 12 {
+        (1, 2)
+    } else {
+        (0, 0)
+    };
+    let head: String = chars[prefix_len..prefix_len + head].iter().collect();
+    let tail: String = chars[n - tail..].iter().collect();
+    format!("{prefix}{head}…{tail}")
+}
+
+/// Replace every occurrence of `secret` in `text` by its redacted form.
+pub fn redact_in(text: &str, secret: &str) -> String {
+    if secret.is_empty() {
+        return text.to_string();
+    }
+    text.replace(secret, &redact(secret))
+}
+
+/// Merge findings with the same id (same rule, secret and path): keep the
+/// first location (earliest line, tree before history), add up occurrences
+/// and union the causes. Then sort: most severe first, then path, line.
+pub fn dedup_and_sort(findings: Vec<Finding>) -> Vec<Finding> {
+    let mut by_id: BTreeMap<String, Finding> = BTreeMap::new();
+    for f in findings {
+        match by_id.get_mut(&f.id) {
+            None => {
+                by_id.insert(f.id.clone(), f);
+            }
+            Some(existing) => {
+                existing.occurrences += f.occurrences;
+                for c in f.causes {
+                    if !existing.causes.contains(&c) {
+                        existing.causes.push(c);
+                    }
+                }
+                existing.causes.sort();
+                let prefer_new = (existing.commit.is_some() && f.commit.is_none())
+                    || (existing.commit.is_none() == f.commit.is_none()
+                        && (f.line, f.column) < (existing.line, existing.column));
+                if prefer_new {
+                    existing.line = f.line;
+                    existing.column = f.column;
+                    existing.context = f.context;
+                    existing.git = f.git;
+                    existing.commit = f.commit;
+                }
+            }
+        }
+    }
+    let mut out: Vec<Finding> = by_id.into_values().collect();
+    sort(&mut out);
+    out
+}
+
+/// The report order: secrets before risks, most severe first, then by path
+/// and position, so output (and snapshots) are deterministic.
+pub fn sort(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        (a.kind, std::cmp::Reverse(a.severity), &a.path, a.line, a.column, &a.rule).cmp(&(
+            b.kind,
+            std::cmp::Reverse(b.severity),
+            &b.path,
+            b.line,
+            b.column,
+            &b.rule,
+        ))
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_never_shows_the_key() {
+        let k = "sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zAb7cDe0fGh3iJk6lMn9oPq2rSt5uVw8xYz1aBc4dEf7g9xQz";
+        let r = redact(k);
+        assert!(r.starts_with("sk-proj-Ab…"), "{r}");
+        assert!(r.ends_with("9xQz"));
+        assert!(r.chars().count() <= 16);
+        assert_eq!(redact("hunter2"), "…");
+        assert_eq!(redact("short-password-1"), "s…-1");
+    }
+
+    #[test]
+    fn fingerprint_is_stable_and_path_sensitive() {
+        assert_eq!(fingerprint("r", "s", "p"), fingerprint("r", "s", "p"));
+        assert_ne!(fingerprint("r", "s", "p"), fingerprint("r", "s", "q"));
+        assert_eq!(fingerprint("r", "s", "p").len(), 32);
+    }
+}

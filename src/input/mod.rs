@@ -1,0 +1,108 @@
+//! Inputs: where bytes come from. The working tree ([`walk`]) today; git
+//! history and archive members build on the same [`Origin`] so that the
+//! matcher and the findings stage never care where a blob was read from.
+
+pub mod decode;
+pub mod gitinfo;
+pub mod walk;
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+/// What git says about a working-tree file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum GitState {
+    /// The scanned path is not inside a git repository.
+    NoRepo,
+    /// In the index: committed or about to be.
+    Tracked,
+    /// Matched by the repository's ignore rules and not tracked.
+    Ignored,
+    /// Neither tracked nor ignored: the next `git add .` commits it.
+    Untracked,
+}
+
+/// A commit, as reported on history findings.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct CommitInfo {
+    pub id: String,
+    pub author_name: String,
+    pub author_email: String,
+    /// RFC 3339, UTC.
+    pub date: String,
+    pub summary: String,
+}
+
+/// Where a blob came from.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Origin {
+    /// A file in the working tree; `path` is relative to the scan root,
+    /// `/`-separated.
+    File { path: String, git: GitState },
+    /// A blob in git history, first seen at `path` in `commit`.
+    GitBlob {
+        path: String,
+        blob: String,
+        commit: Arc<CommitInfo>,
+    },
+    /// A member of an archive or app package.
+    Member { parent: Box<Origin>, member: String },
+}
+
+impl Origin {
+    /// The path shown to users: `dist/app.js`, `app/release.apk!/assets/x.json`.
+    pub fn display_path(&self) -> String {
+        match self {
+            Origin::File { path, .. } | Origin::GitBlob { path, .. } => path.clone(),
+            Origin::Member { parent, member } => {
+                format!("{}!/{}", parent.display_path(), member)
+            }
+        }
+    }
+
+    /// The innermost file name's path (the member path for archive members).
+    pub fn leaf_path(&self) -> &str {
+        match self {
+            Origin::File { path, .. } | Origin::GitBlob { path, .. } => path,
+            Origin::Member { member, .. } => member,
+        }
+    }
+
+    /// The outermost origin (the file or blob that holds everything).
+    pub fn root(&self) -> &Origin {
+        match self {
+            Origin::Member { parent, .. } => parent.root(),
+            o => o,
+        }
+    }
+
+    /// The commit, for history blobs and their members.
+    pub fn commit(&self) -> Option<&Arc<CommitInfo>> {
+        match self.root() {
+            Origin::GitBlob { commit, .. } => Some(commit),
+            _ => None,
+        }
+    }
+
+    /// Git state of the outermost working-tree file (`None` for history).
+    pub fn git_state(&self) -> Option<GitState> {
+        match self.root() {
+            Origin::File { git, .. } => Some(*git),
+            _ => None,
+        }
+    }
+
+    /// Every archive path on the way in: `["app.zip", "inner.ipa"]`.
+    pub fn containers(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        let mut cur = self;
+        while let Origin::Member { parent, .. } = cur {
+            out.push(parent.leaf_path());
+            cur = parent;
+        }
+        out.reverse();
+        out
+    }
+}

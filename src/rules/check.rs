@@ -1,0 +1,181 @@
+//! The rule checker: one function, [`check`], called from the test suite and
+//! from `jikimi rules check [DIR]`. It collects every problem rather than
+//! stopping at the first, so a rule author sees them all at once.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use crate::matcher::Matcher;
+use crate::rules::RuleSet;
+use crate::rules::validate::VALIDATORS;
+
+/// One thing wrong with one rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub rule: String,
+    pub source: String,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: rule '{}': {}", self.source, self.rule, self.message)
+    }
+}
+
+fn well_formed_id(id: &str) -> bool {
+    let mut parts = id.split('.');
+    let ok_part = |p: &str| {
+        !p.is_empty()
+            && p.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    };
+    parts.clone().count() >= 2 && parts.all(ok_part)
+}
+
+/// Check every rule in `set`: ids unique and well formed, regex compiles with
+/// a capture group, keywords present and consistent with the regex, a known
+/// validator, at least one example, every example found *as this rule*
+/// (through the real matcher, so cross-rule attribution is checked too) and
+/// no negative example found as this rule.
+pub fn check(set: &RuleSet) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let mut seen = HashSet::new();
+    let mut compiled = true;
+    for rule in &set.rules {
+        let s = &rule.syntax;
+        let mut bad = |message: String| {
+            problems.push(Problem {
+                rule: s.id.clone(),
+                source: rule.source.clone(),
+                message,
+            })
+        };
+        if !well_formed_id(&s.id) {
+            bad("id must be dotted lower-case words, e.g. 'openai.project-key'".into());
+        }
+        if !seen.insert(s.id.clone()) {
+            bad("duplicate id".into());
+        }
+        if s.title.trim().is_empty() {
+            bad("empty title".into());
+        }
+        if s.keywords.is_empty() || s.keywords.iter().any(|k| k.trim().is_empty()) {
+            bad("needs at least one non-empty keyword for the prefilter".into());
+        }
+        match rule.regex() {
+            Ok(re) => {
+                if re.captures_len() < 2 {
+                    bad("regex needs a capture group for the secret".into());
+                }
+            }
+            Err(e) => {
+                compiled = false;
+                bad(format!("regex does not compile: {e}"));
+            }
+        }
+        if let Some(v) = &s.validator
+            && !VALIDATORS.contains(&v.as_str())
+        {
+            bad(format!(
+                "unknown validator '{v}' (known: {})",
+                VALIDATORS.join(", ")
+            ));
+        }
+        if let Some(e) = s.min_entropy
+            && !(0.0..=8.0).contains(&e)
+        {
+            bad(format!("min_entropy {e} is outside 0..=8 bits per byte"));
+        }
+        if s.examples.is_empty() {
+            bad("has no examples (each rule needs at least one positive example)".into());
+        }
+        if s.negative_examples.is_empty() {
+            bad("has no negative examples".into());
+        }
+    }
+    if !compiled {
+        return problems;
+    }
+    let matcher = match Matcher::new(set) {
+        Ok(m) => m,
+        Err(e) => {
+            problems.push(Problem {
+                rule: "*".into(),
+                source: "*".into(),
+                message: e.to_string(),
+            });
+            return problems;
+        }
+    };
+    for (idx, rule) in set.rules.iter().enumerate() {
+        let s = &rule.syntax;
+        for (n, ex) in s.examples.iter().enumerate() {
+            let found = matcher.find(ex.as_bytes());
+            if !found.iter().any(|m| m.rule == idx) {
+                let others: Vec<&str> = found.iter().map(|m| set.rules[m.rule].id()).collect();
+                problems.push(Problem {
+                    rule: s.id.clone(),
+                    source: rule.source.clone(),
+                    message: if others.is_empty() {
+                        format!("example {} is not found: {ex:?}", n + 1)
+                    } else {
+                        format!(
+                            "example {} is attributed to {} instead: {ex:?}",
+                            n + 1,
+                            others.join(", ")
+                        )
+                    },
+                });
+            }
+        }
+        for (n, ex) in s.negative_examples.iter().enumerate() {
+            if matcher.find(ex.as_bytes()).iter().any(|m| m.rule == idx) {
+                problems.push(Problem {
+                    rule: s.id.clone(),
+                    source: rule.source.clone(),
+                    message: format!("negative example {} is found: {ex:?}", n + 1),
+                });
+            }
+        }
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids() {
+        assert!(well_formed_id("openai.project-key"));
+        assert!(!well_formed_id("OpenAI"));
+        assert!(!well_formed_id("openai"));
+        assert!(!well_formed_id("openai..key"));
+    }
+
+    #[test]
+    fn reports_every_problem() {
+        let mut set = RuleSet::default();
+        set.add_toml(
+            r#"
+[[rule]]
+id = "Bad"
+title = ""
+provider = "T"
+severity = "low"
+keywords = []
+regex = 'no-group'
+"#,
+            "t.toml",
+        )
+        .unwrap();
+        let p = check(&set);
+        let msgs: Vec<_> = p.iter().map(|p| p.message.as_str()).collect();
+        assert!(msgs.iter().any(|m| m.contains("id must")));
+        assert!(msgs.iter().any(|m| m.contains("empty title")));
+        assert!(msgs.iter().any(|m| m.contains("keyword")));
+        assert!(msgs.iter().any(|m| m.contains("capture group")));
+        assert!(msgs.iter().any(|m| m.contains("no examples")));
+    }
+}

@@ -1,0 +1,293 @@
+//! Rules: the data that says what a secret looks like.
+//!
+//! Rules live in `rules/*.toml` at the repository root and are embedded in the
+//! binary at build time (see `build.rs`). A rule file is parsed into
+//! [`RuleSyntax`] (the serde shape, exactly what a user writes) and compiled
+//! into a [`Rule`] (regex compiled lazily, keywords lower-cased for the
+//! Aho-Corasick prefilter). A [`RuleSet`] is the compiled collection that the
+//! matcher runs. Nothing here knows about files, git or reports.
+
+pub mod check;
+pub mod validate;
+
+use std::fmt;
+use std::path::Path;
+use std::sync::OnceLock;
+
+use anyhow::{Context, Result, bail};
+use regex::bytes::{Regex, RegexBuilder};
+use serde::{Deserialize, Serialize};
+
+/// The built-in rule files, `(file name, contents)`, embedded by `build.rs`.
+pub const BUILTIN_RULE_FILES: &[(&str, &str)] =
+    include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+
+/// How bad it is when this kind of secret leaks.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    /// The CVSS-like score GitHub code scanning reads from the SARIF
+    /// `security-severity` property (over 9.0 is critical, 7.0-8.9 high,
+    /// 4.0-6.9 medium, under 4.0 low).
+    pub fn security_severity(self) -> &'static str {
+        match self {
+            Severity::Low => "3.0",
+            Severity::Medium => "5.5",
+            Severity::High => "8.0",
+            Severity::Critical => "9.5",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "low" => Ok(Severity::Low),
+            "medium" => Ok(Severity::Medium),
+            "high" => Ok(Severity::High),
+            "critical" => Ok(Severity::Critical),
+            _ => Err(format!(
+                "unknown severity '{s}' (expected low, medium, high or critical)"
+            )),
+        }
+    }
+}
+
+/// How sure a match of this rule is to be a real secret (SARIF `precision`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Confidence {
+    Low,
+    Medium,
+    #[default]
+    High,
+}
+
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+}
+
+/// What a rule's match is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleKind {
+    #[default]
+    Secret,
+    Risk,
+}
+
+impl RuleKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleKind::Secret => "secret",
+            RuleKind::Risk => "risk",
+        }
+    }
+}
+
+/// One `rules/*.toml` file.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleFile {
+    #[serde(default, rename = "rule")]
+    pub rules: Vec<RuleSyntax>,
+}
+
+/// A rule as written in TOML.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSyntax {
+    /// Unique, dotted, lower-case: `openai.project-key`.
+    pub id: String,
+    /// Short human title: "OpenAI project API key".
+    pub title: String,
+    /// Who issued the credential: "OpenAI".
+    pub provider: String,
+    /// One or two sentences: what it detects and why it matters.
+    #[serde(default)]
+    pub description: String,
+    pub severity: Severity,
+    #[serde(default)]
+    pub confidence: Confidence,
+    /// `secret` (the capture is a credential) or `risk` (the capture is
+    /// evidence of an architecture mistake, e.g. a browser-side LLM call).
+    #[serde(default)]
+    pub kind: RuleKind,
+    /// Literals for the prefilter (matched ASCII case-insensitively). At least
+    /// one must occur near a match for the regex to run at all.
+    pub keywords: Vec<String>,
+    /// The pattern; capture group 1 (or the group named `secret`) is the
+    /// secret itself.
+    pub regex: String,
+    /// Minimum Shannon entropy (bits per byte) of the secret.
+    #[serde(default)]
+    pub min_entropy: Option<f64>,
+    /// Named structural validator, see [`validate`].
+    #[serde(default)]
+    pub validator: Option<String>,
+    /// Bytes around a keyword hit that the regex is run on (before, after).
+    #[serde(default)]
+    pub window: Option<[usize; 2]>,
+    /// Secret values that are known examples or placeholders (e.g. vendor docs).
+    #[serde(default)]
+    pub allow: Vec<String>,
+    #[serde(default)]
+    pub references: Vec<String>,
+    /// Text that must produce a finding.
+    #[serde(default)]
+    pub examples: Vec<String>,
+    /// Text that must not.
+    #[serde(default)]
+    pub negative_examples: Vec<String>,
+}
+
+/// Default window around a keyword hit: enough for every single-line token
+/// format, small enough that a keyword on a 10 MB line costs nothing.
+pub const DEFAULT_WINDOW: [usize; 2] = [160, 320];
+
+/// A compiled rule.
+#[derive(Debug)]
+pub struct Rule {
+    pub syntax: RuleSyntax,
+    /// Where the rule came from: `rules/openai.toml` or a user path.
+    pub source: String,
+    regex: OnceLock<Result<Regex, String>>,
+    secret_group: OnceLock<usize>,
+}
+
+impl Rule {
+    pub fn new(syntax: RuleSyntax, source: impl Into<String>) -> Rule {
+        Rule {
+            syntax,
+            source: source.into(),
+            regex: OnceLock::new(),
+            secret_group: OnceLock::new(),
+        }
+    }
+
+    pub fn id(&self) -> &str {
+        &self.syntax.id
+    }
+
+    pub fn window(&self) -> [usize; 2] {
+        self.syntax.window.unwrap_or(DEFAULT_WINDOW)
+    }
+
+    /// The compiled regex. Compiled on first use so that start-up only pays
+    /// for the rules whose keywords actually occur.
+    pub fn regex(&self) -> Result<&Regex, &str> {
+        self.regex
+            .get_or_init(|| {
+                RegexBuilder::new(&self.syntax.regex)
+                    .unicode(false)
+                    .size_limit(32 * (1 << 20))
+                    .dfa_size_limit(32 * (1 << 20))
+                    .build()
+                    .map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(|e| e.as_str())
+    }
+
+    /// Index of the capture group holding the secret.
+    pub fn secret_group(&self) -> usize {
+        *self.secret_group.get_or_init(|| match self.regex() {
+            Ok(re) => re
+                .capture_names()
+                .position(|n| n == Some("secret"))
+                .unwrap_or(if re.captures_len() > 1 { 1 } else { 0 }),
+            Err(_) => 0,
+        })
+    }
+}
+
+/// The compiled set of rules the matcher runs.
+#[derive(Debug, Default)]
+pub struct RuleSet {
+    pub rules: Vec<Rule>,
+}
+
+impl RuleSet {
+    /// Parse the embedded `rules/*.toml`.
+    pub fn builtin() -> Result<RuleSet> {
+        let mut set = RuleSet::default();
+        for (name, text) in BUILTIN_RULE_FILES {
+            set.add_toml(text, &format!("rules/{name}"))?;
+        }
+        Ok(set)
+    }
+
+    /// Parse every `*.toml` file in `dir` (sorted by name).
+    pub fn from_dir(dir: &Path) -> Result<RuleSet> {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .with_context(|| format!("cannot read rules folder {}", dir.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+            .collect();
+        entries.sort();
+        if entries.is_empty() {
+            bail!("no *.toml rule files in {}", dir.display());
+        }
+        let mut set = RuleSet::default();
+        for path in entries {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            set.add_toml(&text, &path.display().to_string())?;
+        }
+        Ok(set)
+    }
+
+    /// Parse one rule file's text and add its rules.
+    pub fn add_toml(&mut self, text: &str, source: &str) -> Result<()> {
+        let file: RuleFile = toml::from_str(text).map_err(|e| {
+            anyhow::anyhow!("{source}: invalid rule file: {}", e.to_string().trim_end())
+        })?;
+        for r in file.rules {
+            self.rules.push(Rule::new(r, source));
+        }
+        Ok(())
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id() == id)
+    }
+
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+}
