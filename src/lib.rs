@@ -2,8 +2,21 @@
 //! leaked and what to change.
 //!
 //! The pipeline runs one way:
-//! `cli` → `config` → [`input`] (tree, history, archives) → [`matcher`] →
-//! [`findings`] (causes, dedup) → [`checklist`] → [`report`] → exit code.
+//! [`cli`] → [`config`] → [`input`] (tree, history, archives) → [`matcher`] →
+//! [`findings`] (causes, dedup) → [`checklist`] → [`report`] → [`exit_code`].
+//! [`scan`] drives the inputs and owns the stage between bytes and findings.
 
+pub mod checklist;
+pub mod cli;
+pub mod config;
+pub mod exit_code;
+pub mod findings;
+pub mod input;
 pub mod matcher;
+pub mod report;
 pub mod rules;
+pub mod scan;
+
+mod commands;
+
+pub use commands::run;

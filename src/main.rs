@@ -1,1 +1,37 @@
-fn main(){}
+//! The `jikimi` binary: parse, run, map the outcome to an exit code. Errors
+//! are printed once, here; a closed pipe (`jikimi scan | head`) is not one.
+
+use clap::Parser;
+
+use jikimi::cli::Cli;
+use jikimi::exit_code::ExitCode;
+
+fn main() -> std::process::ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap prints help/version itself (exit 0) and usage errors (2).
+            let code = if e.use_stderr() {
+                ExitCode::Error
+            } else {
+                ExitCode::Clean
+            };
+            let _ = e.print();
+            return code.into();
+        }
+    };
+    match jikimi::run(cli) {
+        Ok(code) => code.into(),
+        Err(err) => {
+            if err
+                .chain()
+                .filter_map(|e| e.downcast_ref::<std::io::Error>())
+                .any(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            {
+                return ExitCode::Clean.into();
+            }
+            eprintln!("jikimi: error: {err:#}");
+            ExitCode::Error.into()
+        }
+    }
+}

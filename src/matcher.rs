@@ -205,7 +205,11 @@ fn attribute(rules: &RuleSet, mut ms: Vec<RawMatch>) -> Vec<RawMatch> {
     ms.dedup();
     let rank = |m: &RawMatch| {
         let r = &rules.rules[m.rule].syntax;
-        (r.confidence, m.secret_end - m.secret_start, usize::MAX - m.rule)
+        (
+            r.confidence,
+            m.secret_end - m.secret_start,
+            usize::MAX - m.rule,
+        )
     };
     let mut out: Vec<RawMatch> = Vec::with_capacity(ms.len());
     for m in ms {

@@ -165,14 +165,22 @@ pub fn dedup_and_sort(findings: Vec<Finding>) -> Vec<Finding> {
 /// and position, so output (and snapshots) are deterministic.
 pub fn sort(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
-        (a.kind, std::cmp::Reverse(a.severity), &a.path, a.line, a.column, &a.rule).cmp(&(
-            b.kind,
-            std::cmp::Reverse(b.severity),
-            &b.path,
-            b.line,
-            b.column,
-            &b.rule,
-        ))
+        (
+            a.kind,
+            std::cmp::Reverse(a.severity),
+            &a.path,
+            a.line,
+            a.column,
+            &a.rule,
+        )
+            .cmp(&(
+                b.kind,
+                std::cmp::Reverse(b.severity),
+                &b.path,
+                b.line,
+                b.column,
+                &b.rule,
+            ))
     });
 }
 

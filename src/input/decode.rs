@@ -87,6 +87,9 @@ mod tests {
 
     #[test]
     fn binary() {
-        assert!(matches!(decode(b"\x7fELF\x00\x01\x02\x03"), Decoded::Binary));
+        assert!(matches!(
+            decode(b"\x7fELF\x00\x01\x02\x03"),
+            Decoded::Binary
+        ));
     }
 }

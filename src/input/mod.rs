@@ -106,3 +106,15 @@ impl Origin {
         out
     }
 }
+
+/// Where inputs deliver what they read. The scan stage implements it; every
+/// input (tree, history, archive members) calls the same methods, so there is
+/// one code path from bytes to findings.
+pub trait Sink: Sync {
+    /// A blob to scan. `bytes` is the raw content (not yet decoded).
+    fn blob(&self, origin: &Origin, bytes: &[u8]);
+    /// Something deliberately not scanned (binary, too large, a symlink).
+    fn skipped(&self, path: &str, reason: &str);
+    /// Something that could not be read; the scan goes on.
+    fn error(&self, path: &str, message: &str);
+}

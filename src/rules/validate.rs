@@ -62,7 +62,9 @@ pub fn placeholder_reason(secret: &[u8]) -> Option<&'static str> {
         return Some("empty");
     }
     // Template syntax: ${VAR}, {{ var }}, <YOUR_KEY>, %(key)s, $VAR.
-    if secret.windows(2).any(|w| w == b"${" || w == b"{{" || w == b"}}")
+    if secret
+        .windows(2)
+        .any(|w| w == b"${" || w == b"{{" || w == b"}}")
         || secret.first() == Some(&b'<')
         || secret.last() == Some(&b'>')
         || secret.first() == Some(&b'$')

@@ -1,0 +1,255 @@
+//! The working-tree input: a parallel walk of a directory (the `ignore`
+//! crate, as ripgrep does), honouring `.gitignore`, skipping VCS and
+//! dependency folders, reading each file once and handing its bytes to the
+//! [`Sink`].
+//!
+//! Files that git ignores are not scanned, except two kinds that matter to
+//! the guide and are found by a second, listing-only pass: `.env`-style files
+//! (reported as notes: local development done right) and build output
+//! (`dist/`, `.next/`, ...: it ships to browsers, so it fails).
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use ignore::{WalkBuilder, WalkState};
+
+use crate::findings::causes::{BUILD_OUTPUT_DIRS, in_build_output, is_env_file, is_env_template};
+use crate::input::gitinfo::{GitContext, to_slash};
+use crate::input::{GitState, Origin, Sink};
+
+/// Version-control folders: never scanned as files (history is its own input).
+pub const VCS_DIRS: &[&str] = &[".git", ".hg", ".svn", ".jj"];
+
+/// Dependency and tool-cache folders, skipped unless `--include-deps`.
+pub const DEPENDENCY_DIRS: &[&str] = &[
+    "node_modules",
+    "bower_components",
+    "jspm_packages",
+    "vendor",
+    ".venv",
+    "venv",
+    "site-packages",
+    "__pycache__",
+    ".tox",
+    ".nox",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".gradle",
+    ".m2",
+    "Pods",
+    "Carthage",
+    ".dart_tool",
+    ".pub-cache",
+    ".yarn",
+    ".pnpm-store",
+    ".terraform",
+    ".bundle",
+];
+
+/// How to walk.
+#[derive(Clone, Debug)]
+pub struct WalkOptions {
+    pub threads: usize,
+    pub max_file_size: u64,
+    pub include_deps: bool,
+    pub follow_links: bool,
+}
+
+/// Totals of a walk.
+#[derive(Debug, Default)]
+pub struct WalkTotals {
+    pub files: AtomicU64,
+    pub bytes: AtomicU64,
+}
+
+fn skip_dir(name: &str, include_deps: bool) -> bool {
+    VCS_DIRS.contains(&name) || (!include_deps && DEPENDENCY_DIRS.contains(&name))
+}
+
+/// Walk `root` (a directory) and feed every file to `sink`. Files are
+/// reported relative to `root`.
+pub fn walk_dir(
+    root: &Path,
+    opts: &WalkOptions,
+    git: Option<&GitContext>,
+    sink: &dyn Sink,
+    totals: &WalkTotals,
+) {
+    let include_deps = opts.include_deps;
+    let mut builder = WalkBuilder::new(root);
+    builder
+        .hidden(false)
+        .parents(true)
+        .ignore(true)
+        .git_ignore(true)
+        .git_global(true)
+        .git_exclude(true)
+        .follow_links(opts.follow_links)
+        .threads(opts.threads)
+        .filter_entry(move |e| {
+            !(e.file_type().is_some_and(|t| t.is_dir())
+                && e.depth() > 0
+                && skip_dir(&e.file_name().to_string_lossy(), include_deps))
+        });
+    builder.build_parallel().run(|| {
+        let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
+        Box::new(move |result| {
+            let entry = match result {
+                Ok(e) => e,
+                Err(err) => {
+                    let (path, msg) = describe_walk_error(&err);
+                    sink.error(&path, &msg);
+                    return WalkState::Continue;
+                }
+            };
+            let Some(ft) = entry.file_type() else {
+                return WalkState::Continue;
+            };
+            if ft.is_dir() {
+                return WalkState::Continue;
+            }
+            let rel = rel_path(root, entry.path());
+            if ft.is_symlink() {
+                sink.skipped(
+                    &rel,
+                    "symbolic link (use --follow to scan what it points to)",
+                );
+                return WalkState::Continue;
+            }
+            if !ft.is_file() {
+                return WalkState::Continue;
+            }
+            let state = git.map_or(GitState::NoRepo, |g| g.state_of_walked(&rel));
+            read_and_scan(
+                entry.path(),
+                rel,
+                state,
+                opts.max_file_size,
+                &mut buf,
+                sink,
+                totals,
+            );
+            WalkState::Continue
+        })
+    });
+}
+
+/// Read one file (bounded by `max`) and hand it to the sink.
+pub fn read_and_scan(
+    path: &Path,
+    rel: String,
+    git: GitState,
+    max: u64,
+    buf: &mut Vec<u8>,
+    sink: &dyn Sink,
+    totals: &WalkTotals,
+) {
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) => {
+            sink.error(&rel, &format!("cannot open: {e}"));
+            return;
+        }
+    };
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if len > max {
+        sink.skipped(
+            &rel,
+            &format!("too large ({len} bytes > --max-file-size {max})"),
+        );
+        return;
+    }
+    buf.clear();
+    // Read at most max+1 bytes: a file that grows while we read stays bounded.
+    if let Err(e) = file.take(max + 1).read_to_end(buf) {
+        sink.error(&rel, &format!("cannot read: {e}"));
+        return;
+    }
+    if buf.len() as u64 > max {
+        sink.skipped(
+            &rel,
+            &format!("too large (more than --max-file-size {max} bytes)"),
+        );
+        return;
+    }
+    totals.files.fetch_add(1, Ordering::Relaxed);
+    totals.bytes.fetch_add(buf.len() as u64, Ordering::Relaxed);
+    let origin = Origin::File { path: rel, git };
+    sink.blob(&origin, buf);
+    if buf.capacity() > 8 << 20 {
+        // Do not keep a huge buffer alive for the rest of the walk.
+        *buf = Vec::with_capacity(64 * 1024);
+    }
+}
+
+fn describe_walk_error(err: &ignore::Error) -> (String, String) {
+    match err {
+        ignore::Error::WithPath { path, err } => (to_slash(path), err.to_string()),
+        ignore::Error::WithDepth { err, .. } => describe_walk_error(err),
+        ignore::Error::Loop { child, ancestor } => (
+            to_slash(child),
+            format!("symbolic link loop (points back to {})", ancestor.display()),
+        ),
+        other => (String::new(), other.to_string()),
+    }
+}
+
+/// `path` relative to `root`, `/`-separated.
+pub fn rel_path(root: &Path, path: &Path) -> String {
+    match path.strip_prefix(root) {
+        Ok(p) if !p.as_os_str().is_empty() => to_slash(p),
+        _ => to_slash(path),
+    }
+}
+
+/// Files git ignores that still matter: env files (notes) and build output
+/// (findings). A listing-only pass: ignored folders are not entered unless
+/// they are build output.
+pub fn ignored_of_interest(
+    root: &Path,
+    git: &GitContext,
+    include_deps: bool,
+) -> Vec<(PathBuf, String)> {
+    let Ok(repo) = git.open() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let mut entries: Vec<_> = rd.filter_map(Result::ok).collect();
+        entries.sort_by_key(|e| e.file_name());
+        for e in entries {
+            let Ok(ft) = e.file_type() else { continue };
+            let path = e.path();
+            let rel = rel_path(root, &path);
+            let name = e.file_name().to_string_lossy().into_owned();
+            let repo_rel = git.repo_path(&rel);
+            if ft.is_dir() {
+                if skip_dir(&name, include_deps) {
+                    continue;
+                }
+                let ignored = repo.is_path_ignored(&repo_rel).unwrap_or(false);
+                if !ignored
+                    || BUILD_OUTPUT_DIRS.contains(&name.as_str())
+                    || in_build_output(&format!("{rel}/x"))
+                {
+                    stack.push(path);
+                }
+            } else if ft.is_file() {
+                let interesting =
+                    (is_env_file(&rel) && !is_env_template(&rel)) || in_build_output(&rel);
+                if interesting
+                    && !git.tracked.contains(&repo_rel)
+                    && repo.is_path_ignored(&repo_rel).unwrap_or(false)
+                {
+                    out.push((path, rel));
+                }
+            }
+        }
+    }
+    out
+}

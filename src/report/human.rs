@@ -1,0 +1,193 @@
+//! The human report: findings grouped by file (most severe file first), each
+//! with its position, redacted secret, causes, why and fix; then a summary
+//! and the guide's checklist. Colored only when asked (the CLI decides from
+//! the terminal, `--no-color` and `NO_COLOR`).
+
+use std::io::Write;
+
+use anyhow::Result;
+use colored::{ColoredString, Colorize};
+
+use crate::checklist::Status;
+use crate::findings::Finding;
+use crate::report::Report;
+use crate::rules::{RuleKind, Severity};
+
+fn paint(color: bool, s: &str, f: impl Fn(&str) -> ColoredString) -> String {
+    if color {
+        f(s).to_string()
+    } else {
+        s.to_string()
+    }
+}
+
+fn sev_label(color: bool, s: Severity) -> String {
+    let label = format!("{:<8}", s.as_str().to_ascii_uppercase());
+    paint(color, &label, |t| match s {
+        Severity::Critical => t.red().bold(),
+        Severity::High => t.red(),
+        Severity::Medium => t.yellow(),
+        Severity::Low => t.normal(),
+    })
+}
+
+fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+pub fn write(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
+    let c = r.color;
+    // Group by path, files ordered by their most severe finding.
+    let mut files: Vec<(&str, Vec<&Finding>)> = Vec::new();
+    for f in r.findings {
+        match files.iter_mut().find(|(p, _)| *p == f.path) {
+            Some((_, v)) => v.push(f),
+            None => files.push((&f.path, vec![f])),
+        }
+    }
+    for (path, list) in &files {
+        writeln!(w, "{}", paint(c, path, |t| t.bold().underline()))?;
+        for f in list {
+            let kind = if f.kind == RuleKind::Risk {
+                " (risk)"
+            } else {
+                ""
+            };
+            writeln!(
+                w,
+                "  {} {}{}  [{}]",
+                sev_label(c, f.severity),
+                f.title,
+                kind,
+                paint(c, &f.rule, |t| t.dimmed())
+            )?;
+            let mut at = if f.line > 0 {
+                format!("{}:{}", f.line, f.column)
+            } else {
+                "-".to_string()
+            };
+            if let Some(commit) = &f.commit {
+                at.push_str(&format!(
+                    " in commit {} ({}, {})",
+                    &commit.id[..commit.id.len().min(10)],
+                    commit.author_name,
+                    commit.date.get(..10).unwrap_or(&commit.date)
+                ));
+            }
+            if f.occurrences > 1 {
+                at.push_str(&format!(" (seen {} times)", f.occurrences));
+            }
+            if !f.secret.is_empty() {
+                writeln!(
+                    w,
+                    "    {}  {}",
+                    at,
+                    paint(c, &r.shown_secret(f), |t| t.cyan())
+                )?;
+            } else {
+                writeln!(w, "    {at}")?;
+            }
+            if !f.context.is_empty() {
+                writeln!(w, "    {}", paint(c, &r.shown_context(f), |t| t.dimmed()))?;
+            }
+            let causes: Vec<&str> = f.causes.iter().map(|c| c.as_str()).collect();
+            writeln!(
+                w,
+                "    {} {}",
+                paint(c, "cause:", |t| t.yellow()),
+                causes.join(", ")
+            )?;
+            writeln!(w, "    {}   {}", paint(c, "why:", |t| t.yellow()), f.why)?;
+            writeln!(w, "    {}   {}", paint(c, "fix:", |t| t.green()), f.fix)?;
+        }
+        writeln!(w)?;
+    }
+    if r.verbose {
+        if !r.notes.is_empty() {
+            writeln!(w, "{}", paint(c, "Notes (not findings)", |t| t.bold()))?;
+            for n in r.notes {
+                writeln!(
+                    w,
+                    "  {}:{}  {}  {}",
+                    n.path,
+                    n.line,
+                    r.shown_note_secret(n),
+                    n.message
+                )?;
+            }
+            writeln!(w)?;
+        }
+        if !r.skipped.is_empty() {
+            writeln!(w, "{}", paint(c, "Skipped", |t| t.bold()))?;
+            for s in r.skipped {
+                writeln!(w, "  {}  ({})", s.path, s.reason)?;
+            }
+            writeln!(w)?;
+        }
+    }
+    let secrets = r
+        .findings
+        .iter()
+        .filter(|f| f.kind == RuleKind::Secret)
+        .count();
+    let risks = r.findings.len() - secrets;
+    let summary = format!(
+        "{} finding(s): {secrets} secret(s), {risks} risk(s); {} fail the scan. Scanned {} files ({}) in {} ms; {} skipped, {} error(s), {} note(s).",
+        r.findings.len(),
+        r.failing,
+        r.stats.files,
+        human_bytes(r.stats.bytes),
+        r.stats.duration_ms,
+        r.stats.skipped,
+        r.stats.errors,
+        r.notes.len(),
+    );
+    let summary = if r.failing > 0 {
+        paint(c, &summary, |t| t.red().bold())
+    } else {
+        paint(c, &summary, |t| t.green().bold())
+    };
+    writeln!(w, "{summary}")?;
+    if !r.verbose && (r.stats.skipped > 0 || !r.notes.is_empty()) {
+        writeln!(w, "(use -v to list skipped files and notes)")?;
+    }
+    writeln!(w)?;
+    writeln!(w, "{}", paint(c, "Checklist (guide 15.3.9)", |t| t.bold()))?;
+    for item in r.checklist {
+        let label = format!("[{}]", item.status.as_str().to_ascii_uppercase());
+        let label = format!("{label:<8}");
+        let label = paint(c, &label, |t| match item.status {
+            Status::Pass => t.green(),
+            Status::Fail => t.red().bold(),
+            Status::Review => t.yellow(),
+        });
+        writeln!(w, "  {label} {}. {}", item.number, item.question)?;
+        let mut advice = item.advice.clone();
+        if !item.findings.is_empty() {
+            let ids: Vec<&str> = item.findings.iter().take(5).map(|i| &i[..8]).collect();
+            let more = item.findings.len().saturating_sub(5);
+            advice.push_str(&format!(
+                " [{}{}]",
+                ids.join(", "),
+                if more > 0 {
+                    format!(", +{more}")
+                } else {
+                    String::new()
+                }
+            ));
+        }
+        writeln!(w, "           {advice}")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,464 @@
+//! The scan stage: drives the inputs for each root, runs the matcher on every
+//! blob they deliver, turns matches into findings with causes, and collects
+//! statistics, notes, skips and errors. One [`Collector`] is the [`Sink`] for
+//! every input, so tree files, history blobs and archive members all take the
+//! same path from bytes to findings.
+
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use anyhow::{Result, bail};
+use serde::Serialize;
+
+use crate::checklist::{self, Evidence, MANIFESTS};
+use crate::findings::causes::{
+    self, FileFacts, Projects, Role, ceil_char, file_name, floor_char, is_env_file, is_env_template,
+};
+use crate::findings::risks::{self, GITIGNORE_GAP};
+use crate::findings::{Finding, Note, fingerprint};
+use crate::input::decode::{Decoded, decode};
+use crate::input::gitinfo::GitContext;
+use crate::input::walk::{self, WalkOptions, WalkTotals};
+use crate::input::{GitState, Origin, Sink};
+use crate::matcher::{Matcher, RawMatch};
+use crate::rules::RuleKind;
+
+/// What to scan and how.
+#[derive(Clone, Debug)]
+pub struct ScanOptions {
+    pub paths: Vec<PathBuf>,
+    pub threads: usize,
+    pub max_file_size: u64,
+    pub include_deps: bool,
+    pub follow_links: bool,
+    /// Print per-file errors to stderr as they happen.
+    pub print_errors: bool,
+}
+
+/// Totals for the report.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Stats {
+    pub files: u64,
+    pub bytes: u64,
+    pub skipped: u64,
+    pub errors: u64,
+    pub duration_ms: u64,
+}
+
+/// A file that was deliberately not scanned.
+#[derive(Clone, Debug, Serialize)]
+pub struct Skipped {
+    pub path: String,
+    pub reason: String,
+}
+
+/// Everything a scan produced, ready for the reports.
+#[derive(Debug, Default)]
+pub struct ScanOutput {
+    pub findings: Vec<Finding>,
+    pub notes: Vec<Note>,
+    pub skipped: Vec<Skipped>,
+    pub errors: Vec<String>,
+    pub stats: Stats,
+    pub evidence: Evidence,
+    pub checklist: Vec<checklist::Item>,
+}
+
+/// Collects what the inputs deliver, for one scan root.
+pub struct Collector<'a> {
+    matcher: &'a Matcher<'a>,
+    projects: &'a Projects,
+    print_errors: bool,
+    findings: Mutex<Vec<Finding>>,
+    notes: Mutex<Vec<Note>>,
+    skipped: Mutex<Vec<Skipped>>,
+    errors: Mutex<Vec<String>>,
+    env_files: Mutex<Vec<String>>,
+    rate_limit: Mutex<Vec<String>>,
+    binary: AtomicU64,
+}
+
+impl<'a> Collector<'a> {
+    pub fn new(matcher: &'a Matcher<'a>, projects: &'a Projects, print_errors: bool) -> Self {
+        Collector {
+            matcher,
+            projects,
+            print_errors,
+            findings: Mutex::default(),
+            notes: Mutex::default(),
+            skipped: Mutex::default(),
+            errors: Mutex::default(),
+            env_files: Mutex::default(),
+            rate_limit: Mutex::default(),
+            binary: AtomicU64::new(0),
+        }
+    }
+
+    /// Scan decoded text from `origin`.
+    fn scan_text(&self, origin: &Origin, text: &[u8]) {
+        if let Origin::File { path, .. } = origin {
+            let name = file_name(path);
+            if is_env_file(path) && !is_env_template(path) {
+                self.env_files.lock().unwrap().push(path.clone());
+            }
+            if MANIFESTS.contains(&name) {
+                let ev = checklist::rate_limit_evidence(path, &String::from_utf8_lossy(text));
+                self.rate_limit.lock().unwrap().extend(ev);
+            }
+        }
+        let mut matches = self.matcher.find(text);
+        if matches.is_empty() {
+            return;
+        }
+        // Work on valid UTF-8 from here on; re-match if lossy decoding moved
+        // offsets (rare: only files with invalid sequences and a match).
+        let text: Cow<'_, str> = String::from_utf8_lossy(text);
+        if let Cow::Owned(ref s) = text {
+            matches = self.matcher.find(s.as_bytes());
+        }
+        let facts = FileFacts::new(origin, &text, self.projects);
+        let rules = self.matcher.rules();
+        let mut lines = LineIndex::new(&text);
+        let mut found = Vec::new();
+        let mut notes = Vec::new();
+        for m in &matches {
+            let rule = &rules.rules[m.rule].syntax;
+            let secret = &text[m.secret_start..m.secret_end];
+            let (line, column) = lines.position(m.secret_start);
+            let causes = match rule.kind {
+                RuleKind::Risk => match risks::risk_applies(&rule.id, facts.role) {
+                    Some(c) => c,
+                    None => continue,
+                },
+                RuleKind::Secret => {
+                    causes::causes_for(origin, &facts, &text, m.secret_start, m.secret_end)
+                }
+            };
+            // A key in a git-ignored, never-committed .env is local
+            // development as the guide recommends: a note, not a finding.
+            if facts.role == Role::EnvFile && origin.git_state() == Some(GitState::Ignored) {
+                notes.push(Note {
+                    rule: rule.id.clone(),
+                    path: origin.display_path(),
+                    line,
+                    secret: secret.to_string(),
+                    message: "key in a git-ignored .env file: fine for local development, never commit it".into(),
+                });
+                continue;
+            }
+            let path = origin.display_path();
+            let (why, fix) = match rule.kind {
+                RuleKind::Risk => (
+                    risks::risk_why(&rule.id).to_string(),
+                    risks::risk_fix(&rule.id).to_string(),
+                ),
+                RuleKind::Secret => (causes::why(&causes), causes::fix(&causes)),
+            };
+            found.push(Finding {
+                id: fingerprint(&rule.id, secret, &path),
+                kind: rule.kind,
+                rule: rule.id.clone(),
+                title: rule.title.clone(),
+                provider: rule.provider.clone(),
+                severity: rule.severity,
+                confidence: rule.confidence,
+                secret: secret.to_string(),
+                path,
+                line,
+                column,
+                context: context_snippet(&text, m),
+                commit: origin.commit().cloned(),
+                git: origin.git_state(),
+                causes,
+                why,
+                fix,
+                occurrences: 1,
+            });
+        }
+        if !found.is_empty() {
+            self.findings.lock().unwrap().extend(found);
+        }
+        if !notes.is_empty() {
+            self.notes.lock().unwrap().extend(notes);
+        }
+    }
+
+    /// Take everything collected.
+    pub fn finish(
+        self,
+    ) -> (
+        Vec<Finding>,
+        Vec<Note>,
+        Vec<Skipped>,
+        Vec<String>,
+        Vec<String>,
+        Vec<String>,
+    ) {
+        (
+            self.findings.into_inner().unwrap(),
+            self.notes.into_inner().unwrap(),
+            self.skipped.into_inner().unwrap(),
+            self.errors.into_inner().unwrap(),
+            self.env_files.into_inner().unwrap(),
+            self.rate_limit.into_inner().unwrap(),
+        )
+    }
+}
+
+impl Sink for Collector<'_> {
+    fn blob(&self, origin: &Origin, bytes: &[u8]) {
+        match decode(bytes) {
+            Decoded::Text(text) => self.scan_text(origin, &text),
+            Decoded::Binary => {
+                self.binary.fetch_add(1, Ordering::Relaxed);
+                self.skipped(&origin.display_path(), "binary file");
+            }
+        }
+    }
+
+    fn skipped(&self, path: &str, reason: &str) {
+        self.skipped.lock().unwrap().push(Skipped {
+            path: path.to_string(),
+            reason: reason.to_string(),
+        });
+    }
+
+    fn error(&self, path: &str, message: &str) {
+        let msg = if path.is_empty() {
+            message.to_string()
+        } else {
+            format!("{path}: {message}")
+        };
+        if self.print_errors {
+            eprintln!("jikimi: warning: {msg} (skipped; the scan goes on)");
+        }
+        self.errors.lock().unwrap().push(msg);
+    }
+}
+
+/// Maps byte offsets to 1-based (line, column-in-characters), cheaply for
+/// offsets visited in increasing order.
+struct LineIndex<'t> {
+    text: &'t str,
+    pos: usize,
+    line: usize,
+    line_start: usize,
+}
+
+impl<'t> LineIndex<'t> {
+    fn new(text: &'t str) -> Self {
+        LineIndex {
+            text,
+            pos: 0,
+            line: 1,
+            line_start: 0,
+        }
+    }
+
+    fn position(&mut self, offset: usize) -> (usize, usize) {
+        if offset < self.pos {
+            *self = LineIndex::new(self.text);
+        }
+        let bytes = &self.text.as_bytes()[self.pos..offset];
+        for nl in memchr::memchr_iter(b'\n', bytes) {
+            self.line += 1;
+            self.line_start = self.pos + nl + 1;
+        }
+        self.pos = offset;
+        let col = self.text[self.line_start..offset].chars().count() + 1;
+        (self.line, col)
+    }
+}
+
+/// The line around a match, at most ~120 characters, centred on the secret.
+fn context_snippet(text: &str, m: &RawMatch) -> String {
+    let line_start = text[..m.secret_start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[m.secret_end..]
+        .find('\n')
+        .map_or(text.len(), |i| m.secret_end + i);
+    let secret_len = m.secret_end - m.secret_start;
+    let room = 120usize.saturating_sub(secret_len.min(100)) / 2;
+    let lo = floor_char(text, m.secret_start.saturating_sub(room).max(line_start));
+    let hi = ceil_char(text, (m.secret_end + room).min(line_end));
+    let mut s = String::new();
+    if lo > line_start {
+        s.push('…');
+    }
+    s.push_str(text[lo..hi].trim_end_matches('\r'));
+    if hi < line_end {
+        s.push('…');
+    }
+    s.trim().to_string()
+}
+
+/// Run a scan of the working trees under `opts.paths`.
+pub fn run(matcher: &Matcher<'_>, opts: &ScanOptions) -> Result<ScanOutput> {
+    let started = Instant::now();
+    for p in &opts.paths {
+        if std::fs::symlink_metadata(p).is_err() {
+            bail!(
+                "{}: no such file or directory (give a directory or file to scan, e.g. `jikimi scan .`)",
+                p.display()
+            );
+        }
+    }
+    let mut out = ScanOutput::default();
+    for root in &opts.paths {
+        scan_root(matcher, root, opts, &mut out)?;
+    }
+    out.findings = crate::findings::dedup_and_sort(std::mem::take(&mut out.findings));
+    out.notes
+        .sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+    out.skipped.sort_by(|a, b| a.path.cmp(&b.path));
+    out.evidence.rate_limit.sort();
+    out.evidence.rate_limit.dedup();
+    out.stats.skipped = out.skipped.len() as u64;
+    out.stats.errors = out.errors.len() as u64;
+    out.checklist = checklist::build(&out.findings, &out.evidence);
+    out.stats.duration_ms = started.elapsed().as_millis() as u64;
+    Ok(out)
+}
+
+fn scan_root(
+    matcher: &Matcher<'_>,
+    root: &Path,
+    opts: &ScanOptions,
+    out: &mut ScanOutput,
+) -> Result<()> {
+    let meta = std::fs::metadata(root);
+    let is_dir = meta.as_ref().is_ok_and(|m| m.is_dir());
+    let project_root = if is_dir {
+        root.to_path_buf()
+    } else {
+        root.parent().map(Path::to_path_buf).unwrap_or_default()
+    };
+    let git = match GitContext::discover(if is_dir { root } else { &project_root }) {
+        Ok(g) => g,
+        Err(e) => {
+            let msg = format!(
+                "{}: cannot read the git repository ({}); scanning the files without git awareness",
+                root.display(),
+                e.message()
+            );
+            if opts.print_errors {
+                eprintln!("jikimi: warning: {msg}");
+            }
+            out.errors.push(msg);
+            None
+        }
+    };
+    let projects = Projects::new(&project_root);
+    let collector = Collector::new(matcher, &projects, opts.print_errors);
+    let totals = WalkTotals::default();
+    let wopts = WalkOptions {
+        threads: opts.threads,
+        max_file_size: opts.max_file_size,
+        include_deps: opts.include_deps,
+        follow_links: opts.follow_links,
+    };
+    if is_dir {
+        out.evidence.git_repo |= git.is_some();
+        walk::walk_dir(root, &wopts, git.as_ref(), &collector, &totals);
+        if let Some(g) = &git {
+            let extra = walk::ignored_of_interest(root, g, opts.include_deps);
+            let mut buf = Vec::new();
+            for (abs, rel) in extra {
+                walk::read_and_scan(
+                    &abs,
+                    rel,
+                    GitState::Ignored,
+                    opts.max_file_size,
+                    &mut buf,
+                    &collector,
+                    &totals,
+                );
+            }
+        }
+    } else {
+        let rel = root.to_string_lossy().replace('\\', "/");
+        let state = match &git {
+            Some(g) => {
+                let name = root
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                g.state_of_walked(&name)
+            }
+            None => GitState::NoRepo,
+        };
+        let mut buf = Vec::new();
+        walk::read_and_scan(
+            root,
+            rel,
+            state,
+            opts.max_file_size,
+            &mut buf,
+            &collector,
+            &totals,
+        );
+    }
+    let (mut findings, notes, skipped, errors, env_files, rate_limit) = collector.finish();
+    // A key in a tracked file is in a commit when HEAD has it too.
+    if let Some(g) = &git
+        && let Ok(repo) = g.open()
+    {
+        for f in findings
+            .iter_mut()
+            .filter(|f| f.git == Some(GitState::Tracked))
+        {
+            if f.kind == RuleKind::Secret
+                && GitContext::head_contains(&repo, &g.repo_path(&f.path), f.secret.as_bytes())
+                && !f.causes.contains(&causes::Cause::GitHistory)
+            {
+                f.causes.push(causes::Cause::GitHistory);
+                f.causes.sort();
+                f.fix = causes::fix(&f.causes);
+            }
+        }
+    }
+    if is_dir && let Some(g) = &git {
+        let existing: Vec<String> = env_files.iter().map(|p| g.repo_path(p)).collect();
+        if let Some(gap) = risks::gitignore_gap(&g.workdir, &g.gitignores, &existing) {
+            let path = if g.gitignores.iter().any(|p| p == ".gitignore") {
+                ".gitignore"
+            } else {
+                ".gitignore (missing)"
+            };
+            let evidence = gap.unignored.join(", ");
+            findings.push(Finding {
+                id: fingerprint(GITIGNORE_GAP, "", &g.prefix),
+                kind: RuleKind::Risk,
+                rule: GITIGNORE_GAP.into(),
+                title: ".env files are not ignored by git".into(),
+                provider: "jikimi".into(),
+                severity: gap.severity,
+                confidence: crate::rules::Confidence::High,
+                secret: String::new(),
+                path: path.into(),
+                line: 0,
+                column: 0,
+                context: format!("not ignored: {evidence}"),
+                commit: None,
+                git: None,
+                causes: vec![causes::Cause::EnvFileCommitted],
+                why: format!(
+                    "{} (not ignored: {evidence})",
+                    risks::risk_why(GITIGNORE_GAP)
+                ),
+                fix: risks::risk_fix(GITIGNORE_GAP).into(),
+                occurrences: 1,
+            });
+        }
+    }
+    out.findings.extend(findings);
+    out.notes.extend(notes);
+    out.skipped.extend(skipped);
+    out.errors.extend(errors);
+    out.evidence.rate_limit.extend(rate_limit);
+    out.stats.files += totals.files.load(Ordering::Relaxed);
+    out.stats.bytes += totals.bytes.load(Ordering::Relaxed);
+    Ok(())
+}
