@@ -15,6 +15,13 @@ Examples:
   jikimi scan app/ --format sarif --output jikimi.sarif
   jikimi scan --no-redact -v       show full secrets, skipped files and notes
   NO_COLOR=1 jikimi scan src/ web/
+  jikimi scan --no-history         the working tree only, not git history
+  jikimi scan --staged -q          pre-commit hook: what the next commit adds
+  jikimi scan --since origin/main  CI on a pull request: commits after main
+
+A git repository (work tree top, linked worktree, bare repository) is scanned
+with its full history: every commit reachable from every ref, each unique
+blob once.
 
 Exit codes: 0 nothing fails, 1 findings fail, 2 usage or runtime error.";
 
@@ -82,6 +89,28 @@ pub struct ScanArgs {
     /// List skipped files and notes (such as keys in git-ignored .env files).
     #[arg(short, long)]
     pub verbose: bool,
+
+    /// Scan the working tree only, not git history.
+    #[arg(long, conflicts_with_all = ["history_only", "staged", "since", "range"])]
+    pub no_history: bool,
+
+    /// Scan git history only (every commit of every ref), not the working tree.
+    #[arg(long, conflicts_with = "staged")]
+    pub history_only: bool,
+
+    /// Scan what the next commit would add (the index against HEAD; of a
+    /// modified file only the added lines). For pre-commit hooks.
+    #[arg(long, conflicts_with_all = ["since", "range"])]
+    pub staged: bool,
+
+    /// Scan only the blobs introduced by commits after REV (REV..HEAD),
+    /// merges included. For CI on pull requests.
+    #[arg(long, value_name = "REV", conflicts_with = "range")]
+    pub since: Option<String>,
+
+    /// Scan only the blobs introduced by commits in A..B, merges included.
+    #[arg(long, value_name = "A..B")]
+    pub range: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -1,13 +1,15 @@
 //! Validated settings: the CLI's raw arguments turned into what the scan
 //! needs, with every check (sizes, thread counts, output paths) done once.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use anyhow::{Result, bail};
 
 use crate::cli::ScanArgs;
+use crate::input::history::Scope;
 use crate::report::Format;
-use crate::scan::ScanOptions;
+use crate::scan::{Mode, ScanOptions};
 
 /// Everything `jikimi scan` runs with.
 #[derive(Debug, Clone)]
@@ -66,6 +68,22 @@ impl ScanConfig {
             && args.output.is_none()
             && args.format == Format::Human
             && stdout_is_terminal;
+        let scope = match (&args.since, &args.range) {
+            (Some(rev), _) if rev.trim().is_empty() => bail!("--since needs a revision"),
+            (Some(rev), _) => Scope::Since(rev.clone()),
+            (None, Some(r)) => Scope::Range(r.clone()),
+            (None, None) => Scope::Full,
+        };
+        let mode = if args.staged {
+            Mode::Staged
+        } else if args.no_history {
+            Mode::TreeOnly
+        } else if args.history_only || scope != Scope::Full {
+            Mode::HistoryOnly
+        } else {
+            Mode::TreeAndHistory
+        };
+        let progress = !args.quiet && std::io::stderr().is_terminal();
         Ok(ScanConfig {
             scan: ScanOptions {
                 paths: args.paths.clone(),
@@ -74,6 +92,9 @@ impl ScanConfig {
                 include_deps: args.include_deps,
                 follow_links: args.follow,
                 print_errors: true,
+                mode,
+                scope,
+                progress,
             },
             format: args.format,
             output: args.output.clone(),

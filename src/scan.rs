@@ -3,8 +3,14 @@
 //! statistics, notes, skips and errors. One [`Collector`] is the [`Sink`] for
 //! every input, so tree files, history blobs and archive members all take the
 //! same path from bytes to findings.
+//!
+//! A root that is a git repository (the top of a work tree, a linked
+//! worktree or a bare repository) gets the working-tree pass and the history
+//! pass ([`history`]); their findings merge by fingerprint, so a key in the
+//! tree and in old commits is one finding whose causes include both.
 
 use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,13 +24,28 @@ use crate::findings::causes::{
     self, FileFacts, Projects, Role, ceil_char, file_name, floor_char, is_env_file, is_env_template,
 };
 use crate::findings::risks::{self, GITIGNORE_GAP};
-use crate::findings::{Finding, Note, fingerprint};
+use crate::findings::{Finding, HistoryInfo, Note, fingerprint};
 use crate::input::decode::{Decoded, decode};
 use crate::input::gitinfo::GitContext;
+use crate::input::history::{self, BlobSet, HistoryTotals, Progress, Scope};
 use crate::input::walk::{self, WalkOptions, WalkTotals};
 use crate::input::{GitState, Origin, Sink};
 use crate::matcher::{Matcher, RawMatch};
 use crate::rules::RuleKind;
+
+/// Which inputs a scan reads.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Mode {
+    /// The working tree, and git history when the root is a repository.
+    #[default]
+    TreeAndHistory,
+    /// `--no-history`.
+    TreeOnly,
+    /// `--history-only`, `--since`, `--range`.
+    HistoryOnly,
+    /// `--staged`: what the next commit adds (index against HEAD).
+    Staged,
+}
 
 /// What to scan and how.
 #[derive(Clone, Debug)]
@@ -36,6 +57,12 @@ pub struct ScanOptions {
     pub follow_links: bool,
     /// Print per-file errors to stderr as they happen.
     pub print_errors: bool,
+    /// Which inputs to read.
+    pub mode: Mode,
+    /// Which commits the history pass covers.
+    pub scope: Scope,
+    /// Show a progress bar on stderr for the history pass.
+    pub progress: bool,
 }
 
 /// Totals for the report.
@@ -46,6 +73,19 @@ pub struct Stats {
     pub skipped: u64,
     pub errors: u64,
     pub duration_ms: u64,
+    /// Commits enumerated in git history.
+    pub commits: u64,
+    /// Unique history blobs read and scanned.
+    pub blobs: u64,
+    /// Bytes of those blobs.
+    pub blob_bytes: u64,
+    /// History blobs not scanned: binary, or over `--max-file-size`.
+    pub blobs_skipped: u64,
+    /// A shallow clone: commits before the cut are not in the repository,
+    /// so history was scanned only as far as it goes.
+    pub history_truncated: bool,
+    /// Submodules (gitlinks) seen in history and not followed.
+    pub submodules: u64,
 }
 
 /// A file that was deliberately not scanned.
@@ -79,6 +119,7 @@ pub struct Collector<'a> {
     env_files: Mutex<Vec<String>>,
     rate_limit: Mutex<Vec<String>>,
     binary: AtomicU64,
+    history_binary: AtomicU64,
 }
 
 impl<'a> Collector<'a> {
@@ -94,6 +135,7 @@ impl<'a> Collector<'a> {
             env_files: Mutex::default(),
             rate_limit: Mutex::default(),
             binary: AtomicU64::new(0),
+            history_binary: AtomicU64::new(0),
         }
     }
 
@@ -124,8 +166,14 @@ impl<'a> Collector<'a> {
         let mut lines = LineIndex::new(&text);
         let mut found = Vec::new();
         let mut notes = Vec::new();
+        let history_blob = origin.git_blob();
         for m in &matches {
             let rule = &rules.rules[m.rule].syntax;
+            // Risks describe today's architecture; an old version of a file
+            // is not one. History reports secrets only.
+            if history_blob.is_some() && rule.kind == RuleKind::Risk {
+                continue;
+            }
             let secret = &text[m.secret_start..m.secret_end];
             let (line, column) = lines.position(m.secret_start);
             let causes = match rule.kind {
@@ -175,7 +223,17 @@ impl<'a> Collector<'a> {
                 causes,
                 why,
                 fix,
-                occurrences: 1,
+                // History findings count commits, filled in once located.
+                occurrences: usize::from(history_blob.is_none()),
+                history: history_blob.map(|(blob, path)| HistoryInfo {
+                    path: path.to_string(),
+                    commits: 0,
+                    paths: 0,
+                    in_head: false,
+                    in_working_tree: None,
+                    blob_ids: vec![blob.to_string()],
+                    order: 0,
+                }),
             });
         }
         if !found.is_empty() {
@@ -212,6 +270,11 @@ impl Sink for Collector<'_> {
     fn blob(&self, origin: &Origin, bytes: &[u8]) {
         match decode(bytes) {
             Decoded::Text(text) => self.scan_text(origin, &text),
+            // Binary history blobs are only counted: listing every old
+            // image of a repository would drown the report.
+            Decoded::Binary if origin.git_blob().is_some() => {
+                self.history_binary.fetch_add(1, Ordering::Relaxed);
+            }
             Decoded::Binary => {
                 self.binary.fetch_add(1, Ordering::Relaxed);
                 self.skipped(&origin.display_path(), "binary file");
@@ -328,6 +391,9 @@ fn scan_root(
     opts: &ScanOptions,
     out: &mut ScanOutput,
 ) -> Result<()> {
+    if opts.mode == Mode::Staged {
+        return scan_staged(matcher, root, opts, out);
+    }
     let meta = std::fs::metadata(root);
     let is_dir = meta.as_ref().is_ok_and(|m| m.is_dir());
     let project_root = if is_dir {
@@ -335,19 +401,38 @@ fn scan_root(
     } else {
         root.parent().map(Path::to_path_buf).unwrap_or_default()
     };
-    let git = match GitContext::discover(if is_dir { root } else { &project_root }) {
-        Ok(g) => g,
-        Err(e) => {
-            let msg = format!(
-                "{}: cannot read the git repository ({}); scanning the files without git awareness",
-                root.display(),
-                e.message()
-            );
-            if opts.print_errors {
-                eprintln!("jikimi: warning: {msg}");
+    // History needs the root to *be* a repository; a plain directory (or a
+    // subdirectory of a work tree) is scanned as a tree without complaint.
+    let repo = if is_dir && opts.mode != Mode::TreeOnly {
+        history::open_root(root)
+    } else {
+        None
+    };
+    if opts.mode == Mode::HistoryOnly && repo.is_none() {
+        bail!(
+            "{}: not a git repository, so there is no history to scan (give the top of a work tree or a bare repository, or drop --history-only/--since/--range)",
+            root.display()
+        );
+    }
+    let git_dir_only = repo.as_ref().is_some_and(|r| history::is_git_dir(r, root));
+    let want_tree = opts.mode != Mode::HistoryOnly && !git_dir_only;
+    let git = if !want_tree {
+        None
+    } else {
+        match GitContext::discover(if is_dir { root } else { &project_root }) {
+            Ok(g) => g,
+            Err(e) => {
+                let msg = format!(
+                    "{}: cannot read the git repository ({}); scanning the files without git awareness",
+                    root.display(),
+                    e.message()
+                );
+                if opts.print_errors {
+                    eprintln!("jikimi: warning: {msg}");
+                }
+                out.errors.push(msg);
+                None
             }
-            out.errors.push(msg);
-            None
         }
     };
     let projects = Projects::new(&project_root);
@@ -359,7 +444,10 @@ fn scan_root(
         include_deps: opts.include_deps,
         follow_links: opts.follow_links,
     };
-    if is_dir {
+    out.evidence.git_repo |= repo.is_some();
+    if !want_tree {
+        // History only: no working-tree files.
+    } else if is_dir {
         out.evidence.git_repo |= git.is_some();
         walk::walk_dir(root, &wopts, git.as_ref(), &collector, &totals);
         if let Some(g) = &git {
@@ -400,6 +488,42 @@ fn scan_root(
             &totals,
         );
     }
+    let mut blobs: Option<BlobSet> = None;
+    if let Some(repo) = &repo {
+        let progress = Progress::new(opts.progress);
+        let htotals = HistoryTotals::default();
+        let set = history::enumerate(repo, &opts.scope, &collector, &progress);
+        let set = match set {
+            Ok(s) => s,
+            Err(e) => {
+                progress.finish();
+                return Err(e.context(format!("{}: cannot scan the git history", root.display())));
+            }
+        };
+        history::scan_blobs(
+            repo.path(),
+            &set,
+            opts.max_file_size,
+            &collector,
+            &htotals,
+            &progress,
+        );
+        progress.finish();
+        out.stats.commits += set.commit_trees.len() as u64;
+        out.stats.blobs += htotals.blobs.load(Ordering::Relaxed);
+        out.stats.blob_bytes += htotals.bytes.load(Ordering::Relaxed);
+        out.stats.blobs_skipped += htotals.too_large.load(Ordering::Relaxed);
+        out.stats.history_truncated |= set.truncated;
+        out.stats.submodules += set.submodules.len() as u64;
+        for sub in &set.submodules {
+            collector.skipped(
+                sub,
+                "submodule in history: not followed (scan its repository separately)",
+            );
+        }
+        blobs = Some(set);
+    }
+    out.stats.blobs_skipped += collector.history_binary.load(Ordering::Relaxed);
     let (mut findings, notes, skipped, errors, env_files, rate_limit) = collector.finish();
     // A key in a tracked file is in a commit when HEAD has it too.
     if let Some(g) = &git
@@ -450,8 +574,12 @@ fn scan_root(
                 ),
                 fix: risks::risk_fix(GITIGNORE_GAP).into(),
                 occurrences: 1,
+                history: None,
             });
         }
+    }
+    if let (Some(repo), Some(set)) = (&repo, &blobs) {
+        findings = locate_history(repo, set, findings, want_tree);
     }
     out.findings.extend(findings);
     out.notes.extend(notes);
@@ -460,5 +588,114 @@ fn scan_root(
     out.evidence.rate_limit.extend(rate_limit);
     out.stats.files += totals.files.load(Ordering::Relaxed);
     out.stats.bytes += totals.bytes.load(Ordering::Relaxed);
+    Ok(())
+}
+
+/// Merge the history findings of one repository with its tree findings and
+/// fill in their provenance: how many commits and paths carry each secret,
+/// whether HEAD and the working tree still do. A secret that survives only
+/// in history says so in `why` and `fix`: deleting the line did not help.
+fn locate_history(
+    repo: &git2::Repository,
+    set: &BlobSet,
+    mut findings: Vec<Finding>,
+    tree_scanned: bool,
+) -> Vec<Finding> {
+    if !findings.iter().any(|f| f.history.is_some()) {
+        return findings;
+    }
+    let parse = |ids: &[String]| -> Vec<git2::Oid> {
+        ids.iter()
+            .filter_map(|b| git2::Oid::from_str(b).ok())
+            .collect()
+    };
+    // Every blob that holds each secret, across paths: "still in HEAD" is
+    // about the secret, not about one file.
+    let mut secret_blobs: HashMap<(String, String), Vec<git2::Oid>> = HashMap::new();
+    let mut tree_secrets: HashSet<(String, String)> = HashSet::new();
+    for f in &mut findings {
+        let key = (f.rule.clone(), f.secret.clone());
+        match &mut f.history {
+            Some(h) => {
+                let ids = parse(&h.blob_ids);
+                h.order = ids
+                    .first()
+                    .and_then(|id| set.index.get(id))
+                    .map_or(u64::MAX, |&i| u64::from(i));
+                secret_blobs.entry(key).or_default().extend(ids);
+            }
+            None => {
+                tree_secrets.insert(key);
+            }
+        }
+    }
+    let mut merged = crate::findings::dedup_and_sort(findings);
+    let mut targets: Vec<git2::Oid> = secret_blobs.values().flatten().copied().collect();
+    targets.sort();
+    targets.dedup();
+    let loc = history::locate(repo, set, &targets);
+    for f in &mut merged {
+        let Some(h) = &mut f.history else { continue };
+        let key = (f.rule.clone(), f.secret.clone());
+        let ids = parse(&h.blob_ids);
+        h.commits = loc.commits(&ids);
+        h.paths = loc.paths(&ids);
+        h.in_head = secret_blobs.get(&key).is_some_and(|all| loc.in_head(all));
+        h.in_working_tree = tree_scanned.then(|| tree_secrets.contains(&key));
+        f.occurrences = (f.occurrences + h.commits).max(1);
+        if h.only_in_history() {
+            let commit = f
+                .commit
+                .as_ref()
+                .map(|c| c.id.get(..10).unwrap_or(&c.id).to_string())
+                .unwrap_or_default();
+            f.why = format!(
+                "removed from the working tree and HEAD, but still in git history (introduced in commit {commit}): every clone keeps the old commit"
+            );
+            let mut fix = format!(
+                "Rotate the key first: removing the line is not enough, every clone still has commit {commit}; then purge it from history (git filter-repo) if needed"
+            );
+            for c in f.causes.iter().filter(|c| **c != causes::Cause::GitHistory) {
+                fix.push_str("; so it does not come back: ");
+                fix.push_str(c.fix());
+            }
+            f.fix = fix;
+        }
+    }
+    merged
+}
+
+/// `--staged`: scan the changes the next commit would add, nothing else.
+fn scan_staged(
+    matcher: &Matcher<'_>,
+    root: &Path,
+    opts: &ScanOptions,
+    out: &mut ScanOutput,
+) -> Result<()> {
+    let repo = git2::Repository::discover(root).map_err(|e| {
+        anyhow::anyhow!(
+            "--staged: {} is not in a git repository ({}); run it inside the work tree the commit is made from",
+            root.display(),
+            e.message()
+        )
+    })?;
+    let Some(workdir) = repo.workdir().map(Path::to_path_buf) else {
+        bail!(
+            "--staged: {} is a bare repository (it has no index to check)",
+            root.display()
+        );
+    };
+    out.evidence.git_repo = true;
+    let projects = Projects::new(&workdir);
+    let collector = Collector::new(matcher, &projects, opts.print_errors);
+    let (files, bytes) = history::staged(&repo, opts.max_file_size, &collector)?;
+    let (findings, notes, skipped, errors, _, rate_limit) = collector.finish();
+    out.findings.extend(findings);
+    out.notes.extend(notes);
+    out.skipped.extend(skipped);
+    out.errors.extend(errors);
+    out.evidence.rate_limit.extend(rate_limit);
+    out.stats.files += files;
+    out.stats.bytes += bytes;
     Ok(())
 }

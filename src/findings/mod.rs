@@ -48,8 +48,54 @@ pub struct Finding {
     pub causes: Vec<Cause>,
     pub why: String,
     pub fix: String,
-    /// How many times the same secret was seen for this id (lines, commits).
+    /// How many times the same secret was seen for this id: lines in the
+    /// working tree plus commits of history that carry it.
     pub occurrences: usize,
+    /// Where the secret is in git history (`None`: not found in history).
+    pub history: Option<HistoryInfo>,
+}
+
+/// A secret's place in git history, for findings from history blobs.
+#[derive(Clone, Debug, Serialize)]
+pub struct HistoryInfo {
+    /// The path in the commit that introduced it (`Finding::commit`).
+    pub path: String,
+    /// Scanned commits whose tree carries it (at any of `blob_ids`).
+    pub commits: usize,
+    /// Distinct paths it appears at across those commits.
+    pub paths: usize,
+    /// Whether HEAD's tree still carries it.
+    pub in_head: bool,
+    /// Whether the working-tree scan found the same secret (same rule),
+    /// anywhere; `None` when the working tree was not scanned.
+    pub in_working_tree: Option<bool>,
+    /// The blobs that carry it (ids, hex); merged findings gather several.
+    pub blob_ids: Vec<String>,
+    /// First-seen order of the introducing blob (lower is older), to keep
+    /// the earliest commit when findings merge.
+    #[serde(skip)]
+    pub order: u64,
+}
+
+impl HistoryInfo {
+    /// Merge another history record of the same finding.
+    fn absorb(&mut self, other: HistoryInfo) {
+        if other.order < self.order {
+            self.path = other.path;
+            self.order = other.order;
+        }
+        for b in other.blob_ids {
+            if !self.blob_ids.contains(&b) {
+                self.blob_ids.push(b);
+            }
+        }
+    }
+
+    /// The secret is gone from HEAD and the working tree: only history
+    /// (and every clone) still has it.
+    pub fn only_in_history(&self) -> bool {
+        !self.in_head && self.in_working_tree != Some(true)
+    }
 }
 
 impl Finding {
@@ -125,9 +171,23 @@ pub fn redact_in(text: &str, secret: &str) -> String {
     text.replace(secret, &redact(secret))
 }
 
+/// Where a finding's location comes from, for choosing which one to keep:
+/// the working tree first, then the oldest history blob, then the earliest
+/// line.
+fn location_rank(f: &Finding) -> (bool, u64, usize, usize) {
+    let from_history = f.git.is_none() && f.commit.is_some();
+    let order = if from_history {
+        f.history.as_ref().map_or(0, |h| h.order)
+    } else {
+        0
+    };
+    (from_history, order, f.line, f.column)
+}
+
 /// Merge findings with the same id (same rule, secret and path): keep the
-/// first location (earliest line, tree before history), add up occurrences
-/// and union the causes. Then sort: most severe first, then path, line.
+/// first location (working tree before history, earliest line), add up
+/// occurrences, union the causes and keep the commit that introduced the
+/// secret. Then sort: most severe first, then path, line.
 pub fn dedup_and_sort(findings: Vec<Finding>) -> Vec<Finding> {
     let mut by_id: BTreeMap<String, Finding> = BTreeMap::new();
     for f in findings {
@@ -137,21 +197,36 @@ pub fn dedup_and_sort(findings: Vec<Finding>) -> Vec<Finding> {
             }
             Some(existing) => {
                 existing.occurrences += f.occurrences;
-                for c in f.causes {
-                    if !existing.causes.contains(&c) {
-                        existing.causes.push(c);
+                for c in &f.causes {
+                    if !existing.causes.contains(c) {
+                        existing.causes.push(*c);
                     }
                 }
                 existing.causes.sort();
-                let prefer_new = (existing.commit.is_some() && f.commit.is_none())
-                    || (existing.commit.is_none() == f.commit.is_none()
-                        && (f.line, f.column) < (existing.line, existing.column));
-                if prefer_new {
+                if existing.kind == RuleKind::Secret && existing.causes != f.causes {
+                    existing.why = causes::why(&existing.causes);
+                    existing.fix = causes::fix(&existing.causes);
+                }
+                if location_rank(&f) < location_rank(existing) {
                     existing.line = f.line;
                     existing.column = f.column;
-                    existing.context = f.context;
+                    existing.context = f.context.clone();
                     existing.git = f.git;
-                    existing.commit = f.commit;
+                }
+                // The commit is the introducing one: from the oldest blob.
+                match (&mut existing.history, f.history) {
+                    (Some(h), Some(other)) => {
+                        let older = other.order < h.order;
+                        h.absorb(other);
+                        if older {
+                            existing.commit = f.commit;
+                        }
+                    }
+                    (slot @ None, Some(other)) => {
+                        *slot = Some(other);
+                        existing.commit = f.commit;
+                    }
+                    _ => {}
                 }
             }
         }

@@ -1,9 +1,10 @@
-//! Inputs: where bytes come from. The working tree ([`walk`]) today; git
-//! history and archive members build on the same [`Origin`] so that the
+//! Inputs: where bytes come from. The working tree ([`walk`]), git history
+//! ([`history`]) and archive members share one [`Origin`] type so that the
 //! matcher and the findings stage never care where a blob was read from.
 
 pub mod decode;
 pub mod gitinfo;
+pub mod history;
 pub mod walk;
 
 use std::sync::Arc;
@@ -82,6 +83,14 @@ impl Origin {
     pub fn commit(&self) -> Option<&Arc<CommitInfo>> {
         match self.root() {
             Origin::GitBlob { commit, .. } => Some(commit),
+            _ => None,
+        }
+    }
+
+    /// The blob id and first-seen path, for history blobs and their members.
+    pub fn git_blob(&self) -> Option<(&str, &str)> {
+        match self.root() {
+            Origin::GitBlob { blob, path, .. } => Some((blob, path)),
             _ => None,
         }
     }

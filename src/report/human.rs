@@ -9,7 +9,7 @@ use anyhow::Result;
 use colored::{ColoredString, Colorize};
 
 use crate::checklist::Status;
-use crate::findings::Finding;
+use crate::findings::{Finding, HistoryInfo};
 use crate::report::Report;
 use crate::rules::{RuleKind, Severity};
 
@@ -46,6 +46,43 @@ fn human_bytes(n: u64) -> String {
     }
 }
 
+/// "introduced in commit 1a2b3c4d5e (Ann <ann@x>, 2024-05-01) "add client"
+/// at src/app.js; in 12 commits, 1 path; removed from HEAD and the working
+/// tree".
+fn history_line(f: &Finding, h: &HistoryInfo) -> String {
+    let mut s = String::new();
+    if let Some(c) = &f.commit {
+        if c.id.is_empty() {
+            s.push_str(&c.summary);
+        } else {
+            s.push_str(&format!(
+                "introduced in commit {} ({} <{}>, {}) \"{}\" at {}",
+                &c.id[..c.id.len().min(10)],
+                c.author_name,
+                c.author_email,
+                c.date.get(..10).unwrap_or(&c.date),
+                c.summary,
+                h.path
+            ));
+        }
+    }
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    s.push_str(&format!(
+        "; in {}, {}",
+        plural(h.commits, "commit", "commits"),
+        plural(h.paths, "path", "paths")
+    ));
+    s.push_str(if h.only_in_history() {
+        "; removed from HEAD and the working tree, still in every clone"
+    } else if h.in_head {
+        "; still in HEAD"
+    } else {
+        "; still in the working tree"
+    });
+    s
+}
+
 pub fn write(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
     let c = r.color;
     // Group by path, files ordered by their most severe finding.
@@ -77,13 +114,11 @@ pub fn write(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
             } else {
                 "-".to_string()
             };
-            if let Some(commit) = &f.commit {
-                at.push_str(&format!(
-                    " in commit {} ({}, {})",
-                    &commit.id[..commit.id.len().min(10)],
-                    commit.author_name,
-                    commit.date.get(..10).unwrap_or(&commit.date)
-                ));
+            if f.git.is_none()
+                && let Some(h) = &f.history
+            {
+                // The location is in an old commit, not in the working tree.
+                at = format!("{at} (in history at {})", h.path);
             }
             if f.occurrences > 1 {
                 at.push_str(&format!(" (seen {} times)", f.occurrences));
@@ -100,6 +135,14 @@ pub fn write(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
             }
             if !f.context.is_empty() {
                 writeln!(w, "    {}", paint(c, &r.shown_context(f), |t| t.dimmed()))?;
+            }
+            if let Some(h) = &f.history {
+                writeln!(
+                    w,
+                    "    {} {}",
+                    paint(c, "history:", |t| t.yellow()),
+                    history_line(f, h)
+                )?;
             }
             let causes: Vec<&str> = f.causes.iter().map(|c| c.as_str()).collect();
             writeln!(
@@ -159,6 +202,34 @@ pub fn write(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
         paint(c, &summary, |t| t.green().bold())
     };
     writeln!(w, "{summary}")?;
+    if r.stats.commits > 0 {
+        writeln!(
+            w,
+            "Git history: {} commits, {} unique blobs ({}) scanned, {} skipped (binary or too large).",
+            r.stats.commits,
+            r.stats.blobs,
+            human_bytes(r.stats.blob_bytes),
+            r.stats.blobs_skipped
+        )?;
+    }
+    if r.stats.history_truncated {
+        writeln!(
+            w,
+            "{}",
+            paint(
+                c,
+                "History is truncated: this is a shallow clone, commits before the cut were not scanned (fetch with --unshallow for a full scan).",
+                |t| t.yellow()
+            )
+        )?;
+    }
+    if r.stats.submodules > 0 {
+        writeln!(
+            w,
+            "{} submodule(s) not followed: scan their repositories separately.",
+            r.stats.submodules
+        )?;
+    }
     if !r.verbose && (r.stats.skipped > 0 || !r.notes.is_empty()) {
         writeln!(w, "(use -v to list skipped files and notes)")?;
     }

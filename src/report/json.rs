@@ -35,6 +35,15 @@ pub fn to_value(r: &Report<'_>) -> Value {
                 "why": f.why,
                 "fix": f.fix,
                 "occurrences": f.occurrences,
+                "history": f.history.as_ref().map(|h| json!({
+                    "path": h.path,
+                    "commits": h.commits,
+                    "paths": h.paths,
+                    "blob": h.blob_ids.first(),
+                    "blobs": h.blob_ids.len(),
+                    "in_head": h.in_head,
+                    "in_working_tree": h.in_working_tree,
+                })),
             })
         })
         .collect();

@@ -166,3 +166,81 @@ impl Fake {
         format!("AKIA{}", self.chars("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16))
     }
 }
+
+/// The author of commits built by [`commit_tree`].
+pub const AUTHOR: (&str, &str) = ("Ann Author", "ann@example.com");
+
+/// Build a tree holding exactly `files` (`/`-separated path, content).
+pub fn tree_of(repo: &git2::Repository, files: &[(&str, &str)]) -> git2::Oid {
+    type Files<'a> = Vec<(Vec<&'a str>, &'a [u8])>;
+    fn build(repo: &git2::Repository, files: &[(Vec<&str>, &[u8])]) -> git2::Oid {
+        let mut tb = repo.treebuilder(None).unwrap();
+        let mut dirs: std::collections::BTreeMap<&str, Files<'_>> = Default::default();
+        for (parts, content) in files {
+            if parts.len() == 1 {
+                let blob = repo.blob(content).unwrap();
+                tb.insert(parts[0], blob, 0o100644).unwrap();
+            } else {
+                dirs.entry(parts[0])
+                    .or_default()
+                    .push((parts[1..].to_vec(), content));
+            }
+        }
+        for (name, sub) in dirs {
+            let id = build(repo, &sub);
+            tb.insert(name, id, 0o040000).unwrap();
+        }
+        tb.write().unwrap()
+    }
+    let parts: Vec<(Vec<&str>, &[u8])> = files
+        .iter()
+        .map(|(p, c)| (p.split('/').collect(), c.as_bytes()))
+        .collect();
+    build(repo, &parts)
+}
+
+/// Commit `tree` with `parents`, moving `refname` (e.g. `HEAD`,
+/// `refs/heads/feature`) when given. The author is [`AUTHOR`] and the date
+/// `time` (seconds since the epoch), so provenance can be asserted.
+pub fn commit_tree(
+    repo: &git2::Repository,
+    refname: Option<&str>,
+    msg: &str,
+    tree: git2::Oid,
+    parents: &[git2::Oid],
+    time: i64,
+) -> git2::Oid {
+    let sig = git2::Signature::new(AUTHOR.0, AUTHOR.1, &git2::Time::new(time, 0)).unwrap();
+    let tree = repo.find_tree(tree).unwrap();
+    let parents: Vec<git2::Commit> = parents
+        .iter()
+        .map(|p| repo.find_commit(*p).unwrap())
+        .collect();
+    let parents: Vec<&git2::Commit> = parents.iter().collect();
+    repo.commit(refname, &sig, &sig, msg, &tree, &parents)
+        .unwrap()
+}
+
+/// Run `jikimi scan <args> --format json` and return (exit code, report,
+/// stderr).
+impl Env {
+    pub fn scan_json_err(&self, args: &[&str]) -> (i32, serde_json::Value, String) {
+        let out = self
+            .cmd()
+            .arg("scan")
+            .args(args)
+            .args(["--format", "json"])
+            .output()
+            .unwrap();
+        let code = out.status.code().unwrap_or(-1);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        let v = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+        (code, v, stderr)
+    }
+}
+
+/// Make the index and working tree match HEAD (after [`commit_tree`]).
+pub fn checkout_head(repo: &git2::Repository) {
+    repo.checkout_head(Some(git2::build::CheckoutBuilder::new().force()))
+        .unwrap();
+}

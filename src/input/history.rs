@@ -1,0 +1,963 @@
+//! Git history as an input: every blob of every commit reachable from every
+//! ref, each unique blob read and scanned once.
+//!
+//! A key committed to git stays in every clone after the line is deleted, so
+//! the tree scan alone misses the guide's second leak cause. Patch-based
+//! scanners (`git log -p`) read each change and still miss content that first
+//! appears in a merge's resolution; reading each *blob* once does not, and it
+//! is cheaper: a file that is the same in 500 commits is one blob.
+//!
+//! The pass has three steps:
+//! 1. [`enumerate`]: commits from every ref (branches, tags, remote-tracking
+//!    refs, stash and its reflog, notes, a detached HEAD), parents before
+//!    children, then each commit's tree. Every tree object is visited once
+//!    (a subtree that did not change between commits has the same id), which
+//!    yields the set of unique blobs with the commit and path where each was
+//!    first seen (an introducing commit, because parents come first). For
+//!    `--since`/`--range`, only blobs that a commit in the range introduces
+//!    (not in any parent at the same path) count, merges included.
+//! 2. [`scan_blobs`]: the blobs are read in parallel with rayon, one
+//!    `git2::Repository` per worker (a handle is not `Sync`), and handed to
+//!    the same [`Sink`] as working-tree files, so the matcher and causes are
+//!    shared.
+//! 3. [`locate`], only for blobs that produced findings: how many commits
+//!    carry them, at which paths, and whether HEAD still does. Each tree is
+//!    read once more, with its answer memoised by tree id.
+//!
+//! [`staged`] is the pre-commit variant: the index against HEAD, and of a
+//! modified file only the lines the commit adds.
+//!
+//! Everything goes through git2: the `git` binary is never run on a scanned
+//! repository, because its config can make git execute commands.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::path::Path;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow, bail};
+use git2::{Commit, ObjectType, Oid, Repository};
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+
+use crate::input::{CommitInfo, GitState, Origin, Sink};
+
+/// Which commits the history pass covers.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Scope {
+    /// Every commit reachable from every ref.
+    #[default]
+    Full,
+    /// `--since REV`: commits reachable from HEAD and not from REV.
+    Since(String),
+    /// `--range A..B`: commits reachable from B and not from A.
+    Range(String),
+}
+
+/// Open `root` if it *is* a repository: the top of a work tree, a linked
+/// worktree, a bare repository or a git dir. A subdirectory of a work tree is
+/// not one (its history is the whole repository's, which the user did not
+/// ask for), and neither is a plain directory.
+pub fn open_root(root: &Path) -> Option<Repository> {
+    // `open` never searches parent directories and ignores GIT_DIR.
+    let repo = Repository::open(root).ok()?;
+    if let Some(workdir) = repo.workdir() {
+        let same = match (workdir.canonicalize(), root.canonicalize()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        };
+        // Opened through the `.git` folder itself: scan it as a git dir.
+        let is_git_dir = root
+            .canonicalize()
+            .ok()
+            .zip(repo.path().canonicalize().ok())
+            .is_some_and(|(a, b)| a == b);
+        if !same && !is_git_dir {
+            return None;
+        }
+    }
+    Some(repo)
+}
+
+/// Whether `root` is a git dir or bare repository (nothing to walk as files).
+pub fn is_git_dir(repo: &Repository, root: &Path) -> bool {
+    repo.is_bare()
+        || root
+            .canonicalize()
+            .ok()
+            .zip(repo.path().canonicalize().ok())
+            .is_some_and(|(a, b)| a == b)
+}
+
+/// A unique blob and where it was first seen.
+#[derive(Clone, Debug)]
+pub struct BlobEntry {
+    pub id: Oid,
+    /// Path in the first commit that has it, `/`-separated.
+    pub path: String,
+    /// Index into [`BlobSet::commits`].
+    pub commit: u32,
+}
+
+/// The result of [`enumerate`].
+#[derive(Debug, Default)]
+pub struct BlobSet {
+    /// Unique blobs, in first-seen order (oldest commits first).
+    pub blobs: Vec<BlobEntry>,
+    /// Blob id → index in `blobs`.
+    pub index: HashMap<Oid, u32>,
+    /// Commits that first showed at least one blob.
+    pub commits: Vec<Arc<CommitInfo>>,
+    /// Root tree of every enumerated commit (for [`locate`]).
+    pub commit_trees: Vec<Oid>,
+    /// Trees and blobs that refs point at directly (no commit), with the ref.
+    pub loose_roots: Vec<(String, Oid, ObjectType)>,
+    /// Submodule paths (gitlinks): not followed.
+    pub submodules: BTreeSet<String>,
+    /// The repository is a shallow clone: history before the cut is absent.
+    pub truncated: bool,
+}
+
+/// Counters of the blob pass.
+#[derive(Debug, Default)]
+pub struct HistoryTotals {
+    pub blobs: AtomicU64,
+    pub bytes: AtomicU64,
+    /// Too large for `--max-file-size`.
+    pub too_large: AtomicU64,
+}
+
+/// A progress display on stderr, or nothing (not a terminal, `-q`).
+pub struct Progress {
+    bar: Option<ProgressBar>,
+    started: Instant,
+    bytes: AtomicU64,
+}
+
+impl Progress {
+    pub fn new(enabled: bool) -> Progress {
+        let bar = enabled.then(|| {
+            let pb = ProgressBar::new_spinner();
+            pb.set_style(
+                ProgressStyle::with_template("{spinner} {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            pb.enable_steady_tick(Duration::from_millis(120));
+            pb
+        });
+        Progress {
+            bar,
+            started: Instant::now(),
+            bytes: AtomicU64::new(0),
+        }
+    }
+
+    fn enumerating(&self, commits: usize, blobs: usize) {
+        if let Some(pb) = &self.bar {
+            pb.set_message(format!(
+                "git history: {commits} commits, {blobs} unique blobs"
+            ));
+        }
+    }
+
+    fn start_blobs(&self, total: usize) {
+        if let Some(pb) = &self.bar {
+            pb.set_length(total as u64);
+            pb.set_position(0);
+            pb.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} scanning blobs [{bar:30}] {pos}/{len} {msg} (eta {eta})",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+            );
+        }
+    }
+
+    fn blob_done(&self, bytes: u64) {
+        if let Some(pb) = &self.bar {
+            let total = self.bytes.fetch_add(bytes, Ordering::Relaxed) + bytes;
+            pb.inc(1);
+            if pb.position() % 64 == 0 {
+                let secs = self.started.elapsed().as_secs_f64().max(0.001);
+                let mib = total as f64 / (1024.0 * 1024.0);
+                pb.set_message(format!("{mib:.0} MiB, {:.0} MiB/s", mib / secs));
+            }
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(pb) = &self.bar {
+            pb.finish_and_clear();
+        }
+    }
+}
+
+/// Format seconds since the epoch as RFC 3339 UTC (`2024-05-01T12:00:00Z`).
+pub fn rfc3339(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+fn lossy(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+pub fn commit_info(c: &Commit<'_>) -> CommitInfo {
+    let a = c.author();
+    CommitInfo {
+        id: c.id().to_string(),
+        author_name: lossy(a.name_bytes()),
+        author_email: lossy(a.email_bytes()),
+        date: rfc3339(a.when().seconds()),
+        summary: c.summary_bytes().map(lossy).unwrap_or_default(),
+    }
+}
+
+/// Commits listed in `.git/shallow`: their parents are not in the clone.
+fn shallow_roots(repo: &Repository) -> HashSet<Oid> {
+    std::fs::read_to_string(repo.path().join("shallow"))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| Oid::from_str(l.trim()).ok())
+        .collect()
+}
+
+/// Resolve a revision to a commit, or say clearly that it does not exist.
+fn resolve_commit(repo: &Repository, rev: &str, flag: &str) -> Result<Oid> {
+    let obj = repo.revparse_single(rev).map_err(|e| {
+        anyhow!(
+            "{flag}: revision '{rev}' not found in this repository ({}); give a branch, tag or commit id that exists here (in CI, fetch it first)",
+            e.message()
+        )
+    })?;
+    let commit = obj
+        .peel_to_commit()
+        .map_err(|_| anyhow!("{flag}: '{rev}' does not name a commit"))?;
+    Ok(commit.id())
+}
+
+/// Every commit reachable from `tips`, parents before children (a
+/// topological order), skipping `hidden` ones and not crossing shallow
+/// roots. Commits that cannot be read are reported once and skipped, so a
+/// damaged object cuts one branch of the walk, not the scan.
+fn walk_commits(
+    repo: &Repository,
+    tips: &[Oid],
+    hidden: &HashSet<Oid>,
+    shallow: &HashSet<Oid>,
+    sink: &dyn Sink,
+    mut on_emit: impl FnMut(Oid, Vec<Oid>),
+) -> HashSet<Oid> {
+    let mut visited: HashSet<Oid> = HashSet::new();
+    // (commit, parents once expanded)
+    let mut stack: Vec<(Oid, Option<Vec<Oid>>)> = tips.iter().rev().map(|&t| (t, None)).collect();
+    while let Some((id, parents)) = stack.pop() {
+        match parents {
+            Some(p) => on_emit(id, p),
+            None => {
+                if hidden.contains(&id) || !visited.insert(id) {
+                    continue;
+                }
+                let commit = match repo.find_commit(id) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        sink.error(
+                            &format!("commit {id}"),
+                            &format!("cannot read it ({})", e.message()),
+                        );
+                        continue;
+                    }
+                };
+                let parents: Vec<Oid> = if shallow.contains(&id) {
+                    Vec::new()
+                } else {
+                    commit.parent_ids().collect()
+                };
+                stack.push((id, Some(parents.clone())));
+                // First parent on top: the main line is emitted first.
+                for p in parents.into_iter().rev() {
+                    if !visited.contains(&p) && !hidden.contains(&p) {
+                        stack.push((p, None));
+                    }
+                }
+            }
+        }
+    }
+    visited
+}
+
+/// The refs' tips: HEAD first, then every ref in name order, then stash
+/// reflog entries. Refs that point at a tree or blob are returned apart.
+fn tips(repo: &Repository, sink: &dyn Sink) -> (Vec<Oid>, Vec<(String, Oid, ObjectType)>) {
+    let mut commits = Vec::new();
+    let mut loose = Vec::new();
+    if let Ok(head) = repo.head()
+        && let Ok(c) = head.peel_to_commit()
+    {
+        commits.push(c.id());
+    }
+    let mut refs: Vec<(String, Result<git2::Object<'_>, git2::Error>)> = Vec::new();
+    match repo.references() {
+        Ok(iter) => {
+            for r in iter {
+                match r {
+                    Ok(r) => {
+                        let name = lossy(r.name_bytes());
+                        let obj = r.resolve().and_then(|r| r.peel(ObjectType::Any));
+                        refs.push((name, obj));
+                    }
+                    Err(e) => sink.error("refs", &format!("cannot read a ref ({})", e.message())),
+                }
+            }
+        }
+        Err(e) => sink.error("refs", &format!("cannot list refs ({})", e.message())),
+    }
+    refs.sort_by(|a, b| a.0.cmp(&b.0));
+    for (name, obj) in refs {
+        match obj {
+            Ok(o) => match o.kind() {
+                Some(ObjectType::Commit) => commits.push(o.id()),
+                Some(k @ (ObjectType::Tree | ObjectType::Blob)) => loose.push((name, o.id(), k)),
+                _ => {}
+            },
+            Err(e) => sink.error(
+                &name,
+                &format!("ref points at nothing readable ({})", e.message()),
+            ),
+        }
+    }
+    // Older stashes live only in the stash reflog.
+    if let Ok(log) = repo.reflog("refs/stash") {
+        commits.extend(log.iter().map(|e| e.id_new()));
+    }
+    (commits, loose)
+}
+
+/// Collects blobs while trees are visited.
+struct Enumerator<'r, 's> {
+    repo: &'r Repository,
+    sink: &'s dyn Sink,
+    set: BlobSet,
+    seen_trees: HashSet<Oid>,
+}
+
+impl Enumerator<'_, '_> {
+    /// Visit `tree` (under `prefix`) and record blobs not seen before. With
+    /// `parents` (range mode: the same place in each parent commit), blobs
+    /// and subtrees a parent has at the same path are not new.
+    fn visit(&mut self, tree: Oid, parents: Vec<Oid>, commit: &Commit<'_>, slot: &mut Option<u32>) {
+        let mut stack: Vec<(Oid, Vec<Oid>, String)> = vec![(tree, parents, String::new())];
+        while let Some((tid, parent_ids, prefix)) = stack.pop() {
+            if parent_ids.contains(&tid) || !self.seen_trees.insert(tid) {
+                continue;
+            }
+            let t = match self.repo.find_tree(tid) {
+                Ok(t) => t,
+                Err(e) => {
+                    let at = if prefix.is_empty() { "/" } else { &prefix };
+                    self.sink.error(
+                        &format!("tree {tid} ({at} in commit {})", commit.id()),
+                        &format!("cannot read it ({})", e.message()),
+                    );
+                    continue;
+                }
+            };
+            let parent_trees: Vec<git2::Tree<'_>> = parent_ids
+                .iter()
+                .filter_map(|p| self.repo.find_tree(*p).ok())
+                .collect();
+            for e in t.iter() {
+                let name = e.name_bytes();
+                let id = e.id();
+                let in_parents: Vec<(Oid, Option<ObjectType>)> = parent_trees
+                    .iter()
+                    .filter_map(|pt| pt.get_name_bytes(name).map(|pe| (pe.id(), pe.kind())))
+                    .collect();
+                if in_parents.iter().any(|(pid, _)| *pid == id) {
+                    continue;
+                }
+                let path = format!("{prefix}{}", String::from_utf8_lossy(name));
+                match e.kind() {
+                    Some(ObjectType::Blob) => {
+                        if self.set.index.contains_key(&id) {
+                            continue;
+                        }
+                        let c = *slot.get_or_insert_with(|| {
+                            self.set.commits.push(Arc::new(commit_info(commit)));
+                            (self.set.commits.len() - 1) as u32
+                        });
+                        self.set.index.insert(id, self.set.blobs.len() as u32);
+                        self.set.blobs.push(BlobEntry {
+                            id,
+                            path,
+                            commit: c,
+                        });
+                    }
+                    Some(ObjectType::Tree) => {
+                        let sub_parents = in_parents
+                            .iter()
+                            .filter(|(_, k)| *k == Some(ObjectType::Tree))
+                            .map(|(pid, _)| *pid)
+                            .collect();
+                        stack.push((id, sub_parents, format!("{path}/")));
+                    }
+                    Some(ObjectType::Commit) => {
+                        self.set.submodules.insert(path);
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+/// Enumerate the commits of `scope` and the unique blobs they carry.
+pub fn enumerate(
+    repo: &Repository,
+    scope: &Scope,
+    sink: &dyn Sink,
+    progress: &Progress,
+) -> Result<BlobSet> {
+    let shallow = shallow_roots(repo);
+    let (tips, hidden, range_mode, loose) = match scope {
+        Scope::Full => {
+            let (t, loose) = tips(repo, sink);
+            (t, HashSet::new(), false, loose)
+        }
+        Scope::Since(rev) => {
+            let base = resolve_commit(repo, rev, "--since")?;
+            let head = repo
+                .head()
+                .and_then(|h| h.peel_to_commit())
+                .map_err(|e| anyhow!("--since: HEAD has no commit ({})", e.message()))?
+                .id();
+            let hidden = walk_commits(repo, &[base], &HashSet::new(), &shallow, sink, |_, _| {});
+            (vec![head], hidden, true, Vec::new())
+        }
+        Scope::Range(spec) => {
+            let (a, b) = spec
+                .split_once("..")
+                .filter(|(_, b)| !b.starts_with('.'))
+                .ok_or_else(|| {
+                    anyhow!("--range: '{spec}' is not A..B (two dots, e.g. origin/main..HEAD)")
+                })?;
+            let a = if a.is_empty() { "HEAD" } else { a };
+            let b = if b.is_empty() { "HEAD" } else { b };
+            let from = resolve_commit(repo, a, "--range")?;
+            let to = resolve_commit(repo, b, "--range")?;
+            let hidden = walk_commits(repo, &[from], &HashSet::new(), &shallow, sink, |_, _| {});
+            (vec![to], hidden, true, Vec::new())
+        }
+    };
+    let mut order: Vec<(Oid, Vec<Oid>)> = Vec::new();
+    walk_commits(repo, &tips, &hidden, &shallow, sink, |id, parents| {
+        order.push((id, parents));
+        if order.len() % 256 == 0 {
+            progress.enumerating(order.len(), 0);
+        }
+    });
+    let mut en = Enumerator {
+        repo,
+        sink,
+        set: BlobSet {
+            truncated: !shallow.is_empty() || repo.is_shallow(),
+            ..BlobSet::default()
+        },
+        seen_trees: HashSet::new(),
+    };
+    for (n, (id, parents)) in order.iter().enumerate() {
+        let commit = match repo.find_commit(*id) {
+            Ok(c) => c,
+            Err(_) => continue, // reported by the walk
+        };
+        let tree = commit.tree_id();
+        en.set.commit_trees.push(tree);
+        // In range mode a blob is new when no parent has it at the same
+        // path; parents outside the range count (they are the base).
+        let parent_trees: Vec<Oid> = if range_mode {
+            parents
+                .iter()
+                .filter_map(|p| repo.find_commit(*p).ok().map(|c| c.tree_id()))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let mut slot = None;
+        en.visit(tree, parent_trees, &commit, &mut slot);
+        if n % 64 == 0 {
+            progress.enumerating(n + 1, en.set.blobs.len());
+        }
+    }
+    for (name, id, kind) in loose {
+        // A ref straight at a tree or blob (rare; `git tag t <tree>`): no
+        // commit to show, so the ref stands in for one.
+        let info = Arc::new(CommitInfo {
+            id: String::new(),
+            author_name: String::new(),
+            author_email: String::new(),
+            date: String::new(),
+            summary: format!("{name} points at a {} (no commit)", kind.str()),
+        });
+        en.set.commits.push(info);
+        let c = (en.set.commits.len() - 1) as u32;
+        match kind {
+            ObjectType::Blob => {
+                if !en.set.index.contains_key(&id) {
+                    en.set.index.insert(id, en.set.blobs.len() as u32);
+                    en.set.blobs.push(BlobEntry {
+                        id,
+                        path: name.clone(),
+                        commit: c,
+                    });
+                }
+            }
+            _ => visit_loose_tree(&mut en, id, c),
+        }
+    }
+    progress.enumerating(order.len(), en.set.blobs.len());
+    Ok(en.set)
+}
+
+/// Blobs of a tree that a ref points at without a commit.
+fn visit_loose_tree(en: &mut Enumerator<'_, '_>, tree: Oid, commit: u32) {
+    let mut stack = vec![(tree, String::new())];
+    while let Some((tid, prefix)) = stack.pop() {
+        if !en.seen_trees.insert(tid) {
+            continue;
+        }
+        let Ok(t) = en.repo.find_tree(tid) else {
+            en.sink.error(&format!("tree {tid}"), "cannot read it");
+            continue;
+        };
+        for e in t.iter() {
+            let path = format!("{prefix}{}", String::from_utf8_lossy(e.name_bytes()));
+            match e.kind() {
+                Some(ObjectType::Blob) if !en.set.index.contains_key(&e.id()) => {
+                    en.set.index.insert(e.id(), en.set.blobs.len() as u32);
+                    en.set.blobs.push(BlobEntry {
+                        id: e.id(),
+                        path,
+                        commit,
+                    });
+                }
+                Some(ObjectType::Tree) => stack.push((e.id(), format!("{path}/"))),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Read every blob of `set` in parallel (rayon, one repository handle per
+/// worker) and hand it to `sink`. Blobs over `max` bytes are counted, not
+/// read; unreadable ones are reported once each.
+pub fn scan_blobs(
+    git_dir: &Path,
+    set: &BlobSet,
+    max: u64,
+    sink: &dyn Sink,
+    totals: &HistoryTotals,
+    progress: &Progress,
+) {
+    progress.start_blobs(set.blobs.len());
+    let open_failed = AtomicBool::new(false);
+    set.blobs.par_iter().for_each_init(
+        || Repository::open(git_dir),
+        |repo, b| {
+            let repo = match repo {
+                Ok(r) => r,
+                Err(e) => {
+                    if !open_failed.swap(true, Ordering::Relaxed) {
+                        sink.error(
+                            &git_dir.display().to_string(),
+                            &format!("cannot open the repository ({})", e.message()),
+                        );
+                    }
+                    return;
+                }
+            };
+            let origin = || Origin::GitBlob {
+                path: b.path.clone(),
+                blob: b.id.to_string(),
+                commit: set.commits[b.commit as usize].clone(),
+            };
+            let odb = match repo.odb() {
+                Ok(o) => o,
+                Err(e) => {
+                    sink.error(
+                        &b.path,
+                        &format!("cannot open the object database ({})", e.message()),
+                    );
+                    return;
+                }
+            };
+            // The header gives the size without inflating the object, so a
+            // huge blob is never loaded just to be skipped.
+            match odb.read_header(b.id) {
+                Ok((size, _)) if size as u64 > max => {
+                    totals.too_large.fetch_add(1, Ordering::Relaxed);
+                    sink.skipped(
+                        &format!("{} (blob {} in history)", b.path, short(b.id)),
+                        &format!("too large ({size} bytes > --max-file-size {max})"),
+                    );
+                    progress.blob_done(0);
+                    return;
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    report_blob_error(sink, b, set, &e);
+                    progress.blob_done(0);
+                    return;
+                }
+            }
+            match odb.read(b.id) {
+                Ok(obj) => {
+                    let data = obj.data();
+                    totals.blobs.fetch_add(1, Ordering::Relaxed);
+                    totals.bytes.fetch_add(data.len() as u64, Ordering::Relaxed);
+                    sink.blob(&origin(), data);
+                    progress.blob_done(data.len() as u64);
+                }
+                Err(e) => {
+                    report_blob_error(sink, b, set, &e);
+                    progress.blob_done(0);
+                }
+            }
+        },
+    );
+}
+
+fn short(id: Oid) -> String {
+    id.to_string()[..10].to_string()
+}
+
+fn report_blob_error(sink: &dyn Sink, b: &BlobEntry, set: &BlobSet, e: &git2::Error) {
+    let commit = &set.commits[b.commit as usize].id;
+    sink.error(
+        &format!(
+            "{} (blob {} in commit {})",
+            b.path,
+            b.id,
+            &commit[..commit.len().min(10)]
+        ),
+        &format!(
+            "cannot read the object ({}); corrupt or missing",
+            e.message()
+        ),
+    );
+}
+
+/// Where the blobs that produced findings are, across the scanned commits.
+#[derive(Debug, Default)]
+pub struct Locations {
+    /// Each distinct set of targets a commit's tree carries (a bit mask over
+    /// target indices) → how many commits carry exactly that set.
+    masks: HashMap<Vec<u64>, usize>,
+    /// Paths of each target in any scanned commit.
+    paths: Vec<BTreeSet<String>>,
+    /// Targets in HEAD's tree.
+    head: Vec<u64>,
+    index: HashMap<Oid, usize>,
+}
+
+fn bit(mask: &[u64], i: usize) -> bool {
+    mask.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
+}
+
+impl Locations {
+    fn targets(&self, blobs: &[Oid]) -> Vec<usize> {
+        blobs
+            .iter()
+            .filter_map(|b| self.index.get(b).copied())
+            .collect()
+    }
+
+    /// Commits whose tree carries any of `blobs`.
+    pub fn commits(&self, blobs: &[Oid]) -> usize {
+        let t = self.targets(blobs);
+        self.masks
+            .iter()
+            .filter(|(m, _)| t.iter().any(|&i| bit(m, i)))
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    /// Distinct paths at which any of `blobs` appears.
+    pub fn paths(&self, blobs: &[Oid]) -> usize {
+        let mut all: BTreeSet<&String> = BTreeSet::new();
+        for i in self.targets(blobs) {
+            all.extend(self.paths[i].iter());
+        }
+        all.len()
+    }
+
+    /// Whether HEAD's tree carries any of `blobs`.
+    pub fn in_head(&self, blobs: &[Oid]) -> bool {
+        self.targets(blobs).iter().any(|&i| bit(&self.head, i))
+    }
+}
+
+/// What a tree (and everything under it) carries of the targets.
+#[derive(Debug, Default)]
+struct Hits {
+    mask: Vec<u64>,
+    /// (target, path relative to the tree).
+    paths: Vec<(usize, String)>,
+}
+
+struct Locator<'r> {
+    repo: &'r Repository,
+    index: &'r HashMap<Oid, usize>,
+    words: usize,
+    memo: HashMap<Oid, Option<Rc<Hits>>>,
+}
+
+/// Nesting deeper than this is not followed (a crafted repository could
+/// otherwise exhaust the stack).
+const MAX_TREE_DEPTH: usize = 512;
+
+impl Locator<'_> {
+    fn hits(&mut self, tree: Oid, depth: usize) -> Option<Rc<Hits>> {
+        if let Some(h) = self.memo.get(&tree) {
+            return h.clone();
+        }
+        if depth > MAX_TREE_DEPTH {
+            return None;
+        }
+        let mut acc: Option<Hits> = None;
+        if let Ok(t) = self.repo.find_tree(tree) {
+            let entries: Vec<(Oid, Option<ObjectType>, String)> = t
+                .iter()
+                .map(|e| (e.id(), e.kind(), lossy(e.name_bytes())))
+                .collect();
+            drop(t);
+            for (id, kind, name) in entries {
+                match kind {
+                    Some(ObjectType::Blob) => {
+                        if let Some(&i) = self.index.get(&id) {
+                            let h = acc.get_or_insert_with(|| Hits {
+                                mask: vec![0; self.words],
+                                paths: Vec::new(),
+                            });
+                            h.mask[i / 64] |= 1 << (i % 64);
+                            h.paths.push((i, name));
+                        }
+                    }
+                    Some(ObjectType::Tree) => {
+                        if let Some(sub) = self.hits(id, depth + 1) {
+                            let h = acc.get_or_insert_with(|| Hits {
+                                mask: vec![0; self.words],
+                                paths: Vec::new(),
+                            });
+                            for (w, s) in h.mask.iter_mut().zip(&sub.mask) {
+                                *w |= s;
+                            }
+                            h.paths
+                                .extend(sub.paths.iter().map(|(i, p)| (*i, format!("{name}/{p}"))));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let out = acc.map(Rc::new);
+        self.memo.insert(tree, out.clone());
+        out
+    }
+}
+
+/// Find which scanned commits carry `targets`, at which paths, and whether
+/// HEAD does. Only called with the (few) blobs that produced findings.
+pub fn locate(repo: &Repository, set: &BlobSet, targets: &[Oid]) -> Locations {
+    let index: HashMap<Oid, usize> = targets.iter().enumerate().map(|(i, o)| (*o, i)).collect();
+    let words = targets.len().div_ceil(64).max(1);
+    let mut loc = Locator {
+        repo,
+        index: &index,
+        words,
+        memo: HashMap::new(),
+    };
+    let mut masks: HashMap<Vec<u64>, usize> = HashMap::new();
+    let mut paths: Vec<BTreeSet<String>> = vec![BTreeSet::new(); targets.len()];
+    let mut roots_done: HashSet<Oid> = HashSet::new();
+    for &tree in &set.commit_trees {
+        let hits = loc.hits(tree, 0);
+        if let Some(h) = &hits {
+            *masks.entry(h.mask.clone()).or_default() += 1;
+            if roots_done.insert(tree) {
+                for (i, p) in &h.paths {
+                    paths[*i].insert(p.clone());
+                }
+            }
+        }
+    }
+    // Blobs reached only through a ref at a tree or blob: their first path.
+    for (i, t) in targets.iter().enumerate() {
+        if paths[i].is_empty()
+            && let Some(&bi) = set.index.get(t)
+        {
+            paths[i].insert(set.blobs[bi as usize].path.clone());
+        }
+    }
+    let head = repo
+        .head()
+        .and_then(|h| h.peel_to_tree())
+        .ok()
+        .and_then(|t| loc.hits(t.id(), 0))
+        .map(|h| h.mask.clone())
+        .unwrap_or_default();
+    drop(loc);
+    Locations {
+        masks,
+        paths,
+        head,
+        index,
+    }
+}
+
+/// `--staged`: scan what the next commit would add. Added files are scanned
+/// whole; of a modified file only the added lines are scanned, the other
+/// lines blanked so that line numbers are those of the new file. Returns
+/// (files, bytes) scanned.
+pub fn staged(repo: &Repository, max: u64, sink: &dyn Sink) -> Result<(u64, u64)> {
+    let head_tree = match repo.head() {
+        Ok(h) => Some(
+            h.peel_to_tree()
+                .context("--staged: cannot read the tree of HEAD")?,
+        ),
+        Err(e) if e.code() == git2::ErrorCode::UnbornBranch => None,
+        Err(e) if e.code() == git2::ErrorCode::NotFound => None,
+        Err(e) => bail!("--staged: cannot read HEAD ({})", e.message()),
+    };
+    let index = repo
+        .index()
+        .context("--staged: cannot read the index (.git/index)")?;
+    let mut opts = git2::DiffOptions::new();
+    opts.context_lines(0).ignore_submodules(true);
+    let diff = repo
+        .diff_tree_to_index(head_tree.as_ref(), Some(&index), Some(&mut opts))
+        .context("--staged: cannot compare the index with HEAD")?;
+    let (mut files, mut bytes) = (0u64, 0u64);
+    for (i, delta) in diff.deltas().enumerate() {
+        use git2::Delta;
+        let new = delta.new_file();
+        if !matches!(
+            delta.status(),
+            Delta::Added | Delta::Modified | Delta::Renamed | Delta::Copied | Delta::Typechange
+        ) || new.id().is_zero()
+        {
+            continue;
+        }
+        let path = new
+            .path_bytes()
+            .map(lossy)
+            .unwrap_or_else(|| new.id().to_string());
+        if new.mode() == git2::FileMode::Commit {
+            continue;
+        }
+        if new.size() > max {
+            sink.skipped(
+                &path,
+                &format!("too large ({} bytes > --max-file-size {max})", new.size()),
+            );
+            continue;
+        }
+        let blob = match repo.find_blob(new.id()) {
+            Ok(b) => b,
+            Err(e) => {
+                sink.error(
+                    &path,
+                    &format!("cannot read the staged blob ({})", e.message()),
+                );
+                continue;
+            }
+        };
+        let content = blob.content();
+        let origin = Origin::File {
+            path: path.clone(),
+            git: GitState::Tracked,
+        };
+        files += 1;
+        bytes += content.len() as u64;
+        if delta.status() != Delta::Modified || blob.is_binary() {
+            sink.blob(&origin, content);
+            continue;
+        }
+        let added = match git2::Patch::from_diff(&diff, i) {
+            Ok(Some(p)) => added_lines(&p),
+            _ => None,
+        };
+        match added {
+            Some(lines) => sink.blob(&origin, &keep_lines(content, &lines)),
+            None => sink.blob(&origin, content),
+        }
+    }
+    Ok((files, bytes))
+}
+
+/// 1-based numbers (in the new file) of the lines a patch adds.
+fn added_lines(p: &git2::Patch<'_>) -> Option<HashSet<u32>> {
+    let mut out = HashSet::new();
+    for h in 0..p.num_hunks() {
+        let n = p.num_lines_in_hunk(h).ok()?;
+        for l in 0..n {
+            let line = p.line_in_hunk(h, l).ok()?;
+            if line.origin() == '+'
+                && let Some(no) = line.new_lineno()
+            {
+                out.insert(no);
+            }
+        }
+    }
+    Some(out)
+}
+
+/// `content` with every line not in `keep` emptied (its newline kept).
+fn keep_lines(content: &[u8], keep: &HashSet<u32>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(content.len());
+    for (n, line) in content.split_inclusive(|&b| b == b'\n').enumerate() {
+        if keep.contains(&(n as u32 + 1)) {
+            out.extend_from_slice(line);
+        } else if line.ends_with(b"\n") {
+            out.push(b'\n');
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339(-1), "1969-12-31T23:59:59Z");
+    }
+
+    #[test]
+    fn keeps_only_added_lines() {
+        let keep: HashSet<u32> = [2, 4].into_iter().collect();
+        assert_eq!(keep_lines(b"a\nb\nc\nd", &keep), b"\nb\n\nd");
+    }
+}

@@ -1,0 +1,738 @@
+//! `jikimi scan` on git history: histories are built with git2 inside each
+//! test (commit, leak, delete, merge, branch, tag, stash, shallow, corrupt),
+//! then scanned through the binary; provenance, dedup counts and exit codes
+//! are asserted on the JSON report.
+
+use crate::common::*;
+
+use git2::{Oid, Repository};
+
+const T0: i64 = 1_700_000_000; // 2023-11-14T22:13:20Z
+
+fn py(key: &str) -> String {
+    format!("import os\nAPI_KEY = \"{key}\"\n")
+}
+
+/// The one finding for `key` (the report is not redacted in these tests).
+fn finding_for<'a>(v: &'a serde_json::Value, key: &str) -> &'a serde_json::Value {
+    let all: Vec<_> = findings(v).iter().filter(|f| f["secret"] == key).collect();
+    assert_eq!(all.len(), 1, "expected one finding for the key: {v:#}");
+    all[0]
+}
+
+fn has_key(v: &serde_json::Value, key: &str) -> bool {
+    findings(v).iter().any(|f| f["secret"] == key)
+}
+
+fn short(id: Oid) -> String {
+    id.to_string()[..10].to_string()
+}
+
+#[test]
+fn key_added_then_removed_is_found_with_provenance() {
+    let env = Env::new();
+    let key = Fake::new(1).openai_project();
+    let repo = env.git_init();
+    let t1 = tree_of(
+        &repo,
+        &[("src/config.py", &py(&key)), ("README.md", "hi\n")],
+    );
+    let c1 = commit_tree(&repo, Some("HEAD"), "add config\n\nbody", t1, &[], T0);
+    let clean = "import os\nAPI_KEY = os.environ[\"API_KEY\"]\n";
+    let t2 = tree_of(&repo, &[("src/config.py", clean), ("README.md", "hi\n")]);
+    let c2 = commit_tree(&repo, Some("HEAD"), "use env", t2, &[c1], T0 + 60);
+    env.write("src/config.py", clean);
+    env.write("README.md", "hi\n");
+
+    // The working tree alone is clean.
+    let (code, v) = env.scan_json(&["--no-history"]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["stats"]["commits"], 0);
+
+    let (code, v) = env.scan_json(&["--no-redact"]);
+    assert_eq!(code, 1, "{v:#}");
+    let f = finding_for(&v, &key);
+    assert_eq!(f["path"], "src/config.py");
+    assert_eq!(f["line"], 2);
+    assert_eq!(f["git"], serde_json::Value::Null);
+    let commit = &f["commit"];
+    assert_eq!(commit["id"], c1.to_string());
+    assert_eq!(commit["author_name"], AUTHOR.0);
+    assert_eq!(commit["author_email"], AUTHOR.1);
+    assert_eq!(commit["date"], "2023-11-14T22:13:20Z");
+    assert_eq!(commit["summary"], "add config");
+    let h = &f["history"];
+    assert_eq!(h["path"], "src/config.py");
+    assert_eq!(h["commits"], 1);
+    assert_eq!(h["paths"], 1);
+    assert_eq!(h["in_head"], false);
+    assert_eq!(h["in_working_tree"], false);
+    assert_eq!(f["occurrences"], 1);
+    let c = causes(f);
+    assert!(c.contains(&"git-history".to_string()), "{c:?}");
+    assert!(c.contains(&"server-code".to_string()), "{c:?}");
+    let fix = f["fix"].as_str().unwrap();
+    assert!(fix.starts_with("Rotate the key first"), "{fix}");
+    assert!(fix.contains("removing the line is not enough"), "{fix}");
+    assert!(fix.contains("git filter-repo"), "{fix}");
+    assert!(fix.contains(&short(c1)), "{fix}");
+    assert!(f["why"].as_str().unwrap().contains("still in git history"));
+    assert_eq!(v["stats"]["commits"], 2);
+    // Blobs: two versions of config.py and one README.
+    assert_eq!(v["stats"]["blobs"], 3);
+    assert!(v["stats"]["blob_bytes"].as_u64().unwrap() > key.len() as u64);
+    let _ = c2;
+
+    // The human report says where and that only history has it.
+    let out = env.cmd().args(["scan"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!("introduced in commit {}", short(c1))),
+        "{text}"
+    );
+    assert!(
+        text.contains("removed from HEAD and the working tree"),
+        "{text}"
+    );
+    assert!(!text.contains(&key), "the key is redacted: {text}");
+}
+
+#[test]
+fn key_only_on_a_non_default_branch() {
+    let env = Env::new();
+    let key = Fake::new(2).openai_project();
+    let repo = env.git_init();
+    let t1 = tree_of(&repo, &[("README.md", "hi\n")]);
+    let c1 = commit_tree(&repo, Some("HEAD"), "init", t1, &[], T0);
+    let t2 = tree_of(
+        &repo,
+        &[
+            ("README.md", "hi\n"),
+            ("web/app.js", &format!("const k = '{key}';\n")),
+        ],
+    );
+    let c2 = commit_tree(
+        &repo,
+        Some("refs/heads/feature"),
+        "try the api",
+        t2,
+        &[c1],
+        T0 + 1,
+    );
+    env.write("README.md", "hi\n");
+    let (code, v) = env.scan_json(&["--no-redact"]);
+    assert_eq!(code, 1, "{v:#}");
+    let f = finding_for(&v, &key);
+    assert_eq!(f["commit"]["id"], c2.to_string());
+    assert_eq!(f["history"]["path"], "web/app.js");
+    assert_eq!(f["history"]["in_head"], false);
+    let c = causes(f);
+    assert!(c.contains(&"frontend-code".to_string()), "{c:?}");
+    assert!(c.contains(&"git-history".to_string()), "{c:?}");
+}
+
+#[test]
+fn key_only_reachable_from_tags_and_remote_refs_and_notes() {
+    let env = Env::new();
+    let mut fake = Fake::new(3);
+    let (k_light, k_annot, k_remote, k_note) = (
+        fake.openai_project(),
+        fake.openai_project(),
+        fake.openai_project(),
+        fake.openai_project(),
+    );
+    let repo = env.git_init();
+    let base = commit_tree(
+        &repo,
+        Some("HEAD"),
+        "init",
+        tree_of(&repo, &[("a.txt", "a\n")]),
+        &[],
+        T0,
+    );
+    // Commits on no branch, kept alive only by a tag or a remote ref.
+    let lt = commit_tree(
+        &repo,
+        None,
+        "light",
+        tree_of(&repo, &[("a.py", &py(&k_light))]),
+        &[base],
+        T0 + 1,
+    );
+    repo.reference("refs/tags/v1", lt, false, "test").unwrap();
+    let at = commit_tree(
+        &repo,
+        None,
+        "annotated",
+        tree_of(&repo, &[("b.py", &py(&k_annot))]),
+        &[base],
+        T0 + 2,
+    );
+    let sig = git2::Signature::new(AUTHOR.0, AUTHOR.1, &git2::Time::new(T0, 0)).unwrap();
+    repo.tag(
+        "v2",
+        &repo.find_object(at, None).unwrap(),
+        &sig,
+        "release",
+        false,
+    )
+    .unwrap();
+    let rt = commit_tree(
+        &repo,
+        None,
+        "remote",
+        tree_of(&repo, &[("c.py", &py(&k_remote))]),
+        &[base],
+        T0 + 3,
+    );
+    repo.reference("refs/remotes/origin/wip", rt, false, "test")
+        .unwrap();
+    repo.note(&sig, &sig, None, base, &format!("token {k_note}"), false)
+        .unwrap();
+    env.write("a.txt", "a\n");
+
+    let (code, v) = env.scan_json(&["--no-redact"]);
+    assert_eq!(code, 1, "{v:#}");
+    assert_eq!(finding_for(&v, &k_light)["commit"]["id"], lt.to_string());
+    assert_eq!(finding_for(&v, &k_annot)["commit"]["id"], at.to_string());
+    assert_eq!(finding_for(&v, &k_remote)["commit"]["id"], rt.to_string());
+    // The note blob is found too (in the notes ref's commit).
+    let n = finding_for(&v, &k_note);
+    assert!(causes(n).contains(&"git-history".to_string()));
+}
+
+#[test]
+fn key_that_first_appears_in_a_merge_resolution() {
+    let env = Env::new();
+    let key = Fake::new(4).openai_project();
+    let repo = env.git_init();
+    let base = commit_tree(
+        &repo,
+        Some("HEAD"),
+        "init",
+        tree_of(&repo, &[("app.py", "x = 1\n")]),
+        &[],
+        T0,
+    );
+    let ours = commit_tree(
+        &repo,
+        Some("HEAD"),
+        "ours",
+        tree_of(&repo, &[("app.py", "x = 2\n")]),
+        &[base],
+        T0 + 1,
+    );
+    let theirs = commit_tree(
+        &repo,
+        Some("refs/heads/topic"),
+        "theirs",
+        tree_of(&repo, &[("app.py", "x = 3\n")]),
+        &[base],
+        T0 + 2,
+    );
+    // The resolution is in neither parent: `git log -p` shows no patch here.
+    let merge = commit_tree(
+        &repo,
+        Some("HEAD"),
+        "Merge branch 'topic'",
+        tree_of(&repo, &[("app.py", &py(&key))]),
+        &[ours, theirs],
+        T0 + 3,
+    );
+    let fixed = commit_tree(
+        &repo,
+        Some("HEAD"),
+        "oops",
+        tree_of(&repo, &[("app.py", "x = 4\n")]),
+        &[merge],
+        T0 + 4,
+    );
+    env.write("app.py", "x = 4\n");
+
+    let (code, v) = env.scan_json(&["--no-redact"]);
+    assert_eq!(code, 1, "{v:#}");
+    let f = finding_for(&v, &key);
+    assert_eq!(f["commit"]["id"], merge.to_string());
+    assert_eq!(f["commit"]["summary"], "Merge branch 'topic'");
+    assert_eq!(f["history"]["commits"], 1);
+
+    // CI range modes see the merge too, and only commits in the range.
+    let range = format!("{theirs}..{fixed}");
+    let (code, v) = env.scan_json(&["--no-redact", "--range", &range]);
+    assert_eq!(code, 1, "{v:#}");
+    assert_eq!(finding_for(&v, &key)["commit"]["id"], merge.to_string());
+    let range = format!("{merge}..{fixed}");
+    let (code, v) = env.scan_json(&["--no-redact", "--range", &range]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["stats"]["commits"], 1);
+}
+
+#[test]
+fn committed_then_deleted_env_file() {
+    let env = Env::new();
+    let key = Fake::new(5).openai_project();
+    let repo = env.git_init();
+    let c1 = commit_tree(
+        &repo,
+        Some("HEAD"),
+        "add env",
+        tree_of(
+            &repo,
+            &[
+                (".env", &format!("OPENAI_API_KEY={key}\n")),
+                ("a.txt", "a\n"),
+            ],
+        ),
+        &[],
+        T0,
+    );
+    commit_tree(
+        &repo,
+        Some("HEAD"),
+        "remove env",
+        tree_of(
+            &repo,
+            &[
+                (".gitignore", ".env\n.env.*\n!.env.example\n"),
+                ("a.txt", "a\n"),
+            ],
+        ),
+        &[c1],
+        T0 + 1,
+    );
+    env.write("a.txt", "a\n");
+    env.write(".gitignore", ".env\n.env.*\n!.env.example\n");
+    let (code, v) = env.scan_json(&["--no-redact"]);
+    assert_eq!(code, 1, "{v:#}");
+    let f = finding_for(&v, &key);
+    assert_eq!(f["path"], ".env");
+    let c = causes(f);
+    assert_eq!(c, vec!["env-file-committed", "git-history"], "{f:#}");
+    // The checklist's ".env kept out of git" question fails on history too.
+    let item = v["checklist"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == "env-out-of-git")
+        .unwrap();
+    assert_eq!(item["status"], "fail", "{item:#}");
+}
+
+#[test]
+fn same_secret_across_many_commits_is_one_finding() {
+    let env = Env::new();
+    let key = Fake::new(6).openai_project();
+    let repo = env.git_init();
+    let mut parent: Vec<Oid> = Vec::new();
+    // 30 commits carry the key in config.py; the file changes once (two
+    // blobs with the key), other files change every commit.
+    for i in 0..30 {
+        let config = if i < 10 {
+            py(&key)
+        } else {
+            format!("{}# v2\n", py(&key))
+        };
+        let counter = format!("{i}\n");
+        let t = tree_of(&repo, &[("config.py", &config), ("counter.txt", &counter)]);
+        parent = vec![commit_tree(
+            &repo,
+            Some("HEAD"),
+            &format!("c{i}"),
+            t,
+            &parent,
+            T0 + i,
+        )];
+    }
+    let first = repo.revparse_single("HEAD~29").unwrap().id();
+    checkout_head(&repo);
+
+    let (code, v) = env.scan_json(&["--no-redact"]);
+    assert_eq!(code, 1, "{v:#}");
+    let f = finding_for(&v, &key);
+    assert_eq!(f["path"], "config.py");
+    // Tree and history merged: the working-tree location, the introducing
+    // commit, both kinds of causes.
+    assert_eq!(f["git"], "tracked");
+    assert_eq!(f["commit"]["id"], first.to_string());
+    let h = &f["history"];
+    assert_eq!(h["commits"], 30);
+    assert_eq!(h["blobs"], 2);
+    assert_eq!(h["paths"], 1);
+    assert_eq!(h["in_head"], true);
+    assert_eq!(h["in_working_tree"], true);
+    // One line in the working tree plus 30 commits.
+    assert_eq!(f["occurrences"], 31);
+    let c = causes(f);
+    assert_eq!(c, vec!["git-history", "server-code"], "{f:#}");
+    assert!(!f["why"].as_str().unwrap().contains("removed"));
+    assert_eq!(v["stats"]["commits"], 30);
+    assert_eq!(v["stats"]["blobs"], 32);
+
+    // The fingerprint does not depend on commits: a tree-only scan of the
+    // same file has the same id.
+    let (_, tree_only) = env.scan_json(&["--no-redact", "--no-history"]);
+    assert_eq!(finding_for(&tree_only, &key)["id"], f["id"]);
+    assert_eq!(
+        finding_for(&tree_only, &key)["history"],
+        serde_json::Value::Null
+    );
+
+    // History only: no working-tree location, in_working_tree unknown.
+    let (_, hist) = env.scan_json(&["--no-redact", "--history-only"]);
+    let f = finding_for(&hist, &key);
+    assert_eq!(f["git"], serde_json::Value::Null);
+    assert_eq!(f["occurrences"], 30);
+    assert_eq!(f["history"]["in_working_tree"], serde_json::Value::Null);
+    assert_eq!(hist["stats"]["files"], 0);
+}
+
+#[test]
+fn history_only_ignores_the_working_tree_and_needs_a_repository() {
+    let env = Env::new();
+    let key = Fake::new(7).openai_project();
+    let repo = env.git_init();
+    commit_tree(
+        &repo,
+        Some("HEAD"),
+        "init",
+        tree_of(&repo, &[("a.txt", "a\n")]),
+        &[],
+        T0,
+    );
+    env.write("a.txt", "a\n");
+    env.write("local.py", py(&key));
+    let (code, v) = env.scan_json(&["--history-only"]);
+    assert_eq!(code, 0, "{v:#}");
+    let (code, _) = env.scan_json(&[]);
+    assert_eq!(code, 1);
+
+    let plain = Env::new();
+    plain.write("a.py", py(&key));
+    let (code, v, stderr) = plain.scan_json_err(&[]);
+    assert_eq!(code, 1, "a plain directory is scanned as a tree");
+    assert!(stderr.is_empty(), "no complaint: {stderr}");
+    assert_eq!(v["stats"]["commits"], 0);
+    let (code, _, stderr) = plain.scan_json_err(&["--history-only"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("not a git repository"), "{stderr}");
+}
+
+#[test]
+fn staged_scans_only_what_the_commit_adds() {
+    let env = Env::new();
+    let mut fake = Fake::new(8);
+    let (old_key, staged_key, unstaged_key) = (
+        fake.openai_project(),
+        fake.openai_project(),
+        fake.openai_project(),
+    );
+    let repo = env.git_init();
+    // HEAD already has a key (history's problem, not this commit's).
+    env.write("app.py", format!("A = \"{old_key}\"\nB = 1\n"));
+    env.commit_all(&repo, "init");
+    // Staged: a modified file adding a key on line 3, and a new file.
+    env.write(
+        "app.py",
+        format!("A = \"{old_key}\"\nB = 1\nC = \"{staged_key}\"\n"),
+    );
+    env.write("new.py", "print('hi')\n");
+    let mut index = repo.index().unwrap();
+    index.add_path(std::path::Path::new("app.py")).unwrap();
+    index.add_path(std::path::Path::new("new.py")).unwrap();
+    index.write().unwrap();
+    // Unstaged: a working-tree change that is not in the index.
+    env.write("new.py", format!("print('hi')\nK = \"{unstaged_key}\"\n"));
+    env.write("untracked.py", py(&unstaged_key));
+
+    let (code, v) = env.scan_json(&["--staged", "--no-redact"]);
+    assert_eq!(code, 1, "{v:#}");
+    assert_eq!(findings(&v).len(), 1, "{v:#}");
+    let f = finding_for(&v, &staged_key);
+    assert_eq!(f["path"], "app.py");
+    assert_eq!(f["line"], 3);
+    assert_eq!(f["column"], 6);
+    assert!(!has_key(&v, &old_key));
+    assert!(!has_key(&v, &unstaged_key));
+    assert_eq!(v["stats"]["files"], 2);
+    assert_eq!(v["stats"]["commits"], 0);
+
+    // Only the unstaged key left: the commit adds nothing bad.
+    env.write("app.py", format!("A = \"{old_key}\"\nB = 1\n"));
+    let mut index = repo.index().unwrap();
+    index.add_path(std::path::Path::new("app.py")).unwrap();
+    index.write().unwrap();
+    let (code, v) = env.scan_json(&["--staged"]);
+    assert_eq!(code, 0, "{v:#}");
+
+    // A first commit (no HEAD yet): everything staged is new.
+    let fresh = Env::new();
+    let repo = fresh.git_init();
+    fresh.write(".env", format!("OPENAI_API_KEY={staged_key}\n"));
+    let mut index = repo.index().unwrap();
+    index.add_path(std::path::Path::new(".env")).unwrap();
+    index.write().unwrap();
+    let (code, v) = fresh.scan_json(&["--staged", "--no-redact"]);
+    assert_eq!(code, 1, "{v:#}");
+    assert!(causes(finding_for(&v, &staged_key)).contains(&"env-file-committed".to_string()));
+
+    let plain = Env::new();
+    let (code, _, stderr) = plain.scan_json_err(&["--staged"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("not in a git repository"), "{stderr}");
+}
+
+#[test]
+fn range_and_since_include_or_exclude_the_leaking_commit() {
+    let env = Env::new();
+    let key = Fake::new(9).openai_project();
+    let repo = env.git_init();
+    let c1 = commit_tree(
+        &repo,
+        Some("HEAD"),
+        "c1",
+        tree_of(&repo, &[("a.txt", "a\n")]),
+        &[],
+        T0,
+    );
+    let c2 = commit_tree(
+        &repo,
+        Some("HEAD"),
+        "leak",
+        tree_of(&repo, &[("a.txt", "a\n"), ("k.py", &py(&key))]),
+        &[c1],
+        T0 + 1,
+    );
+    let c3 = commit_tree(
+        &repo,
+        Some("HEAD"),
+        "c3",
+        tree_of(&repo, &[("a.txt", "b\n"), ("k.py", &py(&key))]),
+        &[c2],
+        T0 + 2,
+    );
+    let (r13, r23) = (format!("{c1}..{c3}"), format!("{c2}..{c3}"));
+
+    let (code, v) = env.scan_json(&["--no-redact", "--range", &r13]);
+    assert_eq!(code, 1, "{v:#}");
+    let f = finding_for(&v, &key);
+    assert_eq!(f["commit"]["id"], c2.to_string());
+    assert_eq!(f["history"]["commits"], 2);
+    assert_eq!(v["stats"]["commits"], 2);
+    // Only blobs the range introduces: k.py and the new a.txt, not the old one.
+    assert_eq!(v["stats"]["blobs"], 2);
+
+    let (code, v) = env.scan_json(&["--range", &r23]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["stats"]["blobs"], 1);
+
+    let (code, _) = env.scan_json(&["--since", &c1.to_string()]);
+    assert_eq!(code, 1);
+    let (code, _) = env.scan_json(&["--since", &c2.to_string()]);
+    assert_eq!(code, 0);
+    let (code, _) = env.scan_json(&["--range", "HEAD~2..HEAD"]);
+    assert_eq!(code, 1);
+
+    let (code, _, stderr) = env.scan_json_err(&["--since", "no-such-branch"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("'no-such-branch' not found"), "{stderr}");
+    let (code, _, stderr) = env.scan_json_err(&["--range", "HEAD"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("not A..B"), "{stderr}");
+    let (code, _, _) = env.scan_json_err(&["--since", "HEAD", "--no-history"]);
+    assert_eq!(code, 2, "conflicting flags are a usage error");
+}
+
+#[test]
+fn corrupt_object_is_reported_once_and_the_scan_goes_on() {
+    let env = Env::new();
+    let key = Fake::new(10).openai_project();
+    let repo = env.git_init();
+    let t = tree_of(
+        &repo,
+        &[("k.py", &py(&key)), ("other.txt", "some other content\n")],
+    );
+    commit_tree(&repo, Some("HEAD"), "c1", t, &[], T0);
+    let victim = repo.blob(b"some other content\n").unwrap().to_string();
+    let path = env
+        .path()
+        .join(".git/objects")
+        .join(&victim[..2])
+        .join(&victim[2..]);
+    let mut perms = std::fs::metadata(&path).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&path, perms).unwrap();
+    std::fs::write(&path, b"this is not zlib data").unwrap();
+
+    let (code, v, stderr) = env.scan_json_err(&["--history-only", "--no-redact"]);
+    assert_eq!(code, 1, "{v:#}\n{stderr}");
+    assert!(has_key(&v, &key), "the other blob is still scanned");
+    assert_eq!(v["stats"]["errors"], 1, "{v:#}");
+    assert_eq!(stderr.matches(&victim).count(), 1, "{stderr}");
+    assert!(stderr.contains("corrupt or missing"), "{stderr}");
+}
+
+#[test]
+fn shallow_clone_is_scanned_as_far_as_it_goes() {
+    let env = Env::new();
+    let key = Fake::new(11).openai_project();
+    let repo = env.git_init();
+    let c1 = commit_tree(
+        &repo,
+        Some("HEAD"),
+        "leak",
+        tree_of(&repo, &[("k.py", &py(&key))]),
+        &[],
+        T0,
+    );
+    let c2 = commit_tree(
+        &repo,
+        Some("HEAD"),
+        "fix",
+        tree_of(&repo, &[("k.py", "k = 1\n")]),
+        &[c1],
+        T0 + 1,
+    );
+    let c3 = commit_tree(
+        &repo,
+        Some("HEAD"),
+        "more",
+        tree_of(&repo, &[("k.py", "k = 2\n")]),
+        &[c2],
+        T0 + 2,
+    );
+    env.write("k.py", "k = 2\n");
+    // What `git clone --depth 2` leaves: c2 is a shallow root and c1 (with
+    // its blob) is not in the repository.
+    std::fs::write(env.path().join(".git/shallow"), format!("{c2}\n")).unwrap();
+    let key_blob = repo.blob(py(&key).as_bytes()).unwrap().to_string();
+    for id in [c1.to_string(), key_blob] {
+        std::fs::remove_file(
+            env.path()
+                .join(".git/objects")
+                .join(&id[..2])
+                .join(&id[2..]),
+        )
+        .unwrap();
+    }
+    let _ = c3;
+    let (code, v, stderr) = env.scan_json_err(&[]);
+    assert_eq!(code, 0, "{v:#}\n{stderr}");
+    assert_eq!(v["stats"]["history_truncated"], true);
+    assert_eq!(v["stats"]["commits"], 2);
+    assert_eq!(v["stats"]["errors"], 0, "{stderr}");
+    let out = env.cmd().arg("scan").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("History is truncated"), "{text}");
+}
+
+#[test]
+fn bare_repository_and_linked_worktree() {
+    let env = Env::new();
+    let key = Fake::new(12).openai_project();
+    let bare_dir = env.path().join("bare.git");
+    let repo = Repository::init_bare(&bare_dir).unwrap();
+    let c1 = commit_tree(
+        &repo,
+        Some("HEAD"),
+        "leak",
+        tree_of(&repo, &[("k.py", &py(&key))]),
+        &[],
+        T0,
+    );
+    commit_tree(
+        &repo,
+        Some("HEAD"),
+        "fix",
+        tree_of(&repo, &[("k.py", "k = 1\n")]),
+        &[c1],
+        T0 + 1,
+    );
+    let (code, v) = env.scan_json(&["bare.git", "--no-redact"]);
+    assert_eq!(code, 1, "{v:#}");
+    assert_eq!(finding_for(&v, &key)["commit"]["id"], c1.to_string());
+    assert_eq!(
+        v["stats"]["files"], 0,
+        "a bare repository has no files to walk"
+    );
+
+    // A linked worktree of a normal repository.
+    let main = env.path().join("main");
+    let repo = Repository::init(&main).unwrap();
+    let c1 = commit_tree(
+        &repo,
+        Some("HEAD"),
+        "leak",
+        tree_of(&repo, &[("k.py", &py(&key))]),
+        &[],
+        T0,
+    );
+    let c2 = commit_tree(
+        &repo,
+        Some("refs/heads/side"),
+        "side",
+        tree_of(&repo, &[("k.py", "k = 1\n")]),
+        &[c1],
+        T0 + 1,
+    );
+    let side = repo.find_reference("refs/heads/side").unwrap();
+    let mut opts = git2::WorktreeAddOptions::new();
+    opts.reference(Some(&side));
+    repo.worktree("wt", &env.path().join("wt"), Some(&opts))
+        .unwrap();
+    let _ = c2;
+    let (code, v) = env.scan_json(&["wt", "--no-redact"]);
+    assert_eq!(code, 1, "{v:#}");
+    assert_eq!(finding_for(&v, &key)["history"]["in_working_tree"], false);
+
+    // A subdirectory of a work tree is scanned as a tree only.
+    std::fs::create_dir_all(main.join("sub")).unwrap();
+    let (code, v) = env.scan_json(&["main/sub"]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["stats"]["commits"], 0);
+}
+
+#[test]
+fn stash_and_submodules() {
+    let env = Env::new();
+    let key = Fake::new(13).openai_project();
+    let mut repo = env.git_init();
+    env.write("a.py", "a = 1\n");
+    env.commit_all(&repo, "init");
+    env.write("a.py", py(&key));
+    let sig = git2::Signature::new(AUTHOR.0, AUTHOR.1, &git2::Time::new(T0, 0)).unwrap();
+    repo.stash_save(&sig, "wip", None).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(env.path().join("a.py")).unwrap(),
+        "a = 1\n"
+    );
+    let (code, v) = env.scan_json(&["--no-redact"]);
+    assert_eq!(code, 1, "a key only in a stash is found: {v:#}");
+    assert!(has_key(&v, &key));
+
+    // A gitlink (submodule) in a tree is noted, not followed.
+    let sub = Env::new();
+    let repo2 = sub.git_init();
+    let mut tb = repo2.treebuilder(None).unwrap();
+    tb.insert(
+        "vendor-lib",
+        Oid::from_str("0123456789012345678901234567890123456789").unwrap(),
+        0o160000,
+    )
+    .unwrap();
+    let t = tb.write().unwrap();
+    commit_tree(&repo2, Some("HEAD"), "add submodule", t, &[], T0);
+    let (code, v) = sub.scan_json(&["--history-only"]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["stats"]["submodules"], 1);
+    assert!(
+        v["skipped"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["path"] == "vendor-lib"
+                && s["reason"].as_str().unwrap().contains("not followed")),
+        "{v:#}"
+    );
+}
