@@ -9,7 +9,12 @@ fn builtin_rules_pass_their_own_examples() {
     .expect("rules load");
     let problems = jikimi::rules::check::check(&set);
     let list: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
-    assert!(list.is_empty(), "{} rule problems:\n{}", list.len(), list.join("\n"));
+    assert!(
+        list.is_empty(),
+        "{} rule problems:\n{}",
+        list.len(),
+        list.join("\n")
+    );
 }
 
 #[test]

@@ -23,9 +23,7 @@ pub const BUILTIN_RULE_FILES: &[(&str, &str)] =
     include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 
 /// How bad it is when this kind of secret leaks.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Low,
