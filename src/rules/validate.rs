@@ -343,12 +343,12 @@ pub fn generic_secret(secret: &[u8], whole: &[u8]) -> bool {
             return false;
         }
     }
-    let ident = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_';
-    // Dotted identifier: `config.secrets.apiToken`.
+    // Dotted property path: `config.secrets.apiToken` (words, no digits;
+    // random tokens with a dot nearly always have digits).
     if memchr::memchr(b'.', secret).is_some()
         && secret
             .split(|&b| b == b'.')
-            .all(|p| !p.is_empty() && !p[0].is_ascii_digit() && p.iter().all(ident))
+            .all(|p| !p.is_empty() && p.iter().all(|b| b.is_ascii_alphabetic() || *b == b'_'))
     {
         return false;
     }
