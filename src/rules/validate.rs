@@ -360,10 +360,25 @@ pub fn generic_secret(secret: &[u8], whole: &[u8]) -> bool {
     {
         return false;
     }
-    // Lower-case word slugs: `my-session-token-cookie-name`.
+    // Lower-case word slugs: `my-session-token-cookie-name`,
+    // `auth_token_storage_key_v2` (words, digits only in short suffixes).
+    let segments: Vec<&[u8]> = secret
+        .split(|&b| b == b'-' || b == b'_' || b == b'.' || b == b':')
+        .filter(|p| !p.is_empty())
+        .collect();
+    let wordy = |p: &&[u8]| {
+        let cap = usize::from(p[0].is_ascii_uppercase());
+        let letters = cap
+            + p[cap..]
+                .iter()
+                .take_while(|b| b.is_ascii_lowercase())
+                .count();
+        p[letters..].iter().all(u8::is_ascii_digit) && p.len() - letters <= 3
+    };
     if secret
         .iter()
         .all(|b| b.is_ascii_lowercase() || *b == b'-' || *b == b'_')
+        || (segments.len() >= 3 && segments.iter().all(wordy))
     {
         return false;
     }
@@ -633,6 +648,9 @@ mod tests {
         assert!(!ok("config.secrets.apiToken", "token"));
         assert!(!ok("OPENAI_API_KEY_SECRET_NAME", "secret_name"));
         assert!(!ok("session-token-cookie-name", "token_cookie"));
+        assert!(!ok("auth_token_storage_key_v2", "TOKEN_KEY"));
+        assert!(!ok("X-Session-Token-Name", "TOKEN_HEADER"));
+        assert!(ok("live_8f3kQ2_Zx9mP4vL7nR2c", "token"));
         assert!(!ok("process.env.OPENAI_API_KEY", "api_key"));
         assert!(!ok(
             "sha384-oqVuAfXRKap7fdgcCY5uykM6+R9GqQ8K",
