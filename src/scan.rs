@@ -107,6 +107,19 @@ pub struct ScanOutput {
     pub checklist: Vec<checklist::Item>,
 }
 
+/// What a [`Collector`] gathered for one root.
+#[derive(Debug, Default)]
+pub struct Collected {
+    pub findings: Vec<Finding>,
+    pub notes: Vec<Note>,
+    pub skipped: Vec<Skipped>,
+    pub errors: Vec<String>,
+    /// Env-style files seen (relative to the root), for the gitignore check.
+    pub env_files: Vec<String>,
+    /// Rate-limit evidence from manifests.
+    pub rate_limit: Vec<String>,
+}
+
 /// Collects what the inputs deliver, for one scan root.
 pub struct Collector<'a> {
     matcher: &'a Matcher<'a>,
@@ -203,7 +216,7 @@ impl<'a> Collector<'a> {
                     risks::risk_why(&rule.id).to_string(),
                     risks::risk_fix(&rule.id).to_string(),
                 ),
-                RuleKind::Secret => (causes::why(&causes), causes::fix(&causes)),
+                RuleKind::Secret => (causes::why(&causes, facts.role), causes::fix(&causes)),
             };
             found.push(Finding {
                 id: fingerprint(&rule.id, secret, &path),
@@ -245,24 +258,15 @@ impl<'a> Collector<'a> {
     }
 
     /// Take everything collected.
-    pub fn finish(
-        self,
-    ) -> (
-        Vec<Finding>,
-        Vec<Note>,
-        Vec<Skipped>,
-        Vec<String>,
-        Vec<String>,
-        Vec<String>,
-    ) {
-        (
-            self.findings.into_inner().unwrap(),
-            self.notes.into_inner().unwrap(),
-            self.skipped.into_inner().unwrap(),
-            self.errors.into_inner().unwrap(),
-            self.env_files.into_inner().unwrap(),
-            self.rate_limit.into_inner().unwrap(),
-        )
+    pub fn finish(self) -> Collected {
+        Collected {
+            findings: self.findings.into_inner().unwrap(),
+            notes: self.notes.into_inner().unwrap(),
+            skipped: self.skipped.into_inner().unwrap(),
+            errors: self.errors.into_inner().unwrap(),
+            env_files: self.env_files.into_inner().unwrap(),
+            rate_limit: self.rate_limit.into_inner().unwrap(),
+        }
     }
 }
 
@@ -524,7 +528,14 @@ fn scan_root(
         blobs = Some(set);
     }
     out.stats.blobs_skipped += collector.history_binary.load(Ordering::Relaxed);
-    let (mut findings, notes, skipped, errors, env_files, rate_limit) = collector.finish();
+    let Collected {
+        mut findings,
+        notes,
+        skipped,
+        errors,
+        env_files,
+        rate_limit,
+    } = collector.finish();
     // A key in a tracked file is in a commit when HEAD has it too.
     if let Some(g) = &git
         && let Ok(repo) = g.open()
@@ -689,7 +700,14 @@ fn scan_staged(
     let projects = Projects::new(&workdir);
     let collector = Collector::new(matcher, &projects, opts.print_errors);
     let (files, bytes) = history::staged(&repo, opts.max_file_size, &collector)?;
-    let (findings, notes, skipped, errors, _, rate_limit) = collector.finish();
+    let Collected {
+        findings,
+        notes,
+        skipped,
+        errors,
+        rate_limit,
+        ..
+    } = collector.finish();
     out.findings.extend(findings);
     out.notes.extend(notes);
     out.skipped.extend(skipped);

@@ -203,8 +203,9 @@ pub fn dedup_and_sort(findings: Vec<Finding>) -> Vec<Finding> {
                     }
                 }
                 existing.causes.sort();
+                // The fix covers every cause (`why` stays: it is about the
+                // kept location).
                 if existing.kind == RuleKind::Secret && existing.causes != f.causes {
-                    existing.why = causes::why(&existing.causes);
                     existing.fix = causes::fix(&existing.causes);
                 }
                 if location_rank(&f) < location_rank(existing) {
