@@ -14,6 +14,8 @@ Examples:
   jikimi scan . --format json -o report.json
   jikimi scan app/ --format sarif --output jikimi.sarif
   jikimi scan --no-redact -v       show full secrets, skipped files and notes
+  jikimi scan app/build/release.apk   look inside an app package
+  jikimi scan . --no-archives      do not open zip/apk/ipa/asar/tar/gz files
   NO_COLOR=1 jikimi scan src/ web/
 
 Exit codes: 0 nothing fails, 1 findings fail, 2 usage or runtime error.";
@@ -82,6 +84,54 @@ pub struct ScanArgs {
     /// List skipped files and notes (such as keys in git-ignored .env files).
     #[arg(short, long)]
     pub verbose: bool,
+
+    /// Do not open archives and app packages (zip, apk, aab, ipa, jar, asar,
+    /// tar, gz, ...); they are then skipped as binary files.
+    #[arg(long, help_heading = "Archives")]
+    pub no_archives: bool,
+
+    /// How many archives deep to open (an ipa inside a zip is 2).
+    #[arg(long, value_name = "N", default_value_t = 4, help_heading = "Archives")]
+    pub archive_depth: usize,
+
+    /// Stop unpacking one archive after this many uncompressed bytes
+    /// (suffixes K, M, G); also the largest archive file read from disk.
+    #[arg(
+        long,
+        value_name = "BYTES",
+        default_value = "256M",
+        help_heading = "Archives"
+    )]
+    pub archive_max_bytes: String,
+
+    /// Stop unpacking all archives of the scan after this many uncompressed
+    /// bytes.
+    #[arg(
+        long,
+        value_name = "BYTES",
+        default_value = "4G",
+        help_heading = "Archives"
+    )]
+    pub archive_max_total: String,
+
+    /// Refuse a member that expands more than N times its compressed size
+    /// (past 1 MiB): a zip bomb.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 100,
+        help_heading = "Archives"
+    )]
+    pub archive_max_ratio: u64,
+
+    /// Stop after this many members of one archive.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 100_000,
+        help_heading = "Archives"
+    )]
+    pub archive_max_members: u64,
 }
 
 #[derive(Debug, Args)]

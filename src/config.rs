@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Result, bail};
 
 use crate::cli::ScanArgs;
+use crate::input::archive::ArchiveLimits;
 use crate::report::Format;
 use crate::scan::ScanOptions;
 
@@ -60,6 +61,26 @@ impl ScanConfig {
         if max_file_size == 0 {
             bail!("--max-file-size must be more than 0");
         }
+        let archives = ArchiveLimits {
+            enabled: !args.no_archives,
+            max_depth: args.archive_depth,
+            max_bytes: parse_size(&args.archive_max_bytes)?,
+            max_ratio: args.archive_max_ratio,
+            max_members: args.archive_max_members,
+            max_total: parse_size(&args.archive_max_total)?,
+            max_member_size: max_file_size,
+        };
+        if archives.enabled {
+            if archives.max_depth == 0 {
+                bail!("--archive-depth must be at least 1 (use --no-archives to open no archive)");
+            }
+            if archives.max_bytes == 0 || archives.max_total == 0 {
+                bail!("--archive-max-bytes and --archive-max-total must be more than 0");
+            }
+            if archives.max_ratio == 0 || archives.max_members == 0 {
+                bail!("--archive-max-ratio and --archive-max-members must be at least 1");
+            }
+        }
         let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         let color = !args.no_color
             && !no_color_env
@@ -74,6 +95,7 @@ impl ScanConfig {
                 include_deps: args.include_deps,
                 follow_links: args.follow,
                 print_errors: true,
+                archives,
             },
             format: args.format,
             output: args.output.clone(),

@@ -3,11 +3,17 @@
 //! statistics, notes, skips and errors. One [`Collector`] is the [`Sink`] for
 //! every input, so tree files, history blobs and archive members all take the
 //! same path from bytes to findings.
+//!
+//! What a blob goes through in [`Collector::blob`], in order: archives are
+//! opened and their members come back here ([`archive`]); binary formats
+//! that apps ship keys in give their strings ([`binary_strings`]); the rest
+//! is decoded to text, and source maps and notebooks are split into the
+//! pieces a person would look at ([`embedded`]) before the matcher runs.
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use anyhow::{Result, bail};
@@ -19,7 +25,9 @@ use crate::findings::causes::{
 };
 use crate::findings::risks::{self, GITIGNORE_GAP};
 use crate::findings::{Finding, Note, fingerprint};
-use crate::input::decode::{Decoded, decode};
+use crate::input::archive::{self, ArchiveLimits, ArchiveTotals};
+use crate::input::decode::{Decoded, binary_strings, decode};
+use crate::input::embedded::{self, Part};
 use crate::input::gitinfo::GitContext;
 use crate::input::walk::{self, WalkOptions, WalkTotals};
 use crate::input::{GitState, Origin, Sink};
@@ -36,6 +44,8 @@ pub struct ScanOptions {
     pub follow_links: bool,
     /// Print per-file errors to stderr as they happen.
     pub print_errors: bool,
+    /// Whether and how far to open archives and app packages.
+    pub archives: ArchiveLimits,
 }
 
 /// Totals for the report.
@@ -46,6 +56,12 @@ pub struct Stats {
     pub skipped: u64,
     pub errors: u64,
     pub duration_ms: u64,
+    /// Archives and app packages opened (nested ones included).
+    pub archives: u64,
+    /// Archive members scanned.
+    pub archive_members: u64,
+    /// Bytes unpacked from archives.
+    pub archive_bytes: u64,
 }
 
 /// A file that was deliberately not scanned.
@@ -79,6 +95,9 @@ pub struct Collector<'a> {
     env_files: Mutex<Vec<String>>,
     rate_limit: Mutex<Vec<String>>,
     binary: AtomicU64,
+    archives: ArchiveLimits,
+    /// Shared by every root of a scan: the per-scan unpacking limit.
+    archive_totals: Arc<ArchiveTotals>,
 }
 
 impl<'a> Collector<'a> {
@@ -94,12 +113,46 @@ impl<'a> Collector<'a> {
             env_files: Mutex::default(),
             rate_limit: Mutex::default(),
             binary: AtomicU64::new(0),
+            archives: ArchiveLimits::default(),
+            archive_totals: Arc::default(),
         }
     }
 
-    /// Scan decoded text from `origin`.
-    fn scan_text(&self, origin: &Origin, text: &[u8]) {
-        if let Origin::File { path, .. } = origin {
+    /// Open archives within `limits`, counting against `totals` (shared by
+    /// the whole scan). Without this call the defaults apply.
+    pub fn with_archives(mut self, limits: ArchiveLimits, totals: Arc<ArchiveTotals>) -> Self {
+        self.archives = limits;
+        self.archive_totals = totals;
+        self
+    }
+
+    /// Scan text decoded from `origin`: source maps and notebooks piece by
+    /// piece, anything else as it is.
+    fn scan_decoded(&self, origin: &Origin, text: &[u8]) {
+        let leaf = origin.leaf_path();
+        let parts = if embedded::is_source_map(leaf) {
+            embedded::source_map(&origin.display_path(), text)
+        } else if embedded::is_notebook(leaf) {
+            embedded::notebook(&origin.display_path(), text)
+        } else {
+            None
+        };
+        match parts {
+            Some(parts) => {
+                for part in &parts {
+                    self.scan_text(origin, part.text.as_bytes(), Some(part));
+                }
+            }
+            None => self.scan_text(origin, text, None),
+        }
+    }
+
+    /// Scan text from `origin`; `part` says where to report it when it was
+    /// read out of a source map or a notebook.
+    fn scan_text(&self, origin: &Origin, text: &[u8], part: Option<&Part>) {
+        if part.is_none()
+            && let Origin::File { path, .. } = origin
+        {
             let name = file_name(path);
             if is_env_file(path) && !is_env_template(path) {
                 self.env_files.lock().unwrap().push(path.clone());
@@ -119,7 +172,22 @@ impl<'a> Collector<'a> {
         if let Cow::Owned(ref s) = text {
             matches = self.matcher.find(s.as_bytes());
         }
-        let facts = FileFacts::new(origin, &text, self.projects);
+        let mut facts = FileFacts::new(origin, &text, self.projects);
+        if part.is_some_and(|p| p.via.is_some()) && facts.role != Role::App {
+            // An original source read out of a source map ships wherever the
+            // map ships: to browsers, unless the map sits in server output.
+            let map_role = causes::role_of(origin.leaf_path(), "", Default::default());
+            facts.role = if map_role == Role::Server {
+                Role::Server
+            } else {
+                Role::Client
+            };
+        }
+        let minified = is_minified(&text);
+        let path = match part {
+            Some(p) => p.path.clone(),
+            None => origin.display_path(),
+        };
         let rules = self.matcher.rules();
         let mut lines = LineIndex::new(&text);
         let mut found = Vec::new();
@@ -142,14 +210,13 @@ impl<'a> Collector<'a> {
             if facts.role == Role::EnvFile && origin.git_state() == Some(GitState::Ignored) {
                 notes.push(Note {
                     rule: rule.id.clone(),
-                    path: origin.display_path(),
+                    path: path.clone(),
                     line,
                     secret: secret.to_string(),
                     message: "key in a git-ignored .env file: fine for local development, never commit it".into(),
                 });
                 continue;
             }
-            let path = origin.display_path();
             let (why, fix) = match rule.kind {
                 RuleKind::Risk => (
                     risks::risk_why(&rule.id).to_string(),
@@ -166,9 +233,13 @@ impl<'a> Collector<'a> {
                 severity: rule.severity,
                 confidence: rule.confidence,
                 secret: secret.to_string(),
-                path,
+                path: path.clone(),
                 line,
                 column,
+                via: part.and_then(|p| p.via.clone()),
+                cell: part.and_then(|p| p.cell),
+                cell_output: part.is_some_and(|p| p.output),
+                minified,
                 context: context_snippet(&text, m),
                 commit: origin.commit().cloned(),
                 git: origin.git_state(),
@@ -187,6 +258,7 @@ impl<'a> Collector<'a> {
     }
 
     /// Take everything collected.
+    #[allow(clippy::type_complexity)] // a one-off tuple, destructured by its only caller
     pub fn finish(
         self,
     ) -> (
@@ -210,8 +282,27 @@ impl<'a> Collector<'a> {
 
 impl Sink for Collector<'_> {
     fn blob(&self, origin: &Origin, bytes: &[u8]) {
+        // The fast path for ordinary files is a few byte comparisons here
+        // and in `binary_strings`.
+        if self.archives.enabled
+            && let Some(kind) = archive::sniff(bytes)
+        {
+            archive::expand(
+                kind,
+                origin,
+                bytes,
+                &self.archives,
+                &self.archive_totals,
+                self,
+            );
+            return;
+        }
+        if let Some(text) = binary_strings(bytes) {
+            self.scan_text(origin, &text, None);
+            return;
+        }
         match decode(bytes) {
-            Decoded::Text(text) => self.scan_text(origin, &text),
+            Decoded::Text(text) => self.scan_decoded(origin, &text),
             Decoded::Binary => {
                 self.binary.fetch_add(1, Ordering::Relaxed);
                 self.skipped(&origin.display_path(), "binary file");
@@ -246,6 +337,9 @@ struct LineIndex<'t> {
     pos: usize,
     line: usize,
     line_start: usize,
+    /// Characters between `line_start` and `pos`: several matches on one
+    /// 5 MB minified line count its characters once, not once each.
+    col: usize,
 }
 
 impl<'t> LineIndex<'t> {
@@ -255,6 +349,7 @@ impl<'t> LineIndex<'t> {
             pos: 0,
             line: 1,
             line_start: 0,
+            col: 0,
         }
     }
 
@@ -263,14 +358,27 @@ impl<'t> LineIndex<'t> {
             *self = LineIndex::new(self.text);
         }
         let bytes = &self.text.as_bytes()[self.pos..offset];
-        for nl in memchr::memchr_iter(b'\n', bytes) {
-            self.line += 1;
-            self.line_start = self.pos + nl + 1;
-        }
+        let counted_from = match memchr::memrchr(b'\n', bytes) {
+            Some(last) => {
+                self.line += memchr::memchr_iter(b'\n', bytes).count();
+                self.line_start = self.pos + last + 1;
+                self.col = 0;
+                self.line_start
+            }
+            None => self.pos,
+        };
+        self.col += self.text[counted_from..offset].chars().count();
         self.pos = offset;
-        let col = self.text[self.line_start..offset].chars().count() + 1;
-        (self.line, col)
+        (self.line, self.col + 1)
     }
+}
+
+/// Minified code (a bundle, a one-line JSON): long lines on average. Such
+/// files are reported with `minified` so that a line number of 1 and a
+/// column in the millions read as what they are.
+fn is_minified(text: &str) -> bool {
+    let lines = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
+    text.len() >= 1024 && text.len() / lines >= 200
 }
 
 /// The line around a match, at most ~120 characters, centred on the secret.
@@ -306,9 +414,13 @@ pub fn run(matcher: &Matcher<'_>, opts: &ScanOptions) -> Result<ScanOutput> {
         }
     }
     let mut out = ScanOutput::default();
+    let archive_totals = Arc::new(ArchiveTotals::default());
     for root in &opts.paths {
-        scan_root(matcher, root, opts, &mut out)?;
+        scan_root(matcher, root, opts, &archive_totals, &mut out)?;
     }
+    out.stats.archives = archive_totals.archives.load(Ordering::Relaxed);
+    out.stats.archive_members = archive_totals.members.load(Ordering::Relaxed);
+    out.stats.archive_bytes = archive_totals.bytes.load(Ordering::Relaxed);
     out.findings = crate::findings::dedup_and_sort(std::mem::take(&mut out.findings));
     out.notes
         .sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
@@ -326,6 +438,7 @@ fn scan_root(
     matcher: &Matcher<'_>,
     root: &Path,
     opts: &ScanOptions,
+    archive_totals: &Arc<ArchiveTotals>,
     out: &mut ScanOutput,
 ) -> Result<()> {
     let meta = std::fs::metadata(root);
@@ -351,13 +464,19 @@ fn scan_root(
         }
     };
     let projects = Projects::new(&project_root);
-    let collector = Collector::new(matcher, &projects, opts.print_errors);
+    let collector = Collector::new(matcher, &projects, opts.print_errors)
+        .with_archives(opts.archives.clone(), Arc::clone(archive_totals));
     let totals = WalkTotals::default();
     let wopts = WalkOptions {
         threads: opts.threads,
         max_file_size: opts.max_file_size,
         include_deps: opts.include_deps,
         follow_links: opts.follow_links,
+        max_archive_size: if opts.archives.enabled {
+            opts.archives.max_bytes
+        } else {
+            0
+        },
     };
     if is_dir {
         out.evidence.git_repo |= git.is_some();
@@ -366,11 +485,12 @@ fn scan_root(
             let extra = walk::ignored_of_interest(root, g, opts.include_deps);
             let mut buf = Vec::new();
             for (abs, rel) in extra {
+                let max = wopts.size_limit(&rel);
                 walk::read_and_scan(
                     &abs,
                     rel,
                     GitState::Ignored,
-                    opts.max_file_size,
+                    max,
                     &mut buf,
                     &collector,
                     &totals,
@@ -390,15 +510,8 @@ fn scan_root(
             None => GitState::NoRepo,
         };
         let mut buf = Vec::new();
-        walk::read_and_scan(
-            root,
-            rel,
-            state,
-            opts.max_file_size,
-            &mut buf,
-            &collector,
-            &totals,
-        );
+        let max = wopts.size_limit(&rel);
+        walk::read_and_scan(root, rel, state, max, &mut buf, &collector, &totals);
     }
     let (mut findings, notes, skipped, errors, env_files, rate_limit) = collector.finish();
     // A key in a tracked file is in a commit when HEAD has it too.
@@ -440,6 +553,10 @@ fn scan_root(
                 path: path.into(),
                 line: 0,
                 column: 0,
+                via: None,
+                cell: None,
+                cell_output: false,
+                minified: false,
                 context: format!("not ignored: {evidence}"),
                 commit: None,
                 git: None,

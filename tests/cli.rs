@@ -1,6 +1,7 @@
 //! The integration tests: one binary, a module per area, all through the
 //! real `jikimi` executable and the library (see `common` for the harness).
 
+mod archives;
 mod common;
 mod rules_examples;
 mod scan;

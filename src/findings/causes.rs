@@ -675,8 +675,15 @@ impl FileFacts {
             Origin::Member { .. } => ProjectKind::Unknown,
             o => projects.kind_for(o.leaf_path()),
         };
+        // Whatever a file would be in a source tree, inside an apk, ipa or
+        // asar it ships to every user's device.
+        let role = if in_app_package {
+            Role::App
+        } else {
+            role_of(leaf, text, project)
+        };
         FileFacts {
-            role: role_of(leaf, text, project),
+            role,
             in_app_package,
         }
     }

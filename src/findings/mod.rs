@@ -38,6 +38,16 @@ pub struct Finding {
     /// findings about the repository as a whole.
     pub line: usize,
     pub column: usize,
+    /// For a finding read out of a source map: the map (`path` is then the
+    /// original source the map points back to).
+    pub via: Option<String>,
+    /// For a finding in a notebook: the 1-based cell (`line` counts in it).
+    pub cell: Option<usize>,
+    /// The notebook finding is in the cell's output, not its source.
+    pub cell_output: bool,
+    /// The file is minified (long lines): the column matters more than the
+    /// line.
+    pub minified: bool,
     /// The source line around the secret, at most ~120 characters, with the
     /// secret still in it (reports redact it).
     #[serde(skip)]
@@ -145,10 +155,15 @@ pub fn dedup_and_sort(findings: Vec<Finding>) -> Vec<Finding> {
                 existing.causes.sort();
                 let prefer_new = (existing.commit.is_some() && f.commit.is_none())
                     || (existing.commit.is_none() == f.commit.is_none()
-                        && (f.line, f.column) < (existing.line, existing.column));
+                        && (f.cell, f.line, f.column)
+                            < (existing.cell, existing.line, existing.column));
                 if prefer_new {
                     existing.line = f.line;
                     existing.column = f.column;
+                    existing.via = f.via;
+                    existing.cell = f.cell;
+                    existing.cell_output = f.cell_output;
+                    existing.minified = f.minified;
                     existing.context = f.context;
                     existing.git = f.git;
                     existing.commit = f.commit;
@@ -169,6 +184,7 @@ pub fn sort(findings: &mut [Finding]) {
             a.kind,
             std::cmp::Reverse(a.severity),
             &a.path,
+            a.cell,
             a.line,
             a.column,
             &a.rule,
@@ -177,6 +193,7 @@ pub fn sort(findings: &mut [Finding]) {
                 b.kind,
                 std::cmp::Reverse(b.severity),
                 &b.path,
+                b.cell,
                 b.line,
                 b.column,
                 &b.rule,

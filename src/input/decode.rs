@@ -1,5 +1,7 @@
 //! Turning raw file bytes into text the matcher can search: BOM handling,
-//! UTF-16 transcoding and binary detection.
+//! UTF-16 transcoding and binary detection, and the strings of the binary
+//! formats that carry keys in apps ([`binary_strings`]: dex, Android resource
+//! tables and binary XML, binary plists).
 
 use std::borrow::Cow;
 
@@ -44,6 +46,17 @@ pub fn decode(bytes: &[u8]) -> Decoded<'_> {
         }
     }
     Decoded::Binary
+}
+
+/// The searchable strings of a binary format that apps ship keys in, one
+/// per line, or `None` when `bytes` is not such a format (then [`decode`]
+/// decides). Recognised by magic bytes, so it costs a few comparisons.
+pub fn binary_strings(bytes: &[u8]) -> Option<Vec<u8>> {
+    match bytes.first()? {
+        b'd' | 2 | 3 => super::android::strings(bytes),
+        b'b' => super::plist::text(bytes),
+        _ => None,
+    }
 }
 
 fn utf16(bytes: &[u8], f: fn([u8; 2]) -> u16) -> Vec<u8> {

@@ -1,9 +1,16 @@
 //! Inputs: where bytes come from. The working tree ([`walk`]) today; git
-//! history and archive members build on the same [`Origin`] so that the
-//! matcher and the findings stage never care where a blob was read from.
+//! history and archive members ([`archive`]) build on the same [`Origin`] so
+//! that the matcher and the findings stage never care where a blob was read
+//! from. Formats that hold text in a structure ([`android`], [`plist`],
+//! source maps and notebooks in [`embedded`]) are turned into searchable text
+//! here too.
 
+pub mod android;
+pub mod archive;
 pub mod decode;
+pub mod embedded;
 pub mod gitinfo;
+pub mod plist;
 pub mod walk;
 
 use std::sync::Arc;

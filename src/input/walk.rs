@@ -54,6 +54,20 @@ pub struct WalkOptions {
     pub max_file_size: u64,
     pub include_deps: bool,
     pub follow_links: bool,
+    /// Archives and app packages may be this large (they are opened, not
+    /// scanned as text); 0 when archives are not opened.
+    pub max_archive_size: u64,
+}
+
+impl WalkOptions {
+    /// The size limit for the file at `rel`.
+    pub fn size_limit(&self, rel: &str) -> u64 {
+        if self.max_archive_size > self.max_file_size && crate::input::archive::archive_name(rel) {
+            self.max_archive_size
+        } else {
+            self.max_file_size
+        }
+    }
 }
 
 /// Totals of a walk.
@@ -121,15 +135,8 @@ pub fn walk_dir(
                 return WalkState::Continue;
             }
             let state = git.map_or(GitState::NoRepo, |g| g.state_of_walked(&rel));
-            read_and_scan(
-                entry.path(),
-                rel,
-                state,
-                opts.max_file_size,
-                &mut buf,
-                sink,
-                totals,
-            );
+            let max = opts.size_limit(&rel);
+            read_and_scan(entry.path(), rel, state, max, &mut buf, sink, totals);
             WalkState::Continue
         })
     });
@@ -156,7 +163,7 @@ pub fn read_and_scan(
     if len > max {
         sink.skipped(
             &rel,
-            &format!("too large ({len} bytes > --max-file-size {max})"),
+            &format!("too large ({len} bytes > {max}: --max-file-size, or --archive-max-bytes for archives)"),
         );
         return;
     }
@@ -169,7 +176,7 @@ pub fn read_and_scan(
     if buf.len() as u64 > max {
         sink.skipped(
             &rel,
-            &format!("too large (more than --max-file-size {max} bytes)"),
+            &format!("too large (more than {max} bytes: --max-file-size, or --archive-max-bytes for archives)"),
         );
         return;
     }

@@ -72,11 +72,21 @@ pub fn write(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
                 kind,
                 paint(c, &f.rule, |t| t.dimmed())
             )?;
-            let mut at = if f.line > 0 {
-                format!("{}:{}", f.line, f.column)
-            } else {
-                "-".to_string()
+            let mut at = match (f.line, f.cell) {
+                (0, _) => "-".to_string(),
+                (line, Some(cell)) => format!(
+                    "cell {cell}{}, {line}:{}",
+                    if f.cell_output { " (output)" } else { "" },
+                    f.column
+                ),
+                (line, None) => format!("{line}:{}", f.column),
             };
+            if let Some(via) = &f.via {
+                at.push_str(&format!(" (via {via})"));
+            }
+            if f.minified {
+                at.push_str(" (minified)");
+            }
             if let Some(commit) = &f.commit {
                 at.push_str(&format!(
                     " in commit {} ({}, {})",
@@ -159,6 +169,15 @@ pub fn write(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
         paint(c, &summary, |t| t.green().bold())
     };
     writeln!(w, "{summary}")?;
+    if r.stats.archives > 0 {
+        writeln!(
+            w,
+            "Opened {} archive(s): {} member(s), {} unpacked.",
+            r.stats.archives,
+            r.stats.archive_members,
+            human_bytes(r.stats.archive_bytes)
+        )?;
+    }
     if !r.verbose && (r.stats.skipped > 0 || !r.notes.is_empty()) {
         writeln!(w, "(use -v to list skipped files and notes)")?;
     }
