@@ -26,7 +26,7 @@ use crate::findings::causes::{
 use crate::findings::risks::{self, GITIGNORE_GAP};
 use crate::findings::{Finding, Note, fingerprint};
 use crate::input::archive::{self, ArchiveLimits, ArchiveTotals};
-use crate::input::decode::{Decoded, binary_strings, decode};
+use crate::input::decode::{Decoded, binary_strings, decode, printable_runs};
 use crate::input::embedded::{self, Part};
 use crate::input::gitinfo::GitContext;
 use crate::input::walk::{self, WalkOptions, WalkTotals};
@@ -303,6 +303,11 @@ impl Sink for Collector<'_> {
         }
         match decode(bytes) {
             Decoded::Text(text) => self.scan_decoded(origin, &text),
+            Decoded::Binary if in_app_package(origin) => {
+                // Native libraries and protobuf resources inside an app:
+                // what `strings` would show of them.
+                self.scan_text(origin, &printable_runs(bytes, 8), None);
+            }
             Decoded::Binary => {
                 self.binary.fetch_add(1, Ordering::Relaxed);
                 self.skipped(&origin.display_path(), "binary file");
@@ -371,6 +376,14 @@ impl<'t> LineIndex<'t> {
         self.pos = offset;
         (self.line, self.col + 1)
     }
+}
+
+/// Whether `origin` is inside an apk, ipa, asar or another app package.
+fn in_app_package(origin: &Origin) -> bool {
+    origin.containers().iter().any(|c| {
+        let ext = c.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+        c.contains('.') && causes::APP_PACKAGE_EXT.contains(&ext.as_str())
+    })
 }
 
 /// Minified code (a bundle, a one-line JSON): long lines on average. Such

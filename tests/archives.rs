@@ -202,16 +202,22 @@ fn key(seed: u64) -> String {
 // ---------------------------------------------------------------- Android
 
 fn apk_case() -> Case {
-    let (k1, k2, k3, k4) = (key(1), key(2), key(3), key(4));
+    let (k1, k2, k3, k4, k5) = (key(1), key(2), key(3), key(4), key(20));
     let config = format!("{{\n  \"openai_key\": \"{k1}\"\n}}\n");
     let dex = pack::dex(&["Lcom/example/Main;", "onCreate", &k2]);
     let arsc = pack::arsc(&["Demo", &k3], &["app_name", "openai_key"]);
     let manifest = pack::binary_xml(&["manifest", "com.example.demo", &k4]);
+    // A key "hidden" in native code: a printable run in an ELF file.
+    let mut so = b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00".to_vec();
+    so.extend_from_slice(b"\x00\x00\x03\x00\xb7\x00_Z4initv\x00\x00");
+    so.extend_from_slice(k5.as_bytes());
+    so.extend_from_slice(b"\x00\x01\x02");
     let apk = pack::zip(&[
         ("AndroidManifest.xml", &manifest),
         ("assets/config.json", config.as_bytes()),
         ("classes2.dex", &dex),
         ("resources.arsc", &arsc),
+        ("lib/arm64-v8a/libkeys.so", &so),
         ("res/drawable/icon.png", b"\x89PNG\r\n\x1a\n\0\0\0binary"),
     ]);
     Case::default()
@@ -238,6 +244,13 @@ fn apk_case() -> Case {
             line: Some(3),
             cause: Some("app-binary"),
             ..at("app/release.apk!/AndroidManifest.xml")
+        })
+        // Printable runs, one per line: `_Z4initv`, then the key.
+        .expect(Expect {
+            line: Some(2),
+            column: Some(1),
+            cause: Some("app-binary"),
+            ..at("app/release.apk!/lib/arm64-v8a/libkeys.so")
         })
 }
 both!(apk_assets_dex_and_string_pools, apk_case());
