@@ -3,4 +3,5 @@
 
 mod common;
 mod rules_examples;
+mod sarif;
 mod scan;
