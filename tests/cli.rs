@@ -2,6 +2,8 @@
 //! real `jikimi` executable and the library (see `common` for the harness).
 
 mod common;
+mod explain;
+mod formats;
 mod rules_examples;
 mod sarif;
 mod scan;

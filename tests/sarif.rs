@@ -39,6 +39,10 @@ fn leaky_repo() -> (Env, Vec<String>) {
     );
     env.write(".env", format!("OPENAI_API_KEY={}\n", keys[1]));
     env.write(
+        "src/components/Ai.tsx",
+        "import OpenAI from 'openai';\nexport const ai = new OpenAI({ apiKey: window.k, dangerouslyAllowBrowser: true });\n",
+    );
+    env.write(
         "server/odd name, v2: final.py",
         format!("import os\nKEY = '{}'\n", keys[2]),
     );
@@ -84,10 +88,14 @@ fn sarif_has_what_github_code_scanning_needs() {
 
     let rules = driver["rules"].as_array().unwrap();
     let results = run["results"].as_array().unwrap();
-    // Three keys (one rule) and the gitignore gap.
-    assert_eq!(results.len(), 4, "{text}");
-    let rule_ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
-    assert_eq!(rule_ids, ["openai.project-key", "gitignore-gap"]);
+    // Three keys (one rule), the gitignore gap and a browser-side LLM call.
+    assert_eq!(results.len(), 5, "{text}");
+    let mut rule_ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    rule_ids.sort();
+    assert_eq!(
+        rule_ids,
+        ["browser-direct-call", "gitignore-gap", "openai.project-key"]
+    );
     for r in rules {
         for field in ["shortDescription", "fullDescription"] {
             assert!(!r[field]["text"].as_str().unwrap().is_empty(), "{r}");
@@ -107,7 +115,10 @@ fn sarif_has_what_github_code_scanning_needs() {
         );
         assert!(r["properties"]["tags"].as_array().unwrap().len() <= 20);
     }
-    let key_rule = &rules[0];
+    let key_rule = rules
+        .iter()
+        .find(|r| r["id"] == "openai.project-key")
+        .unwrap();
     assert_eq!(key_rule["properties"]["security-severity"], "9.5");
     assert!(
         key_rule["help"]["markdown"]
@@ -152,6 +163,9 @@ fn sarif_has_what_github_code_scanning_needs() {
     let causes = chat["properties"]["causes"].as_array().unwrap();
     assert!(causes.contains(&Value::from("frontend-code")), "{chat}");
     by_uri("server/odd%20name%2C%20v2%3A%20final.py");
+    let risk = by_uri("src/components/Ai.tsx");
+    assert_eq!(risk["ruleId"], "browser-direct-call");
+    assert_eq!(risk["properties"]["kind"], "risk");
     let gap = by_uri(".gitignore");
     assert_eq!(gap["ruleId"], "gitignore-gap");
     assert_eq!(
@@ -207,7 +221,7 @@ fn fingerprints_survive_line_moves() {
     std::fs::write(&chat, format!("// a comment\n\n{text}")).unwrap();
     let after = fps(&env);
     assert_eq!(before, after);
-    assert_eq!(before.len(), 4);
+    assert_eq!(before.len(), 5);
 }
 
 fn find_multitool() -> Option<PathBuf> {
@@ -462,4 +476,63 @@ fn result_and_byte_caps_apply_separately() {
     let v: Value = serde_json::from_slice(&all).unwrap();
     assert_eq!(v["runs"][0]["results"].as_array().unwrap().len(), 300);
     assert!(v["runs"][0]["properties"].get("truncated").is_none());
+}
+
+#[test]
+fn history_and_archive_findings() {
+    let mut from_history = synthetic(1, Severity::Critical);
+    from_history.causes = vec![Cause::GitHistory, Cause::ServerCode];
+    from_history.commit = Some(std::sync::Arc::new(jikimi::input::CommitInfo {
+        id: "0123456789abcdef0123456789abcdef01234567".into(),
+        author_name: "Dev".into(),
+        author_email: "dev@example.com".into(),
+        date: "2024-05-01T10:00:00Z".into(),
+        summary: "add config".into(),
+    }));
+    let mut in_archive = synthetic(2, Severity::High);
+    in_archive.path = "dist/app.apk!/assets/config.json".into();
+    in_archive.causes = vec![Cause::AppBinary];
+    let bytes = synthetic_report_bytes(&[from_history.clone(), in_archive], GITHUB_LIMITS);
+    let v: Value = serde_json::from_slice(&bytes).unwrap();
+    let results = v["runs"][0]["results"].as_array().unwrap();
+
+    let h = &results[0];
+    assert_eq!(
+        h["properties"]["commit"]["id"],
+        from_history.commit.as_ref().unwrap().id
+    );
+    assert_eq!(h["properties"]["commit"]["author"], "Dev");
+    assert_eq!(h["properties"]["commit"]["date"], "2024-05-01T10:00:00Z");
+    assert_eq!(h["properties"]["commit"]["summary"], "add config");
+    // The fingerprint is the finding's, not the commit's.
+    assert_eq!(
+        h["partialFingerprints"]["primaryLocationLineHash"],
+        format!("{}:1", from_history.id)
+    );
+    assert!(
+        h["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("0123456789ab")
+    );
+
+    let a = &results[1];
+    let loc = &a["locations"][0]["physicalLocation"];
+    assert_eq!(loc["artifactLocation"]["uri"], "dist/app.apk");
+    assert_eq!(loc["region"]["startLine"], 1);
+    assert_eq!(a["properties"]["archiveMember"], "assets/config.json");
+    assert!(
+        a["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("in archive member assets/config.json")
+    );
+
+    if let Some(tool) = find_multitool() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("lib.sarif");
+        std::fs::write(&file, &bytes).unwrap();
+        let problems = validate_gh(&tool, &file);
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
 }

@@ -10,6 +10,7 @@ use anyhow::Result;
 
 use crate::findings::Finding;
 use crate::report::Report;
+use crate::rules::RuleKind;
 
 /// Escape text for XML content and attribute values. Characters XML 1.0
 /// cannot carry at all (most control characters) become U+FFFD.
@@ -45,7 +46,11 @@ fn details(r: &Report<'_>, f: &Finding) -> String {
     };
     d.push_str(&format!("at: {at}\n"));
     if !f.secret.is_empty() {
-        d.push_str(&format!("secret: {}\n", r.shown_secret(f)));
+        let label = match f.kind {
+            RuleKind::Secret => "secret",
+            RuleKind::Risk => "evidence",
+        };
+        d.push_str(&format!("{label}: {}\n", r.shown_secret(f)));
     }
     if !f.context.is_empty() {
         d.push_str(&format!("line: {}\n", r.shown_context(f)));

@@ -91,7 +91,9 @@ pub fn to_bytes(r: &Report<'_>, limits: Limits) -> Result<Vec<u8>> {
     let total = order.len();
     let mut keep = total.min(limits.max_results);
     let results: Vec<SarifResult> = order[..keep].iter().map(|f| result(f)).collect();
-    let mut pretty = true;
+    // Pretty JSON for readable reports; big ones are for machines and go
+    // compact straight away rather than being serialized twice.
+    let mut pretty = keep <= 2_000;
     loop {
         let sarif = document(r, &order[..keep], &results[..keep], total);
         let mut bytes = if pretty {
