@@ -536,3 +536,28 @@ fn history_and_archive_findings() {
         assert!(problems.is_empty(), "{problems:#?}");
     }
 }
+
+#[test]
+fn clean_scan_has_an_empty_results_array() {
+    // An empty `results` array (not a missing one) tells GitHub that the
+    // alerts of earlier runs are fixed.
+    let env = Env::new();
+    env.write(
+        "src/main.py",
+        "import os\nkey = os.getenv('OPENAI_API_KEY')\n",
+    );
+    let (code, text) = scan_sarif(&env, &[]);
+    assert_eq!(code, 0, "{text}");
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["runs"][0]["results"], Value::Array(Vec::new()));
+    assert_eq!(
+        v["runs"][0]["tool"]["driver"]["rules"],
+        Value::Array(Vec::new())
+    );
+    if let Some(tool) = find_multitool() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("clean.sarif");
+        std::fs::write(&file, &text).unwrap();
+        assert!(validate_gh(&tool, &file).is_empty());
+    }
+}
