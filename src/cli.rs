@@ -12,7 +12,7 @@ const SCAN_EXAMPLES: &str = "\
 Examples:
   jikimi scan                      scan the current directory
   jikimi scan . --format json -o report.json
-  jikimi scan app/ --format sarif --output jikimi.sarif
+  jikimi scan . --format sarif --output jikimi.sarif   (from the repository root)
   jikimi scan --format github      annotations in a GitHub Actions job
   jikimi scan --format junit -o jikimi.xml
   jikimi scan --no-redact -v       show full secrets, skipped files and notes
