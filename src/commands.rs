@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 
 use anyhow::{Context, Result};
 
-use crate::cli::{Cli, Command, RulesArgs, RulesCommand, ScanArgs};
+use crate::cli::{Cli, Command, ExplainArgs, RulesArgs, RulesCommand, ScanArgs};
 use crate::config::ScanConfig;
 use crate::exit_code::ExitCode;
 use crate::matcher::Matcher;
@@ -17,6 +17,20 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Scan(args) => scan(&args),
         Command::Rules(args) => rules(&args),
+        Command::Explain(args) => explain(&args),
+    }
+}
+
+fn explain(args: &ExplainArgs) -> Result<ExitCode> {
+    let rules = RuleSet::builtin().context("the built-in rules do not load")?;
+    match crate::explain::explain(&args.topic, &rules) {
+        Some(text) => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())?;
+            out.flush()?;
+            Ok(ExitCode::Clean)
+        }
+        None => anyhow::bail!("{}", crate::explain::unknown_topic(&args.topic, &rules)),
     }
 }
 

@@ -10,6 +10,7 @@ pub mod checklist;
 pub mod cli;
 pub mod config;
 pub mod exit_code;
+pub mod explain;
 pub mod findings;
 pub mod input;
 pub mod matcher;

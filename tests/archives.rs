@@ -509,6 +509,36 @@ fn source_map_in_the_human_report() {
     );
 }
 
+/// GitHub shows an alert on a file of the repository: for a source-map
+/// finding that is the map (the original source may not be committed).
+#[test]
+fn source_map_in_sarif() {
+    let env = Env::new();
+    for (rel, bytes) in &source_map_case().files {
+        env.write(rel, bytes);
+    }
+    let out = env
+        .cmd()
+        .args(["scan", "--format", "sarif"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r = &v["runs"][0]["results"][0];
+    let loc = &r["locations"][0]["physicalLocation"];
+    assert_eq!(
+        loc["artifactLocation"]["uri"], "dist/assets/index-3f2a.js.map",
+        "{r:#}"
+    );
+    assert_eq!(r["properties"]["via"], "dist/assets/index-3f2a.js.map");
+    assert_eq!(r["properties"]["path"], "src/api.ts");
+    assert!(
+        r["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("in original source src/api.ts line 14")
+    );
+}
+
 fn notebook_case() -> Case {
     let (k1, k2) = (key(18), key(19));
     // A "PNG" output whose base64 happens to hold a key: images are never

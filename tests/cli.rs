@@ -3,5 +3,8 @@
 
 mod archives;
 mod common;
+mod explain;
+mod formats;
 mod rules_examples;
+mod sarif;
 mod scan;
