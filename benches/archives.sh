@@ -9,7 +9,9 @@
 #             measured on the plain tree, alternating with JIKIMI
 # Environment: BENCH_DIR (inputs, default /tmp/jikimi-bench-archives; kept
 # between runs), RUNS (default 5), FILES (plain tree size, default 20000),
-# SCALE (package count multiplier, default 2), THREADS (default 2).
+# SCALE (package count multiplier, default 2), THREADS (default 2), PLAIN
+# (the archive-free tree, default $BENCH_DIR/plain; e.g. a tree made by
+# benches/gen_tree.py, the tree benchmark's generator).
 #
 # Prints, per input: size on disk, median wall time, throughput (MiB/s of
 # input read from disk; for packages also of bytes unpacked) and peak RSS.
@@ -24,13 +26,14 @@ FILES=${FILES:-20000}
 SCALE=${SCALE:-2}
 THREADS=${THREADS:-2}
 HERE=$(cd "$(dirname "$0")" && pwd)
+PLAIN=${PLAIN:-$DIR/plain}
 
 if [ ! -d "$DIR/plain" ]; then
   echo "generating inputs in $DIR (files=$FILES scale=$SCALE)..." >&2
   python3 "$HERE/gen_archives.py" "$DIR" "$FILES" "$SCALE"
 fi
 
-bytes_of() { du -sb "$1" | cut -f1; }
+bytes_of() { du -sb --apparent-size "$1" | cut -f1; }
 
 # run BIN DIR ARGS... -> "seconds max_rss_kib" (one run)
 run_once() {
@@ -69,12 +72,12 @@ measure() {
 
 echo "| input | on disk | median wall | read | unpacked | peak RSS | findings |"
 echo "|---|---|---|---|---|---|---|"
-measure "plain tree ($FILES files), this build" "$BIN" "$DIR/plain"
+measure "plain tree, this build" "$BIN" "$PLAIN"
 if [ -n "$BASE" ]; then
-  measure "plain tree, baseline" "$BASE" "$DIR/plain"
-  measure "plain tree, this build (again)" "$BIN" "$DIR/plain"
-  measure "plain tree, baseline (again)" "$BASE" "$DIR/plain"
+  measure "plain tree, baseline" "$BASE" "$PLAIN"
+  measure "plain tree, this build (again)" "$BIN" "$PLAIN"
+  measure "plain tree, baseline (again)" "$BASE" "$PLAIN"
 fi
-measure "plain tree, --no-archives" "$BIN" "$DIR/plain" --no-archives
+measure "plain tree, --no-archives" "$BIN" "$PLAIN" --no-archives
 measure "packages, bundles, maps, notebooks" "$BIN" "$DIR/packages"
 measure "packages, --no-archives" "$BIN" "$DIR/packages" --no-archives

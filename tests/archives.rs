@@ -10,9 +10,10 @@ use crate::common::*;
 
 const RULE: &str = "openai.project-key";
 
-/// What `jikimi scan` needs to read history. Kept in one place: the history
-/// input lands on its own branch.
-const HISTORY_ARGS: &[&str] = &["--history"];
+/// What `jikimi scan` needs to read history: nothing, a repository's
+/// history is scanned by default (the history input, branch `history`).
+/// Kept in one place in case that changes.
+const HISTORY_ARGS: &[&str] = &[];
 
 /// Files to write, and what the scan must report about them.
 #[derive(Default)]
