@@ -243,13 +243,16 @@ impl Sink for Collector<'_> {
     }
 }
 
-/// Maps byte offsets to 1-based (line, column-in-characters), cheaply for
-/// offsets visited in increasing order.
+/// Maps byte offsets to 1-based (line, column-in-characters), in time
+/// proportional to the distance between offsets visited in increasing order:
+/// a 10 MB one-line bundle with thousands of matches is counted once, not
+/// once per match.
 struct LineIndex<'t> {
     text: &'t str,
     pos: usize,
     line: usize,
-    line_start: usize,
+    /// Column (1-based, characters) at `pos`.
+    col: usize,
 }
 
 impl<'t> LineIndex<'t> {
@@ -258,7 +261,7 @@ impl<'t> LineIndex<'t> {
             text,
             pos: 0,
             line: 1,
-            line_start: 0,
+            col: 1,
         }
     }
 
@@ -266,33 +269,44 @@ impl<'t> LineIndex<'t> {
         if offset < self.pos {
             *self = LineIndex::new(self.text);
         }
-        let bytes = &self.text.as_bytes()[self.pos..offset];
-        for nl in memchr::memchr_iter(b'\n', bytes) {
-            self.line += 1;
-            self.line_start = self.pos + nl + 1;
+        let span = &self.text.as_bytes()[self.pos..offset];
+        match memchr::memrchr(b'\n', span) {
+            Some(last_nl) => {
+                self.line += memchr::memchr_iter(b'\n', span).count();
+                let line_start = self.pos + last_nl + 1;
+                self.col = 1 + self.text[line_start..offset].chars().count();
+            }
+            None => self.col += self.text[self.pos..offset].chars().count(),
         }
         self.pos = offset;
-        let col = self.text[self.line_start..offset].chars().count() + 1;
-        (self.line, col)
+        (self.line, self.col)
     }
 }
 
 /// The line around a match, at most ~120 characters, centred on the secret.
+///
+/// Only the bytes within reach are searched for line ends, so a snippet from
+/// a 10 MB one-line bundle costs the same as one from a short line.
 fn context_snippet(text: &str, m: &RawMatch) -> String {
-    let line_start = text[..m.secret_start].rfind('\n').map_or(0, |i| i + 1);
-    let line_end = text[m.secret_end..]
-        .find('\n')
-        .map_or(text.len(), |i| m.secret_end + i);
     let secret_len = m.secret_end - m.secret_start;
     let room = 120usize.saturating_sub(secret_len.min(100)) / 2;
-    let lo = floor_char(text, m.secret_start.saturating_sub(room).max(line_start));
-    let hi = ceil_char(text, (m.secret_end + room).min(line_end));
+    let bytes = text.as_bytes();
+    let reach_lo = m.secret_start.saturating_sub(room);
+    let lo = match memchr::memrchr(b'\n', &bytes[reach_lo..m.secret_start]) {
+        Some(i) => reach_lo + i + 1,
+        None => floor_char(text, reach_lo),
+    };
+    let reach_hi = (m.secret_end + room).min(text.len());
+    let hi = match memchr::memchr(b'\n', &bytes[m.secret_end..reach_hi]) {
+        Some(i) => m.secret_end + i,
+        None => ceil_char(text, reach_hi),
+    };
     let mut s = String::new();
-    if lo > line_start {
+    if lo > 0 && bytes[lo - 1] != b'\n' {
         s.push('…');
     }
     s.push_str(text[lo..hi].trim_end_matches('\r'));
-    if hi < line_end {
+    if hi < text.len() && bytes[hi] != b'\n' {
         s.push('…');
     }
     s.trim().to_string()
@@ -472,4 +486,23 @@ fn scan_root(
     out.stats.files += totals.files.load(Ordering::Relaxed);
     out.stats.bytes += totals.bytes.load(Ordering::Relaxed);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_index_counts_lines_and_character_columns() {
+        let text = "ab\nc\u{e9}d x\n\n  yz";
+        let mut idx = LineIndex::new(text);
+        let at = |s: &str| text.find(s).unwrap();
+        assert_eq!(idx.position(0), (1, 1));
+        assert_eq!(idx.position(at("b")), (1, 2));
+        assert_eq!(idx.position(at("d")), (2, 3));
+        assert_eq!(idx.position(at("x")), (2, 5));
+        assert_eq!(idx.position(at("yz")), (4, 3));
+        // Going backwards restarts from the top.
+        assert_eq!(idx.position(at("x")), (2, 5));
+    }
 }
