@@ -692,7 +692,8 @@ pub fn causes_for(
 ) -> Vec<Cause> {
     let mut causes = Vec::new();
     let reach = floor_char(text, start.saturating_sub(200));
-    let line_start = memchr::memrchr(b'\n', &text.as_bytes()[reach..start]).map_or(reach, |i| reach + i + 1);
+    let line_start =
+        memchr::memrchr(b'\n', &text.as_bytes()[reach..start]).map_or(reach, |i| reach + i + 1);
     let before = &text[line_start..start];
     if assigned_to_public_var(before) {
         causes.push(Cause::PublicEnvVar);

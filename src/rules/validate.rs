@@ -303,6 +303,13 @@ pub fn generic_secret(secret: &[u8], whole: &[u8]) -> bool {
     if is_uuid(secret) {
         return false;
     }
+    // The assigned name says what the value is: `tokenId`, `secret_name`,
+    // `API_KEY_URL`, `apiKeyHeader` hold ids, names and addresses, not secrets.
+    if let Some(last) = last_word(name)
+        && NON_SECRET_NAME_ENDINGS.contains(&last.as_str())
+    {
+        return false;
+    }
     if memchr::memmem::find(secret, b"://").is_some()
         || secret.starts_with(b"/")
         || secret.starts_with(b"./")
@@ -421,6 +428,89 @@ pub fn generic_secret(secret: &[u8], whole: &[u8]) -> bool {
         }
     }
     true
+}
+
+/// Last words of assigned names that mean "not the secret itself".
+const NON_SECRET_NAME_ENDINGS: &[&str] = &[
+    "id",
+    "ids",
+    "name",
+    "names",
+    "url",
+    "urls",
+    "uri",
+    "path",
+    "file",
+    "filename",
+    "dir",
+    "type",
+    "header",
+    "prefix",
+    "suffix",
+    "field",
+    "length",
+    "len",
+    "count",
+    "version",
+    "ttl",
+    "label",
+    "endpoint",
+    "format",
+    "pattern",
+    "regex",
+    "placeholder",
+    "hint",
+    "message",
+    "msg",
+    "text",
+    "title",
+    "description",
+    "icon",
+    "class",
+    "selector",
+    "param",
+    "env",
+    "var",
+    "expiry",
+    "expires",
+    "timeout",
+    "size",
+    "hash",
+    "digest",
+    "checksum",
+];
+
+/// The last word of the last identifier in `text` (the name a value is
+/// assigned to), lower-cased: `const secretId = ` gives `id`, `API_KEY_URL:`
+/// gives `url`.
+fn last_word(text: &[u8]) -> Option<String> {
+    let end = text
+        .iter()
+        .rposition(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-')?
+        + 1;
+    let start = text[..end]
+        .iter()
+        .rposition(|b| !(b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-' || *b == b'.'))
+        .map_or(0, |i| i + 1);
+    let ident = &text[start..end];
+    // Split on separators and lower-to-upper camelCase boundaries.
+    let mut word_start = 0;
+    for i in 0..ident.len() {
+        let b = ident[i];
+        if b == b'_' || b == b'-' || b == b'.' {
+            word_start = i + 1;
+        } else if i > 0 && b.is_ascii_uppercase() && ident[i - 1].is_ascii_lowercase() {
+            word_start = i;
+        }
+    }
+    // Numbered copies (`tokenId2`) end like the original.
+    let word = &ident[word_start..];
+    let letters = word
+        .iter()
+        .rposition(|b| !b.is_ascii_digit())
+        .map_or(0, |i| i + 1);
+    let word = if letters > 0 { &word[..letters] } else { word };
+    (!word.is_empty()).then(|| String::from_utf8_lossy(word).to_ascii_lowercase())
 }
 
 /// Prefixes of formats that specific rules own (see `generic_secret`).
@@ -595,6 +685,26 @@ pub fn base64url_decode(s: &[u8]) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn last_word_of_assigned_names() {
+        assert_eq!(last_word(b"var secretId5=\"").as_deref(), Some("id"));
+        assert_eq!(last_word(b"const secretId = '").as_deref(), Some("id"));
+        assert_eq!(last_word(b"API_KEY_URL: \"").as_deref(), Some("url"));
+        assert_eq!(last_word(b"client_secret = \"").as_deref(), Some("secret"));
+        assert_eq!(
+            last_word(b"config[\"auth_token\"] = \"").as_deref(),
+            Some("token")
+        );
+        assert!(!generic_secret(
+            b"45a1c9f2e8d7b6a5c4d3e2f1",
+            b"var secretId = \"45a1c9f2e8d7b6a5c4d3e2f1\""
+        ));
+        assert!(generic_secret(
+            b"Qm7vT2kR9pLx4NcZ8wYbXe3",
+            b"client_secret = \"Qm7vT2kR9pLx4NcZ8wYbXe3\""
+        ));
+    }
 
     #[test]
     fn entropy_bounds() {
