@@ -2,5 +2,6 @@
 //! real `jikimi` executable and the library (see `common` for the harness).
 
 mod common;
+mod config;
 mod rules_examples;
 mod scan;

@@ -5,6 +5,7 @@
 
 pub mod causes;
 pub mod risks;
+pub mod suppress;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -53,11 +54,10 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// Whether this fails a scan under the default policy (any secret, and
+    /// risks of high severity or more); see [`crate::config::FailPolicy`].
     pub fn fails_by_default(&self) -> bool {
-        match self.kind {
-            RuleKind::Secret => true,
-            RuleKind::Risk => self.severity >= Severity::High,
-        }
+        crate::config::FailPolicy::default().fails(self)
     }
 }
 

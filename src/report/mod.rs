@@ -3,6 +3,7 @@
 //! never the CLI. Secrets are redacted here, at the last moment, unless
 //! `redact` is off (`--no-redact`).
 
+pub mod compact;
 pub mod human;
 pub mod json;
 pub mod sarif;
@@ -11,7 +12,9 @@ use std::io::Write;
 
 use anyhow::Result;
 
+use crate::baseline::Entry;
 use crate::checklist::Item;
+use crate::findings::suppress::Suppressed;
 use crate::findings::{Finding, Note, redact, redact_in};
 use crate::rules::RuleSet;
 use crate::scan::{Skipped, Stats};
@@ -25,6 +28,8 @@ pub enum Format {
     Json,
     /// SARIF 2.1.0 for GitHub code scanning.
     Sarif,
+    /// A few lines per finding: where, cause and fix (the pre-commit hook).
+    Compact,
 }
 
 /// Everything a report shows.
@@ -44,6 +49,10 @@ pub struct Report<'a> {
     pub verbose: bool,
     /// Findings that make the exit code 1.
     pub failing: usize,
+    /// Findings held back (inline markers, allowlist, baseline).
+    pub suppressed: &'a [Suppressed],
+    /// Baseline entries no finding matched (`--report-unused`).
+    pub baseline_unused: &'a [Entry],
 }
 
 impl Report<'_> {
@@ -80,5 +89,6 @@ pub fn write(format: Format, report: &Report<'_>, w: &mut dyn Write) -> Result<(
         Format::Human => human::write(report, w),
         Format::Json => json::write(report, w),
         Format::Sarif => sarif::write(report, w),
+        Format::Compact => compact::write(report, w),
     }
 }
