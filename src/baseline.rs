@@ -110,6 +110,8 @@ impl Baseline {
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the folder {}", dir.display()))?;
         let tmp = dir.join(format!(
             ".{}.tmp",
             path.file_name()

@@ -1,6 +1,7 @@
 //! The integration tests: one binary, a module per area, all through the
 //! real `jikimi` executable and the library (see `common` for the harness).
 
+mod baseline;
 mod common;
 mod config;
 mod rules_examples;
