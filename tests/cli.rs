@@ -4,5 +4,6 @@
 mod baseline;
 mod common;
 mod config;
+mod hook;
 mod rules_examples;
 mod scan;
