@@ -2,6 +2,7 @@
 //! real `jikimi` executable and the library (see `common` for the harness).
 
 mod baseline;
+mod ci_recipes;
 mod common;
 mod config;
 mod hook;
