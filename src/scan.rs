@@ -349,12 +349,21 @@ impl<'t> LineIndex<'t> {
     }
 }
 
-/// Byte bounds of the full line(s) holding `start..end` (without the
-/// newlines), where inline markers are looked for.
+/// How far from the secret an inline marker is looked for on a very long
+/// line. Source lines are far shorter, so this is the whole line; on a
+/// minified bundle it keeps the search per match bounded (a marker
+/// megabytes away says nothing about this secret).
+const MARKER_REACH: usize = 4096;
+
+/// Byte bounds of the line(s) holding `start..end` (without the newlines),
+/// at most [`MARKER_REACH`] bytes either side: where inline markers are
+/// looked for.
 fn line_bounds(text: &str, start: usize, end: usize) -> (usize, usize) {
     let b = text.as_bytes();
-    let ls = memchr::memrchr(b'\n', &b[..start]).map_or(0, |i| i + 1);
-    let le = memchr::memchr(b'\n', &b[end..]).map_or(b.len(), |i| end + i);
+    let lo = start.saturating_sub(MARKER_REACH);
+    let hi = end.saturating_add(MARKER_REACH).min(b.len());
+    let ls = memchr::memrchr(b'\n', &b[lo..start]).map_or(lo, |i| lo + i + 1);
+    let le = memchr::memchr(b'\n', &b[end..hi]).map_or(hi, |i| end + i);
     (ls, le)
 }
 
@@ -567,4 +576,19 @@ fn scan_root(
     out.stats.files += totals.files.load(Ordering::Relaxed);
     out.stats.bytes += totals.bytes.load(Ordering::Relaxed);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marker_search_is_the_line_or_bounded() {
+        let t = "a\nkey = X # jikimi:allow\nb";
+        let (s, e) = line_bounds(t, 8, 9);
+        assert_eq!(&t[s..e], "key = X # jikimi:allow");
+        let long = format!("{}X{}", "a".repeat(10_000), "b".repeat(10_000));
+        let (s, e) = line_bounds(&long, 10_000, 10_001);
+        assert_eq!((s, e), (10_000 - MARKER_REACH, 10_001 + MARKER_REACH));
+    }
 }
