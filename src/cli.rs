@@ -14,7 +14,9 @@ const SCAN_EXAMPLES: &str = "\
 Examples:
   jikimi scan                      scan the current directory
   jikimi scan . --format json -o report.json
-  jikimi scan app/ --format sarif --output jikimi.sarif
+  jikimi scan . --format sarif --output jikimi.sarif   (from the repository root)
+  jikimi scan --format github      annotations in a GitHub Actions job
+  jikimi scan --format junit -o jikimi.xml
   jikimi scan --no-redact -v       show full secrets, skipped files and notes
   NO_COLOR=1 jikimi scan src/ web/
   jikimi scan --baseline .jikimi-baseline.json   report only new findings
@@ -67,6 +69,10 @@ pub enum Command {
     /// Install or remove the git pre-commit hook.
     #[command(subcommand, after_help = HOOK_EXAMPLES)]
     Hook(HookCommand),
+    /// Explain a rule, a leak cause or a risk: what it means, why it
+    /// matters (per the guide) and how to fix it.
+    #[command(after_help = EXPLAIN_EXAMPLES)]
+    Explain(ExplainArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -109,6 +115,24 @@ pub enum HookCommand {
         #[arg(value_name = "PATH", default_value = ".")]
         path: PathBuf,
     },
+}
+
+const EXPLAIN_EXAMPLES: &str = "\
+Examples:
+  jikimi explain openai.project-key   a rule (see `jikimi rules` for all ids)
+  jikimi explain frontend-code        a leak cause, as shown in scan results
+  jikimi explain gitignore-gap        a risk
+  jikimi explain checklist            the guide's five questions
+
+Causes: frontend-code, server-code, env-file-committed, public-env-var,
+client-transit, app-binary, git-history.
+Risks: gitignore-gap, browser-direct-call, public-env-secret.";
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A rule id, a cause, a risk id, or `checklist`.
+    #[arg(value_name = "RULE_ID|CAUSE")]
+    pub topic: String,
 }
 
 #[derive(Debug, Args)]

@@ -9,7 +9,8 @@ use anyhow::{Context, Result, bail};
 
 use crate::baseline::{self, Baseline};
 use crate::cli::{
-    BaselineCommand, Cli, Command, ConfigCommand, HookCommand, RulesArgs, RulesCommand, ScanArgs,
+    BaselineCommand, Cli, Command, ConfigCommand, ExplainArgs, HookCommand, RulesArgs,
+    RulesCommand, ScanArgs,
 };
 use crate::config::ScanConfig;
 use crate::exit_code::ExitCode;
@@ -27,6 +28,20 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Baseline(BaselineCommand::Create(args)) => baseline_create(&args),
         Command::Config(ConfigCommand::Init { output, force }) => config_init(&output, force),
         Command::Hook(cmd) => hook_cmd(&cmd),
+        Command::Explain(args) => explain(&args),
+    }
+}
+
+fn explain(args: &ExplainArgs) -> Result<ExitCode> {
+    let rules = RuleSet::builtin().context("the built-in rules do not load")?;
+    match crate::explain::explain(&args.topic, &rules) {
+        Some(text) => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())?;
+            out.flush()?;
+            Ok(ExitCode::Clean)
+        }
+        None => anyhow::bail!("{}", crate::explain::unknown_topic(&args.topic, &rules)),
     }
 }
 

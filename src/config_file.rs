@@ -425,8 +425,8 @@ paths = []        # .gitignore-style patterns: findings there are suppressed
 # severity = "high"
 # keywords = ["acme_"]
 # regex = '''\b(acme_[A-Za-z0-9]{32})\b'''
-# examples = ['token = "acme_Qm7vT2kR9pLx4NcZ8wYbQm7vT2kR9pLx"']
-# negative_examples = ['token = "acme_your-token-here"']
+# examples = ['curl -H "X-Acme: acme_Qm7vT2kR9pLx4NcZ8wYbQm7vT2kR9pLx"']
+# negative_examples = ['curl -H "X-Acme: acme_your-token-here"']
 "#;
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ pub mod cli;
 pub mod config;
 pub mod config_file;
 pub mod exit_code;
+pub mod explain;
 pub mod findings;
 pub mod hook;
 pub mod input;

@@ -11,7 +11,7 @@
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use anyhow::{Result, anyhow};
 
-use crate::rules::validate::{placeholder_reason, run_validator, shannon_entropy};
+use crate::rules::validate::{placeholder_reason, run_validator_in, shannon_entropy};
 use crate::rules::{Rule, RuleKind, RuleSet};
 
 /// A rule match in a blob, before it becomes a finding.
@@ -148,7 +148,7 @@ impl<'r> Matcher<'r> {
             let Some(secret) = caps.get(group) else {
                 continue;
             };
-            if accept(rule, secret.as_bytes()) {
+            if accept_in(rule, secret.as_bytes(), whole.as_bytes()) {
                 out.push(RawMatch {
                     rule: idx,
                     start: whole.start(),
@@ -167,24 +167,30 @@ impl<'r> Matcher<'r> {
 
 /// The per-rule filters a regex match must pass to count.
 pub fn accept(rule: &Rule, secret: &[u8]) -> bool {
+    accept_in(rule, secret, secret)
+}
+
+/// [`accept`] with the whole regex match at hand, for validators that judge
+/// the secret by its surroundings (e.g. the variable name it is assigned to).
+pub fn accept_in(rule: &Rule, secret: &[u8], whole: &[u8]) -> bool {
     let s = &rule.syntax;
-    if s.kind == RuleKind::Risk {
-        // Evidence of a risk is code, not a credential: no secret filters.
-        return true;
+    if s.kind == RuleKind::Secret {
+        if s.allow.iter().any(|a| a.as_bytes() == secret) {
+            return false;
+        }
+        if placeholder_reason(secret).is_some() {
+            return false;
+        }
+        if let Some(min) = s.min_entropy
+            && shannon_entropy(secret) < min
+        {
+            return false;
+        }
     }
-    if s.allow.iter().any(|a| a.as_bytes() == secret) {
-        return false;
-    }
-    if placeholder_reason(secret).is_some() {
-        return false;
-    }
-    if let Some(min) = s.min_entropy
-        && shannon_entropy(secret) < min
-    {
-        return false;
-    }
+    // Evidence of a risk is code, not a credential: no secret filters above,
+    // but a structural validator (e.g. public-by-design names) still applies.
     if let Some(v) = &s.validator
-        && run_validator(v, secret) != Some(true)
+        && run_validator_in(v, secret, whole) != Some(true)
     {
         return false;
     }

@@ -74,6 +74,19 @@ pub struct ScanOutput {
     pub checklist: Vec<checklist::Item>,
 }
 
+/// What a [`Collector`] gathered for one root.
+#[derive(Debug, Default)]
+pub struct Collected {
+    pub findings: Vec<Finding>,
+    pub notes: Vec<Note>,
+    pub skipped: Vec<Skipped>,
+    pub errors: Vec<String>,
+    /// Env-style files seen (relative to the root), for the gitignore check.
+    pub env_files: Vec<String>,
+    /// Rate-limit evidence from manifests.
+    pub rate_limit: Vec<String>,
+}
+
 /// Collects what the inputs deliver, for one scan root.
 pub struct Collector<'a> {
     matcher: &'a Matcher<'a>,
@@ -221,7 +234,7 @@ impl<'a> Collector<'a> {
                     risks::risk_why(&rule.id).to_string(),
                     risks::risk_fix(&rule.id).to_string(),
                 ),
-                RuleKind::Secret => (causes::why(&causes), causes::fix(&causes)),
+                RuleKind::Secret => (causes::why(&causes, facts.role), causes::fix(&causes)),
             };
             found.push(Finding {
                 id: fingerprint(&rule.id, secret, &path),
@@ -256,28 +269,15 @@ impl<'a> Collector<'a> {
     }
 
     /// Take everything collected.
-    #[allow(
-        clippy::type_complexity,
-        reason = "a plain tuple of the collected lists, taken apart at once by the caller"
-    )]
-    pub fn finish(
-        self,
-    ) -> (
-        Vec<Finding>,
-        Vec<Note>,
-        Vec<Skipped>,
-        Vec<String>,
-        Vec<String>,
-        Vec<String>,
-    ) {
-        (
-            self.findings.into_inner().unwrap(),
-            self.notes.into_inner().unwrap(),
-            self.skipped.into_inner().unwrap(),
-            self.errors.into_inner().unwrap(),
-            self.env_files.into_inner().unwrap(),
-            self.rate_limit.into_inner().unwrap(),
-        )
+    pub fn finish(self) -> Collected {
+        Collected {
+            findings: self.findings.into_inner().unwrap(),
+            notes: self.notes.into_inner().unwrap(),
+            skipped: self.skipped.into_inner().unwrap(),
+            errors: self.errors.into_inner().unwrap(),
+            env_files: self.env_files.into_inner().unwrap(),
+            rate_limit: self.rate_limit.into_inner().unwrap(),
+        }
     }
 }
 
@@ -502,7 +502,14 @@ fn scan_root(
         );
     }
     out.suppressed.extend(collector.take_suppressed());
-    let (mut findings, notes, skipped, errors, env_files, rate_limit) = collector.finish();
+    let Collected {
+        mut findings,
+        notes,
+        skipped,
+        errors,
+        env_files,
+        rate_limit,
+    } = collector.finish();
     // A key in a tracked file is in a commit when HEAD has it too.
     if let Some(g) = &git
         && let Ok(repo) = g.open()

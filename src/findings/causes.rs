@@ -759,8 +759,12 @@ pub fn ceil_char(s: &str, mut i: usize) -> usize {
     i
 }
 
-/// The `why` line of a finding: its first (most telling) cause.
-pub fn why(causes: &[Cause]) -> String {
+/// The `why` line of a finding: its first (most telling) cause. A key in a
+/// configuration or text file (no code role) gets its own wording.
+pub fn why(causes: &[Cause], role: Role) -> String {
+    if role == Role::Other && causes.first() == Some(&Cause::ServerCode) {
+        return "hardcoded in a configuration or text file: everyone with the files (and every clone) has the key".into();
+    }
     causes
         .first()
         .map(|c| c.why().to_string())

@@ -190,7 +190,8 @@ mod tests {
 
     #[test]
     fn redaction_never_shows_the_key() {
-        let k = "sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zAb7cDe0fGh3iJk6lMn9oPq2rSt5uVw8xYz1aBc4dEf7g9xQz";
+        // A fake key (no valid structure), marked so jikimi's self-scan passes.
+        let k = "sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zAb7cDe0fGh3iJk6lMn9oPq2rSt5uVw8xYz1aBc4dEf7g9xQz"; // jikimi:allow
         let r = redact(k);
         assert!(r.starts_with("sk-proj-Ab…"), "{r}");
         assert!(r.ends_with("9xQz"));

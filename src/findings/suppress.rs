@@ -59,10 +59,11 @@ impl Reason {
 /// A finding that was not reported, and why. Never holds the secret.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Suppressed {
-    pub rule: String,
+    // Field order is the sort order: by file, then line.
     pub path: String,
     /// 1-based line; 0 for findings about the repository as a whole.
     pub line: usize,
+    pub rule: String,
     pub reason: Reason,
     /// The marker, allowlist entry or baseline key that matched (never the
     /// secret: allowlisted *values* are shown as `value`).

@@ -109,7 +109,7 @@ pub fn walk_dir(
             let entry = match result {
                 Ok(e) => e,
                 Err(err) => {
-                    let (path, msg) = describe_walk_error(&err);
+                    let (path, msg) = describe_walk_error(root, &err);
                     sink.error(&path, &msg);
                     return WalkState::Continue;
                 }
@@ -194,13 +194,16 @@ pub fn read_and_scan(
     }
 }
 
-fn describe_walk_error(err: &ignore::Error) -> (String, String) {
+fn describe_walk_error(root: &Path, err: &ignore::Error) -> (String, String) {
     match err {
-        ignore::Error::WithPath { path, err } => (to_slash(path), err.to_string()),
-        ignore::Error::WithDepth { err, .. } => describe_walk_error(err),
+        ignore::Error::WithPath { path, err } => (rel_path(root, path), err.to_string()),
+        ignore::Error::WithDepth { err, .. } => describe_walk_error(root, err),
         ignore::Error::Loop { child, ancestor } => (
-            to_slash(child),
-            format!("symbolic link loop (points back to {})", ancestor.display()),
+            rel_path(root, child),
+            format!(
+                "symbolic link loop (points back to {})",
+                rel_path(root, ancestor)
+            ),
         ),
         other => (String::new(), other.to_string()),
     }

@@ -6,8 +6,8 @@ use std::collections::HashSet;
 use std::fmt;
 
 use crate::matcher::Matcher;
-use crate::rules::RuleSet;
 use crate::rules::validate::VALIDATORS;
+use crate::rules::{RuleKind, RuleSet};
 
 /// One thing wrong with one rule.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,14 +23,20 @@ impl fmt::Display for Problem {
     }
 }
 
-fn well_formed_id(id: &str) -> bool {
+/// Secret ids are dotted lower-case words (`openai.project-key`); risk ids may
+/// also be one bare word (`browser-direct-call`), as the causes refer to them.
+fn well_formed_id(id: &str, kind: RuleKind) -> bool {
     let mut parts = id.split('.');
     let ok_part = |p: &str| {
         !p.is_empty()
             && p.bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
     };
-    parts.clone().count() >= 2 && parts.all(ok_part)
+    let min_parts = match kind {
+        RuleKind::Secret => 2,
+        RuleKind::Risk => 1,
+    };
+    parts.clone().count() >= min_parts && parts.all(ok_part)
 }
 
 /// Check every rule in `set`: ids unique and well formed, regex compiles with
@@ -51,8 +57,15 @@ pub fn check(set: &RuleSet) -> Vec<Problem> {
                 message,
             })
         };
-        if !well_formed_id(&s.id) {
-            bad("id must be dotted lower-case words, e.g. 'openai.project-key'".into());
+        if !well_formed_id(&s.id, s.kind) {
+            bad(match s.kind {
+                RuleKind::Secret => {
+                    "id must be dotted lower-case words, e.g. 'openai.project-key'".into()
+                }
+                RuleKind::Risk => {
+                    "risk id must be lower-case words, e.g. 'browser-direct-call'".into()
+                }
+            });
         }
         if !seen.insert(s.id.clone()) {
             bad("duplicate id".into());
@@ -148,10 +161,14 @@ mod tests {
 
     #[test]
     fn ids() {
-        assert!(well_formed_id("openai.project-key"));
-        assert!(!well_formed_id("OpenAI"));
-        assert!(!well_formed_id("openai"));
-        assert!(!well_formed_id("openai..key"));
+        assert!(well_formed_id("openai.project-key", RuleKind::Secret));
+        assert!(!well_formed_id("OpenAI", RuleKind::Secret));
+        assert!(!well_formed_id("openai", RuleKind::Secret));
+        assert!(!well_formed_id("openai..key", RuleKind::Secret));
+        assert!(well_formed_id("browser-direct-call", RuleKind::Risk));
+        assert!(well_formed_id("risk.browser-call", RuleKind::Risk));
+        assert!(!well_formed_id("Browser_Call", RuleKind::Risk));
+        assert!(!well_formed_id("", RuleKind::Risk));
     }
 
     #[test]

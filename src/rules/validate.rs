@@ -114,14 +114,37 @@ fn longest_run(s: &[u8], rel: impl Fn(u8, u8) -> bool) -> usize {
 }
 
 /// The names rules may use in `validator = "..."`.
-pub const VALIDATORS: &[&str] = &["github-crc32", "jwt-hs"];
+pub const VALIDATORS: &[&str] = &[
+    "github-crc32",
+    "npm-crc32",
+    "jwt-hs",
+    "supabase-service-role",
+    "pem-private-key",
+    "random-token",
+    "generic-secret",
+    "public-env-secret-name",
+];
 
-/// Run the named validator. `None` when the name is unknown (the rule
-/// checker reports that), otherwise whether `secret` is structurally valid.
+/// Run the named validator on the secret alone. `None` when the name is
+/// unknown (the rule checker reports that), otherwise whether `secret` is
+/// structurally valid.
 pub fn run_validator(name: &str, secret: &[u8]) -> Option<bool> {
+    run_validator_in(name, secret, secret)
+}
+
+/// Run the named validator with the whole regex match (`whole`, which
+/// contains `secret`) at hand: some validators judge a value by the name it
+/// is assigned to.
+pub fn run_validator_in(name: &str, secret: &[u8], whole: &[u8]) -> Option<bool> {
     match name {
         "github-crc32" => Some(github_crc32(secret)),
+        "npm-crc32" => Some(secret.starts_with(b"npm_") && github_crc32(secret)),
         "jwt-hs" => Some(jwt_hs(secret)),
+        "supabase-service-role" => Some(supabase_service_role(secret)),
+        "pem-private-key" => Some(pem_private_key(secret)),
+        "random-token" => Some(random_token(secret)),
+        "generic-secret" => Some(generic_secret(secret, whole)),
+        "public-env-secret-name" => Some(public_env_secret_name(secret)),
         _ => None,
     }
 }
@@ -142,34 +165,341 @@ pub fn base62(mut n: u64, width: usize) -> String {
     String::from_utf8(out).expect("base62 is ASCII")
 }
 
-/// GitHub's token formats end in a 6-character base62 CRC32 of the random
-/// part before it (`ghp_` + 30 random + 6 checksum).
+/// GitHub's token formats (`ghp_` + 30 random + 6 checksum) end in the
+/// CRC32 (IEEE) of the random part after the prefix, written in base62 with
+/// the `0-9A-Za-z` alphabet and left-padded with `0` to 6 characters. npm's
+/// `npm_` tokens use the same scheme. (Checked against GitHub's 2021
+/// token-format post and two published test vectors; see the unit test.)
 pub fn github_crc32(secret: &[u8]) -> bool {
     let Some(us) = memchr::memrchr(b'_', secret) else {
         return false;
     };
     let body = &secret[us + 1..];
-    if body.len() < 7 {
+    if body.len() < 7 || !body.iter().all(u8::is_ascii_alphanumeric) {
         return false;
     }
     let (random, check) = body.split_at(body.len() - 6);
     base62(u64::from(crc32fast::hash(random)), 6).as_bytes() == check
 }
 
+/// The JSON header and payload of a compact JWT, if both decode.
+fn jwt_parts(secret: &[u8]) -> Option<(serde_json::Value, serde_json::Value)> {
+    let mut parts = secret.split(|&b| b == b'.');
+    let header = base64url_decode(parts.next()?)?;
+    let payload = base64url_decode(parts.next()?)?;
+    parts.next()?;
+    Some((
+        serde_json::from_slice(&header).ok()?,
+        serde_json::from_slice(&payload).ok()?,
+    ))
+}
+
+fn jwt_role(payload: &serde_json::Value) -> Option<&str> {
+    payload.get("role").and_then(|r| r.as_str())
+}
+
 /// A JWT whose header says it is signed with an HMAC secret (`HS256`...).
+/// Tokens whose payload says `"role": "anon"` are excluded: that is the
+/// Supabase anon key, public by design.
 pub fn jwt_hs(secret: &[u8]) -> bool {
-    let Some(dot) = memchr::memchr(b'.', secret) else {
+    let Some((header, payload)) = jwt_parts(secret) else {
         return false;
     };
-    let Some(header) = base64url_decode(&secret[..dot]) else {
-        return false;
-    };
-    let Ok(v) = serde_json::from_slice::<serde_json::Value>(&header) else {
-        return false;
-    };
-    v.get("alg")
+    header
+        .get("alg")
         .and_then(|a| a.as_str())
         .is_some_and(|a| a.starts_with("HS"))
+        && jwt_role(&payload) != Some("anon")
+}
+
+/// A JWT whose payload says `"role": "service_role"`: a Supabase service-role
+/// key, which bypasses row-level security.
+pub fn supabase_service_role(secret: &[u8]) -> bool {
+    jwt_parts(secret).is_some_and(|(_, payload)| jwt_role(&payload) == Some("service_role"))
+}
+
+/// A PEM private key block: BEGIN and END labels agree, the label names a
+/// private key, and the body holds at least 64 base64 characters and nothing
+/// but base64, whitespace (or escaped `\n`) and RFC 1421 header lines.
+pub fn pem_private_key(secret: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(secret) else {
+        return false;
+    };
+    let text = text.replace("\\r", "").replace("\\n", "\n");
+    let Some(rest) = text.strip_prefix("-----BEGIN ") else {
+        return false;
+    };
+    let Some((label, rest)) = rest.split_once("-----") else {
+        return false;
+    };
+    if !label.contains("PRIVATE KEY") {
+        return false;
+    }
+    let end = format!("-----END {label}-----");
+    let Some(body) = rest.strip_suffix(end.as_str()) else {
+        return false;
+    };
+    let mut b64 = 0usize;
+    for line in body.lines() {
+        let line = line.trim_matches(|c: char| c.is_whitespace() || c == '"' || c == '\'');
+        if line.is_empty() {
+            continue;
+        }
+        if line.contains(": ") {
+            // Proc-Type / DEK-Info / Comment / Version headers.
+            continue;
+        }
+        if !line
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=')
+        {
+            return false;
+        }
+        b64 += line.len();
+    }
+    b64 >= 64
+}
+
+/// A random-looking token after its prefix (`sk-...`): some `-`/`_`-separated
+/// segment is at least 20 characters long and mixes at least two digits with
+/// at least two letters. Rejects identifiers made of words (`sk-learn`,
+/// `sk-button-primary-hover-state-large`).
+pub fn random_token(secret: &[u8]) -> bool {
+    let body = match memchr::memchr(b'-', secret) {
+        Some(i) => &secret[i + 1..],
+        None => secret,
+    };
+    body.split(|&b| b == b'-' || b == b'_').any(|seg| {
+        let digits = seg.iter().filter(|b| b.is_ascii_digit()).count();
+        let letters = seg.iter().filter(|b| b.is_ascii_alphabetic()).count();
+        seg.len() >= 20 && digits >= 2 && letters >= 2
+    })
+}
+
+fn contains_ci(hay: &[u8], needle: &str) -> bool {
+    let lower: Vec<u8> = hay.iter().map(u8::to_ascii_lowercase).collect();
+    memchr::memmem::find(&lower, needle.as_bytes()).is_some()
+}
+
+fn is_uuid(s: &[u8]) -> bool {
+    s.len() == 36
+        && s.iter().enumerate().all(|(i, &b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
+}
+
+/// A value assigned to a secret-sounding name (`api_key = "..."`) that is
+/// plausibly a literal credential: not a UUID, URL, file path, dotted or
+/// SCREAMING_CASE identifier, word slug, env lookup spelled as a string,
+/// subresource-integrity hash, or a pure-hex digest assigned to a name about
+/// hashes (`commit_sha_token`, `file_hash_secret`...). `whole` is the full
+/// match, whose text before the secret is the name.
+pub fn generic_secret(secret: &[u8], whole: &[u8]) -> bool {
+    let name = match memchr::memmem::find(whole, secret) {
+        Some(i) => &whole[..i],
+        None => whole,
+    };
+    if is_uuid(secret) {
+        return false;
+    }
+    if memchr::memmem::find(secret, b"://").is_some()
+        || secret.starts_with(b"/")
+        || secret.starts_with(b"./")
+        || secret.starts_with(b"../")
+        || secret.starts_with(b"~/")
+        || (secret.len() > 2 && secret[1] == b':' && secret[2] == b'\\')
+    {
+        return false;
+    }
+    for env in [
+        "process.env",
+        "getenv",
+        "environ",
+        "env[",
+        "env.",
+        "secrets.",
+        "vault:",
+    ] {
+        if contains_ci(secret, env) {
+            return false;
+        }
+    }
+    for sri in ["sha1-", "sha256-", "sha384-", "sha512-"] {
+        if secret.starts_with(sri.as_bytes()) {
+            return false;
+        }
+    }
+    // A file name or path: `img/token-icon.svg`, `keys/secret_v2.json`.
+    if let Some(dot) = memchr::memrchr(b'.', secret) {
+        let ext = &secret[dot + 1..];
+        if (2..=5).contains(&ext.len())
+            && ext.iter().all(u8::is_ascii_lowercase)
+            && (memchr::memchr(b'/', secret).is_some()
+                || secret[..dot]
+                    .iter()
+                    .all(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
+        {
+            return false;
+        }
+    }
+    // Dotted property path: `config.secrets.apiToken` (words, no digits;
+    // random tokens with a dot nearly always have digits).
+    if memchr::memchr(b'.', secret).is_some()
+        && secret
+            .split(|&b| b == b'.')
+            .all(|p| !p.is_empty() && p.iter().all(|b| b.is_ascii_alphabetic() || *b == b'_'))
+    {
+        return false;
+    }
+    // SCREAMING_CASE constant or env var name: `OPENAI_API_KEY_SECRET_NAME`.
+    if memchr::memchr(b'_', secret).is_some()
+        && secret
+            .iter()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_')
+    {
+        return false;
+    }
+    // Lower-case word slugs: `my-session-token-cookie-name`,
+    // `auth_token_storage_key_v2` (words, digits only in short suffixes).
+    let segments: Vec<&[u8]> = secret
+        .split(|&b| b == b'-' || b == b'_' || b == b'.' || b == b':')
+        .filter(|p| !p.is_empty())
+        .collect();
+    let wordy = |p: &&[u8]| {
+        let cap = usize::from(p[0].is_ascii_uppercase());
+        let letters = cap
+            + p[cap..]
+                .iter()
+                .take_while(|b| b.is_ascii_lowercase())
+                .count();
+        p[letters..].iter().all(u8::is_ascii_digit) && p.len() - letters <= 3
+    };
+    if secret
+        .iter()
+        .all(|b| b.is_ascii_lowercase() || *b == b'-' || *b == b'_')
+        || (segments.len() >= 3 && segments.iter().all(wordy))
+    {
+        return false;
+    }
+    if secret.iter().all(u8::is_ascii_hexdigit) {
+        for word in [
+            "hash",
+            "sha",
+            "digest",
+            "checksum",
+            "commit",
+            "etag",
+            "integrity",
+            "md5",
+            "fingerprint",
+            "revision",
+        ] {
+            if contains_ci(name, word) {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// Names of browser-exposed variables that are public by design even though
+/// they say KEY or TOKEN (publishable keys, anon keys, site keys, DSNs...).
+const PUBLIC_BY_DESIGN: &[&str] = &[
+    "PUBLISHABLE",
+    "ANON_KEY",
+    "ANON_PUBLIC",
+    "FIREBASE",
+    "SITE_KEY",
+    "SITEKEY",
+    "RECAPTCHA",
+    "HCAPTCHA",
+    "TURNSTILE",
+    "MAPBOX",
+    "SENTRY_DSN",
+    "POSTHOG",
+    "ALGOLIA_SEARCH",
+    "ALGOLIA_APP_ID",
+    "SEARCH_ONLY",
+    "SEARCH_API_KEY",
+    "MEASUREMENT_ID",
+    "_GA_",
+    "_GTM_",
+    "GOOGLE_MAPS",
+    "MAPS_API_KEY",
+    "MAPS_KEY",
+    "CLERK_PUBLISHABLE",
+    "SUPABASE_URL",
+    "PUBLIC_KEY",
+    "PUBLICKEY",
+    "VAPID_PUBLIC",
+    "CLIENT_ID",
+    "APP_ID",
+    "PROJECT_ID",
+    "SEGMENT_WRITE_KEY",
+    "AMPLITUDE_API_KEY",
+    "MIXPANEL_TOKEN",
+    "INTERCOM_APP",
+    "PUSHER_KEY",
+    "PUSHER_APP_KEY",
+    "STREAM_API_KEY",
+    "REVENUECAT",
+    "DATADOG_CLIENT_TOKEN",
+    "DD_CLIENT_TOKEN",
+    "_RUM_",
+    "LOGROCKET",
+    "BUGSNAG",
+    "ROLLBAR_CLIENT",
+    "HOTJAR",
+    "STATSIG_CLIENT",
+    "LAUNCHDARKLY_CLIENT",
+    "CLIENT_SIDE_ID",
+    "CLIENT_KEY",
+    "CLIENT_TOKEN",
+];
+
+/// Suffixes that make a secret-sounding name about something else: a URL,
+/// a header name, a lifetime, a storage key name.
+const NON_SECRET_SUFFIXES: &[&str] = &[
+    "_URL",
+    "_URI",
+    "_ENDPOINT",
+    "_HOST",
+    "_DOMAIN",
+    "_PATH",
+    "_HEADER",
+    "_NAME",
+    "_TTL",
+    "_EXPIRY",
+    "_EXPIRES",
+    "_EXPIRATION",
+    "_LENGTH",
+    "_TYPE",
+    "_ID",
+    "_ENABLED",
+    "_COOKIE",
+    "_STORAGE_KEY",
+    "_FIELD",
+    "_PARAM",
+    "_LABEL",
+];
+
+/// A browser-exposed variable name (`VITE_OPENAI_API_KEY`) that names a
+/// secret, as opposed to one public by design (`VITE_FIREBASE_API_KEY`,
+/// `NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY`, `NEXT_PUBLIC_SUPABASE_ANON_KEY`).
+pub fn public_env_secret_name(name: &[u8]) -> bool {
+    let upper: Vec<u8> = name.iter().map(u8::to_ascii_uppercase).collect();
+    let has = |w: &str| memchr::memmem::find(&upper, w.as_bytes()).is_some();
+    if PUBLIC_BY_DESIGN.iter().any(|w| has(w)) {
+        return false;
+    }
+    if NON_SECRET_SUFFIXES
+        .iter()
+        .any(|s| upper.ends_with(s.as_bytes()))
+    {
+        return false;
+    }
+    true
 }
 
 /// Decode unpadded base64url (also accepts the standard alphabet).
@@ -223,6 +553,133 @@ mod tests {
             assert!(placeholder_reason(p.as_bytes()).is_some(), "{p}");
         }
         assert!(placeholder_reason(b"Qm7vT2kR9pLx4NcZ8wYb").is_none());
+    }
+
+    /// Published test vectors for GitHub's token checksum: the example token
+    /// in coolaj86's "GitHub base62 token format" gist, and the unit test of
+    /// aseriousbiz/abbot's `Checksum.ComputeCrc32Base62Checksum`. Both pin the
+    /// `0-9A-Za-z` alphabet (Go's big.Int default `0-9a-zA-Z` gives different
+    /// results) and a CRC over the random part only, prefix excluded.
+    #[test]
+    fn github_checksum_known_vectors() {
+        let crc = |s: &str| base62(u64::from(crc32fast::hash(s.as_bytes())), 6);
+        assert_eq!(crc("zQWBuTSOoRi4A9spHcVY5ncnsDkxkJ"), "0mLq17");
+        assert_eq!(crc("fIkRGaBu5PeKsznMzXQOg3kETH1Sgx"), "2oIfSC");
+        assert!(github_crc32(b"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")); // jikimi:allow (fake)
+        assert!(!github_crc32(b"ghp_zQWBuTSOoRi4A9spHcVY5ncnsDkxkJ0MlQ17"));
+        assert!(!github_crc32(b"ghp_zQWBuTSOoRi4A9spHcVY5ncnsDkxkJ0mLq1"));
+    }
+
+    #[test]
+    fn npm_checksum() {
+        let random = "Hq4WnT8vLd2XkP9sRz3YbM6cJf1GtA";
+        let token = format!(
+            "npm_{random}{}",
+            base62(u64::from(crc32fast::hash(random.as_bytes())), 6)
+        );
+        assert_eq!(run_validator("npm-crc32", token.as_bytes()), Some(true));
+        let wrong_prefix = token.replacen("npm_", "ghp_", 1);
+        assert_eq!(
+            run_validator("npm-crc32", wrong_prefix.as_bytes()),
+            Some(false)
+        );
+        let mut bad = token.into_bytes();
+        bad[10] = if bad[10] == b'Q' { b'R' } else { b'Q' };
+        assert_eq!(run_validator("npm-crc32", &bad), Some(false));
+    }
+
+    #[test]
+    fn jwt_roles() {
+        // {"alg":"HS256","typ":"JWT"} . {"role":"anon"}
+        assert!(!jwt_hs(
+            b"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoiYW5vbiJ9.sig"
+        ));
+        // {"alg":"HS256","typ":"JWT"} . {"role":"service_role"}
+        let service = b"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIn0.sig";
+        assert!(jwt_hs(service));
+        assert!(supabase_service_role(service));
+        assert!(!supabase_service_role(
+            b"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoiYW5vbiJ9.sig"
+        ));
+        assert!(!jwt_hs(b"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"));
+    }
+
+    #[test]
+    fn pem_structure() {
+        let body = "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun\n\
+                    VTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxK";
+        let ok = format!("-----BEGIN RSA PRIVATE KEY-----\n{body}\n-----END RSA PRIVATE KEY-----");
+        assert!(pem_private_key(ok.as_bytes()));
+        let escaped = ok.replace('\n', "\\n");
+        assert!(pem_private_key(escaped.as_bytes()));
+        let mismatch = ok.replace("END RSA", "END EC");
+        assert!(!pem_private_key(mismatch.as_bytes()));
+        let public = ok.replace("RSA PRIVATE", "RSA PUBLIC");
+        assert!(!pem_private_key(public.as_bytes()));
+        assert!(!pem_private_key(
+            b"-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----"
+        ));
+        assert!(!pem_private_key(
+            b"-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg\n-----END PRIVATE KEY-----"
+        ));
+    }
+
+    #[test]
+    fn random_tokens() {
+        assert!(random_token(b"sk-7f3a9c2e4b6d8f0a1c3e5b7d9f2a4c6e")); // jikimi:allow (fake)
+        assert!(random_token(b"sk-abc-Qm7vT2kR9pLx4NcZ8wYb3HsJ"));
+        assert!(!random_token(b"sk-learn"));
+        assert!(!random_token(b"sk-button-primary-hover-state-large-2x"));
+        assert!(!random_token(b"sk-averyveryverylongwordwithoutdigits"));
+    }
+
+    #[test]
+    fn generic_values() {
+        let ok = |v: &str, name: &str| {
+            generic_secret(v.as_bytes(), format!("{name} = \"{v}").as_bytes())
+        };
+        assert!(ok("Qm7vT2kR9pLx4NcZ8wYb3HsJ", "api_key"));
+        assert!(ok("9f86d081884c7d659a2feaa0c55ad015", "api_secret"));
+        assert!(!ok("9f86d081884c7d659a2feaa0c55ad015", "commit_hash_token"));
+        assert!(!ok("123e4567-e89b-12d3-a456-426614174000", "token"));
+        assert!(!ok("https://api.example.com/v1/token", "token_url"));
+        assert!(!ok("./config/secrets/token.json", "token_file"));
+        assert!(!ok("assets/icons/token-badge.svg", "token_icon"));
+        assert!(!ok("config.secrets.apiToken", "token"));
+        assert!(!ok("OPENAI_API_KEY_SECRET_NAME", "secret_name"));
+        assert!(!ok("session-token-cookie-name", "token_cookie"));
+        assert!(!ok("auth_token_storage_key_v2", "TOKEN_KEY"));
+        assert!(!ok("X-Session-Token-Name", "TOKEN_HEADER"));
+        assert!(ok("live_8f3kQ2_Zx9mP4vL7nR2c", "token"));
+        assert!(!ok("process.env.OPENAI_API_KEY", "api_key"));
+        assert!(!ok(
+            "sha384-oqVuAfXRKap7fdgcCY5uykM6+R9GqQ8K",
+            "integrity_token"
+        ));
+    }
+
+    #[test]
+    fn public_env_names() {
+        for secret in [
+            "VITE_OPENAI_API_KEY",
+            "NEXT_PUBLIC_STRIPE_SECRET_KEY",
+            "REACT_APP_GITHUB_TOKEN",
+            "NEXT_PUBLIC_SUPABASE_SERVICE_ROLE_KEY",
+            "VITE_OMEGA_SECRET",
+        ] {
+            assert!(public_env_secret_name(secret.as_bytes()), "{secret}");
+        }
+        for public in [
+            "VITE_FIREBASE_API_KEY",
+            "NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY",
+            "NEXT_PUBLIC_SUPABASE_ANON_KEY",
+            "NEXT_PUBLIC_RECAPTCHA_SITE_KEY",
+            "NEXT_PUBLIC_GA_MEASUREMENT_ID",
+            "VITE_GOOGLE_MAPS_API_KEY",
+            "NEXT_PUBLIC_AUTH_TOKEN_URL",
+        ] {
+            assert!(!public_env_secret_name(public.as_bytes()), "{public}");
+        }
     }
 
     #[test]
