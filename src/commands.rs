@@ -89,6 +89,7 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
         failing,
         suppressed: &out.suppressed,
         baseline_unused: &unused,
+        policy: cfg.policy,
     };
     match &cfg.output {
         Some(path) => {

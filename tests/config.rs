@@ -376,6 +376,45 @@ fn fail_on_matrix() {
     medium_risk.write("jikimi.toml", "fail_on = 'risk'\nmin_severity = 'medium'\n");
     assert_eq!(medium_risk.scan_json(&[]).0, 1);
     assert_eq!(medium_risk.scan_json(&["--min-severity", "high"]).0, 0);
+    // Every format marks as failing what the exit code fails on.
+    let github = |args: &[&str]| {
+        let out = medium_risk
+            .cmd()
+            .args(["scan", "--no-config", "--format", "github"])
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(github(&[]).contains("::warning file=.gitignore"));
+    assert!(github(&["--fail-on", "risk"]).contains("::error file=.gitignore"));
+    let junit = medium_risk
+        .cmd()
+        .args([
+            "scan",
+            "--no-config",
+            "--format",
+            "junit",
+            "--fail-on",
+            "risk",
+        ])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&junit.stdout).contains("<failure"));
+    let sarif = medium_risk
+        .cmd()
+        .args([
+            "scan",
+            "--no-config",
+            "--format",
+            "sarif",
+            "--fail-on",
+            "none",
+        ])
+        .output()
+        .unwrap();
+    let s: serde_json::Value = serde_json::from_slice(&sarif.stdout).unwrap();
+    assert_eq!(s["runs"][0]["results"][0]["properties"]["failing"], false);
     // Bad values are usage errors.
     let out = secret
         .cmd()

@@ -16,6 +16,7 @@ use anyhow::Result;
 
 use crate::baseline::Entry;
 use crate::checklist::Item;
+use crate::config::FailPolicy;
 use crate::findings::suppress::Suppressed;
 use crate::findings::{Finding, Note, redact, redact_in};
 use crate::rules::RuleSet;
@@ -60,9 +61,17 @@ pub struct Report<'a> {
     pub suppressed: &'a [Suppressed],
     /// Baseline entries no finding matched (`--report-unused`).
     pub baseline_unused: &'a [Entry],
+    /// The fail policy in force (`--fail-on`, `--min-severity`), so every
+    /// format marks the same findings as failing as the exit code does.
+    pub policy: FailPolicy,
 }
 
 impl Report<'_> {
+    /// Whether `f` fails the scan under the policy in force.
+    pub fn fails(&self, f: &Finding) -> bool {
+        self.policy.fails(f)
+    }
+
     /// The secret as it may be shown.
     pub fn shown_secret(&self, f: &Finding) -> String {
         if self.redact {
