@@ -382,6 +382,26 @@ pub fn generic_secret(secret: &[u8], whole: &[u8]) -> bool {
     {
         return false;
     }
+    // A resource path: `projects/p/secrets/openai-key/versions/latest`,
+    // `arn:aws:secretsmanager:...:secret:name` (two or more slashes between
+    // word-like segments, or an ARN).
+    if secret.starts_with(b"arn:")
+        || (secret.iter().filter(|&&b| b == b'/').count() >= 2
+            && secret
+                .split(|&b| b == b'/')
+                .filter(|p| !p.is_empty())
+                .all(|p| segments_are_words(p)))
+    {
+        return false;
+    }
+    // A value in a provider's own format is that provider rule's business:
+    // when the specific rule rejected it (wrong length, bad checksum,
+    // placeholder), the catch-all must not report it either.
+    for prefix in PROVIDER_PREFIXES {
+        if secret.starts_with(prefix.as_bytes()) {
+            return false;
+        }
+    }
     if secret.iter().all(u8::is_ascii_hexdigit) {
         for word in [
             "hash",
@@ -401,6 +421,51 @@ pub fn generic_secret(secret: &[u8], whole: &[u8]) -> bool {
         }
     }
     true
+}
+
+/// Prefixes of formats that specific rules own (see `generic_secret`).
+const PROVIDER_PREFIXES: &[&str] = &[
+    "sk-",
+    "sk_",
+    "rk_",
+    "pk_",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat_",
+    "glpat-",
+    "AIza",
+    "AKIA",
+    "ASIA",
+    "xox",
+    "hf_",
+    "gsk_",
+    "pplx-",
+    "xai-",
+    "SG.",
+    "npm_",
+    "pypi-",
+    "eyJ",
+    "r8_",
+    "lsv2_",
+    "pcsk_",
+    "whsec_",
+    "shpat_",
+    "dop_v1_",
+    "GOCSPX-",
+    "AGE-SECRET-KEY-",
+];
+
+/// Whether a path segment is made of words: `openai-key`, `versions`, `v2`.
+fn segments_are_words(p: &[u8]) -> bool {
+    p.split(|&b| b == b'-' || b == b'_' || b == b'.')
+        .filter(|w| !w.is_empty())
+        .all(|w| {
+            let letters = w.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+            letters >= 1 && w[letters..].iter().all(u8::is_ascii_digit) && w.len() - letters <= 3
+        })
 }
 
 /// Names of browser-exposed variables that are public by design even though
