@@ -390,7 +390,7 @@ pub fn generic_secret(secret: &[u8], whole: &[u8]) -> bool {
             && secret
                 .split(|&b| b == b'/')
                 .filter(|p| !p.is_empty())
-                .all(|p| segments_are_words(p)))
+                .all(segments_are_words))
     {
         return false;
     }
