@@ -6,8 +6,8 @@
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use anyhow::{Result, bail};
@@ -18,6 +18,7 @@ use crate::findings::causes::{
     self, FileFacts, Projects, Role, ceil_char, file_name, floor_char, is_env_file, is_env_template,
 };
 use crate::findings::risks::{self, GITIGNORE_GAP};
+use crate::findings::suppress::{self, Filters, Reason, Suppressed};
 use crate::findings::{Finding, Note, fingerprint};
 use crate::input::decode::{Decoded, decode};
 use crate::input::gitinfo::GitContext;
@@ -36,6 +37,8 @@ pub struct ScanOptions {
     pub follow_links: bool,
     /// Print per-file errors to stderr as they happen.
     pub print_errors: bool,
+    /// Excludes and allowlists from the config file.
+    pub filters: Arc<Filters>,
 }
 
 /// Totals for the report.
@@ -45,6 +48,8 @@ pub struct Stats {
     pub bytes: u64,
     pub skipped: u64,
     pub errors: u64,
+    /// Findings held back by an inline marker, the allowlist or a baseline.
+    pub suppressed: u64,
     pub duration_ms: u64,
 }
 
@@ -62,6 +67,8 @@ pub struct ScanOutput {
     pub notes: Vec<Note>,
     pub skipped: Vec<Skipped>,
     pub errors: Vec<String>,
+    /// Matches held back, with the reason (never the secret).
+    pub suppressed: Vec<Suppressed>,
     pub stats: Stats,
     pub evidence: Evidence,
     pub checklist: Vec<checklist::Item>,
@@ -85,7 +92,9 @@ pub struct Collector<'a> {
     matcher: &'a Matcher<'a>,
     projects: &'a Projects,
     print_errors: bool,
+    filters: Option<&'a Filters>,
     findings: Mutex<Vec<Finding>>,
+    suppressed: Mutex<Vec<Suppressed>>,
     notes: Mutex<Vec<Note>>,
     skipped: Mutex<Vec<Skipped>>,
     errors: Mutex<Vec<String>>,
@@ -100,7 +109,9 @@ impl<'a> Collector<'a> {
             matcher,
             projects,
             print_errors,
+            filters: None,
             findings: Mutex::default(),
+            suppressed: Mutex::default(),
             notes: Mutex::default(),
             skipped: Mutex::default(),
             errors: Mutex::default(),
@@ -108,6 +119,47 @@ impl<'a> Collector<'a> {
             rate_limit: Mutex::default(),
             binary: AtomicU64::new(0),
         }
+    }
+
+    /// Apply the config file's excludes and allowlists (inline markers are
+    /// honoured with or without them).
+    pub fn with_filters(mut self, filters: &'a Filters) -> Self {
+        self.filters = Some(filters);
+        self
+    }
+
+    /// Take the matches held back so far (call before [`Collector::finish`]).
+    pub fn take_suppressed(&self) -> Vec<Suppressed> {
+        std::mem::take(&mut *self.suppressed.lock().unwrap())
+    }
+
+    /// Whether an input at `origin` is excluded by the config file. Checked
+    /// for every blob, so history blobs and archive members are covered as
+    /// well as the walk (which also prunes excluded folders early).
+    fn excluded(&self, origin: &Origin) -> bool {
+        let Some(f) = self.filters else { return false };
+        let outer = match origin.root() {
+            Origin::File { path, .. } | Origin::GitBlob { path, .. } => path.as_str(),
+            Origin::Member { .. } => "",
+        };
+        f.excluded(outer) || (origin.root() != origin && f.excluded(&origin.display_path()))
+    }
+
+    /// Why a match at `line` (the full source line(s) around the secret)
+    /// is held back, if it is.
+    fn suppression(
+        &self,
+        rule: &str,
+        secret: &str,
+        path: &str,
+        line: &[u8],
+    ) -> Option<(Reason, String)> {
+        if let Some(m) = suppress::inline_marker(line) {
+            return Some((Reason::Inline, m.to_string()));
+        }
+        let f = self.filters?;
+        f.allowed(rule, secret, path)
+            .map(|by| (Reason::Allowlist, by))
     }
 
     /// Scan decoded text from `origin`.
@@ -137,10 +189,25 @@ impl<'a> Collector<'a> {
         let mut lines = LineIndex::new(&text);
         let mut found = Vec::new();
         let mut notes = Vec::new();
+        let mut held = Vec::new();
         for m in &matches {
             let rule = &rules.rules[m.rule].syntax;
             let secret = &text[m.secret_start..m.secret_end];
             let (line, column) = lines.position(m.secret_start);
+            let (ls, le) = line_bounds(&text, m.secret_start, m.secret_end);
+            let path = origin.display_path();
+            if let Some((reason, by)) =
+                self.suppression(&rule.id, secret, &path, &text.as_bytes()[ls..le])
+            {
+                held.push(Suppressed {
+                    rule: rule.id.clone(),
+                    path,
+                    line,
+                    reason,
+                    by,
+                });
+                continue;
+            }
             let causes = match rule.kind {
                 RuleKind::Risk => match risks::risk_applies(&rule.id, facts.role) {
                     Some(c) => c,
@@ -162,7 +229,6 @@ impl<'a> Collector<'a> {
                 });
                 continue;
             }
-            let path = origin.display_path();
             let (why, fix) = match rule.kind {
                 RuleKind::Risk => (
                     risks::risk_why(&rule.id).to_string(),
@@ -197,6 +263,9 @@ impl<'a> Collector<'a> {
         if !notes.is_empty() {
             self.notes.lock().unwrap().extend(notes);
         }
+        if !held.is_empty() {
+            self.suppressed.lock().unwrap().extend(held);
+        }
     }
 
     /// Take everything collected.
@@ -214,6 +283,9 @@ impl<'a> Collector<'a> {
 
 impl Sink for Collector<'_> {
     fn blob(&self, origin: &Origin, bytes: &[u8]) {
+        if self.excluded(origin) {
+            return;
+        }
         match decode(bytes) {
             Decoded::Text(text) => self.scan_text(origin, &text),
             Decoded::Binary => {
@@ -283,6 +355,24 @@ impl<'t> LineIndex<'t> {
     }
 }
 
+/// How far from the secret an inline marker is looked for on a very long
+/// line. Source lines are far shorter, so this is the whole line; on a
+/// minified bundle it keeps the search per match bounded (a marker
+/// megabytes away says nothing about this secret).
+const MARKER_REACH: usize = 4096;
+
+/// Byte bounds of the line(s) holding `start..end` (without the newlines),
+/// at most [`MARKER_REACH`] bytes either side: where inline markers are
+/// looked for.
+fn line_bounds(text: &str, start: usize, end: usize) -> (usize, usize) {
+    let b = text.as_bytes();
+    let lo = start.saturating_sub(MARKER_REACH);
+    let hi = end.saturating_add(MARKER_REACH).min(b.len());
+    let ls = memchr::memrchr(b'\n', &b[lo..start]).map_or(lo, |i| lo + i + 1);
+    let le = memchr::memchr(b'\n', &b[end..hi]).map_or(hi, |i| end + i);
+    (ls, le)
+}
+
 /// The line around a match, at most ~120 characters, centred on the secret.
 ///
 /// Only the bytes within reach are searched for line ends, so a snippet from
@@ -335,6 +425,9 @@ pub fn run(matcher: &Matcher<'_>, opts: &ScanOptions) -> Result<ScanOutput> {
     out.evidence.rate_limit.dedup();
     out.stats.skipped = out.skipped.len() as u64;
     out.stats.errors = out.errors.len() as u64;
+    out.suppressed.sort();
+    out.suppressed.dedup();
+    out.stats.suppressed = out.suppressed.len() as u64;
     out.checklist = checklist::build(&out.findings, &out.evidence);
     out.stats.duration_ms = started.elapsed().as_millis() as u64;
     Ok(out)
@@ -369,19 +462,23 @@ fn scan_root(
         }
     };
     let projects = Projects::new(&project_root);
-    let collector = Collector::new(matcher, &projects, opts.print_errors);
+    let collector =
+        Collector::new(matcher, &projects, opts.print_errors).with_filters(&opts.filters);
     let totals = WalkTotals::default();
     let wopts = WalkOptions {
         threads: opts.threads,
         max_file_size: opts.max_file_size,
         include_deps: opts.include_deps,
         follow_links: opts.follow_links,
+        filters: Arc::clone(&opts.filters),
     };
     if is_dir {
         out.evidence.git_repo |= git.is_some();
         walk::walk_dir(root, &wopts, git.as_ref(), &collector, &totals);
         if let Some(g) = &git {
-            let extra = walk::ignored_of_interest(root, g, opts.include_deps);
+            let extra = walk::ignored_of_interest(root, g, opts.include_deps)
+                .into_iter()
+                .filter(|(_, rel)| !opts.filters.excluded(rel));
             let mut buf = Vec::new();
             for (abs, rel) in extra {
                 walk::read_and_scan(
@@ -418,6 +515,7 @@ fn scan_root(
             &totals,
         );
     }
+    out.suppressed.extend(collector.take_suppressed());
     let Collected {
         mut findings,
         notes,
@@ -444,7 +542,10 @@ fn scan_root(
             }
         }
     }
-    if is_dir && let Some(g) = &git {
+    if is_dir
+        && let Some(g) = &git
+        && !opts.filters.disabled.contains(GITIGNORE_GAP)
+    {
         let existing: Vec<String> = env_files.iter().map(|p| g.repo_path(p)).collect();
         if let Some(gap) = risks::gitignore_gap(&g.workdir, &g.gitignores, &existing) {
             let path = if g.gitignores.iter().any(|p| p == ".gitignore") {
@@ -453,29 +554,39 @@ fn scan_root(
                 ".gitignore (missing)"
             };
             let evidence = gap.unignored.join(", ");
-            findings.push(Finding {
-                id: fingerprint(GITIGNORE_GAP, "", &g.prefix),
-                kind: RuleKind::Risk,
-                rule: GITIGNORE_GAP.into(),
-                title: ".env files are not ignored by git".into(),
-                provider: "jikimi".into(),
-                severity: gap.severity,
-                confidence: crate::rules::Confidence::High,
-                secret: String::new(),
-                path: path.into(),
-                line: 0,
-                column: 0,
-                context: format!("not ignored: {evidence}"),
-                commit: None,
-                git: None,
-                causes: vec![causes::Cause::EnvFileCommitted],
-                why: format!(
-                    "{} (not ignored: {evidence})",
-                    risks::risk_why(GITIGNORE_GAP)
-                ),
-                fix: risks::risk_fix(GITIGNORE_GAP).into(),
-                occurrences: 1,
-            });
+            if let Some(by) = opts.filters.allowed(GITIGNORE_GAP, "", path) {
+                out.suppressed.push(Suppressed {
+                    rule: GITIGNORE_GAP.into(),
+                    path: path.into(),
+                    line: 0,
+                    reason: Reason::Allowlist,
+                    by,
+                });
+            } else {
+                findings.push(Finding {
+                    id: fingerprint(GITIGNORE_GAP, "", &g.prefix),
+                    kind: RuleKind::Risk,
+                    rule: GITIGNORE_GAP.into(),
+                    title: ".env files are not ignored by git".into(),
+                    provider: "jikimi".into(),
+                    severity: gap.severity,
+                    confidence: crate::rules::Confidence::High,
+                    secret: String::new(),
+                    path: path.into(),
+                    line: 0,
+                    column: 0,
+                    context: format!("not ignored: {evidence}"),
+                    commit: None,
+                    git: None,
+                    causes: vec![causes::Cause::EnvFileCommitted],
+                    why: format!(
+                        "{} (not ignored: {evidence})",
+                        risks::risk_why(GITIGNORE_GAP)
+                    ),
+                    fix: risks::risk_fix(GITIGNORE_GAP).into(),
+                    occurrences: 1,
+                });
+            }
         }
     }
     out.findings.extend(findings);
@@ -504,5 +615,15 @@ mod tests {
         assert_eq!(idx.position(at("yz")), (4, 3));
         // Going backwards restarts from the top.
         assert_eq!(idx.position(at("x")), (2, 5));
+    }
+
+    #[test]
+    fn marker_search_is_the_line_or_bounded() {
+        let t = "a\nkey = X # jikimi:allow\nb";
+        let (s, e) = line_bounds(t, 8, 9);
+        assert_eq!(&t[s..e], "key = X # jikimi:allow");
+        let long = format!("{}X{}", "a".repeat(10_000), "b".repeat(10_000));
+        let (s, e) = line_bounds(&long, 10_000, 10_001);
+        assert_eq!((s, e), (10_000 - MARKER_REACH, 10_001 + MARKER_REACH));
     }
 }

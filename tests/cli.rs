@@ -1,9 +1,13 @@
 //! The integration tests: one binary, a module per area, all through the
 //! real `jikimi` executable and the library (see `common` for the harness).
 
+mod baseline;
+mod ci_recipes;
 mod common;
+mod config;
 mod explain;
 mod formats;
+mod hook;
 mod rules_examples;
 mod sarif;
 mod scan;

@@ -135,6 +135,33 @@ pub fn write(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
             }
             writeln!(w)?;
         }
+        if !r.suppressed.is_empty() {
+            writeln!(w, "{}", paint(c, "Suppressed (not reported)", |t| t.bold()))?;
+            for s in r.suppressed {
+                let at = if s.line > 0 {
+                    format!("{}:{}", s.path, s.line)
+                } else {
+                    s.path.clone()
+                };
+                writeln!(w, "  {at}  [{}]  {}: {}", s.rule, s.reason.as_str(), s.by)?;
+            }
+            writeln!(w)?;
+        }
+    }
+    if !r.baseline_unused.is_empty() {
+        writeln!(
+            w,
+            "{}",
+            paint(c, "Baseline entries no longer found (stale)", |t| t.bold())
+        )?;
+        for e in r.baseline_unused {
+            writeln!(w, "  {}  [{}]  {}", &e.key[..16], e.rule, e.path)?;
+        }
+        writeln!(
+            w,
+            "  (refresh the baseline with `jikimi baseline create --output FILE`)"
+        )?;
+        writeln!(w)?;
     }
     let secrets = r
         .findings
@@ -143,9 +170,10 @@ pub fn write(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
         .count();
     let risks = r.findings.len() - secrets;
     let summary = format!(
-        "{} finding(s): {secrets} secret(s), {risks} risk(s); {} fail the scan. Scanned {} files ({}) in {} ms; {} skipped, {} error(s), {} note(s).",
+        "{} finding(s): {secrets} secret(s), {risks} risk(s); {} fail the scan; {} suppressed. Scanned {} files ({}) in {} ms; {} skipped, {} error(s), {} note(s).",
         r.findings.len(),
         r.failing,
+        r.suppressed.len(),
         r.stats.files,
         human_bytes(r.stats.bytes),
         r.stats.duration_ms,
@@ -159,8 +187,11 @@ pub fn write(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
         paint(c, &summary, |t| t.green().bold())
     };
     writeln!(w, "{summary}")?;
-    if !r.verbose && (r.stats.skipped > 0 || !r.notes.is_empty()) {
-        writeln!(w, "(use -v to list skipped files and notes)")?;
+    if !r.verbose && (r.stats.skipped > 0 || !r.notes.is_empty() || !r.suppressed.is_empty()) {
+        writeln!(
+            w,
+            "(use -v to list skipped files, notes and suppressed findings)"
+        )?;
     }
     writeln!(w)?;
     writeln!(w, "{}", paint(c, "Checklist (guide 15.3.9)", |t| t.bold()))?;

@@ -65,6 +65,8 @@ pub fn to_value(r: &Report<'_>) -> Value {
         "errors": r.errors,
         "checklist": r.checklist,
         "failing": r.failing,
+        "suppressed": r.suppressed,
+        "baseline_unused": r.baseline_unused,
     })
 }
 

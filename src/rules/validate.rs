@@ -397,7 +397,7 @@ pub fn generic_secret(secret: &[u8], whole: &[u8]) -> bool {
             && secret
                 .split(|&b| b == b'/')
                 .filter(|p| !p.is_empty())
-                .all(|p| segments_are_words(p)))
+                .all(segments_are_words))
     {
         return false;
     }
@@ -740,7 +740,7 @@ mod tests {
         let crc = |s: &str| base62(u64::from(crc32fast::hash(s.as_bytes())), 6);
         assert_eq!(crc("zQWBuTSOoRi4A9spHcVY5ncnsDkxkJ"), "0mLq17");
         assert_eq!(crc("fIkRGaBu5PeKsznMzXQOg3kETH1Sgx"), "2oIfSC");
-        assert!(github_crc32(b"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"));
+        assert!(github_crc32(b"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")); // jikimi:allow (fake)
         assert!(!github_crc32(b"ghp_zQWBuTSOoRi4A9spHcVY5ncnsDkxkJ0MlQ17"));
         assert!(!github_crc32(b"ghp_zQWBuTSOoRi4A9spHcVY5ncnsDkxkJ0mLq1"));
     }
@@ -801,7 +801,7 @@ mod tests {
 
     #[test]
     fn random_tokens() {
-        assert!(random_token(b"sk-7f3a9c2e4b6d8f0a1c3e5b7d9f2a4c6e"));
+        assert!(random_token(b"sk-7f3a9c2e4b6d8f0a1c3e5b7d9f2a4c6e")); // jikimi:allow (fake)
         assert!(random_token(b"sk-abc-Qm7vT2kR9pLx4NcZ8wYb3HsJ"));
         assert!(!random_token(b"sk-learn"));
         assert!(!random_token(b"sk-button-primary-hover-state-large-2x"));
