@@ -190,6 +190,13 @@ impl<'a> Collector<'a> {
         let mut found = Vec::new();
         let mut notes = Vec::new();
         let mut held = Vec::new();
+        // Risk evidence is shown unredacted, so secrets on the same line are
+        // redacted in a risk's context here, once and for all.
+        let secrets_here: Vec<&str> = matches
+            .iter()
+            .filter(|m| rules.rules[m.rule].syntax.kind == RuleKind::Secret)
+            .map(|m| &text[m.secret_start..m.secret_end])
+            .collect();
         for m in &matches {
             let rule = &rules.rules[m.rule].syntax;
             let secret = &text[m.secret_start..m.secret_end];
@@ -248,7 +255,14 @@ impl<'a> Collector<'a> {
                 path,
                 line,
                 column,
-                context: context_snippet(&text, m),
+                context: match rule.kind {
+                    RuleKind::Secret => context_snippet(&text, m),
+                    RuleKind::Risk => {
+                        secrets_here.iter().fold(context_snippet(&text, m), |c, s| {
+                            crate::findings::redact_in(&c, s)
+                        })
+                    }
+                },
                 commit: origin.commit().cloned(),
                 git: origin.git_state(),
                 causes,

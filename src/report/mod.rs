@@ -19,7 +19,7 @@ use crate::checklist::Item;
 use crate::config::FailPolicy;
 use crate::findings::suppress::Suppressed;
 use crate::findings::{Finding, Note, redact, redact_in};
-use crate::rules::RuleSet;
+use crate::rules::{RuleKind, RuleSet};
 use crate::scan::{Skipped, Stats};
 
 /// Output formats.
@@ -74,7 +74,8 @@ impl Report<'_> {
 
     /// The secret as it may be shown.
     pub fn shown_secret(&self, f: &Finding) -> String {
-        if self.redact {
+        // A risk's "secret" is evidence (code), not a credential.
+        if self.redact && f.kind == RuleKind::Secret {
             redact(&f.secret)
         } else {
             f.secret.clone()
@@ -83,7 +84,7 @@ impl Report<'_> {
 
     /// The context line as it may be shown.
     pub fn shown_context(&self, f: &Finding) -> String {
-        if self.redact && !f.secret.is_empty() {
+        if self.redact && f.kind == RuleKind::Secret && !f.secret.is_empty() {
             redact_in(&f.context, &f.secret)
         } else {
             f.context.clone()
