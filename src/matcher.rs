@@ -107,7 +107,11 @@ impl<'r> Matcher<'r> {
         let mut touched: Vec<usize> = Vec::new();
         for hit in ac.find_overlapping_iter(hay) {
             for &r in &self.owners[hit.pattern().as_usize()] {
-                let [before, after] = self.rules.rules[r].window();
+                let rule = &self.rules.rules[r];
+                if !rule.hit_counts(hay, hit.start(), hit.end()) {
+                    continue;
+                }
+                let [before, after] = rule.window();
                 let ws = hit.start().saturating_sub(before);
                 let we = hit.end().saturating_add(after).min(hay.len());
                 let list = &mut windows[r];

@@ -24,6 +24,7 @@ use crate::findings::causes::{
     self, FileFacts, Projects, Role, ceil_char, file_name, floor_char, is_env_file, is_env_template,
 };
 use crate::findings::risks::{self, GITIGNORE_GAP};
+use crate::findings::suppress::{self, Filters, Reason, Suppressed};
 use crate::findings::{Finding, Note, fingerprint};
 use crate::input::archive::{self, ArchiveLimits, ArchiveTotals};
 use crate::input::decode::{Decoded, binary_strings, decode, printable_runs};
@@ -46,6 +47,8 @@ pub struct ScanOptions {
     pub print_errors: bool,
     /// Whether and how far to open archives and app packages.
     pub archives: ArchiveLimits,
+    /// Excludes and allowlists from the config file.
+    pub filters: Arc<Filters>,
 }
 
 /// Totals for the report.
@@ -55,6 +58,8 @@ pub struct Stats {
     pub bytes: u64,
     pub skipped: u64,
     pub errors: u64,
+    /// Findings held back by an inline marker, the allowlist or a baseline.
+    pub suppressed: u64,
     pub duration_ms: u64,
     /// Archives and app packages opened (nested ones included).
     pub archives: u64,
@@ -78,6 +83,8 @@ pub struct ScanOutput {
     pub notes: Vec<Note>,
     pub skipped: Vec<Skipped>,
     pub errors: Vec<String>,
+    /// Matches held back, with the reason (never the secret).
+    pub suppressed: Vec<Suppressed>,
     pub stats: Stats,
     pub evidence: Evidence,
     pub checklist: Vec<checklist::Item>,
@@ -101,7 +108,9 @@ pub struct Collector<'a> {
     matcher: &'a Matcher<'a>,
     projects: &'a Projects,
     print_errors: bool,
+    filters: Option<&'a Filters>,
     findings: Mutex<Vec<Finding>>,
+    suppressed: Mutex<Vec<Suppressed>>,
     notes: Mutex<Vec<Note>>,
     skipped: Mutex<Vec<Skipped>>,
     errors: Mutex<Vec<String>>,
@@ -119,7 +128,9 @@ impl<'a> Collector<'a> {
             matcher,
             projects,
             print_errors,
+            filters: None,
             findings: Mutex::default(),
+            suppressed: Mutex::default(),
             notes: Mutex::default(),
             skipped: Mutex::default(),
             errors: Mutex::default(),
@@ -129,6 +140,47 @@ impl<'a> Collector<'a> {
             archives: ArchiveLimits::default(),
             archive_totals: Arc::default(),
         }
+    }
+
+    /// Apply the config file's excludes and allowlists (inline markers are
+    /// honoured with or without them).
+    pub fn with_filters(mut self, filters: &'a Filters) -> Self {
+        self.filters = Some(filters);
+        self
+    }
+
+    /// Take the matches held back so far (call before [`Collector::finish`]).
+    pub fn take_suppressed(&self) -> Vec<Suppressed> {
+        std::mem::take(&mut *self.suppressed.lock().unwrap())
+    }
+
+    /// Whether an input at `origin` is excluded by the config file. Checked
+    /// for every blob, so history blobs and archive members are covered as
+    /// well as the walk (which also prunes excluded folders early).
+    fn excluded(&self, origin: &Origin) -> bool {
+        let Some(f) = self.filters else { return false };
+        let outer = match origin.root() {
+            Origin::File { path, .. } | Origin::GitBlob { path, .. } => path.as_str(),
+            Origin::Member { .. } => "",
+        };
+        f.excluded(outer) || (origin.root() != origin && f.excluded(&origin.display_path()))
+    }
+
+    /// Why a match at `line` (the full source line(s) around the secret)
+    /// is held back, if it is.
+    fn suppression(
+        &self,
+        rule: &str,
+        secret: &str,
+        path: &str,
+        line: &[u8],
+    ) -> Option<(Reason, String)> {
+        if let Some(m) = suppress::inline_marker(line) {
+            return Some((Reason::Inline, m.to_string()));
+        }
+        let f = self.filters?;
+        f.allowed(rule, secret, path)
+            .map(|by| (Reason::Allowlist, by))
     }
 
     /// Open archives within `limits`, counting against `totals` (shared by
@@ -205,10 +257,31 @@ impl<'a> Collector<'a> {
         let mut lines = LineIndex::new(&text);
         let mut found = Vec::new();
         let mut notes = Vec::new();
+        let mut held = Vec::new();
+        // Risk evidence is shown unredacted, so secrets on the same line are
+        // redacted in a risk's context here, once and for all.
+        let secrets_here: Vec<&str> = matches
+            .iter()
+            .filter(|m| rules.rules[m.rule].syntax.kind == RuleKind::Secret)
+            .map(|m| &text[m.secret_start..m.secret_end])
+            .collect();
         for m in &matches {
             let rule = &rules.rules[m.rule].syntax;
             let secret = &text[m.secret_start..m.secret_end];
             let (line, column) = lines.position(m.secret_start);
+            let (ls, le) = line_bounds(&text, m.secret_start, m.secret_end);
+            if let Some((reason, by)) =
+                self.suppression(&rule.id, secret, &path, &text.as_bytes()[ls..le])
+            {
+                held.push(Suppressed {
+                    rule: rule.id.clone(),
+                    path: path.clone(),
+                    line,
+                    reason,
+                    by,
+                });
+                continue;
+            }
             let causes = match rule.kind {
                 RuleKind::Risk => match risks::risk_applies(&rule.id, facts.role) {
                     Some(c) => c,
@@ -253,7 +326,14 @@ impl<'a> Collector<'a> {
                 cell: part.and_then(|p| p.cell),
                 cell_output: part.is_some_and(|p| p.output),
                 minified,
-                context: context_snippet(&text, m),
+                context: match rule.kind {
+                    RuleKind::Secret => context_snippet(&text, m),
+                    RuleKind::Risk => {
+                        secrets_here.iter().fold(context_snippet(&text, m), |c, s| {
+                            crate::findings::redact_in(&c, s)
+                        })
+                    }
+                },
                 commit: origin.commit().cloned(),
                 git: origin.git_state(),
                 causes,
@@ -267,6 +347,9 @@ impl<'a> Collector<'a> {
         }
         if !notes.is_empty() {
             self.notes.lock().unwrap().extend(notes);
+        }
+        if !held.is_empty() {
+            self.suppressed.lock().unwrap().extend(held);
         }
     }
 
@@ -285,6 +368,9 @@ impl<'a> Collector<'a> {
 
 impl Sink for Collector<'_> {
     fn blob(&self, origin: &Origin, bytes: &[u8]) {
+        if self.excluded(origin) {
+            return;
+        }
         // The fast path for ordinary files is a few byte comparisons here
         // and in `binary_strings`.
         if self.archives.enabled
@@ -338,15 +424,15 @@ impl Sink for Collector<'_> {
     }
 }
 
-/// Maps byte offsets to 1-based (line, column-in-characters), cheaply for
-/// offsets visited in increasing order.
+/// Maps byte offsets to 1-based (line, column-in-characters), in time
+/// proportional to the distance between offsets visited in increasing order:
+/// a 10 MB one-line bundle with thousands of matches is counted once, not
+/// once per match.
 struct LineIndex<'t> {
     text: &'t str,
     pos: usize,
     line: usize,
-    line_start: usize,
-    /// Characters between `line_start` and `pos`: several matches on one
-    /// 5 MB minified line count its characters once, not once each.
+    /// Column (1-based, characters) at `pos`.
     col: usize,
 }
 
@@ -356,8 +442,7 @@ impl<'t> LineIndex<'t> {
             text,
             pos: 0,
             line: 1,
-            line_start: 0,
-            col: 0,
+            col: 1,
         }
     }
 
@@ -365,20 +450,36 @@ impl<'t> LineIndex<'t> {
         if offset < self.pos {
             *self = LineIndex::new(self.text);
         }
-        let bytes = &self.text.as_bytes()[self.pos..offset];
-        let counted_from = match memchr::memrchr(b'\n', bytes) {
-            Some(last) => {
-                self.line += memchr::memchr_iter(b'\n', bytes).count();
-                self.line_start = self.pos + last + 1;
-                self.col = 0;
-                self.line_start
+        let span = &self.text.as_bytes()[self.pos..offset];
+        match memchr::memrchr(b'\n', span) {
+            Some(last_nl) => {
+                self.line += memchr::memchr_iter(b'\n', span).count();
+                let line_start = self.pos + last_nl + 1;
+                self.col = 1 + self.text[line_start..offset].chars().count();
             }
-            None => self.pos,
-        };
-        self.col += self.text[counted_from..offset].chars().count();
+            None => self.col += self.text[self.pos..offset].chars().count(),
+        }
         self.pos = offset;
-        (self.line, self.col + 1)
+        (self.line, self.col)
     }
+}
+
+/// How far from the secret an inline marker is looked for on a very long
+/// line. Source lines are far shorter, so this is the whole line; on a
+/// minified bundle it keeps the search per match bounded (a marker
+/// megabytes away says nothing about this secret).
+const MARKER_REACH: usize = 4096;
+
+/// Byte bounds of the line(s) holding `start..end` (without the newlines),
+/// at most [`MARKER_REACH`] bytes either side: where inline markers are
+/// looked for.
+fn line_bounds(text: &str, start: usize, end: usize) -> (usize, usize) {
+    let b = text.as_bytes();
+    let lo = start.saturating_sub(MARKER_REACH);
+    let hi = end.saturating_add(MARKER_REACH).min(b.len());
+    let ls = memchr::memrchr(b'\n', &b[lo..start]).map_or(lo, |i| lo + i + 1);
+    let le = memchr::memchr(b'\n', &b[end..hi]).map_or(hi, |i| end + i);
+    (ls, le)
 }
 
 /// Whether `origin` is inside an apk, ipa, asar or another app package.
@@ -398,21 +499,29 @@ fn is_minified(text: &str) -> bool {
 }
 
 /// The line around a match, at most ~120 characters, centred on the secret.
+///
+/// Only the bytes within reach are searched for line ends, so a snippet from
+/// a 10 MB one-line bundle costs the same as one from a short line.
 fn context_snippet(text: &str, m: &RawMatch) -> String {
-    let line_start = text[..m.secret_start].rfind('\n').map_or(0, |i| i + 1);
-    let line_end = text[m.secret_end..]
-        .find('\n')
-        .map_or(text.len(), |i| m.secret_end + i);
     let secret_len = m.secret_end - m.secret_start;
     let room = 120usize.saturating_sub(secret_len.min(100)) / 2;
-    let lo = floor_char(text, m.secret_start.saturating_sub(room).max(line_start));
-    let hi = ceil_char(text, (m.secret_end + room).min(line_end));
+    let bytes = text.as_bytes();
+    let reach_lo = m.secret_start.saturating_sub(room);
+    let lo = match memchr::memrchr(b'\n', &bytes[reach_lo..m.secret_start]) {
+        Some(i) => reach_lo + i + 1,
+        None => floor_char(text, reach_lo),
+    };
+    let reach_hi = (m.secret_end + room).min(text.len());
+    let hi = match memchr::memchr(b'\n', &bytes[m.secret_end..reach_hi]) {
+        Some(i) => m.secret_end + i,
+        None => ceil_char(text, reach_hi),
+    };
     let mut s = String::new();
-    if lo > line_start {
+    if lo > 0 && bytes[lo - 1] != b'\n' {
         s.push('…');
     }
     s.push_str(text[lo..hi].trim_end_matches('\r'));
-    if hi < line_end {
+    if hi < text.len() && bytes[hi] != b'\n' {
         s.push('…');
     }
     s.trim().to_string()
@@ -445,6 +554,9 @@ pub fn run(matcher: &Matcher<'_>, opts: &ScanOptions) -> Result<ScanOutput> {
     out.evidence.rate_limit.dedup();
     out.stats.skipped = out.skipped.len() as u64;
     out.stats.errors = out.errors.len() as u64;
+    out.suppressed.sort();
+    out.suppressed.dedup();
+    out.stats.suppressed = out.suppressed.len() as u64;
     out.checklist = checklist::build(&out.findings, &out.evidence);
     out.stats.duration_ms = started.elapsed().as_millis() as u64;
     Ok(out)
@@ -481,6 +593,7 @@ fn scan_root(
     };
     let projects = Projects::new(&project_root);
     let collector = Collector::new(matcher, &projects, opts.print_errors)
+        .with_filters(&opts.filters)
         .with_archives(opts.archives.clone(), Arc::clone(archive_totals));
     let totals = WalkTotals::default();
     let wopts = WalkOptions {
@@ -493,12 +606,15 @@ fn scan_root(
         } else {
             0
         },
+        filters: Arc::clone(&opts.filters),
     };
     if is_dir {
         out.evidence.git_repo |= git.is_some();
         walk::walk_dir(root, &wopts, git.as_ref(), &collector, &totals);
         if let Some(g) = &git {
-            let extra = walk::ignored_of_interest(root, g, opts.include_deps);
+            let extra = walk::ignored_of_interest(root, g, opts.include_deps)
+                .into_iter()
+                .filter(|(_, rel)| !opts.filters.excluded(rel));
             let mut buf = Vec::new();
             for (abs, rel) in extra {
                 let max = wopts.size_limit(&rel);
@@ -529,6 +645,7 @@ fn scan_root(
         let max = wopts.size_limit(&rel);
         walk::read_and_scan(root, rel, state, max, &mut buf, &collector, &totals);
     }
+    out.suppressed.extend(collector.take_suppressed());
     let Collected {
         mut findings,
         notes,
@@ -555,7 +672,10 @@ fn scan_root(
             }
         }
     }
-    if is_dir && let Some(g) = &git {
+    if is_dir
+        && let Some(g) = &git
+        && !opts.filters.disabled.contains(GITIGNORE_GAP)
+    {
         let existing: Vec<String> = env_files.iter().map(|p| g.repo_path(p)).collect();
         if let Some(gap) = risks::gitignore_gap(&g.workdir, &g.gitignores, &existing) {
             let path = if g.gitignores.iter().any(|p| p == ".gitignore") {
@@ -564,33 +684,43 @@ fn scan_root(
                 ".gitignore (missing)"
             };
             let evidence = gap.unignored.join(", ");
-            findings.push(Finding {
-                id: fingerprint(GITIGNORE_GAP, "", &g.prefix),
-                kind: RuleKind::Risk,
-                rule: GITIGNORE_GAP.into(),
-                title: ".env files are not ignored by git".into(),
-                provider: "jikimi".into(),
-                severity: gap.severity,
-                confidence: crate::rules::Confidence::High,
-                secret: String::new(),
-                path: path.into(),
-                line: 0,
-                column: 0,
-                via: None,
-                cell: None,
-                cell_output: false,
-                minified: false,
-                context: format!("not ignored: {evidence}"),
-                commit: None,
-                git: None,
-                causes: vec![causes::Cause::EnvFileCommitted],
-                why: format!(
-                    "{} (not ignored: {evidence})",
-                    risks::risk_why(GITIGNORE_GAP)
-                ),
-                fix: risks::risk_fix(GITIGNORE_GAP).into(),
-                occurrences: 1,
-            });
+            if let Some(by) = opts.filters.allowed(GITIGNORE_GAP, "", path) {
+                out.suppressed.push(Suppressed {
+                    rule: GITIGNORE_GAP.into(),
+                    path: path.into(),
+                    line: 0,
+                    reason: Reason::Allowlist,
+                    by,
+                });
+            } else {
+                findings.push(Finding {
+                    id: fingerprint(GITIGNORE_GAP, "", &g.prefix),
+                    kind: RuleKind::Risk,
+                    rule: GITIGNORE_GAP.into(),
+                    title: ".env files are not ignored by git".into(),
+                    provider: "jikimi".into(),
+                    severity: gap.severity,
+                    confidence: crate::rules::Confidence::High,
+                    secret: String::new(),
+                    path: path.into(),
+                    line: 0,
+                    column: 0,
+                    via: None,
+                    cell: None,
+                    cell_output: false,
+                    minified: false,
+                    context: format!("not ignored: {evidence}"),
+                    commit: None,
+                    git: None,
+                    causes: vec![causes::Cause::EnvFileCommitted],
+                    why: format!(
+                        "{} (not ignored: {evidence})",
+                        risks::risk_why(GITIGNORE_GAP)
+                    ),
+                    fix: risks::risk_fix(GITIGNORE_GAP).into(),
+                    occurrences: 1,
+                });
+            }
         }
     }
     out.findings.extend(findings);
@@ -601,4 +731,33 @@ fn scan_root(
     out.stats.files += totals.files.load(Ordering::Relaxed);
     out.stats.bytes += totals.bytes.load(Ordering::Relaxed);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_index_counts_lines_and_character_columns() {
+        let text = "ab\nc\u{e9}d x\n\n  yz";
+        let mut idx = LineIndex::new(text);
+        let at = |s: &str| text.find(s).unwrap();
+        assert_eq!(idx.position(0), (1, 1));
+        assert_eq!(idx.position(at("b")), (1, 2));
+        assert_eq!(idx.position(at("d")), (2, 3));
+        assert_eq!(idx.position(at("x")), (2, 5));
+        assert_eq!(idx.position(at("yz")), (4, 3));
+        // Going backwards restarts from the top.
+        assert_eq!(idx.position(at("x")), (2, 5));
+    }
+
+    #[test]
+    fn marker_search_is_the_line_or_bounded() {
+        let t = "a\nkey = X # jikimi:allow\nb";
+        let (s, e) = line_bounds(t, 8, 9);
+        assert_eq!(&t[s..e], "key = X # jikimi:allow");
+        let long = format!("{}X{}", "a".repeat(10_000), "b".repeat(10_000));
+        let (s, e) = line_bounds(&long, 10_000, 10_001);
+        assert_eq!((s, e), (10_000 - MARKER_REACH, 10_001 + MARKER_REACH));
+    }
 }

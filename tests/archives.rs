@@ -660,15 +660,46 @@ fn bad_archive_flags_are_usage_errors() {
     let env = Env::new();
     let out = env
         .cmd()
-        .args(["scan", "--archive-depth", "0"])
+        .args(["scan", "--archive-max-ratio", "0"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--archive-depth"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--archive-max-ratio"));
     let out = env
         .cmd()
         .args(["scan", "--archive-max-bytes", "lots"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// `[archives]` in jikimi.toml sets the depth and size; a flag wins over it.
+#[test]
+fn archive_limits_from_the_config_file() {
+    let env = Env::new();
+    for (rel, bytes) in &nested_case().files {
+        env.write(rel, bytes);
+    }
+    env.write("jikimi.toml", "[archives]\nmax_depth = 1\n");
+    let (code, v) = env.scan_json(&[]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["stats"]["archives"], 1);
+    let (code, v) = env.scan_json(&["--archive-depth", "2"]);
+    assert_eq!(code, 1, "{v:#}");
+    assert_eq!(v["stats"]["archives"], 2);
+    // Depth 0 opens nothing, like --no-archives.
+    let (code, v) = env.scan_json(&["--archive-depth", "0"]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["stats"]["archives"], 0);
+    let big = Fake::new(3).alnum(4096);
+    env.write(
+        "big.zip",
+        pack::zip(&[("one.txt", big.as_bytes()), ("two.txt", big.as_bytes())]),
+    );
+    env.write("jikimi.toml", "[archives]\nmax_size = \"6K\"\n");
+    let (_, _, stderr) = env.scan_full(&[]);
+    assert!(
+        stderr.contains("big.zip: `two.txt` takes the archive past --archive-max-bytes 6144"),
+        "{stderr}"
+    );
 }

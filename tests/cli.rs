@@ -2,9 +2,13 @@
 //! real `jikimi` executable and the library (see `common` for the harness).
 
 mod archives;
+mod baseline;
+mod ci_recipes;
 mod common;
+mod config;
 mod explain;
 mod formats;
+mod hook;
 mod rules_examples;
 mod sarif;
 mod scan;

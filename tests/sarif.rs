@@ -351,6 +351,9 @@ fn synthetic_report_bytes(findings: &[Finding], limits: Limits) -> Vec<u8> {
         color: false,
         verbose: false,
         failing: findings.len(),
+        suppressed: &[],
+        baseline_unused: &[],
+        policy: Default::default(),
     };
     if limits.max_results == GITHUB_LIMITS.max_results
         && limits.max_bytes == GITHUB_LIMITS.max_bytes

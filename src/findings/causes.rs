@@ -698,8 +698,10 @@ pub fn causes_for(
     end: usize,
 ) -> Vec<Cause> {
     let mut causes = Vec::new();
-    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-    let before = &text[line_start.max(start.saturating_sub(200))..start];
+    let reach = floor_char(text, start.saturating_sub(200));
+    let line_start =
+        memchr::memrchr(b'\n', &text.as_bytes()[reach..start]).map_or(reach, |i| reach + i + 1);
+    let before = &text[line_start..start];
     if assigned_to_public_var(before) {
         causes.push(Cause::PublicEnvVar);
     }

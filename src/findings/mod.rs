@@ -5,6 +5,7 @@
 
 pub mod causes;
 pub mod risks;
+pub mod suppress;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -63,11 +64,10 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// Whether this fails a scan under the default policy (any secret, and
+    /// risks of high severity or more); see [`crate::config::FailPolicy`].
     pub fn fails_by_default(&self) -> bool {
-        match self.kind {
-            RuleKind::Secret => true,
-            RuleKind::Risk => self.severity >= Severity::High,
-        }
+        crate::config::FailPolicy::default().fails(self)
     }
 }
 
@@ -207,7 +207,8 @@ mod tests {
 
     #[test]
     fn redaction_never_shows_the_key() {
-        let k = "sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zAb7cDe0fGh3iJk6lMn9oPq2rSt5uVw8xYz1aBc4dEf7g9xQz";
+        // A fake key (no valid structure), marked so jikimi's self-scan passes.
+        let k = "sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zAb7cDe0fGh3iJk6lMn9oPq2rSt5uVw8xYz1aBc4dEf7g9xQz"; // jikimi:allow
         let r = redact(k);
         assert!(r.starts_with("sk-proj-Ab…"), "{r}");
         assert!(r.ends_with("9xQz"));

@@ -10,11 +10,13 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use ignore::{WalkBuilder, WalkState};
 
 use crate::findings::causes::{BUILD_OUTPUT_DIRS, in_build_output, is_env_file, is_env_template};
+use crate::findings::suppress::Filters;
 use crate::input::gitinfo::{GitContext, to_slash};
 use crate::input::{GitState, Origin, Sink};
 
@@ -57,6 +59,8 @@ pub struct WalkOptions {
     /// Archives and app packages may be this large (they are opened, not
     /// scanned as text); 0 when archives are not opened.
     pub max_archive_size: u64,
+    /// Config-file excludes: pruned here so excluded folders are never read.
+    pub filters: Arc<Filters>,
 }
 
 impl WalkOptions {
@@ -91,6 +95,8 @@ pub fn walk_dir(
     totals: &WalkTotals,
 ) {
     let include_deps = opts.include_deps;
+    let filters = Arc::clone(&opts.filters);
+    let root_owned = root.to_path_buf();
     let mut builder = WalkBuilder::new(root);
     builder
         .hidden(false)
@@ -102,9 +108,14 @@ pub fn walk_dir(
         .follow_links(opts.follow_links)
         .threads(opts.threads)
         .filter_entry(move |e| {
-            !(e.file_type().is_some_and(|t| t.is_dir())
-                && e.depth() > 0
-                && skip_dir(&e.file_name().to_string_lossy(), include_deps))
+            if e.depth() == 0 {
+                return true;
+            }
+            let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+            if is_dir && skip_dir(&e.file_name().to_string_lossy(), include_deps) {
+                return false;
+            }
+            !filters.excluded_entry(&rel_path(&root_owned, e.path()), is_dir)
         });
     builder.build_parallel().run(|| {
         let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);

@@ -32,11 +32,7 @@ pub fn escape_property(s: &str) -> String {
 
 /// The workflow command for one finding (without the final newline).
 pub fn command(r: &Report<'_>, f: &Finding) -> String {
-    let level = if f.fails_by_default() {
-        "error"
-    } else {
-        "warning"
-    };
+    let level = if r.fails(f) { "error" } else { "warning" };
     let (file, member) = split_member(&f.path);
     let file = if f.rule == GITIGNORE_GAP {
         ".gitignore"

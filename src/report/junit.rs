@@ -69,7 +69,7 @@ fn details(r: &Report<'_>, f: &Finding) -> String {
 
 pub fn write(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
     let tests = r.findings.len().max(1);
-    let failures = r.findings.iter().filter(|f| f.fails_by_default()).count();
+    let failures = r.findings.iter().filter(|f| r.fails(f)).count();
     let time = r.stats.duration_ms as f64 / 1000.0;
     writeln!(w, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(
@@ -105,7 +105,7 @@ pub fn write(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
         }
         writeln!(w, ">")?;
         let body = escape(&details(r, f));
-        if f.fails_by_default() {
+        if r.fails(f) {
             let msg = format!("{}: {}", f.title, f.why);
             writeln!(
                 w,

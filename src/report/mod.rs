@@ -3,6 +3,7 @@
 //! never the CLI. Secrets are redacted here, at the last moment, unless
 //! `redact` is off (`--no-redact`).
 
+pub mod compact;
 pub mod github;
 pub mod human;
 pub mod json;
@@ -13,9 +14,12 @@ use std::io::Write;
 
 use anyhow::Result;
 
+use crate::baseline::Entry;
 use crate::checklist::Item;
+use crate::config::FailPolicy;
+use crate::findings::suppress::Suppressed;
 use crate::findings::{Finding, Note, redact, redact_in};
-use crate::rules::RuleSet;
+use crate::rules::{RuleKind, RuleSet};
 use crate::scan::{Skipped, Stats};
 
 /// Output formats.
@@ -27,6 +31,8 @@ pub enum Format {
     Json,
     /// SARIF 2.1.0 for GitHub code scanning (secrets always redacted).
     Sarif,
+    /// A few lines per finding: where, cause and fix (the pre-commit hook).
+    Compact,
     /// GitHub Actions workflow commands (`::error file=...::`): annotations
     /// on the changed lines of a pull request.
     Github,
@@ -51,12 +57,25 @@ pub struct Report<'a> {
     pub verbose: bool,
     /// Findings that make the exit code 1.
     pub failing: usize,
+    /// Findings held back (inline markers, allowlist, baseline).
+    pub suppressed: &'a [Suppressed],
+    /// Baseline entries no finding matched (`--report-unused`).
+    pub baseline_unused: &'a [Entry],
+    /// The fail policy in force (`--fail-on`, `--min-severity`), so every
+    /// format marks the same findings as failing as the exit code does.
+    pub policy: FailPolicy,
 }
 
 impl Report<'_> {
+    /// Whether `f` fails the scan under the policy in force.
+    pub fn fails(&self, f: &Finding) -> bool {
+        self.policy.fails(f)
+    }
+
     /// The secret as it may be shown.
     pub fn shown_secret(&self, f: &Finding) -> String {
-        if self.redact {
+        // A risk's "secret" is evidence (code), not a credential.
+        if self.redact && f.kind == RuleKind::Secret {
             redact(&f.secret)
         } else {
             f.secret.clone()
@@ -65,7 +84,7 @@ impl Report<'_> {
 
     /// The context line as it may be shown.
     pub fn shown_context(&self, f: &Finding) -> String {
-        if self.redact && !f.secret.is_empty() {
+        if self.redact && f.kind == RuleKind::Secret && !f.secret.is_empty() {
             redact_in(&f.context, &f.secret)
         } else {
             f.context.clone()
@@ -87,6 +106,7 @@ pub fn write(format: Format, report: &Report<'_>, w: &mut dyn Write) -> Result<(
         Format::Human => human::write(report, w),
         Format::Json => json::write(report, w),
         Format::Sarif => sarif::write(report, w),
+        Format::Compact => compact::write(report, w),
         Format::Github => github::write(report, w),
         Format::Junit => junit::write(report, w),
     }

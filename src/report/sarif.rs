@@ -90,7 +90,7 @@ pub fn to_bytes(r: &Report<'_>, limits: Limits) -> Result<Vec<u8>> {
     order.sort_by_key(|f| Reverse(f.severity));
     let total = order.len();
     let mut keep = total.min(limits.max_results);
-    let results: Vec<SarifResult> = order[..keep].iter().map(|f| result(f)).collect();
+    let results: Vec<SarifResult> = order[..keep].iter().map(|f| result(r, f)).collect();
     // Pretty JSON for readable reports; big ones are for machines and go
     // compact straight away rather than being serialized twice.
     let mut pretty = keep <= 2_000;
@@ -339,7 +339,7 @@ fn message(f: &Finding) -> String {
     m
 }
 
-fn result(f: &Finding) -> SarifResult {
+fn result(r: &Report<'_>, f: &Finding) -> SarifResult {
     let (_, member) = split_member(&f.path);
     // A region is required by GitHub. Line 0 (the repository as a whole) and
     // archive members (whose lines are not lines of the outer file) point at
@@ -421,7 +421,7 @@ fn result(f: &Finding) -> SarifResult {
         );
     }
     props.insert("occurrences".to_string(), json!(f.occurrences));
-    props.insert("failing".to_string(), json!(f.fails_by_default()));
+    props.insert("failing".to_string(), json!(r.fails(f)));
 
     let mut res = SarifResult::builder()
         .rule_id(f.rule.clone())

@@ -303,6 +303,13 @@ pub fn generic_secret(secret: &[u8], whole: &[u8]) -> bool {
     if is_uuid(secret) {
         return false;
     }
+    // The assigned name says what the value is: `tokenId`, `secret_name`,
+    // `API_KEY_URL`, `apiKeyHeader` hold ids, names and addresses, not secrets.
+    if let Some(last) = last_word(name)
+        && NON_SECRET_NAME_ENDINGS.contains(&last.as_str())
+    {
+        return false;
+    }
     if memchr::memmem::find(secret, b"://").is_some()
         || secret.starts_with(b"/")
         || secret.starts_with(b"./")
@@ -421,6 +428,89 @@ pub fn generic_secret(secret: &[u8], whole: &[u8]) -> bool {
         }
     }
     true
+}
+
+/// Last words of assigned names that mean "not the secret itself".
+const NON_SECRET_NAME_ENDINGS: &[&str] = &[
+    "id",
+    "ids",
+    "name",
+    "names",
+    "url",
+    "urls",
+    "uri",
+    "path",
+    "file",
+    "filename",
+    "dir",
+    "type",
+    "header",
+    "prefix",
+    "suffix",
+    "field",
+    "length",
+    "len",
+    "count",
+    "version",
+    "ttl",
+    "label",
+    "endpoint",
+    "format",
+    "pattern",
+    "regex",
+    "placeholder",
+    "hint",
+    "message",
+    "msg",
+    "text",
+    "title",
+    "description",
+    "icon",
+    "class",
+    "selector",
+    "param",
+    "env",
+    "var",
+    "expiry",
+    "expires",
+    "timeout",
+    "size",
+    "hash",
+    "digest",
+    "checksum",
+];
+
+/// The last word of the last identifier in `text` (the name a value is
+/// assigned to), lower-cased: `const secretId = ` gives `id`, `API_KEY_URL:`
+/// gives `url`.
+fn last_word(text: &[u8]) -> Option<String> {
+    let end = text
+        .iter()
+        .rposition(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-')?
+        + 1;
+    let start = text[..end]
+        .iter()
+        .rposition(|b| !(b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-' || *b == b'.'))
+        .map_or(0, |i| i + 1);
+    let ident = &text[start..end];
+    // Split on separators and lower-to-upper camelCase boundaries.
+    let mut word_start = 0;
+    for i in 0..ident.len() {
+        let b = ident[i];
+        if b == b'_' || b == b'-' || b == b'.' {
+            word_start = i + 1;
+        } else if i > 0 && b.is_ascii_uppercase() && ident[i - 1].is_ascii_lowercase() {
+            word_start = i;
+        }
+    }
+    // Numbered copies (`tokenId2`) end like the original.
+    let word = &ident[word_start..];
+    let letters = word
+        .iter()
+        .rposition(|b| !b.is_ascii_digit())
+        .map_or(0, |i| i + 1);
+    let word = if letters > 0 { &word[..letters] } else { word };
+    (!word.is_empty()).then(|| String::from_utf8_lossy(word).to_ascii_lowercase())
 }
 
 /// Prefixes of formats that specific rules own (see `generic_secret`).
@@ -597,6 +687,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn last_word_of_assigned_names() {
+        assert_eq!(last_word(b"var secretId5=\"").as_deref(), Some("id"));
+        assert_eq!(last_word(b"const secretId = '").as_deref(), Some("id"));
+        assert_eq!(last_word(b"API_KEY_URL: \"").as_deref(), Some("url"));
+        assert_eq!(last_word(b"client_secret = \"").as_deref(), Some("secret"));
+        assert_eq!(
+            last_word(b"config[\"auth_token\"] = \"").as_deref(),
+            Some("token")
+        );
+        assert!(!generic_secret(
+            b"45a1c9f2e8d7b6a5c4d3e2f1",
+            b"var secretId = \"45a1c9f2e8d7b6a5c4d3e2f1\""
+        ));
+        assert!(generic_secret(
+            b"Qm7vT2kR9pLx4NcZ8wYbXe3",
+            b"client_secret = \"Qm7vT2kR9pLx4NcZ8wYbXe3\""
+        ));
+    }
+
+    #[test]
     fn entropy_bounds() {
         assert_eq!(shannon_entropy(b""), 0.0);
         assert_eq!(shannon_entropy(b"aaaa"), 0.0);
@@ -630,8 +740,8 @@ mod tests {
         let crc = |s: &str| base62(u64::from(crc32fast::hash(s.as_bytes())), 6);
         assert_eq!(crc("zQWBuTSOoRi4A9spHcVY5ncnsDkxkJ"), "0mLq17");
         assert_eq!(crc("fIkRGaBu5PeKsznMzXQOg3kETH1Sgx"), "2oIfSC");
-        assert!(github_crc32(b"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"));
-        assert!(!github_crc32(b"ghp_zQWBuTSOoRi4A9spHcVY5ncnsDkxkJ0MlQ17"));
+        assert!(github_crc32(b"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")); // jikimi:allow (fake)
+        assert!(!github_crc32(b"ghp_zQWBuTSOoRi4A9spHcVY5ncnsDkxkJ0MlQ17")); // jikimi:allow (fake, bad checksum)
         assert!(!github_crc32(b"ghp_zQWBuTSOoRi4A9spHcVY5ncnsDkxkJ0mLq1"));
     }
 
@@ -691,7 +801,7 @@ mod tests {
 
     #[test]
     fn random_tokens() {
-        assert!(random_token(b"sk-7f3a9c2e4b6d8f0a1c3e5b7d9f2a4c6e"));
+        assert!(random_token(b"sk-7f3a9c2e4b6d8f0a1c3e5b7d9f2a4c6e")); // jikimi:allow (fake)
         assert!(random_token(b"sk-abc-Qm7vT2kR9pLx4NcZ8wYb3HsJ"));
         assert!(!random_token(b"sk-learn"));
         assert!(!random_token(b"sk-button-primary-hover-state-large-2x"));
