@@ -152,7 +152,13 @@ impl<'r> Matcher<'r> {
             let Some(secret) = caps.get(group) else {
                 continue;
             };
-            if accept_in(rule, secret.as_bytes(), whole.as_bytes()) {
+            // A token glued to the end of another (`qaN-fw_…` inside a
+            // base64 hash): `\b` sees a boundary at `-`, but it is one string.
+            let glued = rule.syntax.kind == RuleKind::Secret
+                && secret.start() >= 2
+                && matches!(hay[secret.start() - 1], b'-' | b'+')
+                && hay[secret.start() - 2].is_ascii_alphanumeric();
+            if !glued && accept_in(rule, secret.as_bytes(), whole.as_bytes()) {
                 out.push(RawMatch {
                     rule: idx,
                     start: whole.start(),

@@ -359,6 +359,19 @@ pub fn generic_secret(secret: &[u8], whole: &[u8]) -> bool {
     {
         return false;
     }
+    // An identifier or a dotted class name made of words:
+    // `SunTls12RsaPremasterSecret`, `sun.security.pkcs11.P11SecretKeyFactory`.
+    let word_part = |p: &[u8]| {
+        let letters = p.iter().take_while(|b| b.is_ascii_lowercase()).count();
+        letters >= 2 && p.len() - letters <= 3 && p[letters..].iter().all(u8::is_ascii_digit)
+    };
+    let dotted = memchr::memchr(b'.', secret).is_some();
+    if secret
+        .split(|&b| b == b'.')
+        .all(|p| !p.is_empty() && (looks_like_identifier(p) || (dotted && word_part(p))))
+    {
+        return false;
+    }
     // SCREAMING_CASE constant or env var name: `OPENAI_API_KEY_SECRET_NAME`.
     if memchr::memchr(b'_', secret).is_some()
         && secret
@@ -428,6 +441,47 @@ pub fn generic_secret(secret: &[u8], whole: &[u8]) -> bool {
         }
     }
     true
+}
+
+/// Whether `s` reads as a camelCase/PascalCase identifier made of words
+/// (`passwordFile`, `SunTls12RsaPremasterSecret`) rather than random
+/// characters: split at case and letter/digit changes, its letter runs are
+/// long (random base62 splits into runs of one or two letters).
+pub fn looks_like_identifier(s: &[u8]) -> bool {
+    if s.len() < 6 || !s.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_') {
+        return false;
+    }
+    let mut runs: Vec<usize> = Vec::new(); // lengths of letter runs
+    let mut digits = 0;
+    let mut cur = 0;
+    for (i, &b) in s.iter().enumerate() {
+        let boundary = i > 0 && {
+            let p = s[i - 1];
+            (p.is_ascii_lowercase() && b.is_ascii_uppercase())
+                || (p.is_ascii_alphabetic() != b.is_ascii_alphabetic())
+                || b == b'_'
+                || p == b'_'
+                // `HTTPServer`: the last capital starts the next word.
+                || (p.is_ascii_uppercase()
+                    && b.is_ascii_uppercase()
+                    && s.get(i + 1).is_some_and(u8::is_ascii_lowercase))
+        };
+        if boundary && cur > 0 {
+            runs.push(cur);
+            cur = 0;
+        }
+        if b.is_ascii_alphabetic() {
+            cur += 1;
+        } else if b.is_ascii_digit() {
+            digits += 1;
+        }
+    }
+    if cur > 0 {
+        runs.push(cur);
+    }
+    let letters: usize = runs.iter().sum();
+    let short = runs.iter().filter(|&&r| r < 3).count();
+    !runs.is_empty() && short * 4 <= runs.len() && digits * 4 <= letters && letters >= 6
 }
 
 /// Last words of assigned names that mean "not the secret itself".
@@ -685,6 +739,31 @@ pub fn base64url_decode(s: &[u8]) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn identifiers_versus_random_tokens() {
+        assert!(!generic_secret(
+            b"sun.security.pkcs11.P11SecretKeyFactory",
+            b"String P11SecretKeyFactory = \"sun.security.pkcs11.P11SecretKeyFactory\""
+        ));
+        for id in [
+            "SunTls12RsaPremasterSecret",
+            "passwordFile",
+            "P11SecretKeyFactory",
+            "HTTPServerConfig",
+            "useFirstPass",
+        ] {
+            assert!(looks_like_identifier(id.as_bytes()), "{id}");
+        }
+        for tok in [
+            "Qm7vT2kR9pLx4NcZ8wYb",
+            "cqnLGp9NjmtNL1EihJvc7t3QMlJhc5B7",
+            "h3pgzgIjnkKiDXw0LrY1yFFr",
+            "RowH5d2QaUYekJJoFQjYAsx5uJtJ",
+        ] {
+            assert!(!looks_like_identifier(tok.as_bytes()), "{tok}");
+        }
+    }
 
     #[test]
     fn last_word_of_assigned_names() {
