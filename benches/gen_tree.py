@@ -37,7 +37,9 @@ def js_file(i):
              "import axios from 'axios';", ""]
     for j in range(rnd.randint(40, 120)):
         w = rnd.choice(WORDS)
-        k = rnd.randint(0, 9)
+        # Keyword-bearing lines (env reads, auth headers, comments about
+        # secrets) at a few percent of lines, as in real code.
+        k = rnd.randint(0, 29)
         if k == 0:
             lines.append(f"const {w}Key{j} = process.env.{w.upper()}_API_KEY;")
         elif k == 1:
@@ -59,7 +61,7 @@ def py_file(i):
     lines = [f'"""service {i}"""', "import os", "import requests", ""]
     for j in range(rnd.randint(40, 120)):
         w = rnd.choice(WORDS)
-        k = rnd.randint(0, 6)
+        k = rnd.randint(0, 20)
         if k == 0:
             lines.append(f'{w}_api_key = os.getenv("{w.upper()}_API_KEY")')
         elif k == 1:
@@ -86,8 +88,12 @@ def minified_bundle(size, plant=None):
     n = 0
     while total < size:
         w = rnd.choice(WORDS)
-        s = (f"function {w}{n}(e,t){{var n=e.{w}||t;return n&&n.key?fetch(\"/api/{w}\",{{method:\"POST\",headers:{{\"Content-Type\":\"application/json\"}},body:JSON.stringify({{id:n.id,token:t}})}}):null}};"
-             f"var {w}Hash{n}=\"{rs(32, '0123456789abcdef')}\";")
+        if n % 8 == 0:
+            s = (f"function {w}{n}(e,t){{var n=e.{w}||t;return n&&n.key?fetch(\"/api/{w}\",{{method:\"POST\",headers:{{\"Content-Type\":\"application/json\"}},body:JSON.stringify({{id:n.id,token:t}})}}):null}};"
+                 f"var {w}Hash{n}=\"{rs(32, '0123456789abcdef')}\";")
+        else:
+            s = (f"function {w}{n}(e,t){{var r=e.{w}||t,i=r.items||[];return i.map(function(o){{return o.{w}Count+o.total*{n % 97}}}).filter(Boolean)}};"
+                 f"var {w}Id{n}=\"{rs(24, '0123456789abcdef')}\";")
         parts.append(s)
         total += len(s)
         n += 1

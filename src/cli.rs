@@ -6,15 +6,23 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::config::FailOn;
 use crate::report::Format;
+use crate::rules::Severity;
 
 const SCAN_EXAMPLES: &str = "\
 Examples:
   jikimi scan                      scan the current directory
   jikimi scan . --format json -o report.json
-  jikimi scan app/ --format sarif --output jikimi.sarif
+  jikimi scan . --format sarif --output jikimi.sarif   (from the repository root)
+  jikimi scan --format github      annotations in a GitHub Actions job
+  jikimi scan --format junit -o jikimi.xml
   jikimi scan --no-redact -v       show full secrets, skipped files and notes
+  jikimi scan app/build/release.apk   look inside an app package
+  jikimi scan . --no-archives      do not open zip/apk/ipa/asar/tar/gz files
   NO_COLOR=1 jikimi scan src/ web/
+  jikimi scan --baseline .jikimi-baseline.json   report only new findings
+  jikimi scan --fail-on risk --min-severity high
   jikimi scan --no-history         the working tree only, not git history
   jikimi scan --staged -q          pre-commit hook: what the next commit adds
   jikimi scan --since origin/main  CI on a pull request: commits after main
@@ -23,7 +31,27 @@ A git repository (work tree top, linked worktree, bare repository) is scanned
 with its full history: every commit reachable from every ref, each unique
 blob once.
 
-Exit codes: 0 nothing fails, 1 findings fail, 2 usage or runtime error.";
+Exit codes: 0 nothing fails, 1 findings fail (see --fail-on), 2 usage or
+runtime error (including a bad jikimi.toml or baseline).";
+
+const BASELINE_EXAMPLES: &str = "\
+Examples:
+  jikimi baseline create                 record today's findings in .jikimi-baseline.json
+  jikimi baseline create src/ --output ci/baseline.json
+  jikimi scan --baseline .jikimi-baseline.json --report-unused
+
+The baseline stores a SHA-256 of rule + secret + path per finding, never the
+secret; --output names the baseline file (default .jikimi-baseline.json) and
+the other options are those of `jikimi scan`.";
+
+const HOOK_EXAMPLES: &str = "\
+Examples:
+  jikimi hook install            block commits that add a key (.git/hooks/pre-commit)
+  jikimi hook install --force    replace another pre-commit hook (it is backed up)
+  jikimi hook uninstall          remove it (and restore the backed-up hook)
+
+The hook runs `jikimi scan --staged --format compact`. To commit anyway,
+knowingly: `git commit --no-verify`, or add `jikimi:allow` to the line.";
 
 /// jikimi (지킴이, keeper): finds leaked API keys and tells you why they
 /// leaked and what to change in your architecture.
@@ -41,6 +69,79 @@ pub enum Command {
     Scan(ScanArgs),
     /// List the built-in rules, or check a rules folder.
     Rules(RulesArgs),
+    /// Record current findings so later scans report only new ones.
+    #[command(subcommand, after_help = BASELINE_EXAMPLES)]
+    Baseline(BaselineCommand),
+    /// The project config file (jikimi.toml).
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Install or remove the git pre-commit hook.
+    #[command(subcommand, after_help = HOOK_EXAMPLES)]
+    Hook(HookCommand),
+    /// Explain a rule, a leak cause or a risk: what it means, why it
+    /// matters (per the guide) and how to fix it.
+    #[command(after_help = EXPLAIN_EXAMPLES)]
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BaselineCommand {
+    /// Scan, and write every finding's key to the baseline file (--output,
+    /// default .jikimi-baseline.json) instead of a report.
+    #[command(after_help = BASELINE_EXAMPLES)]
+    Create(ScanArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Write a commented starter jikimi.toml.
+    Init {
+        /// Where to write it.
+        #[arg(short, long, value_name = "FILE", default_value = "jikimi.toml")]
+        output: PathBuf,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HookCommand {
+    /// Write the pre-commit hook into the repository around PATH.
+    #[command(after_help = HOOK_EXAMPLES)]
+    Install {
+        /// A folder inside the repository.
+        #[arg(value_name = "PATH", default_value = ".")]
+        path: PathBuf,
+        /// Replace a pre-commit hook that is not jikimi's (it is kept as
+        /// pre-commit.jikimi-backup and restored by `hook uninstall`).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Remove jikimi's pre-commit hook (never another tool's).
+    Uninstall {
+        /// A folder inside the repository.
+        #[arg(value_name = "PATH", default_value = ".")]
+        path: PathBuf,
+    },
+}
+
+const EXPLAIN_EXAMPLES: &str = "\
+Examples:
+  jikimi explain openai.project-key   a rule (see `jikimi rules` for all ids)
+  jikimi explain frontend-code        a leak cause, as shown in scan results
+  jikimi explain gitignore-gap        a risk
+  jikimi explain checklist            the guide's five questions
+
+Causes: frontend-code, server-code, env-file-committed, public-env-var,
+client-transit, app-binary, git-history.
+Risks: gitignore-gap, browser-direct-call, public-env-secret.";
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A rule id, a cause, a risk id, or `checklist`.
+    #[arg(value_name = "RULE_ID|CAUSE")]
+    pub topic: String,
 }
 
 #[derive(Debug, Args)]
@@ -86,9 +187,69 @@ pub struct ScanArgs {
     #[arg(short, long, conflicts_with = "verbose")]
     pub quiet: bool,
 
-    /// List skipped files and notes (such as keys in git-ignored .env files).
+    /// List skipped files, notes (such as keys in git-ignored .env files)
+    /// and suppressed findings.
     #[arg(short, long)]
     pub verbose: bool,
+
+    /// Do not open archives and app packages (zip, apk, aab, ipa, jar, asar,
+    /// tar, gz, ...); they are then skipped as binary files.
+    #[arg(long, help_heading = "Archives")]
+    pub no_archives: bool,
+
+    /// How many archives deep to open (an ipa inside a zip is 2; 0 opens
+    /// none) [default: 4, or `max_depth` in jikimi.toml].
+    #[arg(long, value_name = "N", help_heading = "Archives")]
+    pub archive_depth: Option<usize>,
+
+    /// Stop unpacking one archive after this many uncompressed bytes
+    /// (suffixes K, M, G); also the largest archive file read from disk
+    /// [default: 256M, or `max_size` in jikimi.toml].
+    #[arg(long, value_name = "BYTES", help_heading = "Archives")]
+    pub archive_max_bytes: Option<String>,
+
+    /// Stop unpacking the archives of the whole scan after this many
+    /// uncompressed bytes [default: 4G].
+    #[arg(long, value_name = "BYTES", help_heading = "Archives")]
+    pub archive_max_total: Option<String>,
+
+    /// Refuse a member that expands more than N times its compressed size
+    /// (past 1 MiB): a zip bomb [default: 100].
+    #[arg(long, value_name = "N", help_heading = "Archives")]
+    pub archive_max_ratio: Option<u64>,
+
+    /// Stop after this many members of one archive [default: 100000].
+    #[arg(long, value_name = "N", help_heading = "Archives")]
+    pub archive_max_members: Option<u64>,
+
+    /// Read settings from FILE (default: jikimi.toml in the scanned folder).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+
+    /// Ignore jikimi.toml (e.g. when auditing a repository you do not
+    /// trust: its config could exclude or allowlist anything).
+    #[arg(long)]
+    pub no_config: bool,
+
+    /// Report only findings not recorded in this baseline file (see
+    /// `jikimi baseline create`).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// List baseline entries that no finding matched any more (stale; the
+    /// exit code is not affected).
+    #[arg(long, requires = "baseline")]
+    pub report_unused: bool,
+
+    /// What makes the exit code 1: `secret` (any secret, and high or
+    /// critical risks; the default), `risk` (any finding), `none`.
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub fail_on: Option<FailOn>,
+
+    /// Findings below this severity never fail the scan (low, medium, high,
+    /// critical).
+    #[arg(long, value_name = "LEVEL")]
+    pub min_severity: Option<Severity>,
 
     /// Scan the working tree only, not git history.
     #[arg(long, conflicts_with_all = ["history_only", "staged", "since", "range"])]

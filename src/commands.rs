@@ -3,33 +3,78 @@
 
 use std::io::{IsTerminal, Write};
 
-use anyhow::{Context, Result};
+use std::path::Path;
 
-use crate::cli::{Cli, Command, RulesArgs, RulesCommand, ScanArgs};
+use anyhow::{Context, Result, bail};
+
+use crate::baseline::{self, Baseline};
+use crate::cli::{
+    BaselineCommand, Cli, Command, ConfigCommand, ExplainArgs, HookCommand, RulesArgs,
+    RulesCommand, ScanArgs,
+};
 use crate::config::ScanConfig;
 use crate::exit_code::ExitCode;
+use crate::hook;
 use crate::matcher::Matcher;
-use crate::report::{self, Report};
+use crate::report::{self, Format, Report};
 use crate::rules::{RuleSet, check};
+use crate::scan::ScanOutput;
 
 /// Run a parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Scan(args) => scan(&args),
         Command::Rules(args) => rules(&args),
+        Command::Baseline(BaselineCommand::Create(args)) => baseline_create(&args),
+        Command::Config(ConfigCommand::Init { output, force }) => config_init(&output, force),
+        Command::Hook(cmd) => hook_cmd(&cmd),
+        Command::Explain(args) => explain(&args),
     }
 }
 
-fn scan(args: &ScanArgs) -> Result<ExitCode> {
-    let cfg = ScanConfig::from_args(args, std::io::stdout().is_terminal())?;
+fn explain(args: &ExplainArgs) -> Result<ExitCode> {
     let rules = RuleSet::builtin().context("the built-in rules do not load")?;
-    let matcher = Matcher::new(&rules)?;
+    match crate::explain::explain(&args.topic, &rules) {
+        Some(text) => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())?;
+            out.flush()?;
+            Ok(ExitCode::Clean)
+        }
+        None => anyhow::bail!("{}", crate::explain::unknown_topic(&args.topic, &rules)),
+    }
+}
+
+/// Scan as `cfg` says: the matcher over the enabled rules, then the
+/// baseline. Returns the output and the stale baseline entries.
+fn run_scan(cfg: &ScanConfig) -> Result<(ScanOutput, Vec<baseline::Entry>)> {
+    let matcher = Matcher::with_enabled(&cfg.rules, cfg.enabled.clone())?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(cfg.scan.threads)
         .build()
         .context("cannot start the worker threads")?;
-    let out = pool.install(|| crate::scan::run(&matcher, &cfg.scan))?;
-    let failing = out.findings.iter().filter(|f| f.fails_by_default()).count();
+    let mut out = pool.install(|| crate::scan::run(&matcher, &cfg.scan))?;
+    let mut unused = Vec::new();
+    if let Some(b) = &cfg.baseline {
+        let (kept, held, used) = b.apply(std::mem::take(&mut out.findings));
+        out.findings = kept;
+        out.suppressed.extend(held);
+        out.suppressed.sort();
+        out.stats.suppressed = out.suppressed.len() as u64;
+        // The checklist speaks of what is reported.
+        out.checklist = crate::checklist::build(&out.findings, &out.evidence);
+        if cfg.report_unused {
+            unused = b.unused(&used);
+        }
+    }
+    Ok((out, unused))
+}
+
+fn scan(args: &ScanArgs) -> Result<ExitCode> {
+    let cfg = ScanConfig::from_args(args, std::io::stdout().is_terminal())?;
+    let rules = &cfg.rules;
+    let (out, unused) = run_scan(&cfg)?;
+    let failing = out.findings.iter().filter(|f| cfg.policy.fails(f)).count();
     let report = Report {
         findings: &out.findings,
         notes: &out.notes,
@@ -37,11 +82,14 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
         errors: &out.errors,
         stats: &out.stats,
         checklist: &out.checklist,
-        rules: &rules,
+        rules,
         redact: cfg.redact,
         color: cfg.color,
         verbose: cfg.verbose,
         failing,
+        suppressed: &out.suppressed,
+        baseline_unused: &unused,
+        policy: cfg.policy,
     };
     match &cfg.output {
         Some(path) => {
@@ -65,6 +113,88 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
     } else {
         ExitCode::Clean
     })
+}
+
+/// `jikimi baseline create`: scan, and write the findings' keys.
+fn baseline_create(args: &ScanArgs) -> Result<ExitCode> {
+    if args.format != Format::Human {
+        bail!(
+            "baseline create writes a JSON baseline; --format does not apply (use --output FILE for its path)"
+        );
+    }
+    let cfg = ScanConfig::from_args(args, false)?;
+    let path = args
+        .output
+        .clone()
+        .unwrap_or_else(|| baseline::DEFAULT_FILE.into());
+    let (out, _) = run_scan(&cfg)?;
+    let entries = Baseline::entries_for(&out.findings);
+    Baseline::write(&path, &entries)?;
+    if !args.quiet {
+        println!(
+            "jikimi: wrote {} entr{} to {} ({} suppressed finding(s) not included). Use it with `jikimi scan --baseline {}`.",
+            entries.len(),
+            if entries.len() == 1 { "y" } else { "ies" },
+            path.display(),
+            out.suppressed.len(),
+            path.display()
+        );
+    }
+    Ok(ExitCode::Clean)
+}
+
+/// `jikimi config init`: write the commented starter config.
+fn config_init(output: &Path, force: bool) -> Result<ExitCode> {
+    if output.exists() && !force {
+        bail!(
+            "{} already exists (use --force to overwrite it)",
+            output.display()
+        );
+    }
+    std::fs::write(output, crate::config_file::STARTER)
+        .with_context(|| format!("cannot write {}", output.display()))?;
+    println!(
+        "jikimi: wrote {}; edit it, then run `jikimi scan`",
+        output.display()
+    );
+    Ok(ExitCode::Clean)
+}
+
+fn hook_cmd(cmd: &HookCommand) -> Result<ExitCode> {
+    match cmd {
+        HookCommand::Install { path, force } => {
+            match hook::install(path, *force)? {
+                hook::Installed::New(p) => {
+                    println!("jikimi: installed the pre-commit hook at {}", p.display())
+                }
+                hook::Installed::Updated(p) => {
+                    println!("jikimi: updated the pre-commit hook at {}", p.display())
+                }
+                hook::Installed::Replaced(p, b) => println!(
+                    "jikimi: installed the pre-commit hook at {} (the previous hook is kept at {})",
+                    p.display(),
+                    b.display()
+                ),
+            }
+            println!(
+                "Every commit is now scanned (`jikimi scan --staged`); bypass knowingly with `git commit --no-verify`."
+            );
+        }
+        HookCommand::Uninstall { path } => match hook::uninstall(path)? {
+            hook::Uninstalled::Removed(p) => {
+                println!("jikimi: removed the pre-commit hook {}", p.display())
+            }
+            hook::Uninstalled::Restored(p) => println!(
+                "jikimi: removed jikimi's pre-commit hook and restored the previous one at {}",
+                p.display()
+            ),
+            hook::Uninstalled::NotInstalled(p) => println!(
+                "jikimi: no pre-commit hook at {}; nothing to do",
+                p.display()
+            ),
+        },
+    }
+    Ok(ExitCode::Clean)
 }
 
 fn rules(args: &RulesArgs) -> Result<ExitCode> {

@@ -1,18 +1,65 @@
-//! Validated settings: the CLI's raw arguments turned into what the scan
-//! needs, with every check (sizes, thread counts, output paths) done once.
+//! Validated settings: the CLI's raw arguments and the project's
+//! `jikimi.toml` turned into what the scan needs, with every check (sizes,
+//! thread counts, config file, baseline) done once, before anything is
+//! scanned. The fail policy ([`FailPolicy`]) lives here too: the one place
+//! that decides whether a finding makes the exit code 1.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 
+use crate::baseline::Baseline;
 use crate::cli::ScanArgs;
+use crate::config_file::{self, ArchiveLimits, ProjectConfig};
+use crate::findings::Finding;
+use crate::input::archive;
 use crate::input::history::Scope;
 use crate::report::Format;
+use crate::rules::{Rule, RuleKind, RuleSet, Severity};
 use crate::scan::{Mode, ScanOptions};
 
+/// What makes `jikimi scan` exit 1 (`--fail-on`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    /// Any secret, and risks of high severity or more (the default).
+    #[default]
+    Secret,
+    /// Any secret or risk.
+    Risk,
+    /// Never: report only.
+    None,
+}
+
+/// The fail policy, applied in one place ([`FailPolicy::fails`]).
+///
+/// | `--fail-on` | secrets fail when          | risks fail when                  |
+/// |-------------|----------------------------|----------------------------------|
+/// | `secret`    | severity ≥ `--min-severity` | severity ≥ max(high, min)       |
+/// | `risk`      | severity ≥ `--min-severity` | severity ≥ `--min-severity`     |
+/// | `none`      | never                      | never                            |
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FailPolicy {
+    pub fail_on: FailOn,
+    /// Findings below this severity never fail (default: low, i.e. all).
+    pub min_severity: Option<Severity>,
+}
+
+impl FailPolicy {
+    /// Whether `f` makes the scan fail.
+    pub fn fails(&self, f: &Finding) -> bool {
+        let min = self.min_severity.unwrap_or(Severity::Low);
+        match (self.fail_on, f.kind) {
+            (FailOn::None, _) => false,
+            (_, RuleKind::Secret) | (FailOn::Risk, RuleKind::Risk) => f.severity >= min,
+            (FailOn::Secret, RuleKind::Risk) => f.severity >= min.max(Severity::High),
+        }
+    }
+}
+
 /// Everything `jikimi scan` runs with.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct ScanConfig {
     pub scan: ScanOptions,
     pub format: Format,
@@ -21,6 +68,81 @@ pub struct ScanConfig {
     pub color: bool,
     pub quiet: bool,
     pub verbose: bool,
+    /// Built-in rules plus the config file's custom rules.
+    pub rules: Arc<RuleSet>,
+    /// Per rule in `rules`: not disabled by the config file.
+    pub enabled: Vec<bool>,
+    pub policy: FailPolicy,
+    /// The config file in force, if any.
+    pub config_path: Option<PathBuf>,
+    pub archives: ArchiveLimits,
+    /// `--baseline FILE`, loaded.
+    pub baseline: Option<Baseline>,
+    /// `--report-unused`: list baseline entries no finding matched.
+    pub report_unused: bool,
+}
+
+/// The config file for a scan: `--config FILE`, else `jikimi.toml` in the
+/// one scanned directory (or, when several paths or a file are scanned, in
+/// the current directory), unless `--no-config`.
+fn find_config(args: &ScanArgs) -> Option<PathBuf> {
+    if args.no_config {
+        return None;
+    }
+    if let Some(p) = &args.config {
+        return Some(p.clone());
+    }
+    let p = match args.paths.as_slice() {
+        [one] if one.is_dir() && one != Path::new(".") => one.join(config_file::FILE_NAME),
+        _ => PathBuf::from(config_file::FILE_NAME),
+    };
+    p.is_file().then_some(p)
+}
+
+/// The config file's path relative to each scanned folder that holds it.
+/// The file is not scanned: its custom rules' examples would be reported,
+/// and its allowlisted values are allowlisted anyway.
+fn config_rel_paths(config: &Path, roots: &[PathBuf]) -> Vec<String> {
+    let Ok(abs) = config.canonicalize() else {
+        return Vec::new();
+    };
+    roots
+        .iter()
+        .filter_map(|r| r.canonicalize().ok())
+        .filter_map(|r| {
+            abs.strip_prefix(&r)
+                .ok()
+                .map(crate::input::gitinfo::to_slash)
+        })
+        .filter(|rel| !rel.is_empty())
+        .collect()
+}
+
+/// Load the config file (if any) and build the rule set it asks for.
+pub fn load_project(
+    config: Option<&Path>,
+) -> Result<(Arc<RuleSet>, Vec<bool>, Option<ProjectConfig>)> {
+    let mut rules = RuleSet::builtin().context("the built-in rules do not load")?;
+    let project = match config {
+        Some(p) => Some(config_file::load(p, &rules)?),
+        None => None,
+    };
+    if let Some(pc) = &project {
+        let source = pc.path.display().to_string();
+        for r in &pc.rules {
+            rules.rules.push(Rule::new(r.clone(), source.clone()));
+        }
+    }
+    let enabled = rules
+        .rules
+        .iter()
+        .map(|r| {
+            project
+                .as_ref()
+                .is_none_or(|pc| !pc.disable.iter().any(|d| d == r.id()))
+        })
+        .collect();
+    Ok((Arc::new(rules), enabled, project))
 }
 
 /// Parse `16M`, `512K`, `1G`, `1048576`.
@@ -53,6 +175,9 @@ pub fn parse_size(s: &str) -> Result<u64> {
 impl ScanConfig {
     /// Validate `args`. `stdout_is_terminal` decides colors by default.
     pub fn from_args(args: &ScanArgs, stdout_is_terminal: bool) -> Result<ScanConfig> {
+        if args.report_unused && args.baseline.is_none() {
+            bail!("--report-unused needs --baseline FILE (the baseline whose entries to check)");
+        }
         let threads = match args.threads {
             Some(0) => bail!("--threads must be at least 1"),
             Some(n) => n,
@@ -68,6 +193,29 @@ impl ScanConfig {
             && args.output.is_none()
             && args.format == Format::Human
             && stdout_is_terminal;
+        let config_path = find_config(args);
+        let (rules, enabled, project) = load_project(config_path.as_deref())?;
+        let baseline = match &args.baseline {
+            Some(p) => Some(Baseline::load(p)?),
+            None => None,
+        };
+        let policy = FailPolicy {
+            fail_on: args
+                .fail_on
+                .or(project.as_ref().and_then(|p| p.fail_on))
+                .unwrap_or_default(),
+            min_severity: args
+                .min_severity
+                .or(project.as_ref().and_then(|p| p.min_severity)),
+        };
+        let (mut filters, archives) = match project {
+            Some(p) => (p.filters, p.archives),
+            None => Default::default(),
+        };
+        if let Some(c) = &config_path {
+            filters.own_files = config_rel_paths(c, &args.paths);
+        }
+        let limits = archive_limits(args, &archives, max_file_size)?;
         let scope = match (&args.since, &args.range) {
             (Some(rev), _) if rev.trim().is_empty() => bail!("--since needs a revision"),
             (Some(rev), _) => Scope::Since(rev.clone()),
@@ -92,6 +240,8 @@ impl ScanConfig {
                 include_deps: args.include_deps,
                 follow_links: args.follow,
                 print_errors: true,
+                archives: limits,
+                filters: Arc::new(filters),
                 mode,
                 scope,
                 progress,
@@ -102,8 +252,63 @@ impl ScanConfig {
             color,
             quiet: args.quiet,
             verbose: args.verbose,
+            rules,
+            enabled,
+            policy,
+            config_path,
+            archives,
+            baseline,
+            report_unused: args.report_unused,
         })
     }
+}
+
+/// The archive input's limits: a flag wins, then `[archives]` in
+/// jikimi.toml, then the built-in default. A depth of 0 opens no archive.
+fn archive_limits(
+    args: &ScanArgs,
+    file: &ArchiveLimits,
+    max_file_size: u64,
+) -> Result<archive::ArchiveLimits> {
+    let d = archive::ArchiveLimits::default();
+    let size = |flag: &Option<String>, from_file: Option<u64>, default: u64, name: &str| {
+        let n = match flag {
+            Some(s) => parse_size(s)?,
+            None => from_file.unwrap_or(default),
+        };
+        if n == 0 {
+            bail!("{name} must be more than 0");
+        }
+        Ok(n)
+    };
+    let max_depth = args
+        .archive_depth
+        .or(file.max_depth.map(|n| n as usize))
+        .unwrap_or(d.max_depth);
+    let max_ratio = args.archive_max_ratio.unwrap_or(d.max_ratio);
+    let max_members = args.archive_max_members.unwrap_or(d.max_members);
+    if max_ratio == 0 || max_members == 0 {
+        bail!("--archive-max-ratio and --archive-max-members must be at least 1");
+    }
+    Ok(archive::ArchiveLimits {
+        enabled: !args.no_archives && max_depth > 0,
+        max_depth,
+        max_bytes: size(
+            &args.archive_max_bytes,
+            file.max_size,
+            d.max_bytes,
+            "--archive-max-bytes",
+        )?,
+        max_ratio,
+        max_members,
+        max_total: size(
+            &args.archive_max_total,
+            None,
+            d.max_total,
+            "--archive-max-total",
+        )?,
+        max_member_size: max_file_size,
+    })
 }
 
 #[cfg(test)]
@@ -117,5 +322,52 @@ mod tests {
         assert_eq!(parse_size("1000").unwrap(), 1000);
         assert!(parse_size("ten").is_err());
         assert!(parse_size("5X").is_err());
+    }
+
+    #[test]
+    fn fail_policy_matrix() {
+        use crate::findings::fingerprint;
+        let f = |kind, severity| Finding {
+            id: fingerprint("r", "s", "p"),
+            kind,
+            rule: "r".into(),
+            title: String::new(),
+            provider: String::new(),
+            severity,
+            confidence: crate::rules::Confidence::High,
+            secret: String::new(),
+            path: "p".into(),
+            line: 1,
+            column: 1,
+            via: None,
+            cell: None,
+            cell_output: false,
+            minified: false,
+            context: String::new(),
+            commit: None,
+            git: None,
+            causes: Vec::new(),
+            why: String::new(),
+            fix: String::new(),
+            occurrences: 1,
+            history: None,
+        };
+        let secret_low = f(RuleKind::Secret, Severity::Low);
+        let risk_med = f(RuleKind::Risk, Severity::Medium);
+        let risk_high = f(RuleKind::Risk, Severity::High);
+        let p = |fail_on, min| FailPolicy {
+            fail_on,
+            min_severity: min,
+        };
+        let d = p(FailOn::Secret, None);
+        assert!(d.fails(&secret_low) && !d.fails(&risk_med) && d.fails(&risk_high));
+        let r = p(FailOn::Risk, None);
+        assert!(r.fails(&secret_low) && r.fails(&risk_med) && r.fails(&risk_high));
+        let n = p(FailOn::None, None);
+        assert!(!n.fails(&secret_low) && !n.fails(&risk_high));
+        let hi = p(FailOn::Risk, Some(Severity::High));
+        assert!(!hi.fails(&secret_low) && !hi.fails(&risk_med) && hi.fails(&risk_high));
+        let crit = p(FailOn::Secret, Some(Severity::Critical));
+        assert!(!crit.fails(&risk_high));
     }
 }

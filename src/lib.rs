@@ -5,12 +5,19 @@
 //! [`cli`] → [`config`] → [`input`] (tree, history, archives) → [`matcher`] →
 //! [`findings`] (causes, dedup) → [`checklist`] → [`report`] → [`exit_code`].
 //! [`scan`] drives the inputs and owns the stage between bytes and findings.
+//! Around it: [`config_file`] (`jikimi.toml`: custom rules, excludes,
+//! allowlists), [`baseline`] (accepted findings, by hash) and [`hook`] (the
+//! git pre-commit hook).
 
+pub mod baseline;
 pub mod checklist;
 pub mod cli;
 pub mod config;
+pub mod config_file;
 pub mod exit_code;
+pub mod explain;
 pub mod findings;
+pub mod hook;
 pub mod input;
 pub mod matcher;
 pub mod report;

@@ -107,7 +107,11 @@ impl<'r> Matcher<'r> {
         let mut touched: Vec<usize> = Vec::new();
         for hit in ac.find_overlapping_iter(hay) {
             for &r in &self.owners[hit.pattern().as_usize()] {
-                let [before, after] = self.rules.rules[r].window();
+                let rule = &self.rules.rules[r];
+                if !rule.hit_counts(hay, hit.start(), hit.end()) {
+                    continue;
+                }
+                let [before, after] = rule.window();
                 let ws = hit.start().saturating_sub(before);
                 let we = hit.end().saturating_add(after).min(hay.len());
                 let list = &mut windows[r];
@@ -148,7 +152,13 @@ impl<'r> Matcher<'r> {
             let Some(secret) = caps.get(group) else {
                 continue;
             };
-            if accept_in(rule, secret.as_bytes(), whole.as_bytes()) {
+            // A token glued to the end of another (`qaN-fw_…` inside a
+            // base64 hash): `\b` sees a boundary at `-`, but it is one string.
+            let glued = rule.syntax.kind == RuleKind::Secret
+                && secret.start() >= 2
+                && matches!(hay[secret.start() - 1], b'-' | b'+')
+                && hay[secret.start() - 2].is_ascii_alphanumeric();
+            if !glued && accept_in(rule, secret.as_bytes(), whole.as_bytes()) {
                 out.push(RawMatch {
                     rule: idx,
                     start: whole.start(),

@@ -4,6 +4,12 @@
 //! every input, so tree files, history blobs and archive members all take the
 //! same path from bytes to findings.
 //!
+//! What a blob goes through in [`Collector::blob`], in order: archives are
+//! opened and their members come back here ([`archive`]); binary formats
+//! that apps ship keys in give their strings ([`binary_strings`]); the rest
+//! is decoded to text, and source maps and notebooks are split into the
+//! pieces a person would look at ([`embedded`]) before the matcher runs.
+//!
 //! A root that is a git repository (the top of a work tree, a linked
 //! worktree or a bare repository) gets the working-tree pass and the history
 //! pass ([`history`]); their findings merge by fingerprint, so a key in the
@@ -12,8 +18,8 @@
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use anyhow::{Result, bail};
@@ -24,8 +30,11 @@ use crate::findings::causes::{
     self, FileFacts, Projects, Role, ceil_char, file_name, floor_char, is_env_file, is_env_template,
 };
 use crate::findings::risks::{self, GITIGNORE_GAP};
+use crate::findings::suppress::{self, Filters, Reason, Suppressed};
 use crate::findings::{Finding, HistoryInfo, Note, fingerprint};
-use crate::input::decode::{Decoded, decode};
+use crate::input::archive::{self, ArchiveLimits, ArchiveTotals};
+use crate::input::decode::{Decoded, binary_strings, decode, printable_runs};
+use crate::input::embedded::{self, Part};
 use crate::input::gitinfo::GitContext;
 use crate::input::history::{self, BlobSet, HistoryTotals, Progress, Scope};
 use crate::input::walk::{self, WalkOptions, WalkTotals};
@@ -63,6 +72,10 @@ pub struct ScanOptions {
     pub scope: Scope,
     /// Show a progress bar on stderr for the history pass.
     pub progress: bool,
+    /// Whether and how far to open archives and app packages.
+    pub archives: ArchiveLimits,
+    /// Excludes and allowlists from the config file.
+    pub filters: Arc<Filters>,
 }
 
 /// Totals for the report.
@@ -72,6 +85,8 @@ pub struct Stats {
     pub bytes: u64,
     pub skipped: u64,
     pub errors: u64,
+    /// Findings held back by an inline marker, the allowlist or a baseline.
+    pub suppressed: u64,
     pub duration_ms: u64,
     /// Commits enumerated in git history.
     pub commits: u64,
@@ -86,6 +101,12 @@ pub struct Stats {
     pub history_truncated: bool,
     /// Submodules (gitlinks) seen in history and not followed.
     pub submodules: u64,
+    /// Archives and app packages opened (nested ones included).
+    pub archives: u64,
+    /// Archive members scanned.
+    pub archive_members: u64,
+    /// Bytes unpacked from archives.
+    pub archive_bytes: u64,
 }
 
 /// A file that was deliberately not scanned.
@@ -102,6 +123,8 @@ pub struct ScanOutput {
     pub notes: Vec<Note>,
     pub skipped: Vec<Skipped>,
     pub errors: Vec<String>,
+    /// Matches held back, with the reason (never the secret).
+    pub suppressed: Vec<Suppressed>,
     pub stats: Stats,
     pub evidence: Evidence,
     pub checklist: Vec<checklist::Item>,
@@ -125,14 +148,23 @@ pub struct Collector<'a> {
     matcher: &'a Matcher<'a>,
     projects: &'a Projects,
     print_errors: bool,
+    filters: Option<&'a Filters>,
     findings: Mutex<Vec<Finding>>,
+    suppressed: Mutex<Vec<Suppressed>>,
     notes: Mutex<Vec<Note>>,
     skipped: Mutex<Vec<Skipped>>,
     errors: Mutex<Vec<String>>,
     env_files: Mutex<Vec<String>>,
+    /// Working-tree secrets held back by an inline marker: fingerprint →
+    /// marker. The marker reviews the value at that path, so the same
+    /// secret in older versions of the file (history) is held back too.
+    marked: Mutex<HashMap<String, String>>,
     rate_limit: Mutex<Vec<String>>,
     binary: AtomicU64,
     history_binary: AtomicU64,
+    archives: ArchiveLimits,
+    /// Shared by every root of a scan: the per-scan unpacking limit.
+    archive_totals: Arc<ArchiveTotals>,
 }
 
 impl<'a> Collector<'a> {
@@ -141,20 +173,98 @@ impl<'a> Collector<'a> {
             matcher,
             projects,
             print_errors,
+            filters: None,
             findings: Mutex::default(),
+            suppressed: Mutex::default(),
             notes: Mutex::default(),
             skipped: Mutex::default(),
             errors: Mutex::default(),
             env_files: Mutex::default(),
+            marked: Mutex::default(),
             rate_limit: Mutex::default(),
             binary: AtomicU64::new(0),
             history_binary: AtomicU64::new(0),
+            archives: ArchiveLimits::default(),
+            archive_totals: Arc::default(),
         }
     }
 
-    /// Scan decoded text from `origin`.
-    fn scan_text(&self, origin: &Origin, text: &[u8]) {
-        if let Origin::File { path, .. } = origin {
+    /// Apply the config file's excludes and allowlists (inline markers are
+    /// honoured with or without them).
+    pub fn with_filters(mut self, filters: &'a Filters) -> Self {
+        self.filters = Some(filters);
+        self
+    }
+
+    /// Take the matches held back so far (call before [`Collector::finish`]).
+    pub fn take_suppressed(&self) -> Vec<Suppressed> {
+        std::mem::take(&mut *self.suppressed.lock().unwrap())
+    }
+
+    /// Whether an input at `origin` is excluded by the config file. Checked
+    /// for every blob, so history blobs and archive members are covered as
+    /// well as the walk (which also prunes excluded folders early).
+    fn excluded(&self, origin: &Origin) -> bool {
+        let Some(f) = self.filters else { return false };
+        let outer = match origin.root() {
+            Origin::File { path, .. } | Origin::GitBlob { path, .. } => path.as_str(),
+            Origin::Member { .. } => "",
+        };
+        f.excluded(outer) || (origin.root() != origin && f.excluded(&origin.display_path()))
+    }
+
+    /// Why a match at `line` (the full source line(s) around the secret)
+    /// is held back, if it is.
+    fn suppression(
+        &self,
+        rule: &str,
+        secret: &str,
+        path: &str,
+        line: &[u8],
+    ) -> Option<(Reason, String)> {
+        if let Some(m) = suppress::inline_marker(line) {
+            return Some((Reason::Inline, m.to_string()));
+        }
+        let f = self.filters?;
+        f.allowed(rule, secret, path)
+            .map(|by| (Reason::Allowlist, by))
+    }
+
+    /// Open archives within `limits`, counting against `totals` (shared by
+    /// the whole scan). Without this call the defaults apply.
+    pub fn with_archives(mut self, limits: ArchiveLimits, totals: Arc<ArchiveTotals>) -> Self {
+        self.archives = limits;
+        self.archive_totals = totals;
+        self
+    }
+
+    /// Scan text decoded from `origin`: source maps and notebooks piece by
+    /// piece, anything else as it is.
+    fn scan_decoded(&self, origin: &Origin, text: &[u8]) {
+        let leaf = origin.leaf_path();
+        let parts = if embedded::is_source_map(leaf) {
+            embedded::source_map(&origin.display_path(), text)
+        } else if embedded::is_notebook(leaf) {
+            embedded::notebook(&origin.display_path(), text)
+        } else {
+            None
+        };
+        match parts {
+            Some(parts) => {
+                for part in &parts {
+                    self.scan_text(origin, part.text.as_bytes(), Some(part));
+                }
+            }
+            None => self.scan_text(origin, text, None),
+        }
+    }
+
+    /// Scan text from `origin`; `part` says where to report it when it was
+    /// read out of a source map or a notebook.
+    fn scan_text(&self, origin: &Origin, text: &[u8], part: Option<&Part>) {
+        if part.is_none()
+            && let Origin::File { path, .. } = origin
+        {
             let name = file_name(path);
             if is_env_file(path) && !is_env_template(path) {
                 self.env_files.lock().unwrap().push(path.clone());
@@ -174,12 +284,35 @@ impl<'a> Collector<'a> {
         if let Cow::Owned(ref s) = text {
             matches = self.matcher.find(s.as_bytes());
         }
-        let facts = FileFacts::new(origin, &text, self.projects);
+        let mut facts = FileFacts::new(origin, &text, self.projects);
+        if part.is_some_and(|p| p.via.is_some()) && facts.role != Role::App {
+            // An original source read out of a source map ships wherever the
+            // map ships: to browsers, unless the map sits in server output.
+            let map_role = causes::role_of(origin.leaf_path(), "", Default::default());
+            facts.role = if map_role == Role::Server {
+                Role::Server
+            } else {
+                Role::Client
+            };
+        }
+        let minified = is_minified(&text);
+        let path = match part {
+            Some(p) => p.path.clone(),
+            None => origin.display_path(),
+        };
         let rules = self.matcher.rules();
         let mut lines = LineIndex::new(&text);
         let mut found = Vec::new();
         let mut notes = Vec::new();
         let history_blob = origin.git_blob();
+        let mut held = Vec::new();
+        // Risk evidence is shown unredacted, so secrets on the same line are
+        // redacted in a risk's context here, once and for all.
+        let secrets_here: Vec<&str> = matches
+            .iter()
+            .filter(|m| rules.rules[m.rule].syntax.kind == RuleKind::Secret)
+            .map(|m| &text[m.secret_start..m.secret_end])
+            .collect();
         for m in &matches {
             let rule = &rules.rules[m.rule].syntax;
             // Risks describe today's architecture; an old version of a file
@@ -189,6 +322,25 @@ impl<'a> Collector<'a> {
             }
             let secret = &text[m.secret_start..m.secret_end];
             let (line, column) = lines.position(m.secret_start);
+            let (ls, le) = line_bounds(&text, m.secret_start, m.secret_end);
+            if let Some((reason, by)) =
+                self.suppression(&rule.id, secret, &path, &text.as_bytes()[ls..le])
+            {
+                if reason == Reason::Inline && history_blob.is_none() {
+                    self.marked
+                        .lock()
+                        .unwrap()
+                        .insert(fingerprint(&rule.id, secret, &path), by.clone());
+                }
+                held.push(Suppressed {
+                    rule: rule.id.clone(),
+                    path: path.clone(),
+                    line,
+                    reason,
+                    by,
+                });
+                continue;
+            }
             let causes = match rule.kind {
                 RuleKind::Risk => match risks::risk_applies(&rule.id, facts.role) {
                     Some(c) => c,
@@ -203,14 +355,13 @@ impl<'a> Collector<'a> {
             if facts.role == Role::EnvFile && origin.git_state() == Some(GitState::Ignored) {
                 notes.push(Note {
                     rule: rule.id.clone(),
-                    path: origin.display_path(),
+                    path: path.clone(),
                     line,
                     secret: secret.to_string(),
                     message: "key in a git-ignored .env file: fine for local development, never commit it".into(),
                 });
                 continue;
             }
-            let path = origin.display_path();
             let (why, fix) = match rule.kind {
                 RuleKind::Risk => (
                     risks::risk_why(&rule.id).to_string(),
@@ -227,10 +378,21 @@ impl<'a> Collector<'a> {
                 severity: rule.severity,
                 confidence: rule.confidence,
                 secret: secret.to_string(),
-                path,
+                path: path.clone(),
                 line,
                 column,
-                context: context_snippet(&text, m),
+                via: part.and_then(|p| p.via.clone()),
+                cell: part.and_then(|p| p.cell),
+                cell_output: part.is_some_and(|p| p.output),
+                minified,
+                context: match rule.kind {
+                    RuleKind::Secret => context_snippet(&text, m),
+                    RuleKind::Risk => {
+                        secrets_here.iter().fold(context_snippet(&text, m), |c, s| {
+                            crate::findings::redact_in(&c, s)
+                        })
+                    }
+                },
                 commit: origin.commit().cloned(),
                 git: origin.git_state(),
                 causes,
@@ -255,6 +417,9 @@ impl<'a> Collector<'a> {
         if !notes.is_empty() {
             self.notes.lock().unwrap().extend(notes);
         }
+        if !held.is_empty() {
+            self.suppressed.lock().unwrap().extend(held);
+        }
     }
 
     /// Take everything collected.
@@ -272,8 +437,35 @@ impl<'a> Collector<'a> {
 
 impl Sink for Collector<'_> {
     fn blob(&self, origin: &Origin, bytes: &[u8]) {
+        if self.excluded(origin) {
+            return;
+        }
+        // The fast path for ordinary files is a few byte comparisons here
+        // and in `binary_strings`.
+        if self.archives.enabled
+            && let Some(kind) = archive::sniff(bytes)
+        {
+            archive::expand(
+                kind,
+                origin,
+                bytes,
+                &self.archives,
+                &self.archive_totals,
+                self,
+            );
+            return;
+        }
+        if let Some(text) = binary_strings(bytes) {
+            self.scan_text(origin, &text, None);
+            return;
+        }
         match decode(bytes) {
-            Decoded::Text(text) => self.scan_text(origin, &text),
+            Decoded::Text(text) => self.scan_decoded(origin, &text),
+            Decoded::Binary if in_app_package(origin) => {
+                // Native libraries and protobuf resources inside an app:
+                // what `strings` would show of them.
+                self.scan_text(origin, &printable_runs(bytes, 8), None);
+            }
             // Binary history blobs are only counted: listing every old
             // image of a repository would drown the report.
             Decoded::Binary if origin.git_blob().is_some() => {
@@ -306,13 +498,16 @@ impl Sink for Collector<'_> {
     }
 }
 
-/// Maps byte offsets to 1-based (line, column-in-characters), cheaply for
-/// offsets visited in increasing order.
+/// Maps byte offsets to 1-based (line, column-in-characters), in time
+/// proportional to the distance between offsets visited in increasing order:
+/// a 10 MB one-line bundle with thousands of matches is counted once, not
+/// once per match.
 struct LineIndex<'t> {
     text: &'t str,
     pos: usize,
     line: usize,
-    line_start: usize,
+    /// Column (1-based, characters) at `pos`.
+    col: usize,
 }
 
 impl<'t> LineIndex<'t> {
@@ -321,7 +516,7 @@ impl<'t> LineIndex<'t> {
             text,
             pos: 0,
             line: 1,
-            line_start: 0,
+            col: 1,
         }
     }
 
@@ -329,33 +524,78 @@ impl<'t> LineIndex<'t> {
         if offset < self.pos {
             *self = LineIndex::new(self.text);
         }
-        let bytes = &self.text.as_bytes()[self.pos..offset];
-        for nl in memchr::memchr_iter(b'\n', bytes) {
-            self.line += 1;
-            self.line_start = self.pos + nl + 1;
+        let span = &self.text.as_bytes()[self.pos..offset];
+        match memchr::memrchr(b'\n', span) {
+            Some(last_nl) => {
+                self.line += memchr::memchr_iter(b'\n', span).count();
+                let line_start = self.pos + last_nl + 1;
+                self.col = 1 + self.text[line_start..offset].chars().count();
+            }
+            None => self.col += self.text[self.pos..offset].chars().count(),
         }
         self.pos = offset;
-        let col = self.text[self.line_start..offset].chars().count() + 1;
-        (self.line, col)
+        (self.line, self.col)
     }
 }
 
+/// How far from the secret an inline marker is looked for on a very long
+/// line. Source lines are far shorter, so this is the whole line; on a
+/// minified bundle it keeps the search per match bounded (a marker
+/// megabytes away says nothing about this secret).
+const MARKER_REACH: usize = 4096;
+
+/// Byte bounds of the line(s) holding `start..end` (without the newlines),
+/// at most [`MARKER_REACH`] bytes either side: where inline markers are
+/// looked for.
+fn line_bounds(text: &str, start: usize, end: usize) -> (usize, usize) {
+    let b = text.as_bytes();
+    let lo = start.saturating_sub(MARKER_REACH);
+    let hi = end.saturating_add(MARKER_REACH).min(b.len());
+    let ls = memchr::memrchr(b'\n', &b[lo..start]).map_or(lo, |i| lo + i + 1);
+    let le = memchr::memchr(b'\n', &b[end..hi]).map_or(hi, |i| end + i);
+    (ls, le)
+}
+
+/// Whether `origin` is inside an apk, ipa, asar or another app package.
+fn in_app_package(origin: &Origin) -> bool {
+    origin.containers().iter().any(|c| {
+        let ext = c.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+        c.contains('.') && causes::APP_PACKAGE_EXT.contains(&ext.as_str())
+    })
+}
+
+/// Minified code (a bundle, a one-line JSON): long lines on average. Such
+/// files are reported with `minified` so that a line number of 1 and a
+/// column in the millions read as what they are.
+fn is_minified(text: &str) -> bool {
+    let lines = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
+    text.len() >= 1024 && text.len() / lines >= 200
+}
+
 /// The line around a match, at most ~120 characters, centred on the secret.
+///
+/// Only the bytes within reach are searched for line ends, so a snippet from
+/// a 10 MB one-line bundle costs the same as one from a short line.
 fn context_snippet(text: &str, m: &RawMatch) -> String {
-    let line_start = text[..m.secret_start].rfind('\n').map_or(0, |i| i + 1);
-    let line_end = text[m.secret_end..]
-        .find('\n')
-        .map_or(text.len(), |i| m.secret_end + i);
     let secret_len = m.secret_end - m.secret_start;
     let room = 120usize.saturating_sub(secret_len.min(100)) / 2;
-    let lo = floor_char(text, m.secret_start.saturating_sub(room).max(line_start));
-    let hi = ceil_char(text, (m.secret_end + room).min(line_end));
+    let bytes = text.as_bytes();
+    let reach_lo = m.secret_start.saturating_sub(room);
+    let lo = match memchr::memrchr(b'\n', &bytes[reach_lo..m.secret_start]) {
+        Some(i) => reach_lo + i + 1,
+        None => floor_char(text, reach_lo),
+    };
+    let reach_hi = (m.secret_end + room).min(text.len());
+    let hi = match memchr::memchr(b'\n', &bytes[m.secret_end..reach_hi]) {
+        Some(i) => m.secret_end + i,
+        None => ceil_char(text, reach_hi),
+    };
     let mut s = String::new();
-    if lo > line_start {
+    if lo > 0 && bytes[lo - 1] != b'\n' {
         s.push('…');
     }
     s.push_str(text[lo..hi].trim_end_matches('\r'));
-    if hi < line_end {
+    if hi < text.len() && bytes[hi] != b'\n' {
         s.push('…');
     }
     s.trim().to_string()
@@ -373,9 +613,13 @@ pub fn run(matcher: &Matcher<'_>, opts: &ScanOptions) -> Result<ScanOutput> {
         }
     }
     let mut out = ScanOutput::default();
+    let archive_totals = Arc::new(ArchiveTotals::default());
     for root in &opts.paths {
-        scan_root(matcher, root, opts, &mut out)?;
+        scan_root(matcher, root, opts, &archive_totals, &mut out)?;
     }
+    out.stats.archives = archive_totals.archives.load(Ordering::Relaxed);
+    out.stats.archive_members = archive_totals.members.load(Ordering::Relaxed);
+    out.stats.archive_bytes = archive_totals.bytes.load(Ordering::Relaxed);
     out.findings = crate::findings::dedup_and_sort(std::mem::take(&mut out.findings));
     out.notes
         .sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
@@ -384,6 +628,9 @@ pub fn run(matcher: &Matcher<'_>, opts: &ScanOptions) -> Result<ScanOutput> {
     out.evidence.rate_limit.dedup();
     out.stats.skipped = out.skipped.len() as u64;
     out.stats.errors = out.errors.len() as u64;
+    out.suppressed.sort();
+    out.suppressed.dedup();
+    out.stats.suppressed = out.suppressed.len() as u64;
     out.checklist = checklist::build(&out.findings, &out.evidence);
     out.stats.duration_ms = started.elapsed().as_millis() as u64;
     Ok(out)
@@ -393,10 +640,11 @@ fn scan_root(
     matcher: &Matcher<'_>,
     root: &Path,
     opts: &ScanOptions,
+    archive_totals: &Arc<ArchiveTotals>,
     out: &mut ScanOutput,
 ) -> Result<()> {
     if opts.mode == Mode::Staged {
-        return scan_staged(matcher, root, opts, out);
+        return scan_staged(matcher, root, opts, archive_totals, out);
     }
     let meta = std::fs::metadata(root);
     let is_dir = meta.as_ref().is_ok_and(|m| m.is_dir());
@@ -440,13 +688,21 @@ fn scan_root(
         }
     };
     let projects = Projects::new(&project_root);
-    let collector = Collector::new(matcher, &projects, opts.print_errors);
+    let collector = Collector::new(matcher, &projects, opts.print_errors)
+        .with_filters(&opts.filters)
+        .with_archives(opts.archives.clone(), Arc::clone(archive_totals));
     let totals = WalkTotals::default();
     let wopts = WalkOptions {
         threads: opts.threads,
         max_file_size: opts.max_file_size,
         include_deps: opts.include_deps,
         follow_links: opts.follow_links,
+        max_archive_size: if opts.archives.enabled {
+            opts.archives.max_bytes
+        } else {
+            0
+        },
+        filters: Arc::clone(&opts.filters),
     };
     out.evidence.git_repo |= repo.is_some();
     if !want_tree {
@@ -455,14 +711,17 @@ fn scan_root(
         out.evidence.git_repo |= git.is_some();
         walk::walk_dir(root, &wopts, git.as_ref(), &collector, &totals);
         if let Some(g) = &git {
-            let extra = walk::ignored_of_interest(root, g, opts.include_deps);
+            let extra = walk::ignored_of_interest(root, g, opts.include_deps)
+                .into_iter()
+                .filter(|(_, rel)| !opts.filters.excluded(rel));
             let mut buf = Vec::new();
             for (abs, rel) in extra {
+                let max = wopts.size_limit(&rel);
                 walk::read_and_scan(
                     &abs,
                     rel,
                     GitState::Ignored,
-                    opts.max_file_size,
+                    max,
                     &mut buf,
                     &collector,
                     &totals,
@@ -482,15 +741,8 @@ fn scan_root(
             None => GitState::NoRepo,
         };
         let mut buf = Vec::new();
-        walk::read_and_scan(
-            root,
-            rel,
-            state,
-            opts.max_file_size,
-            &mut buf,
-            &collector,
-            &totals,
-        );
+        let max = wopts.size_limit(&rel);
+        walk::read_and_scan(root, rel, state, max, &mut buf, &collector, &totals);
     }
     let mut blobs: Option<BlobSet> = None;
     if let Some(repo) = &repo {
@@ -528,6 +780,8 @@ fn scan_root(
         blobs = Some(set);
     }
     out.stats.blobs_skipped += collector.history_binary.load(Ordering::Relaxed);
+    out.suppressed.extend(collector.take_suppressed());
+    let marked = std::mem::take(&mut *collector.marked.lock().unwrap());
     let Collected {
         mut findings,
         notes,
@@ -536,6 +790,21 @@ fn scan_root(
         env_files,
         rate_limit,
     } = collector.finish();
+    if !marked.is_empty() {
+        findings.retain(|f| match (&f.history, marked.get(&f.id)) {
+            (Some(_), Some(by)) => {
+                out.suppressed.push(Suppressed {
+                    rule: f.rule.clone(),
+                    path: f.path.clone(),
+                    line: f.line,
+                    reason: Reason::Inline,
+                    by: format!("{by} (on the same secret in the working tree)"),
+                });
+                false
+            }
+            _ => true,
+        });
+    }
     // A key in a tracked file is in a commit when HEAD has it too.
     if let Some(g) = &git
         && let Ok(repo) = g.open()
@@ -554,7 +823,10 @@ fn scan_root(
             }
         }
     }
-    if is_dir && let Some(g) = &git {
+    if is_dir
+        && let Some(g) = &git
+        && !opts.filters.disabled.contains(GITIGNORE_GAP)
+    {
         let existing: Vec<String> = env_files.iter().map(|p| g.repo_path(p)).collect();
         if let Some(gap) = risks::gitignore_gap(&g.workdir, &g.gitignores, &existing) {
             let path = if g.gitignores.iter().any(|p| p == ".gitignore") {
@@ -563,30 +835,44 @@ fn scan_root(
                 ".gitignore (missing)"
             };
             let evidence = gap.unignored.join(", ");
-            findings.push(Finding {
-                id: fingerprint(GITIGNORE_GAP, "", &g.prefix),
-                kind: RuleKind::Risk,
-                rule: GITIGNORE_GAP.into(),
-                title: ".env files are not ignored by git".into(),
-                provider: "jikimi".into(),
-                severity: gap.severity,
-                confidence: crate::rules::Confidence::High,
-                secret: String::new(),
-                path: path.into(),
-                line: 0,
-                column: 0,
-                context: format!("not ignored: {evidence}"),
-                commit: None,
-                git: None,
-                causes: vec![causes::Cause::EnvFileCommitted],
-                why: format!(
-                    "{} (not ignored: {evidence})",
-                    risks::risk_why(GITIGNORE_GAP)
-                ),
-                fix: risks::risk_fix(GITIGNORE_GAP).into(),
-                occurrences: 1,
-                history: None,
-            });
+            if let Some(by) = opts.filters.allowed(GITIGNORE_GAP, "", path) {
+                out.suppressed.push(Suppressed {
+                    rule: GITIGNORE_GAP.into(),
+                    path: path.into(),
+                    line: 0,
+                    reason: Reason::Allowlist,
+                    by,
+                });
+            } else {
+                findings.push(Finding {
+                    id: fingerprint(GITIGNORE_GAP, "", &g.prefix),
+                    kind: RuleKind::Risk,
+                    rule: GITIGNORE_GAP.into(),
+                    title: ".env files are not ignored by git".into(),
+                    provider: "jikimi".into(),
+                    severity: gap.severity,
+                    confidence: crate::rules::Confidence::High,
+                    secret: String::new(),
+                    path: path.into(),
+                    line: 0,
+                    column: 0,
+                    via: None,
+                    cell: None,
+                    cell_output: false,
+                    minified: false,
+                    context: format!("not ignored: {evidence}"),
+                    commit: None,
+                    git: None,
+                    causes: vec![causes::Cause::EnvFileCommitted],
+                    why: format!(
+                        "{} (not ignored: {evidence})",
+                        risks::risk_why(GITIGNORE_GAP)
+                    ),
+                    fix: risks::risk_fix(GITIGNORE_GAP).into(),
+                    occurrences: 1,
+                    history: None,
+                });
+            }
         }
     }
     if let (Some(repo), Some(set)) = (&repo, &blobs) {
@@ -681,6 +967,7 @@ fn scan_staged(
     matcher: &Matcher<'_>,
     root: &Path,
     opts: &ScanOptions,
+    archive_totals: &Arc<ArchiveTotals>,
     out: &mut ScanOutput,
 ) -> Result<()> {
     let repo = git2::Repository::discover(root).map_err(|e| {
@@ -698,8 +985,11 @@ fn scan_staged(
     };
     out.evidence.git_repo = true;
     let projects = Projects::new(&workdir);
-    let collector = Collector::new(matcher, &projects, opts.print_errors);
+    let collector = Collector::new(matcher, &projects, opts.print_errors)
+        .with_filters(&opts.filters)
+        .with_archives(opts.archives.clone(), Arc::clone(archive_totals));
     let (files, bytes) = history::staged(&repo, opts.max_file_size, &collector)?;
+    out.suppressed.extend(collector.take_suppressed());
     let Collected {
         findings,
         notes,
@@ -716,4 +1006,33 @@ fn scan_staged(
     out.stats.files += files;
     out.stats.bytes += bytes;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_index_counts_lines_and_character_columns() {
+        let text = "ab\nc\u{e9}d x\n\n  yz";
+        let mut idx = LineIndex::new(text);
+        let at = |s: &str| text.find(s).unwrap();
+        assert_eq!(idx.position(0), (1, 1));
+        assert_eq!(idx.position(at("b")), (1, 2));
+        assert_eq!(idx.position(at("d")), (2, 3));
+        assert_eq!(idx.position(at("x")), (2, 5));
+        assert_eq!(idx.position(at("yz")), (4, 3));
+        // Going backwards restarts from the top.
+        assert_eq!(idx.position(at("x")), (2, 5));
+    }
+
+    #[test]
+    fn marker_search_is_the_line_or_bounded() {
+        let t = "a\nkey = X # jikimi:allow\nb";
+        let (s, e) = line_bounds(t, 8, 9);
+        assert_eq!(&t[s..e], "key = X # jikimi:allow");
+        let long = format!("{}X{}", "a".repeat(10_000), "b".repeat(10_000));
+        let (s, e) = line_bounds(&long, 10_000, 10_001);
+        assert_eq!((s, e), (10_000 - MARKER_REACH, 10_001 + MARKER_REACH));
+    }
 }

@@ -736,3 +736,44 @@ fn stash_and_submodules() {
         "{v:#}"
     );
 }
+
+#[test]
+fn an_inline_marker_in_the_working_tree_covers_older_versions() {
+    let env = Env::new();
+    let key = Fake::new(14).openai_project();
+    let repo = env.git_init();
+    let c1 = commit_tree(
+        &repo,
+        Some("HEAD"),
+        "fixture",
+        tree_of(&repo, &[("t.py", &py(&key))]),
+        &[],
+        T0,
+    );
+    let marked = format!("import os\nAPI_KEY = \"{key}\"  # jikimi:allow (test fixture)\n");
+    commit_tree(
+        &repo,
+        Some("HEAD"),
+        "mark it",
+        tree_of(&repo, &[("t.py", &marked)]),
+        &[c1],
+        T0 + 1,
+    );
+    checkout_head(&repo);
+    let (code, v) = env.scan_json(&[]);
+    assert_eq!(code, 0, "{v:#}");
+    let held: Vec<_> = v["suppressed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["path"] == "t.py" && s["reason"] == "inline")
+        .collect();
+    assert!(
+        held.iter()
+            .any(|s| s["by"].as_str().unwrap().contains("working tree")),
+        "{v:#}"
+    );
+    // History alone has no marker to go by.
+    let (code, _) = env.scan_json(&["--history-only"]);
+    assert_eq!(code, 1);
+}

@@ -547,3 +547,61 @@ fn rules_list_and_check() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("broken.toml"));
 }
+
+#[test]
+fn risks_show_evidence_but_never_a_secret_on_the_same_line() {
+    let env = Env::new();
+    let key = Fake::new(19).openai_project();
+    env.write("package.json", REACT_PKG);
+    env.write(
+        "src/components/Ai.jsx",
+        format!("const c = new OpenAI({{ apiKey: \"{key}\", dangerouslyAllowBrowser: true }});\n"),
+    );
+    let (code, v) = env.scan_json(&[]);
+    assert_eq!(code, 1);
+    let risk = by_rule(&v, "browser-direct-call");
+    assert_eq!(risk.len(), 1, "{v:#}");
+    assert!(risk[0]["secret"].is_null());
+    assert!(
+        risk[0]["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("dangerouslyAllowBrowser")
+    );
+    assert_eq!(causes(risk[0]), vec!["frontend-code", "client-transit"]);
+    assert!(
+        !v.to_string().contains(&key),
+        "secret leaked through a risk's snippet"
+    );
+    let out = env.cmd().args(["scan"]).output().unwrap();
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(&key));
+}
+
+#[test]
+fn public_env_secret_risk_without_a_value() {
+    let env = Env::new();
+    env.write("package.json", REACT_PKG);
+    env.write("src/api.ts", "const key = import.meta.env.VITE_OPENAI_API_KEY;\nconst fb = import.meta.env.VITE_FIREBASE_API_KEY;\n");
+    let (_, v) = env.scan_json(&[]);
+    let risk = by_rule(&v, "public-env-secret");
+    assert_eq!(risk.len(), 1, "{v:#}");
+    assert_eq!(risk[0]["line"], 1);
+    assert_eq!(risk[0]["kind"], "risk");
+    assert_eq!(causes(risk[0]), vec!["public-env-var"]);
+    assert_eq!(v["checklist"][1]["status"], "fail");
+}
+
+#[test]
+fn browser_direct_call_only_counts_in_client_code() {
+    let env = Env::new();
+    env.write("package.json", REACT_PKG);
+    env.write(
+        "src/components/Chat.jsx",
+        "fetch('https://api.openai.com/v1/chat/completions', { method: 'POST' });\n",
+    );
+    env.write("server/proxy.js", "import express from 'express';\nfetch('https://api.openai.com/v1/chat/completions', { method: 'POST' });\n");
+    let (_, v) = env.scan_json(&[]);
+    let risk = by_rule(&v, "browser-direct-call");
+    assert_eq!(risk.len(), 1, "{v:#}");
+    assert_eq!(risk[0]["path"], "src/components/Chat.jsx");
+}

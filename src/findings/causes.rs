@@ -675,8 +675,15 @@ impl FileFacts {
             Origin::Member { .. } => ProjectKind::Unknown,
             o => projects.kind_for(o.leaf_path()),
         };
+        // Whatever a file would be in a source tree, inside an apk, ipa or
+        // asar it ships to every user's device.
+        let role = if in_app_package {
+            Role::App
+        } else {
+            role_of(leaf, text, project)
+        };
         FileFacts {
-            role: role_of(leaf, text, project),
+            role,
             in_app_package,
         }
     }
@@ -691,8 +698,10 @@ pub fn causes_for(
     end: usize,
 ) -> Vec<Cause> {
     let mut causes = Vec::new();
-    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-    let before = &text[line_start.max(start.saturating_sub(200))..start];
+    let reach = floor_char(text, start.saturating_sub(200));
+    let line_start =
+        memchr::memrchr(b'\n', &text.as_bytes()[reach..start]).map_or(reach, |i| reach + i + 1);
+    let before = &text[line_start..start];
     if assigned_to_public_var(before) {
         causes.push(Cause::PublicEnvVar);
     }

@@ -1,5 +1,7 @@
 //! Turning raw file bytes into text the matcher can search: BOM handling,
-//! UTF-16 transcoding and binary detection.
+//! UTF-16 transcoding and binary detection, and the strings of the binary
+//! formats that carry keys in apps ([`binary_strings`]: dex, Android resource
+//! tables and binary XML, binary plists).
 
 use std::borrow::Cow;
 
@@ -46,6 +48,48 @@ pub fn decode(bytes: &[u8]) -> Decoded<'_> {
     Decoded::Binary
 }
 
+/// The searchable strings of a binary format that apps ship keys in, one
+/// per line, or `None` when `bytes` is not such a format (then [`decode`]
+/// decides). Recognised by magic bytes, so it costs a few comparisons.
+pub fn binary_strings(bytes: &[u8]) -> Option<Vec<u8>> {
+    match bytes.first()? {
+        b'd' | 2 | 3 => super::android::strings(bytes),
+        b'b' => super::plist::text(bytes),
+        _ => None,
+    }
+}
+
+/// Runs of at least `min` printable ASCII characters, one per line, as the
+/// `strings` tool prints them. For binary members of app packages (native
+/// libraries, protobuf resources in an `.aab`): a key compiled into a `.so`
+/// is still a run of printable bytes. Random binary data almost never holds
+/// a long run (each byte is printable with p ≈ 0.37), so this adds no noise.
+pub fn printable_runs(bytes: &[u8], min: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, &b) in bytes.iter().enumerate() {
+        let printable = (0x20..0x7f).contains(&b) || b == b'\t';
+        match (printable, start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                if i - s >= min {
+                    out.extend_from_slice(&bytes[s..i]);
+                    out.push(b'\n');
+                }
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start
+        && bytes.len() - s >= min
+    {
+        out.extend_from_slice(&bytes[s..]);
+        out.push(b'\n');
+    }
+    out
+}
+
 fn utf16(bytes: &[u8], f: fn([u8; 2]) -> u16) -> Vec<u8> {
     let units = bytes.chunks_exact(2).map(|c| f([c[0], c[1]]));
     char::decode_utf16(units)
@@ -83,6 +127,15 @@ mod tests {
             .flat_map(u16::to_le_bytes)
             .collect();
         assert_eq!(text(decode(&bomless)), b"token = abcdefghijkl");
+    }
+
+    #[test]
+    fn printable_runs_of_a_binary() {
+        let b = b"\x7fELF\x00\x01short\x00a-long-enough-run\x00\x02\x03tail-run-to-the-end";
+        assert_eq!(
+            printable_runs(b, 8),
+            b"a-long-enough-run\ntail-run-to-the-end\n"
+        );
     }
 
     #[test]

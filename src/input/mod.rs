@@ -1,10 +1,17 @@
 //! Inputs: where bytes come from. The working tree ([`walk`]), git history
-//! ([`history`]) and archive members share one [`Origin`] type so that the
-//! matcher and the findings stage never care where a blob was read from.
+//! ([`history`]) and archive members ([`archive`]) share one [`Origin`] type
+//! so that the matcher and the findings stage never care where a blob was
+//! read from. Formats that hold text in a structure ([`android`], [`plist`],
+//! source maps and notebooks in [`embedded`]) are turned into searchable text
+//! here too.
 
+pub mod android;
+pub mod archive;
 pub mod decode;
+pub mod embedded;
 pub mod gitinfo;
 pub mod history;
+pub mod plist;
 pub mod walk;
 
 use std::sync::Arc;

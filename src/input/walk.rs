@@ -10,11 +10,13 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use ignore::{WalkBuilder, WalkState};
 
 use crate::findings::causes::{BUILD_OUTPUT_DIRS, in_build_output, is_env_file, is_env_template};
+use crate::findings::suppress::Filters;
 use crate::input::gitinfo::{GitContext, to_slash};
 use crate::input::{GitState, Origin, Sink};
 
@@ -54,6 +56,22 @@ pub struct WalkOptions {
     pub max_file_size: u64,
     pub include_deps: bool,
     pub follow_links: bool,
+    /// Archives and app packages may be this large (they are opened, not
+    /// scanned as text); 0 when archives are not opened.
+    pub max_archive_size: u64,
+    /// Config-file excludes: pruned here so excluded folders are never read.
+    pub filters: Arc<Filters>,
+}
+
+impl WalkOptions {
+    /// The size limit for the file at `rel`.
+    pub fn size_limit(&self, rel: &str) -> u64 {
+        if self.max_archive_size > self.max_file_size && crate::input::archive::archive_name(rel) {
+            self.max_archive_size
+        } else {
+            self.max_file_size
+        }
+    }
 }
 
 /// Totals of a walk.
@@ -77,6 +95,8 @@ pub fn walk_dir(
     totals: &WalkTotals,
 ) {
     let include_deps = opts.include_deps;
+    let filters = Arc::clone(&opts.filters);
+    let root_owned = root.to_path_buf();
     let mut builder = WalkBuilder::new(root);
     builder
         .hidden(false)
@@ -88,9 +108,14 @@ pub fn walk_dir(
         .follow_links(opts.follow_links)
         .threads(opts.threads)
         .filter_entry(move |e| {
-            !(e.file_type().is_some_and(|t| t.is_dir())
-                && e.depth() > 0
-                && skip_dir(&e.file_name().to_string_lossy(), include_deps))
+            if e.depth() == 0 {
+                return true;
+            }
+            let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+            if is_dir && skip_dir(&e.file_name().to_string_lossy(), include_deps) {
+                return false;
+            }
+            !filters.excluded_entry(&rel_path(&root_owned, e.path()), is_dir)
         });
     builder.build_parallel().run(|| {
         let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
@@ -121,15 +146,8 @@ pub fn walk_dir(
                 return WalkState::Continue;
             }
             let state = git.map_or(GitState::NoRepo, |g| g.state_of_walked(&rel));
-            read_and_scan(
-                entry.path(),
-                rel,
-                state,
-                opts.max_file_size,
-                &mut buf,
-                sink,
-                totals,
-            );
+            let max = opts.size_limit(&rel);
+            read_and_scan(entry.path(), rel, state, max, &mut buf, sink, totals);
             WalkState::Continue
         })
     });
@@ -156,7 +174,7 @@ pub fn read_and_scan(
     if len > max {
         sink.skipped(
             &rel,
-            &format!("too large ({len} bytes > --max-file-size {max})"),
+            &format!("too large ({len} bytes > {max}: --max-file-size, or --archive-max-bytes for archives)"),
         );
         return;
     }
@@ -169,7 +187,7 @@ pub fn read_and_scan(
     if buf.len() as u64 > max {
         sink.skipped(
             &rel,
-            &format!("too large (more than --max-file-size {max} bytes)"),
+            &format!("too large (more than {max} bytes: --max-file-size, or --archive-max-bytes for archives)"),
         );
         return;
     }

@@ -83,6 +83,32 @@ fn history_line(f: &Finding, h: &HistoryInfo) -> String {
     s
 }
 
+/// The terminal width the report is laid out for.
+const WIDTH: usize = 80;
+
+/// Word-wrap `text` to `width` columns, continuation lines indented by
+/// `indent` spaces (the first line's indent is the caller's). Words longer
+/// than a line are left whole.
+fn wrap(text: &str, indent: usize, width: usize) -> String {
+    let room = width.saturating_sub(indent).max(20);
+    let mut out = String::new();
+    let mut col = 0;
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let len = word.chars().count();
+        if col > 0 && col + 1 + len > room {
+            out.push('\n');
+            out.push_str(&" ".repeat(indent));
+            col = 0;
+        } else if col > 0 {
+            out.push(' ');
+            col += 1;
+        }
+        out.push_str(word);
+        col += len;
+    }
+    out
+}
+
 pub fn write(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
     let c = r.color;
     // Group by path, files ordered by their most severe finding.
@@ -109,11 +135,21 @@ pub fn write(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
                 kind,
                 paint(c, &f.rule, |t| t.dimmed())
             )?;
-            let mut at = if f.line > 0 {
-                format!("{}:{}", f.line, f.column)
-            } else {
-                "-".to_string()
+            let mut at = match (f.line, f.cell) {
+                (0, _) => "-".to_string(),
+                (line, Some(cell)) => format!(
+                    "cell {cell}{}, {line}:{}",
+                    if f.cell_output { " (output)" } else { "" },
+                    f.column
+                ),
+                (line, None) => format!("{line}:{}", f.column),
             };
+            if let Some(via) = &f.via {
+                at.push_str(&format!(" (via {via})"));
+            }
+            if f.minified {
+                at.push_str(" (minified)");
+            }
             if f.git.is_none()
                 && let Some(h) = &f.history
             {
@@ -151,8 +187,10 @@ pub fn write(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
                 paint(c, "cause:", |t| t.yellow()),
                 causes.join(", ")
             )?;
-            writeln!(w, "    {}   {}", paint(c, "why:", |t| t.yellow()), f.why)?;
-            writeln!(w, "    {}   {}", paint(c, "fix:", |t| t.green()), f.fix)?;
+            let why = wrap(&f.why, 11, WIDTH);
+            let fix = wrap(&f.fix, 11, WIDTH);
+            writeln!(w, "    {}   {}", paint(c, "why:", |t| t.yellow()), why)?;
+            writeln!(w, "    {}   {}", paint(c, "fix:", |t| t.green()), fix)?;
         }
         writeln!(w)?;
     }
@@ -178,6 +216,33 @@ pub fn write(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
             }
             writeln!(w)?;
         }
+        if !r.suppressed.is_empty() {
+            writeln!(w, "{}", paint(c, "Suppressed (not reported)", |t| t.bold()))?;
+            for s in r.suppressed {
+                let at = if s.line > 0 {
+                    format!("{}:{}", s.path, s.line)
+                } else {
+                    s.path.clone()
+                };
+                writeln!(w, "  {at}  [{}]  {}: {}", s.rule, s.reason.as_str(), s.by)?;
+            }
+            writeln!(w)?;
+        }
+    }
+    if !r.baseline_unused.is_empty() {
+        writeln!(
+            w,
+            "{}",
+            paint(c, "Baseline entries no longer found (stale)", |t| t.bold())
+        )?;
+        for e in r.baseline_unused {
+            writeln!(w, "  {}  [{}]  {}", &e.key[..16], e.rule, e.path)?;
+        }
+        writeln!(
+            w,
+            "  (refresh the baseline with `jikimi baseline create --output FILE`)"
+        )?;
+        writeln!(w)?;
     }
     let secrets = r
         .findings
@@ -186,9 +251,10 @@ pub fn write(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
         .count();
     let risks = r.findings.len() - secrets;
     let summary = format!(
-        "{} finding(s): {secrets} secret(s), {risks} risk(s); {} fail the scan. Scanned {} files ({}) in {} ms; {} skipped, {} error(s), {} note(s).",
+        "{} finding(s): {secrets} secret(s), {risks} risk(s); {} fail the scan; {} suppressed. Scanned {} files ({}) in {} ms; {} skipped, {} error(s), {} note(s).",
         r.findings.len(),
         r.failing,
+        r.suppressed.len(),
         r.stats.files,
         human_bytes(r.stats.bytes),
         r.stats.duration_ms,
@@ -230,8 +296,20 @@ pub fn write(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
             r.stats.submodules
         )?;
     }
-    if !r.verbose && (r.stats.skipped > 0 || !r.notes.is_empty()) {
-        writeln!(w, "(use -v to list skipped files and notes)")?;
+    if r.stats.archives > 0 {
+        writeln!(
+            w,
+            "Opened {} archive(s): {} member(s), {} unpacked.",
+            r.stats.archives,
+            r.stats.archive_members,
+            human_bytes(r.stats.archive_bytes)
+        )?;
+    }
+    if !r.verbose && (r.stats.skipped > 0 || !r.notes.is_empty() || !r.suppressed.is_empty()) {
+        writeln!(
+            w,
+            "(use -v to list skipped files, notes and suppressed findings)"
+        )?;
     }
     writeln!(w)?;
     writeln!(w, "{}", paint(c, "Checklist (guide 15.3.9)", |t| t.bold()))?;
@@ -261,4 +339,20 @@ pub fn write(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
         writeln!(w, "           {advice}")?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wraps_at_word_boundaries_with_hanging_indent() {
+        let text = "Rotate the key now (it must be treated as leaked); move the API call behind your backend";
+        let out = wrap(text, 11, 40);
+        for line in out.lines() {
+            assert!(line.chars().count() <= 40, "{line:?}");
+        }
+        assert!(out.lines().skip(1).all(|l| l.starts_with(&" ".repeat(11))));
+        assert_eq!(out.split_whitespace().collect::<Vec<_>>().join(" "), text);
+    }
 }

@@ -7,6 +7,7 @@ use anyhow::Result;
 use serde_json::{Value, json};
 
 use crate::report::Report;
+use crate::rules::RuleKind;
 
 pub const SCHEMA: &str = "jikimi/report/v1";
 
@@ -24,10 +25,15 @@ pub fn to_value(r: &Report<'_>) -> Value {
                 "provider": f.provider,
                 "severity": f.severity,
                 "confidence": f.confidence,
-                "secret": if f.secret.is_empty() { Value::Null } else { Value::String(r.shown_secret(f)) },
+                "secret": if f.secret.is_empty() || f.kind == RuleKind::Risk { Value::Null } else { Value::String(r.shown_secret(f)) },
+                "evidence": if f.kind == RuleKind::Risk && !f.secret.is_empty() { Value::String(f.secret.clone()) } else { Value::Null },
                 "path": f.path,
                 "line": f.line,
                 "column": f.column,
+                "via": f.via,
+                "cell": f.cell,
+                "cell_output": f.cell_output,
+                "minified": f.minified,
                 "snippet": r.shown_context(f),
                 "commit": f.commit,
                 "git": f.git,
@@ -74,6 +80,8 @@ pub fn to_value(r: &Report<'_>) -> Value {
         "errors": r.errors,
         "checklist": r.checklist,
         "failing": r.failing,
+        "suppressed": r.suppressed,
+        "baseline_unused": r.baseline_unused,
     })
 }
 

@@ -87,6 +87,10 @@ pub fn check(set: &RuleSet) -> Vec<Problem> {
                 bad(format!("regex does not compile: {e}"));
             }
         }
+        if let Err(e) = rule.after_keyword() {
+            compiled = false;
+            bad(format!("after_keyword does not compile: {e}"));
+        }
         if let Some(v) = &s.validator
             && !VALIDATORS.contains(&v.as_str())
         {

@@ -159,6 +159,15 @@ pub struct RuleSyntax {
     /// Bytes around a keyword hit that the regex is run on (before, after).
     #[serde(default)]
     pub window: Option<[usize; 2]>,
+    /// Keywords must match with their exact case (the prefilter itself is
+    /// case-insensitive; this drops hits like `token` for a `TOKEN` rule).
+    #[serde(default)]
+    pub exact_keywords: bool,
+    /// A pattern that must match right after a keyword hit (anchored) for the
+    /// hit to count, e.g. an assignment operator. It keeps frequent keywords
+    /// (`token`, `secret`) from sending whole files through the regex.
+    #[serde(default)]
+    pub after_keyword: Option<String>,
     /// Secret values that are known examples or placeholders (e.g. vendor docs).
     #[serde(default)]
     pub allow: Vec<String>,
@@ -183,6 +192,7 @@ pub struct Rule {
     /// Where the rule came from: `rules/openai.toml` or a user path.
     pub source: String,
     regex: OnceLock<Result<Regex, String>>,
+    after_keyword: OnceLock<Result<Option<Regex>, String>>,
     secret_group: OnceLock<usize>,
 }
 
@@ -192,6 +202,7 @@ impl Rule {
             syntax,
             source: source.into(),
             regex: OnceLock::new(),
+            after_keyword: OnceLock::new(),
             secret_group: OnceLock::new(),
         }
     }
@@ -218,6 +229,40 @@ impl Rule {
             })
             .as_ref()
             .map_err(|e| e.as_str())
+    }
+
+    /// The compiled `after_keyword` filter (anchored), if the rule has one.
+    pub fn after_keyword(&self) -> Result<Option<&Regex>, &str> {
+        self.after_keyword
+            .get_or_init(|| match &self.syntax.after_keyword {
+                None => Ok(None),
+                Some(p) => RegexBuilder::new(&format!("^(?:{p})"))
+                    .unicode(false)
+                    .build()
+                    .map(Some)
+                    .map_err(|e| e.to_string()),
+            })
+            .as_ref()
+            .map(Option::as_ref)
+            .map_err(|e| e.as_str())
+    }
+
+    /// Whether a keyword hit at `hay[start..end]` counts for this rule.
+    pub fn hit_counts(&self, hay: &[u8], start: usize, end: usize) -> bool {
+        if self.syntax.exact_keywords
+            && !self
+                .syntax
+                .keywords
+                .iter()
+                .any(|k| k.as_bytes() == &hay[start..end])
+        {
+            return false;
+        }
+        match self.after_keyword() {
+            Ok(Some(re)) => re.is_match(&hay[end..hay.len().min(end + 256)]),
+            Ok(None) => true,
+            Err(_) => false,
+        }
     }
 
     /// Index of the capture group holding the secret.

@@ -303,6 +303,13 @@ pub fn generic_secret(secret: &[u8], whole: &[u8]) -> bool {
     if is_uuid(secret) {
         return false;
     }
+    // The assigned name says what the value is: `tokenId`, `secret_name`,
+    // `API_KEY_URL`, `apiKeyHeader` hold ids, names and addresses, not secrets.
+    if let Some(last) = last_word(name)
+        && NON_SECRET_NAME_ENDINGS.contains(&last.as_str())
+    {
+        return false;
+    }
     if memchr::memmem::find(secret, b"://").is_some()
         || secret.starts_with(b"/")
         || secret.starts_with(b"./")
@@ -352,6 +359,19 @@ pub fn generic_secret(secret: &[u8], whole: &[u8]) -> bool {
     {
         return false;
     }
+    // An identifier or a dotted class name made of words:
+    // `SunTls12RsaPremasterSecret`, `sun.security.pkcs11.P11SecretKeyFactory`.
+    let word_part = |p: &[u8]| {
+        let letters = p.iter().take_while(|b| b.is_ascii_lowercase()).count();
+        letters >= 2 && p.len() - letters <= 3 && p[letters..].iter().all(u8::is_ascii_digit)
+    };
+    let dotted = memchr::memchr(b'.', secret).is_some();
+    if secret
+        .split(|&b| b == b'.')
+        .all(|p| !p.is_empty() && (looks_like_identifier(p) || (dotted && word_part(p))))
+    {
+        return false;
+    }
     // SCREAMING_CASE constant or env var name: `OPENAI_API_KEY_SECRET_NAME`.
     if memchr::memchr(b'_', secret).is_some()
         && secret
@@ -382,6 +402,26 @@ pub fn generic_secret(secret: &[u8], whole: &[u8]) -> bool {
     {
         return false;
     }
+    // A resource path: `projects/p/secrets/openai-key/versions/latest`,
+    // `arn:aws:secretsmanager:...:secret:name` (two or more slashes between
+    // word-like segments, or an ARN).
+    if secret.starts_with(b"arn:")
+        || (secret.iter().filter(|&&b| b == b'/').count() >= 2
+            && secret
+                .split(|&b| b == b'/')
+                .filter(|p| !p.is_empty())
+                .all(segments_are_words))
+    {
+        return false;
+    }
+    // A value in a provider's own format is that provider rule's business:
+    // when the specific rule rejected it (wrong length, bad checksum,
+    // placeholder), the catch-all must not report it either.
+    for prefix in PROVIDER_PREFIXES {
+        if secret.starts_with(prefix.as_bytes()) {
+            return false;
+        }
+    }
     if secret.iter().all(u8::is_ascii_hexdigit) {
         for word in [
             "hash",
@@ -401,6 +441,175 @@ pub fn generic_secret(secret: &[u8], whole: &[u8]) -> bool {
         }
     }
     true
+}
+
+/// Whether `s` reads as a camelCase/PascalCase identifier made of words
+/// (`passwordFile`, `SunTls12RsaPremasterSecret`) rather than random
+/// characters: split at case and letter/digit changes, its letter runs are
+/// long (random base62 splits into runs of one or two letters).
+pub fn looks_like_identifier(s: &[u8]) -> bool {
+    if s.len() < 6 || !s.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_') {
+        return false;
+    }
+    let mut runs: Vec<usize> = Vec::new(); // lengths of letter runs
+    let mut digits = 0;
+    let mut cur = 0;
+    for (i, &b) in s.iter().enumerate() {
+        let boundary = i > 0 && {
+            let p = s[i - 1];
+            (p.is_ascii_lowercase() && b.is_ascii_uppercase())
+                || (p.is_ascii_alphabetic() != b.is_ascii_alphabetic())
+                || b == b'_'
+                || p == b'_'
+                // `HTTPServer`: the last capital starts the next word.
+                || (p.is_ascii_uppercase()
+                    && b.is_ascii_uppercase()
+                    && s.get(i + 1).is_some_and(u8::is_ascii_lowercase))
+        };
+        if boundary && cur > 0 {
+            runs.push(cur);
+            cur = 0;
+        }
+        if b.is_ascii_alphabetic() {
+            cur += 1;
+        } else if b.is_ascii_digit() {
+            digits += 1;
+        }
+    }
+    if cur > 0 {
+        runs.push(cur);
+    }
+    let letters: usize = runs.iter().sum();
+    let short = runs.iter().filter(|&&r| r < 3).count();
+    !runs.is_empty() && short * 4 <= runs.len() && digits * 4 <= letters && letters >= 6
+}
+
+/// Last words of assigned names that mean "not the secret itself".
+const NON_SECRET_NAME_ENDINGS: &[&str] = &[
+    "id",
+    "ids",
+    "name",
+    "names",
+    "url",
+    "urls",
+    "uri",
+    "path",
+    "file",
+    "filename",
+    "dir",
+    "type",
+    "header",
+    "prefix",
+    "suffix",
+    "field",
+    "length",
+    "len",
+    "count",
+    "version",
+    "ttl",
+    "label",
+    "endpoint",
+    "format",
+    "pattern",
+    "regex",
+    "placeholder",
+    "hint",
+    "message",
+    "msg",
+    "text",
+    "title",
+    "description",
+    "icon",
+    "class",
+    "selector",
+    "param",
+    "env",
+    "var",
+    "expiry",
+    "expires",
+    "timeout",
+    "size",
+    "hash",
+    "digest",
+    "checksum",
+];
+
+/// The last word of the last identifier in `text` (the name a value is
+/// assigned to), lower-cased: `const secretId = ` gives `id`, `API_KEY_URL:`
+/// gives `url`.
+fn last_word(text: &[u8]) -> Option<String> {
+    let end = text
+        .iter()
+        .rposition(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-')?
+        + 1;
+    let start = text[..end]
+        .iter()
+        .rposition(|b| !(b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-' || *b == b'.'))
+        .map_or(0, |i| i + 1);
+    let ident = &text[start..end];
+    // Split on separators and lower-to-upper camelCase boundaries.
+    let mut word_start = 0;
+    for i in 0..ident.len() {
+        let b = ident[i];
+        if b == b'_' || b == b'-' || b == b'.' {
+            word_start = i + 1;
+        } else if i > 0 && b.is_ascii_uppercase() && ident[i - 1].is_ascii_lowercase() {
+            word_start = i;
+        }
+    }
+    // Numbered copies (`tokenId2`) end like the original.
+    let word = &ident[word_start..];
+    let letters = word
+        .iter()
+        .rposition(|b| !b.is_ascii_digit())
+        .map_or(0, |i| i + 1);
+    let word = if letters > 0 { &word[..letters] } else { word };
+    (!word.is_empty()).then(|| String::from_utf8_lossy(word).to_ascii_lowercase())
+}
+
+/// Prefixes of formats that specific rules own (see `generic_secret`).
+const PROVIDER_PREFIXES: &[&str] = &[
+    "sk-",
+    "sk_",
+    "rk_",
+    "pk_",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat_",
+    "glpat-",
+    "AIza",
+    "AKIA",
+    "ASIA",
+    "xox",
+    "hf_",
+    "gsk_",
+    "pplx-",
+    "xai-",
+    "SG.",
+    "npm_",
+    "pypi-",
+    "eyJ",
+    "r8_",
+    "lsv2_",
+    "pcsk_",
+    "whsec_",
+    "shpat_",
+    "dop_v1_",
+    "GOCSPX-",
+    "AGE-SECRET-KEY-",
+];
+
+/// Whether a path segment is made of words: `openai-key`, `versions`, `v2`.
+fn segments_are_words(p: &[u8]) -> bool {
+    p.split(|&b| b == b'-' || b == b'_' || b == b'.')
+        .filter(|w| !w.is_empty())
+        .all(|w| {
+            let letters = w.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+            letters >= 1 && w[letters..].iter().all(u8::is_ascii_digit) && w.len() - letters <= 3
+        })
 }
 
 /// Names of browser-exposed variables that are public by design even though
@@ -532,6 +741,51 @@ mod tests {
     use super::*;
 
     #[test]
+    fn identifiers_versus_random_tokens() {
+        assert!(!generic_secret(
+            b"sun.security.pkcs11.P11SecretKeyFactory",
+            b"String P11SecretKeyFactory = \"sun.security.pkcs11.P11SecretKeyFactory\""
+        ));
+        for id in [
+            "SunTls12RsaPremasterSecret",
+            "passwordFile",
+            "P11SecretKeyFactory",
+            "HTTPServerConfig",
+            "useFirstPass",
+        ] {
+            assert!(looks_like_identifier(id.as_bytes()), "{id}");
+        }
+        for tok in [
+            "Qm7vT2kR9pLx4NcZ8wYb",
+            "cqnLGp9NjmtNL1EihJvc7t3QMlJhc5B7",
+            "h3pgzgIjnkKiDXw0LrY1yFFr",
+            "RowH5d2QaUYekJJoFQjYAsx5uJtJ",
+        ] {
+            assert!(!looks_like_identifier(tok.as_bytes()), "{tok}");
+        }
+    }
+
+    #[test]
+    fn last_word_of_assigned_names() {
+        assert_eq!(last_word(b"var secretId5=\"").as_deref(), Some("id"));
+        assert_eq!(last_word(b"const secretId = '").as_deref(), Some("id"));
+        assert_eq!(last_word(b"API_KEY_URL: \"").as_deref(), Some("url"));
+        assert_eq!(last_word(b"client_secret = \"").as_deref(), Some("secret"));
+        assert_eq!(
+            last_word(b"config[\"auth_token\"] = \"").as_deref(),
+            Some("token")
+        );
+        assert!(!generic_secret(
+            b"45a1c9f2e8d7b6a5c4d3e2f1",
+            b"var secretId = \"45a1c9f2e8d7b6a5c4d3e2f1\""
+        ));
+        assert!(generic_secret(
+            b"Qm7vT2kR9pLx4NcZ8wYbXe3",
+            b"client_secret = \"Qm7vT2kR9pLx4NcZ8wYbXe3\""
+        ));
+    }
+
+    #[test]
     fn entropy_bounds() {
         assert_eq!(shannon_entropy(b""), 0.0);
         assert_eq!(shannon_entropy(b"aaaa"), 0.0);
@@ -565,8 +819,8 @@ mod tests {
         let crc = |s: &str| base62(u64::from(crc32fast::hash(s.as_bytes())), 6);
         assert_eq!(crc("zQWBuTSOoRi4A9spHcVY5ncnsDkxkJ"), "0mLq17");
         assert_eq!(crc("fIkRGaBu5PeKsznMzXQOg3kETH1Sgx"), "2oIfSC");
-        assert!(github_crc32(b"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"));
-        assert!(!github_crc32(b"ghp_zQWBuTSOoRi4A9spHcVY5ncnsDkxkJ0MlQ17"));
+        assert!(github_crc32(b"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")); // jikimi:allow (fake)
+        assert!(!github_crc32(b"ghp_zQWBuTSOoRi4A9spHcVY5ncnsDkxkJ0MlQ17")); // jikimi:allow (fake, bad checksum)
         assert!(!github_crc32(b"ghp_zQWBuTSOoRi4A9spHcVY5ncnsDkxkJ0mLq1"));
     }
 
@@ -626,7 +880,7 @@ mod tests {
 
     #[test]
     fn random_tokens() {
-        assert!(random_token(b"sk-7f3a9c2e4b6d8f0a1c3e5b7d9f2a4c6e"));
+        assert!(random_token(b"sk-7f3a9c2e4b6d8f0a1c3e5b7d9f2a4c6e")); // jikimi:allow (fake)
         assert!(random_token(b"sk-abc-Qm7vT2kR9pLx4NcZ8wYb3HsJ"));
         assert!(!random_token(b"sk-learn"));
         assert!(!random_token(b"sk-button-primary-hover-state-large-2x"));

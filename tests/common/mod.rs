@@ -2,6 +2,8 @@
 //! keys generated at run time, and a command builder for the binary.
 #![allow(dead_code)]
 
+pub mod pack;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -55,6 +57,26 @@ impl Env {
             )
         });
         (code, v)
+    }
+
+    /// Remove the file at `rel`.
+    pub fn remove(&self, rel: &str) {
+        std::fs::remove_file(self.dir.path().join(rel)).unwrap();
+    }
+
+    /// Run `jikimi scan <args> --format json`: exit code, report, stderr.
+    pub fn scan_full(&self, args: &[&str]) -> (i32, serde_json::Value, String) {
+        let out = self
+            .cmd()
+            .arg("scan")
+            .args(args)
+            .args(["--format", "json"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): stderr={stderr}"));
+        (out.status.code().unwrap_or(-1), v, stderr)
     }
 
     /// `git init` here, with an identity for commits.

@@ -1,0 +1,247 @@
+//! `jikimi explain TOPIC`: what a rule, a leak cause or a risk means, why it
+//! matters per the guide, and how to fix it. The texts here are also the
+//! ones the SARIF rule help uses ([`WHY_SECRET`], [`FIX_SECRET`]), so the
+//! terminal and GitHub's alert page say the same thing.
+//!
+//! Topics, in the order they are looked up: `checklist`, a leak cause
+//! (`frontend-code`, ...), a risk id (`gitignore-gap`, `browser-direct-call`,
+//! `public-env-secret`), a rule id (`jikimi rules` lists them).
+
+use std::fmt::Write as _;
+
+use crate::checklist::{self, Evidence};
+use crate::findings::Cause;
+use crate::findings::risks::{self, BROWSER_DIRECT_CALL, GITIGNORE_GAP, PUBLIC_ENV_SECRET};
+use crate::rules::{RuleKind, RuleSet, RuleSyntax};
+
+/// Why any leaked key matters (guide 15.3.1).
+pub const WHY_SECRET: &str = "Whoever holds the key makes calls on your bill, can process data under your account, and abuse detected on it can get the account restricted or banned. Keys belong on the server only: never shown to users, never shipped in clients.";
+
+/// The steps that apply to every leaked key, before the per-cause fix.
+pub const FIX_SECRET: [&str; 2] = [
+    "Rotate the key now: once leaked it must be treated as compromised, even after the line is deleted (guide 15.3.6).",
+    "Move the key to the server: the client sends only the user's input to your backend, which adds the key from its environment and calls the provider (client -> your server -> provider, guide 15.3.3).",
+];
+
+/// The risk ids computed or kept by [`risks`].
+pub const RISK_IDS: [&str; 3] = [GITIGNORE_GAP, BROWSER_DIRECT_CALL, PUBLIC_ENV_SECRET];
+
+/// The guide point a cause comes from, and a longer explanation.
+pub fn cause_guide(c: Cause) -> (&'static str, &'static str) {
+    match c {
+        Cause::FrontendCode => (
+            "15.3.2, cause 1: hardcoded in frontend code (React, HTML, JavaScript files); 15.3.3-15.3.4: the client -> server -> API structure",
+            "The key is written into a file that is delivered to browsers (a component, a page, a bundle in dist/ or public/). Everything sent to a browser can be read by its user: view-source, the devtools network and sources panels, or the bundle on a CDN. Minifying or obfuscating does not hide a string.",
+        ),
+        Cause::ServerCode => (
+            "15.3.5: read keys from environment variables (os.getenv), inject them at deploy time",
+            "The key is hardcoded in code that runs on a server (or in configuration next to it). It does not reach browsers, but everyone with the source has it: every clone, fork, backup, CI log and the git history.",
+        ),
+        Cause::EnvFileCommitted => (
+            "15.3.2, cause 4: a .env file included in version control; 15.3.5: list .env in .gitignore",
+            "A .env file is for one machine's local settings. Once it is tracked (or just not ignored, so the next `git add .` picks it up) its keys go to every clone and stay in history.",
+        ),
+        Cause::PublicEnvVar => (
+            "15.3.2, cause 1 (frontend code), through the bundler; 15.3.5: keep keys in server-side environment variables",
+            "Variables with a public prefix (NEXT_PUBLIC_, VITE_, REACT_APP_, EXPO_PUBLIC_...) are replaced by their values at build time and shipped inside the client JavaScript. Putting a key in one publishes it, even though it came from an environment variable.",
+        ),
+        Cause::ClientTransit => (
+            "15.3.2, cause 3: the key passed directly between client and server; 15.3.8: the client sends only user input",
+            "The client itself sends the key over the network (an Authorization header, a ?key= parameter, an SDK constructed in the browser). Anyone can copy it from the request in the devtools network panel or a proxy.",
+        ),
+        Cause::AppBinary => (
+            "15.3.2, cause 5: shipped inside a mobile app binary; 15.3.7: never embed keys in iOS/Android/Electron builds",
+            "The key is built into an app package (apk, ipa, Electron asar, React Native bundle). Packages are archives: unzipping or decompiling one extracts every string in it.",
+        ),
+        Cause::GitHistory => (
+            "15.3.2, cause 2: committed to a Git repository; 15.3.6: rotate leaked keys",
+            "The key is in a commit. Deleting the line in a later commit does not remove it: every clone keeps the old commit, and harvesters scan public repositories (and their history) for keys within minutes of a push.",
+        ),
+    }
+}
+
+/// Explain a topic, or `None` when it is not a known one.
+pub fn explain(topic: &str, rules: &RuleSet) -> Option<String> {
+    let topic = topic.trim();
+    if topic.eq_ignore_ascii_case("checklist") {
+        return Some(explain_checklist());
+    }
+    if let Some(c) = Cause::parse(topic) {
+        return Some(explain_cause(c));
+    }
+    let rule = rules.get(topic).map(|r| &r.syntax);
+    if RISK_IDS.contains(&topic) {
+        return Some(explain_risk(topic, rule));
+    }
+    rule.map(explain_rule)
+}
+
+/// The message for an unknown topic: what is valid, and close rule ids.
+pub fn unknown_topic(topic: &str, rules: &RuleSet) -> String {
+    let causes: Vec<&str> = Cause::ALL.iter().map(|c| c.as_str()).collect();
+    let mut m = format!(
+        "unknown topic '{topic}': give a rule id (list them with `jikimi rules`), a leak cause ({}), a risk ({}) or `checklist`",
+        causes.join(", "),
+        RISK_IDS.join(", "),
+    );
+    let needle = topic.to_ascii_lowercase();
+    let close: Vec<&str> = if needle.is_empty() {
+        Vec::new()
+    } else {
+        rules
+            .rules
+            .iter()
+            .map(|r| r.id())
+            .filter(|id| id.contains(needle.as_str()))
+            .take(10)
+            .collect()
+    };
+    if !close.is_empty() {
+        let _ = write!(m, "; rules matching '{topic}': {}", close.join(", "));
+    }
+    m
+}
+
+fn explain_checklist() -> String {
+    // The questions as the checklist stage asks them (answers need a scan).
+    let items = checklist::build(&[], &Evidence::default());
+    let mut s = String::from(
+        "The guide's checklist (15.3.9). `jikimi scan` answers each question from what it finds:\n\n",
+    );
+    for i in &items {
+        let _ = writeln!(s, "  {}. {}  [{}]", i.number, i.question, i.id);
+    }
+    s.push_str(
+        "\n1 and 2 fail on keys in client code, app packages, public variables or direct browser calls;\n\
+         3 fails on a committed .env or a .gitignore that does not ignore .env files;\n\
+         4 always asks for review: rotate leaked keys and watch usage and billing;\n\
+         5 passes when a rate-limit library is found in a manifest (package.json, requirements.txt, ...).\n",
+    );
+    s
+}
+
+fn explain_cause(c: Cause) -> String {
+    let (guide, long) = cause_guide(c);
+    let mut s = format!("{} (leak cause)\n\n", c.as_str());
+    let _ = writeln!(s, "What it means: {long}\n");
+    let _ = writeln!(s, "Why it matters: {}. {WHY_SECRET}\n", capitalize(c.why()));
+    let _ = writeln!(s, "How to fix:");
+    let _ = writeln!(s, "  1. {}", FIX_SECRET[0]);
+    let _ = writeln!(s, "  2. {}.\n", capitalize(c.fix()));
+    let _ = writeln!(s, "Guide: {guide}.");
+    s
+}
+
+fn explain_risk(id: &str, rule: Option<&RuleSyntax>) -> String {
+    let mut s = match rule {
+        Some(r) => header(r),
+        None => format!(
+            "{id}: .env files are not ignored by git (risk, computed from the repository's .gitignore files)\n  severity: high when an unignored .env file exists, medium otherwise\n\n"
+        ),
+    };
+    if let Some(r) = rule
+        && !r.description.is_empty()
+    {
+        let _ = writeln!(s, "{}\n", r.description);
+    }
+    let guide = match id {
+        GITIGNORE_GAP => {
+            "15.3.5 (keep .env for local development and list it in .gitignore); 15.3.2, cause 4"
+        }
+        BROWSER_DIRECT_CALL => {
+            "15.3.3-15.3.4 (client -> backend server -> API); 15.3.2, causes 1 and 3"
+        }
+        _ => "15.3.5 (keys in server-side environment variables); 15.3.2, cause 1",
+    };
+    let _ = writeln!(s, "Why it matters: {}.\n", capitalize(risks::risk_why(id)));
+    let _ = writeln!(s, "How to fix: {}.\n", capitalize(risks::risk_fix(id)));
+    let _ = writeln!(s, "Guide: {guide}.");
+    references(&mut s, rule);
+    s
+}
+
+fn explain_rule(r: &RuleSyntax) -> String {
+    if r.kind == RuleKind::Risk {
+        // A risk rule that `risks` does not know by name: its description
+        // is all there is.
+        let mut s = header(r);
+        let _ = writeln!(s, "{}", r.description);
+        references(&mut s, Some(r));
+        return s;
+    }
+    let mut s = header(r);
+    if !r.description.is_empty() {
+        let _ = writeln!(s, "{}\n", r.description);
+    }
+    let _ = writeln!(s, "Why it matters: {WHY_SECRET} (guide 15.3.1)\n");
+    let _ = writeln!(s, "How to fix:");
+    let _ = writeln!(s, "  1. {}", FIX_SECRET[0]);
+    let _ = writeln!(s, "  2. {}", FIX_SECRET[1]);
+    let _ = writeln!(
+        s,
+        "  3. Then fix the cause the scan reports with the finding:"
+    );
+    let w = Cause::ALL
+        .iter()
+        .map(|c| c.as_str().len())
+        .max()
+        .unwrap_or(0);
+    for c in Cause::ALL {
+        let _ = writeln!(s, "     {:<w$}  {}", c.as_str(), c.fix());
+    }
+    let _ = writeln!(s, "\n(`jikimi explain <cause>` explains each cause.)");
+    references(&mut s, Some(r));
+    s
+}
+
+fn header(r: &RuleSyntax) -> String {
+    format!(
+        "{}: {} ({} rule)\n  provider: {}   severity: {}   confidence: {}\n\n",
+        r.id,
+        r.title,
+        r.kind.as_str(),
+        r.provider,
+        r.severity,
+        r.confidence.as_str()
+    )
+}
+
+fn references(s: &mut String, rule: Option<&RuleSyntax>) {
+    if let Some(r) = rule
+        && !r.references.is_empty()
+    {
+        let _ = writeln!(s, "\nReferences:");
+        for u in &r.references {
+            let _ = writeln!(s, "  {u}");
+        }
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(first) => first.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_cause_and_risk_is_explained() {
+        let rules = RuleSet::builtin().unwrap();
+        for c in Cause::ALL {
+            let text = explain(c.as_str(), &rules).unwrap();
+            assert!(text.contains("Guide: 15.3"), "{text}");
+            assert!(text.contains(&c.fix()[1..]), "{text}");
+        }
+        for id in RISK_IDS {
+            let text = explain(id, &rules).unwrap();
+            assert!(text.contains(&risks::risk_fix(id)[1..]), "{text}");
+        }
+        assert!(explain("no-such-thing", &rules).is_none());
+        assert!(unknown_topic("x", &rules).contains("frontend-code"));
+    }
+}

@@ -1,0 +1,634 @@
+//! Archives and app packages, opened in memory: the zip family (`.zip`,
+//! `.apk`, `.aab`, `.ipa`, `.jar`, `.war`, `.xapk`, `.crx`, `.xpi`, `.vsix`,
+//! `.whl`, `.nupkg`, and any other file that starts like a zip), Electron
+//! `.asar`, `.tar`, and gzip (`.gz`, `.tgz`, `.tar.gz`).
+//!
+//! Position in the pipeline: the scan stage's [`Sink::blob`] asks [`sniff`]
+//! about every blob before decoding it as text; when the first bytes say
+//! "archive", [`expand`] reads the members and hands each one back to the
+//! same [`Sink::blob`] with an [`Origin::Member`]. So a member goes through
+//! exactly what a file goes through (text decoding, Android string pools,
+//! source maps, notebooks, and archives again for nested packages), and it
+//! makes no difference whether the archive came from the working tree or from
+//! a blob in git history. Files that are not archives pay for a four-byte
+//! comparison (and one more at offset 257 for tar).
+//!
+//! Archives are hostile input. Everything here is bounded: nesting depth, the
+//! uncompressed bytes of one archive and of the whole scan, the expansion
+//! ratio of every compressed member, and the member count. Nothing is ever
+//! written to disk (no `extract`, no `unpack`), so a member named
+//! `../../.bashrc` cannot escape anything; it is still reported, because an
+//! archive that carries one was built to attack whoever unpacks it. Every
+//! problem (bomb, traversal, encryption, truncation, corruption) becomes one
+//! message through [`Sink::error`] for the archive and the scan goes on.
+
+use std::io::{Cursor, Read};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::input::{Origin, Sink};
+
+/// Compressed members may always expand to this much, whatever the ratio:
+/// small, very repetitive files (a minified bundle of zeros, a sparse table)
+/// legitimately compress 1000:1.
+const RATIO_FLOOR: u64 = 1 << 20;
+
+/// Limits on what one scan unpacks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ArchiveLimits {
+    /// Open archives at all (`--no-archives` turns it off).
+    pub enabled: bool,
+    /// How many archives deep to go: 1 opens `a.zip` but not `a.zip!/b.zip`.
+    pub max_depth: usize,
+    /// Uncompressed bytes read from one archive.
+    pub max_bytes: u64,
+    /// Largest uncompressed/compressed ratio of a member (past
+    /// [`RATIO_FLOOR`]).
+    pub max_ratio: u64,
+    /// Members of one archive.
+    pub max_members: u64,
+    /// Uncompressed bytes read from all archives of a scan.
+    pub max_total: u64,
+    /// A member that is not itself an archive is skipped past this size, as a
+    /// file would be (`--max-file-size`).
+    pub max_member_size: u64,
+}
+
+impl Default for ArchiveLimits {
+    fn default() -> Self {
+        ArchiveLimits {
+            enabled: true,
+            max_depth: 4,
+            max_bytes: 256 << 20,
+            max_ratio: 100,
+            max_members: 100_000,
+            max_total: 4 << 30,
+            max_member_size: 16 << 20,
+        }
+    }
+}
+
+/// Counters shared by every archive of a scan (the per-scan limit and the
+/// report's statistics).
+#[derive(Debug, Default)]
+pub struct ArchiveTotals {
+    /// Archives opened.
+    pub archives: AtomicU64,
+    /// Members handed to the scan.
+    pub members: AtomicU64,
+    /// Uncompressed bytes read.
+    pub bytes: AtomicU64,
+}
+
+/// Archive formats this module opens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Zip,
+    Gzip,
+    Tar,
+    Asar,
+}
+
+/// What the first bytes say. Cheap: this runs on every blob.
+pub fn sniff(bytes: &[u8]) -> Option<Kind> {
+    let head = bytes.get(..4)?;
+    match head {
+        b"PK\x03\x04" | b"Cr24" => Some(Kind::Zip),
+        [0x1f, 0x8b, 0x08, _] => Some(Kind::Gzip),
+        [4, 0, 0, 0] if is_asar(bytes) => Some(Kind::Asar),
+        _ if bytes.get(257..262) == Some(b"ustar") => Some(Kind::Tar),
+        _ => None,
+    }
+}
+
+/// Electron's asar: a Chromium pickle whose first field is always 4 (the size
+/// of the next field), then the header size, then a JSON index.
+fn is_asar(bytes: &[u8]) -> bool {
+    bytes.len() >= 16 && bytes[16..].starts_with(b"{\"files\"")
+}
+
+/// How many archives `origin` is inside of.
+pub fn depth(origin: &Origin) -> usize {
+    let mut d = 0;
+    let mut cur = origin;
+    while let Origin::Member { parent, .. } = cur {
+        d += 1;
+        cur = parent;
+    }
+    d
+}
+
+/// File names that say "archive": such members may be larger than
+/// `max_member_size`, since they are opened rather than scanned as text.
+pub fn archive_name(name: &str) -> bool {
+    const EXT: &[&str] = &[
+        ".zip", ".apk", ".aab", ".ipa", ".jar", ".war", ".ear", ".xapk", ".apks", ".crx", ".xpi",
+        ".vsix", ".whl", ".nupkg", ".asar", ".tar", ".tgz", ".gz",
+    ];
+    let lower = name.to_ascii_lowercase();
+    EXT.iter().any(|e| lower.ends_with(e))
+}
+
+/// Open the archive `bytes` (of the kind [`sniff`] found) and hand every
+/// member to `sink`. Problems are reported to `sink` against the archive.
+pub fn expand(
+    kind: Kind,
+    origin: &Origin,
+    bytes: &[u8],
+    limits: &ArchiveLimits,
+    totals: &ArchiveTotals,
+    sink: &dyn Sink,
+) {
+    let path = origin.display_path();
+    if depth(origin) >= limits.max_depth {
+        sink.skipped(
+            &path,
+            &format!(
+                "archive nested more than {} deep (raise --archive-depth to open it)",
+                limits.max_depth
+            ),
+        );
+        return;
+    }
+    if totals.bytes.load(Ordering::Relaxed) >= limits.max_total {
+        sink.skipped(
+            &path,
+            "archive not opened: this scan already unpacked --archive-max-total bytes",
+        );
+        return;
+    }
+    totals.archives.fetch_add(1, Ordering::Relaxed);
+    let mut ex = Expander {
+        origin,
+        limits,
+        totals,
+        sink,
+        used: 0,
+        members: 0,
+        traversal: Vec::new(),
+        encrypted: Vec::new(),
+        unsupported: Vec::new(),
+        too_large: Vec::new(),
+    };
+    let result = match kind {
+        Kind::Zip => ex.zip(bytes),
+        Kind::Gzip => ex.gzip(origin.leaf_path(), bytes),
+        Kind::Tar => ex.tar(bytes),
+        Kind::Asar => ex.asar(bytes),
+    };
+    // One message per kind of problem, with the first example.
+    let mut problems = Vec::new();
+    if let Err(Stop(msg)) = result {
+        problems.push(msg);
+    }
+    let mut summarize = |list: &[String], what: &str| {
+        if let Some(first) = list.first() {
+            let more = if list.len() > 1 {
+                format!(" (and {} more)", list.len() - 1)
+            } else {
+                String::new()
+            };
+            problems.push(format!("{what}: `{first}`{more}"));
+        }
+    };
+    summarize(
+        &ex.traversal,
+        "member name points outside the archive (path traversal; an archive built to attack whoever unpacks it), not scanned",
+    );
+    summarize(
+        &ex.encrypted,
+        "encrypted member cannot be scanned without its password",
+    );
+    summarize(
+        &ex.unsupported,
+        "member uses a compression method jikimi does not read (only stored and deflate), not scanned",
+    );
+    for p in problems {
+        sink.error(&path, &p);
+    }
+    if let Some(first) = ex.too_large.first() {
+        let more = ex.too_large.len() - 1;
+        let more = if more > 0 {
+            format!(" (and {more} more)")
+        } else {
+            String::new()
+        };
+        sink.skipped(
+            &format!("{path}!/{first}"),
+            &format!(
+                "member larger than --max-file-size {} bytes{more}",
+                limits.max_member_size
+            ),
+        );
+    }
+}
+
+/// Why an archive was not read to its end (the message says what to do).
+struct Stop(String);
+
+struct Expander<'a> {
+    origin: &'a Origin,
+    limits: &'a ArchiveLimits,
+    totals: &'a ArchiveTotals,
+    sink: &'a dyn Sink,
+    /// Uncompressed bytes read from this archive.
+    used: u64,
+    members: u64,
+    traversal: Vec<String>,
+    encrypted: Vec<String>,
+    unsupported: Vec<String>,
+    too_large: Vec<String>,
+}
+
+impl Expander<'_> {
+    /// Hand one member to the sink (counting it against the member limit).
+    fn emit(&mut self, name: &str, data: &[u8]) -> Result<(), Stop> {
+        self.members += 1;
+        if self.members > self.limits.max_members {
+            return Err(Stop(format!(
+                "more than {} members (--archive-max-members); the rest of the archive is not scanned",
+                self.limits.max_members
+            )));
+        }
+        self.totals.members.fetch_add(1, Ordering::Relaxed);
+        let origin = Origin::Member {
+            parent: Box::new(self.origin.clone()),
+            member: name.to_string(),
+        };
+        self.sink.blob(&origin, data);
+        Ok(())
+    }
+
+    /// Checks that need only the member's name and declared sizes. `false`
+    /// means "skip this member" (already recorded); an error stops the
+    /// archive (a declared zip bomb).
+    fn admit(&mut self, name: &str, declared: u64, compressed: Option<u64>) -> Result<bool, Stop> {
+        if escapes(name) {
+            self.traversal.push(name.to_string());
+            return Ok(false);
+        }
+        if let Some(c) = compressed
+            && declared > c.saturating_mul(self.limits.max_ratio).max(RATIO_FLOOR)
+        {
+            return Err(bomb(self.limits, name, declared, c));
+        }
+        if declared > self.limits.max_member_size && !archive_name(name) {
+            self.too_large.push(name.to_string());
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    /// Read a compressed member, bounded by every limit that applies. The
+    /// declared size is checked first (a bomb with honest headers is refused
+    /// without inflating a byte); the actual output is capped too, since
+    /// headers can lie.
+    fn inflate(
+        &mut self,
+        name: &str,
+        reader: impl Read,
+        compressed: u64,
+        declared: Option<u64>,
+    ) -> Result<Vec<u8>, Stop> {
+        let archive_left = self.limits.max_bytes.saturating_sub(self.used);
+        let scan_left = self
+            .limits
+            .max_total
+            .saturating_sub(self.totals.bytes.load(Ordering::Relaxed));
+        let ratio_cap = compressed
+            .saturating_mul(self.limits.max_ratio)
+            .max(RATIO_FLOOR);
+        let cap = archive_left.min(scan_left).min(ratio_cap);
+        let limits = self.limits;
+        let over = |n: u64| -> Stop {
+            if ratio_cap <= archive_left.min(scan_left) {
+                bomb(limits, name, n, compressed)
+            } else if archive_left <= scan_left {
+                Stop(format!(
+                    "`{name}` takes the archive past --archive-max-bytes {} uncompressed; the rest of the archive is not scanned (raise the limit to scan it)",
+                    limits.max_bytes
+                ))
+            } else {
+                Stop(format!(
+                    "`{name}` takes the scan past --archive-max-total {} uncompressed bytes; the rest of the archive is not scanned (raise the limit to scan it)",
+                    limits.max_total
+                ))
+            }
+        };
+        if let Some(d) = declared
+            && d > cap
+        {
+            return Err(over(d));
+        }
+        let mut buf = Vec::with_capacity(declared.unwrap_or(0).min(cap) as usize);
+        let read = reader.take(cap + 1).read_to_end(&mut buf);
+        let n = buf.len() as u64;
+        self.used += n;
+        self.totals.bytes.fetch_add(n, Ordering::Relaxed);
+        if let Err(e) = read {
+            return Err(Stop(format!(
+                "`{name}` cannot be read ({e}): the archive is truncated or corrupt; the rest is not scanned"
+            )));
+        }
+        if n > cap {
+            return Err(over(n));
+        }
+        Ok(buf)
+    }
+
+    fn zip(&mut self, bytes: &[u8]) -> Result<(), Stop> {
+        let bytes = match crx_payload(bytes) {
+            Some(b) => b,
+            None => return Err(Stop("corrupt Chrome extension (.crx) header".into())),
+        };
+        let mut za = match zip::ZipArchive::new(Cursor::new(bytes)) {
+            Ok(z) => z,
+            Err(e) => return self.zip_stream(bytes, &e),
+        };
+        for i in 0..za.len() {
+            let meta = match za.by_index_raw(i) {
+                Ok(f) => (
+                    f.name().to_string(),
+                    f.size(),
+                    f.compressed_size(),
+                    f.is_file() && !f.is_symlink(),
+                    f.encrypted(),
+                ),
+                Err(e) => {
+                    return Err(Stop(format!(
+                        "corrupt zip entry #{i} ({e}); the rest of the archive is not scanned"
+                    )));
+                }
+            };
+            let (name, size, compressed, is_file, encrypted) = meta;
+            if !is_file || !self.admit(&name, size, Some(compressed))? {
+                continue;
+            }
+            if encrypted {
+                self.encrypted.push(name);
+                continue;
+            }
+            let data = match za.by_index(i) {
+                Ok(f) => self.inflate(&name, f, compressed, Some(size))?,
+                Err(zip::result::ZipError::UnsupportedArchive(_)) => {
+                    self.unsupported.push(name);
+                    continue;
+                }
+                Err(e) => {
+                    return Err(Stop(format!(
+                        "`{name}` cannot be read ({e}): the archive is truncated or corrupt; the rest is not scanned"
+                    )));
+                }
+            };
+            self.emit(&name, &data)?;
+        }
+        Ok(())
+    }
+
+    /// A zip without a readable central directory (a truncated download, a
+    /// damaged file): read the local headers from the front for as long as
+    /// they make sense, so the members before the damage are still scanned.
+    fn zip_stream(&mut self, bytes: &[u8], why: &zip::result::ZipError) -> Result<(), Stop> {
+        let mut cur = Cursor::new(bytes);
+        let mut scanned = 0usize;
+        let err = loop {
+            let entry = match zip::read::read_zipfile_from_stream(&mut cur) {
+                Ok(Some(f)) => f,
+                Ok(None) => break None,
+                Err(e) => break Some(e.to_string()),
+            };
+            let name = entry.name().to_string();
+            let (size, compressed) = (entry.size(), entry.compressed_size());
+            let admitted = match self.admit(&name, size, Some(compressed)) {
+                Ok(a) => a,
+                Err(Stop(m)) => break Some(m),
+            };
+            if !entry.is_file() || !admitted {
+                continue; // dropping the entry skips its bytes
+            }
+            if entry.encrypted() {
+                self.encrypted.push(name);
+                continue;
+            }
+            let data = match self.inflate(&name, entry, compressed, Some(size)) {
+                Ok(d) => d,
+                Err(Stop(m)) => break Some(m),
+            };
+            scanned += 1;
+            self.emit(&name, &data)?;
+        };
+        let detail = err.map_or(String::new(), |e| format!("; stopped at: {e}"));
+        Err(Stop(format!(
+            "truncated or corrupt zip ({why}); scanned the {scanned} member(s) readable before the damage{detail}"
+        )))
+    }
+
+    fn gzip(&mut self, leaf: &str, bytes: &[u8]) -> Result<(), Stop> {
+        let name = gz_inner_name(leaf);
+        let dec = flate2::read::MultiGzDecoder::new(bytes);
+        let data = self.inflate(&name, dec, bytes.len() as u64, None)?;
+        // `.tar.gz`: the tar's members are this archive's members (one level,
+        // `app.tgz!/package/index.js`), as users think of them.
+        if sniff(&data) == Some(Kind::Tar) {
+            return self.tar(&data);
+        }
+        if self.admit(&name, data.len() as u64, None)? {
+            self.emit(&name, &data)?;
+        }
+        Ok(())
+    }
+
+    fn tar(&mut self, bytes: &[u8]) -> Result<(), Stop> {
+        let mut ar = tar::Archive::new(bytes);
+        let entries = ar
+            .entries()
+            .map_err(|e| Stop(format!("corrupt tar header ({e})")))?;
+        for entry in entries {
+            let mut entry = entry.map_err(|e| {
+                Stop(format!(
+                    "truncated or corrupt tar ({e}); the rest of the archive is not scanned"
+                ))
+            })?;
+            if !entry.header().entry_type().is_file() {
+                continue;
+            }
+            let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+            let size = entry.size();
+            if !self.admit(&name, size, None)? {
+                continue;
+            }
+            // The bytes are already in memory (read from disk or inflated and
+            // counted by the gzip layer): slicing them is not decompression.
+            let mut data = Vec::with_capacity(size.min(bytes.len() as u64) as usize);
+            entry.read_to_end(&mut data).map_err(|e| {
+                Stop(format!(
+                    "`{name}` cannot be read ({e}): the tar is truncated; the rest is not scanned"
+                ))
+            })?;
+            self.emit(&name, &data)?;
+        }
+        Ok(())
+    }
+
+    fn asar(&mut self, bytes: &[u8]) -> Result<(), Stop> {
+        let corrupt = |what: &str| Stop(format!("corrupt asar archive ({what})"));
+        let header_size = u32_le(bytes, 4).ok_or_else(|| corrupt("no header size"))? as usize;
+        let json_len = u32_le(bytes, 12).ok_or_else(|| corrupt("no index size"))? as usize;
+        let json = bytes
+            .get(16..16usize.saturating_add(json_len))
+            .ok_or_else(|| corrupt("the index runs past the end of the file"))?;
+        let index: serde_json::Value = serde_json::from_slice(json)
+            .map_err(|e| corrupt(&format!("the index is not JSON: {e}")))?;
+        let base = 8usize.saturating_add(header_size);
+        let mut files = Vec::new();
+        asar_files(&index["files"], "", &mut files, 0);
+        for (name, offset, size) in files {
+            if !self.admit(&name, size, None)? {
+                continue;
+            }
+            let start = base.saturating_add(offset as usize);
+            let Some(data) = bytes.get(start..start.saturating_add(size as usize)) else {
+                return Err(Stop(format!(
+                    "`{name}` lies past the end of the archive: the asar is truncated; the rest is not scanned"
+                )));
+            };
+            self.emit(&name, data)?;
+        }
+        Ok(())
+    }
+}
+
+fn bomb(limits: &ArchiveLimits, name: &str, n: u64, compressed: u64) -> Stop {
+    Stop(format!(
+        "`{name}` expands {}x its compressed size ({n} bytes from {compressed}), more than --archive-max-ratio {}: looks like a zip bomb; the rest of the archive is not scanned",
+        n / compressed.max(1),
+        limits.max_ratio
+    ))
+}
+
+/// The members of an asar index, depth first, in index order: (path, offset,
+/// size). Unpacked members live outside the archive (`app.asar.unpacked/`,
+/// scanned as files) and links have no bytes.
+fn asar_files(node: &serde_json::Value, prefix: &str, out: &mut Vec<(String, u64, u64)>, d: usize) {
+    let Some(map) = node.as_object() else { return };
+    if d > 64 {
+        return;
+    }
+    for (name, entry) in map {
+        let path = if prefix.is_empty() {
+            name.clone()
+        } else {
+            format!("{prefix}/{name}")
+        };
+        if let Some(children) = entry.get("files") {
+            asar_files(children, &path, out, d + 1);
+            continue;
+        }
+        if entry.get("unpacked").and_then(|v| v.as_bool()) == Some(true)
+            || entry.get("link").is_some()
+        {
+            continue;
+        }
+        // Offsets are strings (they may exceed 2^53); sizes are numbers.
+        let offset = match &entry["offset"] {
+            serde_json::Value::String(s) => s.parse().ok(),
+            v => v.as_u64(),
+        };
+        if let (Some(offset), Some(size)) = (offset, entry["size"].as_u64()) {
+            out.push((path, offset, size));
+        }
+    }
+}
+
+/// The zip inside a Chrome extension (`Cr24` header, version 2 or 3), or the
+/// bytes themselves for a plain zip. `None` for a damaged CRX header.
+fn crx_payload(bytes: &[u8]) -> Option<&[u8]> {
+    if !bytes.starts_with(b"Cr24") {
+        return Some(bytes);
+    }
+    let start = match u32_le(bytes, 4)? {
+        2 => 16usize
+            .checked_add(u32_le(bytes, 8)? as usize)?
+            .checked_add(u32_le(bytes, 12)? as usize)?,
+        3 => 12usize.checked_add(u32_le(bytes, 8)? as usize)?,
+        _ => return None,
+    };
+    bytes.get(start..)
+}
+
+fn u32_le(b: &[u8], at: usize) -> Option<u32> {
+    let s = b.get(at..at.checked_add(4)?)?;
+    Some(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+}
+
+/// The name of what a gzip file holds: `config.json.gz` → `config.json`,
+/// `app.tgz` → `app.tar`.
+fn gz_inner_name(leaf: &str) -> String {
+    let name = leaf.rsplit('/').next().unwrap_or(leaf);
+    let lower = name.to_ascii_lowercase();
+    if lower.ends_with(".tgz") {
+        format!("{}.tar", &name[..name.len() - 4])
+    } else if lower.ends_with(".gz") && name.len() > 3 {
+        name[..name.len() - 3].to_string()
+    } else if lower.ends_with(".gzip") && name.len() > 5 {
+        name[..name.len() - 5].to_string()
+    } else {
+        format!("{name}.out")
+    }
+}
+
+/// A member name that would land outside the folder it is unpacked into:
+/// absolute, a drive letter, or a `..` component.
+fn escapes(name: &str) -> bool {
+    let n = name.replace('\\', "/");
+    n.starts_with('/')
+        || n.as_bytes().get(1) == Some(&b':')
+        || n.split('/').any(|part| part == "..")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_by_magic() {
+        assert_eq!(sniff(b"PK\x03\x04rest"), Some(Kind::Zip));
+        assert_eq!(sniff(b"\x1f\x8b\x08\x00rest"), Some(Kind::Gzip));
+        assert_eq!(sniff(b"plain text"), None);
+        assert_eq!(sniff(b"PK"), None);
+        let mut tar = vec![0u8; 512];
+        tar[257..262].copy_from_slice(b"ustar");
+        assert_eq!(sniff(&tar), Some(Kind::Tar));
+        let mut asar = vec![4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        asar.extend_from_slice(b"{\"files\":{}}");
+        assert_eq!(sniff(&asar), Some(Kind::Asar));
+    }
+
+    #[test]
+    fn traversal_names() {
+        assert!(escapes("../../etc/passwd"));
+        assert!(escapes("/etc/passwd"));
+        assert!(escapes("a/../../b"));
+        assert!(escapes("C:\\Windows\\x"));
+        assert!(escapes("..\\x"));
+        assert!(!escapes("assets/config.json"));
+        assert!(!escapes("a/..b/c"));
+    }
+
+    #[test]
+    fn gzip_names() {
+        assert_eq!(gz_inner_name("dist/config.json.gz"), "config.json");
+        assert_eq!(gz_inner_name("app.tgz"), "app.tar");
+        assert_eq!(gz_inner_name("blob"), "blob.out");
+    }
+
+    #[test]
+    fn crx_headers() {
+        let mut v3 = b"Cr24".to_vec();
+        v3.extend_from_slice(&3u32.to_le_bytes());
+        v3.extend_from_slice(&2u32.to_le_bytes());
+        v3.extend_from_slice(b"xxPK\x03\x04");
+        assert_eq!(crx_payload(&v3), Some(&b"PK\x03\x04"[..]));
+        assert_eq!(crx_payload(b"Cr24\x09\x00\x00\x00"), None);
+        assert_eq!(crx_payload(b"PK\x03\x04"), Some(&b"PK\x03\x04"[..]));
+    }
+}

@@ -1,0 +1,702 @@
+//! Keys inside archives, app packages, bundles, source maps and notebooks
+//! (issue 4), each through the binary twice: as files in the working tree,
+//! and as blobs in git history that a later commit deleted. The packages are
+//! built here, in memory (see `common::pack`), with fake keys.
+
+use serde_json::Value;
+
+use crate::common::pack;
+use crate::common::*;
+
+const RULE: &str = "openai.project-key";
+
+/// What `jikimi scan` needs to read history: nothing, a repository's
+/// history is scanned by default (the history input, branch `history`).
+/// Kept in one place in case that changes.
+const HISTORY_ARGS: &[&str] = &[];
+
+/// Files to write, and what the scan must report about them.
+#[derive(Default)]
+struct Case {
+    files: Vec<(String, Vec<u8>)>,
+    expect: Vec<Expect>,
+    /// Substrings that must appear in `errors` (and on stderr).
+    errors: Vec<&'static str>,
+    /// No finding may have a path containing one of these.
+    absent: Vec<String>,
+    /// Extra arguments for the scan.
+    args: Vec<&'static str>,
+}
+
+/// One finding that must be there.
+#[derive(Default, Clone)]
+struct Expect {
+    path: String,
+    line: Option<u64>,
+    column: Option<u64>,
+    cause: Option<&'static str>,
+    via: Option<String>,
+    cell: Option<u64>,
+    minified: Option<bool>,
+}
+
+impl Case {
+    fn file(mut self, rel: &str, bytes: impl Into<Vec<u8>>) -> Case {
+        self.files.push((rel.to_string(), bytes.into()));
+        self
+    }
+
+    fn expect(mut self, e: Expect) -> Case {
+        self.expect.push(e);
+        self
+    }
+}
+
+fn at(path: &str) -> Expect {
+    Expect {
+        path: path.to_string(),
+        ..Expect::default()
+    }
+}
+
+/// Check a report against a case; `history` adds that findings carry a
+/// commit.
+fn check(case: &Case, code: i32, v: &Value, stderr: &str, history: bool) {
+    let found = by_rule(v, RULE);
+    for e in &case.expect {
+        let f = found
+            .iter()
+            .find(|f| f["path"] == e.path.as_str())
+            .unwrap_or_else(|| panic!("no finding at {}\n{v:#}", e.path));
+        if let Some(line) = e.line {
+            assert_eq!(f["line"], line, "line of {}", e.path);
+        }
+        if let Some(col) = e.column {
+            assert_eq!(f["column"], col, "column of {}", e.path);
+        }
+        if let Some(cause) = e.cause {
+            assert!(
+                causes(f).contains(&cause.to_string()),
+                "{} should have cause {cause}: {f:#}",
+                e.path
+            );
+        }
+        assert_eq!(f["via"].as_str(), e.via.as_deref(), "via of {}", e.path);
+        if let Some(cell) = e.cell {
+            assert_eq!(f["cell"], cell, "cell of {}", e.path);
+        }
+        if let Some(m) = e.minified {
+            assert_eq!(f["minified"], m, "minified of {}", e.path);
+        }
+        if history {
+            assert!(f["commit"]["id"].is_string(), "no commit on {f:#}");
+            assert!(causes(f).contains(&"git-history".to_string()));
+        }
+        // The report never carries a whole key.
+        let snippet = f["snippet"].as_str().unwrap();
+        assert!(
+            snippet.chars().count() <= 130,
+            "snippet too long: {snippet}"
+        );
+    }
+    let errors: Vec<&str> = v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e.as_str().unwrap())
+        .collect();
+    for want in &case.errors {
+        assert!(
+            errors.iter().any(|e| e.contains(want)),
+            "no error containing {want:?}: {errors:#?}"
+        );
+        assert!(stderr.contains(want), "stderr lacks {want:?}: {stderr}");
+    }
+    assert_eq!(v["stats"]["errors"], errors.len() as u64);
+    for a in &case.absent {
+        assert!(
+            findings(v)
+                .iter()
+                .all(|f| !f["path"].as_str().unwrap().contains(a.as_str())),
+            "{a} must not be reported: {v:#}"
+        );
+    }
+    let want_code = if case.expect.is_empty() { 0 } else { 1 };
+    assert_eq!(code, want_code, "{v:#}\n{stderr}");
+}
+
+/// Scan the case's files in the working tree.
+fn run_tree(case: &Case) -> Value {
+    let env = Env::new();
+    for (rel, bytes) in &case.files {
+        env.write(rel, bytes);
+    }
+    let before = listing(env.path());
+    let (code, v, stderr) = env.scan_full(&case.args);
+    check(case, code, &v, &stderr, false);
+    // Unpacking wrote nothing.
+    assert_eq!(listing(env.path()), before);
+    v
+}
+
+/// Commit the case's files, delete them in a later commit, and scan history.
+fn run_history(case: &Case) -> Value {
+    let env = Env::new();
+    let repo = env.git_init();
+    env.write("README.md", "demo\n");
+    for (rel, bytes) in &case.files {
+        env.write(rel, bytes);
+    }
+    env.commit_all(&repo, "add the build");
+    for (rel, _) in &case.files {
+        env.remove(rel);
+    }
+    env.commit_all(&repo, "remove the build");
+    let mut args: Vec<&str> = HISTORY_ARGS.to_vec();
+    args.extend(&case.args);
+    let (code, v, stderr) = env.scan_full(&args);
+    check(case, code, &v, &stderr, true);
+    v
+}
+
+fn listing(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_dir() {
+                stack.push(e.path());
+            } else {
+                out.push(e.path().display().to_string());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// A test for the working tree and one for history, from one case.
+macro_rules! both {
+    ($name:ident, $case:expr) => {
+        mod $name {
+            use super::*;
+
+            #[test]
+            fn tree() {
+                run_tree(&$case);
+            }
+
+            #[test]
+            fn history() {
+                run_history(&$case);
+            }
+        }
+    };
+}
+
+fn key(seed: u64) -> String {
+    Fake::new(seed).openai_project()
+}
+
+// ---------------------------------------------------------------- Android
+
+fn apk_case() -> Case {
+    let (k1, k2, k3, k4, k5) = (key(1), key(2), key(3), key(4), key(20));
+    let config = format!("{{\n  \"openai_key\": \"{k1}\"\n}}\n");
+    let dex = pack::dex(&["Lcom/example/Main;", "onCreate", &k2]);
+    let arsc = pack::arsc(&["Demo", &k3], &["app_name", "openai_key"]);
+    let manifest = pack::binary_xml(&["manifest", "com.example.demo", &k4]);
+    // A key "hidden" in native code: a printable run in an ELF file.
+    let mut so = b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00".to_vec();
+    so.extend_from_slice(b"\x00\x00\x03\x00\xb7\x00_Z4initv\x00\x00");
+    so.extend_from_slice(k5.as_bytes());
+    so.extend_from_slice(b"\x00\x01\x02");
+    let apk = pack::zip(&[
+        ("AndroidManifest.xml", &manifest),
+        ("assets/config.json", config.as_bytes()),
+        ("classes2.dex", &dex),
+        ("resources.arsc", &arsc),
+        ("lib/arm64-v8a/libkeys.so", &so),
+        ("res/drawable/icon.png", b"\x89PNG\r\n\x1a\n\0\0\0binary"),
+    ]);
+    Case::default()
+        .file("app/release.apk", apk)
+        .expect(Expect {
+            line: Some(2),
+            column: Some(18),
+            cause: Some("app-binary"),
+            ..at("app/release.apk!/assets/config.json")
+        })
+        // dex and string pools: one string per line.
+        .expect(Expect {
+            line: Some(3),
+            column: Some(1),
+            cause: Some("app-binary"),
+            ..at("app/release.apk!/classes2.dex")
+        })
+        .expect(Expect {
+            line: Some(2),
+            cause: Some("app-binary"),
+            ..at("app/release.apk!/resources.arsc")
+        })
+        .expect(Expect {
+            line: Some(3),
+            cause: Some("app-binary"),
+            ..at("app/release.apk!/AndroidManifest.xml")
+        })
+        // Printable runs, one per line: `_Z4initv`, then the key.
+        .expect(Expect {
+            line: Some(2),
+            column: Some(1),
+            cause: Some("app-binary"),
+            ..at("app/release.apk!/lib/arm64-v8a/libkeys.so")
+        })
+}
+both!(apk_assets_dex_and_string_pools, apk_case());
+
+// ---------------------------------------------------------------- iOS
+
+fn ipa_case() -> Case {
+    let (k1, k2) = (key(5), key(6));
+    let plist = pack::bplist(&[("CFBundleName", "Demo"), ("OPENAI_API_KEY", &k1)]);
+    let bundle = format!("var a=1;\n__d(function(){{const k=\"{k2}\";}});\n");
+    let ipa = pack::zip(&[
+        ("Payload/Demo.app/Info.plist", &plist),
+        ("Payload/Demo.app/main.jsbundle", bundle.as_bytes()),
+    ]);
+    Case::default()
+        .file("build/Demo.ipa", ipa)
+        .expect(Expect {
+            line: Some(2),
+            // "  OPENAI_API_KEY = " is 19 characters.
+            column: Some(20),
+            cause: Some("app-binary"),
+            ..at("build/Demo.ipa!/Payload/Demo.app/Info.plist")
+        })
+        .expect(Expect {
+            line: Some(2),
+            column: Some(25),
+            cause: Some("app-binary"),
+            ..at("build/Demo.ipa!/Payload/Demo.app/main.jsbundle")
+        })
+}
+both!(ipa_info_plist_and_jsbundle, ipa_case());
+
+// ---------------------------------------------------------------- Electron, tar, gzip, nesting
+
+fn asar_case() -> Case {
+    let k = key(7);
+    let main =
+        format!("'use strict';\nconst {{ app }} = require('electron');\nconst key = '{k}';\n");
+    let asar = pack::asar(&[
+        ("package.json", b"{\"name\":\"demo\"}"),
+        ("dist/main.js", main.as_bytes()),
+    ]);
+    Case::default()
+        .file("release/resources/app.asar", asar)
+        .expect(Expect {
+            line: Some(3),
+            column: Some(14),
+            cause: Some("app-binary"),
+            ..at("release/resources/app.asar!/dist/main.js")
+        })
+}
+both!(asar_member, asar_case());
+
+fn tgz_case() -> Case {
+    let (k1, k2) = (key(8), key(9));
+    let index = format!("export const key = \"{k1}\";\n");
+    let tgz = pack::gzip(&pack::tar(&[
+        ("package/package.json", b"{}"),
+        ("package/dist/index.js", index.as_bytes()),
+    ]));
+    let gz = pack::gzip(format!("{{\"key\": \"{k2}\"}}\n").as_bytes());
+    Case::default()
+        .file("pkg/release.tgz", tgz)
+        .file("backup/config.json.gz", gz)
+        .expect(Expect {
+            line: Some(1),
+            column: Some(21),
+            cause: Some("frontend-code"),
+            ..at("pkg/release.tgz!/package/dist/index.js")
+        })
+        .expect(Expect {
+            line: Some(1),
+            column: Some(10),
+            ..at("backup/config.json.gz!/config.json")
+        })
+}
+both!(tgz_and_gz, tgz_case());
+
+fn nested_case() -> Case {
+    let k = key(10);
+    let bundle = format!("const k=\"{k}\";\n");
+    let ipa = pack::zip(&[("Payload/Demo.app/main.jsbundle", bundle.as_bytes())]);
+    let outer = pack::zip(&[("README.txt", b"release"), ("ios/Demo.ipa", &ipa)]);
+    Case::default().file("bundle.zip", outer).expect(Expect {
+        line: Some(1),
+        column: Some(10),
+        cause: Some("app-binary"),
+        ..at("bundle.zip!/ios/Demo.ipa!/Payload/Demo.app/main.jsbundle")
+    })
+}
+both!(nested_two_deep, nested_case());
+
+// ---------------------------------------------------------------- hostile archives
+
+/// 32 MiB of zeros deflate to ~32 KiB: a ratio near 1000.
+fn bomb_bytes() -> Vec<u8> {
+    vec![0u8; 32 << 20]
+}
+
+fn zip_bomb_case() -> Case {
+    let k = key(11);
+    Case {
+        errors: vec!["looks like a zip bomb"],
+        absent: vec!["bomb.zip".into()],
+        ..Case::default()
+    }
+    .file("bomb.zip", pack::zip(&[("zeros.bin", &bomb_bytes())]))
+    .file("src/settings.py", format!("KEY = \"{k}\"\n"))
+    // The scan goes on past the bomb.
+    .expect(at("src/settings.py"))
+}
+
+#[test]
+fn zip_bomb_is_refused_before_inflating() {
+    let v = run_tree(&zip_bomb_case());
+    // Honest headers: refused from the declared size, nothing inflated.
+    assert_eq!(v["stats"]["archive_bytes"], 0, "{v:#}");
+}
+
+#[test]
+fn zip_bomb_in_history() {
+    run_history(&zip_bomb_case());
+}
+
+/// gzip declares no size up front: the inflated output is capped at the
+/// ratio limit instead.
+#[test]
+fn gzip_bomb_stops_at_the_ratio_limit() {
+    let gz = pack::gzip(&bomb_bytes());
+    let cap = (gz.len() as u64 * 100).max(1 << 20);
+    let case = Case {
+        errors: vec!["looks like a zip bomb"],
+        ..Case::default()
+    }
+    .file("logs/old.log.gz", gz);
+    let v = run_tree(&case);
+    let unpacked = v["stats"]["archive_bytes"].as_u64().unwrap();
+    assert!(unpacked <= cap + 1, "{unpacked} > {cap}");
+}
+
+fn traversal_case() -> Case {
+    let (k1, k2) = (key(12), key(13));
+    let zip = pack::zip(&[
+        ("../../evil.sh", format!("export K={k1}\n").as_bytes()),
+        ("readme.txt", format!("key: {k2}\n").as_bytes()),
+    ]);
+    Case {
+        errors: vec!["path traversal", "`../../evil.sh`"],
+        absent: vec!["evil.sh".into()],
+        ..Case::default()
+    }
+    .file("downloads/evil.zip", zip)
+    .expect(at("downloads/evil.zip!/readme.txt"))
+}
+both!(path_traversal_member, traversal_case());
+
+fn truncated_case() -> Case {
+    let k = key(14);
+    let mut filler = Fake::new(99);
+    let big = filler.alnum(40_000);
+    let zip = pack::zip(&[
+        ("first.txt", format!("token {k}\n").as_bytes()),
+        ("second.txt", big.as_bytes()),
+    ]);
+    // Cut inside the second member: the central directory is gone.
+    let cut = zip[..zip.len() - 2_000].to_vec();
+    Case {
+        errors: vec!["truncated or corrupt zip"],
+        ..Case::default()
+    }
+    .file("cut.zip", cut)
+    // What was readable before the damage is still scanned.
+    .expect(at("cut.zip!/first.txt"))
+}
+both!(truncated_zip, truncated_case());
+
+fn encrypted_case() -> Case {
+    let k = key(15);
+    let zip = pack::mark_encrypted(pack::zip(&[("keys.txt", k.as_bytes())]));
+    Case {
+        errors: vec!["encrypted member cannot be scanned"],
+        absent: vec!["secret.zip".into()],
+        ..Case::default()
+    }
+    .file("secret.zip", zip)
+}
+both!(encrypted_zip, encrypted_case());
+
+// ---------------------------------------------------------------- bundles, maps, notebooks
+
+fn minified_case() -> Case {
+    let k = key(16);
+    // ~5 MB on one line, the key near the end.
+    let mut js = String::with_capacity(5 << 20);
+    let mut i = 0;
+    while js.len() < 5_000_000 {
+        js.push_str(&format!("var a{i}=function(b){{return b*{i}}};"));
+        i += 1;
+    }
+    let column = js.chars().count() as u64 + 12;
+    js.push_str(&format!("const key=\"{k}\";fetch(u);"));
+    Case::default()
+        .file("dist/assets/index-3f2a.js", js)
+        .expect(Expect {
+            line: Some(1),
+            column: Some(column),
+            cause: Some("frontend-code"),
+            minified: Some(true),
+            ..at("dist/assets/index-3f2a.js")
+        })
+}
+both!(minified_bundle, minified_case());
+
+fn source_map_case() -> Case {
+    let k = key(17);
+    let mut api = String::new();
+    for i in 1..14 {
+        api.push_str(&format!("// line {i}\n"));
+    }
+    api.push_str(&format!("export const KEY = \"{k}\";\n"));
+    let map = serde_json::json!({
+        "version": 3,
+        "file": "index-3f2a.js",
+        "sources": ["../../src/util.ts", "../../src/api.ts"],
+        "sourcesContent": ["export const x = 1;\n", api],
+        "names": [],
+        "mappings": "AAAA,SAASA",
+    });
+    Case::default()
+        .file(
+            "dist/assets/index-3f2a.js.map",
+            serde_json::to_vec(&map).unwrap(),
+        )
+        .expect(Expect {
+            line: Some(14),
+            column: Some(21),
+            cause: Some("frontend-code"),
+            via: Some("dist/assets/index-3f2a.js.map".into()),
+            ..at("src/api.ts")
+        })
+}
+both!(source_map_points_back_to_src, source_map_case());
+
+#[test]
+fn source_map_in_the_human_report() {
+    let env = Env::new();
+    for (rel, bytes) in &source_map_case().files {
+        env.write(rel, bytes);
+    }
+    let out = env.cmd().arg("scan").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("src/api.ts\n") && text.contains("14:21 (via dist/assets/index-3f2a.js.map)"),
+        "{text}"
+    );
+}
+
+/// GitHub shows an alert on a file of the repository: for a source-map
+/// finding that is the map (the original source may not be committed).
+#[test]
+fn source_map_in_sarif() {
+    let env = Env::new();
+    for (rel, bytes) in &source_map_case().files {
+        env.write(rel, bytes);
+    }
+    let out = env
+        .cmd()
+        .args(["scan", "--format", "sarif"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r = &v["runs"][0]["results"][0];
+    let loc = &r["locations"][0]["physicalLocation"];
+    assert_eq!(
+        loc["artifactLocation"]["uri"], "dist/assets/index-3f2a.js.map",
+        "{r:#}"
+    );
+    assert_eq!(r["properties"]["via"], "dist/assets/index-3f2a.js.map");
+    assert_eq!(r["properties"]["path"], "src/api.ts");
+    assert!(
+        r["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("in original source src/api.ts line 14")
+    );
+}
+
+fn notebook_case() -> Case {
+    let (k1, k2) = (key(18), key(19));
+    // A "PNG" output whose base64 happens to hold a key: images are never
+    // scanned, so it must not be reported.
+    let png =
+        format!("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk{k2}AAAAAElFTkSuQmCC");
+    let nb = serde_json::json!({
+        "cells": [
+            {"cell_type": "markdown", "metadata": {}, "source": ["# Analysis\n", "Loads the key."]},
+            {"cell_type": "code", "execution_count": 1, "metadata": {},
+             "source": ["import os\n", "print(\"key:\", os.environ[\"OPENAI_API_KEY\"])"],
+             "outputs": [{"output_type": "stream", "name": "stdout",
+                          "text": ["loaded\n", format!("key: \"{k1}\"\n")]}]},
+            {"cell_type": "code", "execution_count": 2, "metadata": {},
+             "source": ["plot()"],
+             "outputs": [{"output_type": "display_data", "metadata": {},
+                          "data": {"image/png": png, "text/plain": ["<Figure size 640x480>"]}}]}
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5
+    });
+    Case::default()
+        .file(
+            "notebooks/analysis.ipynb",
+            serde_json::to_vec_pretty(&nb).unwrap(),
+        )
+        .expect(Expect {
+            line: Some(2),
+            // `key: "` then the key: the JSON escapes are decoded.
+            column: Some(7),
+            cell: Some(2),
+            ..at("notebooks/analysis.ipynb")
+        })
+}
+
+#[test]
+fn notebook_output_tree() {
+    let v = run_tree(&notebook_case());
+    let found = by_rule(&v, RULE);
+    assert_eq!(
+        found.len(),
+        1,
+        "the base64 image must not be reported: {v:#}"
+    );
+    assert_eq!(found[0]["cell_output"], true);
+}
+
+#[test]
+fn notebook_output_history() {
+    let v = run_history(&notebook_case());
+    assert_eq!(by_rule(&v, RULE).len(), 1, "{v:#}");
+}
+
+// ---------------------------------------------------------------- flags
+
+#[test]
+fn no_archives_leaves_packages_closed() {
+    let case = apk_case();
+    let env = Env::new();
+    for (rel, bytes) in &case.files {
+        env.write(rel, bytes);
+    }
+    let (code, v) = env.scan_json(&["--no-archives"]);
+    assert_eq!(code, 0, "{v:#}");
+    assert!(findings(&v).is_empty());
+    assert_eq!(v["stats"]["archives"], 0);
+    let skipped = v["skipped"].as_array().unwrap();
+    assert!(
+        skipped
+            .iter()
+            .any(|s| s["path"] == "app/release.apk" && s["reason"] == "binary file"),
+        "{v:#}"
+    );
+}
+
+#[test]
+fn archive_depth_limit() {
+    let case = nested_case();
+    let env = Env::new();
+    for (rel, bytes) in &case.files {
+        env.write(rel, bytes);
+    }
+    let (code, v) = env.scan_json(&["--archive-depth", "1"]);
+    assert_eq!(code, 0, "{v:#}");
+    let skipped = v["skipped"].as_array().unwrap();
+    assert!(
+        skipped
+            .iter()
+            .any(|s| s["path"] == "bundle.zip!/ios/Demo.ipa"
+                && s["reason"].as_str().unwrap().contains("--archive-depth")),
+        "{v:#}"
+    );
+    // The default depth opens it (see nested_two_deep).
+    assert_eq!(v["stats"]["archives"], 1);
+}
+
+#[test]
+fn archive_size_and_member_limits() {
+    let env = Env::new();
+    let big = Fake::new(3).alnum(4096);
+    env.write(
+        "a.zip",
+        pack::zip(&[("one.txt", big.as_bytes()), ("two.txt", big.as_bytes())]),
+    );
+    let (_, v, stderr) = env.scan_full(&["--archive-max-bytes", "6K"]);
+    assert!(stderr.contains("--archive-max-bytes"), "{stderr}");
+    assert_eq!(v["stats"]["archive_members"], 1, "{v:#}");
+    let (_, v, stderr) = env.scan_full(&["--archive-max-members", "1"]);
+    assert!(stderr.contains("--archive-max-members"), "{stderr}");
+    assert_eq!(v["stats"]["archive_members"], 1, "{v:#}");
+    assert_eq!(v["stats"]["errors"], 1);
+}
+
+#[test]
+fn bad_archive_flags_are_usage_errors() {
+    let env = Env::new();
+    let out = env
+        .cmd()
+        .args(["scan", "--archive-max-ratio", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--archive-max-ratio"));
+    let out = env
+        .cmd()
+        .args(["scan", "--archive-max-bytes", "lots"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// `[archives]` in jikimi.toml sets the depth and size; a flag wins over it.
+#[test]
+fn archive_limits_from_the_config_file() {
+    let env = Env::new();
+    for (rel, bytes) in &nested_case().files {
+        env.write(rel, bytes);
+    }
+    env.write("jikimi.toml", "[archives]\nmax_depth = 1\n");
+    let (code, v) = env.scan_json(&[]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["stats"]["archives"], 1);
+    let (code, v) = env.scan_json(&["--archive-depth", "2"]);
+    assert_eq!(code, 1, "{v:#}");
+    assert_eq!(v["stats"]["archives"], 2);
+    // Depth 0 opens nothing, like --no-archives.
+    let (code, v) = env.scan_json(&["--archive-depth", "0"]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["stats"]["archives"], 0);
+    let big = Fake::new(3).alnum(4096);
+    env.write(
+        "big.zip",
+        pack::zip(&[("one.txt", big.as_bytes()), ("two.txt", big.as_bytes())]),
+    );
+    env.write("jikimi.toml", "[archives]\nmax_size = \"6K\"\n");
+    let (_, _, stderr) = env.scan_full(&[]);
+    assert!(
+        stderr.contains("big.zip: `two.txt` takes the archive past --archive-max-bytes 6144"),
+        "{stderr}"
+    );
+}

@@ -1,0 +1,249 @@
+//! Builders for the packages the archive tests scan: zip (and so apk, ipa,
+//! jar...), asar, tar, gzip, and the binary formats inside apps (dex string
+//! tables, Android string pools, binary plists). Each writes the smallest
+//! valid file of its format, in memory.
+#![allow(dead_code)]
+
+use std::io::{Cursor, Write};
+
+use zip::CompressionMethod;
+use zip::write::SimpleFileOptions;
+
+/// A zip with `members` (deflated).
+pub fn zip(members: &[(&str, &[u8])]) -> Vec<u8> {
+    zip_with(members, CompressionMethod::Deflated)
+}
+
+/// A zip whose members use `method`.
+pub fn zip_with(members: &[(&str, &[u8])], method: CompressionMethod) -> Vec<u8> {
+    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let opts = SimpleFileOptions::default().compression_method(method);
+    for (name, data) in members {
+        w.start_file(*name, opts).unwrap();
+        w.write_all(data).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+/// Set the "encrypted" flag on every member of a zip (local and central
+/// headers), as ZipCrypto would: the data is then unreadable without a
+/// password as far as any reader knows.
+pub fn mark_encrypted(mut zip: Vec<u8>) -> Vec<u8> {
+    let mut i = 0;
+    while i + 4 <= zip.len() {
+        match &zip[i..i + 4] {
+            b"PK\x03\x04" => zip[i + 6] |= 1,
+            b"PK\x01\x02" => zip[i + 8] |= 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    zip
+}
+
+/// A tar with `members`.
+pub fn tar(members: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    for (name, data) in members {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, name, *data).unwrap();
+    }
+    b.into_inner().unwrap()
+}
+
+/// `data` gzipped.
+pub fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+/// An Electron asar: pickle header (4, header size, payload size, JSON
+/// length), the JSON index, then the files back to back.
+pub fn asar(members: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut root = serde_json::Map::new();
+    let mut offset = 0u64;
+    for (name, data) in members {
+        let parts: Vec<&str> = name.split('/').collect();
+        let mut node = &mut root;
+        for dir in &parts[..parts.len() - 1] {
+            let entry = node
+                .entry(dir.to_string())
+                .or_insert_with(|| serde_json::json!({"files": {}}));
+            node = entry["files"].as_object_mut().unwrap();
+        }
+        node.insert(
+            parts[parts.len() - 1].to_string(),
+            serde_json::json!({"size": data.len(), "offset": offset.to_string()}),
+        );
+        offset += data.len() as u64;
+    }
+    let json = serde_json::to_vec(&serde_json::json!({ "files": root })).unwrap();
+    let mut payload = (json.len() as u32).to_le_bytes().to_vec();
+    payload.extend_from_slice(&json);
+    while payload.len() % 4 != 0 {
+        payload.push(0);
+    }
+    let header_pickle_len = 4 + payload.len() as u32;
+    let mut out = Vec::new();
+    out.extend_from_slice(&4u32.to_le_bytes());
+    out.extend_from_slice(&header_pickle_len.to_le_bytes());
+    out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+    out.extend_from_slice(&payload);
+    for (_, data) in members {
+        out.extend_from_slice(data);
+    }
+    out
+}
+
+/// A dex file whose string table holds `strings` (header fields other than
+/// the string ids are zero: only the string table is read).
+pub fn dex(strings: &[&str]) -> Vec<u8> {
+    let mut b = vec![0u8; 0x70];
+    b[..8].copy_from_slice(b"dex\n035\0");
+    b[0x38..0x3C].copy_from_slice(&(strings.len() as u32).to_le_bytes());
+    b[0x3C..0x40].copy_from_slice(&0x70u32.to_le_bytes());
+    let data_start = 0x70 + 4 * strings.len();
+    let mut data = Vec::new();
+    for s in strings {
+        b.extend_from_slice(&((data_start + data.len()) as u32).to_le_bytes());
+        let mut n = s.encode_utf16().count();
+        loop {
+            let byte = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                data.push(byte);
+                break;
+            }
+            data.push(byte | 0x80);
+        }
+        data.extend_from_slice(s.as_bytes());
+        data.push(0);
+    }
+    b.extend_from_slice(&data);
+    b
+}
+
+/// A `ResStringPool` chunk (UTF-16 when `utf8` is false, as aapt writes
+/// `resources.arsc`).
+pub fn string_pool(strings: &[&str], utf8: bool) -> Vec<u8> {
+    let mut data = Vec::new();
+    let mut offsets = Vec::new();
+    for s in strings {
+        offsets.push(data.len() as u32);
+        if utf8 {
+            let n16 = s.encode_utf16().count();
+            for n in [n16, s.len()] {
+                if n > 0x7f {
+                    data.push(0x80 | (n >> 8) as u8);
+                    data.push(n as u8);
+                } else {
+                    data.push(n as u8);
+                }
+            }
+            data.extend_from_slice(s.as_bytes());
+            data.push(0);
+        } else {
+            let units: Vec<u16> = s.encode_utf16().collect();
+            data.extend_from_slice(&(units.len() as u16).to_le_bytes());
+            for u in units {
+                data.extend_from_slice(&u.to_le_bytes());
+            }
+            data.extend_from_slice(&[0, 0]);
+        }
+    }
+    while data.len() % 4 != 0 {
+        data.push(0);
+    }
+    let start = 28 + 4 * strings.len() as u32;
+    let mut c = Vec::new();
+    c.extend_from_slice(&1u16.to_le_bytes());
+    c.extend_from_slice(&28u16.to_le_bytes());
+    c.extend_from_slice(&(start + data.len() as u32).to_le_bytes());
+    c.extend_from_slice(&(strings.len() as u32).to_le_bytes());
+    c.extend_from_slice(&0u32.to_le_bytes());
+    c.extend_from_slice(&(if utf8 { 1u32 << 8 } else { 0 }).to_le_bytes());
+    c.extend_from_slice(&start.to_le_bytes());
+    c.extend_from_slice(&0u32.to_le_bytes());
+    for o in offsets {
+        c.extend_from_slice(&o.to_le_bytes());
+    }
+    c.extend_from_slice(&data);
+    c
+}
+
+/// A `resources.arsc`: table header, global string pool, and one package
+/// chunk with its own (key) pool.
+pub fn arsc(values: &[&str], keys: &[&str]) -> Vec<u8> {
+    let global = string_pool(values, false);
+    let key_pool = string_pool(keys, true);
+    // Package header: chunk header (8) + id + 128 UTF-16 name units + 5 u32.
+    let pkg_header = 8 + 4 + 256 + 20;
+    let mut pkg = Vec::new();
+    pkg.extend_from_slice(&0x0200u16.to_le_bytes());
+    pkg.extend_from_slice(&(pkg_header as u16).to_le_bytes());
+    pkg.extend_from_slice(&((pkg_header + key_pool.len()) as u32).to_le_bytes());
+    pkg.resize(pkg_header, 0);
+    pkg.extend_from_slice(&key_pool);
+    let mut b = Vec::new();
+    b.extend_from_slice(&2u16.to_le_bytes());
+    b.extend_from_slice(&12u16.to_le_bytes());
+    b.extend_from_slice(&((12 + global.len() + pkg.len()) as u32).to_le_bytes());
+    b.extend_from_slice(&1u32.to_le_bytes());
+    b.extend_from_slice(&global);
+    b.extend_from_slice(&pkg);
+    b
+}
+
+/// A binary XML file (`AndroidManifest.xml` as packaged) whose string pool
+/// holds `strings`.
+pub fn binary_xml(strings: &[&str]) -> Vec<u8> {
+    let pool = string_pool(strings, false);
+    let mut b = Vec::new();
+    b.extend_from_slice(&3u16.to_le_bytes());
+    b.extend_from_slice(&8u16.to_le_bytes());
+    b.extend_from_slice(&(8 + pool.len() as u32).to_le_bytes());
+    b.extend_from_slice(&pool);
+    b
+}
+
+/// A binary plist holding one dictionary of string keys and values.
+pub fn bplist(pairs: &[(&str, &str)]) -> Vec<u8> {
+    let mut b = b"bplist00".to_vec();
+    let mut offsets = Vec::new();
+    let n = pairs.len();
+    offsets.push(b.len());
+    b.push(0xD0 | n as u8);
+    for i in 0..n {
+        b.push((1 + i) as u8);
+    }
+    for i in 0..n {
+        b.push((1 + n + i) as u8);
+    }
+    let strings = pairs.iter().map(|p| p.0).chain(pairs.iter().map(|p| p.1));
+    for s in strings {
+        offsets.push(b.len());
+        if s.len() < 15 {
+            b.push(0x50 | s.len() as u8);
+        } else {
+            b.push(0x5F);
+            b.push(0x11);
+            b.extend_from_slice(&(s.len() as u16).to_be_bytes());
+        }
+        b.extend_from_slice(s.as_bytes());
+    }
+    let table = b.len();
+    for o in &offsets {
+        b.extend_from_slice(&(*o as u16).to_be_bytes());
+    }
+    b.extend_from_slice(&[0; 6]);
+    b.push(2);
+    b.push(1);
+    b.extend_from_slice(&(offsets.len() as u64).to_be_bytes());
+    b.extend_from_slice(&0u64.to_be_bytes());
+    b.extend_from_slice(&(table as u64).to_be_bytes());
+    b
+}

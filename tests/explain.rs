@@ -1,0 +1,82 @@
+//! `jikimi explain`: rules, causes, risks, the checklist, and unknown topics
+//! (exit 2 with a message that says what is valid).
+
+use crate::common::*;
+
+fn explain(topic: &str) -> (i32, String, String) {
+    let out = Env::new().cmd().args(["explain", topic]).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn explains_a_rule() {
+    let rules = jikimi::rules::RuleSet::builtin().unwrap();
+    let rule = &rules.get("openai.project-key").unwrap().syntax;
+    let (code, out, _) = explain("openai.project-key");
+    assert_eq!(code, 0);
+    assert!(
+        out.starts_with("openai.project-key: OpenAI project API key"),
+        "{out}"
+    );
+    assert!(out.contains("provider: OpenAI"));
+    assert!(out.contains("severity: critical"));
+    assert!(out.contains(&rule.description));
+    for r in &rule.references {
+        assert!(out.contains(r.as_str()), "{out}");
+    }
+    assert!(out.contains("Rotate the key now"));
+    // The per-cause fixes, so the reader can match the scan's cause.
+    assert!(out.contains(jikimi::findings::Cause::EnvFileCommitted.fix()));
+}
+
+#[test]
+fn explains_a_cause_with_its_guide_point() {
+    let (code, out, _) = explain("client-transit");
+    assert_eq!(code, 0);
+    assert!(out.starts_with("client-transit (leak cause)"));
+    assert!(out.contains("Guide: 15.3.2, cause 3"), "{out}");
+    assert!(out.contains("the server adds the key"));
+    let (_, app, _) = explain("app-binary");
+    assert!(app.contains("15.3.7"), "{app}");
+}
+
+#[test]
+fn explains_risks() {
+    let (code, out, _) = explain("gitignore-gap");
+    assert_eq!(code, 0);
+    assert!(out.contains(&jikimi::findings::risks::risk_fix("gitignore-gap")[1..]));
+    assert!(out.contains("15.3.5"));
+    // A risk that is also a rule shows the rule and the risk's fix.
+    let (code, out, _) = explain("browser-direct-call");
+    assert_eq!(code, 0);
+    assert!(out.contains("(risk rule)"), "{out}");
+    assert!(out.contains("POST /api/chat"), "{out}");
+}
+
+#[test]
+fn explains_the_checklist() {
+    let (code, out, _) = explain("checklist");
+    assert_eq!(code, 0);
+    for n in 1..=5 {
+        assert!(out.contains(&format!("  {n}. ")), "{out}");
+    }
+    assert!(out.contains("Is the .env file kept out of Git?"));
+}
+
+#[test]
+fn unknown_topics_exit_2_and_say_what_is_valid() {
+    let (code, out, err) = explain("no-such-rule");
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert!(err.contains("unknown topic 'no-such-rule'"), "{err}");
+    assert!(err.contains("jikimi rules"));
+    assert!(err.contains("frontend-code") && err.contains("gitignore-gap"));
+    // A partial id lists the rules it matches.
+    let (code, _, err) = explain("openai");
+    assert_eq!(code, 2);
+    assert!(err.contains("openai.project-key"), "{err}");
+}
