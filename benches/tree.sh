@@ -22,9 +22,10 @@ fi
 if [ ! -x "$PEERS/kingfisher" ] && [ -x ../shared/bench/install-peers.sh ]; then
   bash ../shared/bench/install-peers.sh "$(dirname "$PEERS")" >/dev/null || true
 fi
+TREE=$(readlink -f "$TREE")   # peers may not follow a symlinked root
 cargo build --release --quiet
 JIKIMI=$(pwd)/target/release/jikimi
-BYTES=$(du -sb --apparent-size "$TREE" | cut -f1)
+BYTES=$(du -sb --apparent-size "$TREE/" | cut -f1)
 
 declare -A CMD
 CMD[jikimi]="$JIKIMI scan $TREE --no-history --format json -o $OUT/jikimi.json"
@@ -40,11 +41,11 @@ $JIKIMI scan --help | grep -q -- --no-history || CMD[jikimi]="${CMD[jikimi]/ --n
 measure() { # tool -> "seconds rss_kib"
   local log; log=$(mktemp)
   /usr/bin/time -f "%e %M" -o "$log" bash -c "${CMD[$1]}" >/dev/null 2>&1 || true
-  cat "$log"; rm -f "$log"
+  tail -n 1 "$log"; rm -f "$log"
 }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-echo "tree: $TREE ($((BYTES >> 20)) MiB, $(find "$TREE" -type f | wc -l) files), $RUNS runs after a warm-up, $(nproc) cores"
+echo "tree: $TREE ($((BYTES >> 20)) MiB, $(find "$TREE/" -type f | wc -l) files), $RUNS runs after a warm-up, $(nproc) cores"
 for t in "${TOOLS[@]}"; do measure "$t" >/dev/null; done   # warm the page cache
 declare -A TIMES RSS
 for r in $(seq "$RUNS"); do
