@@ -177,7 +177,7 @@ pub fn write(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
                     w,
                     "    {} {}",
                     paint(c, "history:", |t| t.yellow()),
-                    history_line(f, h)
+                    wrap(&history_line(f, h), 13, WIDTH)
                 )?;
             }
             let causes: Vec<&str> = f.causes.iter().map(|c| c.as_str()).collect();
@@ -262,6 +262,7 @@ pub fn write(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
         r.stats.errors,
         r.notes.len(),
     );
+    let summary = wrap(&summary, 0, WIDTH);
     let summary = if r.failing > 0 {
         paint(c, &summary, |t| t.red().bold())
     } else {
@@ -269,14 +270,14 @@ pub fn write(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
     };
     writeln!(w, "{summary}")?;
     if r.stats.commits > 0 {
-        writeln!(
-            w,
+        let line = format!(
             "Git history: {} commits, {} unique blobs ({}) scanned, {} skipped (binary or too large).",
             r.stats.commits,
             r.stats.blobs,
             human_bytes(r.stats.blob_bytes),
             r.stats.blobs_skipped
-        )?;
+        );
+        writeln!(w, "{}", wrap(&line, 2, WIDTH))?;
     }
     if r.stats.history_truncated {
         writeln!(
@@ -336,7 +337,7 @@ pub fn write(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
                 }
             ));
         }
-        writeln!(w, "           {advice}")?;
+        writeln!(w, "           {}", wrap(&advice, 11, WIDTH))?;
     }
     Ok(())
 }
