@@ -48,6 +48,10 @@ pub struct Evidence {
     pub git_repo: bool,
     /// Rate-limiting libraries seen in manifests: `package.json: express-rate-limit`.
     pub rate_limit: Vec<String>,
+    /// Set when the scan covered only part of the project (`--staged`,
+    /// `--since`, `--range`, `--history-only`): what it covered. A question
+    /// it cannot answer from that part is `review`, never a false `pass`.
+    pub partial: Option<&'static str>,
 }
 
 /// Rate-limit libraries, by the manifest names they appear in.
@@ -196,19 +200,23 @@ pub fn build(findings: &[Finding], ev: &Evidence) -> Vec<Item> {
         number: 3,
         id: "env-out-of-git",
         question: "Is the .env file kept out of Git?",
-        status: if !env_in_git.is_empty() {
-            Status::Fail
-        } else if ev.git_repo {
-            Status::Pass
-        } else {
+        // Outside a repository nothing is committed: there is nothing to
+        // fail, only something to get right when the repository is made.
+        status: if !ev.git_repo {
             Status::Review
-        },
-        advice: if !env_in_git.is_empty() {
-            "ignore .env and .env.* in .gitignore, git rm --cached committed ones, rotate their keys".into()
-        } else if ev.git_repo {
-            ".gitignore covers .env files and none is committed".into()
+        } else if !env_in_git.is_empty() {
+            Status::Fail
         } else {
+            Status::Pass
+        },
+        advice: if !ev.git_repo && !env_in_git.is_empty() {
+            "not a git repository, but .env files here hold keys: add .env and .env.* to .gitignore before the first commit".into()
+        } else if !ev.git_repo {
             "not a git repository: make sure .env is in .gitignore when you create one".into()
+        } else if !env_in_git.is_empty() {
+            "ignore .env and .env.* in .gitignore, git rm --cached committed ones, rotate their keys".into()
+        } else {
+            ".gitignore covers .env files and none is committed".into()
         },
         findings: env_in_git,
     };
@@ -246,12 +254,36 @@ pub fn build(findings: &[Finding], ev: &Evidence) -> Vec<Item> {
         },
         findings: Vec::new(),
     };
-    vec![q1, q2, q3, q4, q5]
+    let mut items = vec![q1, q2, q3, q4, q5];
+    if let Some(scope) = ev.partial {
+        for item in items.iter_mut().filter(|i| i.status == Status::Pass) {
+            item.status = Status::Review;
+            item.advice = format!(
+                "not answered by this scan ({scope}); run a full `jikimi scan` for the whole project"
+            );
+        }
+        let q5 = &mut items[4];
+        if q5.status == Status::Review && ev.rate_limit.is_empty() {
+            q5.advice = format!(
+                "not answered by this scan ({scope}): manifests were not read; run a full `jikimi scan`"
+            );
+        }
+    }
+    items
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn partial_scans_never_pass() {
+        let full = Evidence { git_repo: true, ..Evidence::default() };
+        let statuses = |ev: &Evidence| build(&[], ev).iter().map(|i| i.status).collect::<Vec<_>>();
+        assert_eq!(statuses(&full)[..3], [Status::Pass, Status::Pass, Status::Pass]);
+        let partial = Evidence { partial: Some("--staged: only what the next commit adds"), ..full };
+        assert!(statuses(&partial).iter().all(|s| *s == Status::Review));
+    }
 
     #[test]
     fn rate_limit_names_are_whole_words() {

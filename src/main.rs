@@ -30,7 +30,10 @@ fn main() -> std::process::ExitCode {
             {
                 return ExitCode::Clean.into();
             }
-            eprintln!("jikimi: error: {err:#}");
+            // A message may quote user input (a config value, a baseline
+            // key) that is a pasted secret: never print it whole.
+            let msg = jikimi::findings::redact_known_secrets(&format!("{err:#}"));
+            eprintln!("jikimi: error: {msg}");
             ExitCode::Error.into()
         }
     }

@@ -306,12 +306,12 @@ impl<'a> Collector<'a> {
         let mut notes = Vec::new();
         let history_blob = origin.git_blob();
         let mut held = Vec::new();
-        // Risk evidence is shown unredacted, so secrets on the same line are
-        // redacted in a risk's context here, once and for all.
-        let secrets_here: Vec<&str> = matches
+        // Byte spans of every secret in this text: a snippet never cuts one
+        // in half, and shows every secret but the finding's own redacted.
+        let secret_spans: Vec<(usize, usize)> = matches
             .iter()
             .filter(|m| rules.rules[m.rule].syntax.kind == RuleKind::Secret)
-            .map(|m| &text[m.secret_start..m.secret_end])
+            .map(|m| (m.secret_start, m.secret_end))
             .collect();
         for m in &matches {
             let rule = &rules.rules[m.rule].syntax;
@@ -385,14 +385,7 @@ impl<'a> Collector<'a> {
                 cell: part.and_then(|p| p.cell),
                 cell_output: part.is_some_and(|p| p.output),
                 minified,
-                context: match rule.kind {
-                    RuleKind::Secret => context_snippet(&text, m),
-                    RuleKind::Risk => {
-                        secrets_here.iter().fold(context_snippet(&text, m), |c, s| {
-                            crate::findings::redact_in(&c, s)
-                        })
-                    }
-                },
+                context: context_snippet(&text, m, &secret_spans),
                 commit: origin.commit().cloned(),
                 git: origin.git_state(),
                 causes,
@@ -575,30 +568,62 @@ fn is_minified(text: &str) -> bool {
 /// The line around a match, at most ~120 characters, centred on the secret.
 ///
 /// Only the bytes within reach are searched for line ends, so a snippet from
-/// a 10 MB one-line bundle costs the same as one from a short line.
-fn context_snippet(text: &str, m: &RawMatch) -> String {
+/// a 10 MB one-line bundle costs the same as one from a short line. The
+/// snippet never ends inside another secret's span (`spans`), and every
+/// secret in it except the match's own is redacted here: the reports redact
+/// the match's own secret (or show it with `--no-redact`), and a risk's
+/// evidence is not a secret.
+fn context_snippet(text: &str, m: &RawMatch, spans: &[(usize, usize)]) -> String {
     let secret_len = m.secret_end - m.secret_start;
     let room = 120usize.saturating_sub(secret_len.min(100)) / 2;
     let bytes = text.as_bytes();
     let reach_lo = m.secret_start.saturating_sub(room);
-    let lo = match memchr::memrchr(b'\n', &bytes[reach_lo..m.secret_start]) {
+    let mut lo = match memchr::memrchr(b'\n', &bytes[reach_lo..m.secret_start]) {
         Some(i) => reach_lo + i + 1,
         None => floor_char(text, reach_lo),
     };
     let reach_hi = (m.secret_end + room).min(text.len());
-    let hi = match memchr::memchr(b'\n', &bytes[m.secret_end..reach_hi]) {
+    let mut hi = match memchr::memchr(b'\n', &bytes[m.secret_end..reach_hi]) {
         Some(i) => m.secret_end + i,
         None => ceil_char(text, reach_hi),
     };
-    let mut s = String::new();
+    let own = (m.secret_start, m.secret_end);
+    // Do not cut a secret in half: a partial key is not recognisable as the
+    // key, so it would not be redacted. Move the cut to its edge instead.
+    for &(s, e) in spans {
+        if s < lo && lo < e {
+            lo = e.min(m.secret_start);
+        }
+        if s < hi && hi < e {
+            hi = s.max(m.secret_end);
+        }
+    }
+    let mut inner = String::new();
+    let mut pos = lo;
+    let mut inside: Vec<(usize, usize)> = spans
+        .iter()
+        .copied()
+        .filter(|&(s, e)| s >= lo && e <= hi && (s, e) != own)
+        .collect();
+    inside.sort_unstable();
+    for (s, e) in inside {
+        if s < pos {
+            continue; // overlapping spans: the first one covers it
+        }
+        inner.push_str(&text[pos..s]);
+        inner.push_str(&crate::findings::redact(&text[s..e]));
+        pos = e;
+    }
+    inner.push_str(&text[pos..hi]);
+    let mut out = String::new();
     if lo > 0 && bytes[lo - 1] != b'\n' {
-        s.push('…');
+        out.push('…');
     }
-    s.push_str(text[lo..hi].trim_end_matches('\r'));
+    out.push_str(inner.trim_end_matches('\r'));
     if hi < text.len() && bytes[hi] != b'\n' {
-        s.push('…');
+        out.push('…');
     }
-    s.trim().to_string()
+    out.trim().to_string()
 }
 
 /// Run a scan of the working trees under `opts.paths`.
@@ -631,6 +656,14 @@ pub fn run(matcher: &Matcher<'_>, opts: &ScanOptions) -> Result<ScanOutput> {
     out.suppressed.sort();
     out.suppressed.dedup();
     out.stats.suppressed = out.suppressed.len() as u64;
+    out.evidence.partial = match (&opts.mode, &opts.scope) {
+        (Mode::Staged, _) => Some("--staged: only what the next commit adds"),
+        (_, Scope::Since(_) | Scope::Range(_)) => {
+            Some("--since/--range: only the commits in the range")
+        }
+        (Mode::HistoryOnly, _) => Some("--history-only: the working tree was not read"),
+        _ => None,
+    };
     out.checklist = checklist::build(&out.findings, &out.evidence);
     out.stats.duration_ms = started.elapsed().as_millis() as u64;
     Ok(out)

@@ -605,3 +605,24 @@ fn browser_direct_call_only_counts_in_client_code() {
     assert_eq!(risk.len(), 1, "{v:#}");
     assert_eq!(risk[0]["path"], "src/components/Chat.jsx");
 }
+
+// A risk's snippet used to be cut in the middle of a key on the same line,
+// leaving the rest of the key unredacted (found in QA).
+#[test]
+fn snippets_never_show_a_piece_of_a_key() {
+    let env = Env::new();
+    let mut fake = Fake::new(21);
+    let (a, b) = (fake.openai_project(), fake.openai_project());
+    env.write("package.json", REACT_PKG);
+    env.write(
+        "src/components/A.jsx",
+        format!("const c = new OpenAI({{ dangerouslyAllowBrowser: true, apiKey: \"{a}\" }});\n"),
+    );
+    env.write(".env.production", format!("VITE_OPENAI_API_KEY={b} OTHER={a}\n"));
+    for format in ["human", "json", "sarif", "github", "junit", "compact"] {
+        let out = env.cmd().args(["scan", "--format", format]).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_no_key_fragment(&text, &a);
+        assert_no_key_fragment(&text, &b);
+    }
+}

@@ -299,3 +299,28 @@ mod tests {
         assert_eq!(fingerprint("r", "s", "p").len(), 32);
     }
 }
+
+/// Redact every secret the built-in rules recognise in `text`: for messages
+/// that quote user input (a config value, a baseline key), which may be a
+/// pasted secret. Used on error messages before they are printed.
+pub fn redact_known_secrets(text: &str) -> String {
+    let Ok(rules) = crate::rules::RuleSet::builtin() else {
+        return text.to_string();
+    };
+    let Ok(matcher) = crate::matcher::Matcher::new(&rules) else {
+        return text.to_string();
+    };
+    let mut out = text.to_string();
+    let mut secrets: Vec<String> = matcher
+        .find(text.as_bytes())
+        .iter()
+        .filter(|m| rules.rules[m.rule].syntax.kind == RuleKind::Secret)
+        .map(|m| text[m.secret_start..m.secret_end].to_string())
+        .collect();
+    // Longest first, so a secret that contains another is replaced whole.
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    for s in secrets {
+        out = redact_in(&out, &s);
+    }
+    out
+}

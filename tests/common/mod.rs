@@ -266,3 +266,16 @@ pub fn checkout_head(repo: &git2::Repository) {
     repo.checkout_head(Some(git2::build::CheckoutBuilder::new().force()))
         .unwrap();
 }
+
+/// Assert that no 12-character piece of `key` beyond its vendor prefix (the
+/// first 8 characters, which redaction may show) appears in `output`.
+pub fn assert_no_key_fragment(output: &str, key: &str) {
+    let chars: Vec<char> = key.chars().collect();
+    for start in 8..chars.len().saturating_sub(11) {
+        let piece: String = chars[start..start + 12].iter().collect();
+        assert!(
+            !output.contains(&piece),
+            "a piece of the secret ({piece}) appears in the output:\n{output}"
+        );
+    }
+}
