@@ -278,10 +278,19 @@ mod tests {
 
     #[test]
     fn partial_scans_never_pass() {
-        let full = Evidence { git_repo: true, ..Evidence::default() };
+        let full = Evidence {
+            git_repo: true,
+            ..Evidence::default()
+        };
         let statuses = |ev: &Evidence| build(&[], ev).iter().map(|i| i.status).collect::<Vec<_>>();
-        assert_eq!(statuses(&full)[..3], [Status::Pass, Status::Pass, Status::Pass]);
-        let partial = Evidence { partial: Some("--staged: only what the next commit adds"), ..full };
+        assert_eq!(
+            statuses(&full)[..3],
+            [Status::Pass, Status::Pass, Status::Pass]
+        );
+        let partial = Evidence {
+            partial: Some("--staged: only what the next commit adds"),
+            ..full
+        };
         assert!(statuses(&partial).iter().all(|s| *s == Status::Review));
     }
 

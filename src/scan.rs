@@ -861,8 +861,26 @@ fn scan_root(
         && !opts.filters.disabled.contains(GITIGNORE_GAP)
     {
         let existing: Vec<String> = env_files.iter().map(|p| g.repo_path(p)).collect();
-        if let Some(gap) = risks::gitignore_gap(&g.workdir, &g.gitignores, &existing) {
-            let path = if g.gitignores.iter().any(|p| p == ".gitignore") {
+        // The committed .gitignore files, plus those in the working tree that
+        // are about to be (before the first commit, or just edited): the root
+        // one and any on the way to an env file.
+        let mut gitignores = g.gitignores.clone();
+        let mut dirs: Vec<String> = vec![String::new()];
+        for e in &existing {
+            let mut d = e.as_str();
+            while let Some(i) = d.rfind('/') {
+                d = &d[..i];
+                dirs.push(format!("{d}/"));
+            }
+        }
+        for d in dirs {
+            let rel = format!("{d}.gitignore");
+            if !gitignores.contains(&rel) && g.workdir.join(&rel).is_file() {
+                gitignores.push(rel);
+            }
+        }
+        if let Some(gap) = risks::gitignore_gap(&g.workdir, &gitignores, &existing) {
+            let path = if gitignores.iter().any(|p| p == ".gitignore") {
                 ".gitignore"
             } else {
                 ".gitignore (missing)"
@@ -980,10 +998,10 @@ fn locate_history(
                 .map(|c| c.id.get(..10).unwrap_or(&c.id).to_string())
                 .unwrap_or_default();
             f.why = format!(
-                "removed from the working tree and HEAD, but still in git history (introduced in commit {commit}): every clone keeps the old commit"
+                "not in the working tree or HEAD, but in git history (introduced in commit {commit}): every clone keeps that commit"
             );
             let mut fix = format!(
-                "Rotate the key first: removing the line is not enough, every clone still has commit {commit}; then purge it from history (git filter-repo) if needed"
+                "Rotate the key first: deleting or never merging the line is not enough, every clone still has commit {commit}; then purge it from history (git filter-repo) if needed"
             );
             for c in f.causes.iter().filter(|c| **c != causes::Cause::GitHistory) {
                 fix.push_str("; so it does not come back: ");

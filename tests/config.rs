@@ -470,7 +470,10 @@ fn jikimi_scans_its_own_repository_clean() {
 fn config_errors_never_echo_a_secret() {
     let env = Env::new();
     let key = Fake::new(31).openai_project();
-    env.write("jikimi.toml", format!("version = 1\n[allow]\nvalues = \"{key}\"\n"));
+    env.write(
+        "jikimi.toml",
+        format!("version = 1\n[allow]\nvalues = \"{key}\"\n"),
+    );
     let out = env.cmd().args(["scan"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);

@@ -73,10 +73,10 @@ fn key_added_then_removed_is_found_with_provenance() {
     assert!(c.contains(&"server-code".to_string()), "{c:?}");
     let fix = f["fix"].as_str().unwrap();
     assert!(fix.starts_with("Rotate the key first"), "{fix}");
-    assert!(fix.contains("removing the line is not enough"), "{fix}");
+    assert!(fix.contains("is not enough"), "{fix}");
     assert!(fix.contains("git filter-repo"), "{fix}");
     assert!(fix.contains(&short(c1)), "{fix}");
-    assert!(f["why"].as_str().unwrap().contains("still in git history"));
+    assert!(f["why"].as_str().unwrap().contains("in git history"));
     assert_eq!(v["stats"]["commits"], 2);
     // Blobs: two versions of config.py and one README.
     assert_eq!(v["stats"]["blobs"], 3);
@@ -92,7 +92,11 @@ fn key_added_then_removed_is_found_with_provenance() {
         "{text}"
     );
     assert!(
-        text.contains("removed from HEAD and the working tree"),
+        // The human report wraps long lines: compare with spaces folded.
+        text.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .contains("not in HEAD or the working tree"),
         "{text}"
     );
     assert!(!text.contains(&key), "the key is redacted: {text}");

@@ -74,7 +74,7 @@ fn history_line(f: &Finding, h: &HistoryInfo) -> String {
         plural(h.paths, "path", "paths")
     ));
     s.push_str(if h.only_in_history() {
-        "; removed from HEAD and the working tree, still in every clone"
+        "; not in HEAD or the working tree, but still in the history every clone carries"
     } else if h.in_head {
         "; still in HEAD"
     } else {
