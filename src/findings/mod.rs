@@ -276,30 +276,6 @@ pub fn sort(findings: &mut [Finding]) {
     });
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn redaction_never_shows_the_key() {
-        // A fake key (no valid structure), marked so jikimi's self-scan passes.
-        let k = "sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zAb7cDe0fGh3iJk6lMn9oPq2rSt5uVw8xYz1aBc4dEf7g9xQz"; // jikimi:allow
-        let r = redact(k);
-        assert!(r.starts_with("sk-proj-Ab…"), "{r}");
-        assert!(r.ends_with("9xQz"));
-        assert!(r.chars().count() <= 16);
-        assert_eq!(redact("hunter2"), "…");
-        assert_eq!(redact("short-password-1"), "s…-1");
-    }
-
-    #[test]
-    fn fingerprint_is_stable_and_path_sensitive() {
-        assert_eq!(fingerprint("r", "s", "p"), fingerprint("r", "s", "p"));
-        assert_ne!(fingerprint("r", "s", "p"), fingerprint("r", "s", "q"));
-        assert_eq!(fingerprint("r", "s", "p").len(), 32);
-    }
-}
-
 /// Redact every secret the built-in rules recognise in `text`: for messages
 /// that quote user input (a config value, a baseline key), which may be a
 /// pasted secret. Used on error messages before they are printed.
@@ -323,4 +299,28 @@ pub fn redact_known_secrets(text: &str) -> String {
         out = redact_in(&out, &s);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_never_shows_the_key() {
+        // A fake key (no valid structure), marked so jikimi's self-scan passes.
+        let k = "sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zAb7cDe0fGh3iJk6lMn9oPq2rSt5uVw8xYz1aBc4dEf7g9xQz"; // jikimi:allow
+        let r = redact(k);
+        assert!(r.starts_with("sk-proj-Ab…"), "{r}");
+        assert!(r.ends_with("9xQz"));
+        assert!(r.chars().count() <= 16);
+        assert_eq!(redact("hunter2"), "…");
+        assert_eq!(redact("short-password-1"), "s…-1");
+    }
+
+    #[test]
+    fn fingerprint_is_stable_and_path_sensitive() {
+        assert_eq!(fingerprint("r", "s", "p"), fingerprint("r", "s", "p"));
+        assert_ne!(fingerprint("r", "s", "p"), fingerprint("r", "s", "q"));
+        assert_eq!(fingerprint("r", "s", "p").len(), 32);
+    }
 }
