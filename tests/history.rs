@@ -486,6 +486,32 @@ fn staged_scans_only_what_the_commit_adds() {
     assert!(stderr.contains("not in a git repository"), "{stderr}");
 }
 
+// A pure rename (git mv) adds no content: it must not block the commit for a
+// key HEAD already has (found in QA).
+#[test]
+fn staged_pure_rename_adds_nothing() {
+    let env = Env::new();
+    let key = Fake::new(81).openai_project();
+    let repo = env.git_init();
+    env.write("index.js", format!("const k = \"{key}\";\n"));
+    env.commit_all(&repo, "init");
+    let mut index = repo.index().unwrap();
+    index.remove_path(std::path::Path::new("index.js")).unwrap();
+    std::fs::rename(env.path().join("index.js"), env.path().join("server.js")).unwrap();
+    index.add_path(std::path::Path::new("server.js")).unwrap();
+    index.write().unwrap();
+    let (code, v) = env.scan_json(&["--staged"]);
+    assert_eq!(code, 0, "{v:#}");
+    assert!(findings(&v).is_empty());
+    // A copy with a change is new content and is scanned.
+    env.write("copy.js", format!("const k = \"{key}\"; // copied\n"));
+    let mut index = repo.index().unwrap();
+    index.add_path(std::path::Path::new("copy.js")).unwrap();
+    index.write().unwrap();
+    let (code, _) = env.scan_json(&["--staged"]);
+    assert_eq!(code, 1);
+}
+
 #[test]
 fn range_and_since_include_or_exclude_the_leaking_commit() {
     let env = Env::new();

@@ -865,9 +865,20 @@ pub fn staged(repo: &Repository, max: u64, sink: &dyn Sink) -> Result<(u64, u64)
         .diff_tree_to_index(head_tree.as_ref(), Some(&index), Some(&mut opts))
         .context("--staged: cannot compare the index with HEAD")?;
     let (mut files, mut bytes) = (0u64, 0u64);
+    // A pure rename shows as a deletion plus an addition of the same blob:
+    // that content is already committed, so it adds nothing to scan (and a
+    // refactoring commit is not blocked for keys HEAD already has).
+    let deleted: HashSet<git2::Oid> = diff
+        .deltas()
+        .filter(|d| d.status() == git2::Delta::Deleted)
+        .map(|d| d.old_file().id())
+        .collect();
     for (i, delta) in diff.deltas().enumerate() {
         use git2::Delta;
         let new = delta.new_file();
+        if delta.status() == Delta::Added && deleted.contains(&new.id()) {
+            continue;
+        }
         if !matches!(
             delta.status(),
             Delta::Added | Delta::Modified | Delta::Renamed | Delta::Copied | Delta::Typechange
