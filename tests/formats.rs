@@ -245,3 +245,36 @@ fn junit_clean_run_still_reports_a_passing_case() {
     assert_eq!(tags.iter().filter(|(n, _)| n == "testcase").count(), 1);
     assert_eq!(tags.iter().filter(|(n, _)| n == "failure").count(), 0);
 }
+
+// A notebook cell's line is not a line of the .ipynb file: compact, JUnit and
+// GitHub annotations used to give it as one (found in QA).
+#[test]
+fn notebook_findings_name_the_cell_in_every_format() {
+    let env = Env::new();
+    let key = Fake::new(41).openai_project();
+    let nb = serde_json::json!({
+        "cells": [
+            {"cell_type": "markdown", "source": ["# demo\n"], "metadata": {}},
+            {"cell_type": "code", "source": ["import os\n", format!("key = \"{key}\"\n")],
+             "metadata": {}, "outputs": [], "execution_count": 1}
+        ],
+        "metadata": {}, "nbformat": 4, "nbformat_minor": 5
+    });
+    env.write("demo.ipynb", serde_json::to_string_pretty(&nb).unwrap());
+    let run = |format: &str| {
+        let out = env
+            .cmd()
+            .args(["scan", "--format", format])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let compact = run("compact");
+    assert!(compact.contains("demo.ipynb (cell 2, 2:"), "{compact}");
+    let github = run("github");
+    let line = github.lines().find(|l| l.starts_with("::error")).unwrap();
+    assert!(!line.contains("line="), "{line}");
+    assert!(line.contains("cell 2"), "{line}");
+    let junit = run("junit");
+    assert!(junit.contains("demo.ipynb (cell 2, 2:"), "{junit}");
+}

@@ -12,11 +12,7 @@ use crate::rules::RuleKind;
 
 pub fn write(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
     for f in r.findings {
-        let at = if f.line > 0 {
-            format!("{}:{}:{}", f.path, f.line, f.column)
-        } else {
-            f.path.clone()
-        };
+        let at = crate::report::location(f);
         let what = if f.kind == RuleKind::Risk {
             format!("{} (risk)", f.title)
         } else {

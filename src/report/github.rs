@@ -40,8 +40,9 @@ pub fn command(r: &Report<'_>, f: &Finding) -> String {
         file
     };
     let mut props = vec![format!("file={}", escape_property(file))];
-    // Lines of an archive member are not lines of the archive.
-    if f.line > 0 && member.is_none() {
+    // Lines of an archive member are not lines of the archive, and a
+    // notebook cell's lines are not lines of the .ipynb file.
+    if f.line > 0 && member.is_none() && f.cell.is_none() {
         props.push(format!("line={}", f.line));
         if f.column > 0 {
             props.push(format!("col={}", f.column));
@@ -57,6 +58,9 @@ pub fn command(r: &Report<'_>, f: &Finding) -> String {
     let mut msg = f.title.clone();
     if f.kind == RuleKind::Secret && !f.secret.is_empty() {
         msg.push_str(&format!(" ({})", r.shown_secret(f)));
+    }
+    if f.cell.is_some() {
+        msg.push_str(&format!(" at {}", crate::report::location(f)));
     }
     if let Some(m) = member {
         msg.push_str(&format!(" in archive member {m}"));

@@ -39,11 +39,7 @@ fn details(r: &Report<'_>, f: &Finding) -> String {
         f.severity,
         f.kind.as_str()
     );
-    let at = if f.line > 0 {
-        format!("{}:{}:{}", f.path, f.line, f.column)
-    } else {
-        f.path.clone()
-    };
+    let at = crate::report::location(f);
     d.push_str(&format!("at: {at}\n"));
     if !f.secret.is_empty() {
         let label = match f.kind {
@@ -81,11 +77,7 @@ pub fn write(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
         r#"  <testsuite name="jikimi scan" tests="{tests}" failures="{failures}" errors="0" skipped="0" time="{time:.3}">"#
     )?;
     for f in r.findings {
-        let location = if f.line > 0 {
-            format!("{}:{}", f.path, f.line)
-        } else {
-            f.path.clone()
-        };
+        let location = crate::report::location(f);
         let name = format!(
             "{} at {} [{}]",
             f.rule,
@@ -100,7 +92,7 @@ pub fn write(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
             escape(&classname),
             escape(&f.path)
         )?;
-        if f.line > 0 {
+        if f.line > 0 && f.cell.is_none() {
             write!(w, r#" line="{}""#, f.line)?;
         }
         writeln!(w, ">")?;

@@ -100,6 +100,23 @@ impl Report<'_> {
     }
 }
 
+/// Where a finding is, as one string: `path:line:col`, `nb.ipynb (cell 3
+/// output, 2:7)` for notebooks (a cell's line is not a line of the file),
+/// or the path alone for repository-level findings.
+pub fn location(f: &Finding) -> String {
+    match (f.cell, f.line) {
+        (Some(cell), _) => format!(
+            "{} (cell {cell}{}, {}:{})",
+            f.path,
+            if f.cell_output { " output" } else { "" },
+            f.line,
+            f.column
+        ),
+        (None, 0) => f.path.clone(),
+        (None, line) => format!("{}:{line}:{}", f.path, f.column),
+    }
+}
+
 /// Write `report` in `format`.
 pub fn write(format: Format, report: &Report<'_>, w: &mut dyn Write) -> Result<()> {
     match format {
