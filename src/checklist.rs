@@ -231,8 +231,12 @@ pub fn build(findings: &[Finding], ev: &Evidence) -> Vec<Item> {
             "no leaked key found; still set usage limits and billing alerts in each provider's console and rotate keys periodically".into()
         } else {
             format!(
-                "rotate these {} leaked key(s) now, then check the provider's usage and billing for abuse",
-                to_rotate.len()
+                "rotate {} now, then check the provider's usage and billing for abuse",
+                if to_rotate.len() == 1 {
+                    "this leaked key".to_string()
+                } else {
+                    format!("these {} leaked keys", to_rotate.len())
+                }
             )
         },
         findings: to_rotate,

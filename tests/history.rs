@@ -368,7 +368,7 @@ fn same_secret_across_many_commits_is_one_finding() {
     // One line in the working tree plus 30 commits.
     assert_eq!(f["occurrences"], 31);
     let c = causes(f);
-    assert_eq!(c, vec!["git-history", "server-code"], "{f:#}");
+    assert_eq!(c, vec!["server-code", "git-history"], "{f:#}");
     assert!(!f["why"].as_str().unwrap().contains("removed"));
     assert_eq!(v["stats"]["commits"], 30);
     assert_eq!(v["stats"]["blobs"], 32);

@@ -42,8 +42,9 @@ pub enum Cause {
     PublicEnvVar,
     AppBinary,
     EnvFileCommitted,
-    GitHistory,
     ServerCode,
+    // Last: where the file is says more than that it was committed.
+    GitHistory,
 }
 
 impl Cause {
