@@ -361,9 +361,9 @@ const JS_LIKE: &[&str] = &[
 ];
 const APP_SOURCE_EXT: &[&str] = &["swift", "m", "mm", "kt", "dart", "xcconfig", "plist"];
 const SERVER_CODE_EXT: &[&str] = &[
-    "py", "rb", "go", "java", "kt", "php", "cs", "rs", "scala", "ex", "exs", "pl", "lua", "sh",
-    "bash", "zsh", "ps1", "c", "cc", "cpp", "h", "hpp", "clj", "erl", "hs", "r", "jl", "groovy",
-    "tf",
+    "py", "ipynb", "rb", "go", "java", "kt", "php", "cs", "rs", "scala", "ex", "exs", "pl", "lua",
+    "sh", "bash", "zsh", "ps1", "c", "cc", "cpp", "h", "hpp", "clj", "erl", "hs", "r", "jl",
+    "groovy", "tf",
 ];
 
 fn has_segment(path: &str, segs: &[&str]) -> bool {
