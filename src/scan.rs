@@ -284,6 +284,15 @@ impl<'a> Collector<'a> {
         if let Cow::Owned(ref s) = text {
             matches = self.matcher.find(s.as_bytes());
         }
+        // Byte-level regexes may, at a window's edge, end a match inside a
+        // multi-byte character: widen such spans to whole characters so that
+        // slicing the text can never panic.
+        for m in &mut matches {
+            m.start = floor_char(&text, m.start);
+            m.secret_start = floor_char(&text, m.secret_start);
+            m.secret_end = ceil_char(&text, m.secret_end);
+            m.end = ceil_char(&text, m.end);
+        }
         let mut facts = FileFacts::new(origin, &text, self.projects);
         if part.is_some_and(|p| p.via.is_some()) && facts.role != Role::App {
             // An original source read out of a source map ships wherever the
