@@ -9,7 +9,9 @@
 //! 1. Path says server: `pages/api/`, `app/api/`, `api/`, `server/`,
 //!    `backend/`, `functions/`, `lambda/`, `*.server.*`, `+server.*`,
 //!    `route.ts` under `app/`, `middleware.*`, `server.*`: server.
-//! 2. Directive: `"use server"` → server; `"use client"` → client.
+//! 2. Directive: `"use server"` → server; `"use client"` → client. In a
+//!    Next.js project, App Router route files (`app/**/page.tsx`, `layout`,
+//!    ...) without `"use client"` are Server Components: server.
 //! 3. Path says client: `public/`, `static/`, `src/components/`,
 //!    `components/`, `client/`, `frontend/`, `web/`, `www/`, `dist/`,
 //!    `build/`, `.next/static/`, `out/`, `assets/`: client.
@@ -161,6 +163,9 @@ pub enum ProjectKind {
     Server,
     /// React Native / Expo / Electron / Capacitor / Ionic.
     App,
+    /// Next.js: client code, except that App Router route files (`app/**/page.tsx`,
+    /// `layout.tsx`, ...) are Server Components unless they say `"use client"`.
+    Next,
 }
 
 const UI_DEPS: &[&str] = &[
@@ -226,6 +231,8 @@ pub fn project_kind_from_manifest(text: &str) -> ProjectKind {
     let has = |list: &[&str]| names.iter().any(|n| list.contains(n));
     if has(APP_DEPS) {
         ProjectKind::App
+    } else if names.contains(&"next") {
+        ProjectKind::Next
     } else if has(UI_DEPS) {
         ProjectKind::Client
     } else if has(SERVER_DEPS) {
@@ -544,6 +551,9 @@ pub fn role_of(path: &str, text: &str, project: ProjectKind) -> Role {
         Some(false) => return client_or_app(project),
         None => {}
     }
+    if project == ProjectKind::Next && is_next_server_component(path) {
+        return Role::Server;
+    }
     if path_says_client(path) {
         return client_or_app(project);
     }
@@ -555,7 +565,7 @@ pub fn role_of(path: &str, text: &str, project: ProjectKind) -> Role {
         return client_or_app(project);
     }
     match project {
-        ProjectKind::Client => Role::Client,
+        ProjectKind::Client | ProjectKind::Next => Role::Client,
         ProjectKind::App => Role::App,
         ProjectKind::Server => Role::Server,
         ProjectKind::Unknown => {
@@ -566,6 +576,20 @@ pub fn role_of(path: &str, text: &str, project: ProjectKind) -> Role {
             }
         }
     }
+}
+
+/// A Next.js App Router route file (`app/**/page.tsx`, `layout`, `template`,
+/// `loading`, `not-found`, `default`): a Server Component by default, so a
+/// key in it stays on the server (still hardcoded: `server-code`).
+fn is_next_server_component(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    let in_app = lower.starts_with("app/") || lower.contains("/app/");
+    let stem = file_name(&lower).split('.').next().unwrap_or("");
+    in_app
+        && matches!(
+            stem,
+            "page" | "layout" | "template" | "loading" | "not-found" | "default"
+        )
 }
 
 fn client_or_app(project: ProjectKind) -> Role {
@@ -834,6 +858,26 @@ mod tests {
         assert_eq!(
             role("src/util.ts", "document.querySelector('x'); window.foo"),
             Role::Client
+        );
+    }
+
+    #[test]
+    fn next_app_router_files_are_server_components_by_default() {
+        let next = ProjectKind::Next;
+        assert_eq!(
+            role_of("app/page.tsx", "export default function P() {}", next),
+            Role::Server
+        );
+        assert_eq!(role_of("src/app/blog/layout.tsx", "", next), Role::Server);
+        assert_eq!(
+            role_of("app/chat/page.tsx", "'use client'\n", next),
+            Role::Client
+        );
+        assert_eq!(role_of("app/components/Chat.tsx", "", next), Role::Client);
+        assert_eq!(role_of("pages/index.tsx", "", next), Role::Client);
+        assert_eq!(
+            project_kind_from_manifest(r#"{"dependencies":{"next":"14","react":"18"}}"#),
+            ProjectKind::Next
         );
     }
 
