@@ -470,6 +470,16 @@ fn content_votes(text: &str) -> (i32, i32) {
         "getServerSideProps",
         "NextApiRequest",
         "req, res",
+        // CommonJS and Node entry points: browsers do not `require`.
+        "require(",
+        "module.exports",
+        "#!/usr/bin/env node",
+        // The OpenAI and Anthropic SDKs refuse to run in a browser unless
+        // told to (dangerouslyAllowBrowser, counted for the client below).
+        "from 'openai'",
+        "from \"openai\"",
+        "from '@anthropic-ai/sdk'",
+        "from \"@anthropic-ai/sdk\"",
     ] {
         if head.contains(s) {
             server += 1;
@@ -496,10 +506,16 @@ fn content_votes(text: &str) -> (i32, i32) {
         "import.meta.env",
         "onClick",
         "addEventListener(",
+        "dangerouslyAllowBrowser",
     ] {
         if head.contains(s) {
             client += 1;
         }
+    }
+    // An SDK told to run in the browser is browser code, whatever its import
+    // (which voted server above) says: count it twice.
+    if head.contains("dangerouslyAllowBrowser") {
+        client += 1;
     }
     (server, client)
 }
@@ -857,6 +873,31 @@ mod tests {
         );
         assert_eq!(
             role("src/util.ts", "document.querySelector('x'); window.foo"),
+            Role::Client
+        );
+    }
+
+    #[test]
+    fn node_scripts_and_browser_sdks() {
+        let unknown = ProjectKind::Unknown;
+        assert_eq!(
+            role_of("index.js", "const OpenAI = require('openai');\n", unknown),
+            Role::Server
+        );
+        assert_eq!(
+            role_of(
+                "chat.js",
+                "import OpenAI from 'openai';\nconst c = new OpenAI();\n",
+                unknown
+            ),
+            Role::Server
+        );
+        assert_eq!(
+            role_of(
+                "chat.js",
+                "import OpenAI from 'openai';\nnew OpenAI({ dangerouslyAllowBrowser: true });\n",
+                unknown
+            ),
             Role::Client
         );
     }
