@@ -247,4 +247,4 @@ if fi.wait() != 0:
     sys.exit("git fast-import failed")
 subprocess.run(["git", "-C", OUT, "symbolic-ref", "HEAD", "refs/heads/main"], check=True)
 print(f"generated {OUT}: {mark} commits, {total_blob_bytes >> 20} MiB of blob data written "
-      f"(before dedup), {branches} feature branches, keys planted: 5")
+      f"(before dedup), {branches} feature branches, keys planted: 5 when COMMITS >= 1600 (they go in at fixed commit numbers)")

@@ -37,14 +37,9 @@ TOOLS=(jikimi)
 [ -n "${CMD[kingfisher]:-}" ] && TOOLS+=(kingfisher)
 [ -n "${CMD[betterleaks]:-}" ] && TOOLS+=(betterleaks)
 
-measure() { # tool -> "seconds rss_kib"
-  local log; log=$(mktemp)
-  /usr/bin/time -f "%e %M" -o "$log" bash -c "${CMD[$1]}" >/dev/null 2>&1 || true
-  tail -n 1 "$log"; rm -f "$log"   # the last line: time adds "Command exited..." before it
-}
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+source benches/lib.sh
 
-for t in "${TOOLS[@]}"; do measure "$t" >/dev/null; done   # warm the page cache
+bench_warm_up "${TOOLS[@]}"
 # Unique blob bytes, as jikimi counted them (the MiB/s denominator for all).
 read -r NC NB BYTES < <(python3 -c '
 import json, sys
@@ -53,25 +48,13 @@ print(s["commits"], s["blobs"] + s["blobs_skipped"], s["blob_bytes"])' "$OUT/jik
 PACK=$(du -sk "$REPO/.git/objects/pack" | cut -f1)
 echo "repo: $REPO ($NC commits, $NB unique blobs, $((BYTES >> 20)) MiB of blob data, $((PACK >> 10)) MiB packed)"
 echo "$RUNS runs after a warm-up, $(nproc) cores"
-declare -A TIMES RSS
-for r in $(seq "$RUNS"); do
-  for t in "${TOOLS[@]}"; do
-    read -r s m < <(measure "$t")
-    TIMES[$t]+="$s "; RSS[$t]+="$m "
-  done
-done
-printf "%-12s %10s %10s %12s %14s\n" tool "wall (s)" "MiB/s" "peak RSS" "time/jikimi"
-J=$(echo ${TIMES[jikimi]} | tr ' ' '\n' | median)
-for t in "${TOOLS[@]}"; do
-  s=$(echo ${TIMES[$t]} | tr ' ' '\n' | median)
-  m=$(echo ${RSS[$t]} | tr ' ' '\n' | sort -n | tail -1)
-  printf "%-12s %10.2f %10.0f %9d MiB %13.1fx\n" "$t" "$s" "$(echo "$BYTES / 1048576 / $s" | bc -l)" "$((m / 1024))" "$(echo "$s / $J" | bc -l)"
-done
+bench_rounds "$RUNS" "${TOOLS[@]}"
+bench_table "$BYTES" "${TOOLS[@]}"
 python3 - "$OUT" <<'PY'
 import json, os, sys
 out = sys.argv[1]
 v = json.load(open(os.path.join(out, "jikimi-history.json")))
-print(f"jikimi findings: {len(v['findings'])} (5 keys planted)")
+print(f"jikimi findings: {len(v['findings'])} (5 keys are planted when COMMITS >= 1600)")
 for f in v["findings"]:
     h = f["history"] or {}
     print(f"  {f['rule']:<22} {f['path']:<22} {f['commit']['summary'][:40]:<40} commits={h.get('commits')}")

@@ -38,29 +38,12 @@ TOOLS=(jikimi)
 # --no-history may not exist in older builds; fall back to a plain scan.
 $JIKIMI scan --help | grep -q -- --no-history || CMD[jikimi]="${CMD[jikimi]/ --no-history/}"
 
-measure() { # tool -> "seconds rss_kib"
-  local log; log=$(mktemp)
-  /usr/bin/time -f "%e %M" -o "$log" bash -c "${CMD[$1]}" >/dev/null 2>&1 || true
-  tail -n 1 "$log"; rm -f "$log"
-}
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+source benches/lib.sh
 
 echo "tree: $TREE ($((BYTES >> 20)) MiB, $(find "$TREE/" -type f | wc -l) files), $RUNS runs after a warm-up, $(nproc) cores"
-for t in "${TOOLS[@]}"; do measure "$t" >/dev/null; done   # warm the page cache
-declare -A TIMES RSS
-for r in $(seq "$RUNS"); do
-  for t in "${TOOLS[@]}"; do
-    read -r s m < <(measure "$t")
-    TIMES[$t]+="$s "; RSS[$t]+="$m "
-  done
-done
-printf "%-12s %10s %10s %12s %10s\n" tool "wall (s)" "MiB/s" "peak RSS" "vs jikimi"
-J=$(echo ${TIMES[jikimi]} | tr ' ' '\n' | median)
-for t in "${TOOLS[@]}"; do
-  s=$(echo ${TIMES[$t]} | tr ' ' '\n' | median)
-  m=$(echo ${RSS[$t]} | tr ' ' '\n' | sort -n | tail -1)
-  printf "%-12s %10.2f %10.0f %9d MiB %9.1fx\n" "$t" "$s" "$(echo "$BYTES / 1048576 / $s" | bc -l)" "$((m / 1024))" "$(echo "$s / $J" | bc -l)"
-done
+bench_warm_up "${TOOLS[@]}"
+bench_rounds "$RUNS" "${TOOLS[@]}"
+bench_table "$BYTES" "${TOOLS[@]}"
 python3 - "$OUT/jikimi.json" <<'PY'
 import json, sys
 v = json.load(open(sys.argv[1]))
