@@ -342,6 +342,7 @@ mod tests {
             via: None,
             cell: None,
             cell_output: false,
+            encoded: None,
             minified: false,
             context: String::new(),
             commit: None,

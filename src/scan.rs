@@ -255,7 +255,41 @@ impl<'a> Collector<'a> {
                     self.scan_text(origin, part.text.as_bytes(), Some(part));
                 }
             }
-            None => self.scan_text(origin, text, None),
+            None => {
+                self.scan_text(origin, text, None);
+                self.scan_base64(origin, text);
+            }
+        }
+    }
+
+    /// Keys hidden in base64 payloads (a Kubernetes Secret's `data:`, a
+    /// `Buffer.from(..., "base64")`): each payload that decodes to text is
+    /// scanned, and its findings are reported where the encoded form starts.
+    /// Minified bundles are left out: they are mostly long runs that decode
+    /// to nothing, and the cost would be theirs.
+    fn scan_base64(&self, origin: &Origin, text: &[u8]) {
+        if is_minified_bytes(text) || !embedded::may_hold_base64(origin.leaf_path(), text) {
+            return;
+        }
+        let payloads = embedded::base64_payloads(text);
+        if payloads.is_empty() {
+            return;
+        }
+        let path = origin.display_path();
+        let as_text = String::from_utf8_lossy(text);
+        let mut lines = LineIndex::new(&as_text);
+        for (offset, decoded) in payloads {
+            let offset = floor_char(&as_text, offset.min(as_text.len()));
+            let part = Part {
+                path: path.clone(),
+                via: None,
+                cell: None,
+                output: false,
+                text: decoded,
+                at: Some(lines.position(offset)),
+                encoded: Some("base64"),
+            };
+            self.scan_text(origin, part.text.as_bytes(), Some(&part));
         }
     }
 
@@ -329,8 +363,15 @@ impl<'a> Collector<'a> {
             if history_blob.is_some() && rule.kind == RuleKind::Risk {
                 continue;
             }
+            // Decoded payloads hold keys, not architecture.
+            if rule.kind == RuleKind::Risk && part.is_some_and(|p| p.encoded.is_some()) {
+                continue;
+            }
             let secret = &text[m.secret_start..m.secret_end];
-            let (line, column) = lines.position(m.secret_start);
+            let (line, column) = match part.and_then(|p| p.at) {
+                Some(at) => at,
+                None => lines.position(m.secret_start),
+            };
             let (ls, le) = line_bounds(&text, m.secret_start, m.secret_end);
             if let Some((reason, by)) =
                 self.suppression(&rule.id, secret, &path, &text.as_bytes()[ls..le])
@@ -393,6 +434,7 @@ impl<'a> Collector<'a> {
                 via: part.and_then(|p| p.via.clone()),
                 cell: part.and_then(|p| p.cell),
                 cell_output: part.is_some_and(|p| p.output),
+                encoded: part.and_then(|p| p.encoded),
                 minified,
                 context: context_snippet(&text, m, &secret_spans),
                 commit: origin.commit().cloned(),
@@ -570,7 +612,11 @@ fn in_app_package(origin: &Origin) -> bool {
 /// files are reported with `minified` so that a line number of 1 and a
 /// column in the millions read as what they are.
 fn is_minified(text: &str) -> bool {
-    let lines = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
+    is_minified_bytes(text.as_bytes())
+}
+
+fn is_minified_bytes(text: &[u8]) -> bool {
+    let lines = memchr::memchr_iter(b'\n', text).count() + 1;
     text.len() >= 1024 && text.len() / lines >= 200
 }
 
@@ -919,6 +965,7 @@ fn scan_root(
                     via: None,
                     cell: None,
                     cell_output: false,
+                    encoded: None,
                     minified: false,
                     context: format!("not ignored: {evidence}"),
                     commit: None,

@@ -700,3 +700,49 @@ fn archive_limits_from_the_config_file() {
         "{stderr}"
     );
 }
+
+// Stretch goal of the archives issue: a key inside a base64 payload (a
+// Kubernetes Secret) is found and reported where the encoded form starts.
+#[test]
+fn base64_payload_in_a_kubernetes_secret() {
+    let env = Env::new();
+    let key = Fake::new(61).openai_project();
+    let encoded = b64(format!("OPENAI_API_KEY={key}\n").as_bytes());
+    env.write(
+        "k8s/secret.yaml",
+        format!("apiVersion: v1\nkind: Secret\nmetadata:\n  name: app\ndata:\n  env: {encoded}\n"),
+    );
+    let (code, v) = env.scan_json(&[]);
+    assert_eq!(code, 1, "{v:#}");
+    let f = by_rule(&v, "openai.project-key");
+    assert_eq!(f.len(), 1, "{v:#}");
+    assert_eq!(f[0]["path"], "k8s/secret.yaml");
+    assert_eq!(f[0]["line"], 6);
+    assert_eq!(f[0]["column"], 8);
+    assert_eq!(f[0]["encoded"], "base64");
+    let text = v.to_string();
+    assert!(!text.contains(&key));
+    assert!(
+        !text.contains(&encoded[8..40]),
+        "the encoded key is shown: {text}"
+    );
+}
+
+fn b64(data: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in data.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}

@@ -325,6 +325,7 @@ fn synthetic(i: usize, severity: Severity) -> Finding {
         via: None,
         cell: None,
         cell_output: false,
+        encoded: None,
         minified: false,
         commit: None,
         git: None,

@@ -46,6 +46,9 @@ pub struct Finding {
     pub cell: Option<usize>,
     /// The notebook finding is in the cell's output, not its source.
     pub cell_output: bool,
+    /// How the secret was encoded in the file (`base64`), if it was; the
+    /// position is then that of the encoded form.
+    pub encoded: Option<&'static str>,
     /// The file is minified (long lines): the column matters more than the
     /// line.
     pub minified: bool,
@@ -224,6 +227,7 @@ pub fn dedup_and_sort(findings: Vec<Finding>) -> Vec<Finding> {
                     existing.via = f.via.clone();
                     existing.cell = f.cell;
                     existing.cell_output = f.cell_output;
+                    existing.encoded = f.encoded;
                     existing.minified = f.minified;
                     existing.context = f.context.clone();
                     existing.git = f.git;

@@ -27,6 +27,123 @@ pub struct Part {
     /// The text is a cell's output rather than its source.
     pub output: bool,
     pub text: String,
+    /// For a decoded payload: where the encoded form starts in the file
+    /// (1-based line and column), which is where findings are reported.
+    pub at: Option<(usize, usize)>,
+    /// How the text was encoded in the file (`base64`), if it was.
+    pub encoded: Option<&'static str>,
+}
+
+/// Shortest base64 run worth decoding: a key plus a little context.
+const MIN_BASE64: usize = 32;
+/// At most this many payloads are decoded per file (a file full of base64
+/// is data, not configuration).
+const MAX_PAYLOADS: usize = 256;
+
+/// Configuration formats where base64 values are common (Kubernetes
+/// Secrets, Docker auth, `.npmrc`); other files are searched for base64 only
+/// when they mention decoding it, which keeps the pass off the hot path.
+const BASE64_CONFIG_EXT: &[&str] = &[
+    "yaml",
+    "yml",
+    "json",
+    "env",
+    "properties",
+    "toml",
+    "ini",
+    "cfg",
+    "conf",
+    "xml",
+    "tf",
+    "tfvars",
+    "npmrc",
+    "dockercfg",
+];
+
+/// Whether `text` (at `path`) is worth the base64 pass.
+pub fn may_hold_base64(path: &str, text: &[u8]) -> bool {
+    use std::sync::OnceLock;
+    static HINTS: OnceLock<Option<aho_corasick::AhoCorasick>> = OnceLock::new();
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    let ext = name.rsplit('.').next().unwrap_or("");
+    if name.starts_with(".env") || BASE64_CONFIG_EXT.contains(&ext) {
+        return true;
+    }
+    // One SIMD (Teddy) pass for all the hints, not one pass per hint.
+    HINTS
+        .get_or_init(|| {
+            aho_corasick::AhoCorasick::new([
+                "base64",
+                "Base64",
+                "BASE64",
+                "atob(",
+                "b64decode",
+                "b64_decode",
+            ])
+            .ok()
+        })
+        .as_ref()
+        .is_some_and(|ac| ac.is_match(text))
+}
+
+fn is_base64_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_')
+}
+
+/// Base64 payloads in `text` that decode to text: `(byte offset of the
+/// encoded run, decoded text)`. A Kubernetes Secret's `data:` values, a
+/// `Buffer.from("...", "base64")` in source, a base64 `.npmrc` token. Runs
+/// of at least 32 characters are decoded (standard or URL-safe alphabet,
+/// padding optional); binary results (images, DER, hashes) are dropped.
+pub fn base64_payloads(text: &[u8]) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let n = text.len();
+    let mut i = 0;
+    // Invariant: `i` is 0 or follows a byte that is not base64, so a run
+    // found at `i` starts there. Probing the last byte of each 32-byte
+    // window first lets ordinary text (words, spaces) be skipped a window
+    // at a time instead of byte by byte.
+    while i + MIN_BASE64 <= n && out.len() < MAX_PAYLOADS {
+        if let Some(k) = (i..i + MIN_BASE64)
+            .rev()
+            .find(|&k| !is_base64_byte(text[k]))
+        {
+            i = k + 1;
+            continue;
+        }
+        let start = i;
+        let mut end = i + MIN_BASE64;
+        while end < n && is_base64_byte(text[end]) {
+            end += 1;
+        }
+        i = end;
+        while i < n && text[i] == b'=' && i - end < 2 {
+            i += 1;
+        }
+        if let Some(decoded) = decode_text_payload(&text[start..end]) {
+            out.push((start, decoded));
+        }
+    }
+    out
+}
+
+/// The text a base64 run decodes to, if it is worth scanning: mixed case
+/// (not a word, not hex), at most 64 KiB, and decoding to printable text.
+fn decode_text_payload(run: &[u8]) -> Option<String> {
+    if run.len() > 64 * 1024 {
+        return None;
+    }
+    let upper = run.iter().any(u8::is_ascii_uppercase);
+    let lower = run.iter().any(u8::is_ascii_lowercase);
+    if !(upper && lower) {
+        return None;
+    }
+    let decoded = String::from_utf8(crate::rules::validate::base64url_decode(run)?).ok()?;
+    let printable = decoded
+        .bytes()
+        .filter(|b| b.is_ascii_graphic() || b.is_ascii_whitespace())
+        .count();
+    (decoded.len() >= 16 && printable * 100 >= decoded.len() * 95).then_some(decoded)
 }
 
 /// `*.map` (and `*.js.map`, `*.css.map`).
@@ -79,6 +196,8 @@ fn map_parts(map_path: &str, v: &Value, out: &mut Vec<Part>, depth: usize) {
             cell: None,
             output: false,
             text: text.to_string(),
+            at: None,
+            encoded: None,
         });
     }
 }
@@ -155,6 +274,8 @@ pub fn notebook(path: &str, text: &[u8]) -> Option<Vec<Part>> {
         cell: Some(cell),
         output,
         text,
+        at: None,
+        encoded: None,
     };
     for (i, cell) in cells.iter().enumerate() {
         let n = i + 1;
@@ -257,6 +378,21 @@ mod tests {
         assert_eq!(parts[0].path, "src/a.ts");
         assert_eq!(parts[0].text, "one\ntwo");
         assert_eq!(parts[0].via.as_deref(), Some("dist/a.js.map"));
+    }
+
+    #[test]
+    fn base64_payloads_that_decode_to_text() {
+        // "OPENAI_API_KEY=sk-test-value-1234567890abcdef\n" in base64.
+        let enc = "T1BFTkFJX0FQSV9LRVk9c2stdGVzdC12YWx1ZS0xMjM0NTY3ODkwYWJjZGVmCg==";
+        let text =
+            format!("data:\n  env: {enc}\n  sha: 9fceb02d0ae598e95dc970b74767f19372d61af8\n");
+        let found = base64_payloads(text.as_bytes());
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, text.find(enc).unwrap());
+        assert!(found[0].1.starts_with("OPENAI_API_KEY=sk-test-value"));
+        // A PNG's base64 decodes to binary: dropped.
+        let png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+        assert!(base64_payloads(png.as_bytes()).is_empty());
     }
 
     #[test]

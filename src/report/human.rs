@@ -147,6 +147,9 @@ pub fn write(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
             if let Some(via) = &f.via {
                 at.push_str(&format!(" (via {via})"));
             }
+            if let Some(enc) = f.encoded {
+                at.push_str(&format!(" ({enc}-encoded)"));
+            }
             if f.minified {
                 at.push_str(" (minified)");
             }

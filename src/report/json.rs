@@ -33,6 +33,7 @@ pub fn to_value(r: &Report<'_>) -> Value {
                 "via": f.via,
                 "cell": f.cell,
                 "cell_output": f.cell_output,
+                "encoded": f.encoded,
                 "minified": f.minified,
                 "snippet": r.shown_context(f),
                 "commit": f.commit,

@@ -402,6 +402,9 @@ fn result(r: &Report<'_>, f: &Finding) -> SarifResult {
         props.insert("cell".to_string(), json!(cell));
         props.insert("cellOutput".to_string(), json!(f.cell_output));
     }
+    if let Some(enc) = f.encoded {
+        props.insert("encoded".to_string(), json!(enc));
+    }
     if f.minified {
         props.insert("minified".to_string(), json!(true));
     }
