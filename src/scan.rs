@@ -262,13 +262,13 @@ impl<'a> Collector<'a> {
         }
     }
 
-    /// Keys hidden in base64 payloads (a Kubernetes Secret's `data:`, a
-    /// `Buffer.from(..., "base64")`): each payload that decodes to text is
-    /// scanned, and its findings are reported where the encoded form starts.
-    /// Minified bundles are left out: they are mostly long runs that decode
-    /// to nothing, and the cost would be theirs.
+    /// Keys hidden in base64 payloads of configuration files (a Kubernetes
+    /// Secret's `data:`, a Docker `auth`, an `.env` value): each payload that
+    /// decodes to text is scanned, and its findings are reported where the
+    /// encoded form starts. Source code and bundles are left out: the pass
+    /// would cost every file a second read for a rare case.
     fn scan_base64(&self, origin: &Origin, text: &[u8]) {
-        if is_minified_bytes(text) || !embedded::may_hold_base64(origin.leaf_path(), text) {
+        if !embedded::is_config_file(origin.leaf_path()) || is_minified_bytes(text) {
             return;
         }
         let payloads = embedded::base64_payloads(text);
@@ -294,7 +294,7 @@ impl<'a> Collector<'a> {
     }
 
     /// Scan text from `origin`; `part` says where to report it when it was
-    /// read out of a source map or a notebook.
+    /// read out of a source map, a notebook or a base64 payload.
     fn scan_text(&self, origin: &Origin, text: &[u8], part: Option<&Part>) {
         if part.is_none()
             && let Origin::File { path, .. } = origin

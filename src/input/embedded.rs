@@ -41,8 +41,8 @@ const MIN_BASE64: usize = 32;
 const MAX_PAYLOADS: usize = 256;
 
 /// Configuration formats where base64 values are common (Kubernetes
-/// Secrets, Docker auth, `.npmrc`); other files are searched for base64 only
-/// when they mention decoding it, which keeps the pass off the hot path.
+/// Secrets, Docker auth, `.npmrc`): the only files searched for base64
+/// payloads, which keeps the pass off the hot path of source code.
 const BASE64_CONFIG_EXT: &[&str] = &[
     "yaml",
     "yml",
@@ -60,30 +60,12 @@ const BASE64_CONFIG_EXT: &[&str] = &[
     "dockercfg",
 ];
 
-/// Whether `text` (at `path`) is worth the base64 pass.
-pub fn may_hold_base64(path: &str, text: &[u8]) -> bool {
-    use std::sync::OnceLock;
-    static HINTS: OnceLock<Option<aho_corasick::AhoCorasick>> = OnceLock::new();
+/// Whether `path` is a configuration file, where base64 values are common
+/// enough to look for them whatever the text says.
+pub fn is_config_file(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
     let ext = name.rsplit('.').next().unwrap_or("");
-    if name.starts_with(".env") || BASE64_CONFIG_EXT.contains(&ext) {
-        return true;
-    }
-    // One SIMD (Teddy) pass for all the hints, not one pass per hint.
-    HINTS
-        .get_or_init(|| {
-            aho_corasick::AhoCorasick::new([
-                "base64",
-                "Base64",
-                "BASE64",
-                "atob(",
-                "b64decode",
-                "b64_decode",
-            ])
-            .ok()
-        })
-        .as_ref()
-        .is_some_and(|ac| ac.is_match(text))
+    name.starts_with(".env") || BASE64_CONFIG_EXT.contains(&ext)
 }
 
 fn is_base64_byte(b: u8) -> bool {
@@ -92,7 +74,7 @@ fn is_base64_byte(b: u8) -> bool {
 
 /// Base64 payloads in `text` that decode to text: `(byte offset of the
 /// encoded run, decoded text)`. A Kubernetes Secret's `data:` values, a
-/// `Buffer.from("...", "base64")` in source, a base64 `.npmrc` token. Runs
+/// Docker `auth`, a base64 `.npmrc` token. Runs
 /// of at least 32 characters are decoded (standard or URL-safe alphabet,
 /// padding optional); binary results (images, DER, hashes) are dropped.
 pub fn base64_payloads(text: &[u8]) -> Vec<(usize, String)> {
