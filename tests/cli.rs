@@ -7,6 +7,7 @@ mod ci_recipes;
 mod common;
 mod config;
 mod explain;
+mod fixtures;
 mod formats;
 mod history;
 mod hook;
