@@ -39,15 +39,19 @@ impl Env {
         c
     }
 
-    /// Run `jikimi scan <args> --format json` and parse the report.
-    pub fn scan_json(&self, args: &[&str]) -> (i32, serde_json::Value) {
-        let out = self
-            .cmd()
+    /// Run `jikimi scan <args> --format json`.
+    fn run_scan_json(&self, args: &[&str]) -> std::process::Output {
+        self.cmd()
             .arg("scan")
             .args(args)
             .args(["--format", "json"])
             .output()
-            .unwrap();
+            .unwrap()
+    }
+
+    /// Run `jikimi scan <args> --format json` and parse the report.
+    pub fn scan_json(&self, args: &[&str]) -> (i32, serde_json::Value) {
+        let out = self.run_scan_json(args);
         let code = out.status.code().unwrap_or(-1);
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
             panic!(
@@ -243,17 +247,11 @@ pub fn commit_tree(
         .unwrap()
 }
 
-/// Run `jikimi scan <args> --format json` and return (exit code, report,
-/// stderr).
 impl Env {
+    /// Run `jikimi scan <args> --format json` and return (exit code, report,
+    /// stderr); the report is `null` when stdout is not JSON (usage errors).
     pub fn scan_json_err(&self, args: &[&str]) -> (i32, serde_json::Value, String) {
-        let out = self
-            .cmd()
-            .arg("scan")
-            .args(args)
-            .args(["--format", "json"])
-            .output()
-            .unwrap();
+        let out = self.run_scan_json(args);
         let code = out.status.code().unwrap_or(-1);
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
         let v = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
