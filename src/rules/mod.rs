@@ -120,6 +120,10 @@ impl RuleKind {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleFile {
+    /// The family every rule in the file belongs to (`ai`, `cloud`,
+    /// `payments`, ...), shown by `jikimi rules`; defaults to `custom`.
+    #[serde(default)]
+    pub family: Option<String>,
     #[serde(default, rename = "rule")]
     pub rules: Vec<RuleSyntax>,
 }
@@ -173,6 +177,10 @@ pub struct RuleSyntax {
     pub allow: Vec<String>,
     #[serde(default)]
     pub references: Vec<String>,
+    /// Where the owner revokes and re-issues this credential (the provider's
+    /// key-management page), shown in the "rotate now" list.
+    #[serde(default)]
+    pub rotate_url: Option<String>,
     /// Text that must produce a finding.
     #[serde(default)]
     pub examples: Vec<String>,
@@ -191,6 +199,8 @@ pub struct Rule {
     pub syntax: RuleSyntax,
     /// Where the rule came from: `rules/openai.toml` or a user path.
     pub source: String,
+    /// The rule file's family (`ai`, `cloud`, ...; `custom` for user rules).
+    pub family: String,
     regex: OnceLock<Result<Regex, String>>,
     after_keyword: OnceLock<Result<Option<Regex>, String>>,
     secret_group: OnceLock<usize>,
@@ -201,6 +211,7 @@ impl Rule {
         Rule {
             syntax,
             source: source.into(),
+            family: "custom".to_string(),
             regex: OnceLock::new(),
             after_keyword: OnceLock::new(),
             secret_group: OnceLock::new(),
@@ -318,8 +329,11 @@ impl RuleSet {
         let file: RuleFile = toml::from_str(text).map_err(|e| {
             anyhow::anyhow!("{source}: invalid rule file: {}", e.to_string().trim_end())
         })?;
+        let family = file.family.unwrap_or_else(|| "custom".to_string());
         for r in file.rules {
-            self.rules.push(Rule::new(r, source));
+            let mut rule = Rule::new(r, source);
+            rule.family = family.clone();
+            self.rules.push(rule);
         }
         Ok(())
     }
