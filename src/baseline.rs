@@ -73,7 +73,7 @@ pub struct Baseline {
 
 fn line_of(text: &str, needle: &str) -> usize {
     text.find(needle)
-        .map_or(1, |i| text[..i].matches('\n').count() + 1)
+        .map_or(1, |i| crate::text::to(text, i).matches('\n').count() + 1)
 }
 
 impl Baseline {
@@ -209,7 +209,7 @@ impl Baseline {
                     path: f.path.clone(),
                     line: f.line,
                     reason: Reason::Baseline,
-                    by: k[..16].to_string(),
+                    by: crate::text::head(&k, 16).to_string(),
                 });
                 used.insert(k);
             } else {

@@ -109,7 +109,7 @@ pub fn rate_limit_evidence(manifest_path: &str, text: &str) -> Vec<String> {
                 || lower.lines().any(|l| {
                     let l = l.trim_start();
                     l.starts_with(*lib)
-                        && l[lib.len()..]
+                        && crate::text::from(l, lib.len())
                             .chars()
                             .next()
                             .is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))

@@ -159,7 +159,7 @@ pub fn parse_size(s: &str) -> Result<u64> {
                     "invalid size '{s}': use a number of bytes with an optional K, M or G suffix"
                 ),
             };
-            (&t[..i], m)
+            (crate::text::to(t, i), m)
         }
         _ => (t, 1),
     };

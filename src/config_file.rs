@@ -125,11 +125,11 @@ struct Locator<'a> {
 impl Locator<'_> {
     fn at(&self, span: Range<usize>) -> String {
         let start = span.start.min(self.text.len());
-        let before = &self.text[..start];
+        let before = crate::text::to(self.text, start);
         let line = before.matches('\n').count() + 1;
         let col = before
             .rfind('\n')
-            .map_or(before, |i| &before[i + 1..])
+            .map_or(before, |i| crate::text::from(before, i + 1))
             .chars()
             .count()
             + 1;
@@ -146,7 +146,10 @@ impl Locator<'_> {
     fn key_in(&self, table: Range<usize>, key: &str) -> Range<usize> {
         let start = table.start.min(self.text.len());
         let mut off = start;
-        for (n, line) in self.text[start..].split_inclusive('\n').enumerate() {
+        for (n, line) in crate::text::from(self.text, start)
+            .split_inclusive('\n')
+            .enumerate()
+        {
             let t = line.trim_start();
             if n > 0 && t.starts_with('[') {
                 break;

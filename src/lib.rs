@@ -23,6 +23,7 @@ pub mod matcher;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod text;
 
 mod commands;
 

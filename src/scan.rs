@@ -27,7 +27,7 @@ use serde::Serialize;
 
 use crate::checklist::{self, Evidence, MANIFESTS};
 use crate::findings::causes::{
-    self, FileFacts, Projects, Role, ceil_char, file_name, floor_char, is_env_file, is_env_template,
+    self, FileFacts, Projects, Role, file_name, is_env_file, is_env_template,
 };
 use crate::findings::risks::{self, GITIGNORE_GAP};
 use crate::findings::suppress::{self, Filters, Reason, Suppressed};
@@ -279,7 +279,7 @@ impl<'a> Collector<'a> {
         let as_text = String::from_utf8_lossy(text);
         let mut lines = LineIndex::new(&as_text);
         for (offset, decoded) in payloads {
-            let offset = floor_char(&as_text, offset.min(as_text.len()));
+            let offset = crate::text::floor(&as_text, offset.min(as_text.len()));
             let part = Part {
                 path: path.clone(),
                 via: None,
@@ -322,10 +322,10 @@ impl<'a> Collector<'a> {
         // multi-byte character: widen such spans to whole characters so that
         // slicing the text can never panic.
         for m in &mut matches {
-            m.start = floor_char(&text, m.start);
-            m.secret_start = floor_char(&text, m.secret_start);
-            m.secret_end = ceil_char(&text, m.secret_end);
-            m.end = ceil_char(&text, m.end);
+            m.start = crate::text::floor(&text, m.start);
+            m.secret_start = crate::text::floor(&text, m.secret_start);
+            m.secret_end = crate::text::ceil(&text, m.secret_end);
+            m.end = crate::text::ceil(&text, m.end);
         }
         let mut facts = FileFacts::new(origin, &text, self.projects);
         if part.is_some_and(|p| p.via.is_some()) && facts.role != Role::App {
@@ -351,11 +351,12 @@ impl<'a> Collector<'a> {
         let mut held = Vec::new();
         // Byte spans of every secret in this text: a snippet never cuts one
         // in half, and shows every secret but the finding's own redacted.
-        let secret_spans: Vec<(usize, usize)> = matches
+        let mut secret_spans: Vec<(usize, usize)> = matches
             .iter()
             .filter(|m| rules.rules[m.rule].syntax.kind == RuleKind::Secret)
             .map(|m| (m.secret_start, m.secret_end))
             .collect();
+        secret_spans.sort_unstable();
         for m in &matches {
             let rule = &rules.rules[m.rule].syntax;
             // Risks describe today's architecture; an old version of a file
@@ -367,7 +368,7 @@ impl<'a> Collector<'a> {
             if rule.kind == RuleKind::Risk && part.is_some_and(|p| p.encoded.is_some()) {
                 continue;
             }
-            let secret = &text[m.secret_start..m.secret_end];
+            let secret = crate::text::widen(&text, m.secret_start, m.secret_end);
             let (line, column) = match part.and_then(|p| p.at) {
                 Some(at) => at,
                 None => lines.position(m.secret_start),
@@ -573,9 +574,9 @@ impl<'t> LineIndex<'t> {
             Some(last_nl) => {
                 self.line += memchr::memchr_iter(b'\n', span).count();
                 let line_start = self.pos + last_nl + 1;
-                self.col = 1 + self.text[line_start..offset].chars().count();
+                self.col = 1 + crate::text::widen(self.text, line_start, offset).chars().count();
             }
-            None => self.col += self.text[self.pos..offset].chars().count(),
+            None => self.col += crate::text::widen(self.text, self.pos, offset).chars().count(),
         }
         self.pos = offset;
         (self.line, self.col)
@@ -635,17 +636,26 @@ fn context_snippet(text: &str, m: &RawMatch, spans: &[(usize, usize)]) -> String
     let reach_lo = m.secret_start.saturating_sub(room);
     let mut lo = match memchr::memrchr(b'\n', &bytes[reach_lo..m.secret_start]) {
         Some(i) => reach_lo + i + 1,
-        None => floor_char(text, reach_lo),
+        None => crate::text::floor(text, reach_lo),
     };
     let reach_hi = (m.secret_end + room).min(text.len());
     let mut hi = match memchr::memchr(b'\n', &bytes[m.secret_end..reach_hi]) {
         Some(i) => m.secret_end + i,
-        None => ceil_char(text, reach_hi),
+        None => crate::text::ceil(text, reach_hi),
     };
     let own = (m.secret_start, m.secret_end);
+    // `spans` is sorted and its secrets do not overlap (the matcher's
+    // attribution merges overlaps), so only the few spans around this one
+    // are looked at: linear work per file however many secrets it holds.
+    let first = spans.partition_point(|&(_, e)| e <= reach_lo);
+    let near: Vec<(usize, usize)> = spans[first..]
+        .iter()
+        .copied()
+        .take_while(|&(s, _)| s < reach_hi)
+        .collect();
     // Do not cut a secret in half: a partial key is not recognisable as the
     // key, so it would not be redacted. Move the cut to its edge instead.
-    for &(s, e) in spans {
+    for &(s, e) in &near {
         if s < lo && lo < e {
             lo = e.min(m.secret_start);
         }
@@ -655,7 +665,7 @@ fn context_snippet(text: &str, m: &RawMatch, spans: &[(usize, usize)]) -> String
     }
     let mut inner = String::new();
     let mut pos = lo;
-    let mut inside: Vec<(usize, usize)> = spans
+    let mut inside: Vec<(usize, usize)> = near
         .iter()
         .copied()
         .filter(|&(s, e)| s >= lo && e <= hi && (s, e) != own)
@@ -665,11 +675,11 @@ fn context_snippet(text: &str, m: &RawMatch, spans: &[(usize, usize)]) -> String
         if s < pos {
             continue; // overlapping spans: the first one covers it
         }
-        inner.push_str(&text[pos..s]);
-        inner.push_str(&crate::findings::redact(&text[s..e]));
+        inner.push_str(crate::text::widen(text, pos, s));
+        inner.push_str(&crate::findings::redact(crate::text::widen(text, s, e)));
         pos = e;
     }
-    inner.push_str(&text[pos..hi]);
+    inner.push_str(crate::text::widen(text, pos, hi));
     let mut out = String::new();
     if lo > 0 && bytes[lo - 1] != b'\n' {
         out.push('…');
@@ -924,7 +934,7 @@ fn scan_root(
         for e in &existing {
             let mut d = e.as_str();
             while let Some(i) = d.rfind('/') {
-                d = &d[..i];
+                d = crate::text::to(d, i);
                 dirs.push(format!("{d}/"));
             }
         }
@@ -1137,7 +1147,7 @@ mod tests {
     fn marker_search_is_the_line_or_bounded() {
         let t = "a\nkey = X # jikimi:allow\nb";
         let (s, e) = line_bounds(t, 8, 9);
-        assert_eq!(&t[s..e], "key = X # jikimi:allow");
+        assert_eq!(t.get(s..e), Some("key = X # jikimi:allow"));
         let long = format!("{}X{}", "a".repeat(10_000), "b".repeat(10_000));
         let (s, e) = line_bounds(&long, 10_000, 10_001);
         assert_eq!((s, e), (10_000 - MARKER_REACH, 10_001 + MARKER_REACH));

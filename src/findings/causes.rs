@@ -34,6 +34,7 @@ use std::sync::Mutex;
 use serde::Serialize;
 
 use crate::input::{GitState, Origin};
+use crate::text;
 
 /// Why a key leaked, one of the guide's five causes (refined).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -297,7 +298,7 @@ impl Projects {
 
 fn parent_dir(p: &str) -> &str {
     match p.rfind('/') {
-        Some(i) => &p[..i],
+        Some(i) => text::to(p, i),
         None => "",
     }
 }
@@ -310,7 +311,7 @@ pub fn file_name(p: &str) -> &str {
 fn extension(p: &str) -> String {
     let name = file_name(p);
     match name.rfind('.') {
-        Some(i) if i > 0 => name[i + 1..].to_ascii_lowercase(),
+        Some(i) if i > 0 => text::from(name, i + 1).to_ascii_lowercase(),
         _ => String::new(),
     }
 }
@@ -444,7 +445,7 @@ fn path_says_client(path: &str) -> bool {
 
 /// Server-vs-client votes from the text of a JS-like file.
 fn content_votes(text: &str) -> (i32, i32) {
-    let head = &text[..text.len().min(64 * 1024)];
+    let head = text::head(text, 64 * 1024);
     let mut server = 0;
     let mut client = 0;
     for s in [
@@ -523,7 +524,7 @@ fn content_votes(text: &str) -> (i32, i32) {
 fn directive(text: &str) -> Option<bool> {
     // Only the start of the file counts, as in React's rules.
     let head = text.trim_start_matches('\u{feff}').trim_start();
-    let head = &head[..head.len().min(200)];
+    let head = text::head(head, 200);
     if head.starts_with("\"use server\"") || head.starts_with("'use server'") {
         Some(true)
     } else if head.starts_with("\"use client\"") || head.starts_with("'use client'") {
@@ -640,7 +641,7 @@ pub fn assigned_to_public_var(before: &str) -> bool {
     let start = t
         .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
         .map_or(0, |i| i + 1);
-    let ident = &t[start..];
+    let ident = text::from(t, start);
     PUBLIC_PREFIXES.iter().any(|p| ident.starts_with(p))
 }
 
@@ -739,10 +740,11 @@ pub fn causes_for(
     end: usize,
 ) -> Vec<Cause> {
     let mut causes = Vec::new();
-    let reach = floor_char(text, start.saturating_sub(200));
+    let start = text::floor(text, start);
+    let reach = text::floor(text, start.saturating_sub(200));
     let line_start =
         memchr::memrchr(b'\n', &text.as_bytes()[reach..start]).map_or(reach, |i| reach + i + 1);
-    let before = &text[line_start..start];
+    let before = text::widen(text, line_start, start);
     if assigned_to_public_var(before) {
         causes.push(Cause::PublicEnvVar);
     }
@@ -775,12 +777,14 @@ pub fn causes_for(
         Role::Server => causes.push(Cause::ServerCode),
         Role::Other => {}
     }
-    if matches!(facts.role, Role::Client | Role::App) {
-        let lo = floor_char(text, start.saturating_sub(600));
-        let hi = ceil_char(text, (end + 600).min(text.len()));
-        if sends_key(&text[lo..hi]) {
-            causes.push(Cause::ClientTransit);
-        }
+    if matches!(facts.role, Role::Client | Role::App)
+        && sends_key(text::widen(
+            text,
+            start.saturating_sub(600),
+            end.saturating_add(600),
+        ))
+    {
+        causes.push(Cause::ClientTransit);
     }
     if origin.commit().is_some() {
         causes.push(Cause::GitHistory);
@@ -793,20 +797,6 @@ pub fn causes_for(
     causes.sort();
     causes.dedup();
     causes
-}
-
-pub fn floor_char(s: &str, mut i: usize) -> usize {
-    while i > 0 && !s.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
-}
-
-pub fn ceil_char(s: &str, mut i: usize) -> usize {
-    while i < s.len() && !s.is_char_boundary(i) {
-        i += 1;
-    }
-    i
 }
 
 /// The `why` line of a finding: its first (most telling) cause. A key in a

@@ -295,7 +295,7 @@ pub fn redact_known_secrets(text: &str) -> String {
         .find(text.as_bytes())
         .iter()
         .filter(|m| rules.rules[m.rule].syntax.kind == RuleKind::Secret)
-        .map(|m| text[m.secret_start..m.secret_end].to_string())
+        .map(|m| crate::text::widen(text, m.secret_start, m.secret_end).to_string())
         .collect();
     // Longest first, so a secret that contains another is replaced whole.
     secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));

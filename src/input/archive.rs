@@ -25,6 +25,7 @@
 use std::io::{Cursor, Read};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::text;
 use crate::input::{Origin, Sink};
 
 /// Compressed members may always expand to this much, whatever the ratio:
@@ -564,13 +565,11 @@ fn u32_le(b: &[u8], at: usize) -> Option<u32> {
 /// `app.tgz` → `app.tar`.
 fn gz_inner_name(leaf: &str) -> String {
     let name = leaf.rsplit('/').next().unwrap_or(leaf);
-    let lower = name.to_ascii_lowercase();
-    if lower.ends_with(".tgz") {
-        format!("{}.tar", &name[..name.len() - 4])
-    } else if lower.ends_with(".gz") && name.len() > 3 {
-        name[..name.len() - 3].to_string()
-    } else if lower.ends_with(".gzip") && name.len() > 5 {
-        name[..name.len() - 5].to_string()
+    let strip = |suffix| text::strip_suffix_ignore_case(name, suffix).filter(|s| !s.is_empty());
+    if let Some(stem) = strip(".tgz") {
+        format!("{stem}.tar")
+    } else if let Some(stem) = strip(".gz").or_else(|| strip(".gzip")) {
+        stem.to_string()
     } else {
         format!("{name}.out")
     }

@@ -12,6 +12,7 @@
 //! the caller scans the raw text instead: a damaged file is never skipped.
 
 use serde_json::Value;
+use crate::text;
 
 /// One piece of text to scan, and where to say it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,12 +131,12 @@ fn decode_text_payload(run: &[u8]) -> Option<String> {
 
 /// `*.map` (and `*.js.map`, `*.css.map`).
 pub fn is_source_map(path: &str) -> bool {
-    path.len() > 4 && path[path.len() - 4..].eq_ignore_ascii_case(".map")
+    path.len() > 4 && text::ends_with_ignore_case(path, ".map")
 }
 
 /// `*.ipynb`.
 pub fn is_notebook(path: &str) -> bool {
-    path.len() > 6 && path[path.len() - 6..].eq_ignore_ascii_case(".ipynb")
+    path.len() > 6 && text::ends_with_ignore_case(path, ".ipynb")
 }
 
 /// The original sources embedded in the source map at `map_path`, each with
@@ -191,7 +192,7 @@ fn map_parts(map_path: &str, v: &Value, out: &mut Vec<Part>, depth: usize) {
 /// out of the project or out of the archive the map is in.
 pub fn resolve_source(map_path: &str, root: &str, source: &str, index: usize) -> String {
     let (container, inner) = match map_path.rfind("!/") {
-        Some(i) => (&map_path[..i + 2], &map_path[i + 2..]),
+        Some(i) => (text::to(map_path, i + 2), text::from(map_path, i + 2)),
         None => ("", map_path),
     };
     if source.is_empty() {
@@ -205,10 +206,10 @@ pub fn resolve_source(map_path: &str, root: &str, source: &str, index: usize) ->
     let joined = joined.split(['?', '#']).next().unwrap_or("");
     let (mut segs, rest): (Vec<&str>, &str) = match joined.find("://") {
         Some(i) => {
-            let rest = &joined[i + 3..];
+            let rest = text::from(joined, i + 3);
             // webpack://<namespace>/./src/x.ts: the part after `/./`.
             let rest = match rest.find("/./") {
-                Some(j) => &rest[j + 3..],
+                Some(j) => text::from(rest, j + 3),
                 None => rest,
             };
             (Vec::new(), rest)

@@ -42,6 +42,7 @@ use git2::{Commit, ObjectType, Oid, Repository};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
+use crate::text;
 use crate::input::{CommitInfo, GitState, Origin, Sink};
 
 /// Which commits the history pass covers.
@@ -655,7 +656,9 @@ pub fn scan_blobs(
 }
 
 fn short(id: Oid) -> String {
-    id.to_string()[..10].to_string()
+    let mut s = id.to_string();
+    s.truncate(10);
+    s
 }
 
 fn report_blob_error(sink: &dyn Sink, b: &BlobEntry, set: &BlobSet, e: &git2::Error) {
@@ -665,7 +668,7 @@ fn report_blob_error(sink: &dyn Sink, b: &BlobEntry, set: &BlobSet, e: &git2::Er
             "{} (blob {} in commit {})",
             b.path,
             b.id,
-            &commit[..commit.len().min(10)]
+            text::head(commit, 10)
         ),
         &format!(
             "cannot read the object ({}); corrupt or missing",

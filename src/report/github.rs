@@ -71,7 +71,7 @@ pub fn command(r: &Report<'_>, f: &Finding) -> String {
     if let Some(c) = &f.commit {
         msg.push_str(&format!(
             " in commit {} ({}, {})",
-            &c.id[..c.id.len().min(10)],
+            crate::text::head(&c.id, 10),
             c.author_name,
             c.date.get(..10).unwrap_or(&c.date)
         ));

@@ -57,7 +57,7 @@ fn history_line(f: &Finding, h: &HistoryInfo) -> String {
         } else {
             s.push_str(&format!(
                 "introduced in commit {} ({} <{}>, {}) \"{}\" at {}",
-                &c.id[..c.id.len().min(10)],
+                crate::text::head(&c.id, 10),
                 c.author_name,
                 c.author_email,
                 c.date.get(..10).unwrap_or(&c.date),
@@ -239,7 +239,7 @@ pub fn write(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
             paint(c, "Baseline entries no longer found (stale)", |t| t.bold())
         )?;
         for e in r.baseline_unused {
-            writeln!(w, "  {}  [{}]  {}", &e.key[..16], e.rule, e.path)?;
+            writeln!(w, "  {}  [{}]  {}", crate::text::head(&e.key, 16), e.rule, e.path)?;
         }
         writeln!(
             w,
@@ -328,7 +328,7 @@ pub fn write(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
         writeln!(w, "  {label} {}. {}", item.number, item.question)?;
         let mut advice = item.advice.clone();
         if !item.findings.is_empty() {
-            let ids: Vec<&str> = item.findings.iter().take(5).map(|i| &i[..8]).collect();
+            let ids: Vec<&str> = item.findings.iter().take(5).map(|i| crate::text::head(i, 8)).collect();
             let more = item.findings.len().saturating_sub(5);
             advice.push_str(&format!(
                 " [{}{}]",

@@ -82,7 +82,7 @@ pub fn write(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
             "{} at {} [{}]",
             f.rule,
             location,
-            &f.id[..f.id.len().min(8)]
+            crate::text::head(&f.id, 8)
         );
         let classname = format!("jikimi.{}.{}", f.kind.as_str(), f.provider);
         write!(

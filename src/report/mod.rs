@@ -14,6 +14,7 @@ use std::io::Write;
 
 use anyhow::Result;
 
+use crate::text;
 use crate::baseline::Entry;
 use crate::checklist::Item;
 use crate::config::FailPolicy;
@@ -142,16 +143,16 @@ const ARCHIVE_EXT: &[&str] = &[
 /// mistaken for an archive.
 pub fn split_member(path: &str) -> (&str, Option<&str>) {
     let mut from = 0;
-    while let Some(i) = path[from..].find("!/") {
+    while let Some(i) = text::from(path, from).find("!/") {
         let at = from + i;
-        let outer = &path[..at];
+        let outer = text::to(path, at);
         let ext = outer
             .rsplit('/')
             .next()
             .and_then(|name| name.rsplit_once('.'))
             .map(|(_, e)| e.to_ascii_lowercase());
         if ext.is_some_and(|e| ARCHIVE_EXT.contains(&e.as_str())) {
-            return (outer, Some(&path[at + 2..]));
+            return (outer, Some(text::from(path, at + 2)));
         }
         from = at + 2;
     }

@@ -328,7 +328,7 @@ fn message(f: &Finding) -> String {
     if let Some(c) = &f.commit {
         m.push_str(&format!(
             ". Committed in {} by {} on {}",
-            &c.id[..c.id.len().min(12)],
+            crate::text::head(&c.id, 12),
             c.author_name,
             c.date.get(..10).unwrap_or(&c.date)
         ));
