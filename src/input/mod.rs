@@ -9,6 +9,7 @@ pub mod android;
 pub mod archive;
 pub mod decode;
 pub mod embedded;
+pub mod fsread;
 pub mod gitinfo;
 pub mod history;
 pub mod plist;

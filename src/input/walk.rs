@@ -17,6 +17,7 @@ use ignore::{WalkBuilder, WalkState};
 
 use crate::findings::causes::{BUILD_OUTPUT_DIRS, in_build_output, is_env_file, is_env_template};
 use crate::findings::suppress::Filters;
+use crate::input::fsread;
 use crate::input::gitinfo::{GitContext, to_slash};
 use crate::input::{GitState, Origin, Sink};
 
@@ -163,8 +164,12 @@ pub fn read_and_scan(
     sink: &dyn Sink,
     totals: &WalkTotals,
 ) {
-    let file = match std::fs::File::open(path) {
+    let file = match fsread::open_regular(path) {
         Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
+            sink.skipped(&rel, &e.to_string());
+            return;
+        }
         Err(e) => {
             sink.error(&rel, &format!("cannot open: {e}"));
             return;
@@ -180,7 +185,7 @@ pub fn read_and_scan(
     }
     buf.clear();
     // Read at most max+1 bytes: a file that grows while we read stays bounded.
-    if let Err(e) = file.take(max + 1).read_to_end(buf) {
+    if let Err(e) = file.take(max.saturating_add(1)).read_to_end(buf) {
         sink.error(&rel, &format!("cannot read: {e}"));
         return;
     }
