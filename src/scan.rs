@@ -331,7 +331,7 @@ impl<'a> Collector<'a> {
         if part.is_some_and(|p| p.via.is_some()) && facts.role != Role::App {
             // An original source read out of a source map ships wherever the
             // map ships: to browsers, unless the map sits in server output.
-            let map_role = causes::role_of(origin.leaf_path(), "", Default::default());
+            let map_role = crate::findings::role::role_by_path(origin.leaf_path());
             facts.role = if map_role == Role::Server {
                 Role::Server
             } else {
@@ -574,9 +574,15 @@ impl<'t> LineIndex<'t> {
             Some(last_nl) => {
                 self.line += memchr::memchr_iter(b'\n', span).count();
                 let line_start = self.pos + last_nl + 1;
-                self.col = 1 + crate::text::widen(self.text, line_start, offset).chars().count();
+                self.col = 1 + crate::text::widen(self.text, line_start, offset)
+                    .chars()
+                    .count();
             }
-            None => self.col += crate::text::widen(self.text, self.pos, offset).chars().count(),
+            None => {
+                self.col += crate::text::widen(self.text, self.pos, offset)
+                    .chars()
+                    .count()
+            }
         }
         self.pos = offset;
         (self.line, self.col)
@@ -785,7 +791,11 @@ fn scan_root(
             }
         }
     };
-    let projects = Projects::new(&project_root);
+    let top = git.as_ref().map(|g| g.workdir.clone()).or_else(|| {
+        repo.as_ref()
+            .and_then(|r| r.workdir().map(Path::to_path_buf))
+    });
+    let projects = Projects::new(&project_root, top.as_deref());
     let collector = Collector::new(matcher, &projects, opts.print_errors)
         .with_filters(&opts.filters)
         .with_archives(opts.archives.clone(), Arc::clone(archive_totals));
@@ -1101,7 +1111,7 @@ fn scan_staged(
         );
     };
     out.evidence.git_repo = true;
-    let projects = Projects::new(&workdir);
+    let projects = Projects::new(&workdir, Some(&workdir));
     let collector = Collector::new(matcher, &projects, opts.print_errors)
         .with_filters(&opts.filters)
         .with_archives(opts.archives.clone(), Arc::clone(archive_totals));

@@ -6,6 +6,7 @@
 
 mod archives;
 mod baseline;
+mod causes;
 mod ci_recipes;
 mod common;
 mod config;

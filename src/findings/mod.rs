@@ -4,7 +4,9 @@
 //! line ([`risks`]), and deduplication and ordering before reporting.
 
 pub mod causes;
+pub mod project;
 pub mod risks;
+pub mod role;
 pub mod suppress;
 
 use std::collections::BTreeMap;
