@@ -14,6 +14,7 @@ use crate::cli::{
 };
 use crate::config::ScanConfig;
 use crate::exit_code::ExitCode;
+use crate::findings::risks::{GITIGNORE_GAP, GITIGNORE_GAP_TITLE};
 use crate::hook;
 use crate::matcher::Matcher;
 use crate::report::{self, Format, Report};
@@ -225,36 +226,80 @@ fn rules(args: &RulesArgs) -> Result<ExitCode> {
 fn list_rules(json: bool) -> Result<ExitCode> {
     let set = RuleSet::builtin()?;
     let mut out = std::io::stdout().lock();
+    // By family (risk rules last, as they are not credentials), then id.
+    let mut rules: Vec<&crate::rules::Rule> = set.rules.iter().collect();
+    rules.sort_by(|a, b| {
+        (a.syntax.kind, &a.family, a.id()).cmp(&(b.syntax.kind, &b.family, b.id()))
+    });
     if json {
-        let v: Vec<serde_json::Value> = set
-            .rules
+        let mut v: Vec<serde_json::Value> = rules
             .iter()
             .map(|r| {
                 let s = &r.syntax;
                 serde_json::json!({
-                    "id": s.id, "kind": s.kind, "title": s.title, "provider": s.provider,
-                    "severity": s.severity, "confidence": s.confidence,
-                    "description": s.description,
+                    "id": s.id, "family": r.family, "kind": s.kind, "title": s.title,
+                    "provider": s.provider, "severity": s.severity,
+                    "confidence": s.confidence, "description": s.description,
+                    "rotate_url": s.rotate_url,
                 })
             })
             .collect();
+        v.push(serde_json::json!({
+            "id": GITIGNORE_GAP, "family": "risk", "kind": "risk",
+            "title": GITIGNORE_GAP_TITLE, "provider": "Architecture",
+            "severity": "high", "confidence": "high",
+            "description": crate::findings::risks::risk_why(GITIGNORE_GAP),
+            "rotate_url": null,
+        }));
         serde_json::to_writer_pretty(&mut out, &v)?;
         writeln!(out)?;
-    } else {
-        let w = set.rules.iter().map(|r| r.id().len()).max().unwrap_or(10);
-        for r in &set.rules {
-            let s = &r.syntax;
+        return Ok(ExitCode::Clean);
+    }
+    let width = crate::report::layout::width();
+    let mut families: Vec<(String, Vec<(&str, &str, &str)>)> = Vec::new();
+    for r in &rules {
+        let s = &r.syntax;
+        let row = (s.id.as_str(), s.severity.as_str(), s.title.as_str());
+        match families.iter_mut().find(|(f, _)| *f == r.family) {
+            Some((_, list)) => list.push(row),
+            None => families.push((r.family.clone(), vec![row])),
+        }
+    }
+    // gitignore-gap is computed from the repository, not matched by a rule.
+    let gap = (GITIGNORE_GAP, "high", GITIGNORE_GAP_TITLE);
+    match families.iter_mut().find(|(f, _)| f == "risk") {
+        Some((_, list)) => list.push(gap),
+        None => families.push(("risk".into(), vec![gap])),
+    }
+    let total: usize = families.iter().map(|(_, l)| l.len()).sum();
+    let idw = families
+        .iter()
+        .flat_map(|(_, l)| l.iter().map(|r| r.0.len()))
+        .max()
+        .unwrap_or(10);
+    writeln!(
+        out,
+        "jikimi: {total} built-in rules in {} families (`jikimi explain ID` explains one)",
+        families.len()
+    )?;
+    writeln!(out, "  {:<idw$}  {:<8}  TITLE", "RULE ID", "SEVERITY")?;
+    for (family, list) in &families {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{family} ({} rule{})",
+            list.len(),
+            if list.len() == 1 { "" } else { "s" }
+        )?;
+        for (id, sev, title) in list {
+            let lead = format!("  {id:<idw$}  {sev:<8}  ");
+            let col = lead.len();
             writeln!(
                 out,
-                "{:<w$}  {:<8}  {:<6}  {:<14}  {}",
-                s.id,
-                s.severity.as_str(),
-                s.kind.as_str(),
-                s.provider,
-                s.title,
+                "{lead}{}",
+                crate::report::layout::wrap(title, col, col, width)
             )?;
         }
-        writeln!(out, "{} rules", set.len())?;
     }
     Ok(ExitCode::Clean)
 }

@@ -974,7 +974,7 @@ fn scan_root(
                     id: fingerprint(GITIGNORE_GAP, "", &g.prefix),
                     kind: RuleKind::Risk,
                     rule: GITIGNORE_GAP.into(),
-                    title: ".env files are not ignored by git".into(),
+                    title: risks::GITIGNORE_GAP_TITLE.into(),
                     provider: "jikimi".into(),
                     severity: gap.severity,
                     confidence: crate::rules::Confidence::High,

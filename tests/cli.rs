@@ -15,6 +15,7 @@ mod fixtures;
 mod formats;
 mod history;
 mod hook;
+mod report;
 mod rules_examples;
 mod sarif;
 mod scan;

@@ -11,6 +11,8 @@ use crate::rules::Severity;
 
 /// The rule id of the `.gitignore` gap risk.
 pub const GITIGNORE_GAP: &str = "gitignore-gap";
+/// The title of a `gitignore-gap` finding.
+pub const GITIGNORE_GAP_TITLE: &str = ".env files are not ignored by git";
 pub const BROWSER_DIRECT_CALL: &str = "browser-direct-call";
 pub const PUBLIC_ENV_SECRET: &str = "public-env-secret";
 

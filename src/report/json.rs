@@ -41,6 +41,7 @@ pub fn to_value(r: &Report<'_>) -> Value {
                 "causes": f.causes,
                 "why": f.why,
                 "fix": f.fix,
+                "rotate_url": r.rotate_url(f),
                 "occurrences": f.occurrences,
                 "history": f.history.as_ref().map(|h| json!({
                     "path": h.path,

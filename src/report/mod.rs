@@ -8,6 +8,7 @@ pub mod github;
 pub mod human;
 pub mod json;
 pub mod junit;
+pub mod layout;
 pub mod sarif;
 
 use std::io::Write;
@@ -90,6 +91,17 @@ impl Report<'_> {
         } else {
             f.context.clone()
         }
+    }
+
+    /// Where the finding's key is revoked and re-issued (the rule's
+    /// `rotate_url`), for secrets.
+    pub fn rotate_url(&self, f: &Finding) -> Option<&str> {
+        if f.kind != RuleKind::Secret {
+            return None;
+        }
+        self.rules
+            .get(&f.rule)
+            .and_then(|r| r.syntax.rotate_url.as_deref())
     }
 
     pub fn shown_note_secret(&self, n: &Note) -> String {

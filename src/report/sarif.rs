@@ -478,7 +478,16 @@ fn rule_descriptor(r: &Report<'_>, id: &str, findings: &[&Finding]) -> Reporting
         _ => title.to_string(),
     };
     let references: Vec<String> = rule.map(|s| s.references.clone()).unwrap_or_default();
-    let (help_text, help_md) = help(id, kind, title, provider, &description, &references);
+    let rotate_url = rule.and_then(|s| s.rotate_url.as_deref());
+    let (help_text, help_md) = help(
+        id,
+        kind,
+        title,
+        provider,
+        &description,
+        &references,
+        rotate_url,
+    );
 
     let mut props = BTreeMap::new();
     props.insert(
@@ -487,6 +496,9 @@ fn rule_descriptor(r: &Report<'_>, id: &str, findings: &[&Finding]) -> Reporting
     );
     props.insert("precision".to_string(), json!(precision(confidence)));
     props.insert("provider".to_string(), json!(provider));
+    if let Some(u) = rotate_url {
+        props.insert("rotate_url".to_string(), json!(u));
+    }
     let tags = vec![
         "security".to_string(),
         kind.as_str().to_string(),
@@ -552,11 +564,16 @@ fn help(
     provider: &str,
     description: &str,
     references: &[String],
+    rotate_url: Option<&str>,
 ) -> (String, String) {
     let mut text = format!("{title} ({provider}). {description}\n\n");
     let mut md = format!("**{title}** ({provider})\n\n{description}\n\n");
     match kind {
         RuleKind::Secret => {
+            if let Some(u) = rotate_url {
+                text.push_str(&format!("Rotate it at {u}\n\n"));
+                md.push_str(&format!("**Rotate it at <{u}>**\n\n"));
+            }
             text.push_str(&format!("Why it matters: {WHY_SECRET}\n\nHow to fix:\n"));
             md.push_str(&format!(
                 "## Why it matters\n\n{WHY_SECRET}\n\n## How to fix\n\n"

@@ -104,6 +104,13 @@ pub fn check(set: &RuleSet) -> Vec<Problem> {
         {
             bad(format!("min_entropy {e} is outside 0..=8 bits per byte"));
         }
+        if let Some(u) = &s.rotate_url
+            && (!u.starts_with("https://") || u.contains(char::is_whitespace))
+        {
+            bad(format!(
+                "rotate_url must be an https:// address without spaces, got {u:?}"
+            ));
+        }
         if s.examples.is_empty() {
             bad("has no examples (each rule needs at least one positive example)".into());
         }
