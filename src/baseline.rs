@@ -210,6 +210,8 @@ impl Baseline {
                     line: f.line,
                     reason: Reason::Baseline,
                     by: crate::text::head(&k, 16).to_string(),
+                    causes: f.causes.clone(),
+                    kind: f.kind,
                 });
                 used.insert(k);
             } else {

@@ -63,7 +63,7 @@ fn run_scan(cfg: &ScanConfig) -> Result<(ScanOutput, Vec<baseline::Entry>)> {
         out.suppressed.sort();
         out.stats.suppressed = out.suppressed.len() as u64;
         // The checklist speaks of what is reported.
-        out.checklist = crate::checklist::build(&out.findings, &out.evidence);
+        out.checklist = crate::checklist::build(&out.findings, &out.suppressed, &out.evidence);
         if cfg.report_unused {
             unused = b.unused(&used);
         }
@@ -256,7 +256,9 @@ fn list_rules(json: bool) -> Result<ExitCode> {
         return Ok(ExitCode::Clean);
     }
     let width = crate::report::layout::width();
-    let mut families: Vec<(String, Vec<(&str, &str, &str)>)> = Vec::new();
+    // (family, [(id, severity, title)])
+    type Row<'a> = (&'a str, &'a str, &'a str);
+    let mut families: Vec<(String, Vec<Row>)> = Vec::new();
     for r in &rules {
         let s = &r.syntax;
         let row = (s.id.as_str(), s.severity.as_str(), s.title.as_str());

@@ -104,7 +104,7 @@ pub fn unknown_topic(topic: &str, rules: &RuleSet) -> String {
 
 fn explain_checklist() -> String {
     // The questions as the checklist stage asks them (answers need a scan).
-    let items = checklist::build(&[], &Evidence::default());
+    let items = checklist::build(&[], &[], &Evidence::default());
     let mut s = String::from(
         "The guide's checklist (15.3.9). `jikimi scan` answers each question from what it finds:\n\n",
     );
@@ -112,10 +112,12 @@ fn explain_checklist() -> String {
         let _ = writeln!(s, "  {}. {}  [{}]", i.number, i.question, i.id);
     }
     s.push_str(
-        "\n1 and 2 fail on keys in client code, app packages, public variables or direct browser calls;\n\
-         3 fails on a committed .env or a .gitignore that does not ignore .env files;\n\
+        "\nEach answer is pass, fail, review, accepted or n/a:\n\
+         1 and 2 fail on keys in client code, app packages, public variables or direct browser calls;\n\
+         3 fails when an env file with values is tracked or .gitignore does not ignore .env files, and passes with \"no env files used\" when the project uses none;\n\
          4 always asks for review: rotate leaked keys and watch usage and billing;\n\
-         5 passes when a rate-limit library is found in a manifest (package.json, requirements.txt, ...).\n",
+         5 passes when a rate-limit library is found in a manifest (package.json, requirements.txt, ...), and is n/a for command-line tools and libraries.\n\
+         A question whose only failing findings are held back by a baseline, an inline marker or the allowlist is accepted (with a count), never pass. Files the scan could not read (over a size limit, unreadable) and partial scans (--staged, --since, --history-only) make it review.\n",
     );
     s
 }

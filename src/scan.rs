@@ -141,6 +141,9 @@ pub struct Collected {
     pub env_files: Vec<String>,
     /// Rate-limit evidence from manifests.
     pub rate_limit: Vec<String>,
+    /// Env files seen (tree and history) and the first `.env` loader found.
+    pub env_seen: Vec<checklist::EnvFile>,
+    pub env_loader: Option<String>,
 }
 
 /// Collects what the inputs deliver, for one scan root.
@@ -160,6 +163,8 @@ pub struct Collector<'a> {
     /// secret in older versions of the file (history) is held back too.
     marked: Mutex<HashMap<String, String>>,
     rate_limit: Mutex<Vec<String>>,
+    /// Env files, manifests and `.env` loaders, for the checklist.
+    gatherer: checklist::Gatherer,
     binary: AtomicU64,
     history_binary: AtomicU64,
     archives: ArchiveLimits,
@@ -182,6 +187,7 @@ impl<'a> Collector<'a> {
             env_files: Mutex::default(),
             marked: Mutex::default(),
             rate_limit: Mutex::default(),
+            gatherer: checklist::Gatherer::default(),
             binary: AtomicU64::new(0),
             history_binary: AtomicU64::new(0),
             archives: ArchiveLimits::default(),
@@ -296,6 +302,9 @@ impl<'a> Collector<'a> {
     /// Scan text from `origin`; `part` says where to report it when it was
     /// read out of a source map, a notebook or a base64 payload.
     fn scan_text(&self, origin: &Origin, text: &[u8], part: Option<&Part>) {
+        if part.is_none() {
+            self.gatherer.observe(origin, text, self.projects);
+        }
         if part.is_none()
             && let Origin::File { path, .. } = origin
         {
@@ -373,6 +382,15 @@ impl<'a> Collector<'a> {
                 Some(at) => at,
                 None => lines.position(m.secret_start),
             };
+            let causes = match rule.kind {
+                RuleKind::Risk => match risks::risk_applies(&rule.id, facts.role) {
+                    Some(c) => c,
+                    None => continue,
+                },
+                RuleKind::Secret => {
+                    causes::causes_for(origin, &facts, &text, m.secret_start, m.secret_end)
+                }
+            };
             let (ls, le) = line_bounds(&text, m.secret_start, m.secret_end);
             if let Some((reason, by)) =
                 self.suppression(&rule.id, secret, &path, &text.as_bytes()[ls..le])
@@ -389,18 +407,11 @@ impl<'a> Collector<'a> {
                     line,
                     reason,
                     by,
+                    causes,
+                    kind: rule.kind,
                 });
                 continue;
             }
-            let causes = match rule.kind {
-                RuleKind::Risk => match risks::risk_applies(&rule.id, facts.role) {
-                    Some(c) => c,
-                    None => continue,
-                },
-                RuleKind::Secret => {
-                    causes::causes_for(origin, &facts, &text, m.secret_start, m.secret_end)
-                }
-            };
             // A key in a git-ignored, never-committed .env is local
             // development as the guide recommends: a note, not a finding.
             if facts.role == Role::EnvFile && origin.git_state() == Some(GitState::Ignored) {
@@ -469,7 +480,10 @@ impl<'a> Collector<'a> {
 
     /// Take everything collected.
     pub fn finish(self) -> Collected {
+        let (env_seen, env_loader) = self.gatherer.finish();
         Collected {
+            env_seen,
+            env_loader,
             findings: self.findings.into_inner().unwrap(),
             notes: self.notes.into_inner().unwrap(),
             skipped: self.skipped.into_inner().unwrap(),
@@ -727,15 +741,37 @@ pub fn run(matcher: &Matcher<'_>, opts: &ScanOptions) -> Result<ScanOutput> {
     out.suppressed.sort();
     out.suppressed.dedup();
     out.stats.suppressed = out.suppressed.len() as u64;
+    let only_files = opts
+        .paths
+        .iter()
+        .all(|p| std::fs::metadata(p).is_ok_and(|m| !m.is_dir()));
     out.evidence.partial = match (&opts.mode, &opts.scope) {
         (Mode::Staged, _) => Some("--staged: only what the next commit adds"),
         (_, Scope::Since(_) | Scope::Range(_)) => {
             Some("--since/--range: only the commits in the range")
         }
         (Mode::HistoryOnly, _) => Some("--history-only: the working tree was not read"),
+        _ if only_files => Some("only the files given on the command line were read"),
         _ => None,
     };
-    out.checklist = checklist::build(&out.findings, &out.evidence);
+    // What the scan could not read leaves questions open: files over a size
+    // or archive limit, and files or objects that failed to read.
+    for s in &out.skipped {
+        if checklist::unread_skip(&s.reason) {
+            out.evidence.unread += 1;
+            if is_env_file(&s.path) {
+                out.evidence.unread_env.push(s.path.clone());
+            }
+        }
+    }
+    out.evidence.unreadable = out.errors.len() as u64;
+    for e in &out.errors {
+        let path = e.split(": ").next().unwrap_or("");
+        if is_env_file(path) {
+            out.evidence.unread_env.push(path.to_string());
+        }
+    }
+    out.checklist = checklist::build(&out.findings, &out.suppressed, &out.evidence);
     out.stats.duration_ms = started.elapsed().as_millis() as u64;
     Ok(out)
 }
@@ -825,15 +861,12 @@ fn scan_root(
             let mut buf = Vec::new();
             for (abs, rel) in extra {
                 let max = wopts.size_limit(&rel);
-                walk::read_and_scan(
-                    &abs,
-                    rel,
-                    GitState::Ignored,
-                    max,
-                    &mut buf,
-                    &collector,
-                    &totals,
-                );
+                let state = if g.tracked.contains(&g.repo_path(&rel)) {
+                    GitState::Tracked
+                } else {
+                    GitState::Ignored
+                };
+                walk::read_and_scan(&abs, rel, state, max, &mut buf, &collector, &totals);
             }
         }
     } else {
@@ -897,7 +930,11 @@ fn scan_root(
         errors,
         env_files,
         rate_limit,
+        env_seen,
+        env_loader,
     } = collector.finish();
+    let summary = projects.summary();
+    let env_use = checklist::env_use(&env_seen, &summary, env_loader);
     if !marked.is_empty() {
         findings.retain(|f| match (&f.history, marked.get(&f.id)) {
             (Some(_), Some(by)) => {
@@ -907,6 +944,8 @@ fn scan_root(
                     line: f.line,
                     reason: Reason::Inline,
                     by: format!("{by} (on the same secret in the working tree)"),
+                    causes: f.causes.clone(),
+                    kind: f.kind,
                 });
                 false
             }
@@ -931,9 +970,12 @@ fn scan_root(
             }
         }
     }
+    // The gap matters only to a project that uses .env files; one that
+    // never does (a Rust CLI, a library) is not told to ignore them.
     if is_dir
         && let Some(g) = &git
         && !opts.filters.disabled.contains(GITIGNORE_GAP)
+        && env_use.is_some()
     {
         let existing: Vec<String> = env_files.iter().map(|p| g.repo_path(p)).collect();
         // The committed .gitignore files, plus those in the working tree that
@@ -968,6 +1010,8 @@ fn scan_root(
                     line: 0,
                     reason: Reason::Allowlist,
                     by,
+                    causes: vec![causes::Cause::EnvFileCommitted],
+                    kind: RuleKind::Risk,
                 });
             } else {
                 findings.push(Finding {
@@ -1010,6 +1054,11 @@ fn scan_root(
     out.skipped.extend(skipped);
     out.errors.extend(errors);
     out.evidence.rate_limit.extend(rate_limit);
+    out.evidence.env_files.extend(env_seen);
+    if out.evidence.env_use.is_none() {
+        out.evidence.env_use = env_use;
+    }
+    out.evidence.projects.merge(summary);
     out.stats.files += totals.files.load(Ordering::Relaxed);
     out.stats.bytes += totals.bytes.load(Ordering::Relaxed);
     Ok(())

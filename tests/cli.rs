@@ -7,6 +7,7 @@
 mod archives;
 mod baseline;
 mod causes;
+mod checklist;
 mod ci_recipes;
 mod common;
 mod config;

@@ -322,7 +322,8 @@ fn fail_on_repos() -> (Env, Env, Env) {
     high_risk.write("app.py", "print('hi')\n");
     let medium_risk = Env::new();
     medium_risk.git_init();
-    medium_risk.write("app.py", "print('hi')\n");
+    // Loads .env files (so the gap applies) but has none yet: medium.
+    medium_risk.write("app.py", "from dotenv import load_dotenv\nload_dotenv()\n");
     let secret = Env::new();
     secret.git_init();
     secret.write(".gitignore", ".env\n.env.*\n");

@@ -13,6 +13,12 @@ fn repo_with_awkward_path() -> (Env, String) {
     let key = Fake::new(11).openai_project();
     let repo = env.git_init();
     env.write(".gitignore", "node_modules/\n");
+    // A Vite app reads .env files, so a .gitignore that misses them is a
+    // (medium) gitignore-gap.
+    env.write(
+        "package.json",
+        r#"{"dependencies":{"react":"18","vite":"5"}}"#,
+    );
     env.commit_all(&repo, "ignore deps");
     env.write(
         "src/components/a,b:c&d.jsx",

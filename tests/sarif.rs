@@ -340,7 +340,7 @@ fn synthetic(i: usize, severity: Severity) -> Finding {
 fn synthetic_report_bytes(findings: &[Finding], limits: Limits) -> Vec<u8> {
     let rules = RuleSet::builtin().unwrap();
     let stats = Stats::default();
-    let checklist = checklist::build(findings, &Evidence::default());
+    let checklist = checklist::build(findings, &[], &Evidence::default());
     let report = Report {
         findings,
         notes: &[],

@@ -252,6 +252,12 @@ fn gitignore_gap_uses_gitignore_semantics() {
     let env = Env::new();
     let repo = env.git_init();
     env.write(".gitignore", "node_modules/\n# .env\n");
+    // The project uses .env files (a dotenv dependency); see
+    // `gitignore_gap_only_where_env_files_are_used` for one that does not.
+    env.write(
+        "package.json",
+        r#"{"dependencies":{"express":"4","dotenv":"16"}}"#,
+    );
     env.commit_all(&repo, "init");
     let (code, v) = env.scan_json(&[]);
     let gap = by_rule(&v, "gitignore-gap");
@@ -302,12 +308,24 @@ fn checklist_statuses() {
             .contains("express-rate-limit")
     );
 
-    // Not a repository, no limiter: .env question and rate limit are review.
+    // Not a repository, no limiter, no env files used: the .env question
+    // passes (issue 10: there is nothing to keep out of git), the rate
+    // limit is review (nothing says what the project is).
     let env = Env::new();
     env.write("app.py", "print('hi')\n");
     let (_, v) = env.scan_json(&[]);
-    assert_eq!(check(&v, "env-out-of-git")["status"], "review");
+    assert_eq!(check(&v, "env-out-of-git")["status"], "pass");
+    assert!(
+        check(&v, "env-out-of-git")["advice"]
+            .as_str()
+            .unwrap()
+            .contains("no env files used")
+    );
     assert_eq!(check(&v, "rate-limited")["status"], "review");
+    // Not a repository, with a .env: review (nothing to untrack yet).
+    env.write(".env", "DEBUG=1\n");
+    let (_, v) = env.scan_json(&[]);
+    assert_eq!(check(&v, "env-out-of-git")["status"], "review");
 
     // A key in client code fails 1 and 2, and 4 lists it for rotation.
     let env = Env::new();

@@ -251,6 +251,21 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// Add another root's projects.
+    pub fn merge(&mut self, other: Summary) {
+        self.projects.extend(other.projects);
+        if self.env.is_none() {
+            self.env = other.env;
+        }
+        self.serves |= other.serves;
+        self.ai_sdk |= other.ai_sdk;
+        for e in other.server_ecosystems {
+            if !self.server_ecosystems.contains(&e) {
+                self.server_ecosystems.push(e);
+            }
+        }
+    }
+
     /// Every project is a command-line tool or a library.
     pub fn only_tools(&self) -> bool {
         !self.projects.is_empty()
@@ -1007,21 +1022,46 @@ impl Projects {
     }
 }
 
-/// Loader calls that read a `.env` file, looked for in source files.
+/// Calls that load a `.env` file, looked for in source files.
 pub const ENV_LOADERS: &[&str] = &[
-    "dotenv",
-    "loadEnvFile",
-    "load_dotenv",
-    "godotenv",
-    "Dotenv::",
-    "--env-file",
+    "require('dotenv')",
+    "require(\"dotenv\")",
+    "from 'dotenv'",
+    "from \"dotenv\"",
+    "dotenv/config",
+    "dotenv.config(",
+    "process.loadEnvFile(",
+    "from dotenv import",
+    "import dotenv",
+    "load_dotenv(",
+    "godotenv.Load(",
+    "dotenvy::",
+    "dotenv::dotenv",
+    "Dotenv\\Dotenv",
+    "Dotenv.load",
+    "dotenv.load(",
 ];
 
-/// Whether source text loads a `.env` file (`require('dotenv')`,
-/// `load_dotenv()`, `godotenv.Load()`, `process.loadEnvFile()`, ...); only
-/// the first 64 KiB are looked at.
-pub fn loads_env_file(text: &[u8]) -> Option<&'static str> {
+/// Source extensions looked at for a `.env` loader.
+const LOADER_EXT: &[&str] = &[
+    "js", "mjs", "cjs", "ts", "mts", "cts", "jsx", "tsx", "py", "go", "rs", "rb", "php", "dart",
+    "java", "kt",
+];
+
+/// Whether the source file at `path` loads a `.env` file
+/// (`require('dotenv')`, `load_dotenv()`, `godotenv.Load()`,
+/// `process.loadEnvFile()`, ...); only the first 64 KiB are looked at.
+pub fn loads_env_file(path: &str, text: &[u8]) -> Option<&'static str> {
+    let ext = crate::findings::role::extension(path);
+    if !LOADER_EXT.contains(&ext.as_str()) {
+        return None;
+    }
     let head = &text[..text.len().min(64 * 1024)];
+    if memchr::memmem::find(head, b"otenv").is_none()
+        && memchr::memmem::find(head, b"loadEnvFile").is_none()
+    {
+        return None;
+    }
     ENV_LOADERS
         .iter()
         .copied()
@@ -1115,18 +1155,15 @@ mod tests {
     #[test]
     fn loaders() {
         assert_eq!(
-            loads_env_file(b"require('dotenv').config()"),
-            Some("dotenv")
+            loads_env_file("a.js", b"require('dotenv').config()"),
+            Some("require('dotenv')")
         );
-        assert_eq!(
-            loads_env_file(b"from dotenv import load_dotenv"),
-            Some("dotenv")
-        );
-        assert_eq!(
-            loads_env_file(b"process.loadEnvFile()"),
-            Some("loadEnvFile")
-        );
-        assert_eq!(loads_env_file(b"fn main() {}"), None);
+        assert!(loads_env_file("app.py", b"from dotenv import load_dotenv").is_some());
+        assert!(loads_env_file("a.mjs", b"process.loadEnvFile()").is_some());
+        assert_eq!(loads_env_file("main.rs", b"fn main() {}"), None);
+        // Prose that names dotenv is not a loader.
+        assert_eq!(loads_env_file("README.md", b"require('dotenv')"), None);
+        assert_eq!(loads_env_file("a.js", b"// we do not use dotenv"), None);
         assert!(compose_uses_env_file(
             "docker-compose.yml",
             b"services:\n  a:\n    env_file: .env\n"

@@ -15,6 +15,9 @@ use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use regex::Regex;
 use serde::Serialize;
 
+use crate::findings::Cause;
+use crate::rules::RuleKind;
+
 /// Inline markers honoured on the line of a secret. `jikimi:allow` is ours;
 /// the others let teams migrate from gitleaks, detect-secrets and trufflehog
 /// without editing every marked line.
@@ -68,6 +71,13 @@ pub struct Suppressed {
     /// The marker, allowlist entry or baseline key that matched (never the
     /// secret: allowlisted *values* are shown as `value`).
     pub by: String,
+    /// The leak causes the finding would have had: a suppressed finding
+    /// still answers the checklist (as `accepted`, never `pass`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub causes: Vec<Cause>,
+    /// Secret or risk.
+    #[serde(skip)]
+    pub kind: RuleKind,
 }
 
 /// One allowlist: values, regexes and stopwords matched against the secret,

@@ -229,9 +229,9 @@ pub fn rel_path(root: &Path, path: &Path) -> String {
     }
 }
 
-/// Files git ignores that still matter: env files (notes) and build output
-/// (findings). A listing-only pass: ignored folders are not entered unless
-/// they are build output.
+/// Files git ignores that still matter: env files (notes, or findings when
+/// git tracks them anyway) and build output (findings). A listing-only pass:
+/// ignored folders are not entered unless they are build output.
 pub fn ignored_of_interest(
     root: &Path,
     git: &GitContext,
@@ -268,10 +268,10 @@ pub fn ignored_of_interest(
             } else if ft.is_file() {
                 let interesting =
                     (is_env_file(&rel) && !is_env_template(&rel)) || in_build_output(&rel);
-                if interesting
-                    && !git.tracked.contains(&repo_rel)
-                    && repo.is_path_ignored(&repo_rel).unwrap_or(false)
-                {
+                // Tracked files that an ignore rule matches too (added
+                // before the rule, or with `git add -f`): the walk skipped
+                // them, but git still commits them.
+                if interesting && repo.is_path_ignored(&repo_rel).unwrap_or(false) {
                     out.push((path, rel));
                 }
             }

@@ -329,7 +329,8 @@ pub fn write(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
         let label = paint(c, &label, |t| match item.status {
             Status::Pass => t.green(),
             Status::Fail => t.red().bold(),
-            Status::Review => t.yellow(),
+            Status::Review | Status::Accepted => t.yellow(),
+            Status::NotApplicable => t.dimmed(),
         });
         writeln!(w, "  {label} {}. {}", item.number, item.question)?;
         let mut advice = item.advice.clone();

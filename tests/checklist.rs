@@ -1,0 +1,210 @@
+//! The guide's checklist answers only what the scan established (issue 10):
+//! accepted findings are `accepted`, never `pass`; files the scan could not
+//! read make questions `review`; the `.env` question looks at what git
+//! tracks and ignores, and only at projects that use env files; rate
+//! limiting is `n/a` for command-line tools and libraries.
+
+use crate::common::*;
+use crate::report::vite_issue_repo;
+
+fn item<'a>(v: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    v["checklist"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap()
+}
+
+fn status<'a>(v: &'a serde_json::Value, id: &str) -> &'a str {
+    item(v, id)["status"].as_str().unwrap()
+}
+
+fn advice<'a>(v: &'a serde_json::Value, id: &str) -> &'a str {
+    item(v, id)["advice"].as_str().unwrap()
+}
+
+#[test]
+fn a_baseline_makes_questions_accepted_not_pass() {
+    let (env, _) = vite_issue_repo();
+    let out = env
+        .cmd()
+        .args(["baseline", "create", "-q", "--output", "bl.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let (code, v) = env.scan_json(&["--baseline", "bl.json"]);
+    assert_eq!(code, 0, "everything is accepted: {v:#}");
+    assert!(findings(&v).is_empty());
+    for q in ["server-only", "no-client-exposure"] {
+        assert_eq!(status(&v, q), "accepted", "{q}: {:#}", item(&v, q));
+        assert!(item(&v, q)["accepted"].as_u64().unwrap() >= 2);
+        assert!(advice(&v, q).contains("baseline"), "{}", advice(&v, q));
+    }
+    // The .env is still tracked with a value: that is not a finding the
+    // baseline can accept away.
+    assert_eq!(status(&v, "env-out-of-git"), "fail");
+    assert!(advice(&v, "env-out-of-git").contains("tracked with values: .env"));
+    let q4 = advice(&v, "usage-reviewed");
+    assert!(!q4.contains("no leaked key found"), "{q4}");
+    assert!(q4.contains("3 accepted keys"), "{q4}");
+    // The human report says it too.
+    let out = env
+        .cmd()
+        .args(["scan", "--baseline", "bl.json"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("ACCEPTED"), "{text}");
+    assert!(!text.contains("PASS"), "{text}");
+}
+
+#[test]
+fn an_inline_marker_is_accepted_with_a_count() {
+    let env = Env::new();
+    env.git_init();
+    env.write(".gitignore", ".env\n.env.*\n");
+    env.write(
+        "package.json",
+        r#"{"dependencies":{"react":"18","vite":"5"}}"#,
+    );
+    env.write(
+        "src/config.js",
+        format!(
+            "export const K = \"{}\"; // jikimi:allow\n",
+            Fake::new(20_001).openai_project()
+        ),
+    );
+    let (code, v) = env.scan_json(&[]);
+    assert_eq!(code, 0);
+    assert_eq!(status(&v, "server-only"), "accepted");
+    assert_eq!(item(&v, "server-only")["accepted"], 1);
+    assert!(advice(&v, "server-only").contains("inline: 1"));
+    assert_eq!(v["suppressed"][0]["causes"][0], "frontend-code");
+}
+
+#[test]
+fn files_not_read_make_questions_review() {
+    let env = Env::new();
+    env.git_init();
+    env.write(".gitignore", ".env\n");
+    env.write("src/big.js", format!("// {}\n", "x".repeat(4096)));
+    let (_, v) = env.scan_json(&["--max-file-size", "1K"]);
+    for q in ["server-only", "no-client-exposure"] {
+        assert_eq!(status(&v, q), "review", "{q}");
+        assert!(
+            advice(&v, q).contains("1 file was not read (1 over a size or archive limit)"),
+            "{}",
+            advice(&v, q)
+        );
+    }
+    // An unreadable file (a dangling link followed with -L) counts too.
+    #[cfg(unix)]
+    {
+        let env = Env::new();
+        env.write("a.js", "console.log(1)\n");
+        std::os::unix::fs::symlink("nowhere.js", env.path().join("b.js")).unwrap();
+        let (_, v) = env.scan_json(&["-L"]);
+        assert_eq!(v["stats"]["errors"], 1, "{v:#}");
+        assert_eq!(status(&v, "server-only"), "review");
+        assert!(advice(&v, "server-only").contains("1 unreadable"));
+    }
+    // Binary files are not content that was missed.
+    let env = Env::new();
+    env.write("logo.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".as_slice());
+    let (_, v) = env.scan_json(&[]);
+    assert_eq!(v["stats"]["skipped"], 1);
+    assert_eq!(status(&v, "server-only"), "pass");
+}
+
+#[test]
+fn a_rust_cli_gets_no_env_advice_and_no_rate_limit_question() {
+    // ripgrep's shape: a Rust CLI, no .env anywhere, no dotenv.
+    let env = Env::new();
+    let repo = env.git_init();
+    env.write(".gitignore", "/target\n");
+    env.write(
+        "Cargo.toml",
+        "[package]\nname = \"grep-like\"\nversion = \"0.1.0\"\n\n[dependencies]\nlexopt = \"0.3\"\nmemchr = \"2\"\n",
+    );
+    env.write("src/main.rs", "fn main() { println!(\"hi\"); }\n");
+    env.write(
+        "crates/core/Cargo.toml",
+        "[package]\nname = \"core\"\nversion = \"0.1.0\"\n",
+    );
+    env.write("crates/core/src/lib.rs", "pub fn f() {}\n");
+    env.commit_all(&repo, "init");
+    let (code, v) = env.scan_json(&[]);
+    assert_eq!(code, 0, "{v:#}");
+    assert!(by_rule(&v, "gitignore-gap").is_empty(), "{v:#}");
+    assert_eq!(status(&v, "env-out-of-git"), "pass");
+    assert!(advice(&v, "env-out-of-git").contains("no env files used"));
+    assert_eq!(
+        status(&v, "rate-limited"),
+        "n/a",
+        "{:#}",
+        item(&v, "rate-limited")
+    );
+    assert!(advice(&v, "rate-limited").contains("command-line tool"));
+    let out = env.cmd().arg("scan").output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains("express-rate-limit"), "{text}");
+    assert!(text.contains("N/A"), "{text}");
+}
+
+#[test]
+fn env_files_used_by_compose_or_history_make_the_gap_count() {
+    // env_file: in a compose file.
+    let env = Env::new();
+    let repo = env.git_init();
+    env.write(".gitignore", "node_modules\n");
+    env.write(
+        "docker-compose.yml",
+        "services:\n  api:\n    image: x\n    env_file: .env\n",
+    );
+    env.commit_all(&repo, "init");
+    let (_, v) = env.scan_json(&[]);
+    assert_eq!(by_rule(&v, "gitignore-gap").len(), 1, "{v:#}");
+    assert_eq!(status(&v, "env-out-of-git"), "fail");
+
+    // An .env that only history has.
+    let env = Env::new();
+    let repo = env.git_init();
+    env.write(".gitignore", "node_modules\n");
+    env.write(".env", "DEBUG=1\n");
+    env.commit_all(&repo, "add env");
+    env.remove(".env");
+    let mut index = repo.index().unwrap();
+    index.remove_path(std::path::Path::new(".env")).unwrap();
+    index.write().unwrap();
+    env.commit_all(&repo, "remove env");
+    let (_, v) = env.scan_json(&[]);
+    assert_eq!(by_rule(&v, "gitignore-gap").len(), 1, "{v:#}");
+}
+
+#[test]
+fn a_tracked_env_file_fails_even_when_gitignore_covers_it() {
+    let env = Env::new();
+    let repo = env.git_init();
+    env.write(".env", "DATABASE_HOST=db.internal\n");
+    env.write(".gitignore", "node_modules\n");
+    env.commit_all(&repo, "init");
+    // Ignoring it afterwards does not untrack it.
+    env.write(".gitignore", "node_modules\n.env\n.env.*\n");
+    env.commit_all(&repo, "ignore env");
+    let (_, v) = env.scan_json(&[]);
+    assert!(by_rule(&v, "gitignore-gap").is_empty(), "{v:#}");
+    assert_eq!(status(&v, "env-out-of-git"), "fail");
+    assert!(advice(&v, "env-out-of-git").contains("tracked with values: .env"));
+    // Untracked, and ignored: pass.
+    let mut index = repo.index().unwrap();
+    index.remove_path(std::path::Path::new(".env")).unwrap();
+    index.write().unwrap();
+    let (_, v) = env.scan_json(&[]);
+    assert_eq!(
+        status(&v, "env-out-of-git"),
+        "pass",
+        "{:#}",
+        item(&v, "env-out-of-git")
+    );
+}
