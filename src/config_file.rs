@@ -169,7 +169,7 @@ impl Locator<'_> {
 /// Read and validate the config file at `path`. `builtin` is the built-in
 /// rule set (to check rule ids and custom rule ids against).
 pub fn load(path: &Path, builtin: &RuleSet) -> Result<ProjectConfig> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let text = crate::input::fsread::read_small_string(path).map_err(|e| {
         anyhow!(
             "{}: cannot read the config file: {e} (fix it, or pass --no-config to scan without it)",
             path.display()

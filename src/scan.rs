@@ -37,6 +37,7 @@ use crate::input::decode::{Decoded, binary_strings, decode, printable_runs};
 use crate::input::embedded::{self, Part};
 use crate::input::gitinfo::GitContext;
 use crate::input::history::{self, BlobSet, HistoryTotals, Progress, Scope};
+use crate::input::ignores::Ignores;
 use crate::input::walk::{self, WalkOptions, WalkTotals};
 use crate::input::{GitState, Origin, Sink};
 use crate::matcher::{Matcher, RawMatch};
@@ -807,9 +808,14 @@ fn scan_root(
         // History only: no working-tree files.
     } else if is_dir {
         out.evidence.git_repo |= git.is_some();
-        walk::walk_dir(root, &wopts, git.as_ref(), &collector, &totals);
+        let root_abs = walk::absolute(root);
+        let ignores = Arc::new(Ignores::new(
+            &root_abs,
+            git.as_ref().map(|g| (g.workdir.as_path(), g.git_dir.as_path())),
+        ));
+        walk::walk_dir(root, &wopts, git.as_ref(), &ignores, &collector, &totals);
         if let Some(g) = &git {
-            let extra = walk::ignored_of_interest(root, g, opts.include_deps)
+            let extra = walk::ignored_of_interest(root, g, &ignores, opts.include_deps)
                 .into_iter()
                 .filter(|(_, rel)| !opts.filters.excluded(rel));
             let mut buf = Vec::new();

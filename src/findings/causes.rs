@@ -281,7 +281,7 @@ impl Projects {
             return (*k != ProjectKind::Unknown || self.has_manifest(dir)).then_some(*k);
         }
         let path = self.root.join(dir).join("package.json");
-        let kind = std::fs::read_to_string(&path)
+        let kind = crate::input::fsread::read_small_string(&path)
             .ok()
             .map(|t| project_kind_from_manifest(&t));
         self.cache

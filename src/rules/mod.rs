@@ -317,7 +317,7 @@ impl RuleSet {
         }
         let mut set = RuleSet::default();
         for path in entries {
-            let text = std::fs::read_to_string(&path)
+            let text = crate::input::fsread::read_small_string(&path)
                 .with_context(|| format!("cannot read {}", path.display()))?;
             set.add_toml(&text, &path.display().to_string())?;
         }
