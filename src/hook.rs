@@ -21,6 +21,9 @@ pub const BACKUP: &str = "pre-commit.jikimi-backup";
 /// The hooks folder of the repository around `path`, honouring
 /// `core.hooksPath` (relative to the work tree, as git reads it).
 pub fn hooks_dir(path: &Path) -> Result<PathBuf> {
+    if let Some(problem) = crate::input::gitinfo::unsafe_git_files(path) {
+        anyhow::bail!("cannot read the git repository ({problem}: not opened)");
+    }
     let repo = git2::Repository::discover(path).map_err(|e| {
         if e.code() == git2::ErrorCode::NotFound {
             anyhow!(

@@ -19,6 +19,7 @@ pub mod explain;
 pub mod findings;
 pub mod hook;
 pub mod input;
+pub mod isolate;
 pub mod matcher;
 pub mod report;
 pub mod rules;

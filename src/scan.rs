@@ -35,7 +35,7 @@ use crate::findings::{Finding, HistoryInfo, Note, fingerprint};
 use crate::input::archive::{self, ArchiveLimits, ArchiveTotals};
 use crate::input::decode::{Decoded, binary_strings, decode, printable_runs};
 use crate::input::embedded::{self, Part};
-use crate::input::gitinfo::GitContext;
+use crate::input::gitinfo::{self, GitContext};
 use crate::input::history::{self, BlobSet, HistoryTotals, Progress, Scope};
 use crate::input::ignores::Ignores;
 use crate::input::walk::{self, WalkOptions, WalkTotals};
@@ -481,8 +481,9 @@ impl<'a> Collector<'a> {
     }
 }
 
-impl Sink for Collector<'_> {
-    fn blob(&self, origin: &Origin, bytes: &[u8]) {
+impl Collector<'_> {
+    /// [`Sink::blob`] without the panic guard.
+    fn blob_unguarded(&self, origin: &Origin, bytes: &[u8]) {
         if self.excluded(origin) {
             return;
         }
@@ -521,6 +522,18 @@ impl Sink for Collector<'_> {
                 self.binary.fetch_add(1, Ordering::Relaxed);
                 self.skipped(&origin.display_path(), "binary file");
             }
+        }
+    }
+}
+
+impl Sink for Collector<'_> {
+    fn blob(&self, origin: &Origin, bytes: &[u8]) {
+        // A panic on one item is an error for that item, not a dead scan.
+        if let Err(detail) = crate::isolate::isolated(|| self.blob_unguarded(origin, bytes)) {
+            self.error(
+                &origin.display_path(),
+                &crate::isolate::internal_error(&detail),
+            );
         }
     }
 
@@ -575,9 +588,15 @@ impl<'t> LineIndex<'t> {
             Some(last_nl) => {
                 self.line += memchr::memchr_iter(b'\n', span).count();
                 let line_start = self.pos + last_nl + 1;
-                self.col = 1 + crate::text::widen(self.text, line_start, offset).chars().count();
+                self.col = 1 + crate::text::widen(self.text, line_start, offset)
+                    .chars()
+                    .count();
             }
-            None => self.col += crate::text::widen(self.text, self.pos, offset).chars().count(),
+            None => {
+                self.col += crate::text::widen(self.text, self.pos, offset)
+                    .chars()
+                    .count()
+            }
         }
         self.pos = offset;
         (self.line, self.col)
@@ -754,7 +773,18 @@ fn scan_root(
     };
     // History needs the root to *be* a repository; a plain directory (or a
     // subdirectory of a work tree) is scanned as a tree without complaint.
-    let repo = if is_dir && opts.mode != Mode::TreeOnly {
+    let git_problem = gitinfo::unsafe_git_files(if is_dir { root } else { &project_root });
+    if let Some(problem) = &git_problem {
+        let msg = format!(
+            "{}: cannot read the git repository ({problem}: not opened); scanning the files without git awareness or history",
+            root.display()
+        );
+        if opts.print_errors {
+            eprintln!("jikimi: warning: {msg}");
+        }
+        out.errors.push(msg);
+    }
+    let repo = if is_dir && opts.mode != Mode::TreeOnly && git_problem.is_none() {
         history::open_root(root)
     } else {
         None
@@ -767,7 +797,7 @@ fn scan_root(
     }
     let git_dir_only = repo.as_ref().is_some_and(|r| history::is_git_dir(r, root));
     let want_tree = opts.mode != Mode::HistoryOnly && !git_dir_only;
-    let git = if !want_tree {
+    let git = if !want_tree || git_problem.is_some() {
         None
     } else {
         match GitContext::discover(if is_dir { root } else { &project_root }) {
@@ -811,7 +841,8 @@ fn scan_root(
         let root_abs = walk::absolute(root);
         let ignores = Arc::new(Ignores::new(
             &root_abs,
-            git.as_ref().map(|g| (g.workdir.as_path(), g.git_dir.as_path())),
+            git.as_ref()
+                .map(|g| (g.workdir.as_path(), g.git_dir.as_path())),
         ));
         walk::walk_dir(root, &wopts, git.as_ref(), &ignores, &collector, &totals);
         if let Some(g) = &git {
@@ -1093,6 +1124,9 @@ fn scan_staged(
     archive_totals: &Arc<ArchiveTotals>,
     out: &mut ScanOutput,
 ) -> Result<()> {
+    if let Some(problem) = gitinfo::unsafe_git_files(root) {
+        bail!("--staged: cannot read the git repository ({problem}: not opened)");
+    }
     let repo = git2::Repository::discover(root).map_err(|e| {
         anyhow::anyhow!(
             "--staged: {} is not in a git repository ({}); run it inside the work tree the commit is made from",

@@ -14,6 +14,7 @@ mod fixtures;
 mod formats;
 mod history;
 mod hook;
+mod hostile;
 mod rules_examples;
 mod sarif;
 mod scan;

@@ -18,8 +18,8 @@ use ignore::{WalkBuilder, WalkState};
 use crate::findings::causes::{BUILD_OUTPUT_DIRS, in_build_output, is_env_file, is_env_template};
 use crate::findings::suppress::Filters;
 use crate::input::fsread;
-use crate::input::ignores::Ignores;
 use crate::input::gitinfo::{GitContext, to_slash};
+use crate::input::ignores::Ignores;
 use crate::input::{GitState, Origin, Sink};
 
 /// Version-control folders: never scanned as files (history is its own input).
@@ -124,7 +124,8 @@ pub fn walk_dir(
                 return false;
             }
             let rel = rel_path(&root_owned, e.path());
-            !filters.excluded_entry(&rel, is_dir) && !rules.is_ignored(&filter_root.join(&rel), is_dir)
+            !filters.excluded_entry(&rel, is_dir)
+                && !rules.is_ignored(&filter_root.join(&rel), is_dir)
         });
     builder.build_parallel().run(|| {
         let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
