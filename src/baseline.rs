@@ -127,7 +127,7 @@ impl Baseline {
     /// Read and validate a baseline file: any problem is one error naming
     /// the file and line.
     pub fn load(path: &Path) -> Result<Baseline> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let text = crate::input::fsread::read_small_string(path).map_err(|e| {
             anyhow!(
                 "{}: cannot read the baseline: {e} (create one with `jikimi baseline create --output {}`)",
                 path.display(),

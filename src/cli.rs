@@ -6,9 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::FailOn;
-use crate::report::Format;
-use crate::rules::Severity;
+use crate::vocab::{FailOn, Format, Severity};
 
 const SCAN_EXAMPLES: &str = "\
 Examples:

@@ -13,50 +13,14 @@ use anyhow::{Context, Result, bail};
 use crate::baseline::Baseline;
 use crate::cli::ScanArgs;
 use crate::config_file::{self, ArchiveLimits, ProjectConfig};
-use crate::findings::Finding;
 use crate::input::archive;
 use crate::input::history::Scope;
-use crate::report::Format;
-use crate::rules::{Rule, RuleKind, RuleSet, Severity};
+use crate::rules::{Rule, RuleSet};
 use crate::scan::{Mode, ScanOptions};
+use crate::vocab::Format;
 
-/// What makes `jikimi scan` exit 1 (`--fail-on`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
-pub enum FailOn {
-    /// Any secret, and risks of high severity or more (the default).
-    #[default]
-    Secret,
-    /// Any secret or risk.
-    Risk,
-    /// Never: report only.
-    None,
-}
-
-/// The fail policy, applied in one place ([`FailPolicy::fails`]).
-///
-/// | `--fail-on` | secrets fail when          | risks fail when                  |
-/// |-------------|----------------------------|----------------------------------|
-/// | `secret`    | severity ≥ `--min-severity` | severity ≥ max(high, min)       |
-/// | `risk`      | severity ≥ `--min-severity` | severity ≥ `--min-severity`     |
-/// | `none`      | never                      | never                            |
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct FailPolicy {
-    pub fail_on: FailOn,
-    /// Findings below this severity never fail (default: low, i.e. all).
-    pub min_severity: Option<Severity>,
-}
-
-impl FailPolicy {
-    /// Whether `f` makes the scan fail.
-    pub fn fails(&self, f: &Finding) -> bool {
-        let min = self.min_severity.unwrap_or(Severity::Low);
-        match (self.fail_on, f.kind) {
-            (FailOn::None, _) => false,
-            (_, RuleKind::Secret) | (FailOn::Risk, RuleKind::Risk) => f.severity >= min,
-            (FailOn::Secret, RuleKind::Risk) => f.severity >= min.max(Severity::High),
-        }
-    }
-}
+pub use crate::findings::policy::FailPolicy;
+pub use crate::vocab::FailOn;
 
 /// Everything `jikimi scan` runs with.
 #[derive(Debug)]
@@ -145,32 +109,7 @@ pub fn load_project(
     Ok((Arc::new(rules), enabled, project))
 }
 
-/// Parse `16M`, `512K`, `1G`, `1048576`.
-pub fn parse_size(s: &str) -> Result<u64> {
-    let t = s.trim();
-    let (num, mult) = match t.char_indices().last() {
-        Some((i, c)) if c.is_ascii_alphabetic() => {
-            let m = match c.to_ascii_uppercase() {
-                'K' => 1u64 << 10,
-                'M' => 1 << 20,
-                'G' => 1 << 30,
-                'B' => 1,
-                _ => bail!(
-                    "invalid size '{s}': use a number of bytes with an optional K, M or G suffix"
-                ),
-            };
-            (crate::text::to(t, i), m)
-        }
-        _ => (t, 1),
-    };
-    let n: u64 = num.trim().parse().map_err(|_| {
-        anyhow::anyhow!(
-            "invalid size '{s}': use a number of bytes with an optional K, M or G suffix"
-        )
-    })?;
-    n.checked_mul(mult)
-        .ok_or_else(|| anyhow::anyhow!("invalid size '{s}': too large"))
-}
+pub use crate::config_file::parse_size;
 
 impl ScanConfig {
     /// Validate `args`. `stdout_is_terminal` decides colors by default.
@@ -322,53 +261,5 @@ mod tests {
         assert_eq!(parse_size("1000").unwrap(), 1000);
         assert!(parse_size("ten").is_err());
         assert!(parse_size("5X").is_err());
-    }
-
-    #[test]
-    fn fail_policy_matrix() {
-        use crate::findings::fingerprint;
-        let f = |kind, severity| Finding {
-            id: fingerprint("r", "s", "p"),
-            kind,
-            rule: "r".into(),
-            title: String::new(),
-            provider: String::new(),
-            severity,
-            confidence: crate::rules::Confidence::High,
-            secret: String::new(),
-            path: "p".into(),
-            line: 1,
-            column: 1,
-            via: None,
-            cell: None,
-            cell_output: false,
-            encoded: None,
-            minified: false,
-            context: String::new(),
-            commit: None,
-            git: None,
-            causes: Vec::new(),
-            why: String::new(),
-            fix: String::new(),
-            occurrences: 1,
-            history: None,
-        };
-        let secret_low = f(RuleKind::Secret, Severity::Low);
-        let risk_med = f(RuleKind::Risk, Severity::Medium);
-        let risk_high = f(RuleKind::Risk, Severity::High);
-        let p = |fail_on, min| FailPolicy {
-            fail_on,
-            min_severity: min,
-        };
-        let d = p(FailOn::Secret, None);
-        assert!(d.fails(&secret_low) && !d.fails(&risk_med) && d.fails(&risk_high));
-        let r = p(FailOn::Risk, None);
-        assert!(r.fails(&secret_low) && r.fails(&risk_med) && r.fails(&risk_high));
-        let n = p(FailOn::None, None);
-        assert!(!n.fails(&secret_low) && !n.fails(&risk_high));
-        let hi = p(FailOn::Risk, Some(Severity::High));
-        assert!(!hi.fails(&secret_low) && !hi.fails(&risk_med) && hi.fails(&risk_high));
-        let crit = p(FailOn::Secret, Some(Severity::Critical));
-        assert!(!crit.fails(&risk_high));
     }
 }

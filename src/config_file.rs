@@ -16,9 +16,9 @@ use anyhow::{Result, anyhow};
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::config::FailOn;
 use crate::findings::suppress::{Allow, Filters, build_globs};
 use crate::rules::{Rule, RuleSet, RuleSyntax, Severity, check};
+use crate::vocab::FailOn;
 
 /// The file looked for at the scanned root.
 pub const FILE_NAME: &str = "jikimi.toml";
@@ -169,7 +169,7 @@ impl Locator<'_> {
 /// Read and validate the config file at `path`. `builtin` is the built-in
 /// rule set (to check rule ids and custom rule ids against).
 pub fn load(path: &Path, builtin: &RuleSet) -> Result<ProjectConfig> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let text = crate::input::fsread::read_small_string(path).map_err(|e| {
         anyhow!(
             "{}: cannot read the config file: {e} (fix it, or pass --no-config to scan without it)",
             path.display()
@@ -323,7 +323,7 @@ pub fn parse(text: &str, path: &Path, builtin: &RuleSet) -> Result<ProjectConfig
         cfg.archives.max_depth = Some(n);
     }
     if let Some(s) = &syn.archives.max_size {
-        let n = crate::config::parse_size(s.get_ref()).map_err(|e| loc.err(s.span(), e))?;
+        let n = parse_size(s.get_ref()).map_err(|e| loc.err(s.span(), e))?;
         cfg.archives.max_size = Some(n);
     }
     Ok(cfg)
@@ -431,6 +431,33 @@ paths = []        # .gitignore-style patterns: findings there are suppressed
 # examples = ['curl -H "X-Acme: acme_Qm7vT2kR9pLx4NcZ8wYbQm7vT2kR9pLx"']
 # negative_examples = ['curl -H "X-Acme: acme_your-token-here"']
 "#;
+
+/// Parse `16M`, `512K`, `1G`, `1048576`.
+pub fn parse_size(s: &str) -> Result<u64> {
+    let t = s.trim();
+    let (num, mult) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let m = match c.to_ascii_uppercase() {
+                'K' => 1u64 << 10,
+                'M' => 1 << 20,
+                'G' => 1 << 30,
+                'B' => 1,
+                _ => anyhow::bail!(
+                    "invalid size '{s}': use a number of bytes with an optional K, M or G suffix"
+                ),
+            };
+            (crate::text::to(t, i), m)
+        }
+        _ => (t, 1),
+    };
+    let n: u64 = num.trim().parse().map_err(|_| {
+        anyhow::anyhow!(
+            "invalid size '{s}': use a number of bytes with an optional K, M or G suffix"
+        )
+    })?;
+    n.checked_mul(mult)
+        .ok_or_else(|| anyhow::anyhow!("invalid size '{s}': too large"))
+}
 
 #[cfg(test)]
 mod tests {

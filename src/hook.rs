@@ -21,6 +21,9 @@ pub const BACKUP: &str = "pre-commit.jikimi-backup";
 /// The hooks folder of the repository around `path`, honouring
 /// `core.hooksPath` (relative to the work tree, as git reads it).
 pub fn hooks_dir(path: &Path) -> Result<PathBuf> {
+    if let Some(problem) = crate::input::gitinfo::unsafe_git_files(path) {
+        anyhow::bail!("cannot read the git repository ({problem}: not opened)");
+    }
     let repo = git2::Repository::discover(path).map_err(|e| {
         if e.code() == git2::ErrorCode::NotFound {
             anyhow!(
@@ -100,7 +103,7 @@ pub fn install(path: &Path, force: bool) -> Result<Installed> {
     let hook = dir.join("pre-commit");
     let exe = std::env::current_exe().ok();
     let mut outcome = Installed::New(hook.clone());
-    if let Ok(existing) = std::fs::read(&hook) {
+    if let Ok(existing) = crate::input::fsread::read_small(&hook) {
         let existing = String::from_utf8_lossy(&existing);
         if existing.contains(MARKER) {
             outcome = Installed::Updated(hook.clone());
@@ -146,7 +149,7 @@ pub enum Uninstalled {
 pub fn uninstall(path: &Path) -> Result<Uninstalled> {
     let dir = hooks_dir(path)?;
     let hook = dir.join("pre-commit");
-    let Ok(existing) = std::fs::read(&hook) else {
+    let Ok(existing) = crate::input::fsread::read_small(&hook) else {
         return Ok(Uninstalled::NotInstalled(hook));
     };
     if !String::from_utf8_lossy(&existing).contains(MARKER) {

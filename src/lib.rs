@@ -12,6 +12,7 @@
 pub mod baseline;
 pub mod checklist;
 pub mod cli;
+pub mod collector;
 pub mod config;
 pub mod config_file;
 pub mod exit_code;
@@ -19,11 +20,13 @@ pub mod explain;
 pub mod findings;
 pub mod hook;
 pub mod input;
+pub mod isolate;
 pub mod matcher;
 pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod text;
+pub mod vocab;
 
 mod commands;
 

@@ -20,7 +20,11 @@ fn main() -> std::process::ExitCode {
             return code.into();
         }
     };
-    match jikimi::run(cli) {
+    // Items that panic are isolated inside the scan; this is the last
+    // resort for anything else: a message and exit 2, never a bare abort.
+    let outcome = jikimi::isolate::isolated(|| jikimi::run(cli))
+        .unwrap_or_else(|detail| Err(anyhow::anyhow!(jikimi::isolate::internal_error(&detail))));
+    match outcome {
         Ok(code) => code.into(),
         Err(err) => {
             if err

@@ -16,6 +16,7 @@ mod fixtures;
 mod formats;
 mod history;
 mod hook;
+mod hostile;
 mod report;
 mod rules_examples;
 mod sarif;

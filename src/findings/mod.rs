@@ -4,6 +4,7 @@
 //! line ([`risks`]), and deduplication and ordering before reporting.
 
 pub mod causes;
+pub mod policy;
 pub mod project;
 pub mod risks;
 pub mod role;
@@ -116,9 +117,9 @@ impl HistoryInfo {
 
 impl Finding {
     /// Whether this fails a scan under the default policy (any secret, and
-    /// risks of high severity or more); see [`crate::config::FailPolicy`].
+    /// risks of high severity or more); see [`policy::FailPolicy`].
     pub fn fails_by_default(&self) -> bool {
-        crate::config::FailPolicy::default().fails(self)
+        policy::FailPolicy::default().fails(self)
     }
 }
 

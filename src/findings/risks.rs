@@ -87,7 +87,14 @@ pub fn gitignore_gap(
     // Nested .gitignore files apply to their folder; the builder resolves
     // patterns relative to each file's folder.
     for rel in gitignore_files {
-        let _ = builder.add(workdir.join(rel));
+        // Read here, not by the builder: only a regular file, bounded.
+        let path = workdir.join(rel);
+        let Ok(text) = crate::input::fsread::read_small_string(&path) else {
+            continue;
+        };
+        for line in text.lines() {
+            let _ = builder.add_line(Some(path.clone()), line);
+        }
     }
     let gi = builder.build().ok()?;
     let mut candidates: Vec<String> =

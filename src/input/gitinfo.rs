@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use git2::Repository;
 
-use crate::input::GitState;
+use crate::input::{GitState, fsread};
 
 /// What the tree scan needs to know about the repository around a root.
 #[derive(Debug)]
@@ -34,6 +34,9 @@ impl GitContext {
     /// repository (corrupt index, unsupported extensions) are returned so the
     /// caller can say so and scan the tree without git awareness.
     pub fn discover(root: &Path) -> Result<Option<GitContext>, git2::Error> {
+        if let Some(problem) = unsafe_git_files(root) {
+            return Err(git2::Error::from_str(&problem));
+        }
         let repo = match Repository::discover(root) {
             Ok(r) => r,
             Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(None),
@@ -102,6 +105,52 @@ impl GitContext {
             return false;
         };
         memchr::memmem::find(blob.content(), needle).is_some()
+    }
+}
+
+/// The files of a git dir that libgit2 opens when it opens a repository or
+/// reads its index, refs and ignore rules.
+const GIT_FILES: &[&str] = &[
+    "HEAD",
+    "config",
+    "index",
+    "shallow",
+    "packed-refs",
+    "commondir",
+    "gitdir",
+    "info/exclude",
+    "info/attributes",
+    "info/grafts",
+    "objects/info/alternates",
+];
+
+/// Why the repository around `start` must not be opened, if it must not:
+/// libgit2 opens its files with no check, so a FIFO `.git/config` would
+/// block the scan forever and a `/dev/zero` one would exhaust memory.
+/// Looks at the first `.git` found from `start` upwards (or `start` itself
+/// when it is a git dir).
+pub fn unsafe_git_files(start: &Path) -> Option<String> {
+    let start = start.canonicalize().ok()?;
+    let git_dir = start.ancestors().find_map(|d| {
+        let dot = d.join(".git");
+        if std::fs::symlink_metadata(&dot).is_ok() {
+            Some(dot)
+        } else if d.join("HEAD").exists() && d.join("objects").is_dir() {
+            Some(d.to_path_buf())
+        } else {
+            None
+        }
+    })?;
+    let check = |p: &Path| -> Option<String> {
+        let meta = std::fs::metadata(p).ok()?;
+        let kind = fsread::special_kind(&meta)?;
+        Some(format!("{} is {kind}", p.display()))
+    };
+    match std::fs::metadata(&git_dir) {
+        Ok(m) if m.is_dir() => GIT_FILES.iter().find_map(|f| check(&git_dir.join(f))),
+        // A `.git` file (worktree or submodule link) names the real git dir.
+        Ok(_) => check(&git_dir),
+        Err(_) => None,
     }
 }
 

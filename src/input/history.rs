@@ -235,7 +235,7 @@ pub fn commit_info(c: &Commit<'_>) -> CommitInfo {
 
 /// Commits listed in `.git/shallow`: their parents are not in the clone.
 fn shallow_roots(repo: &Repository) -> HashSet<Oid> {
-    std::fs::read_to_string(repo.path().join("shallow"))
+    crate::input::fsread::read_small_string(&repo.path().join("shallow"))
         .unwrap_or_default()
         .lines()
         .filter_map(|l| Oid::from_str(l.trim()).ok())

@@ -19,6 +19,7 @@ use crate::findings::causes::{BUILD_OUTPUT_DIRS, in_build_output, is_env_file, i
 use crate::findings::suppress::Filters;
 use crate::input::fsread;
 use crate::input::gitinfo::{GitContext, to_slash};
+use crate::input::ignores::Ignores;
 use crate::input::{GitState, Origin, Sink};
 
 /// Version-control folders: never scanned as files (history is its own input).
@@ -92,20 +93,26 @@ pub fn walk_dir(
     root: &Path,
     opts: &WalkOptions,
     git: Option<&GitContext>,
+    ignores: &Arc<Ignores>,
     sink: &dyn Sink,
     totals: &WalkTotals,
 ) {
     let include_deps = opts.include_deps;
     let filters = Arc::clone(&opts.filters);
     let root_owned = root.to_path_buf();
+    let root_abs = absolute(root);
+    let filter_root = root_abs.clone();
+    let rules = Arc::clone(ignores);
     let mut builder = WalkBuilder::new(root);
+    // Ignore files are read by `Ignores` (regular files only, bounded), never
+    // by the walker itself: a committed FIFO `.gitignore` would block it.
     builder
         .hidden(false)
-        .parents(true)
-        .ignore(true)
-        .git_ignore(true)
-        .git_global(true)
-        .git_exclude(true)
+        .parents(false)
+        .ignore(false)
+        .git_ignore(false)
+        .git_global(false)
+        .git_exclude(false)
         .follow_links(opts.follow_links)
         .threads(opts.threads)
         .filter_entry(move |e| {
@@ -116,7 +123,9 @@ pub fn walk_dir(
             if is_dir && skip_dir(&e.file_name().to_string_lossy(), include_deps) {
                 return false;
             }
-            !filters.excluded_entry(&rel_path(&root_owned, e.path()), is_dir)
+            let rel = rel_path(&root_owned, e.path());
+            !filters.excluded_entry(&rel, is_dir)
+                && !rules.is_ignored(&filter_root.join(&rel), is_dir)
         });
     builder.build_parallel().run(|| {
         let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
@@ -152,6 +161,17 @@ pub fn walk_dir(
             WalkState::Continue
         })
     });
+    for (path, why) in ignores.take_problems() {
+        sink.skipped(&rel_path(&root_abs, &path), &why);
+    }
+}
+
+/// `path` made absolute and canonical where possible (ignore rules match on
+/// absolute paths).
+pub fn absolute(path: &Path) -> PathBuf {
+    path.canonicalize()
+        .or_else(|_| std::path::absolute(path))
+        .unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// Read one file (bounded by `max`) and hand it to the sink.
@@ -234,12 +254,10 @@ pub fn rel_path(root: &Path, path: &Path) -> String {
 /// ignored folders are not entered unless they are build output.
 pub fn ignored_of_interest(
     root: &Path,
-    git: &GitContext,
+    ignores: &Ignores,
     include_deps: bool,
 ) -> Vec<(PathBuf, String)> {
-    let Ok(repo) = git.open() else {
-        return Vec::new();
-    };
+    let root_abs = absolute(root);
     let mut out = Vec::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
@@ -253,12 +271,11 @@ pub fn ignored_of_interest(
             let path = e.path();
             let rel = rel_path(root, &path);
             let name = e.file_name().to_string_lossy().into_owned();
-            let repo_rel = git.repo_path(&rel);
             if ft.is_dir() {
                 if skip_dir(&name, include_deps) {
                     continue;
                 }
-                let ignored = repo.is_path_ignored(&repo_rel).unwrap_or(false);
+                let ignored = ignores.is_ignored(&root_abs.join(&rel), true);
                 if !ignored
                     || BUILD_OUTPUT_DIRS.contains(&name.as_str())
                     || in_build_output(&format!("{rel}/x"))
@@ -271,7 +288,7 @@ pub fn ignored_of_interest(
                 // Tracked files that an ignore rule matches too (added
                 // before the rule, or with `git add -f`): the walk skipped
                 // them, but git still commits them.
-                if interesting && repo.is_path_ignored(&repo_rel).unwrap_or(false) {
+                if interesting && ignores.is_ignored(&root_abs.join(&rel), false) {
                     out.push((path, rel));
                 }
             }

@@ -17,30 +17,14 @@ use anyhow::Result;
 
 use crate::baseline::Entry;
 use crate::checklist::Item;
-use crate::config::FailPolicy;
+use crate::findings::policy::FailPolicy;
 use crate::findings::suppress::Suppressed;
 use crate::findings::{Finding, Note, redact, redact_in};
 use crate::rules::{RuleKind, RuleSet};
 use crate::scan::{Skipped, Stats};
 use crate::text;
 
-/// Output formats.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// Grouped by file, with causes, fixes and the checklist.
-    Human,
-    /// The `jikimi/report/v1` JSON document.
-    Json,
-    /// SARIF 2.1.0 for GitHub code scanning (secrets always redacted).
-    Sarif,
-    /// A few lines per finding: where, cause and fix (the pre-commit hook).
-    Compact,
-    /// GitHub Actions workflow commands (`::error file=...::`): annotations
-    /// on the changed lines of a pull request.
-    Github,
-    /// JUnit XML: one test case per finding, for CI test-report views.
-    Junit,
-}
+pub use crate::vocab::Format;
 
 /// Everything a report shows.
 pub struct Report<'a> {

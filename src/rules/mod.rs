@@ -10,7 +10,6 @@
 pub mod check;
 pub mod validate;
 
-use std::fmt;
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -22,99 +21,7 @@ use serde::{Deserialize, Serialize};
 pub const BUILTIN_RULE_FILES: &[(&str, &str)] =
     include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 
-/// How bad it is when this kind of secret leaks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Low,
-    Medium,
-    High,
-    Critical,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-            Severity::Critical => "critical",
-        }
-    }
-
-    /// The CVSS-like score GitHub code scanning reads from the SARIF
-    /// `security-severity` property (over 9.0 is critical, 7.0-8.9 high,
-    /// 4.0-6.9 medium, under 4.0 low).
-    pub fn security_severity(self) -> &'static str {
-        match self {
-            Severity::Low => "3.0",
-            Severity::Medium => "5.5",
-            Severity::High => "8.0",
-            Severity::Critical => "9.5",
-        }
-    }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for Severity {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s.to_ascii_lowercase().as_str() {
-            "low" => Ok(Severity::Low),
-            "medium" => Ok(Severity::Medium),
-            "high" => Ok(Severity::High),
-            "critical" => Ok(Severity::Critical),
-            _ => Err(format!(
-                "unknown severity '{s}' (expected low, medium, high or critical)"
-            )),
-        }
-    }
-}
-
-/// How sure a match of this rule is to be a real secret (SARIF `precision`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Confidence {
-    Low,
-    Medium,
-    #[default]
-    High,
-}
-
-impl Confidence {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Confidence::Low => "low",
-            Confidence::Medium => "medium",
-            Confidence::High => "high",
-        }
-    }
-}
-
-/// What a rule's match is.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum RuleKind {
-    #[default]
-    Secret,
-    Risk,
-}
-
-impl RuleKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RuleKind::Secret => "secret",
-            RuleKind::Risk => "risk",
-        }
-    }
-}
+pub use crate::vocab::{Confidence, RuleKind, Severity};
 
 /// One `rules/*.toml` file.
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -317,7 +224,7 @@ impl RuleSet {
         }
         let mut set = RuleSet::default();
         for path in entries {
-            let text = std::fs::read_to_string(&path)
+            let text = crate::input::fsread::read_small_string(&path)
                 .with_context(|| format!("cannot read {}", path.display()))?;
             set.add_toml(&text, &path.display().to_string())?;
         }

@@ -1,0 +1,667 @@
+//! The collector: the [`Sink`] every input hands its bytes to. For each blob
+//! it opens archives (members come back here), extracts the strings of
+//! binary formats apps ship keys in, decodes text, splits source maps and
+//! notebooks, runs the matcher, and turns matches into findings with causes,
+//! snippets and suppressions; it also gathers notes, skips and errors. Tree
+//! files, history blobs and archive members all take this one path.
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use serde::Serialize;
+
+use crate::checklist::{self, MANIFESTS};
+use crate::findings::causes::{
+    self, FileFacts, Projects, Role, file_name, is_env_file, is_env_template,
+};
+use crate::findings::risks::{self};
+use crate::findings::suppress::{self, Filters, Reason, Suppressed};
+use crate::findings::{Finding, HistoryInfo, Note, fingerprint};
+use crate::input::archive::{self, ArchiveLimits, ArchiveTotals};
+use crate::input::decode::{Decoded, binary_strings, decode, printable_runs};
+use crate::input::embedded::{self, Part};
+use crate::input::{GitState, Origin, Sink};
+use crate::matcher::{Matcher, RawMatch};
+use crate::rules::RuleKind;
+
+/// A file that was deliberately not scanned.
+#[derive(Clone, Debug, Serialize)]
+pub struct Skipped {
+    pub path: String,
+    pub reason: String,
+}
+
+/// What a [`Collector`] gathered for one root.
+#[derive(Debug, Default)]
+pub struct Collected {
+    pub findings: Vec<Finding>,
+    pub notes: Vec<Note>,
+    pub skipped: Vec<Skipped>,
+    pub errors: Vec<String>,
+    /// Env-style files seen (relative to the root), for the gitignore check.
+    pub env_files: Vec<String>,
+    /// Rate-limit evidence from manifests.
+    pub rate_limit: Vec<String>,
+    /// Env files seen (tree and history) and the first `.env` loader found.
+    pub env_seen: Vec<checklist::EnvFile>,
+    pub env_loader: Option<String>,
+}
+
+/// Collects what the inputs deliver, for one scan root.
+pub struct Collector<'a> {
+    matcher: &'a Matcher<'a>,
+    projects: &'a Projects,
+    print_errors: bool,
+    filters: Option<&'a Filters>,
+    findings: Mutex<Vec<Finding>>,
+    suppressed: Mutex<Vec<Suppressed>>,
+    notes: Mutex<Vec<Note>>,
+    skipped: Mutex<Vec<Skipped>>,
+    errors: Mutex<Vec<String>>,
+    env_files: Mutex<Vec<String>>,
+    /// Working-tree secrets held back by an inline marker: fingerprint →
+    /// marker. The marker reviews the value at that path, so the same
+    /// secret in older versions of the file (history) is held back too.
+    marked: Mutex<HashMap<String, String>>,
+    rate_limit: Mutex<Vec<String>>,
+    /// Env files, manifests and `.env` loaders, for the checklist.
+    gatherer: checklist::Gatherer,
+    binary: AtomicU64,
+    history_binary: AtomicU64,
+    archives: ArchiveLimits,
+    /// Shared by every root of a scan: the per-scan unpacking limit.
+    archive_totals: Arc<ArchiveTotals>,
+}
+
+impl<'a> Collector<'a> {
+    pub fn new(matcher: &'a Matcher<'a>, projects: &'a Projects, print_errors: bool) -> Self {
+        Collector {
+            matcher,
+            projects,
+            print_errors,
+            filters: None,
+            findings: Mutex::default(),
+            suppressed: Mutex::default(),
+            notes: Mutex::default(),
+            skipped: Mutex::default(),
+            errors: Mutex::default(),
+            env_files: Mutex::default(),
+            marked: Mutex::default(),
+            rate_limit: Mutex::default(),
+            gatherer: checklist::Gatherer::default(),
+            binary: AtomicU64::new(0),
+            history_binary: AtomicU64::new(0),
+            archives: ArchiveLimits::default(),
+            archive_totals: Arc::default(),
+        }
+    }
+
+    /// Apply the config file's excludes and allowlists (inline markers are
+    /// honoured with or without them).
+    pub fn with_filters(mut self, filters: &'a Filters) -> Self {
+        self.filters = Some(filters);
+        self
+    }
+
+    /// Take the matches held back so far (call before [`Collector::finish`]).
+    /// History blobs that were binary (counted, not listed).
+    pub fn history_binary(&self) -> u64 {
+        self.history_binary.load(Ordering::Relaxed)
+    }
+
+    /// Working-tree secrets held back by an inline marker: fingerprint →
+    /// marker.
+    pub fn take_marked(&self) -> HashMap<String, String> {
+        std::mem::take(&mut *self.marked.lock().expect("marked lock"))
+    }
+
+    pub fn take_suppressed(&self) -> Vec<Suppressed> {
+        std::mem::take(&mut *self.suppressed.lock().unwrap())
+    }
+
+    /// Whether an input at `origin` is excluded by the config file. Checked
+    /// for every blob, so history blobs and archive members are covered as
+    /// well as the walk (which also prunes excluded folders early).
+    fn excluded(&self, origin: &Origin) -> bool {
+        let Some(f) = self.filters else { return false };
+        let outer = match origin.root() {
+            Origin::File { path, .. } | Origin::GitBlob { path, .. } => path.as_str(),
+            Origin::Member { .. } => "",
+        };
+        f.excluded(outer) || (origin.root() != origin && f.excluded(&origin.display_path()))
+    }
+
+    /// Why a match at `line` (the full source line(s) around the secret)
+    /// is held back, if it is.
+    fn suppression(
+        &self,
+        rule: &str,
+        secret: &str,
+        path: &str,
+        line: &[u8],
+    ) -> Option<(Reason, String)> {
+        if let Some(m) = suppress::inline_marker(line) {
+            return Some((Reason::Inline, m.to_string()));
+        }
+        let f = self.filters?;
+        f.allowed(rule, secret, path)
+            .map(|by| (Reason::Allowlist, by))
+    }
+
+    /// Open archives within `limits`, counting against `totals` (shared by
+    /// the whole scan). Without this call the defaults apply.
+    pub fn with_archives(mut self, limits: ArchiveLimits, totals: Arc<ArchiveTotals>) -> Self {
+        self.archives = limits;
+        self.archive_totals = totals;
+        self
+    }
+
+    /// Scan text decoded from `origin`: source maps and notebooks piece by
+    /// piece, anything else as it is.
+    fn scan_decoded(&self, origin: &Origin, text: &[u8]) {
+        let leaf = origin.leaf_path();
+        let parts = if embedded::is_source_map(leaf) {
+            embedded::source_map(&origin.display_path(), text)
+        } else if embedded::is_notebook(leaf) {
+            embedded::notebook(&origin.display_path(), text)
+        } else {
+            None
+        };
+        match parts {
+            Some(parts) => {
+                for part in &parts {
+                    self.scan_text(origin, part.text.as_bytes(), Some(part));
+                }
+            }
+            None => {
+                self.scan_text(origin, text, None);
+                self.scan_base64(origin, text);
+            }
+        }
+    }
+
+    /// Keys hidden in base64 payloads of configuration files (a Kubernetes
+    /// Secret's `data:`, a Docker `auth`, an `.env` value): each payload that
+    /// decodes to text is scanned, and its findings are reported where the
+    /// encoded form starts. Source code and bundles are left out: the pass
+    /// would cost every file a second read for a rare case.
+    fn scan_base64(&self, origin: &Origin, text: &[u8]) {
+        if !embedded::is_config_file(origin.leaf_path()) || is_minified_bytes(text) {
+            return;
+        }
+        let payloads = embedded::base64_payloads(text);
+        if payloads.is_empty() {
+            return;
+        }
+        let path = origin.display_path();
+        let as_text = String::from_utf8_lossy(text);
+        let mut lines = LineIndex::new(&as_text);
+        for (offset, decoded) in payloads {
+            let offset = crate::text::floor(&as_text, offset.min(as_text.len()));
+            let part = Part {
+                path: path.clone(),
+                via: None,
+                cell: None,
+                output: false,
+                text: decoded,
+                at: Some(lines.position(offset)),
+                encoded: Some("base64"),
+            };
+            self.scan_text(origin, part.text.as_bytes(), Some(&part));
+        }
+    }
+
+    /// Scan text from `origin`; `part` says where to report it when it was
+    /// read out of a source map, a notebook or a base64 payload.
+    fn scan_text(&self, origin: &Origin, text: &[u8], part: Option<&Part>) {
+        if part.is_none() {
+            self.gatherer.observe(origin, text, self.projects);
+        }
+        if part.is_none()
+            && let Origin::File { path, .. } = origin
+        {
+            let name = file_name(path);
+            if is_env_file(path) && !is_env_template(path) {
+                self.env_files.lock().unwrap().push(path.clone());
+            }
+            if MANIFESTS.contains(&name) {
+                let ev = checklist::rate_limit_evidence(path, &String::from_utf8_lossy(text));
+                self.rate_limit.lock().unwrap().extend(ev);
+            }
+        }
+        let mut matches = self.matcher.find(text);
+        if matches.is_empty() {
+            return;
+        }
+        // Work on valid UTF-8 from here on; re-match if lossy decoding moved
+        // offsets (rare: only files with invalid sequences and a match).
+        let text: Cow<'_, str> = String::from_utf8_lossy(text);
+        if let Cow::Owned(ref s) = text {
+            matches = self.matcher.find(s.as_bytes());
+        }
+        // Byte-level regexes may, at a window's edge, end a match inside a
+        // multi-byte character: widen such spans to whole characters so that
+        // slicing the text can never panic.
+        for m in &mut matches {
+            m.start = crate::text::floor(&text, m.start);
+            m.secret_start = crate::text::floor(&text, m.secret_start);
+            m.secret_end = crate::text::ceil(&text, m.secret_end);
+            m.end = crate::text::ceil(&text, m.end);
+        }
+        let mut facts = FileFacts::new(origin, &text, self.projects);
+        if part.is_some_and(|p| p.via.is_some()) && facts.role != Role::App {
+            // An original source read out of a source map ships wherever the
+            // map ships: to browsers, unless the map sits in server output.
+            let map_role = crate::findings::role::role_by_path(origin.leaf_path());
+            facts.role = if map_role == Role::Server {
+                Role::Server
+            } else {
+                Role::Client
+            };
+        }
+        let minified = is_minified(&text);
+        let path = match part {
+            Some(p) => p.path.clone(),
+            None => origin.display_path(),
+        };
+        let rules = self.matcher.rules();
+        let mut lines = LineIndex::new(&text);
+        let mut found = Vec::new();
+        let mut notes = Vec::new();
+        let history_blob = origin.git_blob();
+        let mut held = Vec::new();
+        // Byte spans of every secret in this text: a snippet never cuts one
+        // in half, and shows every secret but the finding's own redacted.
+        let mut secret_spans: Vec<(usize, usize)> = matches
+            .iter()
+            .filter(|m| rules.rules[m.rule].syntax.kind == RuleKind::Secret)
+            .map(|m| (m.secret_start, m.secret_end))
+            .collect();
+        secret_spans.sort_unstable();
+        for m in &matches {
+            let rule = &rules.rules[m.rule].syntax;
+            // Risks describe today's architecture; an old version of a file
+            // is not one. History reports secrets only.
+            if history_blob.is_some() && rule.kind == RuleKind::Risk {
+                continue;
+            }
+            // Decoded payloads hold keys, not architecture.
+            if rule.kind == RuleKind::Risk && part.is_some_and(|p| p.encoded.is_some()) {
+                continue;
+            }
+            let secret = crate::text::widen(&text, m.secret_start, m.secret_end);
+            let (line, column) = match part.and_then(|p| p.at) {
+                Some(at) => at,
+                None => lines.position(m.secret_start),
+            };
+            let causes = match rule.kind {
+                RuleKind::Risk => match risks::risk_applies(&rule.id, facts.role) {
+                    Some(c) => c,
+                    None => continue,
+                },
+                RuleKind::Secret => {
+                    causes::causes_for(origin, &facts, &text, m.secret_start, m.secret_end)
+                }
+            };
+            let (ls, le) = line_bounds(&text, m.secret_start, m.secret_end);
+            if let Some((reason, by)) =
+                self.suppression(&rule.id, secret, &path, &text.as_bytes()[ls..le])
+            {
+                if reason == Reason::Inline && history_blob.is_none() {
+                    self.marked
+                        .lock()
+                        .unwrap()
+                        .insert(fingerprint(&rule.id, secret, &path), by.clone());
+                }
+                held.push(Suppressed {
+                    rule: rule.id.clone(),
+                    path: path.clone(),
+                    line,
+                    reason,
+                    by,
+                    causes,
+                    kind: rule.kind,
+                });
+                continue;
+            }
+            // A key in a git-ignored, never-committed .env is local
+            // development as the guide recommends: a note, not a finding.
+            if facts.role == Role::EnvFile && origin.git_state() == Some(GitState::Ignored) {
+                notes.push(Note {
+                    rule: rule.id.clone(),
+                    path: path.clone(),
+                    line,
+                    secret: secret.to_string(),
+                    message: "key in a git-ignored .env file: fine for local development, never commit it".into(),
+                });
+                continue;
+            }
+            let (why, fix) = match rule.kind {
+                RuleKind::Risk => (
+                    risks::risk_why(&rule.id).to_string(),
+                    risks::risk_fix(&rule.id).to_string(),
+                ),
+                RuleKind::Secret => (causes::why(&causes, facts.role), causes::fix(&causes)),
+            };
+            found.push(Finding {
+                id: fingerprint(&rule.id, secret, &path),
+                kind: rule.kind,
+                rule: rule.id.clone(),
+                title: rule.title.clone(),
+                provider: rule.provider.clone(),
+                severity: rule.severity,
+                confidence: rule.confidence,
+                secret: secret.to_string(),
+                path: path.clone(),
+                line,
+                column,
+                via: part.and_then(|p| p.via.clone()),
+                cell: part.and_then(|p| p.cell),
+                cell_output: part.is_some_and(|p| p.output),
+                encoded: part.and_then(|p| p.encoded),
+                minified,
+                context: context_snippet(&text, m, &secret_spans),
+                commit: origin.commit().cloned(),
+                git: origin.git_state(),
+                causes,
+                why,
+                fix,
+                // History findings count commits, filled in once located.
+                occurrences: usize::from(history_blob.is_none()),
+                history: history_blob.map(|(blob, path)| HistoryInfo {
+                    path: path.to_string(),
+                    commits: 0,
+                    paths: 0,
+                    in_head: false,
+                    in_working_tree: None,
+                    blob_ids: vec![blob.to_string()],
+                    order: 0,
+                }),
+            });
+        }
+        if !found.is_empty() {
+            self.findings.lock().unwrap().extend(found);
+        }
+        if !notes.is_empty() {
+            self.notes.lock().unwrap().extend(notes);
+        }
+        if !held.is_empty() {
+            self.suppressed.lock().unwrap().extend(held);
+        }
+    }
+
+    /// Take everything collected.
+    pub fn finish(self) -> Collected {
+        let (env_seen, env_loader) = self.gatherer.finish();
+        Collected {
+            env_seen,
+            env_loader,
+            findings: self.findings.into_inner().unwrap(),
+            notes: self.notes.into_inner().unwrap(),
+            skipped: self.skipped.into_inner().unwrap(),
+            errors: self.errors.into_inner().unwrap(),
+            env_files: self.env_files.into_inner().unwrap(),
+            rate_limit: self.rate_limit.into_inner().unwrap(),
+        }
+    }
+}
+
+impl Collector<'_> {
+    /// [`Sink::blob`] without the panic guard.
+    fn blob_unguarded(&self, origin: &Origin, bytes: &[u8]) {
+        if self.excluded(origin) {
+            return;
+        }
+        // The fast path for ordinary files is a few byte comparisons here
+        // and in `binary_strings`.
+        if self.archives.enabled
+            && let Some(kind) = archive::sniff(bytes)
+        {
+            archive::expand(
+                kind,
+                origin,
+                bytes,
+                &self.archives,
+                &self.archive_totals,
+                self,
+            );
+            return;
+        }
+        if let Some(text) = binary_strings(bytes) {
+            self.scan_text(origin, &text, None);
+            return;
+        }
+        match decode(bytes) {
+            Decoded::Text(text) => self.scan_decoded(origin, &text),
+            Decoded::Binary if in_app_package(origin) => {
+                // Native libraries and protobuf resources inside an app:
+                // what `strings` would show of them.
+                self.scan_text(origin, &printable_runs(bytes, 8), None);
+            }
+            // Binary history blobs are only counted: listing every old
+            // image of a repository would drown the report.
+            Decoded::Binary if origin.git_blob().is_some() => {
+                self.history_binary.fetch_add(1, Ordering::Relaxed);
+            }
+            Decoded::Binary => {
+                self.binary.fetch_add(1, Ordering::Relaxed);
+                self.skipped(&origin.display_path(), "binary file");
+            }
+        }
+    }
+}
+
+impl Sink for Collector<'_> {
+    fn blob(&self, origin: &Origin, bytes: &[u8]) {
+        // A panic on one item is an error for that item, not a dead scan.
+        if let Err(detail) = crate::isolate::isolated(|| self.blob_unguarded(origin, bytes)) {
+            self.error(
+                &origin.display_path(),
+                &crate::isolate::internal_error(&detail),
+            );
+        }
+    }
+
+    fn skipped(&self, path: &str, reason: &str) {
+        self.skipped.lock().unwrap().push(Skipped {
+            path: path.to_string(),
+            reason: reason.to_string(),
+        });
+    }
+
+    fn error(&self, path: &str, message: &str) {
+        let msg = if path.is_empty() {
+            message.to_string()
+        } else {
+            format!("{path}: {message}")
+        };
+        if self.print_errors {
+            eprintln!("jikimi: warning: {msg} (skipped; the scan goes on)");
+        }
+        self.errors.lock().unwrap().push(msg);
+    }
+}
+
+/// Maps byte offsets to 1-based (line, column-in-characters), in time
+/// proportional to the distance between offsets visited in increasing order:
+/// a 10 MB one-line bundle with thousands of matches is counted once, not
+/// once per match.
+struct LineIndex<'t> {
+    text: &'t str,
+    pos: usize,
+    line: usize,
+    /// Column (1-based, characters) at `pos`.
+    col: usize,
+}
+
+impl<'t> LineIndex<'t> {
+    fn new(text: &'t str) -> Self {
+        LineIndex {
+            text,
+            pos: 0,
+            line: 1,
+            col: 1,
+        }
+    }
+
+    fn position(&mut self, offset: usize) -> (usize, usize) {
+        if offset < self.pos {
+            *self = LineIndex::new(self.text);
+        }
+        let span = &self.text.as_bytes()[self.pos..offset];
+        match memchr::memrchr(b'\n', span) {
+            Some(last_nl) => {
+                self.line += memchr::memchr_iter(b'\n', span).count();
+                let line_start = self.pos + last_nl + 1;
+                self.col = 1 + crate::text::widen(self.text, line_start, offset)
+                    .chars()
+                    .count();
+            }
+            None => {
+                self.col += crate::text::widen(self.text, self.pos, offset)
+                    .chars()
+                    .count()
+            }
+        }
+        self.pos = offset;
+        (self.line, self.col)
+    }
+}
+
+/// How far from the secret an inline marker is looked for on a very long
+/// line. Source lines are far shorter, so this is the whole line; on a
+/// minified bundle it keeps the search per match bounded (a marker
+/// megabytes away says nothing about this secret).
+const MARKER_REACH: usize = 4096;
+
+/// Byte bounds of the line(s) holding `start..end` (without the newlines),
+/// at most [`MARKER_REACH`] bytes either side: where inline markers are
+/// looked for.
+fn line_bounds(text: &str, start: usize, end: usize) -> (usize, usize) {
+    let b = text.as_bytes();
+    let lo = start.saturating_sub(MARKER_REACH);
+    let hi = end.saturating_add(MARKER_REACH).min(b.len());
+    let ls = memchr::memrchr(b'\n', &b[lo..start]).map_or(lo, |i| lo + i + 1);
+    let le = memchr::memchr(b'\n', &b[end..hi]).map_or(hi, |i| end + i);
+    (ls, le)
+}
+
+/// Whether `origin` is inside an apk, ipa, asar or another app package.
+fn in_app_package(origin: &Origin) -> bool {
+    origin.containers().iter().any(|c| {
+        let ext = c.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+        c.contains('.') && causes::APP_PACKAGE_EXT.contains(&ext.as_str())
+    })
+}
+
+/// Minified code (a bundle, a one-line JSON): long lines on average. Such
+/// files are reported with `minified` so that a line number of 1 and a
+/// column in the millions read as what they are.
+fn is_minified(text: &str) -> bool {
+    is_minified_bytes(text.as_bytes())
+}
+
+fn is_minified_bytes(text: &[u8]) -> bool {
+    let lines = memchr::memchr_iter(b'\n', text).count() + 1;
+    text.len() >= 1024 && text.len() / lines >= 200
+}
+
+/// The line around a match, at most ~120 characters, centred on the secret.
+///
+/// Only the bytes within reach are searched for line ends, so a snippet from
+/// a 10 MB one-line bundle costs the same as one from a short line. The
+/// snippet never ends inside another secret's span (`spans`), and every
+/// secret in it except the match's own is redacted here: the reports redact
+/// the match's own secret (or show it with `--no-redact`), and a risk's
+/// evidence is not a secret.
+fn context_snippet(text: &str, m: &RawMatch, spans: &[(usize, usize)]) -> String {
+    let secret_len = m.secret_end - m.secret_start;
+    let room = 120usize.saturating_sub(secret_len.min(100)) / 2;
+    let bytes = text.as_bytes();
+    let reach_lo = m.secret_start.saturating_sub(room);
+    let mut lo = match memchr::memrchr(b'\n', &bytes[reach_lo..m.secret_start]) {
+        Some(i) => reach_lo + i + 1,
+        None => crate::text::floor(text, reach_lo),
+    };
+    let reach_hi = (m.secret_end + room).min(text.len());
+    let mut hi = match memchr::memchr(b'\n', &bytes[m.secret_end..reach_hi]) {
+        Some(i) => m.secret_end + i,
+        None => crate::text::ceil(text, reach_hi),
+    };
+    let own = (m.secret_start, m.secret_end);
+    // `spans` is sorted and its secrets do not overlap (the matcher's
+    // attribution merges overlaps), so only the few spans around this one
+    // are looked at: linear work per file however many secrets it holds.
+    let first = spans.partition_point(|&(_, e)| e <= reach_lo);
+    let near: Vec<(usize, usize)> = spans[first..]
+        .iter()
+        .copied()
+        .take_while(|&(s, _)| s < reach_hi)
+        .collect();
+    // Do not cut a secret in half: a partial key is not recognisable as the
+    // key, so it would not be redacted. Move the cut to its edge instead.
+    for &(s, e) in &near {
+        if s < lo && lo < e {
+            lo = e.min(m.secret_start);
+        }
+        if s < hi && hi < e {
+            hi = s.max(m.secret_end);
+        }
+    }
+    let mut inner = String::new();
+    let mut pos = lo;
+    let mut inside: Vec<(usize, usize)> = near
+        .iter()
+        .copied()
+        .filter(|&(s, e)| s >= lo && e <= hi && (s, e) != own)
+        .collect();
+    inside.sort_unstable();
+    for (s, e) in inside {
+        if s < pos {
+            continue; // overlapping spans: the first one covers it
+        }
+        inner.push_str(crate::text::widen(text, pos, s));
+        inner.push_str(&crate::findings::redact(crate::text::widen(text, s, e)));
+        pos = e;
+    }
+    inner.push_str(crate::text::widen(text, pos, hi));
+    let mut out = String::new();
+    if lo > 0 && bytes[lo - 1] != b'\n' {
+        out.push('…');
+    }
+    out.push_str(inner.trim_end_matches('\r'));
+    if hi < text.len() && bytes[hi] != b'\n' {
+        out.push('…');
+    }
+    out.trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_index_counts_lines_and_character_columns() {
+        let text = "ab\nc\u{e9}d x\n\n  yz";
+        let mut idx = LineIndex::new(text);
+        let at = |s: &str| text.find(s).unwrap();
+        assert_eq!(idx.position(0), (1, 1));
+        assert_eq!(idx.position(at("b")), (1, 2));
+        assert_eq!(idx.position(at("d")), (2, 3));
+        assert_eq!(idx.position(at("x")), (2, 5));
+        assert_eq!(idx.position(at("yz")), (4, 3));
+        // Going backwards restarts from the top.
+        assert_eq!(idx.position(at("x")), (2, 5));
+    }
+
+    #[test]
+    fn marker_search_is_the_line_or_bounded() {
+        let t = "a\nkey = X # jikimi:allow\nb";
+        let (s, e) = line_bounds(t, 8, 9);
+        assert_eq!(t.get(s..e), Some("key = X # jikimi:allow"));
+        let long = format!("{}X{}", "a".repeat(10_000), "b".repeat(10_000));
+        let (s, e) = line_bounds(&long, 10_000, 10_001);
+        assert_eq!((s, e), (10_000 - MARKER_REACH, 10_001 + MARKER_REACH));
+    }
+}
