@@ -342,7 +342,17 @@ impl<'a> Collector<'a> {
                     risks::risk_why(&rule.id).to_string(),
                     risks::risk_fix(&rule.id).to_string(),
                 ),
-                RuleKind::Secret => (causes::why(&causes, facts.role), causes::fix(&causes)),
+                RuleKind::Secret => {
+                    let situation = causes::Situation {
+                        git: origin.git_state(),
+                        framework: facts.project.framework,
+                        staged: false,
+                    };
+                    (
+                        causes::why(&causes, facts.role, &situation),
+                        causes::fix(&causes, &situation),
+                    )
+                }
             };
             found.push(Finding {
                 id: fingerprint(&rule.id, secret, &path),
@@ -378,6 +388,8 @@ impl<'a> Collector<'a> {
                     blob_ids: vec![blob.to_string()],
                     order: 0,
                 }),
+                project: facts.project.info(),
+                staged: false,
             });
         }
         if !found.is_empty() {

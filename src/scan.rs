@@ -201,7 +201,11 @@ fn scan_root(
     let project_root = if is_dir {
         root.to_path_buf()
     } else {
-        root.parent().map(Path::to_path_buf).unwrap_or_default()
+        // `jikimi scan .env`: the parent of a bare file name is "", which
+        // no repository lookup understands; it is the current folder.
+        root.parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
     };
     // History needs the root to *be* a repository; a plain directory (or a
     // subdirectory of a work tree) is scanned as a tree without complaint.
@@ -298,13 +302,29 @@ fn scan_root(
         }
     } else {
         let rel = root.to_string_lossy().replace('\\', "/");
+        // A file given on the command line: git's own answer for it, since
+        // no walk filtered it (it may be ignored, and then it is not
+        // "about to be committed").
         let state = match &git {
             Some(g) => {
                 let name = root
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default();
-                g.state_of_walked(&name)
+                match g.state_of_walked(&name) {
+                    GitState::Untracked => {
+                        let abs = walk::absolute(root);
+                        let parent = abs.parent().unwrap_or(&abs).to_path_buf();
+                        let ignores =
+                            Ignores::new(&parent, Some((g.workdir.as_path(), g.git_dir.as_path())));
+                        if ignores.is_ignored(&abs, false) {
+                            GitState::Ignored
+                        } else {
+                            GitState::Untracked
+                        }
+                    }
+                    s => s,
+                }
             }
             None => GitState::NoRepo,
         };
@@ -393,7 +413,7 @@ fn scan_root(
             {
                 f.causes.push(causes::Cause::GitHistory);
                 f.causes.sort();
-                f.fix = causes::fix(&f.causes);
+                f.fix = causes::fix(&f.causes, &f.situation());
             }
         }
     }
@@ -469,6 +489,8 @@ fn scan_root(
                     fix: risks::risk_fix(GITIGNORE_GAP).into(),
                     occurrences: 1,
                     history: None,
+                    project: None,
+                    staged: false,
                 });
             }
         }
@@ -555,9 +577,10 @@ fn locate_history(
             let mut fix = format!(
                 "Rotate the key first: deleting or never merging the line is not enough, every clone still has commit {commit}; then purge it from history (git filter-repo) if needed"
             );
+            let situation = f.situation();
             for c in f.causes.iter().filter(|c| **c != causes::Cause::GitHistory) {
                 fix.push_str("; so it does not come back: ");
-                fix.push_str(c.fix());
+                fix.push_str(&c.fix_in(&situation));
             }
             f.fix = fix;
         }
@@ -597,13 +620,24 @@ fn scan_staged(
     let (files, bytes) = history::staged(&repo, opts.max_file_size, &collector)?;
     out.suppressed.extend(collector.take_suppressed());
     let Collected {
-        findings,
+        mut findings,
         notes,
         skipped,
         errors,
         rate_limit,
         ..
     } = collector.finish();
+    // Nothing staged has left this machine yet: say so, and say to remove
+    // it rather than to rotate it.
+    for f in findings.iter_mut().filter(|f| f.kind == RuleKind::Secret) {
+        f.staged = true;
+        let situation = f.situation();
+        f.why = match f.causes.first() {
+            Some(c @ causes::Cause::EnvFileCommitted) => c.why_in(&situation).to_string(),
+            _ => format!("staged, not committed yet; {}", f.why),
+        };
+        f.fix = causes::fix(&f.causes, &situation);
+    }
     out.findings.extend(findings);
     out.notes.extend(notes);
     out.skipped.extend(skipped);

@@ -188,3 +188,131 @@ fn rotate_urls_are_https() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("rotate_url"));
     let _ = human;
 }
+
+fn secret_at<'a>(v: &'a serde_json::Value, path: &str) -> &'a serde_json::Value {
+    findings(v)
+        .iter()
+        .find(|f| f["path"] == path && f["kind"] == "secret")
+        .unwrap_or_else(|| panic!("no secret at {path}: {v:#}"))
+}
+
+#[test]
+fn env_file_wording_follows_the_git_state() {
+    let key = || Fake::new(30_001).openai_project();
+    // Tracked: in version control, untrack it.
+    let env = Env::new();
+    let repo = env.git_init();
+    env.write(".gitignore", "node_modules\n");
+    env.write(".env", format!("OPENAI_API_KEY={}\n", key()));
+    env.commit_all(&repo, "init");
+    let (_, v) = env.scan_json(&["--no-history"]);
+    let f = secret_at(&v, ".env");
+    assert!(
+        f["why"].as_str().unwrap().contains("in version control"),
+        "{f:#}"
+    );
+    assert!(f["fix"].as_str().unwrap().contains("git rm --cached"));
+    assert!(f["fix"].as_str().unwrap().starts_with("Rotate the key now"));
+
+    // In a repository, not ignored, never committed.
+    let env = Env::new();
+    let repo = env.git_init();
+    env.write(".gitignore", "node_modules\n");
+    env.commit_all(&repo, "init");
+    env.write(".env", format!("OPENAI_API_KEY={}\n", key()));
+    let (_, v) = env.scan_json(&[]);
+    let f = secret_at(&v, ".env");
+    assert_eq!(f["git"], "untracked");
+    let (why, fix) = (f["why"].as_str().unwrap(), f["fix"].as_str().unwrap());
+    assert!(why.contains("not committed yet"), "{why}");
+    assert!(!why.contains("in version control"), "{why}");
+    assert!(fix.contains("nothing to untrack"), "{fix}");
+    assert!(!fix.contains("git rm --cached"), "{fix}");
+    assert!(!fix.contains("Rotate the key now"), "{fix}");
+
+    // Not a repository, as a folder and as a single file.
+    let env = Env::new();
+    env.write(".env", format!("OPENAI_API_KEY={}\n", key()));
+    for args in [&[][..], &[".env"][..]] {
+        let (_, v) = env.scan_json(args);
+        let f = secret_at(&v, ".env");
+        assert_eq!(f["git"], "no-repo");
+        let (why, fix) = (f["why"].as_str().unwrap(), f["fix"].as_str().unwrap());
+        assert!(why.contains("outside any git repository"), "{why}");
+        assert!(!fix.contains("git rm --cached"), "{fix}");
+    }
+
+    // A single file that the repository ignores: local development.
+    let env = Env::new();
+    let repo = env.git_init();
+    env.write(".gitignore", ".env\n");
+    env.commit_all(&repo, "init");
+    env.write(".env", format!("OPENAI_API_KEY={}\n", key()));
+    let (code, v) = env.scan_json(&[".env"]);
+    assert_eq!(code, 0, "{v:#}");
+    assert!(findings(&v).is_empty());
+    assert_eq!(v["notes"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn staged_keys_have_not_left_the_machine() {
+    let env = Env::new();
+    let repo = env.git_init();
+    env.write("README.md", "hi\n");
+    env.commit_all(&repo, "init");
+    env.write(
+        "app.py",
+        format!("KEY = \"{}\"\n", Fake::new(30_002).openai_project()),
+    );
+    let mut index = repo.index().unwrap();
+    index.add_path(std::path::Path::new("app.py")).unwrap();
+    index.write().unwrap();
+    let (code, v) = env.scan_json(&["--staged"]);
+    assert_eq!(code, 1);
+    let fix = secret_at(&v, "app.py")["fix"].as_str().unwrap();
+    assert!(
+        fix.contains("remove it before you commit") || fix.contains("Remove it before you commit"),
+        "{fix}"
+    );
+    assert!(fix.contains("it has not left this machine"), "{fix}");
+    assert!(!fix.contains("Rotate the key now"), "{fix}");
+    let out = env
+        .cmd()
+        .args(["scan", "--staged", "--format", "compact"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("it has not left this machine"), "{text}");
+    assert!(!text.contains("treated as leaked"), "{text}");
+}
+
+#[test]
+fn history_only_keys_are_file_notices_in_github_format() {
+    let (env, keys) = vite_issue_repo();
+    let out = env
+        .cmd()
+        .args(["scan", "--format", "github"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    // The key removed from src/App.jsx: a notice on the file, naming the
+    // commit, with no line of today's App.jsx.
+    let line = text
+        .lines()
+        .find(|l| l.contains("file=src/App.jsx"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(line.starts_with("::notice "), "{line}");
+    assert!(!line.contains("line="), "{line}");
+    assert!(line.contains("in commit "), "{line}");
+    assert!(line.contains("not in the current file"), "{line}");
+    assert!(!text.contains(&keys[2]));
+    // Keys in today's files keep their line.
+    let api = text
+        .lines()
+        .find(|l| l.contains("file=src/api/openai.js") && l.contains("openai.project-key"))
+        .unwrap();
+    assert!(
+        api.starts_with("::error ") && api.contains("line=4"),
+        "{api}"
+    );
+}

@@ -334,6 +334,8 @@ fn synthetic(i: usize, severity: Severity) -> Finding {
         fix: Cause::FrontendCode.fix().into(),
         occurrences: 1,
         history: None,
+        project: None,
+        staged: false,
     }
 }
 

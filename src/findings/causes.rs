@@ -13,6 +13,7 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::findings::project::Framework;
 pub use crate::findings::project::{Project, Projects};
 use crate::findings::role::extension;
 pub use crate::findings::role::role_of;
@@ -374,27 +375,120 @@ pub fn causes_for(
     causes
 }
 
+/// What a finding's wording depends on besides its causes: where the
+/// file stands with git, the framework around it, and whether the scan was
+/// of staged changes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Situation {
+    /// The working-tree file's git state; `None` for a history blob.
+    pub git: Option<GitState>,
+    /// The project's framework (its public variable prefix, its bundler).
+    pub framework: Framework,
+    /// Found by `--staged`: in the index, not yet committed.
+    pub staged: bool,
+}
+
+impl Cause {
+    /// [`Cause::why`], in the words of the finding's situation.
+    pub fn why_in(self, s: &Situation) -> &'static str {
+        match (self, s.staged, s.git) {
+            (Cause::EnvFileCommitted, true, _) => {
+                "a .env file is staged for the next commit: committing it gives the key to every clone"
+            }
+            (Cause::EnvFileCommitted, _, Some(GitState::Untracked)) => {
+                "a .env file that git does not ignore (not committed yet): the next `git add .` commits it"
+            }
+            (Cause::EnvFileCommitted, _, Some(GitState::NoRepo)) => {
+                "a .env file outside any git repository: nothing will ignore it when one is created, and it goes with every copy of the folder"
+            }
+            (c, _, _) => c.why(),
+        }
+    }
+
+    /// [`Cause::fix`], in the words of the finding's situation (its git
+    /// state, its framework's public prefix).
+    pub fn fix_in(self, s: &Situation) -> String {
+        let prefix = s.framework.public_prefix();
+        match (self, s.staged, s.git) {
+            (Cause::EnvFileCommitted, true, _) => {
+                "unstage it (git rm --cached FILE), add .env and .env.* to .gitignore, keep a .env.example without values".into()
+            }
+            (Cause::EnvFileCommitted, _, Some(GitState::Untracked)) => {
+                "add .env and .env.* to .gitignore before the next commit (nothing to untrack yet), keep a .env.example without values".into()
+            }
+            (Cause::EnvFileCommitted, _, Some(GitState::NoRepo)) => {
+                "add .env and .env.* to .gitignore before the first commit, and leave the file out of copies you share".into()
+            }
+            (Cause::FrontendCode, _, _) => match prefix {
+                Some(p) => format!(
+                    "{}, never through a {p} variable ({} inlines those into the bundle)",
+                    self.fix(),
+                    s.framework.as_str()
+                ),
+                None => self.fix().into(),
+            },
+            (Cause::PublicEnvVar, _, _) => match prefix {
+                Some(p) => format!(
+                    "drop the {p} prefix ({} inlines {p} variables into the bundle): keep the key in a server-only variable and call the provider from your backend",
+                    s.framework.as_str()
+                ),
+                None => self.fix().into(),
+            },
+            (c, _, _) => c.fix().into(),
+        }
+    }
+}
+
+/// Whether the key has left this machine: committed, shipped, or in a file
+/// others get. A staged key, or a key whose only problem is a `.env` that
+/// git would commit but has not, has not.
+pub fn leaked(causes: &[Cause], s: &Situation) -> bool {
+    if s.staged {
+        return false;
+    }
+    !(causes == [Cause::EnvFileCommitted]
+        && matches!(s.git, Some(GitState::Untracked | GitState::NoRepo)))
+}
+
+/// The first step for a secret: rotate a leaked key; a key that has not
+/// left the machine only has to stay there.
+pub fn first_step(causes: &[Cause], s: &Situation) -> &'static str {
+    if s.staged {
+        "Remove it before you commit: it has not left this machine (rotate it only if you shared it elsewhere)"
+    } else if !leaked(causes, s) {
+        "It has not been committed: keep it out of git (rotate it only if you shared it elsewhere)"
+    } else {
+        "Rotate the key now (it must be treated as leaked)"
+    }
+}
+
 /// The `why` line of a finding: its first (most telling) cause. A key in a
 /// configuration or text file (no code role) gets its own wording.
-pub fn why(causes: &[Cause], role: Role) -> String {
+pub fn why(causes: &[Cause], role: Role, s: &Situation) -> String {
     if role == Role::Other && causes.first() == Some(&Cause::ServerCode) {
         return "hardcoded in a configuration or text file: everyone with the files (and every clone) has the key".into();
     }
     causes
         .first()
-        .map(|c| c.why().to_string())
+        .map(|c| c.why_in(s).to_string())
         .unwrap_or_default()
 }
 
-/// The `fix` line: "rotate the key" first (a leaked key is burnt), then what
-/// to change per cause.
-pub fn fix(causes: &[Cause]) -> String {
-    let mut parts = vec!["Rotate the key now (it must be treated as leaked)".to_string()];
-    for c in causes {
-        if *c != Cause::GitHistory || causes.len() == 1 {
-            parts.push(c.fix().to_string());
-        }
-    }
+/// The fixes for each cause, without the first step (rotation) and the
+/// history purge: what is specific to this finding.
+pub fn cause_fixes(causes: &[Cause], s: &Situation) -> Vec<String> {
+    causes
+        .iter()
+        .filter(|c| **c != Cause::GitHistory || causes.len() == 1)
+        .map(|c| c.fix_in(s))
+        .collect()
+}
+
+/// The `fix` line: the first step (rotate a leaked key), then what to
+/// change per cause, then the history purge.
+pub fn fix(causes: &[Cause], s: &Situation) -> String {
+    let mut parts = vec![first_step(causes, s).to_string()];
+    parts.extend(cause_fixes(causes, s));
     if causes.contains(&Cause::GitHistory) && causes.len() > 1 {
         parts.push("purge it from git history (git filter-repo) once rotated".into());
     }

@@ -20,6 +20,7 @@ use crate::input::{CommitInfo, GitState};
 use crate::rules::{Confidence, RuleKind, Severity};
 
 pub use causes::Cause;
+pub use project::ProjectInfo;
 
 /// One thing to report.
 #[derive(Clone, Debug, Serialize)]
@@ -70,6 +71,11 @@ pub struct Finding {
     pub occurrences: usize,
     /// Where the secret is in git history (`None`: not found in history).
     pub history: Option<HistoryInfo>,
+    /// The project the file belongs to (`None` when no manifest was found).
+    pub project: Option<ProjectInfo>,
+    /// Found by `--staged`: in the index, not yet committed.
+    #[serde(skip)]
+    pub staged: bool,
 }
 
 /// A secret's place in git history, for findings from history blobs.
@@ -116,6 +122,19 @@ impl HistoryInfo {
 }
 
 impl Finding {
+    /// What the wording of this finding depends on besides its causes.
+    pub fn situation(&self) -> causes::Situation {
+        causes::Situation {
+            git: self.git,
+            framework: self
+                .project
+                .as_ref()
+                .and_then(|p| p.framework)
+                .unwrap_or_default(),
+            staged: self.staged,
+        }
+    }
+
     /// Whether this fails a scan under the default policy (any secret, and
     /// risks of high severity or more); see [`policy::FailPolicy`].
     pub fn fails_by_default(&self) -> bool {
@@ -222,7 +241,7 @@ pub fn dedup_and_sort(findings: Vec<Finding>) -> Vec<Finding> {
                 // The fix covers every cause (`why` stays: it is about the
                 // kept location).
                 if existing.kind == RuleKind::Secret && existing.causes != f.causes {
-                    existing.fix = causes::fix(&existing.causes);
+                    existing.fix = causes::fix(&existing.causes, &existing.situation());
                 }
                 if location_rank(&f) < location_rank(existing) {
                     existing.line = f.line;

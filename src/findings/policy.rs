@@ -61,6 +61,8 @@ mod tests {
             fix: String::new(),
             occurrences: 1,
             history: None,
+            project: None,
+            staged: false,
         };
         let secret_low = f(RuleKind::Secret, Severity::Low);
         let risk_med = f(RuleKind::Risk, Severity::Medium);

@@ -234,6 +234,27 @@ impl Project {
     }
 }
 
+/// The project of a finding, as reported: `{"manifest": "package.json",
+/// "kind": "spa", "framework": "vite"}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ProjectInfo {
+    pub manifest: String,
+    pub kind: Kind,
+    pub framework: Option<Framework>,
+}
+
+impl Project {
+    /// What a finding reports about its project (`None` without a manifest).
+    pub fn info(&self) -> Option<ProjectInfo> {
+        self.dir.as_ref()?;
+        Some(ProjectInfo {
+            manifest: self.manifest.clone(),
+            kind: self.kind,
+            framework: (self.framework != Framework::None).then_some(self.framework),
+        })
+    }
+}
+
 /// What a scan learned about its projects, for the checklist.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Summary {

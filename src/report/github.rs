@@ -5,6 +5,11 @@
 //! of each level per step, so the most severe come first (the report's
 //! order).
 //!
+//! A finding whose location comes from an old commit (the key is not in
+//! today's file) is annotated on the file, not on a line that now holds
+//! something else, and names the commit; when the key survives only in
+//! history it is a `::notice`.
+//!
 //! Escaping follows `@actions/core`: in the message `%`, `\r` and `\n` are
 //! percent-encoded; in properties (`file=`, `title=`) also `:` and `,`, which
 //! would otherwise end the property.
@@ -32,7 +37,17 @@ pub fn escape_property(s: &str) -> String {
 
 /// The workflow command for one finding (without the final newline).
 pub fn command(r: &Report<'_>, f: &Finding) -> String {
-    let level = if r.fails(f) { "error" } else { "warning" };
+    // A location read from an old commit is not a line of today's file:
+    // annotate the file, and name the commit in the message.
+    let from_history = f.git.is_none() && f.commit.is_some();
+    let only_history = f.history.as_ref().is_some_and(|h| h.only_in_history());
+    let level = if from_history && only_history {
+        "notice"
+    } else if r.fails(f) {
+        "error"
+    } else {
+        "warning"
+    };
     let (file, member) = split_member(&f.path);
     let file = if f.rule == GITIGNORE_GAP {
         ".gitignore"
@@ -42,7 +57,7 @@ pub fn command(r: &Report<'_>, f: &Finding) -> String {
     let mut props = vec![format!("file={}", escape_property(file))];
     // Lines of an archive member are not lines of the archive, and a
     // notebook cell's lines are not lines of the .ipynb file.
-    if f.line > 0 && member.is_none() && f.cell.is_none() {
+    if f.line > 0 && member.is_none() && f.cell.is_none() && !from_history {
         props.push(format!("line={}", f.line));
         if f.column > 0 {
             props.push(format!("col={}", f.column));
@@ -75,6 +90,19 @@ pub fn command(r: &Report<'_>, f: &Finding) -> String {
             c.author_name,
             c.date.get(..10).unwrap_or(&c.date)
         ));
+        if from_history {
+            let line = if f.line > 0 {
+                format!(" line {}", f.line)
+            } else {
+                String::new()
+            };
+            msg.push_str(&format!(
+                " at {}{line} of that commit, not in the current file",
+                f.history
+                    .as_ref()
+                    .map_or(f.path.as_str(), |h| h.path.as_str())
+            ));
+        }
     }
     if !f.causes.is_empty() {
         let causes: Vec<&str> = f.causes.iter().map(|c| c.as_str()).collect();
