@@ -17,7 +17,7 @@ use crate::findings::causes::{
 };
 use crate::findings::risks::{self};
 use crate::findings::suppress::{self, Filters, Reason, Suppressed};
-use crate::findings::{Finding, HistoryInfo, Note, fingerprint};
+use crate::findings::{Finding, HistoryInfo, Location, Note, fingerprint};
 use crate::input::archive::{self, ArchiveLimits, ArchiveTotals};
 use crate::input::decode::{Decoded, binary_strings, decode, printable_runs};
 use crate::input::embedded::{self, Part};
@@ -377,8 +377,14 @@ impl<'a> Collector<'a> {
                 causes,
                 why,
                 fix,
-                // History findings count commits, filled in once located.
-                occurrences: usize::from(history_blob.is_none()),
+                occurrences: 1,
+                locations: vec![Location {
+                    line,
+                    column,
+                    cell: part.and_then(|p| p.cell),
+                    commit: origin.commit().map(|c| c.id.clone()),
+                    order: 0,
+                }],
                 history: history_blob.map(|(blob, path)| HistoryInfo {
                     path: path.to_string(),
                     commits: 0,

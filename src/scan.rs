@@ -488,6 +488,7 @@ fn scan_root(
                     ),
                     fix: risks::risk_fix(GITIGNORE_GAP).into(),
                     occurrences: 1,
+                    locations: Vec::new(),
                     history: None,
                     project: None,
                     staged: false,
@@ -544,6 +545,9 @@ fn locate_history(
                     .first()
                     .and_then(|id| set.index.get(id))
                     .map_or(u64::MAX, |&i| u64::from(i));
+                for l in &mut f.locations {
+                    l.order = h.order;
+                }
                 secret_blobs.entry(key).or_default().extend(ids);
             }
             None => {
@@ -564,7 +568,7 @@ fn locate_history(
         h.paths = loc.paths(&ids);
         h.in_head = secret_blobs.get(&key).is_some_and(|all| loc.in_head(all));
         h.in_working_tree = tree_scanned.then(|| tree_secrets.contains(&key));
-        f.occurrences = (f.occurrences + h.commits).max(1);
+
         if h.only_in_history() {
             let commit = f
                 .commit

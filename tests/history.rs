@@ -365,8 +365,11 @@ fn same_secret_across_many_commits_is_one_finding() {
     assert_eq!(h["paths"], 1);
     assert_eq!(h["in_head"], true);
     assert_eq!(h["in_working_tree"], true);
-    // One line in the working tree plus 30 commits.
-    assert_eq!(f["occurrences"], 31);
+    // One place (issue 10: "seen N times" counts distinct places, not
+    // commits; history.commits says how many commits carry it).
+    assert_eq!(f["occurrences"], 1);
+    assert_eq!(f["locations"].as_array().unwrap().len(), 1);
+    assert!(f["locations"][0]["commit"].is_null());
     let c = causes(f);
     assert_eq!(c, vec!["server-code", "git-history"], "{f:#}");
     assert!(!f["why"].as_str().unwrap().contains("removed"));
@@ -386,7 +389,10 @@ fn same_secret_across_many_commits_is_one_finding() {
     let (_, hist) = env.scan_json(&["--no-redact", "--history-only"]);
     let f = finding_for(&hist, &key);
     assert_eq!(f["git"], serde_json::Value::Null);
-    assert_eq!(f["occurrences"], 30);
+    // Both blobs hold the key at the same place: one location, from the
+    // oldest commit.
+    assert_eq!(f["occurrences"], 1);
+    assert_eq!(f["locations"][0]["commit"], first.to_string());
     assert_eq!(f["history"]["in_working_tree"], serde_json::Value::Null);
     assert_eq!(hist["stats"]["files"], 0);
 }

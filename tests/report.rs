@@ -316,3 +316,83 @@ fn history_only_keys_are_file_notices_in_github_format() {
         "{api}"
     );
 }
+
+#[test]
+fn every_place_a_key_sits_is_listed() {
+    let env = Env::new();
+    let key = Fake::new(30_003).openai_project();
+    let mut text = String::new();
+    for n in 1..=42 {
+        match n {
+            3 | 17 | 42 => text.push_str(&format!("  k{n}: \"{key}\",\n")),
+            _ => text.push_str("  // filler\n"),
+        }
+    }
+    env.write("config.js", format!("module.exports = {{\n{text}}};\n"));
+    let (_, v) = env.scan_json(&[]);
+    let f = secret_at(&v, "config.js");
+    let lines: Vec<u64> = f["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, vec![4, 18, 43], "{f:#}");
+    assert_eq!(f["occurrences"], 3);
+    assert!(
+        f["locations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l["commit"].is_null())
+    );
+    assert_eq!(f["locations"][0]["column"], 8);
+
+    // SARIF: one result per place, each on its line, distinct fingerprints.
+    let out = env
+        .cmd()
+        .args(["scan", "--format", "sarif"])
+        .output()
+        .unwrap();
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let results: Vec<&serde_json::Value> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["ruleId"] == f["rule"])
+        .collect();
+    let starts: Vec<u64> = results
+        .iter()
+        .map(|r| {
+            r["locations"][0]["physicalLocation"]["region"]["startLine"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(starts, vec![4, 18, 43]);
+    let mut fps: Vec<&str> = results
+        .iter()
+        .map(|r| {
+            r["partialFingerprints"]["primaryLocationLineHash"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    fps.dedup();
+    assert_eq!(fps.len(), 3);
+
+    // GitHub annotations: one per line.
+    let out = env
+        .cmd()
+        .args(["scan", "--format", "github"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    for l in [4, 18, 43] {
+        assert!(text.contains(&format!("line={l},")), "{text}");
+    }
+    // The human report names the lines.
+    let (_, text) = human(&env, &[]);
+    assert!(text.contains("lines 4, 18, 43"), "{text}");
+    assert!(!text.contains("seen"), "{text}");
+}

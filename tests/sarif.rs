@@ -333,6 +333,7 @@ fn synthetic(i: usize, severity: Severity) -> Finding {
         why: Cause::FrontendCode.why().into(),
         fix: Cause::FrontendCode.fix().into(),
         occurrences: 1,
+        locations: Vec::new(),
         history: None,
         project: None,
         staged: false,

@@ -66,9 +66,13 @@ pub struct Finding {
     pub causes: Vec<Cause>,
     pub why: String,
     pub fix: String,
-    /// How many times the same secret was seen for this id: lines in the
-    /// working tree plus commits of history that carry it.
+    /// How many distinct places hold the secret: `locations.len()`.
     pub occurrences: usize,
+    /// Every place the secret sits in this file: each line of the working
+    /// tree (or of the staged file), or, for a key that only history has,
+    /// each distinct place in the commits that carry it. The first is the
+    /// finding's own `line` and `column`.
+    pub locations: Vec<Location>,
     /// Where the secret is in git history (`None`: not found in history).
     pub history: Option<HistoryInfo>,
     /// The project the file belongs to (`None` when no manifest was found).
@@ -76,6 +80,42 @@ pub struct Finding {
     /// Found by `--staged`: in the index, not yet committed.
     #[serde(skip)]
     pub staged: bool,
+}
+
+/// One place a secret sits.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Location {
+    /// 1-based line (in the notebook cell for notebooks), and column in
+    /// characters.
+    pub line: usize,
+    pub column: usize,
+    /// The notebook cell, for notebooks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cell: Option<usize>,
+    /// For a place found only in history: the commit (full id) whose blob
+    /// holds it; `None` for the working tree or a staged file.
+    pub commit: Option<String>,
+    /// First-seen order of the blob (lower is older), to keep the earliest
+    /// commit of a place.
+    #[serde(skip)]
+    pub order: u64,
+}
+
+impl Location {
+    fn position(&self) -> (Option<usize>, usize, usize) {
+        (self.cell, self.line, self.column)
+    }
+}
+
+/// Keep one location per place: working-tree places only when there are
+/// any (history then adds nothing the user can edit), else the oldest
+/// commit of each place in history; in file order.
+pub fn normalize_locations(locations: &mut Vec<Location>) {
+    if locations.iter().any(|l| l.commit.is_none()) {
+        locations.retain(|l| l.commit.is_none());
+    }
+    locations.sort_by_key(|l| (l.position(), l.order));
+    locations.dedup_by(|later, first| later.position() == first.position());
 }
 
 /// A secret's place in git history, for findings from history blobs.
@@ -220,8 +260,8 @@ fn location_rank(f: &Finding) -> (bool, u64, Option<usize>, usize, usize) {
 }
 
 /// Merge findings with the same id (same rule, secret and path): keep the
-/// first location (working tree before history, earliest line), add up
-/// occurrences, union the causes and keep the commit that introduced the
+/// first location (working tree before history, earliest line), gather
+/// every place into `locations` (occurrences counts them), union the causes and keep the commit that introduced the
 /// secret. Then sort: most severe first, then path, line.
 pub fn dedup_and_sort(findings: Vec<Finding>) -> Vec<Finding> {
     let mut by_id: BTreeMap<String, Finding> = BTreeMap::new();
@@ -231,7 +271,7 @@ pub fn dedup_and_sort(findings: Vec<Finding>) -> Vec<Finding> {
                 by_id.insert(f.id.clone(), f);
             }
             Some(existing) => {
-                existing.occurrences += f.occurrences;
+                existing.locations.extend(f.locations.iter().cloned());
                 for c in &f.causes {
                     if !existing.causes.contains(c) {
                         existing.causes.push(*c);
@@ -273,6 +313,10 @@ pub fn dedup_and_sort(findings: Vec<Finding>) -> Vec<Finding> {
         }
     }
     let mut out: Vec<Finding> = by_id.into_values().collect();
+    for f in &mut out {
+        normalize_locations(&mut f.locations);
+        f.occurrences = f.locations.len().max(1);
+    }
     sort(&mut out);
     out
 }

@@ -60,6 +60,7 @@ mod tests {
             why: String::new(),
             fix: String::new(),
             occurrences: 1,
+            locations: Vec::new(),
             history: None,
             project: None,
             staged: false,

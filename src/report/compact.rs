@@ -23,6 +23,11 @@ pub fn write(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
         } else {
             format!("  {}", r.shown_secret(f))
         };
+        let at = if f.locations.len() > 1 {
+            format!("{at} ({})", crate::report::lines(f))
+        } else {
+            at
+        };
         writeln!(
             w,
             "{at}  {} {what} [{}]{secret}",

@@ -35,8 +35,15 @@ pub fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// The workflow command for one finding (without the final newline).
+/// The workflow command for one finding at its first place (without the
+/// final newline).
 pub fn command(r: &Report<'_>, f: &Finding) -> String {
+    command_at(r, f, f.line, f.column)
+}
+
+/// The workflow command for one finding at `line:column` (one of its
+/// places).
+fn command_at(r: &Report<'_>, f: &Finding, line: usize, column: usize) -> String {
     // A location read from an old commit is not a line of today's file:
     // annotate the file, and name the commit in the message.
     let from_history = f.git.is_none() && f.commit.is_some();
@@ -57,12 +64,12 @@ pub fn command(r: &Report<'_>, f: &Finding) -> String {
     let mut props = vec![format!("file={}", escape_property(file))];
     // Lines of an archive member are not lines of the archive, and a
     // notebook cell's lines are not lines of the .ipynb file.
-    if f.line > 0 && member.is_none() && f.cell.is_none() && !from_history {
-        props.push(format!("line={}", f.line));
-        if f.column > 0 {
-            props.push(format!("col={}", f.column));
+    if line > 0 && member.is_none() && f.cell.is_none() && !from_history {
+        props.push(format!("line={line}"));
+        if column > 0 {
+            props.push(format!("col={column}"));
             if !f.secret.is_empty() {
-                props.push(format!("endColumn={}", f.column + f.secret.chars().count()));
+                props.push(format!("endColumn={}", column + f.secret.chars().count()));
             }
         }
     }
@@ -119,7 +126,16 @@ pub fn command(r: &Report<'_>, f: &Finding) -> String {
 
 pub fn write(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
     for f in r.findings {
-        writeln!(w, "{}", command(r, f))?;
+        // One annotation per line that holds the key (a place only an old
+        // commit has is annotated once, on the file).
+        let from_history = f.git.is_none() && f.commit.is_some();
+        if from_history || f.locations.len() <= 1 || f.cell.is_some() {
+            writeln!(w, "{}", command(r, f))?;
+            continue;
+        }
+        for l in &f.locations {
+            writeln!(w, "{}", command_at(r, f, l.line, l.column))?;
+        }
     }
     // Plain lines are just log output: a one-line summary for the job log.
     writeln!(

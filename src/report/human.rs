@@ -159,8 +159,8 @@ pub fn write(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
                 // The location is in an old commit, not in the working tree.
                 at = format!("{at} (in history at {})", h.path);
             }
-            if f.occurrences > 1 {
-                at.push_str(&format!(" (seen {} times)", f.occurrences));
+            if f.locations.len() > 1 {
+                at.push_str(&format!(" ({})", crate::report::lines(f)));
             }
             if !f.secret.is_empty() {
                 writeln!(

@@ -41,6 +41,7 @@ fn finding_value(r: &Report<'_>, f: &Finding) -> Value {
         "fix": f.fix,
         "rotate_url": r.rotate_url(f),
         "occurrences": f.occurrences,
+        "locations": f.locations,
         "history": f.history.as_ref().map(|h| json!({
             "path": h.path,
             "commits": h.commits,

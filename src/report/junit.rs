@@ -41,6 +41,9 @@ fn details(r: &Report<'_>, f: &Finding) -> String {
     );
     let at = crate::report::location(f);
     d.push_str(&format!("at: {at}\n"));
+    if f.locations.len() > 1 {
+        d.push_str(&format!("places: {}\n", crate::report::lines(f)));
+    }
     if !f.secret.is_empty() {
         let label = match f.kind {
             RuleKind::Secret => "secret",

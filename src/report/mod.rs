@@ -114,6 +114,35 @@ pub fn location(f: &Finding) -> String {
     }
 }
 
+/// The places a key sits in its file: `line 3`, `lines 3, 17, 42` (at most
+/// eight, then how many more), `cell 2, line 3` in notebooks; empty for
+/// findings about the repository as a whole.
+pub fn lines(f: &Finding) -> String {
+    if f.line == 0 {
+        return String::new();
+    }
+    let in_cells = f.locations.iter().any(|l| l.cell.is_some());
+    let show = |l: &crate::findings::Location| match l.cell {
+        Some(c) if in_cells => format!("cell {c}:{}", l.line),
+        _ => l.line.to_string(),
+    };
+    let n = f.locations.len();
+    if n <= 1 {
+        return match f.cell {
+            Some(c) => format!("cell {c}, line {}", f.line),
+            None => format!("line {}", f.line),
+        };
+    }
+    let mut shown: Vec<String> = f.locations.iter().take(8).map(show).collect();
+    shown.dedup();
+    let more = if n > 8 {
+        format!(" and {} more", n - 8)
+    } else {
+        String::new()
+    };
+    format!("lines {}{more}", shown.join(", "))
+}
+
 /// Write `report` in `format`.
 pub fn write(format: Format, report: &Report<'_>, w: &mut dyn Write) -> Result<()> {
     match format {

@@ -16,8 +16,12 @@
 //!   note), a relative `artifactLocation.uri` and a `region` (line 1 for
 //!   findings about a whole file such as `gitignore-gap`), and
 //!   `partialFingerprints.primaryLocationLineHash` = the finding id (a hash
-//!   of rule, secret and path, not the line) so an alert survives line moves
-//!   and is never duplicated between runs.
+//!   of rule, secret and path, not the line) and the place's rank in the
+//!   file (`:1`, `:2`, ...), so an alert survives line moves and is never
+//!   duplicated between runs;
+//! - one result per place a key sits (a key on three lines is three
+//!   alerts, each on its line); a place that only an old commit has points
+//!   at line 1 and names the commit.
 //!
 //! The secret itself never appears, even with `--no-redact`: a SARIF file
 //! is uploaded to and stored by GitHub, so messages and snippets always carry
@@ -86,11 +90,20 @@ pub fn write(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
 pub fn to_bytes(r: &Report<'_>, limits: Limits) -> Result<Vec<u8>> {
     // Most severe first; within a severity, the report's own order (secrets
     // before risks, then path and line) is kept by the stable sort.
-    let mut order: Vec<&Finding> = r.findings.iter().collect();
-    order.sort_by_key(|f| Reverse(f.severity));
+    // One result per place a key sits, so that code scanning annotates
+    // every line that has to change.
+    let mut order: Vec<(&Finding, usize)> = r
+        .findings
+        .iter()
+        .flat_map(|f| (0..f.locations.len().max(1)).map(move |k| (f, k)))
+        .collect();
+    order.sort_by_key(|(f, _)| Reverse(f.severity));
     let total = order.len();
     let mut keep = total.min(limits.max_results);
-    let results: Vec<SarifResult> = order[..keep].iter().map(|f| result(r, f)).collect();
+    let results: Vec<SarifResult> = order[..keep]
+        .iter()
+        .map(|(f, k)| result(r, f, *k))
+        .collect();
     // Pretty JSON for readable reports; big ones are for machines and go
     // compact straight away rather than being serialized twice.
     let mut pretty = keep <= 2_000;
@@ -119,11 +132,16 @@ pub fn to_bytes(r: &Report<'_>, limits: Limits) -> Result<Vec<u8>> {
 }
 
 /// The whole document for the kept findings and their results.
-fn document(r: &Report<'_>, kept: &[&Finding], results: &[SarifResult], total: usize) -> Sarif {
+fn document(
+    r: &Report<'_>,
+    kept: &[(&Finding, usize)],
+    results: &[SarifResult],
+    total: usize,
+) -> Sarif {
     // Rules: one entry per rule with a kept result, in order of first use;
     // results point at them by index.
     let mut rule_ids: Vec<&str> = Vec::new();
-    for f in kept {
+    for (f, _) in kept {
         if !rule_ids.contains(&f.rule.as_str()) {
             rule_ids.push(&f.rule);
         }
@@ -131,14 +149,18 @@ fn document(r: &Report<'_>, kept: &[&Finding], results: &[SarifResult], total: u
     let rules: Vec<ReportingDescriptor> = rule_ids
         .iter()
         .map(|id| {
-            let of_rule: Vec<&Finding> = kept.iter().copied().filter(|f| f.rule == *id).collect();
+            let of_rule: Vec<&Finding> = kept
+                .iter()
+                .filter(|(f, k)| *k == 0 && f.rule == *id)
+                .map(|(f, _)| *f)
+                .collect();
             rule_descriptor(r, id, &of_rule)
         })
         .collect();
     let results: Vec<SarifResult> = kept
         .iter()
         .zip(results)
-        .map(|(f, res)| {
+        .map(|((f, _), res)| {
             let mut res = res.clone();
             let idx = rule_ids.iter().position(|id| *id == f.rule).unwrap_or(0);
             res.rule_index = Some(idx as i64);
@@ -339,8 +361,13 @@ fn message(f: &Finding) -> String {
     m
 }
 
-fn result(r: &Report<'_>, f: &Finding) -> SarifResult {
+/// The result for place `k` of finding `f` (its `locations[k]`).
+fn result(r: &Report<'_>, f: &Finding, k: usize) -> SarifResult {
     let (_, member) = split_member(&f.path);
+    let place = f.locations.get(k);
+    let (line, column) = place.map_or((f.line, f.column), |l| (l.line, l.column));
+    // A place read from an old commit is not a line of today's file.
+    let old_commit = place.and_then(|l| l.commit.as_deref());
     // A region is required by GitHub. Line 0 (the repository as a whole) and
     // archive members (whose lines are not lines of the outer file) point at
     // line 1. The context region carries the line around the secret, with
@@ -354,20 +381,25 @@ fn result(r: &Report<'_>, f: &Finding) -> SarifResult {
         .build();
     // Lines of an original source (source maps) or of a notebook cell are
     // not lines of the file either.
-    if f.line > 0 && member.is_none() && f.via.is_none() && f.cell.is_none() {
-        let mut region = Region::builder().start_line(f.line as i64).build();
-        if f.column > 0 {
-            region.start_column = Some(f.column as i64);
+    if line > 0 && member.is_none() && f.via.is_none() && f.cell.is_none() && old_commit.is_none() {
+        let mut region = Region::builder().start_line(line as i64).build();
+        if column > 0 {
+            region.start_column = Some(column as i64);
             if !f.secret.is_empty() {
-                region.end_column = Some((f.column + f.secret.chars().count()) as i64);
+                region.end_column = Some((column + f.secret.chars().count()) as i64);
             }
         }
         physical.region = Some(region);
-        let snippet = crate::findings::redact_in(&f.context, &f.secret);
+        // The snippet is the first place's line.
+        let snippet = if line == f.line {
+            crate::findings::redact_in(&f.context, &f.secret)
+        } else {
+            String::new()
+        };
         if !snippet.is_empty() {
             physical.context_region = Some(
                 Region::builder()
-                    .start_line(f.line as i64)
+                    .start_line(line as i64)
                     .snippet(ArtifactContent::builder().text(snippet).build())
                     .build(),
             );
@@ -378,7 +410,12 @@ fn result(r: &Report<'_>, f: &Finding) -> SarifResult {
     let location = Location::builder().physical_location(physical).build();
 
     let mut fp = BTreeMap::new();
-    fp.insert("primaryLocationLineHash".to_string(), format!("{}:1", f.id));
+    // The finding id (rule, secret, path) and the place's rank in the file:
+    // stable across line moves, distinct per place.
+    fp.insert(
+        "primaryLocationLineHash".to_string(),
+        format!("{}:{}", f.id, k + 1),
+    );
 
     let mut props = BTreeMap::new();
     props.insert("id".to_string(), json!(f.id));
@@ -388,9 +425,12 @@ fn result(r: &Report<'_>, f: &Finding) -> SarifResult {
     props.insert("confidence".to_string(), json!(f.confidence));
     props.insert("causes".to_string(), json!(f.causes));
     props.insert("path".to_string(), json!(f.path));
-    if f.line > 0 {
-        props.insert("line".to_string(), json!(f.line));
-        props.insert("column".to_string(), json!(f.column));
+    if line > 0 {
+        props.insert("line".to_string(), json!(line));
+        props.insert("column".to_string(), json!(column));
+    }
+    if let Some(c) = old_commit {
+        props.insert("locationCommit".to_string(), json!(c));
     }
     if let Some(member) = member {
         props.insert("archiveMember".to_string(), json!(member));
@@ -426,18 +466,25 @@ fn result(r: &Report<'_>, f: &Finding) -> SarifResult {
     props.insert("occurrences".to_string(), json!(f.occurrences));
     props.insert("failing".to_string(), json!(r.fails(f)));
 
-    let mut res = SarifResult::builder()
+    let n = f.locations.len();
+    let mut text = message(f);
+    if let Some(c) = old_commit {
+        text.push_str(&format!(
+            " Found at line {line} of commit {}, not in the current file.",
+            crate::text::head(c, 12)
+        ));
+    }
+    if n > 1 {
+        text.push_str(&format!(" Place {} of {n} in this file.", k + 1));
+    }
+    SarifResult::builder()
         .rule_id(f.rule.clone())
         .level(level(f.severity))
-        .message(Message::builder().text(message(f)).build())
+        .message(Message::builder().text(text).build())
         .locations(vec![location])
         .partial_fingerprints(fp)
         .properties(PropertyBag::builder().additional_properties(props).build())
-        .build();
-    if f.occurrences > 1 {
-        res.occurrence_count = Some(f.occurrences as i64);
-    }
-    res
+        .build()
 }
 
 /// CWE tags GitHub shows with an alert.
