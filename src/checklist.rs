@@ -622,15 +622,13 @@ fn rate_question(findings: &[Finding], ev: &Evidence) -> Item {
         .map(|e| e.rate_limiter())
         .collect();
     let suggestion = if libs.is_empty() {
-        "e.g. express-rate-limit, slowapi".to_string()
+        "express-rate-limit, slowapi".to_string()
     } else {
-        format!("e.g. {}", libs.join("; "))
+        libs.join("; ")
     };
     item(
         Status::Review,
-        format!(
-            "no rate-limit library found: limit calls per user on your API server ({suggestion}) and set provider usage limits"
-        ),
+        format!("no rate limiter found: limit calls per user on your server ({suggestion})"),
     )
 }
 

@@ -627,6 +627,44 @@ fn context_snippet(text: &str, m: &RawMatch, spans: &[(usize, usize)]) -> String
             hi = s.max(m.secret_end);
         }
     }
+    // Cut at token boundaries: a snippet that starts or ends inside a name
+    // shows a different name (`…I_API_KEY=`). Widen to the whole name when
+    // it is near, else narrow past it. Only ASCII name bytes are stepped
+    // over, so the cut stays on a character boundary.
+    let name = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'$');
+    if lo > 0 && lo < m.secret_start && name(bytes[lo - 1]) && name(bytes[lo]) {
+        let mut back = lo;
+        while back > 0 && lo - back < 24 && name(bytes[back - 1]) {
+            back -= 1;
+        }
+        // Never widen into another secret: it would show half of it.
+        let cuts_secret = near
+            .iter()
+            .any(|&(s, e)| s < lo && back < e && (s, e) != own);
+        if (back == 0 || !name(bytes[back - 1])) && !cuts_secret {
+            lo = back;
+        } else {
+            while lo < m.secret_start && name(bytes[lo]) {
+                lo += 1;
+            }
+        }
+    }
+    if hi < bytes.len() && hi > m.secret_end && name(bytes[hi - 1]) && name(bytes[hi]) {
+        let mut fwd = hi;
+        while fwd < bytes.len() && fwd - hi < 24 && name(bytes[fwd]) {
+            fwd += 1;
+        }
+        let cuts_secret = near
+            .iter()
+            .any(|&(s, e)| s < fwd && hi < e && (s, e) != own);
+        if (fwd == bytes.len() || !name(bytes[fwd])) && !cuts_secret {
+            hi = fwd;
+        } else {
+            while hi > m.secret_end && name(bytes[hi - 1]) {
+                hi -= 1;
+            }
+        }
+    }
     let mut inner = String::new();
     let mut pos = lo;
     let mut inside: Vec<(usize, usize)> = near

@@ -37,6 +37,7 @@ fn explain(args: &ExplainArgs) -> Result<ExitCode> {
     let rules = RuleSet::builtin().context("the built-in rules do not load")?;
     match crate::explain::explain(&args.topic, &rules) {
         Some(text) => {
+            let text = crate::report::layout::wrap_block(&text, crate::report::layout::width());
             let mut out = std::io::stdout().lock();
             out.write_all(text.as_bytes())?;
             out.flush()?;

@@ -197,15 +197,20 @@ fn explain_rule(r: &RuleSyntax) -> String {
 }
 
 fn header(r: &RuleSyntax) -> String {
-    format!(
-        "{}: {} ({} rule)\n  provider: {}   severity: {}   confidence: {}\n\n",
+    let mut s = format!(
+        "{}: {} ({} rule)\n  provider: {}   severity: {}   confidence: {}\n",
         r.id,
         r.title,
         r.kind.as_str(),
         r.provider,
         r.severity,
         r.confidence.as_str()
-    )
+    );
+    if let Some(u) = &r.rotate_url {
+        let _ = writeln!(s, "  rotate it at: {u}");
+    }
+    s.push('\n');
+    s
 }
 
 fn references(s: &mut String, rule: Option<&RuleSyntax>) {

@@ -396,3 +396,120 @@ fn every_place_a_key_sits_is_listed() {
     assert!(text.contains("lines 4, 18, 43"), "{text}");
     assert!(!text.contains("seen"), "{text}");
 }
+
+/// Every line of `text` fits 80 columns (a single word longer than a
+/// line, such as a long reference URL, stands alone rather than being cut).
+fn assert_fits(what: &str, text: &str) {
+    for line in text.lines().filter(|l| l.trim().contains(' ')) {
+        assert!(
+            line.chars().count() <= 80,
+            "{what}: a line is wider than 80 columns:\n{line}\n\n{text}"
+        );
+    }
+}
+
+// See: issue 10. Before: 85 lines for this project (measured on the
+// binary before the change); at most half of that now, every line in 80
+// columns, the advice first.
+#[test]
+fn the_issue_report_is_short_fits_80_columns_and_starts_with_the_advice() {
+    let (env, keys) = vite_issue_repo();
+    let (code, text) = human(&env, &[]);
+    assert_eq!(code, 1);
+    assert_fits("scan", &text);
+    let n = text.lines().count();
+    assert!(n <= 42, "{n} lines (before: 85):\n{text}");
+    for k in &keys {
+        assert!(!text.contains(k.as_str()));
+    }
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "Do this first");
+    assert!(lines[1].contains("1. Rotate these leaked keys"), "{text}");
+    assert!(
+        lines[1].contains("https://platform.openai.com/api-keys"),
+        "{text}"
+    );
+    let block = text.split("\n\n").next().unwrap();
+    for want in [
+        ".env line 1",
+        "src/api/openai.js line 4",
+        "src/App.jsx, only in history",
+        "Move these calls behind your server: src/api/openai.js",
+        "Drop these public prefixes: VITE_OPENAI_API_KEY (.env)",
+        "Untrack .env (git rm --cached)",
+        "purge them from git history",
+    ] {
+        let folded = block.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(folded.contains(want), "{want:?} missing from:\n{block}");
+    }
+    // The block comes before the per-file details.
+    let details = text
+        .find("\nsrc/api/openai.js\n")
+        .expect("per-file details");
+    assert!(details > block.len(), "{text}");
+    // No per-finding fix repeats "rotate the key now".
+    assert!(
+        !text.to_lowercase().contains("rotate the key now"),
+        "{text}"
+    );
+    // Every id the checklist cites is shown with its finding or its step.
+    let checklist = text.split("Checklist").nth(1).unwrap();
+    let before = text.split("Checklist").next().unwrap();
+    let mut cited = 0;
+    for word in checklist.split(|c: char| !c.is_ascii_hexdigit()) {
+        if word.len() == 8 {
+            cited += 1;
+            assert!(
+                before.contains(&format!("[{word}")) || before.contains(&format!(", {word}")),
+                "{word} cited but not shown:\n{text}"
+            );
+        }
+    }
+    assert!(cited >= 5, "{text}");
+    // No snippet starts inside a name.
+    assert!(!text.contains("…I_API_KEY"), "{text}");
+    assert!(text.contains("VITE_OPENAI_API_KEY=sk-proj-"), "{text}");
+    // A one-line .env is not "seen 3 times".
+    assert!(!text.contains("seen"), "{text}");
+}
+
+#[test]
+fn explain_fits_80_columns() {
+    let env = Env::new();
+    let mut topics: Vec<String> = [
+        "checklist",
+        "frontend-code",
+        "server-code",
+        "env-file-committed",
+        "public-env-var",
+        "client-transit",
+        "app-binary",
+        "git-history",
+        "gitignore-gap",
+        "browser-direct-call",
+        "public-env-secret",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let rules = jikimi::rules::RuleSet::builtin().unwrap();
+    topics.extend(rules.rules.iter().step_by(25).map(|r| r.id().to_string()));
+    for t in &topics {
+        let out = env.cmd().args(["explain", t]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{t}");
+        assert_fits(
+            &format!("explain {t}"),
+            &String::from_utf8(out.stdout).unwrap(),
+        );
+    }
+    let out = env
+        .cmd()
+        .args(["explain", "openai.project-key"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("rotate it at: https://platform.openai.com/api-keys")
+    );
+}

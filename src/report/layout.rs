@@ -40,17 +40,24 @@ pub fn wrap(text: &str, first: usize, indent: usize, width: usize) -> String {
             col = indent;
             line_start = true;
         }
-        for word in para.split(' ').filter(|w| !w.is_empty()) {
+        // Runs of spaces inside a line are kept (column layouts); at a
+        // break they are dropped.
+        let mut spaces = 0;
+        for word in para.split(' ') {
+            if word.is_empty() {
+                spaces += 1;
+                continue;
+            }
+            let gap = if line_start { 0 } else { spaces + 1 };
+            spaces = 0;
             let len = cols(word);
-            if !line_start && col + 1 + len > width {
+            if !line_start && col + gap + len > width {
                 out.push('\n');
                 out.push_str(&" ".repeat(indent));
                 col = indent;
-                line_start = true;
-            }
-            if !line_start {
-                out.push(' ');
-                col += 1;
+            } else {
+                out.push_str(&" ".repeat(gap));
+                col += gap;
             }
             out.push_str(word);
             col += len;
@@ -83,7 +90,22 @@ pub fn wrap_block(text: &str, width: usize) -> String {
                     || m.ends_with('.') && m.trim_end_matches('.').parse::<u32>().is_ok()
             })
             .map_or(0, |m| cols(m) + 1);
-        let hang = lead + marker;
+        // A `label  text` column (two spaces or more after a short label)
+        // hangs at the text.
+        let column = if marker == 0 {
+            body.char_indices()
+                .take_while(|(i, _)| *i < 32)
+                .find(|(i, c)| *c == ' ' && body.get(i + 1..i + 2) == Some(" "))
+                .map(|(i, _)| {
+                    let rest = body.get(i..).unwrap_or("");
+                    i + (rest.len() - rest.trim_start().len())
+                })
+                .filter(|&n| n < 40)
+                .unwrap_or(0)
+        } else {
+            0
+        };
+        let hang = lead + marker.max(column);
         out.push_str(&" ".repeat(lead));
         out.push_str(&wrap(body, lead, hang, width));
         out.push('\n');
