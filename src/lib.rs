@@ -20,6 +20,8 @@ pub mod findings;
 pub mod hook;
 pub mod input;
 pub mod matcher;
+#[doc(hidden)]
+pub mod recall;
 pub mod report;
 pub mod rules;
 pub mod scan;

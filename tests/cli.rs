@@ -11,6 +11,7 @@ mod fixtures;
 mod formats;
 mod history;
 mod hook;
+mod recall;
 mod rules_examples;
 mod sarif;
 mod scan;
