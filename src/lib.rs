@@ -22,6 +22,8 @@ pub mod hook;
 pub mod input;
 pub mod isolate;
 pub mod matcher;
+#[doc(hidden)]
+pub mod recall;
 pub mod report;
 pub mod rules;
 pub mod scan;

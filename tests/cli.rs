@@ -15,6 +15,7 @@ mod formats;
 mod history;
 mod hook;
 mod hostile;
+mod recall;
 mod rules_examples;
 mod sarif;
 mod scan;
