@@ -221,7 +221,7 @@ pub fn parse(text: &str, path: &Path, builtin: &RuleSet) -> Result<ProjectConfig
                 loc.err(
                     f.span(),
                     format!(
-                        "fail_on must be \"secret\", \"risk\" or \"none\", not {:?}",
+                        "fail_on must be \"secret\", \"risk\", \"none\" or \"live\", not {:?}",
                         f.get_ref()
                     ),
                 )
