@@ -318,3 +318,76 @@ fn small_helpers() {
         Duration::from_secs(5)
     );
 }
+
+#[test]
+fn env_overrides_must_name_a_provider_and_be_safe() {
+    let rules = RuleSet::builtin().unwrap();
+    let env = |k: &str, v: &str| vec![(k.to_string(), v.to_string())];
+    let ok = Settings::new(
+        Duration::from_secs(1),
+        2,
+        false,
+        &rules,
+        env(
+            "JIKIMI_VERIFY_ENDPOINT_GITHUB",
+            "https://github.example.com/api/v3",
+        ),
+    )
+    .unwrap();
+    assert_eq!(ok.endpoints["github"].prefix, "/api/v3");
+    assert!(
+        Settings::new(
+            Duration::from_secs(1),
+            2,
+            false,
+            &rules,
+            env("JIKIMI_VERIFY_ENDPOINT_GITHUB", "http://github.example.com")
+        )
+        .is_err()
+    );
+    assert!(
+        Settings::new(
+            Duration::from_secs(1),
+            2,
+            false,
+            &rules,
+            env("JIKIMI_VERIFY_ENDPOINT_NOPE", "https://x.com")
+        )
+        .is_err()
+    );
+}
+
+#[test]
+fn builtin_specs_cover_the_providers_and_the_help_names_them() {
+    let rules = RuleSet::builtin().unwrap();
+    let mut providers: Vec<String> = rules
+        .rules
+        .iter()
+        .filter_map(|r| r.syntax.verify.as_ref())
+        .map(|s| {
+            s.validate().unwrap();
+            s.provider.clone()
+        })
+        .collect();
+    providers.sort();
+    providers.dedup();
+    assert!(
+        providers.len() >= 25,
+        "{} providers: {providers:?}",
+        providers.len()
+    );
+    let help = crate::cli::VERIFY_HELP.replace('\n', " ");
+    for p in &providers {
+        let name = p.to_ascii_uppercase().replace('-', "_");
+        assert!(
+            help.contains(&format!(" {name},")) || help.contains(&format!(" {name}.")),
+            "--help does not name {name}"
+        );
+    }
+    let listed = help.split("Providers:").nth(1).unwrap().split(',').count();
+    assert_eq!(
+        listed,
+        providers.len(),
+        "--help lists providers that have no spec"
+    );
+}
