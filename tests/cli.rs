@@ -18,3 +18,4 @@ mod hostile;
 mod rules_examples;
 mod sarif;
 mod scan;
+mod verify;
