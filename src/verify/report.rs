@@ -130,7 +130,7 @@ pub fn write_human_block(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
             Status::Invalid => INVALID_ADVICE.to_string(),
             Status::Unknown | Status::Error => "treat it as live until you know".to_string(),
         };
-        what.push_str(&format!(" ({})", v.detail));
+        what.push_str(&format!("; {}", v.detail));
         writeln!(w, "           {what}")?;
     }
     writeln!(w)?;
