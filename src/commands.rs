@@ -281,6 +281,7 @@ fn list_rules(json: bool) -> Result<ExitCode> {
                     "id": s.id, "kind": s.kind, "title": s.title, "provider": s.provider,
                     "severity": s.severity, "confidence": s.confidence,
                     "description": s.description,
+                    "verify": s.verify.as_ref().map(|v| &v.provider),
                 })
             })
             .collect();
