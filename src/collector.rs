@@ -367,6 +367,12 @@ impl<'a> Collector<'a> {
                     blob_ids: vec![blob.to_string()],
                     order: 0,
                 }),
+                verify: crate::verify::VerifyState::for_match(
+                    rule,
+                    &text,
+                    m.secret_start,
+                    m.secret_end,
+                ),
             });
         }
         if !found.is_empty() {

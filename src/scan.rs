@@ -435,6 +435,7 @@ fn scan_root(
                     fix: risks::risk_fix(GITIGNORE_GAP).into(),
                     occurrences: 1,
                     history: None,
+                    verify: Default::default(),
                 });
             }
         }

@@ -19,3 +19,4 @@ mod recall;
 mod rules_examples;
 mod sarif;
 mod scan;
+mod verify;

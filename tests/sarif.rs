@@ -334,6 +334,7 @@ fn synthetic(i: usize, severity: Severity) -> Finding {
         fix: Cause::FrontendCode.fix().into(),
         occurrences: 1,
         history: None,
+        verify: Default::default(),
     }
 }
 

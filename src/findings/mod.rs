@@ -68,6 +68,10 @@ pub struct Finding {
     pub occurrences: usize,
     /// Where the secret is in git history (`None`: not found in history).
     pub history: Option<HistoryInfo>,
+    /// `--verify`: the credential's other half found next to it, and the
+    /// provider's answer (see [`crate::verify`]).
+    #[serde(skip)]
+    pub verify: crate::verify::VerifyState,
 }
 
 /// A secret's place in git history, for findings from history blobs.
@@ -232,6 +236,12 @@ pub fn dedup_and_sort(findings: Vec<Finding>) -> Vec<Finding> {
                     existing.minified = f.minified;
                     existing.context = f.context.clone();
                     existing.git = f.git;
+                    if f.verify.pair.is_some() {
+                        existing.verify.pair = f.verify.pair.clone();
+                    }
+                }
+                if existing.verify.pair.is_none() {
+                    existing.verify.pair = f.verify.pair.clone();
                 }
                 // The commit is the introducing one: from the oldest blob.
                 match (&mut existing.history, f.history) {

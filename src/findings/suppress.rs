@@ -44,6 +44,8 @@ pub enum Reason {
     Allowlist,
     /// Recorded in the `--baseline` file.
     Baseline,
+    /// `--only-verified`: the provider did not confirm the key live.
+    NotVerified,
 }
 
 impl Reason {
@@ -52,6 +54,7 @@ impl Reason {
             Reason::Inline => "inline",
             Reason::Allowlist => "allowlist",
             Reason::Baseline => "baseline",
+            Reason::NotVerified => "not-verified",
         }
     }
 }

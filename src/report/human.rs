@@ -111,6 +111,7 @@ fn wrap(text: &str, indent: usize, width: usize) -> String {
 
 pub fn write(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
     let c = r.color;
+    crate::verify::report::write_human_block(r, w)?;
     // Group by path, files ordered by their most severe finding.
     let mut files: Vec<(&str, Vec<&Finding>)> = Vec::new();
     for f in r.findings {
@@ -174,6 +175,14 @@ pub fn write(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
             }
             if !f.context.is_empty() {
                 writeln!(w, "    {}", paint(c, &r.shown_context(f), |t| t.dimmed()))?;
+            }
+            if let Some(v) = &f.verify.outcome {
+                writeln!(
+                    w,
+                    "    {} {}",
+                    paint(c, "verify:", |t| t.yellow()),
+                    wrap(&crate::verify::report::describe(v), 12, WIDTH)
+                )?;
             }
             if let Some(h) = &f.history {
                 writeln!(
