@@ -24,6 +24,8 @@ Examples:
   jikimi scan --no-history         the working tree only, not git history
   jikimi scan --staged -q          pre-commit hook: what the next commit adds
   jikimi scan --since origin/main  CI on a pull request: commits after main
+  jikimi scan --verify             ask each key's provider whether it is live
+  jikimi scan --verify --fail-on live   fail CI only on keys that still work
 
 A git repository (work tree top, linked worktree, bare repository) is scanned
 with its full history: every commit reachable from every ref, each unique
@@ -142,6 +144,23 @@ pub struct ExplainArgs {
     pub topic: String,
 }
 
+/// The `--help` text of `--verify`: what it does and the override variables.
+pub const VERIFY_HELP: &str = "\
+Check each distinct secret once with its provider (a documented identity or
+read-only endpoint, over HTTPS to the provider's own host) and record
+\"verification\": live, invalid, unknown or error on each finding. Off by
+default: without it jikimi sends nothing anywhere. Never changes what is
+found. See also --verify-timeout, --verify-concurrency, --only-verified and
+--fail-on live.
+
+JIKIMI_VERIFY_ENDPOINT_<PROVIDER>=scheme://host[:port][/prefix] sends that
+provider's checks elsewhere (GitHub Enterprise, self-managed GitLab, a test
+server); plain http only to loopback. Providers: ANTHROPIC, AWS,
+CLOUDFLARE, COHERE, DATADOG, DEEPSEEK, DIGITALOCEAN, DISCORD, GEMINI,
+GITHUB, GITLAB, GROQ, HEROKU, HUGGINGFACE, MAILGUN, MISTRAL, NOTION, NPM,
+OPENAI, OPENROUTER, POSTMAN, REPLICATE, SENDGRID, SENTRY, SHOPIFY, SLACK,
+STRIPE, TELEGRAM, TWILIO, VERCEL, XAI.";
+
 #[derive(Debug, Args)]
 pub struct ScanArgs {
     /// Files or directories to scan.
@@ -240,7 +259,8 @@ pub struct ScanArgs {
     pub report_unused: bool,
 
     /// What makes the exit code 1: `secret` (any secret, and high or
-    /// critical risks; the default), `risk` (any finding), `none`.
+    /// critical risks; the default), `risk` (any finding), `none`, `live`
+    /// (secrets --verify found live).
     #[arg(long, value_enum, value_name = "WHAT")]
     pub fail_on: Option<FailOn>,
 
@@ -270,6 +290,33 @@ pub struct ScanArgs {
     /// Scan only the blobs introduced by commits in A..B, merges included.
     #[arg(long, value_name = "A..B")]
     pub range: Option<String>,
+
+    /// Ask each key's provider whether it is live (network; off by default).
+    #[arg(long, help_heading = "Verification", long_help = VERIFY_HELP)]
+    pub verify: bool,
+
+    /// Per-request timeout of --verify (e.g. 5s, 2.5s, 800ms).
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "5s",
+        help_heading = "Verification"
+    )]
+    pub verify_timeout: String,
+
+    /// Requests --verify keeps in flight at once.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 8,
+        help_heading = "Verification"
+    )]
+    pub verify_concurrency: usize,
+
+    /// Report only keys the provider confirmed live (the others are counted
+    /// as suppressed and listed with -v). Needs --verify.
+    #[arg(long, requires = "verify", help_heading = "Verification")]
+    pub only_verified: bool,
 }
 
 #[derive(Debug, Args)]

@@ -396,6 +396,12 @@ impl<'a> Collector<'a> {
                 }),
                 project: facts.project.info(),
                 staged: false,
+                verify: crate::verify::VerifyState::for_match(
+                    rule,
+                    &text,
+                    m.secret_start,
+                    m.secret_end,
+                ),
             });
         }
         if !found.is_empty() {

@@ -75,7 +75,10 @@ fn run_scan(cfg: &ScanConfig) -> Result<(ScanOutput, Vec<baseline::Entry>)> {
 fn scan(args: &ScanArgs) -> Result<ExitCode> {
     let cfg = ScanConfig::from_args(args, std::io::stdout().is_terminal())?;
     let rules = &cfg.rules;
-    let (out, unused) = run_scan(&cfg)?;
+    let (mut out, unused) = run_scan(&cfg)?;
+    if let Some(settings) = &cfg.verify {
+        verify(&cfg, settings, &mut out);
+    }
     let failing = out.findings.iter().filter(|f| cfg.policy.fails(f)).count();
     let report = Report {
         findings: &out.findings,
@@ -117,12 +120,57 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
     })
 }
 
+/// `--verify`: ask the providers, record the answers on the findings, then
+/// apply `--only-verified`. Verification adds a status; it never adds or
+/// removes a finding by itself.
+fn verify(cfg: &ScanConfig, settings: &crate::verify::Settings, out: &mut ScanOutput) {
+    for id in &cfg.untrusted_verify {
+        eprintln!(
+            "jikimi: rule '{id}': its [rule.verify] is ignored: verification is only read from the built-in rules or a config named with --config, never from the scanned folder's jikimi.toml"
+        );
+    }
+    let summary = crate::verify::run(&mut out.findings, &cfg.rules, settings);
+    if settings.verbose {
+        eprintln!(
+            "jikimi: verify: {} request(s); {} live, {} invalid, {} unknown, {} error",
+            summary.requests, summary.live, summary.invalid, summary.unknown, summary.error
+        );
+    }
+    if cfg.only_verified {
+        let (live, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut out.findings)
+            .into_iter()
+            .partition(|f| f.verify.is_live());
+        out.findings = live;
+        out.suppressed.extend(rest.iter().map(|f| {
+            crate::findings::suppress::Suppressed {
+                path: f.path.clone(),
+                line: f.line,
+                rule: f.rule.clone(),
+                reason: crate::findings::suppress::Reason::NotVerified,
+                by: f
+                    .verify
+                    .status()
+                    .map_or("not checked (not a key)", |s| s.as_str())
+                    .to_string(),
+                causes: f.causes.clone(),
+                kind: f.kind,
+            }
+        }));
+        out.suppressed.sort();
+        out.stats.suppressed = out.suppressed.len() as u64;
+        out.checklist = crate::checklist::build(&out.findings, &out.suppressed, &out.evidence);
+    }
+}
+
 /// `jikimi baseline create`: scan, and write the findings' keys.
 fn baseline_create(args: &ScanArgs) -> Result<ExitCode> {
     if args.format != Format::Human {
         bail!(
             "baseline create writes a JSON baseline; --format does not apply (use --output FILE for its path)"
         );
+    }
+    if args.verify {
+        bail!("baseline create records findings; it does not verify keys (drop --verify)");
     }
     let cfg = ScanConfig::from_args(args, false)?;
     let path = args
@@ -242,6 +290,7 @@ fn list_rules(json: bool) -> Result<ExitCode> {
                     "provider": s.provider, "severity": s.severity,
                     "confidence": s.confidence, "description": s.description,
                     "rotate_url": s.rotate_url,
+                    "verify": s.verify.as_ref().map(|v| &v.provider),
                 })
             })
             .collect();

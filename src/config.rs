@@ -44,6 +44,15 @@ pub struct ScanConfig {
     pub baseline: Option<Baseline>,
     /// `--report-unused`: list baseline entries no finding matched.
     pub report_unused: bool,
+    /// `--verify`: how to check keys with their providers (`None`: never;
+    /// no network request is made at all).
+    pub verify: Option<crate::verify::Settings>,
+    /// `--only-verified`: report only keys found live.
+    pub only_verified: bool,
+    /// Custom rules whose `[rule.verify]` was dropped because the config
+    /// file was found in the scanned folder rather than named with
+    /// `--config` (ids).
+    pub untrusted_verify: Vec<String>,
 }
 
 /// The config file for a scan: `--config FILE`, else `jikimi.toml` in the
@@ -82,19 +91,39 @@ fn config_rel_paths(config: &Path, roots: &[PathBuf]) -> Vec<String> {
         .collect()
 }
 
-/// Load the config file (if any) and build the rule set it asks for.
-pub fn load_project(
+/// Load the config file (if any) and build the rule set it asks for. Its
+/// custom rules' `[rule.verify]` specs are dropped: see
+/// [`load_project_trusting`].
+pub fn load_project(config: Option<&Path>) -> Result<Project> {
+    load_project_trusting(config, false).map(|(p, _)| p)
+}
+
+/// The rule set (built-in plus custom rules), which rules are enabled, and
+/// the config file itself.
+pub type Project = (Arc<RuleSet>, Vec<bool>, Option<ProjectConfig>);
+
+/// [`load_project`], keeping the custom rules' verification specs only when
+/// `trust_verify` (the user named the file with `--config`): a scanned
+/// repository's own jikimi.toml must never decide where a key is sent.
+/// Also returns the ids of the rules whose spec was dropped.
+pub fn load_project_trusting(
     config: Option<&Path>,
-) -> Result<(Arc<RuleSet>, Vec<bool>, Option<ProjectConfig>)> {
+    trust_verify: bool,
+) -> Result<(Project, Vec<String>)> {
     let mut rules = RuleSet::builtin().context("the built-in rules do not load")?;
     let project = match config {
         Some(p) => Some(config_file::load(p, &rules)?),
         None => None,
     };
+    let mut dropped = Vec::new();
     if let Some(pc) = &project {
         let source = pc.path.display().to_string();
         for r in &pc.rules {
-            rules.rules.push(Rule::new(r.clone(), source.clone()));
+            let mut r = r.clone();
+            if !trust_verify && r.verify.take().is_some() {
+                dropped.push(r.id.clone());
+            }
+            rules.rules.push(Rule::new(r, source.clone()));
         }
     }
     let enabled = rules
@@ -106,7 +135,7 @@ pub fn load_project(
                 .is_none_or(|pc| !pc.disable.iter().any(|d| d == r.id()))
         })
         .collect();
-    Ok((Arc::new(rules), enabled, project))
+    Ok(((Arc::new(rules), enabled, project), dropped))
 }
 
 pub use crate::config_file::parse_size;
@@ -133,7 +162,8 @@ impl ScanConfig {
             && args.format == Format::Human
             && stdout_is_terminal;
         let config_path = find_config(args);
-        let (rules, enabled, project) = load_project(config_path.as_deref())?;
+        let ((rules, enabled, project), untrusted_verify) =
+            load_project_trusting(config_path.as_deref(), args.config.is_some())?;
         let baseline = match &args.baseline {
             Some(p) => Some(Baseline::load(p)?),
             None => None,
@@ -146,6 +176,30 @@ impl ScanConfig {
             min_severity: args
                 .min_severity
                 .or(project.as_ref().and_then(|p| p.min_severity)),
+        };
+        if policy.fail_on == FailOn::Live && !args.verify {
+            bail!(
+                "fail_on live needs --verify: without it no key is checked, so none is known to be live"
+            );
+        }
+        let verify = if args.verify {
+            let timeout =
+                crate::verify::parse_timeout(&args.verify_timeout).map_err(anyhow::Error::msg)?;
+            let env = std::env::vars_os().filter_map(|(k, v)| {
+                Some((k.into_string().ok()?, v.into_string().unwrap_or_default()))
+            });
+            Some(
+                crate::verify::Settings::new(
+                    timeout,
+                    args.verify_concurrency,
+                    args.verbose,
+                    &rules,
+                    env,
+                )
+                .map_err(anyhow::Error::msg)?,
+            )
+        } else {
+            None
         };
         let (mut filters, archives) = match project {
             Some(p) => (p.filters, p.archives),
@@ -198,6 +252,9 @@ impl ScanConfig {
             archives,
             baseline,
             report_unused: args.report_unused,
+            verify,
+            only_verified: args.only_verified,
+            untrusted_verify,
         })
     }
 }

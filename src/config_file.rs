@@ -221,7 +221,7 @@ pub fn parse(text: &str, path: &Path, builtin: &RuleSet) -> Result<ProjectConfig
                 loc.err(
                     f.span(),
                     format!(
-                        "fail_on must be \"secret\", \"risk\" or \"none\", not {:?}",
+                        "fail_on must be \"secret\", \"risk\", \"none\" or \"live\", not {:?}",
                         f.get_ref()
                     ),
                 )
@@ -385,6 +385,7 @@ version = 1
 #   "secret": any secret, and risks of high severity or more (the default)
 #   "risk":   any secret or risk
 #   "none":   never (report only)
+#   "live":   only keys `jikimi scan --verify` found live with their provider (needs --verify)
 # fail_on = "secret"
 # min_severity = "low"        # low, medium, high or critical
 

@@ -22,10 +22,13 @@ pub mod hook;
 pub mod input;
 pub mod isolate;
 pub mod matcher;
+#[doc(hidden)]
+pub mod recall;
 pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod text;
+pub mod verify;
 pub mod vocab;
 
 mod commands;

@@ -492,6 +492,7 @@ fn scan_root(
                     history: None,
                     project: None,
                     staged: false,
+                    verify: Default::default(),
                 });
             }
         }

@@ -128,4 +128,6 @@ pub enum FailOn {
     Risk,
     /// Never: report only.
     None,
+    /// Only secrets the provider confirmed live (needs --verify).
+    Live,
 }

@@ -337,6 +337,7 @@ fn synthetic(i: usize, severity: Severity) -> Finding {
         history: None,
         project: None,
         staged: false,
+        verify: Default::default(),
     }
 }
 

@@ -80,6 +80,10 @@ pub struct Finding {
     /// Found by `--staged`: in the index, not yet committed.
     #[serde(skip)]
     pub staged: bool,
+    /// `--verify`: the credential's other half found next to it, and the
+    /// provider's answer (see [`crate::verify`]).
+    #[serde(skip)]
+    pub verify: crate::verify::VerifyState,
 }
 
 /// One place a secret sits.
@@ -293,6 +297,12 @@ pub fn dedup_and_sort(findings: Vec<Finding>) -> Vec<Finding> {
                     existing.minified = f.minified;
                     existing.context = f.context.clone();
                     existing.git = f.git;
+                    if f.verify.pair.is_some() {
+                        existing.verify.pair = f.verify.pair.clone();
+                    }
+                }
+                if existing.verify.pair.is_none() {
+                    existing.verify.pair = f.verify.pair.clone();
                 }
                 // The commit is the introducing one: from the oldest blob.
                 match (&mut existing.history, f.history) {

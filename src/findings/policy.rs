@@ -10,6 +10,7 @@ use crate::vocab::{FailOn, RuleKind, Severity};
 /// | `secret`    | severity ≥ `--min-severity` | severity ≥ max(high, min)       |
 /// | `risk`      | severity ≥ `--min-severity` | severity ≥ `--min-severity`     |
 /// | `none`      | never                      | never                            |
+/// | `live`      | severity ≥ min, and `--verify` found it live | never        |
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct FailPolicy {
     pub fail_on: FailOn,
@@ -22,7 +23,8 @@ impl FailPolicy {
     pub fn fails(&self, f: &Finding) -> bool {
         let min = self.min_severity.unwrap_or(Severity::Low);
         match (self.fail_on, f.kind) {
-            (FailOn::None, _) => false,
+            (FailOn::None, _) | (FailOn::Live, RuleKind::Risk) => false,
+            (FailOn::Live, RuleKind::Secret) => f.severity >= min && f.verify.is_live(),
             (_, RuleKind::Secret) | (FailOn::Risk, RuleKind::Risk) => f.severity >= min,
             (FailOn::Secret, RuleKind::Risk) => f.severity >= min.max(Severity::High),
         }
@@ -64,6 +66,7 @@ mod tests {
             history: None,
             project: None,
             staged: false,
+            verify: Default::default(),
         };
         let secret_low = f(RuleKind::Secret, Severity::Low);
         let risk_med = f(RuleKind::Risk, Severity::Medium);
@@ -82,5 +85,22 @@ mod tests {
         assert!(!hi.fails(&secret_low) && !hi.fails(&risk_med) && hi.fails(&risk_high));
         let crit = p(FailOn::Secret, Some(Severity::Critical));
         assert!(!crit.fails(&risk_high));
+        let live = p(FailOn::Live, None);
+        let mut checked = secret_low.clone();
+        assert!(!live.fails(&checked) && !live.fails(&risk_high));
+        for (status, fails) in [
+            (crate::verify::Status::Live, true),
+            (crate::verify::Status::Invalid, false),
+            (crate::verify::Status::Unknown, false),
+            (crate::verify::Status::Error, false),
+        ] {
+            checked.verify.outcome = Some(std::sync::Arc::new(crate::verify::Verification {
+                status,
+                identity: None,
+                detail: String::new(),
+                checked_at: None,
+            }));
+            assert_eq!(live.fails(&checked), fails, "{status:?}");
+        }
     }
 }

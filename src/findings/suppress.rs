@@ -47,6 +47,8 @@ pub enum Reason {
     Allowlist,
     /// Recorded in the `--baseline` file.
     Baseline,
+    /// `--only-verified`: the provider did not confirm the key live.
+    NotVerified,
 }
 
 impl Reason {
@@ -55,6 +57,7 @@ impl Reason {
             Reason::Inline => "inline",
             Reason::Allowlist => "allowlist",
             Reason::Baseline => "baseline",
+            Reason::NotVerified => "not-verified",
         }
     }
 }

@@ -39,6 +39,9 @@ pub fn write(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
             writeln!(w, "  cause: {}", causes.join(", "))?;
         }
         writeln!(w, "  fix:   {}", f.fix)?;
+        if let Some(v) = &f.verify.outcome {
+            writeln!(w, "  verify: {}", crate::verify::report::describe(v))?;
+        }
     }
     if !r.findings.is_empty() || !r.suppressed.is_empty() {
         let mut line = format!(

@@ -182,17 +182,56 @@ fn push_once(list: &mut Vec<String>, item: String) {
     }
 }
 
-/// One key to rotate: the redacted key and where it is.
+/// One key to rotate: the redacted key, where it is, and (after
+/// `--verify`) what the provider said about it.
 struct Key<'a> {
     provider: &'a str,
     url: Option<&'a str>,
     shown: String,
     places: Vec<String>,
+    verified: Option<&'a crate::verify::Verification>,
+}
+
+/// What a checked key asks of its owner (the provider's answer first).
+fn verified_advice(k: &Key, v: &crate::verify::Verification) -> String {
+    use crate::verify::Status;
+    let mut s = match v.status {
+        Status::Live => {
+            let mut s = "rotate it now".to_string();
+            if let Some(id) = &v.identity {
+                s = format!("owner: {id}; {s}");
+            }
+            if let Some(url) = k.url {
+                s.push_str(&format!(" at {url}"));
+            }
+            s
+        }
+        Status::Invalid => crate::verify::report::INVALID_ADVICE.to_string(),
+        Status::Unknown | Status::Error => "treat it as live until you know".to_string(),
+    };
+    s.push_str(&format!("; {}", v.detail));
+    s
 }
 
 /// A key step's heading: "Rotate these leaked keys (OpenAI:
-/// https://platform.openai.com/api-keys):" when they are all one provider's.
+/// https://platform.openai.com/api-keys):" when they are all one provider's;
+/// after `--verify`, the providers' answers counted.
 fn keys_step(what: &str, keys: &[Key]) -> String {
+    use crate::verify::Status;
+    if keys.iter().any(|k| k.verified.is_some()) {
+        let count = |s: Status| {
+            keys.iter()
+                .filter(|k| k.verified.is_some_and(|v| v.status == s))
+                .count()
+        };
+        return format!(
+            "{what}, live ones first (checked with the providers: {} live, {} revoked or invalid, {} unknown, {} error):",
+            count(Status::Live),
+            count(Status::Invalid),
+            count(Status::Unknown),
+            count(Status::Error)
+        );
+    }
     let first = &keys[0];
     if keys.iter().all(|k| k.provider == first.provider) {
         match first.url {
@@ -269,6 +308,7 @@ fn plan(r: &Report<'_>, w: &mut dyn Write, width: usize) -> Result<Steps> {
                 url: r.rotate_url(f),
                 shown,
                 places: vec![place],
+                verified: f.verify.outcome.as_deref(),
             }),
         }
         let has = |cs: &[Cause]| f.causes.iter().any(|c| cs.contains(c));
@@ -315,8 +355,28 @@ fn plan(r: &Report<'_>, w: &mut dyn Write, width: usize) -> Result<Steps> {
             format!(" [{}]", list.join(", "))
         }
     };
-    // The keys of each provider under its rotation page.
+    // The keys of each provider under its rotation page; after --verify,
+    // live keys first, each with the provider's answer.
     let keys = |w: &mut dyn Write, keys: &[Key]| -> Result<()> {
+        if keys.iter().any(|k| k.verified.is_some()) {
+            let mut order: Vec<&Key> = keys.iter().collect();
+            order.sort_by_key(|k| crate::verify::report::urgency(k.verified.map(|v| v.status)));
+            for k in order {
+                let tag = format!(
+                    "{:<8}",
+                    k.verified
+                        .map_or("UNCHECKED", |v| crate::verify::report::label(v.status))
+                );
+                let lead = format!("       {tag} {}  ", k.shown);
+                let col = cols(&lead);
+                writeln!(w, "{lead}{}", wrap(&k.places.join(", "), col, col, width))?;
+                if let Some(v) = k.verified {
+                    let what = verified_advice(k, v);
+                    writeln!(w, "{}{}", " ".repeat(16), wrap(&what, 16, 16, width))?;
+                }
+            }
+            return Ok(());
+        }
         let mut providers: Vec<(&str, Option<&str>)> = Vec::new();
         for k in keys {
             if !providers.iter().any(|(p, _)| *p == k.provider) {
@@ -512,6 +572,14 @@ fn finding(r: &Report<'_>, w: &mut dyn Write, f: &Finding, width: usize) -> Resu
         };
         let snippet = fit_snippet(&shown, &anchor, width.saturating_sub(4));
         writeln!(w, "    {}", paint(c, &snippet, |t| t.dimmed()))?;
+    }
+    if let Some(v) = &f.verify.outcome {
+        writeln!(
+            w,
+            "    {} {}",
+            paint(c, "verify:", |t| t.yellow()),
+            wrap(&crate::verify::report::describe(v), 12, 12, width)
+        )?;
     }
     let cause_list: Vec<&str> = f.causes.iter().map(|c| c.as_str()).collect();
     let why = format!("{} [{}]", shown_why(f), cause_list.join(", "));

@@ -51,6 +51,7 @@ fn finding_value(r: &Report<'_>, f: &Finding) -> Value {
             "in_head": h.in_head,
             "in_working_tree": h.in_working_tree,
         })),
+        "verification": f.verify.outcome.as_deref(),
     })
 }
 

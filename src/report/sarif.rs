@@ -321,6 +321,9 @@ fn artifact_path(f: &Finding) -> String {
 /// comment).
 fn message(f: &Finding) -> String {
     let mut m = f.title.clone();
+    if f.verify.is_live() {
+        m = format!("LIVE (the provider accepts it): {m}");
+    }
     if f.kind == RuleKind::Secret && !f.secret.is_empty() {
         m.push_str(&format!(" ({})", crate::findings::redact(&f.secret)));
     }
@@ -465,6 +468,13 @@ fn result(r: &Report<'_>, f: &Finding, k: usize) -> SarifResult {
     }
     props.insert("occurrences".to_string(), json!(f.occurrences));
     props.insert("failing".to_string(), json!(r.fails(f)));
+    if let Some(v) = &f.verify.outcome {
+        props.insert("verification".to_string(), json!(v));
+        props.insert(
+            "security-severity".to_string(),
+            json!(crate::verify::report::security_severity(f)),
+        );
+    }
 
     let n = f.locations.len();
     let mut text = message(f);
@@ -537,10 +547,14 @@ fn rule_descriptor(r: &Report<'_>, id: &str, findings: &[&Finding]) -> Reporting
     );
 
     let mut props = BTreeMap::new();
-    props.insert(
-        "security-severity".to_string(),
-        json!(severity.security_severity()),
-    );
+    // A key its provider confirmed live raises its rule to the top of the
+    // scale: GitHub reads security-severity per rule, not per result.
+    let security_severity = if findings.iter().any(|f| f.verify.is_live()) {
+        crate::verify::report::LIVE_SECURITY_SEVERITY
+    } else {
+        severity.security_severity()
+    };
+    props.insert("security-severity".to_string(), json!(security_severity));
     props.insert("precision".to_string(), json!(precision(confidence)));
     props.insert("provider".to_string(), json!(provider));
     if let Some(u) = rotate_url {

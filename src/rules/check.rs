@@ -117,6 +117,14 @@ pub fn check(set: &RuleSet) -> Vec<Problem> {
         if s.negative_examples.is_empty() {
             bad("has no negative examples".into());
         }
+        if let Some(v) = &s.verify {
+            if s.kind == RuleKind::Risk {
+                bad("a risk rule has no key to verify ([rule.verify])".into());
+            }
+            if let Err(e) = v.validate() {
+                bad(e);
+            }
+        }
     }
     if !compiled {
         return problems;

@@ -94,6 +94,10 @@ pub struct RuleSyntax {
     /// Text that must not.
     #[serde(default)]
     pub negative_examples: Vec<String>,
+    /// How `jikimi scan --verify` asks the provider whether the key is live
+    /// (`[rule.verify]`, see [`crate::verify::spec`]).
+    #[serde(default)]
+    pub verify: Option<crate::verify::spec::VerifySpec>,
 }
 
 /// Default window around a keyword hit: enough for every single-line token

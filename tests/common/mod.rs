@@ -2,6 +2,7 @@
 //! keys generated at run time, and a command builder for the binary.
 #![allow(dead_code)]
 
+pub mod mock;
 pub mod pack;
 
 use std::path::{Path, PathBuf};
