@@ -398,7 +398,7 @@ exclude = [
 
 # Rules to turn off, by id (`jikimi rules list`).
 disable = [
-  # "generic.password",
+  # "generic.password-assignment",
 ]
 
 # Matches that are not leaks. Suppressed findings are counted in the report
@@ -411,7 +411,7 @@ paths = []        # .gitignore-style patterns: findings there are suppressed
 
 # The same, for one rule only.
 # [[allow.rule]]
-# id = "generic.password"
+# id = "generic.password-assignment"
 # stopwords = ["changeme"]
 # paths = ["docs/"]
 

@@ -17,6 +17,7 @@ mod formats;
 mod history;
 mod hook;
 mod hostile;
+mod readme;
 mod recall;
 mod report;
 mod rules_examples;

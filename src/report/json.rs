@@ -42,6 +42,7 @@ fn finding_value(r: &Report<'_>, f: &Finding) -> Value {
         "rotate_url": r.rotate_url(f),
         "occurrences": f.occurrences,
         "locations": f.locations,
+        "project": f.project,
         "history": f.history.as_ref().map(|h| json!({
             "path": h.path,
             "commits": h.commits,
