@@ -72,6 +72,15 @@ fn rotation_links_in_json_and_sarif() {
     let (_, v) = env.scan_json(&[]);
     let f = &by_rule(&v, "openai.project-key")[0];
     assert_eq!(f["rotate_url"], "https://platform.openai.com/api-keys");
+    // The project the key's file belongs to.
+    let api = findings(&v)
+        .iter()
+        .find(|f| f["path"] == "src/api/openai.js" && f["kind"] == "secret")
+        .unwrap();
+    assert_eq!(
+        api["project"],
+        serde_json::json!({"manifest": "package.json", "kind": "spa", "framework": "vite"})
+    );
     // Risks have none.
     assert!(by_rule(&v, "gitignore-gap")[0]["rotate_url"].is_null());
     let out = env
