@@ -807,3 +807,51 @@ fn an_inline_marker_in_the_working_tree_covers_older_versions() {
     let (code, _) = env.scan_json(&["--history-only"]);
     assert_eq!(code, 1);
 }
+
+#[test]
+fn a_panic_on_one_history_blob_is_an_error_and_the_scan_completes() {
+    let env = Env::new();
+    let mut fake = Fake::new(20);
+    let (k1, k2) = (fake.openai_project(), fake.openai_project());
+    let repo = env.git_init();
+    let t = tree_of(
+        &repo,
+        &[("boom/poison.py", &py(&k1)), ("src/app.py", &py(&k2))],
+    );
+    commit_tree(&repo, Some("HEAD"), "two keys", t, &[], T0);
+    // Debug builds panic on an item whose name contains this (fault
+    // injection: src/input/isolate.rs); release builds never read it.
+    for format in ["json", "human"] {
+        let out = env
+            .cmd()
+            .args(["scan", "--history-only", "--no-redact", "--format", format])
+            .env("JIKIMI_DEBUG_PANIC", "boom/poison.py")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+        let lines: Vec<&str> = stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "one stderr line: {stderr}");
+        assert!(lines[0].contains("boom/poison.py"), "{stderr}");
+        assert!(
+            lines[0].contains("internal error, please report"),
+            "{stderr}"
+        );
+        assert!(
+            !stderr.contains("panicked at"),
+            "the hook is quiet: {stderr}"
+        );
+        assert!(!stderr.contains(&k1), "{stderr}");
+        if format == "json" {
+            let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert!(has_key(&v, &k2), "the other blob is scanned: {v:#}");
+            assert!(!has_key(&v, &k1));
+            assert_eq!(v["stats"]["errors"], 1, "{v:#}");
+            assert_eq!(v["stats"]["blobs"], 1, "{v:#}");
+        } else {
+            assert!(stdout.contains("src/app.py"), "{stdout}");
+            assert!(stdout.contains("1 error(s)"), "{stdout}");
+        }
+    }
+}

@@ -42,8 +42,8 @@ use git2::{Commit, ObjectType, Oid, Repository};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
+use crate::input::{CommitInfo, GitState, Origin, Sink, isolate};
 use crate::text;
-use crate::input::{CommitInfo, GitState, Origin, Sink};
 
 /// Which commits the history pass covers.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -604,55 +604,71 @@ pub fn scan_blobs(
                     return;
                 }
             };
-            let origin = || Origin::GitBlob {
+            // A panic on one blob (a bug in a decoder or a heuristic) is an
+            // error for that blob, not the end of the scan.
+            let what = format!("{} (blob {} in history)", b.path, short(b.id));
+            let done =
+                isolate::isolated(&what, sink, || read_blob(repo, b, set, max, sink, totals));
+            progress.blob_done(done.unwrap_or(0));
+        },
+    );
+}
+
+/// Read one blob and hand it to `sink`; returns the bytes read (0 when
+/// skipped or unreadable).
+fn read_blob(
+    repo: &Repository,
+    b: &BlobEntry,
+    set: &BlobSet,
+    max: u64,
+    sink: &dyn Sink,
+    totals: &HistoryTotals,
+) -> u64 {
+    let odb = match repo.odb() {
+        Ok(o) => o,
+        Err(e) => {
+            sink.error(
+                &b.path,
+                &format!("cannot open the object database ({})", e.message()),
+            );
+            return 0;
+        }
+    };
+    // The header gives the size without inflating the object, so a huge
+    // blob is never loaded just to be skipped.
+    match odb.read_header(b.id) {
+        Ok((size, _)) if size as u64 > max => {
+            totals.too_large.fetch_add(1, Ordering::Relaxed);
+            sink.skipped(
+                &format!("{} (blob {} in history)", b.path, short(b.id)),
+                &format!("too large ({size} bytes > --max-file-size {max})"),
+            );
+            return 0;
+        }
+        Ok(_) => {}
+        Err(e) => {
+            report_blob_error(sink, b, set, &e);
+            return 0;
+        }
+    }
+    match odb.read(b.id) {
+        Ok(obj) => {
+            let data = obj.data();
+            totals.blobs.fetch_add(1, Ordering::Relaxed);
+            totals.bytes.fetch_add(data.len() as u64, Ordering::Relaxed);
+            let origin = Origin::GitBlob {
                 path: b.path.clone(),
                 blob: b.id.to_string(),
                 commit: set.commits[b.commit as usize].clone(),
             };
-            let odb = match repo.odb() {
-                Ok(o) => o,
-                Err(e) => {
-                    sink.error(
-                        &b.path,
-                        &format!("cannot open the object database ({})", e.message()),
-                    );
-                    return;
-                }
-            };
-            // The header gives the size without inflating the object, so a
-            // huge blob is never loaded just to be skipped.
-            match odb.read_header(b.id) {
-                Ok((size, _)) if size as u64 > max => {
-                    totals.too_large.fetch_add(1, Ordering::Relaxed);
-                    sink.skipped(
-                        &format!("{} (blob {} in history)", b.path, short(b.id)),
-                        &format!("too large ({size} bytes > --max-file-size {max})"),
-                    );
-                    progress.blob_done(0);
-                    return;
-                }
-                Ok(_) => {}
-                Err(e) => {
-                    report_blob_error(sink, b, set, &e);
-                    progress.blob_done(0);
-                    return;
-                }
-            }
-            match odb.read(b.id) {
-                Ok(obj) => {
-                    let data = obj.data();
-                    totals.blobs.fetch_add(1, Ordering::Relaxed);
-                    totals.bytes.fetch_add(data.len() as u64, Ordering::Relaxed);
-                    sink.blob(&origin(), data);
-                    progress.blob_done(data.len() as u64);
-                }
-                Err(e) => {
-                    report_blob_error(sink, b, set, &e);
-                    progress.blob_done(0);
-                }
-            }
-        },
-    );
+            sink.blob(&origin, data);
+            data.len() as u64
+        }
+        Err(e) => {
+            report_blob_error(sink, b, set, &e);
+            0
+        }
+    }
 }
 
 fn short(id: Oid) -> String {

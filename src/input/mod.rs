@@ -12,6 +12,7 @@ pub mod embedded;
 pub mod fsread;
 pub mod gitinfo;
 pub mod history;
+pub mod isolate;
 pub mod plist;
 pub mod walk;
 
