@@ -855,3 +855,142 @@ fn a_panic_on_one_history_blob_is_an_error_and_the_scan_completes() {
         }
     }
 }
+
+/// A tree holding `sub` under `names`, each a folder.
+fn tree_with_dirs(repo: &Repository, names: &[String], sub: Oid) -> Oid {
+    let mut tb = repo.treebuilder(None).unwrap();
+    for n in names {
+        tb.insert(n, sub, 0o040000).unwrap();
+    }
+    tb.write().unwrap()
+}
+
+#[test]
+fn tree_fan_out_bomb_has_bounded_provenance() {
+    let env = Env::new();
+    let key = Fake::new(21).openai_project();
+    let repo = env.git_init();
+    // Ten entries at each of seven levels, all the same subtree: one blob
+    // at 10,000,000 paths from a few kilobytes of objects.
+    let mut t = tree_of(&repo, &[(".env", &format!("OPENAI_API_KEY={key}\n"))]);
+    let names: Vec<String> = (0..10).map(|i| format!("d{i}")).collect();
+    for _ in 0..7 {
+        t = tree_with_dirs(&repo, &names, t);
+    }
+    let c1 = commit_tree(&repo, Some("HEAD"), "bomb", t, &[], T0);
+    let (code, v, stderr) = env.scan_json_err(&["--history-only", "--no-redact"]);
+    assert_eq!(code, 1, "{v:#}\n{stderr}");
+    let f = finding_for(&v, &key);
+    assert_eq!(f["commit"]["id"], c1.to_string());
+    let h = &f["history"];
+    assert_eq!(h["commits"], 1, "{h:#}");
+    assert_eq!(h["in_head"], true, "{h:#}");
+    // Counted exactly, listed only up to the cap: the report says so.
+    assert_eq!(h["paths"], 10_000_000, "{h:#}");
+    assert_eq!(h["paths_capped"], true, "{h:#}");
+    assert_eq!(v["stats"]["errors"], 0, "{stderr}");
+    let out = env.cmd().args(["scan", "--history-only"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(folded.contains("at least 10000000 paths"), "{text}");
+}
+
+#[test]
+fn key_600_trees_deep_is_located_in_head() {
+    let env = Env::new();
+    let key = Fake::new(22).openai_project();
+    let repo = env.git_init();
+    let mut t = tree_of(&repo, &[("config.py", &py(&key))]);
+    for _ in 0..600 {
+        t = tree_with_dirs(&repo, &["d".to_string()], t);
+    }
+    let deep = t;
+    let readme = repo.blob(b"deep\n").unwrap();
+    let mut tb = repo.treebuilder(None).unwrap();
+    tb.insert("deep", deep, 0o040000).unwrap();
+    let root1 = tb.write().unwrap();
+    tb.insert("README.md", readme, 0o100644).unwrap();
+    let root2 = tb.write().unwrap();
+    let c1 = commit_tree(&repo, Some("HEAD"), "deep", root1, &[], T0);
+    commit_tree(&repo, Some("HEAD"), "readme", root2, &[c1], T0 + 1);
+    let (code, v, stderr) = env.scan_json_err(&["--history-only", "--no-redact"]);
+    assert_eq!(code, 1, "{v:#}\n{stderr}");
+    let f = finding_for(&v, &key);
+    let h = &f["history"];
+    assert_eq!(h["in_head"], true, "{h:#}");
+    assert_eq!(h["commits"], 2, "{h:#}");
+    assert_eq!(h["paths"], 1, "{h:#}");
+    assert_eq!(h["paths_capped"], false, "{h:#}");
+    let expected = format!("deep/{}config.py", "d/".repeat(600));
+    assert_eq!(f["path"], expected.as_str());
+    assert_eq!(h["path"], expected.as_str());
+    let out = env.cmd().args(["scan", "--history-only"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(folded.contains("still in HEAD"), "{text}");
+}
+
+#[test]
+fn one_key_in_thousands_of_files_is_located_per_file() {
+    // The bench (benches/history-hostile.sh) has 30,000 files; the counts
+    // are what is checked here.
+    const N: usize = 2_000;
+    let env = Env::new();
+    let key = Fake::new(23).openai_project();
+    let repo = env.git_init();
+    let files: Vec<(String, String)> = (0..N)
+        .map(|i| {
+            (
+                format!("m{}/f{i}.py", i / 100),
+                format!("# file {i}\nAPI_KEY = \"{key}\"\n"),
+            )
+        })
+        .collect();
+    let all: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, c)| (p.as_str(), c.as_str()))
+        .collect();
+    let c1 = commit_tree(&repo, Some("HEAD"), "many", tree_of(&repo, &all), &[], T0);
+    // The second commit drops the odd files; the third drops all but f0.
+    let even: Vec<(&str, &str)> = all.iter().copied().step_by(2).collect();
+    let c2 = commit_tree(
+        &repo,
+        Some("HEAD"),
+        "half",
+        tree_of(&repo, &even),
+        &[c1],
+        T0 + 1,
+    );
+    commit_tree(
+        &repo,
+        Some("HEAD"),
+        "one",
+        tree_of(&repo, &all[..1]),
+        &[c2],
+        T0 + 2,
+    );
+    let (code, v, stderr) = env.scan_json_err(&["--history-only", "--no-redact"]);
+    assert_eq!(code, 1, "{stderr}");
+    let found = findings(&v);
+    assert_eq!(found.len(), N, "one finding per file");
+    for f in found {
+        let path = f["path"].as_str().unwrap();
+        let i: usize = path
+            .rsplit_once("/f")
+            .and_then(|(_, n)| n.strip_suffix(".py"))
+            .and_then(|n| n.parse().ok())
+            .unwrap();
+        let h = &f["history"];
+        let commits = if i == 0 {
+            3
+        } else if i % 2 == 0 {
+            2
+        } else {
+            1
+        };
+        assert_eq!(h["commits"], commits, "{f:#}");
+        assert_eq!(h["paths"], 1, "{f:#}");
+        // "In HEAD" is about the secret: HEAD still has it (in f0).
+        assert_eq!(h["in_head"], true, "{f:#}");
+    }
+}

@@ -78,6 +78,10 @@ pub struct HistoryInfo {
     pub commits: usize,
     /// Distinct paths it appears at across those commits.
     pub paths: usize,
+    /// `paths` is a lower bound: a blob sits at more paths than are listed
+    /// (a crafted tree can hold one blob at millions of paths); see
+    /// [`crate::input::history::MAX_PATHS_PER_BLOB`].
+    pub paths_capped: bool,
     /// Whether HEAD's tree still carries it.
     pub in_head: bool,
     /// Whether the working-tree scan found the same secret (same rule),
@@ -98,11 +102,15 @@ impl HistoryInfo {
             self.path = other.path;
             self.order = other.order;
         }
-        for b in other.blob_ids {
-            if !self.blob_ids.contains(&b) {
-                self.blob_ids.push(b);
-            }
-        }
+        // Duplicates are removed once merging is done (`dedup_blob_ids`):
+        // checking each here would be quadratic in a file's versions.
+        self.blob_ids.extend(other.blob_ids);
+    }
+
+    /// Remove repeated blob ids, keeping the first of each.
+    fn dedup_blob_ids(&mut self) {
+        let mut seen = std::collections::HashSet::new();
+        self.blob_ids.retain(|b| seen.insert(b.clone()));
     }
 
     /// The secret is gone from HEAD and the working tree: only history
@@ -251,6 +259,9 @@ pub fn dedup_and_sort(findings: Vec<Finding>) -> Vec<Finding> {
         }
     }
     let mut out: Vec<Finding> = by_id.into_values().collect();
+    for h in out.iter_mut().filter_map(|f| f.history.as_mut()) {
+        h.dedup_blob_ids();
+    }
     sort(&mut out);
     out
 }
