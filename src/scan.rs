@@ -339,10 +339,13 @@ impl<'a> Collector<'a> {
             };
         }
         let minified = is_minified(&text);
-        let path = match part {
+        // A file name can hold a key (`sk-...json`): reports show the path,
+        // so known secret shapes in it are redacted (fingerprints use the
+        // same redacted path, for the tree and history alike).
+        let path = crate::findings::redact_known_secrets(&match part {
             Some(p) => p.path.clone(),
             None => origin.display_path(),
-        };
+        });
         let rules = self.matcher.rules();
         let mut lines = LineIndex::new(&text);
         let mut found = Vec::new();
@@ -446,7 +449,7 @@ impl<'a> Collector<'a> {
                 // History findings count commits, filled in once located.
                 occurrences: usize::from(history_blob.is_none()),
                 history: history_blob.map(|(blob, path)| HistoryInfo {
-                    path: path.to_string(),
+                    path: crate::findings::redact_known_secrets(path),
                     commits: 0,
                     paths: 0,
                     paths_capped: false,
@@ -526,7 +529,7 @@ impl Sink for Collector<'_> {
 
     fn skipped(&self, path: &str, reason: &str) {
         self.skipped.lock().unwrap().push(Skipped {
-            path: path.to_string(),
+            path: crate::findings::redact_known_secrets(path),
             reason: reason.to_string(),
         });
     }
@@ -537,6 +540,8 @@ impl Sink for Collector<'_> {
         } else {
             format!("{path}: {message}")
         };
+        // Paths and quoted values may hold a key.
+        let msg = crate::findings::redact_known_secrets(&msg);
         if self.print_errors {
             eprintln!("jikimi: warning: {msg} (skipped; the scan goes on)");
         }
@@ -1057,7 +1062,12 @@ fn locate_history(
         .collect();
     let groups: Vec<Vec<git2::Oid>> = merged
         .iter()
-        .map(|f| f.history.as_ref().map(|h| parse(&h.blob_ids)).unwrap_or_default())
+        .map(|f| {
+            f.history
+                .as_ref()
+                .map(|h| parse(&h.blob_ids))
+                .unwrap_or_default()
+        })
         .collect();
     let commits = loc.commits_per_group(&groups);
     for ((f, ids), commits) in merged.iter_mut().zip(&groups).zip(commits) {

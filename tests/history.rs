@@ -994,3 +994,135 @@ fn one_key_in_thousands_of_files_is_located_per_file() {
         assert_eq!(h["in_head"], true, "{f:#}");
     }
 }
+
+#[test]
+fn a_key_in_a_commit_message_is_a_history_finding() {
+    let env = Env::new();
+    let mut fake = Fake::new(24);
+    let (key, cherry) = (fake.openai_project(), fake.openai_project());
+    let repo = env.git_init();
+    let t = tree_of(&repo, &[("a.txt", "a\n")]);
+    let c1 = commit_tree(&repo, Some("HEAD"), "init", t, &[], T0);
+    let msg = format!("Try the new client\n\nworks with OPENAI_API_KEY={key}\n");
+    let t2 = tree_of(&repo, &[("a.txt", "b\n")]);
+    let c2 = commit_tree(&repo, Some("HEAD"), &msg, t2, &[c1], T0 + 1);
+    // The same message twice (a cherry-pick): scanned once, two commits.
+    let pick = format!("Set the key\n\nkey: {cherry}\n");
+    let c3 = commit_tree(
+        &repo,
+        Some("HEAD"),
+        &pick,
+        tree_of(&repo, &[("a.txt", "c\n")]),
+        &[c2],
+        T0 + 2,
+    );
+    commit_tree(
+        &repo,
+        Some("refs/heads/stable"),
+        &pick,
+        tree_of(&repo, &[("a.txt", "d\n")]),
+        &[c1],
+        T0 + 3,
+    );
+    checkout_head(&repo);
+
+    let (code, v, stderr) = env.scan_json_err(&["--no-redact"]);
+    assert_eq!(code, 1, "{v:#}\n{stderr}");
+    let f = finding_for(&v, &key);
+    assert_eq!(f["path"], format!("commit {} message", short(c2)));
+    assert_eq!(f["line"], 3);
+    assert_eq!(f["commit"]["id"], c2.to_string());
+    assert_eq!(causes(f), vec!["git-history"], "{f:#}");
+    assert_eq!(f["history"]["commits"], 1, "{f:#}");
+    assert_eq!(f["history"]["paths"], 1, "{f:#}");
+    assert_eq!(f["history"]["in_head"], false, "{f:#}");
+    assert_eq!(f["git"], serde_json::Value::Null);
+    let fix = f["fix"].as_str().unwrap();
+    assert!(fix.starts_with("Rotate the key first"), "{fix}");
+    let f = finding_for(&v, &cherry);
+    assert_eq!(f["path"], format!("commit {} message", short(c3)));
+    assert_eq!(f["history"]["commits"], 2, "{f:#}");
+    assert_eq!(by_rule(&v, "openai.project-key").len(), 2, "{v:#}");
+
+    // Only the commits in the range have their messages scanned.
+    let range = format!("{c2}..{c3}");
+    let (code, v) = env.scan_json(&["--no-redact", "--range", &range]);
+    assert_eq!(code, 1, "{v:#}");
+    assert!(has_key(&v, &cherry) && !has_key(&v, &key), "{v:#}");
+}
+
+#[test]
+fn keys_in_commit_summaries_and_file_names_are_never_printed_whole() {
+    let env = Env::new();
+    let mut fake = Fake::new(25);
+    let (in_summary, in_name, in_file, in_big) = (
+        fake.openai_project(),
+        fake.openai_project(),
+        fake.openai_project(),
+        fake.openai_project(),
+    );
+    let repo = env.git_init();
+    let name = format!("keys/{in_name}.json");
+    let big = format!("dump/{in_big}.txt");
+    let t = tree_of(
+        &repo,
+        &[
+            (name.as_str(), &format!("{{\"key\": \"{in_file}\"}}\n")),
+            (big.as_str(), &"x".repeat(4096)),
+        ],
+    );
+    let summary = format!("use key {in_summary} for now");
+    let author = git2::Signature::new(
+        &format!("CI {in_summary}"),
+        "ci@example.com",
+        &git2::Time::new(T0, 0),
+    )
+    .unwrap();
+    let tree = repo.find_tree(t).unwrap();
+    let c1 = repo
+        .commit(Some("HEAD"), &author, &author, &summary, &tree, &[])
+        .unwrap();
+    let clean = tree_of(&repo, &[("README.md", "hi\n")]);
+    commit_tree(&repo, Some("HEAD"), "clean", clean, &[c1], T0 + 1);
+    checkout_head(&repo);
+
+    let keys = [&in_summary, &in_name, &in_file, &in_big];
+    for format in ["json", "human", "sarif", "junit", "compact", "github"] {
+        let out = env
+            .cmd()
+            .args(["scan", "--max-file-size", "1000", "--format", format])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        for k in keys {
+            assert_no_key_fragment(&stdout, k);
+            assert_no_key_fragment(&stderr, k);
+        }
+        // The finding is still there, at the redacted name.
+        assert!(stdout.contains("keys/sk-proj-"), "{format}: {stdout}");
+    }
+    // --no-redact shows the secrets found, not keys quoted in summaries,
+    // author names or file names.
+    let (_, v) = env.scan_json(&["--no-redact", "--max-file-size", "1000"]);
+    let text = v.to_string();
+    assert!(text.contains(in_file.as_str()), "the finding's own secret");
+    // The summary's key is a finding of its own (in the message).
+    assert!(has_key(&v, &in_summary), "{v:#}");
+    let f = finding_for(&v, &in_file);
+    let c = &f["commit"];
+    assert!(
+        c["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("use key sk-proj-")
+    );
+    for k in [&in_summary, &in_name, &in_big] {
+        let c = c.to_string();
+        assert_no_key_fragment(&c, k);
+        assert_no_key_fragment(f["path"].as_str().unwrap(), k);
+        assert_no_key_fragment(f["history"]["path"].as_str().unwrap(), k);
+        assert_no_key_fragment(&v["skipped"].to_string(), k);
+    }
+}

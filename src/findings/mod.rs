@@ -8,13 +8,14 @@ pub mod risks;
 pub mod suppress;
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::input::{CommitInfo, GitState};
-use crate::rules::{Confidence, RuleKind, Severity};
+use crate::matcher::Matcher;
+use crate::rules::{Confidence, RuleKind, RuleSet, Severity};
 
 pub use causes::Cause;
 
@@ -291,16 +292,20 @@ pub fn sort(findings: &mut [Finding]) {
     });
 }
 
-/// Redact every secret the built-in rules recognise in `text`: for messages
-/// that quote user input (a config value, a baseline key), which may be a
-/// pasted secret. Used on error messages before they are printed.
+/// Redact every secret the built-in rules recognise in `text`: for text
+/// that is shown and may hold a pasted secret without being one (an error
+/// message quoting a config value or a baseline key, a commit summary, a
+/// file name). The rules are compiled once per process.
 pub fn redact_known_secrets(text: &str) -> String {
-    let Ok(rules) = crate::rules::RuleSet::builtin() else {
+    static RULES: OnceLock<Option<RuleSet>> = OnceLock::new();
+    static MATCHER: OnceLock<Option<Matcher<'static>>> = OnceLock::new();
+    let Some(matcher) = MATCHER.get_or_init(|| {
+        let rules = RULES.get_or_init(|| RuleSet::builtin().ok()).as_ref()?;
+        Matcher::new(rules).ok()
+    }) else {
         return text.to_string();
     };
-    let Ok(matcher) = crate::matcher::Matcher::new(&rules) else {
-        return text.to_string();
-    };
+    let rules = matcher.rules();
     let mut out = text.to_string();
     let mut secrets: Vec<String> = matcher
         .find(text.as_bytes())

@@ -45,6 +45,7 @@ use git2::{Commit, ObjectType, Oid, Repository};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
+use crate::findings::redact_known_secrets;
 use crate::input::{CommitInfo, GitState, Origin, Sink, isolate};
 use crate::text;
 
@@ -105,6 +106,18 @@ pub struct BlobEntry {
     pub commit: u32,
 }
 
+/// Put before a commit message when hashing it to identify it.
+const MESSAGE_PREFIX: &[u8] = b"jikimi: commit message\0";
+
+/// A unique commit message.
+#[derive(Clone, Debug)]
+pub struct Message {
+    /// Where its findings are reported: `commit 1a2b3c4d5e message`.
+    pub path: String,
+    /// Scanned commits with exactly this message.
+    pub commits: usize,
+}
+
 /// The result of [`enumerate`].
 #[derive(Debug, Default)]
 pub struct BlobSet {
@@ -120,6 +133,10 @@ pub struct BlobSet {
     pub loose_roots: Vec<(String, Oid, ObjectType)>,
     /// Submodule paths (gitlinks): not followed.
     pub submodules: BTreeSet<String>,
+    /// Unique commit messages, scanned during [`enumerate`], by an id of
+    /// their text (not an object of the repository): what findings in a
+    /// message carry as their blob id.
+    pub messages: HashMap<Oid, Message>,
     /// The repository is a shallow clone: history before the cut is absent.
     pub truncated: bool,
 }
@@ -225,14 +242,19 @@ fn lossy(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
+/// A commit as reported. Its summary and author are shown by every report
+/// format, so a key pasted into them is redacted here, once, with the
+/// secret shapes the built-in rules know (the message itself is scanned as
+/// an input, see [`Enumerator::message`], and its keys are findings).
 pub fn commit_info(c: &Commit<'_>) -> CommitInfo {
     let a = c.author();
+    let shown = |b: &[u8]| redact_known_secrets(&String::from_utf8_lossy(b));
     CommitInfo {
         id: c.id().to_string(),
-        author_name: lossy(a.name_bytes()),
-        author_email: lossy(a.email_bytes()),
+        author_name: shown(a.name_bytes()),
+        author_email: shown(a.email_bytes()),
         date: rfc3339(a.when().seconds()),
-        summary: c.summary_bytes().map(lossy).unwrap_or_default(),
+        summary: c.summary_bytes().map(shown).unwrap_or_default(),
     }
 }
 
@@ -365,6 +387,39 @@ struct Enumerator<'r, 's> {
 }
 
 impl Enumerator<'_, '_> {
+    /// Scan the message of `commit`, unless an earlier commit had the same
+    /// one (a cherry-pick, a revert's boilerplate, "wip"): a key pasted in a
+    /// message is in every clone, like one in a file. Findings are reported
+    /// at `commit <short id> message`, line 1 being the summary.
+    fn message(&mut self, commit: &Commit<'_>, slot: &mut Option<u32>) {
+        let msg = commit.message_bytes();
+        // Hashed with a prefix, so that the id is no blob's: a file whose
+        // content is the same text stays a separate target for `locate`.
+        let mut keyed = Vec::with_capacity(MESSAGE_PREFIX.len() + msg.len());
+        keyed.extend_from_slice(MESSAGE_PREFIX);
+        keyed.extend_from_slice(msg);
+        let Ok(id) = Oid::hash_object(ObjectType::Blob, &keyed) else {
+            return;
+        };
+        if let Some(m) = self.set.messages.get_mut(&id) {
+            m.commits += 1;
+            return;
+        }
+        let path = format!("commit {} message", short(commit.id()));
+        let c = *slot.get_or_insert_with(|| {
+            self.set.commits.push(Arc::new(commit_info(commit)));
+            (self.set.commits.len() - 1) as u32
+        });
+        let origin = Origin::GitBlob {
+            path: path.clone(),
+            blob: id.to_string(),
+            commit: self.set.commits[c as usize].clone(),
+        };
+        let sink = self.sink;
+        isolate::isolated(&path, sink, || sink.blob(&origin, msg));
+        self.set.messages.insert(id, Message { path, commits: 1 });
+    }
+
     /// Visit `tree` (under `prefix`) and record blobs not seen before. With
     /// `parents` (range mode: the same place in each parent commit), blobs
     /// and subtrees a parent has at the same path are not new.
@@ -510,6 +565,7 @@ pub fn enumerate(
             Vec::new()
         };
         let mut slot = None;
+        en.message(&commit, &mut slot);
         en.visit(tree, parent_trees, &commit, &mut slot);
         if n % 64 == 0 {
             progress.enumerating(n + 1, en.set.blobs.len());
@@ -523,7 +579,10 @@ pub fn enumerate(
             author_name: String::new(),
             author_email: String::new(),
             date: String::new(),
-            summary: format!("{name} points at a {} (no commit)", kind.str()),
+            summary: redact_known_secrets(&format!(
+                "{name} points at a {} (no commit)",
+                kind.str()
+            )),
         });
         en.set.commits.push(info);
         let c = (en.set.commits.len() - 1) as u32;
@@ -723,6 +782,8 @@ pub struct Locations {
     most_paths: Vec<u64>,
     /// Target → HEAD's tree carries it.
     head: Vec<bool>,
+    /// Target → commits whose message it is (a message is no tree's blob).
+    message_commits: Vec<usize>,
     index: HashMap<Oid, usize>,
 }
 
@@ -744,7 +805,10 @@ impl Locations {
                 }
             }
         }
-        let mut out = vec![0usize; groups.len()];
+        let mut out: Vec<usize> = groups
+            .iter()
+            .map(|blobs| self.targets(blobs).map(|t| self.message_commits[t]).sum())
+            .collect();
         // Last commit set that counted each group (a group with several
         // targets in one set counts its commits once).
         let mut stamp = vec![usize::MAX; groups.len()];
@@ -1009,8 +1073,13 @@ pub fn locate(repo: &Repository, set: &BlobSet, targets: &[Oid]) -> Locations {
     let mut paths: Vec<HashSet<String>> = vec![HashSet::new(); targets.len()];
     loc.record_paths(&roots, &mut paths);
     // Blobs reached only through a ref at a tree or blob: their first path.
+    // Commit messages: where they are reported.
+    let mut message_commits = vec![0usize; targets.len()];
     for (i, t) in targets.iter().enumerate() {
-        if paths[i].is_empty()
+        if let Some(m) = set.messages.get(t) {
+            paths[i].insert(m.path.clone());
+            message_commits[i] = m.commits;
+        } else if paths[i].is_empty()
             && let Some(&bi) = set.index.get(t)
         {
             paths[i].insert(set.blobs[bi as usize].path.clone());
@@ -1034,6 +1103,7 @@ pub fn locate(repo: &Repository, set: &BlobSet, targets: &[Oid]) -> Locations {
         paths,
         most_paths,
         head,
+        message_commits,
         index,
     }
 }
