@@ -1126,3 +1126,114 @@ fn keys_in_commit_summaries_and_file_names_are_never_printed_whole() {
         assert_no_key_fragment(&v["skipped"].to_string(), k);
     }
 }
+
+/// Make a loose object writable and overwrite it with `bytes`.
+fn clobber_loose(env: &Env, id: Oid, bytes: &[u8]) {
+    let id = id.to_string();
+    let path = env
+        .path()
+        .join(".git/objects")
+        .join(&id[..2])
+        .join(&id[2..]);
+    let mut perms = std::fs::metadata(&path).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&path, perms).unwrap();
+    std::fs::write(&path, bytes).unwrap();
+}
+
+#[test]
+fn object_missing_from_a_pack_is_reported_and_the_scan_goes_on() {
+    let env = Env::new();
+    let key = Fake::new(26).openai_project();
+    let repo = env.git_init();
+    let t = tree_of(
+        &repo,
+        &[
+            ("k.py", &py(&key)),
+            ("lost.txt", "this blob is not packed\n"),
+        ],
+    );
+    let c1 = commit_tree(&repo, Some("HEAD"), "c1", t, &[], T0);
+    let lost = repo.blob(b"this blob is not packed\n").unwrap();
+    let kept = repo.blob(py(&key).as_bytes()).unwrap();
+    // A pack with everything but one blob (what a broken fetch or a
+    // careless `git gc` on a damaged repository leaves), loose objects gone.
+    let mut pb = repo.packbuilder().unwrap();
+    for id in [c1, t, kept] {
+        pb.insert_object(id, None).unwrap();
+    }
+    let pack_dir = env.path().join(".git/objects/pack");
+    pb.write(&pack_dir, 0o644).unwrap();
+    drop(pb);
+    drop(repo);
+    for e in std::fs::read_dir(env.path().join(".git/objects")).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        if name.len() == 2 {
+            std::fs::remove_dir_all(&p).unwrap();
+        }
+    }
+    let (code, v, stderr) = env.scan_json_err(&["--history-only", "--no-redact"]);
+    assert_eq!(code, 1, "{v:#}\n{stderr}");
+    assert!(has_key(&v, &key), "the packed blob is scanned: {v:#}");
+    assert_eq!(v["stats"]["errors"], 1, "{v:#}\n{stderr}");
+    assert_eq!(v["stats"]["blobs"], 1, "{v:#}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains(&lost.to_string()), "{stderr}");
+    assert!(stderr.contains("lost.txt"), "{stderr}");
+    assert!(stderr.contains("corrupt or missing"), "{stderr}");
+    let errors = v["errors"].as_array().unwrap();
+    assert!(errors[0].as_str().unwrap().contains("lost.txt"), "{v:#}");
+    // Provenance of the key is still known.
+    let f = finding_for(&v, &key);
+    assert_eq!(f["history"]["commits"], 1, "{f:#}");
+    assert_eq!(f["history"]["in_head"], true, "{f:#}");
+}
+
+#[test]
+fn corrupt_loose_tree_and_commit_are_reported_once_each() {
+    let env = Env::new();
+    let mut fake = Fake::new(27);
+    let (k_old, k_new, k_hidden) = (
+        fake.openai_project(),
+        fake.openai_project(),
+        fake.openai_project(),
+    );
+    let repo = env.git_init();
+    let c1 = commit_tree(
+        &repo,
+        Some("HEAD"),
+        "old",
+        tree_of(&repo, &[("old.py", &py(&k_old))]),
+        &[],
+        T0,
+    );
+    let t2 = tree_of(
+        &repo,
+        &[
+            ("app/new.py", &py(&k_new)),
+            ("lib/hidden.py", &py(&k_hidden)),
+        ],
+    );
+    let c2 = commit_tree(&repo, Some("HEAD"), "new", t2, &[c1], T0 + 1);
+    let lib = repo.find_tree(t2).unwrap().get_name("lib").unwrap().id();
+    clobber_loose(&env, lib, b"not a tree");
+    clobber_loose(&env, c1, b"not a commit either");
+    let (code, v, stderr) = env.scan_json_err(&["--history-only", "--no-redact"]);
+    assert_eq!(code, 1, "{v:#}\n{stderr}");
+    assert!(has_key(&v, &k_new), "{v:#}");
+    // Behind the damage: not readable, and said so.
+    assert!(!has_key(&v, &k_old) && !has_key(&v, &k_hidden), "{v:#}");
+    assert_eq!(v["stats"]["errors"], 2, "{v:#}\n{stderr}");
+    assert_eq!(stderr.lines().count(), 2, "{stderr}");
+    assert_eq!(stderr.matches(&lib.to_string()).count(), 1, "{stderr}");
+    assert_eq!(stderr.matches(&c1.to_string()).count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("lib/"),
+        "the tree's place is named: {stderr}"
+    );
+    let f = finding_for(&v, &k_new);
+    assert_eq!(f["commit"]["id"], c2.to_string());
+    assert_eq!(f["history"]["commits"], 1, "{f:#}");
+}
