@@ -1092,11 +1092,10 @@ pub fn locate(repo: &Repository, set: &BlobSet, targets: &[Oid]) -> Locations {
             head[t as usize] = true;
         }
     }
-    let mut commit_sets: Vec<(TargetSet, usize)> = per_set
+    let commit_sets: Vec<(TargetSet, usize)> = per_set
         .into_iter()
         .map(|(s, n)| (loc.sets[s as usize].clone(), n))
         .collect();
-    commit_sets.sort_by(|a, b| a.0.cmp(&b.0));
     drop(loc);
     Locations {
         commit_sets,
