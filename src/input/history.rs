@@ -125,7 +125,7 @@ pub struct BlobSet {
     pub blobs: Vec<BlobEntry>,
     /// Blob id → index in `blobs`.
     pub index: HashMap<Oid, u32>,
-    /// Commits that first showed at least one blob.
+    /// Commits that first showed at least one blob or a new message.
     pub commits: Vec<Arc<CommitInfo>>,
     /// Root tree of every enumerated commit (for [`locate`]).
     pub commit_trees: Vec<Oid>,
