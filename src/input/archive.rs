@@ -25,8 +25,8 @@
 use std::io::{Cursor, Read};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::text;
 use crate::input::{Origin, Sink};
+use crate::text;
 
 /// Compressed members may always expand to this much, whatever the ratio:
 /// small, very repetitive files (a minified bundle of zeros, a sparse table)

@@ -11,8 +11,8 @@
 //! otherwise look like high-entropy secrets). When the JSON does not parse,
 //! the caller scans the raw text instead: a damaged file is never skipped.
 
-use serde_json::Value;
 use crate::text;
+use serde_json::Value;
 
 /// One piece of text to scan, and where to say it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
