@@ -252,10 +252,13 @@ impl<'a> Collector<'a> {
             };
         }
         let minified = is_minified(&text);
-        let path = match part {
+        // A file name can hold a key (`sk-...json`): reports show the path,
+        // so known secret shapes in it are redacted (fingerprints use the
+        // same redacted path, for the tree and history alike).
+        let path = crate::findings::redact_known_secrets(&match part {
             Some(p) => p.path.clone(),
             None => origin.display_path(),
-        };
+        });
         let rules = self.matcher.rules();
         let mut lines = LineIndex::new(&text);
         let mut found = Vec::new();
@@ -359,7 +362,8 @@ impl<'a> Collector<'a> {
                 // History findings count commits, filled in once located.
                 occurrences: usize::from(history_blob.is_none()),
                 history: history_blob.map(|(blob, path)| HistoryInfo {
-                    path: path.to_string(),
+                    path: crate::findings::redact_known_secrets(path),
+                    paths_capped: false,
                     commits: 0,
                     paths: 0,
                     in_head: false,
@@ -447,17 +451,14 @@ impl Collector<'_> {
 impl Sink for Collector<'_> {
     fn blob(&self, origin: &Origin, bytes: &[u8]) {
         // A panic on one item is an error for that item, not a dead scan.
-        if let Err(detail) = crate::isolate::isolated(|| self.blob_unguarded(origin, bytes)) {
-            self.error(
-                &origin.display_path(),
-                &crate::isolate::internal_error(&detail),
-            );
-        }
+        crate::input::isolate::isolated(&origin.display_path(), self, || {
+            self.blob_unguarded(origin, bytes)
+        });
     }
 
     fn skipped(&self, path: &str, reason: &str) {
         self.skipped.lock().unwrap().push(Skipped {
-            path: path.to_string(),
+            path: crate::findings::redact_known_secrets(path),
             reason: reason.to_string(),
         });
     }
@@ -468,6 +469,8 @@ impl Sink for Collector<'_> {
         } else {
             format!("{path}: {message}")
         };
+        // Paths and quoted values may hold a key.
+        let msg = crate::findings::redact_known_secrets(&msg);
         if self.print_errors {
             eprintln!("jikimi: warning: {msg} (skipped; the scan goes on)");
         }

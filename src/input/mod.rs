@@ -13,6 +13,7 @@ pub mod fsread;
 pub mod gitinfo;
 pub mod history;
 pub mod ignores;
+pub mod isolate;
 pub mod plist;
 pub mod walk;
 

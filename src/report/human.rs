@@ -69,8 +69,9 @@ fn history_line(f: &Finding, h: &HistoryInfo) -> String {
     let plural =
         |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     s.push_str(&format!(
-        "; in {}, {}",
+        "; in {}, {}{}",
         plural(h.commits, "commit", "commits"),
+        if h.paths_capped { "at least " } else { "" },
         plural(h.paths, "path", "paths")
     ));
     s.push_str(if h.only_in_history() {
