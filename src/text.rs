@@ -87,7 +87,9 @@ mod tests {
         }
         assert_eq!(head(s, 3), "a ");
         assert_eq!(from(s, 3), "🔑키");
-        assert_eq!(widen(s, 3, 5), "á");
+        // Both ends inside a character: widened outwards, to both.
+        assert_eq!(widen(s, 3, 5), "á🔑");
+        assert_eq!(widen(s, 3, 4), "á");
     }
 
     #[test]
