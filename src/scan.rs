@@ -33,6 +33,7 @@ use crate::findings::risks::{self, GITIGNORE_GAP};
 use crate::findings::suppress::{self, Filters, Reason, Suppressed};
 use crate::findings::{Finding, HistoryInfo, Note, fingerprint};
 use crate::input::archive::{self, ArchiveLimits, ArchiveTotals};
+use crate::input::budget::Budget;
 use crate::input::decode::{Decoded, binary_strings, decode, printable_runs};
 use crate::input::embedded::{self, Part};
 use crate::input::gitinfo::GitContext;
@@ -240,7 +241,7 @@ impl<'a> Collector<'a> {
 
     /// Scan text decoded from `origin`: source maps and notebooks piece by
     /// piece, anything else as it is.
-    fn scan_decoded(&self, origin: &Origin, text: &[u8]) {
+    fn scan_decoded(&self, origin: &Origin, text: &[u8], budget: &mut Budget) {
         let leaf = origin.leaf_path();
         let parts = if embedded::is_source_map(leaf) {
             embedded::source_map(&origin.display_path(), text)
@@ -257,7 +258,7 @@ impl<'a> Collector<'a> {
             }
             None => {
                 self.scan_text(origin, text, None);
-                self.scan_base64(origin, text);
+                self.scan_base64(origin, text, budget);
             }
         }
     }
@@ -267,11 +268,11 @@ impl<'a> Collector<'a> {
     /// decodes to text is scanned, and its findings are reported where the
     /// encoded form starts. Source code and bundles are left out: the pass
     /// would cost every file a second read for a rare case.
-    fn scan_base64(&self, origin: &Origin, text: &[u8]) {
+    fn scan_base64(&self, origin: &Origin, text: &[u8], budget: &mut Budget) {
         if !embedded::is_config_file(origin.leaf_path()) || is_minified_bytes(text) {
             return;
         }
-        let payloads = embedded::base64_payloads(text);
+        let payloads = embedded::base64_payloads(text, budget);
         if payloads.is_empty() {
             return;
         }
@@ -500,26 +501,31 @@ impl Sink for Collector<'_> {
             );
             return;
         }
-        if let Some(text) = binary_strings(bytes) {
+        // Everything decoded out of this blob shares one budget.
+        let mut budget = Budget::for_input(bytes.len(), self.archives.max_member_size);
+        if let Some(text) = binary_strings(bytes, &mut budget) {
             self.scan_text(origin, &text, None);
-            return;
+        } else {
+            match decode(bytes, &mut budget) {
+                Decoded::Text(text) => self.scan_decoded(origin, &text, &mut budget),
+                Decoded::Binary if in_app_package(origin) => {
+                    // Native libraries and protobuf resources inside an app:
+                    // what `strings` would show of them.
+                    self.scan_text(origin, &printable_runs(bytes, 8), None);
+                }
+                // Binary history blobs are only counted: listing every old
+                // image of a repository would drown the report.
+                Decoded::Binary if origin.git_blob().is_some() => {
+                    self.history_binary.fetch_add(1, Ordering::Relaxed);
+                }
+                Decoded::Binary => {
+                    self.binary.fetch_add(1, Ordering::Relaxed);
+                    self.skipped(&origin.display_path(), "binary file");
+                }
+            }
         }
-        match decode(bytes) {
-            Decoded::Text(text) => self.scan_decoded(origin, &text),
-            Decoded::Binary if in_app_package(origin) => {
-                // Native libraries and protobuf resources inside an app:
-                // what `strings` would show of them.
-                self.scan_text(origin, &printable_runs(bytes, 8), None);
-            }
-            // Binary history blobs are only counted: listing every old
-            // image of a repository would drown the report.
-            Decoded::Binary if origin.git_blob().is_some() => {
-                self.history_binary.fetch_add(1, Ordering::Relaxed);
-            }
-            Decoded::Binary => {
-                self.binary.fetch_add(1, Ordering::Relaxed);
-                self.skipped(&origin.display_path(), "binary file");
-            }
+        if let Some(why) = budget.cut_message() {
+            self.skipped(&origin.display_path(), &why);
         }
     }
 

@@ -746,3 +746,154 @@ fn b64(data: &[u8]) -> String {
     }
     out
 }
+
+// ---------------------------------------------------------------- hostile inputs (issue 8)
+//
+// Every decoder and container is bounded: what one file yields is cut at a
+// budget (a `skipped` line names the file), a key before the cut is still
+// found, and a damaged file keeps what was read before the damage.
+
+/// The `skipped` reasons reported for exactly `path`.
+fn skip_reasons<'a>(v: &'a Value, path: &str) -> Vec<&'a str> {
+    v["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["path"] == path)
+        .map(|s| s["reason"].as_str().unwrap())
+        .collect()
+}
+
+/// One long string (a key, then 60 KB) that a table aliases many times.
+fn long_run(seed: u64) -> (String, String) {
+    let k = key(seed);
+    let run = format!("{k} {}", "A".repeat(60_000));
+    (k, run)
+}
+
+/// Each binary string table, aliased: the decoded text stops at the budget
+/// (4x the file + 1 MiB) with a `skipped` line naming the file, and the key
+/// in the first copy is found.
+fn aliased_tables_case() -> Case {
+    let (_, dex_run) = long_run(30);
+    let (_, arsc_run) = long_run(31);
+    let (_, axml_run) = long_run(32);
+    let (_, plist_run) = long_run(33);
+    // A pool string is at most 0x7fff long in the builder's encoding.
+    let axml_run = axml_run[..30_000].to_string();
+    let arsc_run = arsc_run[..30_000].to_string();
+    Case::default()
+        .file("app/classes.dex", pack::dex_aliased(&dex_run, 6_000))
+        .file("app/huge-count.dex", pack::dex_huge_count(&dex_run, 6_000))
+        .file("app/resources.arsc", pack::arsc_aliased(&arsc_run, 6_000))
+        .file(
+            "app/AndroidManifest.xml",
+            pack::binary_xml_aliased(&axml_run, 6_000),
+        )
+        .file(
+            "ios/Info.plist",
+            pack::bplist_aliased("OPENAI_API_KEY", &plist_run, 6_000),
+        )
+        .expect(Expect {
+            line: Some(1),
+            ..at("app/classes.dex")
+        })
+        .expect(Expect {
+            line: Some(1),
+            ..at("app/huge-count.dex")
+        })
+        .expect(Expect {
+            line: Some(1),
+            ..at("app/resources.arsc")
+        })
+        .expect(Expect {
+            line: Some(1),
+            ..at("app/AndroidManifest.xml")
+        })
+        .expect(Expect {
+            line: Some(1),
+            column: Some(20),
+            ..at("ios/Info.plist")
+        })
+}
+
+fn check_cut(v: &Value, files: &[(&str, &str)]) {
+    for (path, what) in files {
+        let reasons = skip_reasons(v, path);
+        assert!(
+            reasons
+                .iter()
+                .any(|r| r.contains("decoding stopped") && r.contains(what)),
+            "no budget note for {path}: {reasons:?}\n{v:#}"
+        );
+    }
+}
+
+const CUT_TABLES: &[(&str, &str)] = &[
+    ("app/classes.dex", "dex string table"),
+    ("app/huge-count.dex", "dex string table"),
+    ("app/resources.arsc", "Android string pool"),
+    ("app/AndroidManifest.xml", "Android string pool"),
+    ("ios/Info.plist", "binary plist"),
+];
+
+#[test]
+fn aliased_string_tables_stop_at_the_budget_tree() {
+    let v = run_tree(&aliased_tables_case());
+    check_cut(&v, CUT_TABLES);
+}
+
+#[test]
+fn aliased_string_tables_stop_at_the_budget_history() {
+    let v = run_history(&aliased_tables_case());
+    let blobs: Vec<(String, &str)> = CUT_TABLES
+        .iter()
+        .map(|(p, w)| {
+            let skipped = v["skipped"].as_array().unwrap();
+            let path = skipped
+                .iter()
+                .map(|s| s["path"].as_str().unwrap())
+                .find(|s| s.starts_with(p))
+                .unwrap_or_else(|| panic!("no skip for {p}: {v:#}"));
+            (path.to_string(), *w)
+        })
+        .collect();
+    let blobs: Vec<(&str, &str)> = blobs.iter().map(|(p, w)| (p.as_str(), *w)).collect();
+    check_cut(&v, &blobs);
+}
+
+/// The same tables inside an apk: each member has its own budget.
+#[test]
+fn aliased_string_tables_inside_an_apk() {
+    let (_, run) = long_run(34);
+    let apk = pack::zip(&[
+        ("classes.dex", &pack::dex_aliased(&run, 6_000)),
+        ("resources.arsc", &pack::arsc_aliased(&run[..30_000], 6_000)),
+    ]);
+    let case = Case::default()
+        .file("release.apk", apk)
+        .expect(at("release.apk!/classes.dex"))
+        .expect(at("release.apk!/resources.arsc"));
+    let v = run_tree(&case);
+    check_cut(
+        &v,
+        &[
+            ("release.apk!/classes.dex", "dex string table"),
+            ("release.apk!/resources.arsc", "Android string pool"),
+        ],
+    );
+}
+
+/// Honest tables are never cut.
+#[test]
+fn honest_tables_are_not_cut() {
+    let v = run_tree(&apk_case());
+    assert!(
+        v["skipped"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| !s["reason"].as_str().unwrap().contains("decoding stopped")),
+        "{v:#}"
+    );
+}

@@ -12,6 +12,8 @@
 //! the caller scans the raw text instead: a damaged file is never skipped.
 
 use serde_json::Value;
+
+use super::budget::Budget;
 use crate::text;
 
 /// One piece of text to scan, and where to say it is.
@@ -78,7 +80,7 @@ fn is_base64_byte(b: u8) -> bool {
 /// Docker `auth`, a base64 `.npmrc` token. Runs
 /// of at least 32 characters are decoded (standard or URL-safe alphabet,
 /// padding optional); binary results (images, DER, hashes) are dropped.
-pub fn base64_payloads(text: &[u8]) -> Vec<(usize, String)> {
+pub fn base64_payloads(text: &[u8], budget: &mut Budget) -> Vec<(usize, String)> {
     let mut out = Vec::new();
     let n = text.len();
     let mut i = 0;
@@ -104,6 +106,9 @@ pub fn base64_payloads(text: &[u8]) -> Vec<(usize, String)> {
             i += 1;
         }
         if let Some(decoded) = decode_text_payload(&text[start..end]) {
+            if !budget.charge(decoded.len(), "base64 payloads") {
+                break;
+            }
             out.push((start, decoded));
         }
     }
@@ -369,13 +374,13 @@ mod tests {
         let enc = "T1BFTkFJX0FQSV9LRVk9c2stdGVzdC12YWx1ZS0xMjM0NTY3ODkwYWJjZGVmCg==";
         let text =
             format!("data:\n  env: {enc}\n  sha: 9fceb02d0ae598e95dc970b74767f19372d61af8\n");
-        let found = base64_payloads(text.as_bytes());
+        let found = base64_payloads(text.as_bytes(), &mut Budget::new(1 << 20));
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].0, text.find(enc).unwrap());
         assert!(found[0].1.starts_with("OPENAI_API_KEY=sk-test-value"));
         // A PNG's base64 decodes to binary: dropped.
         let png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
-        assert!(base64_payloads(png.as_bytes()).is_empty());
+        assert!(base64_payloads(png.as_bytes(), &mut Budget::new(1 << 20)).is_empty());
     }
 
     #[test]
