@@ -97,13 +97,20 @@ pub fn printable_runs(bytes: &[u8], min: usize) -> Vec<u8> {
 /// allows: each unit is at least one byte of output, so at most `left`
 /// units are decoded, and the text is cut at a character boundary.
 fn utf16(bytes: &[u8], f: fn([u8; 2]) -> u16, budget: &mut Budget) -> Vec<u8> {
+    const WHAT: &str = "UTF-16 text";
     let left = budget.left();
+    let all = bytes;
     let bytes = bytes.get(..left.saturating_mul(2)).unwrap_or(bytes);
     let units = bytes.chunks_exact(2).map(|c| f([c[0], c[1]]));
     let text: String = char::decode_utf16(units)
         .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
         .collect();
-    let keep = crate::text::floor(&text, budget.take(text.len(), "UTF-16 text"));
+    let keep = crate::text::floor(&text, budget.take(text.len(), WHAT));
+    if bytes.len() < all.len() {
+        // Units were left undecoded: that is a cut even when what was
+        // decoded fit exactly.
+        budget.take(1, WHAT);
+    }
     let mut out = text.into_bytes();
     out.truncate(keep);
     out
@@ -173,6 +180,18 @@ mod tests {
         };
         // Cut at a character boundary: three 2-byte letters.
         assert_eq!(&*t, "клю".as_bytes());
+        assert_eq!(budget.cut(), Some("UTF-16 text"));
+        // ASCII fills the budget exactly (one byte per unit) and stops
+        // before the end: still a cut.
+        let le: Vec<u8> = "\u{feff}abcdefgh"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let mut budget = Budget::new(4);
+        let Decoded::Text(t) = super::decode(&le, &mut budget) else {
+            panic!("binary")
+        };
+        assert_eq!(&*t, b"abcd");
         assert_eq!(budget.cut(), Some("UTF-16 text"));
     }
 }
