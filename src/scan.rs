@@ -244,9 +244,9 @@ impl<'a> Collector<'a> {
     fn scan_decoded(&self, origin: &Origin, text: &[u8], budget: &mut Budget) {
         let leaf = origin.leaf_path();
         let parts = if embedded::is_source_map(leaf) {
-            embedded::source_map(&origin.display_path(), text)
+            embedded::source_map(&origin.display_path(), text, budget)
         } else if embedded::is_notebook(leaf) {
-            embedded::notebook(&origin.display_path(), text)
+            embedded::notebook(&origin.display_path(), text, budget)
         } else {
             None
         };
