@@ -32,7 +32,7 @@ use crate::findings::causes::{
 use crate::findings::risks::{self, GITIGNORE_GAP};
 use crate::findings::suppress::{self, Filters, Reason, Suppressed};
 use crate::findings::{Finding, HistoryInfo, Note, fingerprint};
-use crate::input::archive::{self, ArchiveLimits, ArchiveTotals};
+use crate::input::archive::{self, ArchiveLimits, ArchiveTotals, Unpacked};
 use crate::input::budget::Budget;
 use crate::input::decode::{Decoded, binary_strings, decode, printable_runs};
 use crate::input::embedded::{self, Part};
@@ -481,8 +481,10 @@ impl<'a> Collector<'a> {
     }
 }
 
-impl Sink for Collector<'_> {
-    fn blob(&self, origin: &Origin, bytes: &[u8]) {
+impl Collector<'_> {
+    /// [`Sink::blob`] and [`Sink::member`]: `unpacked` is the budget of the
+    /// archive a member came from.
+    fn read_blob(&self, origin: &Origin, bytes: &[u8], unpacked: Option<&Unpacked>) {
         if self.excluded(origin) {
             return;
         }
@@ -497,6 +499,7 @@ impl Sink for Collector<'_> {
                 bytes,
                 &self.archives,
                 &self.archive_totals,
+                unpacked,
                 self,
             );
             return;
@@ -527,6 +530,16 @@ impl Sink for Collector<'_> {
         if let Some(why) = budget.cut_message() {
             self.skipped(&origin.display_path(), &why);
         }
+    }
+}
+
+impl Sink for Collector<'_> {
+    fn blob(&self, origin: &Origin, bytes: &[u8]) {
+        self.read_blob(origin, bytes, None);
+    }
+
+    fn member(&self, origin: &Origin, bytes: &[u8], unpacked: &Unpacked) {
+        self.read_blob(origin, bytes, Some(unpacked));
     }
 
     fn skipped(&self, path: &str, reason: &str) {

@@ -922,3 +922,98 @@ fn notebooks_and_maps_of_tiny_values() {
         });
     run_tree(&case);
 }
+
+/// 2,000 asar entries aliasing one 40 KB payload (80 MB if each were
+/// scanned): every read counts against --archive-max-bytes and
+/// --archive-max-total.
+fn asar_alias_case(flag: &'static str) -> Case {
+    let k = key(35);
+    let payload = format!("const key = '{k}';\n{}\n", "x".repeat(40_000));
+    Case {
+        errors: vec![flag],
+        args: vec![flag, "1M"],
+        ..Case::default()
+    }
+    .file("app.asar", pack::asar_aliased(payload.as_bytes(), 2_000))
+    .expect(at("app.asar!/f0.js"))
+}
+
+#[test]
+fn asar_aliases_count_against_archive_max_bytes() {
+    let v = run_tree(&asar_alias_case("--archive-max-bytes"));
+    let bytes = v["stats"]["archive_bytes"].as_u64().unwrap();
+    assert!(bytes <= 1 << 20, "{bytes}");
+    let members = v["stats"]["archive_members"].as_u64().unwrap();
+    assert!((20..=26).contains(&members), "{members}");
+}
+
+#[test]
+fn asar_aliases_count_against_archive_max_total() {
+    let v = run_tree(&asar_alias_case("--archive-max-total"));
+    assert!(v["stats"]["archive_bytes"].as_u64().unwrap() <= 1 << 20);
+}
+
+#[test]
+fn asar_aliases_in_history() {
+    run_history(&asar_alias_case("--archive-max-bytes"));
+}
+
+/// A tar read from disk counts its members too.
+#[test]
+fn tar_members_count_against_archive_max_bytes() {
+    let k = key(36);
+    let big = Fake::new(5).alnum(300_000);
+    let tar = pack::tar(&[
+        ("a/key.txt", format!("token {k}\n").as_bytes()),
+        ("a/one.txt", big.as_bytes()),
+        ("a/two.txt", big.as_bytes()),
+        ("a/three.txt", big.as_bytes()),
+        ("a/four.txt", big.as_bytes()),
+    ]);
+    let case = Case {
+        errors: vec!["`a/four.txt` takes the archive past --archive-max-bytes 1048576"],
+        args: vec!["--archive-max-bytes", "1M"],
+        ..Case::default()
+    }
+    .file("backup.tar", tar)
+    .expect(at("backup.tar!/a/key.txt"));
+    run_tree(&case);
+}
+
+/// Archives inside an archive share its budget: a zip of zips cannot
+/// multiply --archive-max-bytes by its fan-out, and one message says where
+/// it stopped.
+#[test]
+fn nested_archives_share_the_outer_budget() {
+    let k = key(37);
+    let filler = Fake::new(6).alnum(200_000);
+    let inner = pack::zip(&[
+        ("key.txt", format!("token {k}\n").as_bytes()),
+        ("filler.txt", filler.as_bytes()),
+    ]);
+    let middle = pack::zip_with(
+        &[("i1.zip", &inner), ("i2.zip", &inner), ("i3.zip", &inner)],
+        zip::CompressionMethod::Stored,
+    );
+    let outer = pack::zip_with(
+        &[
+            ("m1.zip", &middle),
+            ("m2.zip", &middle),
+            ("m3.zip", &middle),
+        ],
+        zip::CompressionMethod::Stored,
+    );
+    let case = Case {
+        errors: vec!["the rest of `fanout.zip` (the outermost archive) is not scanned"],
+        args: vec!["--archive-max-bytes", "1M"],
+        ..Case::default()
+    }
+    .file("fanout.zip", outer)
+    .expect(at("fanout.zip!/m1.zip!/i1.zip!/key.txt"));
+    let v = run_tree(&case);
+    assert!(
+        v["stats"]["archive_bytes"].as_u64().unwrap() <= 1 << 20,
+        "{v:#}"
+    );
+    assert_eq!(v["stats"]["errors"], 1, "one message for the nest: {v:#}");
+}
