@@ -1017,3 +1017,105 @@ fn nested_archives_share_the_outer_budget() {
     );
     assert_eq!(v["stats"]["errors"], 1, "one message for the nest: {v:#}");
 }
+
+// ---- damaged gzip
+
+fn gz_text(k: &str) -> Vec<u8> {
+    let mut t = format!("API_KEY={k}\n");
+    let mut f = Fake::new(7);
+    for i in 0..20_000 {
+        t.push_str(&format!("line {i} {}\n", f.alnum(20)));
+    }
+    t.into_bytes()
+}
+
+fn gz_trailing_garbage_case() -> Case {
+    let mut gz = pack::gzip(&gz_text(&key(42)));
+    let at_offset = gz.len();
+    gz.extend_from_slice(b"\x00garbage after the stream");
+    let msg: &'static str = Box::leak(
+        format!("25 bytes after the gzip stream (at offset {at_offset}) are not gzip")
+            .into_boxed_str(),
+    );
+    Case {
+        errors: vec![msg, "what was decompressed before that was scanned"],
+        ..Case::default()
+    }
+    .file("backup/config.env.gz", gz)
+    .expect(Expect {
+        line: Some(1),
+        ..at("backup/config.env.gz!/config.env")
+    })
+}
+both!(gzip_with_trailing_garbage, gz_trailing_garbage_case());
+
+fn gz_truncated_case() -> Case {
+    let gz = pack::gzip(&gz_text(&key(43)));
+    let cut = gz[..gz.len() * 2 / 3].to_vec();
+    Case {
+        errors: vec![
+            "the gzip stream is damaged in the member at offset 0",
+            "decompression stopped after",
+            "what was decompressed before that was scanned",
+        ],
+        ..Case::default()
+    }
+    .file("backup/old.env.gz", cut)
+    .expect(Expect {
+        line: Some(1),
+        ..at("backup/old.env.gz!/old.env")
+    })
+}
+both!(gzip_truncated, gz_truncated_case());
+
+/// A truncated .tgz: the tar members inflated before the cut are scanned.
+#[test]
+fn truncated_tgz_keeps_the_members_before_the_cut() {
+    let k = key(44);
+    let mut f = Fake::new(8);
+    let noise = f.alnum(200_000);
+    let tgz = pack::gzip(&pack::tar(&[
+        (
+            "package/key.js",
+            format!("export const k = \"{k}\";\n").as_bytes(),
+        ),
+        ("package/noise.txt", noise.as_bytes()),
+    ]));
+    let cut = tgz[..tgz.len() / 2].to_vec();
+    let case = Case {
+        errors: vec!["the gzip stream is damaged"],
+        ..Case::default()
+    }
+    .file("pkg.tgz", cut)
+    .expect(at("pkg.tgz!/package/key.js"));
+    run_tree(&case);
+}
+
+/// Zeros after the stream are padding, not damage.
+#[test]
+fn gzip_zero_padding_is_not_an_error() {
+    let mut gz = pack::gzip(&gz_text(&key(45)));
+    gz.extend_from_slice(&[0; 512]);
+    let case = Case::default()
+        .file("config.env.gz", gz)
+        .expect(at("config.env.gz!/config.env"));
+    run_tree(&case);
+}
+
+/// Concatenated gzip members are one stream.
+#[test]
+fn gzip_members_are_concatenated() {
+    let (k1, k2) = (key(46), key(47));
+    let mut gz = pack::gzip(format!("A={k1}\n").as_bytes());
+    gz.extend_from_slice(&pack::gzip(format!("B={k2}\n").as_bytes()));
+    let case = Case::default().file("two.env.gz", gz).expect(Expect {
+        line: Some(1),
+        ..at("two.env.gz!/two.env")
+    });
+    let v = run_tree(&case);
+    let lines: Vec<u64> = by_rule(&v, RULE)
+        .iter()
+        .map(|f| f["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, vec![1, 2], "{v:#}");
+}

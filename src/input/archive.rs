@@ -528,18 +528,63 @@ impl Expander<'_> {
         )))
     }
 
+    /// A gzip file: every member of the stream (`cat a.gz b.gz` is valid
+    /// gzip), as one output. Damage (a truncated stream, a bad checksum,
+    /// trailing bytes that are not another member) keeps what was
+    /// decompressed before it: that is scanned, and the error says where the
+    /// stream stopped.
     fn gzip(&mut self, leaf: &str, bytes: &[u8]) -> Result<(), Stop> {
         let name = gz_inner_name(leaf);
-        let dec = flate2::read::MultiGzDecoder::new(bytes);
-        let data = self.inflate(&name, dec, bytes.len() as u64, None)?;
+        let mut data = Vec::new();
+        let mut rest = bytes;
+        let mut damage = None;
+        while !rest.is_empty() {
+            let at = bytes.len() - rest.len();
+            // Zeros after the stream are block padding (tape-style tools
+            // write it): nothing to scan and nothing wrong.
+            if rest.iter().all(|&b| b == 0) {
+                break;
+            }
+            if !rest.starts_with(&[0x1f, 0x8b]) {
+                damage = Some(format!(
+                    "{} bytes after the gzip stream (at offset {at}) are not gzip and were ignored",
+                    rest.len()
+                ));
+                break;
+            }
+            let mut dec = flate2::bufread::GzDecoder::new(rest);
+            let err = self.inflate_into(&name, &mut dec, bytes.len() as u64, None, &mut data)?;
+            if let Some(e) = err {
+                damage = Some(format!(
+                    "the gzip stream is damaged in the member at offset {at} ({e}): decompression stopped after {} bytes",
+                    data.len()
+                ));
+                break;
+            }
+            let left = dec.into_inner();
+            if left.len() == rest.len() {
+                break; // nothing consumed: cannot happen with a valid member
+            }
+            rest = left;
+        }
+        let result = self.gzip_payload(&name, &data);
+        match damage {
+            Some(d) => Err(Stop(format!(
+                "{d}; what was decompressed before that was scanned"
+            ))),
+            None => result,
+        }
+    }
+
+    fn gzip_payload(&mut self, name: &str, data: &[u8]) -> Result<(), Stop> {
         // `.tar.gz`: the tar's members are this archive's members (one level,
         // `app.tgz!/package/index.js`), as users think of them. They were
         // counted as the gzip layer inflated them.
-        if sniff(&data) == Some(Kind::Tar) {
-            return self.tar(&data, true);
+        if sniff(data) == Some(Kind::Tar) {
+            return self.tar(data, true);
         }
-        if self.admit(&name, data.len() as u64, None)? {
-            self.emit(&name, &data)?;
+        if self.admit(name, data.len() as u64, None)? {
+            self.emit(name, data)?;
         }
         Ok(())
     }
