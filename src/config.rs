@@ -285,6 +285,14 @@ fn archive_limits(
         .archive_depth
         .or(file.max_depth.map(|n| n as usize))
         .unwrap_or(d.max_depth);
+    // Deeper nesting is refused rather than clamped: a depth that was asked
+    // for and silently not honoured would hide what lies below it.
+    if max_depth > archive::MAX_DEPTH {
+        bail!(
+            "--archive-depth {max_depth} is more than {}, the deepest jikimi opens archives (each level holds its archive in memory)",
+            archive::MAX_DEPTH
+        );
+    }
     let max_ratio = args.archive_max_ratio.unwrap_or(d.max_ratio);
     let max_members = args.archive_max_members.unwrap_or(d.max_members);
     if max_ratio == 0 || max_members == 0 {

@@ -1119,3 +1119,77 @@ fn gzip_members_are_concatenated() {
         .collect();
     assert_eq!(lines, vec![1, 2], "{v:#}");
 }
+
+// ---- depth
+
+#[test]
+fn archive_depth_above_the_maximum_is_refused() {
+    let env = Env::new();
+    env.write("a.txt", "nothing\n");
+    let (code, _, stderr) = env.scan_json_err(&["--no-config", "--archive-depth", "1000"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("--archive-depth 1000 is more than 16"),
+        "{stderr}"
+    );
+    let (code, _, _) = env.scan_json_err(&["--no-config", "--archive-depth", "16"]);
+    assert_eq!(code, 0);
+    env.write("jikimi.toml", "[archives]\nmax_depth = 17\n");
+    let (code, _, stderr) = env.scan_json_err(&[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("max_depth must be between 0 and 16"),
+        "{stderr}"
+    );
+}
+
+/// 1,000 nested zips at the maximum depth: no stack overflow, the key in the
+/// outermost zip is found, and the skip names where opening stopped.
+#[test]
+fn a_thousand_nested_zips_at_the_maximum_depth() {
+    let (top, deep) = (key(38), key(39));
+    let zips = pack::nested_zips(
+        1_000,
+        format!("token {deep}\n").as_bytes(),
+        format!("token {top}\n").as_bytes(),
+    );
+    for threads in ["1", "2"] {
+        let case = Case {
+            args: vec!["--archive-depth", "16", "-j", threads],
+            ..Case::default()
+        }
+        .file("nested.zip", zips.clone())
+        .expect(at("nested.zip!/top.txt"));
+        let v = run_tree(&case);
+        let skipped = v["skipped"].as_array().unwrap();
+        assert!(
+            skipped.iter().any(|s| s["reason"]
+                .as_str()
+                .unwrap()
+                .contains("archive nested more than 16 deep (the deepest jikimi opens)")),
+            "{v:#}"
+        );
+    }
+}
+
+/// Sixteen deep is opened all the way down.
+#[test]
+fn sixteen_nested_zips_are_opened() {
+    let (top, deep) = (key(40), key(41));
+    let zips = pack::nested_zips(
+        16,
+        format!("token {deep}\n").as_bytes(),
+        format!("token {top}\n").as_bytes(),
+    );
+    let leaf = (1..16).fold("nested.zip".to_string(), |p, i| {
+        format!("{p}!/level{i}.zip")
+    });
+    let case = Case {
+        args: vec!["--archive-depth", "16"],
+        ..Case::default()
+    }
+    .file("nested.zip", zips)
+    .expect(at("nested.zip!/top.txt"))
+    .expect(at(&format!("{leaf}!/leaf.txt")));
+    run_tree(&case);
+}

@@ -13,8 +13,9 @@
 //! a blob in git history. Files that are not archives pay for a four-byte
 //! comparison (and one more at offset 257 for tar).
 //!
-//! Archives are hostile input. Everything here is bounded: nesting depth,
-//! the uncompressed bytes of one archive (the archives nested in it included: they share its
+//! Archives are hostile input. Everything here is bounded: nesting depth
+//! (at most [`MAX_DEPTH`], whatever the settings say), the uncompressed bytes
+//! of one archive (the archives nested in it included: they share its
 //! budget, see [`Unpacked`]) and of the whole scan, the expansion ratio of
 //! every compressed member, and the member count. Every format counts: zip
 //! members as they inflate, gzip output, tar members, asar members (each
@@ -37,6 +38,11 @@ use crate::text;
 /// small, very repetitive files (a minified bundle of zeros, a sparse table)
 /// legitimately compress 1000:1.
 const RATIO_FLOOR: u64 = 1 << 20;
+
+/// The deepest nesting any setting may ask for (`--archive-depth`,
+/// `[archives] max_depth`): each level is a stack frame chain and a buffer,
+/// and real packages nest two or three deep (an apk in an xapk in a zip).
+pub const MAX_DEPTH: usize = 16;
 
 /// Never reserve more than this up front for a member, whatever its header
 /// declares: the buffer grows with what is actually inflated.
@@ -175,13 +181,18 @@ pub fn expand(
     sink: &dyn Sink,
 ) {
     let path = origin.display_path();
-    if depth(origin) >= limits.max_depth {
+    // Whatever the limits say (they are validated, but the struct is
+    // public), recursion through nested archives stops at MAX_DEPTH.
+    let max_depth = limits.max_depth.min(MAX_DEPTH);
+    if depth(origin) >= max_depth {
+        let hint = if max_depth < MAX_DEPTH {
+            "raise --archive-depth to open it"
+        } else {
+            "the deepest jikimi opens"
+        };
         sink.skipped(
             &path,
-            &format!(
-                "archive nested more than {} deep (raise --archive-depth to open it)",
-                limits.max_depth
-            ),
+            &format!("archive nested more than {max_depth} deep ({hint})"),
         );
         return;
     }
