@@ -1193,3 +1193,103 @@ fn sixteen_nested_zips_are_opened() {
     .expect(at(&format!("{leaf}!/leaf.txt")));
     run_tree(&case);
 }
+
+// ---- size limits at 2^64-1
+
+const U64_MAX: &str = "18446744073709551615";
+
+#[test]
+fn size_limits_at_u64_max_do_not_wrap() {
+    let k = key(48);
+    let zip = pack::zip(&[("config.py", format!("KEY = \"{k}\"\n").as_bytes())]);
+    let case = Case {
+        args: vec![
+            "--max-file-size",
+            U64_MAX,
+            "--archive-max-bytes",
+            U64_MAX,
+            "--archive-max-total",
+            U64_MAX,
+            "--archive-max-ratio",
+            U64_MAX,
+        ],
+        ..Case::default()
+    }
+    .file("settings.py", format!("API_KEY = \"{}\"\n", key(49)))
+    .file("app.zip", zip)
+    .expect(at("settings.py"))
+    .expect(at("app.zip!/config.py"));
+    run_tree(&case);
+}
+
+/// `[archives] max_size` of 2^64-1 in the scanned repository's jikimi.toml
+/// opens archives as usual (tree and history).
+#[test]
+fn config_max_size_at_u64_max_hides_nothing() {
+    let k = key(50);
+    let zip = pack::zip(&[("config.py", format!("KEY = \"{k}\"\n").as_bytes())]);
+    let env = Env::new();
+    let repo = env.git_init();
+    env.write("app.zip", &zip);
+    env.write(
+        "jikimi.toml",
+        format!("[archives]\nmax_size = \"{U64_MAX}\"\n"),
+    );
+    env.commit_all(&repo, "add");
+    let (code, v, stderr) = env.scan_full(&[]);
+    assert_eq!(code, 1, "{v:#}\n{stderr}");
+    let f = by_rule(&v, RULE);
+    assert_eq!(f.len(), 1, "{v:#}");
+    assert_eq!(f[0]["path"], "app.zip!/config.py");
+    assert!(causes(f[0]).contains(&"git-history".to_string()));
+}
+
+/// A config file that turns archive scanning off says so.
+#[test]
+fn config_max_depth_zero_warns() {
+    let env = Env::new();
+    env.write("a.zip", pack::zip(&[("k.txt", key(51).as_bytes())]));
+    env.write("jikimi.toml", "[archives]\nmax_depth = 0\n");
+    let (code, _, stderr) = env.scan_full(&[]);
+    assert_eq!(code, 0);
+    assert!(
+        stderr.contains(
+            "jikimi.toml sets [archives] max_depth = 0: archives and app packages are not opened"
+        ),
+        "{stderr}"
+    );
+    let (_, _, stderr) = env.scan_full(&["--archive-depth", "0"]);
+    assert!(
+        !stderr.contains("warning"),
+        "an explicit flag is not warned about: {stderr}"
+    );
+}
+
+// ---- everything at once
+
+/// Every hostile input of this section in one tree: the scan finishes and
+/// reports every planted key.
+#[test]
+fn every_hostile_input_in_one_tree() {
+    let mut case = aliased_tables_case();
+    for c in [
+        asar_alias_case("--archive-max-bytes"),
+        gz_trailing_garbage_case(),
+        gz_truncated_case(),
+    ] {
+        case.files.extend(c.files);
+        case.expect.extend(c.expect);
+        case.errors.extend(c.errors);
+    }
+    let zips = pack::nested_zips(
+        100,
+        format!("token {}\n", key(52)).as_bytes(),
+        format!("token {}\n", key(53)).as_bytes(),
+    );
+    case = case
+        .file("nested.zip", zips)
+        .expect(at("nested.zip!/top.txt"));
+    case.args = vec!["--archive-max-bytes", "1M", "--archive-depth", "16"];
+    let v = run_tree(&case);
+    check_cut(&v, CUT_TABLES);
+}
