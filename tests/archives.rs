@@ -906,7 +906,9 @@ fn notebooks_and_maps_of_tiny_values() {
     let (k1, k2) = (key(54), key(55));
     let mut nb = String::from(r#"{"nbformat":4,"cells":["#);
     nb.push_str(&"{},".repeat(300_000));
-    nb.push_str(&format!(r#"{{"cell_type":"code","source":"KEY = \"{k1}\""}}]}}"#));
+    nb.push_str(&format!(
+        r#"{{"cell_type":"code","source":"KEY = \"{k1}\""}}]}}"#
+    ));
     let mut map = format!(
         r#"{{"version":3,"sources":["../src/a.ts"],"sourcesContent":["const k = \"{k2}\";"],"mappings":"","names":["#
     );
@@ -915,7 +917,10 @@ fn notebooks_and_maps_of_tiny_values() {
     let case = Case::default()
         .file("nb/big.ipynb", nb)
         .file("dist/a.js.map", map)
-        .expect(Expect { cell: Some(300_001), ..at("nb/big.ipynb") })
+        .expect(Expect {
+            cell: Some(300_001),
+            ..at("nb/big.ipynb")
+        })
         .expect(Expect {
             via: Some("dist/a.js.map".into()),
             ..at("src/a.ts")
