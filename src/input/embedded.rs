@@ -540,7 +540,7 @@ impl<'de> Visitor<'de> for &mut Notebook<'_, '_> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<(), A::Error> {
         while let Some(k) = a.next_key::<Key>()? {
-            match k.0.as_deref() {
+            match k.0 {
                 Some("cells") => a.next_value_seed(Cells {
                     nb: &mut *self,
                     v3: false,
