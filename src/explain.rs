@@ -239,7 +239,10 @@ mod tests {
         }
         for id in RISK_IDS {
             let text = explain(id, &rules).unwrap();
-            assert!(text.contains(crate::text::from(risks::risk_fix(id), 1)), "{text}");
+            assert!(
+                text.contains(crate::text::from(risks::risk_fix(id), 1)),
+                "{text}"
+            );
         }
         assert!(explain("no-such-thing", &rules).is_none());
         assert!(unknown_topic("x", &rules).contains("frontend-code"));

@@ -593,9 +593,15 @@ impl<'t> LineIndex<'t> {
             Some(last_nl) => {
                 self.line += memchr::memchr_iter(b'\n', span).count();
                 let line_start = self.pos + last_nl + 1;
-                self.col = 1 + crate::text::widen(self.text, line_start, offset).chars().count();
+                self.col = 1 + crate::text::widen(self.text, line_start, offset)
+                    .chars()
+                    .count();
             }
-            None => self.col += crate::text::widen(self.text, self.pos, offset).chars().count(),
+            None => {
+                self.col += crate::text::widen(self.text, self.pos, offset)
+                    .chars()
+                    .count()
+            }
         }
         self.pos = offset;
         (self.line, self.col)

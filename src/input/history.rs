@@ -42,8 +42,8 @@ use git2::{Commit, ObjectType, Oid, Repository};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
-use crate::text;
 use crate::input::{CommitInfo, GitState, Origin, Sink};
+use crate::text;
 
 /// Which commits the history pass covers.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -239,7 +239,13 @@ pub fn write(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
             paint(c, "Baseline entries no longer found (stale)", |t| t.bold())
         )?;
         for e in r.baseline_unused {
-            writeln!(w, "  {}  [{}]  {}", crate::text::head(&e.key, 16), e.rule, e.path)?;
+            writeln!(
+                w,
+                "  {}  [{}]  {}",
+                crate::text::head(&e.key, 16),
+                e.rule,
+                e.path
+            )?;
         }
         writeln!(
             w,
@@ -328,7 +334,12 @@ pub fn write(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
         writeln!(w, "  {label} {}. {}", item.number, item.question)?;
         let mut advice = item.advice.clone();
         if !item.findings.is_empty() {
-            let ids: Vec<&str> = item.findings.iter().take(5).map(|i| crate::text::head(i, 8)).collect();
+            let ids: Vec<&str> = item
+                .findings
+                .iter()
+                .take(5)
+                .map(|i| crate::text::head(i, 8))
+                .collect();
             let more = item.findings.len().saturating_sub(5);
             advice.push_str(&format!(
                 " [{}{}]",

@@ -14,7 +14,6 @@ use std::io::Write;
 
 use anyhow::Result;
 
-use crate::text;
 use crate::baseline::Entry;
 use crate::checklist::Item;
 use crate::config::FailPolicy;
@@ -22,6 +21,7 @@ use crate::findings::suppress::Suppressed;
 use crate::findings::{Finding, Note, redact, redact_in};
 use crate::rules::{RuleKind, RuleSet};
 use crate::scan::{Skipped, Stats};
+use crate::text;
 
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
