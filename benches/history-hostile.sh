@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Hostile histories (issue 8): wall time and peak RSS of `jikimi scan
-# --history-only` on each repository that benches/gen_hostile.py builds:
+# --history-only` on each repository that benches/gen_hostile_history.py builds:
 #
 #   fanout  one blob at 10,000,000 paths (10 entries x 7 levels, one subtree)
 #   deep    a key 600 trees deep
@@ -28,7 +28,7 @@ JIKIMI=${JIKIMI:-$(pwd)/target/release/jikimi}
 printf "%-8s %10s %14s %6s %s\n" case "wall (s)" "peak RSS" exit "secrets, first one: path, history"
 for kind in "${KINDS[@]}"; do
   repo="$OUT/hostile-$kind"
-  [ -d "$repo" ] || python3 benches/gen_hostile.py "$repo" "$kind" >/dev/null
+  [ -d "$repo" ] || python3 benches/gen_hostile_history.py "$repo" "$kind" >/dev/null
   log="$OUT/hostile-$kind.time"
   report="$OUT/hostile-$kind.json"
   set +e

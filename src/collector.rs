@@ -18,7 +18,8 @@ use crate::findings::causes::{
 use crate::findings::risks::{self};
 use crate::findings::suppress::{self, Filters, Reason, Suppressed};
 use crate::findings::{Finding, HistoryInfo, Note, fingerprint};
-use crate::input::archive::{self, ArchiveLimits, ArchiveTotals};
+use crate::input::archive::{self, ArchiveLimits, ArchiveTotals, Unpacked};
+use crate::input::budget::Budget;
 use crate::input::decode::{Decoded, binary_strings, decode, printable_runs};
 use crate::input::embedded::{self, Part};
 use crate::input::{GitState, Origin, Sink};
@@ -153,12 +154,12 @@ impl<'a> Collector<'a> {
 
     /// Scan text decoded from `origin`: source maps and notebooks piece by
     /// piece, anything else as it is.
-    fn scan_decoded(&self, origin: &Origin, text: &[u8]) {
+    fn scan_decoded(&self, origin: &Origin, text: &[u8], budget: &mut Budget) {
         let leaf = origin.leaf_path();
         let parts = if embedded::is_source_map(leaf) {
-            embedded::source_map(&origin.display_path(), text)
+            embedded::source_map(&origin.display_path(), text, budget)
         } else if embedded::is_notebook(leaf) {
-            embedded::notebook(&origin.display_path(), text)
+            embedded::notebook(&origin.display_path(), text, budget)
         } else {
             None
         };
@@ -170,7 +171,7 @@ impl<'a> Collector<'a> {
             }
             None => {
                 self.scan_text(origin, text, None);
-                self.scan_base64(origin, text);
+                self.scan_base64(origin, text, budget);
             }
         }
     }
@@ -180,11 +181,11 @@ impl<'a> Collector<'a> {
     /// decodes to text is scanned, and its findings are reported where the
     /// encoded form starts. Source code and bundles are left out: the pass
     /// would cost every file a second read for a rare case.
-    fn scan_base64(&self, origin: &Origin, text: &[u8]) {
+    fn scan_base64(&self, origin: &Origin, text: &[u8], budget: &mut Budget) {
         if !embedded::is_config_file(origin.leaf_path()) || is_minified_bytes(text) {
             return;
         }
-        let payloads = embedded::base64_payloads(text);
+        let payloads = embedded::base64_payloads(text, budget);
         if payloads.is_empty() {
             return;
         }
@@ -404,8 +405,9 @@ impl<'a> Collector<'a> {
 }
 
 impl Collector<'_> {
-    /// [`Sink::blob`] without the panic guard.
-    fn blob_unguarded(&self, origin: &Origin, bytes: &[u8]) {
+    /// [`Sink::blob`] and [`Sink::member`], without the panic guard:
+    /// `unpacked` is the budget of the archive a member came from.
+    fn read_blob(&self, origin: &Origin, bytes: &[u8], unpacked: Option<&Unpacked>) {
         if self.excluded(origin) {
             return;
         }
@@ -420,30 +422,36 @@ impl Collector<'_> {
                 bytes,
                 &self.archives,
                 &self.archive_totals,
+                unpacked,
                 self,
             );
             return;
         }
-        if let Some(text) = binary_strings(bytes) {
+        // Everything decoded out of this blob shares one budget.
+        let mut budget = Budget::for_input(bytes.len(), self.archives.max_member_size);
+        if let Some(text) = binary_strings(bytes, &mut budget) {
             self.scan_text(origin, &text, None);
-            return;
+        } else {
+            match decode(bytes, &mut budget) {
+                Decoded::Text(text) => self.scan_decoded(origin, &text, &mut budget),
+                Decoded::Binary if in_app_package(origin) => {
+                    // Native libraries and protobuf resources inside an app:
+                    // what `strings` would show of them.
+                    self.scan_text(origin, &printable_runs(bytes, 8), None);
+                }
+                // Binary history blobs are only counted: listing every old
+                // image of a repository would drown the report.
+                Decoded::Binary if origin.git_blob().is_some() => {
+                    self.history_binary.fetch_add(1, Ordering::Relaxed);
+                }
+                Decoded::Binary => {
+                    self.binary.fetch_add(1, Ordering::Relaxed);
+                    self.skipped(&origin.display_path(), "binary file");
+                }
+            }
         }
-        match decode(bytes) {
-            Decoded::Text(text) => self.scan_decoded(origin, &text),
-            Decoded::Binary if in_app_package(origin) => {
-                // Native libraries and protobuf resources inside an app:
-                // what `strings` would show of them.
-                self.scan_text(origin, &printable_runs(bytes, 8), None);
-            }
-            // Binary history blobs are only counted: listing every old
-            // image of a repository would drown the report.
-            Decoded::Binary if origin.git_blob().is_some() => {
-                self.history_binary.fetch_add(1, Ordering::Relaxed);
-            }
-            Decoded::Binary => {
-                self.binary.fetch_add(1, Ordering::Relaxed);
-                self.skipped(&origin.display_path(), "binary file");
-            }
+        if let Some(why) = budget.cut_message() {
+            self.skipped(&origin.display_path(), &why);
         }
     }
 }
@@ -452,7 +460,13 @@ impl Sink for Collector<'_> {
     fn blob(&self, origin: &Origin, bytes: &[u8]) {
         // A panic on one item is an error for that item, not a dead scan.
         crate::input::isolate::isolated(&origin.display_path(), self, || {
-            self.blob_unguarded(origin, bytes)
+            self.read_blob(origin, bytes, None)
+        });
+    }
+
+    fn member(&self, origin: &Origin, bytes: &[u8], unpacked: &Unpacked) {
+        crate::input::isolate::isolated(&origin.display_path(), self, || {
+            self.read_blob(origin, bytes, Some(unpacked))
         });
     }
 

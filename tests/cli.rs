@@ -12,6 +12,7 @@ mod config;
 mod explain;
 mod fixtures;
 mod formats;
+mod fuzz;
 mod history;
 mod hook;
 mod hostile;
