@@ -215,12 +215,13 @@ pub struct ScanArgs {
     pub no_archives: bool,
 
     /// How many archives deep to open (an ipa inside a zip is 2; 0 opens
-    /// none) [default: 4, or `max_depth` in jikimi.toml].
+    /// none; at most 16) [default: 4, or `max_depth` in jikimi.toml].
     #[arg(long, value_name = "N", help_heading = "Archives")]
     pub archive_depth: Option<usize>,
 
-    /// Stop unpacking one archive after this many uncompressed bytes
-    /// (suffixes K, M, G); also the largest archive file read from disk
+    /// Stop unpacking one archive after this many uncompressed bytes, the
+    /// archives nested in it included (suffixes K, M, G); also the largest
+    /// archive file read from disk
     /// [default: 256M, or `max_size` in jikimi.toml].
     #[arg(long, value_name = "BYTES", help_heading = "Archives")]
     pub archive_max_bytes: Option<String>,

@@ -18,7 +18,8 @@ use crate::findings::causes::{
 use crate::findings::risks::{self};
 use crate::findings::suppress::{self, Filters, Reason, Suppressed};
 use crate::findings::{Finding, HistoryInfo, Location, Note, fingerprint};
-use crate::input::archive::{self, ArchiveLimits, ArchiveTotals};
+use crate::input::archive::{self, ArchiveLimits, ArchiveTotals, Unpacked};
+use crate::input::budget::Budget;
 use crate::input::decode::{Decoded, binary_strings, decode, printable_runs};
 use crate::input::embedded::{self, Part};
 use crate::input::{GitState, Origin, Sink};
@@ -159,12 +160,12 @@ impl<'a> Collector<'a> {
 
     /// Scan text decoded from `origin`: source maps and notebooks piece by
     /// piece, anything else as it is.
-    fn scan_decoded(&self, origin: &Origin, text: &[u8]) {
+    fn scan_decoded(&self, origin: &Origin, text: &[u8], budget: &mut Budget) {
         let leaf = origin.leaf_path();
         let parts = if embedded::is_source_map(leaf) {
-            embedded::source_map(&origin.display_path(), text)
+            embedded::source_map(&origin.display_path(), text, budget)
         } else if embedded::is_notebook(leaf) {
-            embedded::notebook(&origin.display_path(), text)
+            embedded::notebook(&origin.display_path(), text, budget)
         } else {
             None
         };
@@ -176,7 +177,7 @@ impl<'a> Collector<'a> {
             }
             None => {
                 self.scan_text(origin, text, None);
-                self.scan_base64(origin, text);
+                self.scan_base64(origin, text, budget);
             }
         }
     }
@@ -186,11 +187,11 @@ impl<'a> Collector<'a> {
     /// decodes to text is scanned, and its findings are reported where the
     /// encoded form starts. Source code and bundles are left out: the pass
     /// would cost every file a second read for a rare case.
-    fn scan_base64(&self, origin: &Origin, text: &[u8]) {
+    fn scan_base64(&self, origin: &Origin, text: &[u8], budget: &mut Budget) {
         if !embedded::is_config_file(origin.leaf_path()) || is_minified_bytes(text) {
             return;
         }
-        let payloads = embedded::base64_payloads(text);
+        let payloads = embedded::base64_payloads(text, budget);
         if payloads.is_empty() {
             return;
         }
@@ -261,10 +262,13 @@ impl<'a> Collector<'a> {
             };
         }
         let minified = is_minified(&text);
-        let path = match part {
+        // A file name can hold a key (`sk-...json`): reports show the path,
+        // so known secret shapes in it are redacted (fingerprints use the
+        // same redacted path, for the tree and history alike).
+        let path = crate::findings::redact_known_secrets(&match part {
             Some(p) => p.path.clone(),
             None => origin.display_path(),
-        };
+        });
         let rules = self.matcher.rules();
         let mut lines = LineIndex::new(&text);
         let mut found = Vec::new();
@@ -386,7 +390,8 @@ impl<'a> Collector<'a> {
                     order: 0,
                 }],
                 history: history_blob.map(|(blob, path)| HistoryInfo {
-                    path: path.to_string(),
+                    path: crate::findings::redact_known_secrets(path),
+                    paths_capped: false,
                     commits: 0,
                     paths: 0,
                     in_head: false,
@@ -432,8 +437,9 @@ impl<'a> Collector<'a> {
 }
 
 impl Collector<'_> {
-    /// [`Sink::blob`] without the panic guard.
-    fn blob_unguarded(&self, origin: &Origin, bytes: &[u8]) {
+    /// [`Sink::blob`] and [`Sink::member`], without the panic guard:
+    /// `unpacked` is the budget of the archive a member came from.
+    fn read_blob(&self, origin: &Origin, bytes: &[u8], unpacked: Option<&Unpacked>) {
         if self.excluded(origin) {
             return;
         }
@@ -448,30 +454,36 @@ impl Collector<'_> {
                 bytes,
                 &self.archives,
                 &self.archive_totals,
+                unpacked,
                 self,
             );
             return;
         }
-        if let Some(text) = binary_strings(bytes) {
+        // Everything decoded out of this blob shares one budget.
+        let mut budget = Budget::for_input(bytes.len(), self.archives.max_member_size);
+        if let Some(text) = binary_strings(bytes, &mut budget) {
             self.scan_text(origin, &text, None);
-            return;
+        } else {
+            match decode(bytes, &mut budget) {
+                Decoded::Text(text) => self.scan_decoded(origin, &text, &mut budget),
+                Decoded::Binary if in_app_package(origin) => {
+                    // Native libraries and protobuf resources inside an app:
+                    // what `strings` would show of them.
+                    self.scan_text(origin, &printable_runs(bytes, 8), None);
+                }
+                // Binary history blobs are only counted: listing every old
+                // image of a repository would drown the report.
+                Decoded::Binary if origin.git_blob().is_some() => {
+                    self.history_binary.fetch_add(1, Ordering::Relaxed);
+                }
+                Decoded::Binary => {
+                    self.binary.fetch_add(1, Ordering::Relaxed);
+                    self.skipped(&origin.display_path(), "binary file");
+                }
+            }
         }
-        match decode(bytes) {
-            Decoded::Text(text) => self.scan_decoded(origin, &text),
-            Decoded::Binary if in_app_package(origin) => {
-                // Native libraries and protobuf resources inside an app:
-                // what `strings` would show of them.
-                self.scan_text(origin, &printable_runs(bytes, 8), None);
-            }
-            // Binary history blobs are only counted: listing every old
-            // image of a repository would drown the report.
-            Decoded::Binary if origin.git_blob().is_some() => {
-                self.history_binary.fetch_add(1, Ordering::Relaxed);
-            }
-            Decoded::Binary => {
-                self.binary.fetch_add(1, Ordering::Relaxed);
-                self.skipped(&origin.display_path(), "binary file");
-            }
+        if let Some(why) = budget.cut_message() {
+            self.skipped(&origin.display_path(), &why);
         }
     }
 }
@@ -479,17 +491,20 @@ impl Collector<'_> {
 impl Sink for Collector<'_> {
     fn blob(&self, origin: &Origin, bytes: &[u8]) {
         // A panic on one item is an error for that item, not a dead scan.
-        if let Err(detail) = crate::isolate::isolated(|| self.blob_unguarded(origin, bytes)) {
-            self.error(
-                &origin.display_path(),
-                &crate::isolate::internal_error(&detail),
-            );
-        }
+        crate::input::isolate::isolated(&origin.display_path(), self, || {
+            self.read_blob(origin, bytes, None)
+        });
+    }
+
+    fn member(&self, origin: &Origin, bytes: &[u8], unpacked: &Unpacked) {
+        crate::input::isolate::isolated(&origin.display_path(), self, || {
+            self.read_blob(origin, bytes, Some(unpacked))
+        });
     }
 
     fn skipped(&self, path: &str, reason: &str) {
         self.skipped.lock().unwrap().push(Skipped {
-            path: path.to_string(),
+            path: crate::findings::redact_known_secrets(path),
             reason: reason.to_string(),
         });
     }
@@ -500,6 +515,8 @@ impl Sink for Collector<'_> {
         } else {
             format!("{path}: {message}")
         };
+        // Paths and quoted values may hold a key.
+        let msg = crate::findings::redact_known_secrets(&msg);
         if self.print_errors {
             eprintln!("jikimi: warning: {msg} (skipped; the scan goes on)");
         }

@@ -281,6 +281,21 @@ fn archive_limits(
         .archive_depth
         .or(file.max_depth.map(|n| n as usize))
         .unwrap_or(d.max_depth);
+    // Deeper nesting is refused rather than clamped: a depth that was asked
+    // for and silently not honoured would hide what lies below it.
+    if max_depth > archive::MAX_DEPTH {
+        bail!(
+            "--archive-depth {max_depth} is more than {}, the deepest jikimi opens archives (each level holds its archive in memory)",
+            archive::MAX_DEPTH
+        );
+    }
+    // A config file that turns archives off says so: a scanned
+    // repository's jikimi.toml must not hide its packages silently.
+    if args.archive_depth.is_none() && file.max_depth == Some(0) && !args.no_archives {
+        eprintln!(
+            "jikimi: warning: jikimi.toml sets [archives] max_depth = 0: archives and app packages are not opened (--archive-depth N overrides it)"
+        );
+    }
     let max_ratio = args.archive_max_ratio.unwrap_or(d.max_ratio);
     let max_members = args.archive_max_members.unwrap_or(d.max_members);
     if max_ratio == 0 || max_members == 0 {

@@ -316,10 +316,11 @@ pub fn parse(text: &str, path: &Path, builtin: &RuleSet) -> Result<ProjectConfig
     }
 
     if let Some(d) = &syn.archives.max_depth {
+        let max = crate::input::archive::MAX_DEPTH;
         let n = u32::try_from(*d.get_ref())
             .ok()
-            .filter(|n| *n <= 64)
-            .ok_or_else(|| loc.err(d.span(), "max_depth must be between 0 and 64"))?;
+            .filter(|n| *n as usize <= max)
+            .ok_or_else(|| loc.err(d.span(), format!("max_depth must be between 0 and {max}")))?;
         cfg.archives.max_depth = Some(n);
     }
     if let Some(s) = &syn.archives.max_size {

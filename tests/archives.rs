@@ -749,3 +749,555 @@ fn b64(data: &[u8]) -> String {
     }
     out
 }
+
+// ---------------------------------------------------------------- hostile inputs (issue 8)
+//
+// Every decoder and container is bounded: what one file yields is cut at a
+// budget (a `skipped` line names the file), a key before the cut is still
+// found, and a damaged file keeps what was read before the damage.
+
+/// The `skipped` reasons reported for exactly `path`.
+fn skip_reasons<'a>(v: &'a Value, path: &str) -> Vec<&'a str> {
+    v["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["path"] == path)
+        .map(|s| s["reason"].as_str().unwrap())
+        .collect()
+}
+
+/// One long string (a key, then 60 KB) that a table aliases many times.
+fn long_run(seed: u64) -> (String, String) {
+    let k = key(seed);
+    let run = format!("{k} {}", "A".repeat(60_000));
+    (k, run)
+}
+
+/// Each binary string table, aliased: the decoded text stops at the budget
+/// (4x the file + 1 MiB) with a `skipped` line naming the file, and the key
+/// in the first copy is found.
+fn aliased_tables_case() -> Case {
+    let (_, dex_run) = long_run(30);
+    let (_, arsc_run) = long_run(31);
+    let (_, axml_run) = long_run(32);
+    let (_, plist_run) = long_run(33);
+    // A pool string is at most 0x7fff long in the builder's encoding.
+    let axml_run = axml_run[..30_000].to_string();
+    let arsc_run = arsc_run[..30_000].to_string();
+    Case::default()
+        .file("app/classes.dex", pack::dex_aliased(&dex_run, 6_000))
+        .file("app/huge-count.dex", pack::dex_huge_count(&dex_run, 6_000))
+        .file("app/resources.arsc", pack::arsc_aliased(&arsc_run, 6_000))
+        .file(
+            "app/AndroidManifest.xml",
+            pack::binary_xml_aliased(&axml_run, 6_000),
+        )
+        .file(
+            "ios/Info.plist",
+            pack::bplist_aliased("OPENAI_API_KEY", &plist_run, 6_000),
+        )
+        .expect(Expect {
+            line: Some(1),
+            ..at("app/classes.dex")
+        })
+        .expect(Expect {
+            line: Some(1),
+            ..at("app/huge-count.dex")
+        })
+        .expect(Expect {
+            line: Some(1),
+            ..at("app/resources.arsc")
+        })
+        .expect(Expect {
+            line: Some(1),
+            ..at("app/AndroidManifest.xml")
+        })
+        .expect(Expect {
+            line: Some(1),
+            column: Some(20),
+            ..at("ios/Info.plist")
+        })
+}
+
+fn check_cut(v: &Value, files: &[(&str, &str)]) {
+    for (path, what) in files {
+        let reasons = skip_reasons(v, path);
+        assert!(
+            reasons
+                .iter()
+                .any(|r| r.contains("decoding stopped") && r.contains(what)),
+            "no budget note for {path}: {reasons:?}\n{v:#}"
+        );
+    }
+}
+
+const CUT_TABLES: &[(&str, &str)] = &[
+    ("app/classes.dex", "dex string table"),
+    ("app/huge-count.dex", "dex string table"),
+    ("app/resources.arsc", "Android string pool"),
+    ("app/AndroidManifest.xml", "Android string pool"),
+    ("ios/Info.plist", "binary plist"),
+];
+
+#[test]
+fn aliased_string_tables_stop_at_the_budget_tree() {
+    let v = run_tree(&aliased_tables_case());
+    check_cut(&v, CUT_TABLES);
+}
+
+#[test]
+fn aliased_string_tables_stop_at_the_budget_history() {
+    let v = run_history(&aliased_tables_case());
+    let blobs: Vec<(String, &str)> = CUT_TABLES
+        .iter()
+        .map(|(p, w)| {
+            let skipped = v["skipped"].as_array().unwrap();
+            let path = skipped
+                .iter()
+                .map(|s| s["path"].as_str().unwrap())
+                .find(|s| s.starts_with(p))
+                .unwrap_or_else(|| panic!("no skip for {p}: {v:#}"));
+            (path.to_string(), *w)
+        })
+        .collect();
+    let blobs: Vec<(&str, &str)> = blobs.iter().map(|(p, w)| (p.as_str(), *w)).collect();
+    check_cut(&v, &blobs);
+}
+
+/// The same tables inside an apk: each member has its own budget.
+#[test]
+fn aliased_string_tables_inside_an_apk() {
+    let (_, run) = long_run(34);
+    let apk = pack::zip(&[
+        ("classes.dex", &pack::dex_aliased(&run, 6_000)),
+        ("resources.arsc", &pack::arsc_aliased(&run[..30_000], 6_000)),
+    ]);
+    let case = Case::default()
+        .file("release.apk", apk)
+        .expect(at("release.apk!/classes.dex"))
+        .expect(at("release.apk!/resources.arsc"));
+    let v = run_tree(&case);
+    check_cut(
+        &v,
+        &[
+            ("release.apk!/classes.dex", "dex string table"),
+            ("release.apk!/resources.arsc", "Android string pool"),
+        ],
+    );
+}
+
+/// Honest tables are never cut.
+#[test]
+fn honest_tables_are_not_cut() {
+    let v = run_tree(&apk_case());
+    assert!(
+        v["skipped"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| !s["reason"].as_str().unwrap().contains("decoding stopped")),
+        "{v:#}"
+    );
+}
+
+/// JSON made of millions of tiny values (empty notebook cells, numbers in a
+/// map's `names`) is read without building a value per entry; the cell
+/// numbering and the original sources come out as before.
+#[test]
+fn notebooks_and_maps_of_tiny_values() {
+    let (k1, k2) = (key(54), key(55));
+    let mut nb = String::from(r#"{"nbformat":4,"cells":["#);
+    nb.push_str(&"{},".repeat(300_000));
+    nb.push_str(&format!(
+        r#"{{"cell_type":"code","source":"KEY = \"{k1}\""}}]}}"#
+    ));
+    let mut map = format!(
+        r#"{{"version":3,"sources":["../src/a.ts"],"sourcesContent":["const k = \"{k2}\";"],"mappings":"","names":["#
+    );
+    map.push_str(&"0,".repeat(300_000));
+    map.push_str("0]}");
+    let case = Case::default()
+        .file("nb/big.ipynb", nb)
+        .file("dist/a.js.map", map)
+        .expect(Expect {
+            cell: Some(300_001),
+            ..at("nb/big.ipynb")
+        })
+        .expect(Expect {
+            via: Some("dist/a.js.map".into()),
+            ..at("src/a.ts")
+        });
+    run_tree(&case);
+}
+
+/// 2,000 asar entries aliasing one 40 KB payload (80 MB if each were
+/// scanned): every read counts against --archive-max-bytes and
+/// --archive-max-total.
+fn asar_alias_case(flag: &'static str) -> Case {
+    let k = key(35);
+    let payload = format!("const key = '{k}';\n{}\n", "x".repeat(40_000));
+    Case {
+        errors: vec![flag],
+        args: vec![flag, "1M"],
+        ..Case::default()
+    }
+    .file("app.asar", pack::asar_aliased(payload.as_bytes(), 2_000))
+    .expect(at("app.asar!/f0.js"))
+}
+
+#[test]
+fn asar_aliases_count_against_archive_max_bytes() {
+    let v = run_tree(&asar_alias_case("--archive-max-bytes"));
+    let bytes = v["stats"]["archive_bytes"].as_u64().unwrap();
+    assert!(bytes <= 1 << 20, "{bytes}");
+    let members = v["stats"]["archive_members"].as_u64().unwrap();
+    assert!((20..=26).contains(&members), "{members}");
+}
+
+#[test]
+fn asar_aliases_count_against_archive_max_total() {
+    let v = run_tree(&asar_alias_case("--archive-max-total"));
+    assert!(v["stats"]["archive_bytes"].as_u64().unwrap() <= 1 << 20);
+}
+
+#[test]
+fn asar_aliases_in_history() {
+    run_history(&asar_alias_case("--archive-max-bytes"));
+}
+
+/// A tar read from disk counts its members too.
+#[test]
+fn tar_members_count_against_archive_max_bytes() {
+    let k = key(36);
+    let big = Fake::new(5).alnum(300_000);
+    let tar = pack::tar(&[
+        ("a/key.txt", format!("token {k}\n").as_bytes()),
+        ("a/one.txt", big.as_bytes()),
+        ("a/two.txt", big.as_bytes()),
+        ("a/three.txt", big.as_bytes()),
+        ("a/four.txt", big.as_bytes()),
+    ]);
+    let case = Case {
+        errors: vec!["`a/four.txt` takes the archive past --archive-max-bytes 1048576"],
+        args: vec!["--archive-max-bytes", "1M"],
+        ..Case::default()
+    }
+    .file("backup.tar", tar)
+    .expect(at("backup.tar!/a/key.txt"));
+    run_tree(&case);
+}
+
+/// Archives inside an archive share its budget: a zip of zips cannot
+/// multiply --archive-max-bytes by its fan-out, and one message says where
+/// it stopped.
+#[test]
+fn nested_archives_share_the_outer_budget() {
+    let k = key(37);
+    let filler = Fake::new(6).alnum(200_000);
+    let inner = pack::zip(&[
+        ("key.txt", format!("token {k}\n").as_bytes()),
+        ("filler.txt", filler.as_bytes()),
+    ]);
+    let middle = pack::zip_with(
+        &[("i1.zip", &inner), ("i2.zip", &inner), ("i3.zip", &inner)],
+        zip::CompressionMethod::Stored,
+    );
+    let outer = pack::zip_with(
+        &[
+            ("m1.zip", &middle),
+            ("m2.zip", &middle),
+            ("m3.zip", &middle),
+        ],
+        zip::CompressionMethod::Stored,
+    );
+    let case = Case {
+        errors: vec!["the rest of `fanout.zip` (the outermost archive) is not scanned"],
+        args: vec!["--archive-max-bytes", "1M"],
+        ..Case::default()
+    }
+    .file("fanout.zip", outer)
+    .expect(at("fanout.zip!/m1.zip!/i1.zip!/key.txt"));
+    let v = run_tree(&case);
+    assert!(
+        v["stats"]["archive_bytes"].as_u64().unwrap() <= 1 << 20,
+        "{v:#}"
+    );
+    assert_eq!(v["stats"]["errors"], 1, "one message for the nest: {v:#}");
+}
+
+// ---- damaged gzip
+
+fn gz_text(k: &str) -> Vec<u8> {
+    let mut t = format!("API_KEY={k}\n");
+    let mut f = Fake::new(7);
+    for i in 0..20_000 {
+        t.push_str(&format!("line {i} {}\n", f.alnum(20)));
+    }
+    t.into_bytes()
+}
+
+fn gz_trailing_garbage_case() -> Case {
+    let mut gz = pack::gzip(&gz_text(&key(42)));
+    let at_offset = gz.len();
+    gz.extend_from_slice(b"\x00garbage after the stream");
+    let msg: &'static str = Box::leak(
+        format!("25 bytes after the gzip stream (at offset {at_offset}) are not gzip")
+            .into_boxed_str(),
+    );
+    Case {
+        errors: vec![msg, "what was decompressed before that was scanned"],
+        ..Case::default()
+    }
+    .file("backup/config.env.gz", gz)
+    .expect(Expect {
+        line: Some(1),
+        ..at("backup/config.env.gz!/config.env")
+    })
+}
+both!(gzip_with_trailing_garbage, gz_trailing_garbage_case());
+
+fn gz_truncated_case() -> Case {
+    let gz = pack::gzip(&gz_text(&key(43)));
+    let cut = gz[..gz.len() * 2 / 3].to_vec();
+    Case {
+        errors: vec![
+            "the gzip stream is damaged in the member at offset 0",
+            "decompression stopped after",
+            "what was decompressed before that was scanned",
+        ],
+        ..Case::default()
+    }
+    .file("backup/old.env.gz", cut)
+    .expect(Expect {
+        line: Some(1),
+        ..at("backup/old.env.gz!/old.env")
+    })
+}
+both!(gzip_truncated, gz_truncated_case());
+
+/// A truncated .tgz: the tar members inflated before the cut are scanned.
+#[test]
+fn truncated_tgz_keeps_the_members_before_the_cut() {
+    let k = key(44);
+    let mut f = Fake::new(8);
+    let noise = f.alnum(200_000);
+    let tgz = pack::gzip(&pack::tar(&[
+        (
+            "package/key.js",
+            format!("export const k = \"{k}\";\n").as_bytes(),
+        ),
+        ("package/noise.txt", noise.as_bytes()),
+    ]));
+    let cut = tgz[..tgz.len() / 2].to_vec();
+    let case = Case {
+        errors: vec!["the gzip stream is damaged"],
+        ..Case::default()
+    }
+    .file("pkg.tgz", cut)
+    .expect(at("pkg.tgz!/package/key.js"));
+    run_tree(&case);
+}
+
+/// Zeros after the stream are padding, not damage.
+#[test]
+fn gzip_zero_padding_is_not_an_error() {
+    let mut gz = pack::gzip(&gz_text(&key(45)));
+    gz.extend_from_slice(&[0; 512]);
+    let case = Case::default()
+        .file("config.env.gz", gz)
+        .expect(at("config.env.gz!/config.env"));
+    run_tree(&case);
+}
+
+/// Concatenated gzip members are one stream.
+#[test]
+fn gzip_members_are_concatenated() {
+    let (k1, k2) = (key(46), key(47));
+    let mut gz = pack::gzip(format!("A={k1}\n").as_bytes());
+    gz.extend_from_slice(&pack::gzip(format!("B={k2}\n").as_bytes()));
+    let case = Case::default().file("two.env.gz", gz).expect(Expect {
+        line: Some(1),
+        ..at("two.env.gz!/two.env")
+    });
+    let v = run_tree(&case);
+    let lines: Vec<u64> = by_rule(&v, RULE)
+        .iter()
+        .map(|f| f["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, vec![1, 2], "{v:#}");
+}
+
+// ---- depth
+
+#[test]
+fn archive_depth_above_the_maximum_is_refused() {
+    let env = Env::new();
+    env.write("a.txt", "nothing\n");
+    let (code, _, stderr) = env.scan_json_err(&["--no-config", "--archive-depth", "1000"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("--archive-depth 1000 is more than 16"),
+        "{stderr}"
+    );
+    let (code, _, _) = env.scan_json_err(&["--no-config", "--archive-depth", "16"]);
+    assert_eq!(code, 0);
+    env.write("jikimi.toml", "[archives]\nmax_depth = 17\n");
+    let (code, _, stderr) = env.scan_json_err(&[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("max_depth must be between 0 and 16"),
+        "{stderr}"
+    );
+}
+
+/// 1,000 nested zips at the maximum depth: no stack overflow, the key in the
+/// outermost zip is found, and the skip names where opening stopped.
+#[test]
+fn a_thousand_nested_zips_at_the_maximum_depth() {
+    let (top, deep) = (key(38), key(39));
+    let zips = pack::nested_zips(
+        1_000,
+        format!("token {deep}\n").as_bytes(),
+        format!("token {top}\n").as_bytes(),
+    );
+    for threads in ["1", "2"] {
+        let case = Case {
+            args: vec!["--archive-depth", "16", "-j", threads],
+            ..Case::default()
+        }
+        .file("nested.zip", zips.clone())
+        .expect(at("nested.zip!/top.txt"));
+        let v = run_tree(&case);
+        let skipped = v["skipped"].as_array().unwrap();
+        assert!(
+            skipped.iter().any(|s| s["reason"]
+                .as_str()
+                .unwrap()
+                .contains("archive nested more than 16 deep (the deepest jikimi opens)")),
+            "{v:#}"
+        );
+    }
+}
+
+/// Sixteen deep is opened all the way down.
+#[test]
+fn sixteen_nested_zips_are_opened() {
+    let (top, deep) = (key(40), key(41));
+    let zips = pack::nested_zips(
+        16,
+        format!("token {deep}\n").as_bytes(),
+        format!("token {top}\n").as_bytes(),
+    );
+    let leaf = (1..16).fold("nested.zip".to_string(), |p, i| {
+        format!("{p}!/level{i}.zip")
+    });
+    let case = Case {
+        args: vec!["--archive-depth", "16"],
+        ..Case::default()
+    }
+    .file("nested.zip", zips)
+    .expect(at("nested.zip!/top.txt"))
+    .expect(at(&format!("{leaf}!/leaf.txt")));
+    run_tree(&case);
+}
+
+// ---- size limits at 2^64-1
+
+const U64_MAX: &str = "18446744073709551615";
+
+#[test]
+fn size_limits_at_u64_max_do_not_wrap() {
+    let k = key(48);
+    let zip = pack::zip(&[("config.py", format!("KEY = \"{k}\"\n").as_bytes())]);
+    let case = Case {
+        args: vec![
+            "--max-file-size",
+            U64_MAX,
+            "--archive-max-bytes",
+            U64_MAX,
+            "--archive-max-total",
+            U64_MAX,
+            "--archive-max-ratio",
+            U64_MAX,
+        ],
+        ..Case::default()
+    }
+    .file("settings.py", format!("API_KEY = \"{}\"\n", key(49)))
+    .file("app.zip", zip)
+    .expect(at("settings.py"))
+    .expect(at("app.zip!/config.py"));
+    run_tree(&case);
+}
+
+/// `[archives] max_size` of 2^64-1 in the scanned repository's jikimi.toml
+/// opens archives as usual (tree and history).
+#[test]
+fn config_max_size_at_u64_max_hides_nothing() {
+    let k = key(50);
+    let zip = pack::zip(&[("config.py", format!("KEY = \"{k}\"\n").as_bytes())]);
+    let env = Env::new();
+    let repo = env.git_init();
+    env.write("app.zip", &zip);
+    env.write(
+        "jikimi.toml",
+        format!("[archives]\nmax_size = \"{U64_MAX}\"\n"),
+    );
+    env.commit_all(&repo, "add");
+    let (code, v, stderr) = env.scan_full(&[]);
+    assert_eq!(code, 1, "{v:#}\n{stderr}");
+    let f = by_rule(&v, RULE);
+    assert_eq!(f.len(), 1, "{v:#}");
+    assert_eq!(f[0]["path"], "app.zip!/config.py");
+    assert!(causes(f[0]).contains(&"git-history".to_string()));
+}
+
+/// A config file that turns archive scanning off says so.
+#[test]
+fn config_max_depth_zero_warns() {
+    let env = Env::new();
+    env.write("a.zip", pack::zip(&[("k.txt", key(51).as_bytes())]));
+    env.write("jikimi.toml", "[archives]\nmax_depth = 0\n");
+    let (code, _, stderr) = env.scan_full(&[]);
+    assert_eq!(code, 0);
+    assert!(
+        stderr.contains(
+            "jikimi.toml sets [archives] max_depth = 0: archives and app packages are not opened"
+        ),
+        "{stderr}"
+    );
+    let (_, _, stderr) = env.scan_full(&["--archive-depth", "0"]);
+    assert!(
+        !stderr.contains("warning"),
+        "an explicit flag is not warned about: {stderr}"
+    );
+}
+
+// ---- everything at once
+
+/// Every hostile input of this section in one tree: the scan finishes and
+/// reports every planted key.
+#[test]
+fn every_hostile_input_in_one_tree() {
+    let mut case = aliased_tables_case();
+    for c in [
+        asar_alias_case("--archive-max-bytes"),
+        gz_trailing_garbage_case(),
+        gz_truncated_case(),
+    ] {
+        case.files.extend(c.files);
+        case.expect.extend(c.expect);
+        case.errors.extend(c.errors);
+    }
+    let zips = pack::nested_zips(
+        100,
+        format!("token {}\n", key(52)).as_bytes(),
+        format!("token {}\n", key(53)).as_bytes(),
+    );
+    case = case
+        .file("nested.zip", zips)
+        .expect(at("nested.zip!/top.txt"));
+    case.args = vec!["--archive-max-bytes", "1M", "--archive-depth", "16"];
+    let v = run_tree(&case);
+    check_cut(&v, CUT_TABLES);
+}

@@ -14,6 +14,7 @@ mod config;
 mod explain;
 mod fixtures;
 mod formats;
+mod fuzz;
 mod history;
 mod hook;
 mod hostile;

@@ -813,3 +813,434 @@ fn an_inline_marker_in_the_working_tree_covers_older_versions() {
     let (code, _) = env.scan_json(&["--history-only"]);
     assert_eq!(code, 1);
 }
+
+#[test]
+fn a_panic_on_one_history_blob_is_an_error_and_the_scan_completes() {
+    let env = Env::new();
+    let mut fake = Fake::new(20);
+    let (k1, k2) = (fake.openai_project(), fake.openai_project());
+    let repo = env.git_init();
+    let t = tree_of(
+        &repo,
+        &[("boom/poison.py", &py(&k1)), ("src/app.py", &py(&k2))],
+    );
+    commit_tree(&repo, Some("HEAD"), "two keys", t, &[], T0);
+    // Debug builds panic on an item whose name contains this (fault
+    // injection: src/input/isolate.rs); release builds never read it.
+    for format in ["json", "human"] {
+        let out = env
+            .cmd()
+            .args(["scan", "--history-only", "--no-redact", "--format", format])
+            .env("JIKIMI_DEBUG_PANIC", "boom/poison.py")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+        let lines: Vec<&str> = stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "one stderr line: {stderr}");
+        assert!(lines[0].contains("boom/poison.py"), "{stderr}");
+        assert!(
+            lines[0].contains("internal error, please report"),
+            "{stderr}"
+        );
+        assert!(
+            !stderr.contains("panicked at"),
+            "the hook is quiet: {stderr}"
+        );
+        assert!(!stderr.contains(&k1), "{stderr}");
+        if format == "json" {
+            let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert!(has_key(&v, &k2), "the other blob is scanned: {v:#}");
+            assert!(!has_key(&v, &k1));
+            assert_eq!(v["stats"]["errors"], 1, "{v:#}");
+            assert_eq!(v["stats"]["blobs"], 1, "{v:#}");
+        } else {
+            assert!(stdout.contains("src/app.py"), "{stdout}");
+            // The human summary counts it (issue 10 reworded it: "1 error").
+            assert!(stdout.contains("1 error"), "{stdout}");
+        }
+    }
+}
+
+/// A tree holding `sub` under `names`, each a folder.
+fn tree_with_dirs(repo: &Repository, names: &[String], sub: Oid) -> Oid {
+    let mut tb = repo.treebuilder(None).unwrap();
+    for n in names {
+        tb.insert(n, sub, 0o040000).unwrap();
+    }
+    tb.write().unwrap()
+}
+
+#[test]
+fn tree_fan_out_bomb_has_bounded_provenance() {
+    let env = Env::new();
+    let key = Fake::new(21).openai_project();
+    let repo = env.git_init();
+    // Ten entries at each of seven levels, all the same subtree: one blob
+    // at 10,000,000 paths from a few kilobytes of objects.
+    let mut t = tree_of(&repo, &[(".env", &format!("OPENAI_API_KEY={key}\n"))]);
+    let names: Vec<String> = (0..10).map(|i| format!("d{i}")).collect();
+    for _ in 0..7 {
+        t = tree_with_dirs(&repo, &names, t);
+    }
+    let c1 = commit_tree(&repo, Some("HEAD"), "bomb", t, &[], T0);
+    let (code, v, stderr) = env.scan_json_err(&["--history-only", "--no-redact"]);
+    assert_eq!(code, 1, "{v:#}\n{stderr}");
+    let f = finding_for(&v, &key);
+    assert_eq!(f["commit"]["id"], c1.to_string());
+    let h = &f["history"];
+    assert_eq!(h["commits"], 1, "{h:#}");
+    assert_eq!(h["in_head"], true, "{h:#}");
+    // Counted exactly, listed only up to the cap: the report says so.
+    assert_eq!(h["paths"], 10_000_000, "{h:#}");
+    assert_eq!(h["paths_capped"], true, "{h:#}");
+    assert_eq!(v["stats"]["errors"], 0, "{stderr}");
+    let out = env.cmd().args(["scan", "--history-only"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(folded.contains("at least 10000000 paths"), "{text}");
+}
+
+#[test]
+fn key_600_trees_deep_is_located_in_head() {
+    let env = Env::new();
+    let key = Fake::new(22).openai_project();
+    let repo = env.git_init();
+    let mut t = tree_of(&repo, &[("config.py", &py(&key))]);
+    for _ in 0..600 {
+        t = tree_with_dirs(&repo, &["d".to_string()], t);
+    }
+    let deep = t;
+    let readme = repo.blob(b"deep\n").unwrap();
+    let mut tb = repo.treebuilder(None).unwrap();
+    tb.insert("deep", deep, 0o040000).unwrap();
+    let root1 = tb.write().unwrap();
+    tb.insert("README.md", readme, 0o100644).unwrap();
+    let root2 = tb.write().unwrap();
+    let c1 = commit_tree(&repo, Some("HEAD"), "deep", root1, &[], T0);
+    commit_tree(&repo, Some("HEAD"), "readme", root2, &[c1], T0 + 1);
+    let (code, v, stderr) = env.scan_json_err(&["--history-only", "--no-redact"]);
+    assert_eq!(code, 1, "{v:#}\n{stderr}");
+    let f = finding_for(&v, &key);
+    let h = &f["history"];
+    assert_eq!(h["in_head"], true, "{h:#}");
+    assert_eq!(h["commits"], 2, "{h:#}");
+    assert_eq!(h["paths"], 1, "{h:#}");
+    assert_eq!(h["paths_capped"], false, "{h:#}");
+    let expected = format!("deep/{}config.py", "d/".repeat(600));
+    assert_eq!(f["path"], expected.as_str());
+    assert_eq!(h["path"], expected.as_str());
+    let out = env.cmd().args(["scan", "--history-only"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(folded.contains("still in HEAD"), "{text}");
+}
+
+#[test]
+fn one_key_in_thousands_of_files_is_located_per_file() {
+    // The bench (benches/history-hostile.sh) has 30,000 files; the counts
+    // are what is checked here.
+    const N: usize = 2_000;
+    let env = Env::new();
+    let key = Fake::new(23).openai_project();
+    let repo = env.git_init();
+    let files: Vec<(String, String)> = (0..N)
+        .map(|i| {
+            (
+                format!("m{}/f{i}.py", i / 100),
+                format!("# file {i}\nAPI_KEY = \"{key}\"\n"),
+            )
+        })
+        .collect();
+    let all: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, c)| (p.as_str(), c.as_str()))
+        .collect();
+    let c1 = commit_tree(&repo, Some("HEAD"), "many", tree_of(&repo, &all), &[], T0);
+    // The second commit drops the odd files; the third drops all but f0.
+    let even: Vec<(&str, &str)> = all.iter().copied().step_by(2).collect();
+    let c2 = commit_tree(
+        &repo,
+        Some("HEAD"),
+        "half",
+        tree_of(&repo, &even),
+        &[c1],
+        T0 + 1,
+    );
+    commit_tree(
+        &repo,
+        Some("HEAD"),
+        "one",
+        tree_of(&repo, &all[..1]),
+        &[c2],
+        T0 + 2,
+    );
+    let (code, v, stderr) = env.scan_json_err(&["--history-only", "--no-redact"]);
+    assert_eq!(code, 1, "{stderr}");
+    let found = findings(&v);
+    assert_eq!(found.len(), N, "one finding per file");
+    for f in found {
+        let path = f["path"].as_str().unwrap();
+        let i: usize = path
+            .rsplit_once("/f")
+            .and_then(|(_, n)| n.strip_suffix(".py"))
+            .and_then(|n| n.parse().ok())
+            .unwrap();
+        let h = &f["history"];
+        let commits = if i == 0 {
+            3
+        } else if i % 2 == 0 {
+            2
+        } else {
+            1
+        };
+        assert_eq!(h["commits"], commits, "{f:#}");
+        assert_eq!(h["paths"], 1, "{f:#}");
+        // "In HEAD" is about the secret: HEAD still has it (in f0).
+        assert_eq!(h["in_head"], true, "{f:#}");
+    }
+}
+
+#[test]
+fn a_key_in_a_commit_message_is_a_history_finding() {
+    let env = Env::new();
+    let mut fake = Fake::new(24);
+    let (key, cherry) = (fake.openai_project(), fake.openai_project());
+    let repo = env.git_init();
+    let t = tree_of(&repo, &[("a.txt", "a\n")]);
+    let c1 = commit_tree(&repo, Some("HEAD"), "init", t, &[], T0);
+    let msg = format!("Try the new client\n\nworks with OPENAI_API_KEY={key}\n");
+    let t2 = tree_of(&repo, &[("a.txt", "b\n")]);
+    let c2 = commit_tree(&repo, Some("HEAD"), &msg, t2, &[c1], T0 + 1);
+    // The same message twice (a cherry-pick): scanned once, two commits.
+    let pick = format!("Set the key\n\nkey: {cherry}\n");
+    let c3 = commit_tree(
+        &repo,
+        Some("HEAD"),
+        &pick,
+        tree_of(&repo, &[("a.txt", "c\n")]),
+        &[c2],
+        T0 + 2,
+    );
+    commit_tree(
+        &repo,
+        Some("refs/heads/stable"),
+        &pick,
+        tree_of(&repo, &[("a.txt", "d\n")]),
+        &[c1],
+        T0 + 3,
+    );
+    checkout_head(&repo);
+
+    let (code, v, stderr) = env.scan_json_err(&["--no-redact"]);
+    assert_eq!(code, 1, "{v:#}\n{stderr}");
+    let f = finding_for(&v, &key);
+    assert_eq!(f["path"], format!("commit {} message", short(c2)));
+    assert_eq!(f["line"], 3);
+    assert_eq!(f["commit"]["id"], c2.to_string());
+    assert_eq!(causes(f), vec!["git-history"], "{f:#}");
+    assert_eq!(f["history"]["commits"], 1, "{f:#}");
+    assert_eq!(f["history"]["paths"], 1, "{f:#}");
+    assert_eq!(f["history"]["in_head"], false, "{f:#}");
+    assert_eq!(f["git"], serde_json::Value::Null);
+    let fix = f["fix"].as_str().unwrap();
+    assert!(fix.starts_with("Rotate the key first"), "{fix}");
+    let f = finding_for(&v, &cherry);
+    assert_eq!(f["path"], format!("commit {} message", short(c3)));
+    assert_eq!(f["history"]["commits"], 2, "{f:#}");
+    assert_eq!(by_rule(&v, "openai.project-key").len(), 2, "{v:#}");
+
+    // Only the commits in the range have their messages scanned.
+    let range = format!("{c2}..{c3}");
+    let (code, v) = env.scan_json(&["--no-redact", "--range", &range]);
+    assert_eq!(code, 1, "{v:#}");
+    assert!(has_key(&v, &cherry) && !has_key(&v, &key), "{v:#}");
+}
+
+#[test]
+fn keys_in_commit_summaries_and_file_names_are_never_printed_whole() {
+    let env = Env::new();
+    let mut fake = Fake::new(25);
+    let (in_summary, in_name, in_file, in_big) = (
+        fake.openai_project(),
+        fake.openai_project(),
+        fake.openai_project(),
+        fake.openai_project(),
+    );
+    let repo = env.git_init();
+    let name = format!("keys/{in_name}.json");
+    let big = format!("dump/{in_big}.txt");
+    let t = tree_of(
+        &repo,
+        &[
+            (name.as_str(), &format!("{{\"key\": \"{in_file}\"}}\n")),
+            (big.as_str(), &"x".repeat(4096)),
+        ],
+    );
+    let summary = format!("use key {in_summary} for now");
+    let author = git2::Signature::new(
+        &format!("CI {in_summary}"),
+        "ci@example.com",
+        &git2::Time::new(T0, 0),
+    )
+    .unwrap();
+    let tree = repo.find_tree(t).unwrap();
+    let c1 = repo
+        .commit(Some("HEAD"), &author, &author, &summary, &tree, &[])
+        .unwrap();
+    let clean = tree_of(&repo, &[("README.md", "hi\n")]);
+    commit_tree(&repo, Some("HEAD"), "clean", clean, &[c1], T0 + 1);
+    checkout_head(&repo);
+
+    let keys = [&in_summary, &in_name, &in_file, &in_big];
+    for format in ["json", "human", "sarif", "junit", "compact", "github"] {
+        let out = env
+            .cmd()
+            .args(["scan", "--max-file-size", "1000", "--format", format])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        for k in keys {
+            assert_no_key_fragment(&stdout, k);
+            assert_no_key_fragment(&stderr, k);
+        }
+        // The finding is still there, at the redacted name.
+        assert!(stdout.contains("keys/sk-proj-"), "{format}: {stdout}");
+    }
+    // --no-redact shows the secrets found, not keys quoted in summaries,
+    // author names or file names.
+    let (_, v) = env.scan_json(&["--no-redact", "--max-file-size", "1000"]);
+    let text = v.to_string();
+    assert!(text.contains(in_file.as_str()), "the finding's own secret");
+    // The summary's key is a finding of its own (in the message).
+    assert!(has_key(&v, &in_summary), "{v:#}");
+    let f = finding_for(&v, &in_file);
+    let c = &f["commit"];
+    assert!(
+        c["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("use key sk-proj-")
+    );
+    for k in [&in_summary, &in_name, &in_big] {
+        let c = c.to_string();
+        assert_no_key_fragment(&c, k);
+        assert_no_key_fragment(f["path"].as_str().unwrap(), k);
+        assert_no_key_fragment(f["history"]["path"].as_str().unwrap(), k);
+        assert_no_key_fragment(&v["skipped"].to_string(), k);
+    }
+}
+
+/// Make a loose object writable and overwrite it with `bytes`.
+fn clobber_loose(env: &Env, id: Oid, bytes: &[u8]) {
+    let id = id.to_string();
+    let path = env
+        .path()
+        .join(".git/objects")
+        .join(&id[..2])
+        .join(&id[2..]);
+    let mut perms = std::fs::metadata(&path).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&path, perms).unwrap();
+    std::fs::write(&path, bytes).unwrap();
+}
+
+#[test]
+fn object_missing_from_a_pack_is_reported_and_the_scan_goes_on() {
+    let env = Env::new();
+    let key = Fake::new(26).openai_project();
+    let repo = env.git_init();
+    let t = tree_of(
+        &repo,
+        &[
+            ("k.py", &py(&key)),
+            ("lost.txt", "this blob is not packed\n"),
+        ],
+    );
+    let c1 = commit_tree(&repo, Some("HEAD"), "c1", t, &[], T0);
+    let lost = repo.blob(b"this blob is not packed\n").unwrap();
+    let kept = repo.blob(py(&key).as_bytes()).unwrap();
+    // A pack with everything but one blob (what a broken fetch or a
+    // careless `git gc` on a damaged repository leaves), loose objects gone.
+    let mut pb = repo.packbuilder().unwrap();
+    for id in [c1, t, kept] {
+        pb.insert_object(id, None).unwrap();
+    }
+    let pack_dir = env.path().join(".git/objects/pack");
+    pb.write(&pack_dir, 0o644).unwrap();
+    drop(pb);
+    drop(repo);
+    for e in std::fs::read_dir(env.path().join(".git/objects")).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        if name.len() == 2 {
+            std::fs::remove_dir_all(&p).unwrap();
+        }
+    }
+    let (code, v, stderr) = env.scan_json_err(&["--history-only", "--no-redact"]);
+    assert_eq!(code, 1, "{v:#}\n{stderr}");
+    assert!(has_key(&v, &key), "the packed blob is scanned: {v:#}");
+    assert_eq!(v["stats"]["errors"], 1, "{v:#}\n{stderr}");
+    assert_eq!(v["stats"]["blobs"], 1, "{v:#}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains(&lost.to_string()), "{stderr}");
+    assert!(stderr.contains("lost.txt"), "{stderr}");
+    assert!(stderr.contains("corrupt or missing"), "{stderr}");
+    let errors = v["errors"].as_array().unwrap();
+    assert!(errors[0].as_str().unwrap().contains("lost.txt"), "{v:#}");
+    // Provenance of the key is still known.
+    let f = finding_for(&v, &key);
+    assert_eq!(f["history"]["commits"], 1, "{f:#}");
+    assert_eq!(f["history"]["in_head"], true, "{f:#}");
+}
+
+#[test]
+fn corrupt_loose_tree_and_commit_are_reported_once_each() {
+    let env = Env::new();
+    let mut fake = Fake::new(27);
+    let (k_old, k_new, k_hidden) = (
+        fake.openai_project(),
+        fake.openai_project(),
+        fake.openai_project(),
+    );
+    let repo = env.git_init();
+    let c1 = commit_tree(
+        &repo,
+        Some("HEAD"),
+        "old",
+        tree_of(&repo, &[("old.py", &py(&k_old))]),
+        &[],
+        T0,
+    );
+    let t2 = tree_of(
+        &repo,
+        &[
+            ("app/new.py", &py(&k_new)),
+            ("lib/hidden.py", &py(&k_hidden)),
+        ],
+    );
+    let c2 = commit_tree(&repo, Some("HEAD"), "new", t2, &[c1], T0 + 1);
+    let lib = repo.find_tree(t2).unwrap().get_name("lib").unwrap().id();
+    clobber_loose(&env, lib, b"not a tree");
+    clobber_loose(&env, c1, b"not a commit either");
+    let (code, v, stderr) = env.scan_json_err(&["--history-only", "--no-redact"]);
+    assert_eq!(code, 1, "{v:#}\n{stderr}");
+    assert!(has_key(&v, &k_new), "{v:#}");
+    // Behind the damage: not readable, and said so.
+    assert!(!has_key(&v, &k_old) && !has_key(&v, &k_hidden), "{v:#}");
+    assert_eq!(v["stats"]["errors"], 2, "{v:#}\n{stderr}");
+    assert_eq!(stderr.lines().count(), 2, "{stderr}");
+    assert_eq!(stderr.matches(&lib.to_string()).count(), 1, "{stderr}");
+    assert_eq!(stderr.matches(&c1.to_string()).count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("lib/"),
+        "the tree's place is named: {stderr}"
+    );
+    let f = finding_for(&v, &k_new);
+    assert_eq!(f["commit"]["id"], c2.to_string());
+    assert_eq!(f["history"]["commits"], 1, "{f:#}");
+}

@@ -266,3 +266,28 @@ mod special_files {
         assert_eq!(code, 1, "{v}");
     }
 }
+
+/// A panic on one file (injected in debug builds) is an error for that file;
+/// the other file's key is still reported and the exit code says so.
+#[test]
+fn a_panic_on_one_file_is_an_error_and_the_scan_completes() {
+    let env = Env::new();
+    let mut fake = Fake::new(102);
+    env.write("boom/a.py", format!("k = \"{}\"\n", fake.openai_project()));
+    env.write("ok/b.py", format!("k = \"{}\"\n", fake.openai_project()));
+    let out = env
+        .cmd()
+        .args(["scan", ".", "--no-history", "--format", "json"])
+        .env("JIKIMI_DEBUG_PANIC", "boom/a.py")
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(paths(&v), vec!["ok/b.py".to_string()], "{v}");
+    assert_eq!(v["stats"]["errors"], 1, "{v}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("boom/a.py"), "{stderr}");
+    assert!(stderr.contains("internal error, please report"), "{stderr}");
+    assert!(!stderr.contains("panicked at"), "{stderr}");
+}

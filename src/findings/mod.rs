@@ -11,13 +11,14 @@ pub mod role;
 pub mod suppress;
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::input::{CommitInfo, GitState};
-use crate::rules::{Confidence, RuleKind, Severity};
+use crate::matcher::Matcher;
+use crate::rules::{Confidence, RuleKind, RuleSet, Severity};
 
 pub use causes::Cause;
 pub use project::ProjectInfo;
@@ -131,6 +132,10 @@ pub struct HistoryInfo {
     pub commits: usize,
     /// Distinct paths it appears at across those commits.
     pub paths: usize,
+    /// `paths` is a lower bound: a blob sits at more paths than are listed
+    /// (a crafted tree can hold one blob at millions of paths); see
+    /// [`crate::input::history::MAX_PATHS_PER_BLOB`].
+    pub paths_capped: bool,
     /// Whether HEAD's tree still carries it.
     pub in_head: bool,
     /// Whether the working-tree scan found the same secret (same rule),
@@ -151,11 +156,15 @@ impl HistoryInfo {
             self.path = other.path;
             self.order = other.order;
         }
-        for b in other.blob_ids {
-            if !self.blob_ids.contains(&b) {
-                self.blob_ids.push(b);
-            }
-        }
+        // Duplicates are removed once merging is done (`dedup_blob_ids`):
+        // checking each here would be quadratic in a file's versions.
+        self.blob_ids.extend(other.blob_ids);
+    }
+
+    /// Remove repeated blob ids, keeping the first of each.
+    fn dedup_blob_ids(&mut self) {
+        let mut seen = std::collections::HashSet::new();
+        self.blob_ids.retain(|b| seen.insert(b.clone()));
     }
 
     /// The secret is gone from HEAD and the working tree: only history
@@ -326,6 +335,9 @@ pub fn dedup_and_sort(findings: Vec<Finding>) -> Vec<Finding> {
     for f in &mut out {
         normalize_locations(&mut f.locations);
         f.occurrences = f.locations.len().max(1);
+        if let Some(h) = f.history.as_mut() {
+            h.dedup_blob_ids();
+        }
     }
     sort(&mut out);
     out
@@ -356,16 +368,20 @@ pub fn sort(findings: &mut [Finding]) {
     });
 }
 
-/// Redact every secret the built-in rules recognise in `text`: for messages
-/// that quote user input (a config value, a baseline key), which may be a
-/// pasted secret. Used on error messages before they are printed.
+/// Redact every secret the built-in rules recognise in `text`: for text
+/// that is shown and may hold a pasted secret without being one (an error
+/// message quoting a config value or a baseline key, a commit summary, a
+/// file name). The rules are compiled once per process.
 pub fn redact_known_secrets(text: &str) -> String {
-    let Ok(rules) = crate::rules::RuleSet::builtin() else {
+    static RULES: OnceLock<Option<RuleSet>> = OnceLock::new();
+    static MATCHER: OnceLock<Option<Matcher<'static>>> = OnceLock::new();
+    let Some(matcher) = MATCHER.get_or_init(|| {
+        let rules = RULES.get_or_init(|| RuleSet::builtin().ok()).as_ref()?;
+        Matcher::new(rules).ok()
+    }) else {
         return text.to_string();
     };
-    let Ok(matcher) = crate::matcher::Matcher::new(&rules) else {
-        return text.to_string();
-    };
+    let rules = matcher.rules();
     let mut out = text.to_string();
     let mut secrets: Vec<String> = matcher
         .find(text.as_bytes())

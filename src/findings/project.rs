@@ -826,6 +826,28 @@ fn simple(name: &str, text: &str) -> Signals {
     s
 }
 
+/// Classify one manifest's text by its file name (`package.json`,
+/// `Cargo.toml`, ...), as if it were alone in its folder. Never panics, on
+/// any text: manifests are data from the scanned repository.
+pub fn classify_manifest(name: &str, text: &str) -> Project {
+    let s = match name {
+        "package.json" => package_json(text),
+        "Cargo.toml" => cargo_toml(text, Path::new("/nonexistent")),
+        "go.mod" => go_mod(text),
+        "pyproject.toml" | "requirements.txt" | "setup.py" | "Pipfile" => python(name, text),
+        n => simple(n, text),
+    };
+    Project {
+        kind: s.kind.unwrap_or_default(),
+        framework: s.framework,
+        ecosystem: s.ecosystem,
+        serves: s.serves,
+        env: s.env,
+        ai_sdk: s.ai_sdk,
+        ..Project::default()
+    }
+}
+
 /// Classify the manifests of one folder (`dir`, absolute). `None` when the
 /// folder has none (an `index.html` makes it a plain HTML site).
 fn classify_dir(dir: &Path) -> Option<(Project, Vec<&'static str>)> {

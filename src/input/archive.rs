@@ -13,15 +13,21 @@
 //! a blob in git history. Files that are not archives pay for a four-byte
 //! comparison (and one more at offset 257 for tar).
 //!
-//! Archives are hostile input. Everything here is bounded: nesting depth, the
-//! uncompressed bytes of one archive and of the whole scan, the expansion
-//! ratio of every compressed member, and the member count. Nothing is ever
+//! Archives are hostile input. Everything here is bounded: nesting depth
+//! (at most [`MAX_DEPTH`], whatever the settings say), the uncompressed bytes
+//! of one archive (the archives nested in it included: they share its
+//! budget, see [`Unpacked`]) and of the whole scan, the expansion ratio of
+//! every compressed member, and the member count. Every format counts: zip
+//! members as they inflate, gzip output, tar members, asar members (each
+//! time an entry is read, so entries that alias one payload cannot multiply
+//! it). Nothing is ever
 //! written to disk (no `extract`, no `unpack`), so a member named
 //! `../../.bashrc` cannot escape anything; it is still reported, because an
 //! archive that carries one was built to attack whoever unpacks it. Every
 //! problem (bomb, traversal, encryption, truncation, corruption) becomes one
 //! message through [`Sink::error`] for the archive and the scan goes on.
 
+use std::cell::Cell;
 use std::io::{Cursor, Read};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -32,6 +38,38 @@ use crate::text;
 /// small, very repetitive files (a minified bundle of zeros, a sparse table)
 /// legitimately compress 1000:1.
 const RATIO_FLOOR: u64 = 1 << 20;
+
+/// The deepest nesting any setting may ask for (`--archive-depth`,
+/// `[archives] max_depth`): each level is a stack frame chain and a buffer,
+/// and real packages nest two or three deep (an apk in an xapk in a zip).
+pub const MAX_DEPTH: usize = 16;
+
+/// Never reserve more than this up front for a member, whatever its header
+/// declares: the buffer grows with what is actually inflated.
+const PREALLOC_MAX: u64 = 16 << 20;
+
+/// Uncompressed bytes unpacked from one outermost archive, shared with the
+/// archives nested in it (each level of compression counts, as it is
+/// inflated): `--archive-max-bytes` bounds this, so an archive of archives
+/// cannot multiply the budget by its nesting (a zip of 16 zips of 16 zips).
+#[derive(Debug, Default)]
+pub struct Unpacked {
+    bytes: Cell<u64>,
+    /// A budget ran out somewhere in the nest (reported there once): every
+    /// archive of the nest stops.
+    stopped: Cell<bool>,
+}
+
+impl Unpacked {
+    /// Bytes unpacked so far.
+    pub fn get(&self) -> u64 {
+        self.bytes.get()
+    }
+
+    fn add(&self, n: u64) {
+        self.bytes.set(self.bytes.get().saturating_add(n));
+    }
+}
 
 /// Limits on what one scan unpacks.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -130,23 +168,31 @@ pub fn archive_name(name: &str) -> bool {
 }
 
 /// Open the archive `bytes` (of the kind [`sniff`] found) and hand every
-/// member to `sink`. Problems are reported to `sink` against the archive.
+/// member to `sink` ([`Sink::member`]). `unpacked` is the budget of the
+/// archive this one is nested in (`None` for an outermost archive: it gets
+/// its own). Problems are reported to `sink` against the archive.
 pub fn expand(
     kind: Kind,
     origin: &Origin,
     bytes: &[u8],
     limits: &ArchiveLimits,
     totals: &ArchiveTotals,
+    unpacked: Option<&Unpacked>,
     sink: &dyn Sink,
 ) {
     let path = origin.display_path();
-    if depth(origin) >= limits.max_depth {
+    // Whatever the limits say (they are validated, but the struct is
+    // public), recursion through nested archives stops at MAX_DEPTH.
+    let max_depth = limits.max_depth.min(MAX_DEPTH);
+    if depth(origin) >= max_depth {
+        let hint = if max_depth < MAX_DEPTH {
+            "raise --archive-depth to open it"
+        } else {
+            "the deepest jikimi opens"
+        };
         sink.skipped(
             &path,
-            &format!(
-                "archive nested more than {} deep (raise --archive-depth to open it)",
-                limits.max_depth
-            ),
+            &format!("archive nested more than {max_depth} deep ({hint})"),
         );
         return;
     }
@@ -157,13 +203,18 @@ pub fn expand(
         );
         return;
     }
+    let own = Unpacked::default();
+    let unpacked = unpacked.unwrap_or(&own);
+    if unpacked.stopped.get() {
+        return; // the archive this one is in ran out of budget: said there
+    }
     totals.archives.fetch_add(1, Ordering::Relaxed);
     let mut ex = Expander {
         origin,
         limits,
         totals,
         sink,
-        used: 0,
+        unpacked,
         members: 0,
         traversal: Vec::new(),
         encrypted: Vec::new(),
@@ -173,12 +224,14 @@ pub fn expand(
     let result = match kind {
         Kind::Zip => ex.zip(bytes),
         Kind::Gzip => ex.gzip(origin.leaf_path(), bytes),
-        Kind::Tar => ex.tar(bytes),
+        Kind::Tar => ex.tar(bytes, false),
         Kind::Asar => ex.asar(bytes),
     };
     // One message per kind of problem, with the first example.
     let mut problems = Vec::new();
-    if let Err(Stop(msg)) = result {
+    if let Err(Stop(msg)) = result
+        && !msg.is_empty()
+    {
         problems.push(msg);
     }
     let mut summarize = |list: &[String], what: &str| {
@@ -224,6 +277,8 @@ pub fn expand(
 }
 
 /// Why an archive was not read to its end (the message says what to do).
+/// Empty when it was said already: a budget ran out in a nested archive, and
+/// the archives around it stop quietly.
 struct Stop(String);
 
 struct Expander<'a> {
@@ -231,8 +286,8 @@ struct Expander<'a> {
     limits: &'a ArchiveLimits,
     totals: &'a ArchiveTotals,
     sink: &'a dyn Sink,
-    /// Uncompressed bytes read from this archive.
-    used: u64,
+    /// Uncompressed bytes read from the outermost archive so far.
+    unpacked: &'a Unpacked,
     members: u64,
     traversal: Vec<String>,
     encrypted: Vec<String>,
@@ -255,7 +310,63 @@ impl Expander<'_> {
             parent: Box::new(self.origin.clone()),
             member: name.to_string(),
         };
-        self.sink.blob(&origin, data);
+        self.sink.member(&origin, data, self.unpacked);
+        if self.unpacked.stopped.get() {
+            return Err(Stop(String::new()));
+        }
+        Ok(())
+    }
+
+    /// What may still be unpacked: (this archive's nest, the scan).
+    fn left(&self) -> (u64, u64) {
+        let archive_left = self.limits.max_bytes.saturating_sub(self.unpacked.get());
+        let scan_left = self
+            .limits
+            .max_total
+            .saturating_sub(self.totals.bytes.load(Ordering::Relaxed));
+        (archive_left, scan_left)
+    }
+
+    fn count(&self, n: u64) {
+        self.unpacked.add(n);
+        self.totals.bytes.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// The error for `name` taking `n` bytes past the archive's or the
+    /// scan's budget.
+    /// The archives around this one stop too (quietly: this is the one
+    /// message).
+    fn over_budget(&self, name: &str, archive_left: u64, scan_left: u64) -> Stop {
+        self.unpacked.stopped.set(true);
+        let rest = match self.origin {
+            Origin::Member { .. } => format!(
+                "the rest of `{}` (the outermost archive) is not scanned",
+                self.origin.root().display_path()
+            ),
+            _ => "the rest of the archive is not scanned".to_string(),
+        };
+        if archive_left <= scan_left {
+            Stop(format!(
+                "`{name}` takes the archive past --archive-max-bytes {} uncompressed (archives nested in one count toward it); {rest} (raise the limit to scan it)",
+                self.limits.max_bytes
+            ))
+        } else {
+            Stop(format!(
+                "`{name}` takes the scan past --archive-max-total {} uncompressed bytes; {rest} (raise the limit to scan it)",
+                self.limits.max_total
+            ))
+        }
+    }
+
+    /// Count a member that is a slice of bytes already in memory (asar, a
+    /// tar read from disk): every read counts, so entries that alias one
+    /// payload are charged each time.
+    fn account(&mut self, name: &str, n: u64) -> Result<(), Stop> {
+        let (archive_left, scan_left) = self.left();
+        if n > archive_left.min(scan_left) {
+            return Err(self.over_budget(name, archive_left, scan_left));
+        }
+        self.count(n);
         Ok(())
     }
 
@@ -290,50 +401,55 @@ impl Expander<'_> {
         compressed: u64,
         declared: Option<u64>,
     ) -> Result<Vec<u8>, Stop> {
-        let archive_left = self.limits.max_bytes.saturating_sub(self.used);
-        let scan_left = self
-            .limits
-            .max_total
-            .saturating_sub(self.totals.bytes.load(Ordering::Relaxed));
+        let mut buf = Vec::new();
+        match self.inflate_into(name, reader, compressed, declared, &mut buf)? {
+            None => Ok(buf),
+            Some(e) => Err(Stop(format!(
+                "`{name}` cannot be read ({e}): the archive is truncated or corrupt; the rest is not scanned"
+            ))),
+        }
+    }
+
+    /// [`Self::inflate`], appending to `buf` (which may hold earlier output
+    /// of the same member, counted against the ratio). A read error is
+    /// returned as `Ok(Some(error))`, with what was inflated before it kept
+    /// in `buf` and counted; a limit is an `Err`.
+    fn inflate_into(
+        &mut self,
+        name: &str,
+        reader: impl Read,
+        compressed: u64,
+        declared: Option<u64>,
+        buf: &mut Vec<u8>,
+    ) -> Result<Option<std::io::Error>, Stop> {
+        let (archive_left, scan_left) = self.left();
         let ratio_cap = compressed
             .saturating_mul(self.limits.max_ratio)
-            .max(RATIO_FLOOR);
+            .max(RATIO_FLOOR)
+            .saturating_sub(buf.len() as u64);
         let cap = archive_left.min(scan_left).min(ratio_cap);
-        let limits = self.limits;
-        let over = |n: u64| -> Stop {
+        let before = buf.len() as u64;
+        let over = |this: &Self, n: u64| -> Stop {
             if ratio_cap <= archive_left.min(scan_left) {
-                bomb(limits, name, n, compressed)
-            } else if archive_left <= scan_left {
-                Stop(format!(
-                    "`{name}` takes the archive past --archive-max-bytes {} uncompressed; the rest of the archive is not scanned (raise the limit to scan it)",
-                    limits.max_bytes
-                ))
+                bomb(this.limits, name, before + n, compressed)
             } else {
-                Stop(format!(
-                    "`{name}` takes the scan past --archive-max-total {} uncompressed bytes; the rest of the archive is not scanned (raise the limit to scan it)",
-                    limits.max_total
-                ))
+                this.over_budget(name, archive_left, scan_left)
             }
         };
         if let Some(d) = declared
             && d > cap
         {
-            return Err(over(d));
+            return Err(over(self, d));
         }
-        let mut buf = Vec::with_capacity(declared.unwrap_or(0).min(cap) as usize);
-        let read = reader.take(cap + 1).read_to_end(&mut buf);
-        let n = buf.len() as u64;
-        self.used += n;
-        self.totals.bytes.fetch_add(n, Ordering::Relaxed);
-        if let Err(e) = read {
-            return Err(Stop(format!(
-                "`{name}` cannot be read ({e}): the archive is truncated or corrupt; the rest is not scanned"
-            )));
-        }
+        buf.reserve(declared.unwrap_or(0).min(cap).min(PREALLOC_MAX) as usize);
+        // One byte more than the cap tells "at the cap" from "past it".
+        let read = reader.take(cap.saturating_add(1)).read_to_end(buf);
+        let n = buf.len() as u64 - before;
+        self.count(n);
         if n > cap {
-            return Err(over(n));
+            return Err(over(self, n));
         }
-        Ok(buf)
+        Ok(read.err())
     }
 
     fn zip(&mut self, bytes: &[u8]) -> Result<(), Stop> {
@@ -423,22 +539,71 @@ impl Expander<'_> {
         )))
     }
 
+    /// A gzip file: every member of the stream (`cat a.gz b.gz` is valid
+    /// gzip), as one output. Damage (a truncated stream, a bad checksum,
+    /// trailing bytes that are not another member) keeps what was
+    /// decompressed before it: that is scanned, and the error says where the
+    /// stream stopped.
     fn gzip(&mut self, leaf: &str, bytes: &[u8]) -> Result<(), Stop> {
         let name = gz_inner_name(leaf);
-        let dec = flate2::read::MultiGzDecoder::new(bytes);
-        let data = self.inflate(&name, dec, bytes.len() as u64, None)?;
-        // `.tar.gz`: the tar's members are this archive's members (one level,
-        // `app.tgz!/package/index.js`), as users think of them.
-        if sniff(&data) == Some(Kind::Tar) {
-            return self.tar(&data);
+        let mut data = Vec::new();
+        let mut rest = bytes;
+        let mut damage = None;
+        while !rest.is_empty() {
+            let at = bytes.len() - rest.len();
+            // Zeros after the stream are block padding (tape-style tools
+            // write it): nothing to scan and nothing wrong.
+            if rest.iter().all(|&b| b == 0) {
+                break;
+            }
+            if !rest.starts_with(&[0x1f, 0x8b]) {
+                damage = Some(format!(
+                    "{} bytes after the gzip stream (at offset {at}) are not gzip and were ignored",
+                    rest.len()
+                ));
+                break;
+            }
+            let mut dec = flate2::bufread::GzDecoder::new(rest);
+            let err = self.inflate_into(&name, &mut dec, bytes.len() as u64, None, &mut data)?;
+            if let Some(e) = err {
+                damage = Some(format!(
+                    "the gzip stream is damaged in the member at offset {at} ({e}): decompression stopped after {} bytes",
+                    data.len()
+                ));
+                break;
+            }
+            let left = dec.into_inner();
+            if left.len() == rest.len() {
+                break; // nothing consumed: cannot happen with a valid member
+            }
+            rest = left;
         }
-        if self.admit(&name, data.len() as u64, None)? {
-            self.emit(&name, &data)?;
+        let result = self.gzip_payload(&name, &data);
+        match damage {
+            Some(d) => Err(Stop(format!(
+                "{d}; what was decompressed before that was scanned"
+            ))),
+            None => result,
+        }
+    }
+
+    fn gzip_payload(&mut self, name: &str, data: &[u8]) -> Result<(), Stop> {
+        // `.tar.gz`: the tar's members are this archive's members (one level,
+        // `app.tgz!/package/index.js`), as users think of them. They were
+        // counted as the gzip layer inflated them.
+        if sniff(data) == Some(Kind::Tar) {
+            return self.tar(data, true);
+        }
+        if self.admit(name, data.len() as u64, None)? {
+            self.emit(name, data)?;
         }
         Ok(())
     }
 
-    fn tar(&mut self, bytes: &[u8]) -> Result<(), Stop> {
+    /// A tar's members, slices of `bytes`. `counted`: `bytes` came out of
+    /// the gzip layer, which counted them; otherwise (a `.tar` read from
+    /// disk) each member counts as it is read.
+    fn tar(&mut self, bytes: &[u8], counted: bool) -> Result<(), Stop> {
         let mut ar = tar::Archive::new(bytes);
         let entries = ar
             .entries()
@@ -457,8 +622,9 @@ impl Expander<'_> {
             if !self.admit(&name, size, None)? {
                 continue;
             }
-            // The bytes are already in memory (read from disk or inflated and
-            // counted by the gzip layer): slicing them is not decompression.
+            if !counted {
+                self.account(&name, size.min(bytes.len() as u64))?;
+            }
             let mut data = Vec::with_capacity(size.min(bytes.len() as u64) as usize);
             entry.read_to_end(&mut data).map_err(|e| {
                 Stop(format!(
@@ -492,6 +658,8 @@ impl Expander<'_> {
                     "`{name}` lies past the end of the archive: the asar is truncated; the rest is not scanned"
                 )));
             };
+            // Entries may all point at one payload: each read counts.
+            self.account(&name, size)?;
             self.emit(&name, data)?;
         }
         Ok(())

@@ -10,9 +10,20 @@
 //! around them (a map's `mappings`, a notebook's base64 images, which would
 //! otherwise look like high-entropy secrets). When the JSON does not parse,
 //! the caller scans the raw text instead: a damaged file is never skipped.
+//!
+//! The JSON is read in one streaming pass that keeps only the strings it
+//! needs: no tree of every value is built (a 15 MB notebook of empty cells,
+//! or a map whose `names` hold millions of numbers, would otherwise take
+//! hundreds of MB), and what is kept is charged to the file's [`Budget`].
 
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use super::budget::Budget;
 use crate::text;
-use serde_json::Value;
 
 /// One piece of text to scan, and where to say it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,7 +89,7 @@ fn is_base64_byte(b: u8) -> bool {
 /// Docker `auth`, a base64 `.npmrc` token. Runs
 /// of at least 32 characters are decoded (standard or URL-safe alphabet,
 /// padding optional); binary results (images, DER, hashes) are dropped.
-pub fn base64_payloads(text: &[u8]) -> Vec<(usize, String)> {
+pub fn base64_payloads(text: &[u8], budget: &mut Budget) -> Vec<(usize, String)> {
     let mut out = Vec::new();
     let n = text.len();
     let mut i = 0;
@@ -104,6 +115,9 @@ pub fn base64_payloads(text: &[u8]) -> Vec<(usize, String)> {
             i += 1;
         }
         if let Some(decoded) = decode_text_payload(&text[start..end]) {
+            if !budget.charge(decoded.len(), "base64 payloads") {
+                break;
+            }
             out.push((start, decoded));
         }
     }
@@ -140,48 +154,260 @@ pub fn is_notebook(path: &str) -> bool {
 }
 
 /// The original sources embedded in the source map at `map_path`, each with
-/// the path it maps back to. `None` if `text` is not a source map with
-/// `sourcesContent` (then it is scanned as it is).
-pub fn source_map(map_path: &str, text: &[u8]) -> Option<Vec<Part>> {
+/// the path it maps back to, within `budget`. `None` if `text` is not a
+/// source map with `sourcesContent` (then it is scanned as it is).
+pub fn source_map(map_path: &str, text: &[u8], budget: &mut Budget) -> Option<Vec<Part>> {
     let first = text.iter().find(|b| !b.is_ascii_whitespace())?;
     if *first != b'{' {
         return None;
     }
-    let v: Value = serde_json::from_slice(text).ok()?;
+    let v: SourceMap = serde_json::from_slice(text).ok()?;
     let mut parts = Vec::new();
-    map_parts(map_path, &v, &mut parts, 0);
+    map_parts(map_path, &v, &mut parts, 0, budget);
     (!parts.is_empty()).then_some(parts)
 }
 
-fn map_parts(map_path: &str, v: &Value, out: &mut Vec<Part>, depth: usize) {
+/// Bytes a part costs on top of its text (the struct, its path): a map or
+/// notebook of millions of tiny entries is bounded by the budget too.
+const PART_COST: usize = 64;
+
+/// Charge `part` to `budget` and keep it, or `false` when it does not fit.
+fn keep(out: &mut Vec<Part>, part: Part, budget: &mut Budget, what: &'static str) -> bool {
+    if !budget.charge(part.text.len() + part.path.len() + PART_COST, what) {
+        return false;
+    }
+    out.push(part);
+    true
+}
+
+fn map_parts(
+    map_path: &str,
+    v: &SourceMap,
+    out: &mut Vec<Part>,
+    depth: usize,
+    budget: &mut Budget,
+) {
     // Index maps: `sections`, each with its own map.
-    if let Some(sections) = v["sections"].as_array()
+    if let Some(sections) = &v.sections.0
         && depth < 4
     {
-        for s in sections {
-            map_parts(map_path, &s["map"], out, depth + 1);
+        for s in sections.iter().flatten() {
+            if let Some(map) = &s.map.0 {
+                map_parts(map_path, map, out, depth + 1, budget);
+            }
         }
         return;
     }
-    let (Some(sources), Some(contents)) = (v["sources"].as_array(), v["sourcesContent"].as_array())
-    else {
+    let (Some(sources), Some(contents)) = (&v.sources.0, &v.contents.0) else {
         return;
     };
-    let root = v["sourceRoot"].as_str().unwrap_or("");
+    let root = v.root.0.as_deref().unwrap_or("");
     for (i, content) in contents.iter().enumerate() {
-        let Some(text) = content.as_str() else {
+        let Some(text) = content else {
             continue;
         };
-        let source = sources.get(i).and_then(Value::as_str).unwrap_or("");
-        out.push(Part {
+        let source = sources.get(i).and_then(Option::as_deref).unwrap_or("");
+        let part = Part {
             path: resolve_source(map_path, root, source, i),
             via: Some(map_path.to_string()),
             cell: None,
             output: false,
-            text: text.to_string(),
+            text: text.clone(),
             at: None,
             encoded: None,
-        });
+        };
+        if !keep(out, part, budget, "source map") {
+            return;
+        }
+    }
+}
+
+/// The fields of a source map that are read; everything else (`mappings`,
+/// `names`) is skipped without being built.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SourceMap {
+    sources: Strings,
+    #[serde(rename = "sourcesContent")]
+    contents: Strings,
+    #[serde(rename = "sourceRoot")]
+    root: MaybeStr,
+    sections: Sections,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Section {
+    map: Lenient<Box<SourceMap>>,
+}
+
+/// Entries of one list (`sources`, `sourcesContent`, `sections`) read at
+/// most: a longer one is not a real source map, and the raw text is
+/// scanned instead.
+const MAX_ENTRIES: usize = 1 << 20;
+
+/// Ignore one JSON value of any type (drains arrays and objects).
+macro_rules! lenient_scalars {
+    ($value:expr) => {
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+    };
+}
+
+fn drain_seq<'de, A: SeqAccess<'de>>(mut a: A) -> Result<(), A::Error> {
+    while a.next_element::<IgnoredAny>()?.is_some() {}
+    Ok(())
+}
+
+fn drain_map<'de, A: MapAccess<'de>>(mut a: A) -> Result<(), A::Error> {
+    while a.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+    Ok(())
+}
+
+/// A string, or nothing for any other value.
+#[derive(Default)]
+struct MaybeStr(Option<String>);
+
+impl<'de> Deserialize<'de> for MaybeStr {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = MaybeStr;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any value")
+            }
+            lenient_scalars!(MaybeStr(None));
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<MaybeStr, E> {
+                Ok(MaybeStr(Some(s.to_string())))
+            }
+            fn visit_string<E: de::Error>(self, s: String) -> Result<MaybeStr, E> {
+                Ok(MaybeStr(Some(s)))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, a: A) -> Result<MaybeStr, A::Error> {
+                drain_seq(a).map(|()| MaybeStr(None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, a: A) -> Result<MaybeStr, A::Error> {
+                drain_map(a).map(|()| MaybeStr(None))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// An array of strings (other entries are kept as `None`, so indexes line
+/// up), or nothing when the value is not an array.
+#[derive(Default)]
+struct Strings(Option<Vec<Option<String>>>);
+
+impl<'de> Deserialize<'de> for Strings {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Strings;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any value")
+            }
+            lenient_scalars!(Strings(None));
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Strings, E> {
+                Ok(Strings(None))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Strings, A::Error> {
+                let mut v = Vec::new();
+                while let Some(MaybeStr(s)) = a.next_element()? {
+                    if v.len() == MAX_ENTRIES {
+                        return Err(de::Error::custom("too many entries"));
+                    }
+                    v.push(s);
+                }
+                Ok(Strings(Some(v)))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, a: A) -> Result<Strings, A::Error> {
+                drain_map(a).map(|()| Strings(None))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `sections`: an array of objects (other entries are skipped), or nothing.
+#[derive(Default)]
+struct Sections(Option<Vec<Option<Section>>>);
+
+impl<'de> Deserialize<'de> for Sections {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Sections;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any value")
+            }
+            lenient_scalars!(Sections(None));
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Sections, E> {
+                Ok(Sections(None))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Sections, A::Error> {
+                let mut v = Vec::new();
+                while let Some(Lenient(s)) = a.next_element::<Lenient<Section>>()? {
+                    if v.len() == MAX_ENTRIES {
+                        return Err(de::Error::custom("too many sections"));
+                    }
+                    v.push(s);
+                }
+                Ok(Sections(Some(v)))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, a: A) -> Result<Sections, A::Error> {
+                drain_map(a).map(|()| Sections(None))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// An object read as `T`, or nothing for any other value.
+struct Lenient<T>(Option<T>);
+
+impl<T> Default for Lenient<T> {
+    fn default() -> Self {
+        Lenient(None)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Lenient<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = Lenient<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any value")
+            }
+            lenient_scalars!(Lenient(None));
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Lenient<T>, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, a: A) -> Result<Lenient<T>, A::Error> {
+                drain_seq(a).map(|()| Lenient(None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, a: A) -> Result<Lenient<T>, A::Error> {
+                T::deserialize(MapAccessDeserializer::new(a)).map(|t| Lenient(Some(t)))
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
     }
 }
 
@@ -236,63 +462,499 @@ pub fn resolve_source(map_path: &str, root: &str, source: &str, index: usize) ->
     format!("{container}{}", segs.join("/"))
 }
 
-/// The cells of a notebook (source and text outputs), or `None` if `text` is
-/// not a notebook.
-pub fn notebook(path: &str, text: &[u8]) -> Option<Vec<Part>> {
-    let v: Value = serde_json::from_slice(text).ok()?;
+/// The cells of a notebook (source and text outputs), within `budget`, or
+/// `None` if `text` is not a notebook. Cells are read one at a time and
+/// turned into parts as they are read.
+pub fn notebook(path: &str, text: &[u8], budget: &mut Budget) -> Option<Vec<Part>> {
+    let mut nb = Notebook {
+        path,
+        budget,
+        cells: None,
+        worksheets: None,
+    };
+    let mut de = serde_json::Deserializer::from_slice(text);
+    DeserializeSeed::deserialize(&mut nb, &mut de).ok()?;
+    de.end().ok()?;
     // nbformat 4: `cells`; nbformat 3: `worksheets[].cells` with `input`.
-    let cells: Vec<&Value> = match v["cells"].as_array() {
-        Some(c) => c.iter().collect(),
-        None => v["worksheets"]
-            .as_array()?
-            .iter()
-            .filter_map(|w| w["cells"].as_array())
-            .flatten()
-            .collect(),
-    };
-    let mut parts = Vec::new();
-    let part = |cell: usize, output: bool, text: String| Part {
-        path: path.to_string(),
-        via: None,
-        cell: Some(cell),
-        output,
-        text,
-        at: None,
-        encoded: None,
-    };
-    for (i, cell) in cells.iter().enumerate() {
-        let n = i + 1;
-        let source = if cell.get("source").is_some() {
-            &cell["source"]
+    let (cells, worksheets) = (nb.cells, nb.worksheets);
+    cells.or(worksheets).map(|(parts, _)| parts)
+}
+
+/// The notebook being read: parts of `cells` and of `worksheets[].cells`
+/// (each with the number of cells seen), kept apart until the end since
+/// `cells` wins when both are there.
+struct Notebook<'a, 'b> {
+    path: &'a str,
+    budget: &'b mut Budget,
+    cells: Option<(Vec<Part>, usize)>,
+    worksheets: Option<(Vec<Part>, usize)>,
+}
+
+impl Notebook<'_, '_> {
+    /// One cell, numbered in `cells` or `worksheets`.
+    fn cell(&mut self, v3: bool, cell: Cell) {
+        let path = self.path;
+        let Some((parts, n)) = (if v3 {
+            self.worksheets.as_mut()
         } else {
-            &cell["input"]
+            self.cells.as_mut()
+        }) else {
+            return;
         };
-        if let Some(s) = multiline(source) {
-            parts.push(part(n, false, s));
-        }
-        for out in cell["outputs"].as_array().into_iter().flatten() {
-            let mut texts = Vec::new();
-            texts.extend(multiline(&out["text"]));
-            if let Some(tb) = out["traceback"].as_array() {
-                let lines: Vec<&str> = tb.iter().filter_map(Value::as_str).collect();
-                texts.push(lines.join("\n"));
+        *n += 1;
+        let n = *n;
+        let source = cell.source.0.or(cell.input.0);
+        let texts = source
+            .into_iter()
+            .map(|t| (false, t))
+            .chain(cell.outputs.0.into_iter().map(|t| (true, t)));
+        for (output, text) in texts {
+            if text.is_empty() || self.budget.cut().is_some() {
+                continue;
             }
-            if let Some(data) = out["data"].as_object() {
-                for (mime, value) in data {
-                    if textual(mime) {
-                        texts.extend(
-                            multiline(value)
-                                .or_else(|| value.is_object().then(|| value.to_string())),
-                        );
-                    }
-                }
-            }
-            for t in texts {
-                parts.push(part(n, true, t));
-            }
+            let part = Part {
+                path: path.to_string(),
+                via: None,
+                cell: Some(n),
+                output,
+                text,
+                at: None,
+                encoded: None,
+            };
+            keep(parts, part, self.budget, "notebook");
         }
     }
-    Some(parts)
+}
+
+impl<'de> DeserializeSeed<'de> for &mut Notebook<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for &mut Notebook<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a notebook")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<(), A::Error> {
+        while let Some(k) = a.next_key::<Key>()? {
+            match k.0 {
+                Some("cells") => a.next_value_seed(Cells {
+                    nb: &mut *self,
+                    v3: false,
+                })?,
+                Some("worksheets") => a.next_value_seed(Worksheets(&mut *self))?,
+                _ => {
+                    a.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An object key, kept only when it is one of the few this module reads.
+struct Key(Option<&'static str>);
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Key;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Key, E> {
+                const KNOWN: &[&str] = &[
+                    "cells",
+                    "worksheets",
+                    "source",
+                    "input",
+                    "outputs",
+                    "text",
+                    "traceback",
+                    "data",
+                ];
+                Ok(Key(KNOWN.iter().find(|k| **k == s).copied()))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// `cells`: an array of cells, each turned into parts as it is read.
+struct Cells<'n, 'a, 'b> {
+    nb: &'n mut Notebook<'a, 'b>,
+    v3: bool,
+}
+
+impl<'de> DeserializeSeed<'de> for Cells<'_, '_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Cells<'_, '_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("cells")
+    }
+    lenient_scalars!(());
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, a: A) -> Result<(), A::Error> {
+        drain_map(a)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<(), A::Error> {
+        if !self.v3 {
+            self.nb.cells.get_or_insert_with(Default::default);
+        }
+        while let Some(Lenient(cell)) = a.next_element::<Lenient<Cell>>()? {
+            match cell {
+                Some(c) => self.nb.cell(self.v3, c),
+                // Not an object: still a cell, for the numbering.
+                None => self.nb.cell(self.v3, Cell::default()),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// nbformat 3: `worksheets`, an array of objects with `cells`.
+struct Worksheets<'n, 'a, 'b>(&'n mut Notebook<'a, 'b>);
+
+impl<'de> DeserializeSeed<'de> for Worksheets<'_, '_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Worksheets<'_, '_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("worksheets")
+    }
+    lenient_scalars!(());
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, a: A) -> Result<(), A::Error> {
+        drain_map(a)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<(), A::Error> {
+        self.0.worksheets.get_or_insert_with(Default::default);
+        while a.next_element_seed(Worksheet(&mut *self.0))?.is_some() {}
+        Ok(())
+    }
+}
+
+struct Worksheet<'n, 'a, 'b>(&'n mut Notebook<'a, 'b>);
+
+impl<'de> DeserializeSeed<'de> for Worksheet<'_, '_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Worksheet<'_, '_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a worksheet")
+    }
+    lenient_scalars!(());
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, a: A) -> Result<(), A::Error> {
+        drain_seq(a)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<(), A::Error> {
+        while let Some(k) = a.next_key::<Key>()? {
+            if k.0 == Some("cells") {
+                a.next_value_seed(Cells {
+                    nb: &mut *self.0,
+                    v3: true,
+                })?;
+            } else {
+                a.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One cell: its source (`input` in nbformat 3) and the texts of its
+/// outputs.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Cell {
+    source: Multiline,
+    input: Multiline,
+    outputs: Outputs,
+}
+
+/// Notebook strings are a string or a list of lines.
+#[derive(Default)]
+struct Multiline(Option<String>);
+
+impl<'de> Deserialize<'de> for Multiline {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(Lines {
+            sep: "",
+            json: false,
+        })
+    }
+}
+
+/// A string, or the strings of an array joined with `sep`; with `json`, an
+/// object becomes its JSON text (an `application/json` output).
+struct Lines {
+    sep: &'static str,
+    json: bool,
+}
+
+impl<'de> Visitor<'de> for Lines {
+    type Value = Multiline;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("text")
+    }
+    lenient_scalars!(Multiline(None));
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Multiline, E> {
+        Ok(Multiline(Some(s.to_string())))
+    }
+    fn visit_string<E: de::Error>(self, s: String) -> Result<Multiline, E> {
+        Ok(Multiline(Some(s)))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Multiline, A::Error> {
+        let mut out = String::new();
+        let mut first = true;
+        while let Some(MaybeStr(s)) = a.next_element()? {
+            if let Some(s) = s {
+                if !first {
+                    out.push_str(self.sep);
+                }
+                out.push_str(&s);
+                first = false;
+            }
+        }
+        Ok(Multiline(Some(out)))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, a: A) -> Result<Multiline, A::Error> {
+        if self.json {
+            let mut out = String::new();
+            JsonText(&mut out).visit_map(a)?;
+            return Ok(Multiline(Some(out)));
+        }
+        drain_map(a).map(|()| Multiline(None))
+    }
+}
+
+/// The texts of a cell's outputs, in order: for each output its `text`, its
+/// `traceback` (lines joined), then its textual `data` (never images).
+#[derive(Default)]
+struct Outputs(Vec<String>);
+
+impl<'de> Deserialize<'de> for Outputs {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Outputs;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("outputs")
+            }
+            lenient_scalars!(Outputs::default());
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Outputs, E> {
+                Ok(Outputs::default())
+            }
+            fn visit_map<A: MapAccess<'de>>(self, a: A) -> Result<Outputs, A::Error> {
+                drain_map(a).map(|()| Outputs::default())
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Outputs, A::Error> {
+                let mut texts = Vec::new();
+                while let Some(Lenient(o)) = a.next_element::<Lenient<Output>>()? {
+                    let Some(o) = o else { continue };
+                    let all = o.text.0.into_iter().chain(o.traceback.0).chain(o.data.0);
+                    texts.extend(all.filter(|t| !t.is_empty()));
+                }
+                Ok(Outputs(texts))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Output {
+    text: Multiline,
+    traceback: Traceback,
+    data: Data,
+}
+
+/// A traceback: an array of lines, joined with newlines.
+#[derive(Default)]
+struct Traceback(Option<String>);
+
+impl<'de> Deserialize<'de> for Traceback {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Traceback;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a traceback")
+            }
+            lenient_scalars!(Traceback(None));
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Traceback, E> {
+                Ok(Traceback(None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, a: A) -> Result<Traceback, A::Error> {
+                drain_map(a).map(|()| Traceback(None))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, a: A) -> Result<Traceback, A::Error> {
+                let lines = Lines {
+                    sep: "\n",
+                    json: false,
+                };
+                lines.visit_seq(a).map(|m| Traceback(m.0))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// An output's `data`: the textual MIME types' values, in order.
+#[derive(Default)]
+struct Data(Vec<String>);
+
+impl<'de> Deserialize<'de> for Data {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Data;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("output data")
+            }
+            lenient_scalars!(Data::default());
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Data, E> {
+                Ok(Data::default())
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, a: A) -> Result<Data, A::Error> {
+                drain_seq(a).map(|()| Data::default())
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Data, A::Error> {
+                let mut out = Vec::new();
+                while let Some(mime) = a.next_key::<MaybeStr>()? {
+                    if mime.0.as_deref().is_some_and(textual) {
+                        let seed = TextSeed(Lines {
+                            sep: "",
+                            json: true,
+                        });
+                        out.extend(a.next_value_seed(seed)?.0);
+                    } else {
+                        a.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(Data(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+struct TextSeed(Lines);
+
+impl<'de> DeserializeSeed<'de> for TextSeed {
+    type Value = Multiline;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Multiline, D::Error> {
+        d.deserialize_any(self.0)
+    }
+}
+
+/// Any JSON value written back as compact JSON text (as `serde_json`
+/// prints a value), without building it first.
+struct JsonText<'s>(&'s mut String);
+
+impl<'de> DeserializeSeed<'de> for JsonText<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for JsonText<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any value")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
+        self.0.push_str(if v { "true" } else { "false" });
+        Ok(())
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
+        self.0.push_str(&v.to_string());
+        Ok(())
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
+        self.0.push_str(&v.to_string());
+        Ok(())
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
+        self.0
+            .push_str(&serde_json::to_string(&v).map_err(de::Error::custom)?);
+        Ok(())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        self.0.push_str("null");
+        Ok(())
+    }
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        self.visit_unit()
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<(), E> {
+        self.0
+            .push_str(&serde_json::to_string(s).map_err(de::Error::custom)?);
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<(), A::Error> {
+        self.0.push('[');
+        let mut first = true;
+        loop {
+            let at = self.0.len();
+            if !first {
+                self.0.push(',');
+            }
+            if a.next_element_seed(JsonText(&mut *self.0))?.is_none() {
+                self.0.truncate(at);
+                break;
+            }
+            first = false;
+        }
+        self.0.push(']');
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<(), A::Error> {
+        self.0.push('{');
+        let mut first = true;
+        while let Some(MaybeStr(k)) = a.next_key()? {
+            if !first {
+                self.0.push(',');
+            }
+            first = false;
+            let k = k.unwrap_or_default();
+            self.0
+                .push_str(&serde_json::to_string(&k).map_err(de::Error::custom)?);
+            self.0.push(':');
+            a.next_value_seed(JsonText(&mut *self.0))?;
+        }
+        self.0.push('}');
+        Ok(())
+    }
 }
 
 /// Output types worth scanning: text and JSON, never images or other
@@ -304,18 +966,25 @@ fn textual(mime: &str) -> bool {
         || mime == "application/javascript"
 }
 
-/// Notebook strings are a string or a list of lines.
-fn multiline(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Array(a) => Some(a.iter().filter_map(Value::as_str).collect()),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn budget() -> Budget {
+        Budget::new(1 << 20)
+    }
+
+    fn source_map(path: &str, text: &[u8]) -> Option<Vec<Part>> {
+        super::source_map(path, text, &mut budget())
+    }
+
+    fn notebook(path: &str, text: &[u8]) -> Option<Vec<Part>> {
+        super::notebook(path, text, &mut budget())
+    }
+
+    fn base64_payloads(text: &[u8]) -> Vec<(usize, String)> {
+        super::base64_payloads(text, &mut budget())
+    }
 
     #[test]
     fn source_paths() {
@@ -401,5 +1070,97 @@ mod tests {
                 (Some(2), true, "<Figure>"),
             ]
         );
+    }
+
+    /// nbformat 4 writes keys in alphabetical order (`outputs` before
+    /// `source`): parts still come source first; tracebacks are joined with
+    /// newlines; JSON outputs are read as their JSON text; images never.
+    #[test]
+    fn notebook_details() {
+        let nb = br##"{"nbformat":4,"cells":[
+            {"outputs":[
+                {"traceback":["Traceback:","KeyError: x"],"output_type":"error"},
+                {"data":{"application/json":{"key":"v","n":[1,2.5,null,true]},"image/png":"iVBOR"}}
+             ],"source":["x = 1\n","y"]},
+            7,
+            {"source":""},
+            {"source":"last"}
+        ]}"##;
+        let parts = notebook("nb.ipynb", nb).unwrap();
+        let got: Vec<(Option<usize>, bool, &str)> = parts
+            .iter()
+            .map(|p| (p.cell, p.output, p.text.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (Some(1), false, "x = 1\ny"),
+                (Some(1), true, "Traceback:\nKeyError: x"),
+                (Some(1), true, r#"{"key":"v","n":[1,2.5,null,true]}"#),
+                (Some(4), false, "last"),
+            ]
+        );
+    }
+
+    #[test]
+    fn notebook_v3_worksheets() {
+        let nb =
+            br#"{"worksheets":[{"cells":[{"input":"a = 1"}]},{"cells":[{"input":["b","c"]}]}]}"#;
+        let parts = notebook("old.ipynb", nb).unwrap();
+        let got: Vec<(Option<usize>, &str)> =
+            parts.iter().map(|p| (p.cell, p.text.as_str())).collect();
+        assert_eq!(got, vec![(Some(1), "a = 1"), (Some(2), "bc")]);
+        assert!(notebook("x.ipynb", br#"{"metadata":{}}"#).is_none());
+        assert!(notebook("x.ipynb", br#"[1,2]"#).is_none());
+        assert!(notebook("x.ipynb", br#"{"cells":[]} trailing"#).is_none());
+        assert_eq!(notebook("x.ipynb", br#"{"cells":[]}"#), Some(vec![]));
+    }
+
+    #[test]
+    fn index_maps_and_odd_values() {
+        let map = br#"{"version":3,"sections":[
+            {"offset":{"line":0,"column":0},"map":{"sources":["a.ts"],"sourcesContent":["A"]}},
+            5,
+            {"map":"not a map"},
+            {"map":{"sources":[1,"b.ts"],"sourcesContent":["X","B"],"sourceRoot":7}}
+        ]}"#;
+        let parts = source_map("dist/x.js.map", map).unwrap();
+        let got: Vec<(&str, &str)> = parts
+            .iter()
+            .map(|p| (p.path.as_str(), p.text.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("dist/a.ts", "A"),
+                ("dist/x.js.map#source0", "X"),
+                ("dist/b.ts", "B")
+            ]
+        );
+    }
+
+    /// Millions of values that are not kept cost no memory per value, and
+    /// what is kept is charged: parts stop at the budget.
+    #[test]
+    fn kept_text_is_charged_to_the_budget() {
+        let mut nb = String::from(r#"{"cells":["#);
+        for i in 0..2_000 {
+            nb.push_str(&format!(
+                r#"{{"source":"cell {i} {}"}},"#,
+                "z".repeat(1_000)
+            ));
+        }
+        nb.push_str(r#"{}]}"#);
+        let mut b = Budget::new(100_000);
+        let parts = super::notebook("big.ipynb", nb.as_bytes(), &mut b).unwrap();
+        assert!(parts.len() < 100, "{}", parts.len());
+        assert!(parts.iter().map(|p| p.text.len()).sum::<usize>() <= 100_000);
+        assert_eq!(b.cut(), Some("notebook"));
+        let enc = "T1BFTkFJX0FQSV9LRVk9c2stdGVzdC12YWx1ZS0xMjM0NTY3ODkwYWJjZGVmCg==";
+        let text = format!("{enc}\n").repeat(100);
+        let mut b = Budget::new(500);
+        let found = super::base64_payloads(text.as_bytes(), &mut b);
+        assert_eq!(found.len(), 10);
+        assert_eq!(b.cut(), Some("base64 payloads"));
     }
 }

@@ -22,7 +22,10 @@
 //!    shared.
 //! 3. [`locate`], only for blobs that produced findings: how many commits
 //!    carry them, at which paths, and whether HEAD still does. Each tree is
-//!    read once more, with its answer memoised by tree id.
+//!    read once more, with its answer (which of the blobs it carries, at how
+//!    many paths) memoised by tree id; paths are then listed top-down, at
+//!    most [`MAX_PATHS_PER_BLOB`] per blob. Both walks keep their own stack
+//!    (no depth limit) and stay bounded on crafted trees.
 //!
 //! [`staged`] is the pre-commit variant: the index against HEAD, and of a
 //! modified file only the lines the commit adds.
@@ -42,7 +45,8 @@ use git2::{Commit, ObjectType, Oid, Repository};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
-use crate::input::{CommitInfo, GitState, Origin, Sink};
+use crate::findings::redact_known_secrets;
+use crate::input::{CommitInfo, GitState, Origin, Sink, isolate};
 use crate::text;
 
 /// Which commits the history pass covers.
@@ -102,6 +106,18 @@ pub struct BlobEntry {
     pub commit: u32,
 }
 
+/// Put before a commit message when hashing it to identify it.
+const MESSAGE_PREFIX: &[u8] = b"jikimi: commit message\0";
+
+/// A unique commit message.
+#[derive(Clone, Debug)]
+pub struct Message {
+    /// Where its findings are reported: `commit 1a2b3c4d5e message`.
+    pub path: String,
+    /// Scanned commits with exactly this message.
+    pub commits: usize,
+}
+
 /// The result of [`enumerate`].
 #[derive(Debug, Default)]
 pub struct BlobSet {
@@ -109,7 +125,7 @@ pub struct BlobSet {
     pub blobs: Vec<BlobEntry>,
     /// Blob id → index in `blobs`.
     pub index: HashMap<Oid, u32>,
-    /// Commits that first showed at least one blob.
+    /// Commits that first showed at least one blob or a new message.
     pub commits: Vec<Arc<CommitInfo>>,
     /// Root tree of every enumerated commit (for [`locate`]).
     pub commit_trees: Vec<Oid>,
@@ -117,6 +133,10 @@ pub struct BlobSet {
     pub loose_roots: Vec<(String, Oid, ObjectType)>,
     /// Submodule paths (gitlinks): not followed.
     pub submodules: BTreeSet<String>,
+    /// Unique commit messages, scanned during [`enumerate`], by an id of
+    /// their text (not an object of the repository): what findings in a
+    /// message carry as their blob id.
+    pub messages: HashMap<Oid, Message>,
     /// The repository is a shallow clone: history before the cut is absent.
     pub truncated: bool,
 }
@@ -222,14 +242,19 @@ fn lossy(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
+/// A commit as reported. Its summary and author are shown by every report
+/// format, so a key pasted into them is redacted here, once, with the
+/// secret shapes the built-in rules know (the message itself is scanned as
+/// an input, see [`Enumerator::message`], and its keys are findings).
 pub fn commit_info(c: &Commit<'_>) -> CommitInfo {
     let a = c.author();
+    let shown = |b: &[u8]| redact_known_secrets(&String::from_utf8_lossy(b));
     CommitInfo {
         id: c.id().to_string(),
-        author_name: lossy(a.name_bytes()),
-        author_email: lossy(a.email_bytes()),
+        author_name: shown(a.name_bytes()),
+        author_email: shown(a.email_bytes()),
         date: rfc3339(a.when().seconds()),
-        summary: c.summary_bytes().map(lossy).unwrap_or_default(),
+        summary: c.summary_bytes().map(shown).unwrap_or_default(),
     }
 }
 
@@ -362,6 +387,39 @@ struct Enumerator<'r, 's> {
 }
 
 impl Enumerator<'_, '_> {
+    /// Scan the message of `commit`, unless an earlier commit had the same
+    /// one (a cherry-pick, a revert's boilerplate, "wip"): a key pasted in a
+    /// message is in every clone, like one in a file. Findings are reported
+    /// at `commit <short id> message`, line 1 being the summary.
+    fn message(&mut self, commit: &Commit<'_>, slot: &mut Option<u32>) {
+        let msg = commit.message_bytes();
+        // Hashed with a prefix, so that the id is no blob's: a file whose
+        // content is the same text stays a separate target for `locate`.
+        let mut keyed = Vec::with_capacity(MESSAGE_PREFIX.len() + msg.len());
+        keyed.extend_from_slice(MESSAGE_PREFIX);
+        keyed.extend_from_slice(msg);
+        let Ok(id) = Oid::hash_object(ObjectType::Blob, &keyed) else {
+            return;
+        };
+        if let Some(m) = self.set.messages.get_mut(&id) {
+            m.commits += 1;
+            return;
+        }
+        let path = format!("commit {} message", short(commit.id()));
+        let c = *slot.get_or_insert_with(|| {
+            self.set.commits.push(Arc::new(commit_info(commit)));
+            (self.set.commits.len() - 1) as u32
+        });
+        let origin = Origin::GitBlob {
+            path: path.clone(),
+            blob: id.to_string(),
+            commit: self.set.commits[c as usize].clone(),
+        };
+        let sink = self.sink;
+        isolate::isolated(&path, sink, || sink.blob(&origin, msg));
+        self.set.messages.insert(id, Message { path, commits: 1 });
+    }
+
     /// Visit `tree` (under `prefix`) and record blobs not seen before. With
     /// `parents` (range mode: the same place in each parent commit), blobs
     /// and subtrees a parent has at the same path are not new.
@@ -507,6 +565,7 @@ pub fn enumerate(
             Vec::new()
         };
         let mut slot = None;
+        en.message(&commit, &mut slot);
         en.visit(tree, parent_trees, &commit, &mut slot);
         if n % 64 == 0 {
             progress.enumerating(n + 1, en.set.blobs.len());
@@ -520,7 +579,10 @@ pub fn enumerate(
             author_name: String::new(),
             author_email: String::new(),
             date: String::new(),
-            summary: format!("{name} points at a {} (no commit)", kind.str()),
+            summary: redact_known_secrets(&format!(
+                "{name} points at a {} (no commit)",
+                kind.str()
+            )),
         });
         en.set.commits.push(info);
         let c = (en.set.commits.len() - 1) as u32;
@@ -604,55 +666,71 @@ pub fn scan_blobs(
                     return;
                 }
             };
-            let origin = || Origin::GitBlob {
+            // A panic on one blob (a bug in a decoder or a heuristic) is an
+            // error for that blob, not the end of the scan.
+            let what = format!("{} (blob {} in history)", b.path, short(b.id));
+            let done =
+                isolate::isolated(&what, sink, || read_blob(repo, b, set, max, sink, totals));
+            progress.blob_done(done.unwrap_or(0));
+        },
+    );
+}
+
+/// Read one blob and hand it to `sink`; returns the bytes read (0 when
+/// skipped or unreadable).
+fn read_blob(
+    repo: &Repository,
+    b: &BlobEntry,
+    set: &BlobSet,
+    max: u64,
+    sink: &dyn Sink,
+    totals: &HistoryTotals,
+) -> u64 {
+    let odb = match repo.odb() {
+        Ok(o) => o,
+        Err(e) => {
+            sink.error(
+                &b.path,
+                &format!("cannot open the object database ({})", e.message()),
+            );
+            return 0;
+        }
+    };
+    // The header gives the size without inflating the object, so a huge
+    // blob is never loaded just to be skipped.
+    match odb.read_header(b.id) {
+        Ok((size, _)) if size as u64 > max => {
+            totals.too_large.fetch_add(1, Ordering::Relaxed);
+            sink.skipped(
+                &format!("{} (blob {} in history)", b.path, short(b.id)),
+                &format!("too large ({size} bytes > --max-file-size {max})"),
+            );
+            return 0;
+        }
+        Ok(_) => {}
+        Err(e) => {
+            report_blob_error(sink, b, set, &e);
+            return 0;
+        }
+    }
+    match odb.read(b.id) {
+        Ok(obj) => {
+            let data = obj.data();
+            totals.blobs.fetch_add(1, Ordering::Relaxed);
+            totals.bytes.fetch_add(data.len() as u64, Ordering::Relaxed);
+            let origin = Origin::GitBlob {
                 path: b.path.clone(),
                 blob: b.id.to_string(),
                 commit: set.commits[b.commit as usize].clone(),
             };
-            let odb = match repo.odb() {
-                Ok(o) => o,
-                Err(e) => {
-                    sink.error(
-                        &b.path,
-                        &format!("cannot open the object database ({})", e.message()),
-                    );
-                    return;
-                }
-            };
-            // The header gives the size without inflating the object, so a
-            // huge blob is never loaded just to be skipped.
-            match odb.read_header(b.id) {
-                Ok((size, _)) if size as u64 > max => {
-                    totals.too_large.fetch_add(1, Ordering::Relaxed);
-                    sink.skipped(
-                        &format!("{} (blob {} in history)", b.path, short(b.id)),
-                        &format!("too large ({size} bytes > --max-file-size {max})"),
-                    );
-                    progress.blob_done(0);
-                    return;
-                }
-                Ok(_) => {}
-                Err(e) => {
-                    report_blob_error(sink, b, set, &e);
-                    progress.blob_done(0);
-                    return;
-                }
-            }
-            match odb.read(b.id) {
-                Ok(obj) => {
-                    let data = obj.data();
-                    totals.blobs.fetch_add(1, Ordering::Relaxed);
-                    totals.bytes.fetch_add(data.len() as u64, Ordering::Relaxed);
-                    sink.blob(&origin(), data);
-                    progress.blob_done(data.len() as u64);
-                }
-                Err(e) => {
-                    report_blob_error(sink, b, set, &e);
-                    progress.blob_done(0);
-                }
-            }
-        },
-    );
+            sink.blob(&origin, data);
+            data.len() as u64
+        }
+        Err(e) => {
+            report_blob_error(sink, b, set, &e);
+            0
+        }
+    }
 }
 
 fn short(id: Oid) -> String {
@@ -677,170 +755,354 @@ fn report_blob_error(sink: &dyn Sink, b: &BlobEntry, set: &BlobSet, e: &git2::Er
     );
 }
 
+/// At most this many distinct paths are recorded for each blob that holds a
+/// finding. A crafted tree (the same subtree ten times at each of seven
+/// levels) puts one blob at ten million paths from a few kilobytes of
+/// objects; the count of paths is still exact per commit (it is computed,
+/// not listed), and the report says when the list was capped.
+pub const MAX_PATHS_PER_BLOB: usize = 1_000;
+
+/// The targets a tree carries (anywhere under it): `(target, paths)`
+/// pairs sorted by target, where `paths` counts the paths at which the
+/// tree holds the target (saturating). Interned: trees that carry the same
+/// share one copy, so memory follows the number of distinct sets, not of
+/// trees.
+type TargetSet = Rc<[(u32, u64)]>;
+
 /// Where the blobs that produced findings are, across the scanned commits.
 #[derive(Debug, Default)]
 pub struct Locations {
-    /// Each distinct set of targets a commit's tree carries (a bit mask over
-    /// target indices) → how many commits carry exactly that set.
-    masks: HashMap<Vec<u64>, usize>,
-    /// Paths of each target in any scanned commit.
-    paths: Vec<BTreeSet<String>>,
-    /// Targets in HEAD's tree.
-    head: Vec<u64>,
+    /// Each distinct set of targets a commit's tree carries, with how many
+    /// commits carry exactly that set.
+    commit_sets: Vec<(TargetSet, usize)>,
+    /// Target → up to [`MAX_PATHS_PER_BLOB`] + 1 distinct paths, in any
+    /// scanned commit (one more than the cap, to know that it was reached).
+    paths: Vec<HashSet<String>>,
+    /// Target → the most paths one commit's tree holds it at.
+    most_paths: Vec<u64>,
+    /// Target → HEAD's tree carries it.
+    head: Vec<bool>,
+    /// Target → commits whose message it is (a message is no tree's blob).
+    message_commits: Vec<usize>,
     index: HashMap<Oid, usize>,
 }
 
-fn bit(mask: &[u64], i: usize) -> bool {
-    mask.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
-}
-
 impl Locations {
-    fn targets(&self, blobs: &[Oid]) -> Vec<usize> {
-        blobs
-            .iter()
-            .filter_map(|b| self.index.get(b).copied())
-            .collect()
+    fn targets<'a>(&'a self, blobs: &'a [Oid]) -> impl Iterator<Item = usize> + 'a {
+        blobs.iter().filter_map(|b| self.index.get(b).copied())
     }
 
-    /// Commits whose tree carries any of `blobs`.
-    pub fn commits(&self, blobs: &[Oid]) -> usize {
-        let t = self.targets(blobs);
-        self.masks
-            .iter()
-            .filter(|(m, _)| t.iter().any(|&i| bit(m, i)))
-            .map(|(_, n)| n)
-            .sum()
-    }
-
-    /// Distinct paths at which any of `blobs` appears.
-    pub fn paths(&self, blobs: &[Oid]) -> usize {
-        let mut all: BTreeSet<&String> = BTreeSet::new();
-        for i in self.targets(blobs) {
-            all.extend(self.paths[i].iter());
+    /// For each group of blobs (the blobs of one finding), how many commits
+    /// carry any of them. One pass over the distinct commit sets with an
+    /// index from target to groups: linear in the sets and the groups, not
+    /// in their product (30,000 findings of one key stay fast).
+    pub fn commits_per_group(&self, groups: &[Vec<Oid>]) -> Vec<usize> {
+        let mut groups_of: Vec<Vec<u32>> = vec![Vec::new(); self.index.len()];
+        for (g, blobs) in groups.iter().enumerate() {
+            for t in self.targets(blobs) {
+                if groups_of[t].last() != Some(&(g as u32)) {
+                    groups_of[t].push(g as u32);
+                }
+            }
         }
-        all.len()
+        let mut out: Vec<usize> = groups
+            .iter()
+            .map(|blobs| self.targets(blobs).map(|t| self.message_commits[t]).sum())
+            .collect();
+        // Last commit set that counted each group (a group with several
+        // targets in one set counts its commits once).
+        let mut stamp = vec![usize::MAX; groups.len()];
+        for (k, (set, n)) in self.commit_sets.iter().enumerate() {
+            for &(t, _) in set.iter() {
+                for &g in &groups_of[t as usize] {
+                    let g = g as usize;
+                    if stamp[g] != k {
+                        stamp[g] = k;
+                        out[g] += n;
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Distinct paths at which any of `blobs` appears, and whether that
+    /// number is a lower bound (a blob had more paths than are recorded).
+    pub fn paths(&self, blobs: &[Oid]) -> (usize, bool) {
+        let mut all: HashSet<&str> = HashSet::new();
+        let mut capped = false;
+        let mut most = 0u64;
+        for t in self.targets(blobs) {
+            all.extend(self.paths[t].iter().map(String::as_str));
+            capped |= self.paths[t].len() > MAX_PATHS_PER_BLOB;
+            most = most.max(self.most_paths[t]);
+        }
+        if !capped {
+            return (all.len(), false);
+        }
+        // Capped: at least as many as one commit holds (exact), and at
+        // least as many as were recorded.
+        let most = usize::try_from(most).unwrap_or(usize::MAX);
+        (all.len().max(most), true)
     }
 
     /// Whether HEAD's tree carries any of `blobs`.
     pub fn in_head(&self, blobs: &[Oid]) -> bool {
-        self.targets(blobs).iter().any(|&i| bit(&self.head, i))
+        self.targets(blobs).any(|t| self.head[t])
     }
 }
 
-/// What a tree (and everything under it) carries of the targets.
-#[derive(Debug, Default)]
-struct Hits {
-    mask: Vec<u64>,
-    /// (target, path relative to the tree).
-    paths: Vec<(usize, String)>,
+/// What one tree's walk needs once its subtrees are done.
+struct Pending {
+    tree: Oid,
+    /// Targets held directly (one entry per path).
+    blobs: Vec<u32>,
+    /// Subtrees and how many entries point at each.
+    subtrees: Vec<(Oid, u64)>,
 }
 
+/// Computes, once per tree, the set of targets under it.
 struct Locator<'r> {
     repo: &'r Repository,
     index: &'r HashMap<Oid, usize>,
-    words: usize,
-    memo: HashMap<Oid, Option<Rc<Hits>>>,
+    /// Tree → index into `sets` (0: carries no target). Trees that cannot
+    /// be read (reported by the enumeration) carry nothing.
+    memo: HashMap<Oid, u32>,
+    sets: Vec<TargetSet>,
+    interned: HashMap<TargetSet, u32>,
 }
 
-/// Nesting deeper than this is not followed (a crafted repository could
-/// otherwise exhaust the stack).
-const MAX_TREE_DEPTH: usize = 512;
+impl<'r> Locator<'r> {
+    fn new(repo: &'r Repository, index: &'r HashMap<Oid, usize>) -> Self {
+        let empty: TargetSet = Rc::from(Vec::new());
+        Locator {
+            repo,
+            index,
+            memo: HashMap::new(),
+            sets: vec![empty.clone()],
+            interned: HashMap::from([(empty, 0)]),
+        }
+    }
 
-impl Locator<'_> {
-    fn hits(&mut self, tree: Oid, depth: usize) -> Option<Rc<Hits>> {
-        if let Some(h) = self.memo.get(&tree) {
-            return h.clone();
+    fn intern(&mut self, set: Vec<(u32, u64)>) -> u32 {
+        if set.is_empty() {
+            return 0;
         }
-        if depth > MAX_TREE_DEPTH {
-            return None;
+        let set: TargetSet = Rc::from(set);
+        if let Some(&id) = self.interned.get(&set) {
+            return id;
         }
-        let mut acc: Option<Hits> = None;
-        if let Ok(t) = self.repo.find_tree(tree) {
-            let entries: Vec<(Oid, Option<ObjectType>, String)> = t
-                .iter()
-                .map(|e| (e.id(), e.kind(), lossy(e.name_bytes())))
-                .collect();
-            drop(t);
-            for (id, kind, name) in entries {
-                match kind {
-                    Some(ObjectType::Blob) => {
-                        if let Some(&i) = self.index.get(&id) {
-                            let h = acc.get_or_insert_with(|| Hits {
-                                mask: vec![0; self.words],
-                                paths: Vec::new(),
-                            });
-                            h.mask[i / 64] |= 1 << (i % 64);
-                            h.paths.push((i, name));
-                        }
+        let id = self.sets.len() as u32;
+        self.sets.push(set.clone());
+        self.interned.insert(set, id);
+        id
+    }
+
+    /// The set of targets under `root`. Every tree is read once (its answer
+    /// is memoised by id), and the walk keeps its own stack: no depth limit,
+    /// no recursion, so a tree thousands of levels deep is followed to the
+    /// bottom.
+    fn set_of(&mut self, root: Oid) -> u32 {
+        if let Some(&s) = self.memo.get(&root) {
+            return s;
+        }
+        enum Step {
+            Enter(Oid),
+            Leave(Pending),
+        }
+        // Trees entered and not yet left: a damaged object store (hashes
+        // are not verified) could make a tree its own descendant.
+        let mut open: HashSet<Oid> = HashSet::new();
+        let mut stack = vec![Step::Enter(root)];
+        while let Some(step) = stack.pop() {
+            match step {
+                Step::Enter(tree) => {
+                    if self.memo.contains_key(&tree) || !open.insert(tree) {
+                        continue;
                     }
-                    Some(ObjectType::Tree) => {
-                        if let Some(sub) = self.hits(id, depth + 1) {
-                            let h = acc.get_or_insert_with(|| Hits {
-                                mask: vec![0; self.words],
-                                paths: Vec::new(),
-                            });
-                            for (w, s) in h.mask.iter_mut().zip(&sub.mask) {
-                                *w |= s;
+                    let mut p = Pending {
+                        tree,
+                        blobs: Vec::new(),
+                        subtrees: Vec::new(),
+                    };
+                    if let Ok(t) = self.repo.find_tree(tree) {
+                        for e in t.iter() {
+                            match e.kind() {
+                                Some(ObjectType::Blob) => {
+                                    if let Some(&i) = self.index.get(&e.id()) {
+                                        p.blobs.push(i as u32);
+                                    }
+                                }
+                                Some(ObjectType::Tree) => p.subtrees.push((e.id(), 1)),
+                                _ => {}
                             }
-                            h.paths
-                                .extend(sub.paths.iter().map(|(i, p)| (*i, format!("{name}/{p}"))));
                         }
                     }
-                    _ => {}
+                    // The same subtree under several names is walked once
+                    // and counted once per name.
+                    p.subtrees.sort_unstable_by_key(|s| s.0);
+                    p.subtrees.dedup_by(|b, a| {
+                        let same = a.0 == b.0;
+                        if same {
+                            a.1 += 1;
+                        }
+                        same
+                    });
+                    let children: Vec<Oid> = p
+                        .subtrees
+                        .iter()
+                        .map(|s| s.0)
+                        .filter(|id| !self.memo.contains_key(id))
+                        .collect();
+                    stack.push(Step::Leave(p));
+                    stack.extend(children.into_iter().map(Step::Enter));
+                }
+                Step::Leave(p) => {
+                    open.remove(&p.tree);
+                    let id = self.combine(&p);
+                    self.memo.insert(p.tree, id);
                 }
             }
         }
-        let out = acc.map(Rc::new);
-        self.memo.insert(tree, out.clone());
-        out
+        self.memo.get(&root).copied().unwrap_or(0)
+    }
+
+    /// The set of a tree from its own targets and its subtrees' sets.
+    fn combine(&mut self, p: &Pending) -> u32 {
+        let subs: Vec<(u32, u64)> = p
+            .subtrees
+            .iter()
+            .map(|(id, n)| (self.memo.get(id).copied().unwrap_or(0), *n))
+            .filter(|(s, _)| *s != 0)
+            .collect();
+        if p.blobs.is_empty() {
+            match subs.as_slice() {
+                [] => return 0,
+                // One subtree carries it all, under one name: same set.
+                [(s, 1)] => return *s,
+                _ => {}
+            }
+        }
+        let mut acc: HashMap<u32, u64> = HashMap::new();
+        for &t in &p.blobs {
+            let c = acc.entry(t).or_default();
+            *c = c.saturating_add(1);
+        }
+        for (s, n) in subs {
+            for &(t, c) in self.sets[s as usize].iter() {
+                let e = acc.entry(t).or_default();
+                *e = e.saturating_add(c.saturating_mul(n));
+            }
+        }
+        let mut set: Vec<(u32, u64)> = acc.into_iter().collect();
+        set.sort_unstable();
+        self.intern(set)
+    }
+
+    /// Record the paths of the targets under the root trees `roots`, at
+    /// most [`MAX_PATHS_PER_BLOB`] + 1 per target. A (tree, path) pair is
+    /// visited once, and a subtree whose targets all have their paths is
+    /// not entered: the walk is bounded by the paths it records, whatever
+    /// the number of paths a crafted tree holds.
+    fn record_paths(&self, roots: &[Oid], paths: &mut [HashSet<String>]) {
+        let full = |paths: &[HashSet<String>], t: u32| paths[t as usize].len() > MAX_PATHS_PER_BLOB;
+        let wanted = |paths: &[HashSet<String>], tree: &Oid| {
+            let s = self.memo.get(tree).copied().unwrap_or(0);
+            s != 0 && self.sets[s as usize].iter().any(|&(t, _)| !full(paths, t))
+        };
+        let mut visited: HashSet<(Oid, String)> = HashSet::new();
+        for &root in roots {
+            let mut stack: Vec<(Oid, String)> = vec![(root, String::new())];
+            while let Some((tree, prefix)) = stack.pop() {
+                if !wanted(paths, &tree) || !visited.insert((tree, prefix.clone())) {
+                    continue;
+                }
+                let Ok(t) = self.repo.find_tree(tree) else {
+                    continue;
+                };
+                for e in t.iter() {
+                    let name = String::from_utf8_lossy(e.name_bytes());
+                    match e.kind() {
+                        Some(ObjectType::Blob) => {
+                            if let Some(&i) = self.index.get(&e.id())
+                                && !full(paths, i as u32)
+                            {
+                                paths[i].insert(format!("{prefix}{name}"));
+                            }
+                        }
+                        Some(ObjectType::Tree) if wanted(paths, &e.id()) => {
+                            stack.push((e.id(), format!("{prefix}{name}/")));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
     }
 }
 
 /// Find which scanned commits carry `targets`, at which paths, and whether
-/// HEAD does. Only called with the (few) blobs that produced findings.
+/// HEAD does. Only called with the blobs that produced findings.
+///
+/// Two passes: every tree of the scanned commits is read once to learn
+/// which targets it carries and at how many paths (memoised by tree id, so
+/// memory grows with unique trees); then paths are listed top-down from
+/// the commits' trees, only into subtrees that carry a target whose list
+/// is not full.
 pub fn locate(repo: &Repository, set: &BlobSet, targets: &[Oid]) -> Locations {
     let index: HashMap<Oid, usize> = targets.iter().enumerate().map(|(i, o)| (*o, i)).collect();
-    let words = targets.len().div_ceil(64).max(1);
-    let mut loc = Locator {
-        repo,
-        index: &index,
-        words,
-        memo: HashMap::new(),
-    };
-    let mut masks: HashMap<Vec<u64>, usize> = HashMap::new();
-    let mut paths: Vec<BTreeSet<String>> = vec![BTreeSet::new(); targets.len()];
-    let mut roots_done: HashSet<Oid> = HashSet::new();
+    let mut loc = Locator::new(repo, &index);
+    let mut per_set: HashMap<u32, usize> = HashMap::new();
+    let mut roots: Vec<Oid> = Vec::new();
+    let mut seen_roots: HashSet<Oid> = HashSet::new();
+    let mut most_paths = vec![0u64; targets.len()];
     for &tree in &set.commit_trees {
-        let hits = loc.hits(tree, 0);
-        if let Some(h) = &hits {
-            *masks.entry(h.mask.clone()).or_default() += 1;
-            if roots_done.insert(tree) {
-                for (i, p) in &h.paths {
-                    paths[*i].insert(p.clone());
-                }
+        let s = loc.set_of(tree);
+        if s == 0 {
+            continue;
+        }
+        *per_set.entry(s).or_default() += 1;
+        if seen_roots.insert(tree) {
+            roots.push(tree);
+            for &(t, c) in loc.sets[s as usize].iter() {
+                let m = &mut most_paths[t as usize];
+                *m = (*m).max(c);
             }
         }
     }
+    let mut paths: Vec<HashSet<String>> = vec![HashSet::new(); targets.len()];
+    loc.record_paths(&roots, &mut paths);
     // Blobs reached only through a ref at a tree or blob: their first path.
+    // Commit messages: where they are reported.
+    let mut message_commits = vec![0usize; targets.len()];
     for (i, t) in targets.iter().enumerate() {
-        if paths[i].is_empty()
+        if let Some(m) = set.messages.get(t) {
+            paths[i].insert(m.path.clone());
+            message_commits[i] = m.commits;
+        } else if paths[i].is_empty()
             && let Some(&bi) = set.index.get(t)
         {
             paths[i].insert(set.blobs[bi as usize].path.clone());
         }
     }
-    let head = repo
-        .head()
-        .and_then(|h| h.peel_to_tree())
-        .ok()
-        .and_then(|t| loc.hits(t.id(), 0))
-        .map(|h| h.mask.clone())
-        .unwrap_or_default();
+    let mut head = vec![false; targets.len()];
+    if let Ok(tree) = repo.head().and_then(|h| h.peel_to_tree()) {
+        let s = loc.set_of(tree.id());
+        for &(t, _) in loc.sets[s as usize].iter() {
+            head[t as usize] = true;
+        }
+    }
+    let commit_sets: Vec<(TargetSet, usize)> = per_set
+        .into_iter()
+        .map(|(s, n)| (loc.sets[s as usize].clone(), n))
+        .collect();
     drop(loc);
     Locations {
-        masks,
+        commit_sets,
         paths,
+        most_paths,
         head,
+        message_commits,
         index,
     }
 }

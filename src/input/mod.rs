@@ -7,12 +7,14 @@
 
 pub mod android;
 pub mod archive;
+pub mod budget;
 pub mod decode;
 pub mod embedded;
 pub mod fsread;
 pub mod gitinfo;
 pub mod history;
 pub mod ignores;
+pub mod isolate;
 pub mod plist;
 pub mod walk;
 
@@ -131,6 +133,13 @@ impl Origin {
 pub trait Sink: Sync {
     /// A blob to scan. `bytes` is the raw content (not yet decoded).
     fn blob(&self, origin: &Origin, bytes: &[u8]);
+    /// A member of an archive, to scan like a blob. `unpacked` is the
+    /// budget of the outermost archive, which an archive inside the member
+    /// shares (see [`archive::Unpacked`]).
+    fn member(&self, origin: &Origin, bytes: &[u8], unpacked: &archive::Unpacked) {
+        let _ = unpacked;
+        self.blob(origin, bytes);
+    }
     /// Something deliberately not scanned (binary, too large, a symlink).
     fn skipped(&self, path: &str, reason: &str);
     /// Something that could not be read; the scan goes on.

@@ -10,6 +10,13 @@
 //! offset is bounds-checked and the walk is bounded, so a damaged or hostile
 //! plist gives partial text or `None`, never a panic or a hang.
 
+use super::budget::Budget;
+
+const WHAT: &str = "binary plist";
+
+/// Containers nested deeper than this are not rendered.
+const MAX_DEPTH: usize = 32;
+
 /// The trailer's numbers (the last 32 bytes of the file).
 struct Trailer {
     offset_size: usize,
@@ -19,17 +26,20 @@ struct Trailer {
     table: usize,
 }
 
-struct Plist<'a> {
+struct Plist<'a, 'b> {
     b: &'a [u8],
     t: Trailer,
-    /// Objects left to render: a plist can reference one dictionary from many
-    /// places, so a walk without a budget can grow exponentially.
-    budget: usize,
-    out: String,
+    /// Every line rendered and every container visited is charged here: a
+    /// plist can reference one object from many places (writers share
+    /// equal strings on purpose), so a walk without a budget can grow
+    /// exponentially.
+    budget: &'b mut Budget,
+    out: Vec<u8>,
 }
 
-/// Render a binary plist as text, or `None` if `bytes` is not one.
-pub fn text(bytes: &[u8]) -> Option<Vec<u8>> {
+/// Render a binary plist as text within `budget`, or `None` if `bytes` is
+/// not one.
+pub fn text(bytes: &[u8], budget: &mut Budget) -> Option<Vec<u8>> {
     if !bytes.starts_with(b"bplist00") || bytes.len() < 8 + 32 {
         return None;
     }
@@ -45,27 +55,28 @@ pub fn text(bytes: &[u8]) -> Option<Vec<u8>> {
     if !(1..=8).contains(&t.offset_size) || !(1..=8).contains(&t.ref_size) {
         return None;
     }
-    let budget = t.objects.min(bytes.len()).saturating_mul(4).max(16);
     let mut p = Plist {
         b: bytes,
         t,
         budget,
-        out: String::new(),
+        out: Vec::new(),
     };
     let top = p.t.top;
     p.value(top, 0, None);
-    Some(p.out.into_bytes())
+    Some(p.out)
 }
 
-/// A scalar, rendered; or a container to descend into.
+/// A scalar, rendered; or a container to descend into: `n` references
+/// from `at` (for a dictionary, `n` keys then `n` values). References are
+/// read one at a time, never collected from a declared count.
 enum Obj {
-    Scalar(String),
-    Array(Vec<usize>),
-    Dict(Vec<(usize, usize)>),
+    Scalar(Vec<u8>),
+    Array { at: usize, n: usize },
+    Dict { at: usize, n: usize },
     Other,
 }
 
-impl Plist<'_> {
+impl Plist<'_, '_> {
     fn uint(&self, at: usize, size: usize) -> Option<usize> {
         let s = self.b.get(at..at.checked_add(size)?)?;
         Some(s.iter().fold(0u64, |a, &x| (a << 8) | x as u64) as usize)
@@ -82,6 +93,12 @@ impl Plist<'_> {
         self.uint(at, self.t.offset_size)
     }
 
+    /// Reference `i` of the list at `at`.
+    fn reference(&self, at: usize, i: usize) -> Option<usize> {
+        let pos = at.checked_add(i.checked_mul(self.t.ref_size)?)?;
+        self.uint(pos, self.t.ref_size)
+    }
+
     /// Length of an object whose low nibble is `nib`: `0xF` means an integer
     /// object follows with the real length.
     fn length(&self, at: usize, nib: u8) -> Option<(usize, usize)> {
@@ -96,26 +113,21 @@ impl Plist<'_> {
         Some((self.uint(at + 2, size)?, at + 2 + size))
     }
 
-    fn refs(&self, at: usize, n: usize) -> Option<Vec<usize>> {
-        let n = n.min(self.b.len() / self.t.ref_size);
-        (0..n)
-            .map(|i| self.uint(at + i * self.t.ref_size, self.t.ref_size))
-            .collect()
-    }
-
-    fn object(&self, obj: usize) -> Option<Obj> {
+    /// Object `obj`; strings are decoded no further than `max` bytes (or
+    /// UTF-16 units), since no more than that can be printed.
+    fn object(&self, obj: usize, max: usize) -> Option<Obj> {
         let at = self.offset_of(obj)?;
         let m = *self.b.get(at)?;
         let (hi, lo) = (m >> 4, m & 0xF);
         Some(match hi {
             0x0 => match m {
-                0x08 => Obj::Scalar("false".into()),
-                0x09 => Obj::Scalar("true".into()),
+                0x08 => Obj::Scalar(b"false".to_vec()),
+                0x09 => Obj::Scalar(b"true".to_vec()),
                 _ => Obj::Other,
             },
             0x1 => {
                 let size = 1usize << lo.min(3);
-                Obj::Scalar(self.uint(at + 1, size)?.to_string())
+                Obj::Scalar(self.uint(at + 1, size)?.to_string().into_bytes())
             }
             0x2 => {
                 let size = 1usize << lo.min(3);
@@ -125,71 +137,117 @@ impl Plist<'_> {
                     8 => f64::from_be_bytes([s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]]),
                     _ => return Some(Obj::Other),
                 };
-                Obj::Scalar(v.to_string())
+                Obj::Scalar(v.to_string().into_bytes())
             }
             0x5 | 0x7 => {
                 let (n, p) = self.length(at, lo)?;
                 let s = self.b.get(p..p.checked_add(n)?)?;
-                Obj::Scalar(String::from_utf8_lossy(s).into_owned())
+                Obj::Scalar(s.get(..max).unwrap_or(s).to_vec())
             }
             0x6 => {
                 let (n, p) = self.length(at, lo)?;
                 let s = self.b.get(p..p.checked_add(n.checked_mul(2)?)?)?;
+                let s = s.get(..max.saturating_mul(2)).unwrap_or(s);
                 let units = s.chunks_exact(2).map(|u| u16::from_be_bytes([u[0], u[1]]));
                 Obj::Scalar(
                     char::decode_utf16(units)
                         .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
-                        .collect(),
+                        .collect::<String>()
+                        .into_bytes(),
                 )
             }
             0xA | 0xC => {
                 let (n, p) = self.length(at, lo)?;
-                Obj::Array(self.refs(p, n)?)
+                let room = self.b.len().saturating_sub(p) / self.t.ref_size;
+                Obj::Array {
+                    at: p,
+                    n: n.min(room),
+                }
             }
             0xD => {
                 let (n, p) = self.length(at, lo)?;
-                let keys = self.refs(p, n)?;
-                let vals = self.refs(p + n * self.t.ref_size, n)?;
-                Obj::Dict(keys.into_iter().zip(vals).collect())
+                let room = self.b.len().saturating_sub(p) / (2 * self.t.ref_size);
+                Obj::Dict {
+                    at: p,
+                    n: n.min(room),
+                }
             }
             _ => Obj::Other,
         })
     }
 
+    /// One line: `{indent}{key} = {value}` (or `{key}:` before a container,
+    /// or the bare value in an array), charged to the budget; a line that
+    /// does not fit is cut and ends the walk.
+    fn line(&mut self, depth: usize, key: Option<&[u8]>, value: Option<&[u8]>) {
+        let mut l = vec![b' '; depth * 2];
+        match (key, value) {
+            (Some(k), Some(v)) => {
+                l.extend_from_slice(k);
+                l.extend_from_slice(b" = ");
+                l.extend_from_slice(v);
+            }
+            (Some(k), None) => {
+                l.extend_from_slice(k);
+                l.push(b':');
+            }
+            (None, Some(v)) => l.extend_from_slice(v),
+            (None, None) => return,
+        }
+        for b in l.iter_mut().skip(depth * 2) {
+            if *b == b'\n' || *b == b'\r' {
+                *b = b' ';
+            }
+        }
+        l.push(b'\n');
+        let n = self.budget.take(l.len(), WHAT);
+        self.out.extend_from_slice(&l[..n]);
+    }
+
     /// Render object `obj` at `depth`, under `key` when it is a dictionary
     /// value.
-    fn value(&mut self, obj: usize, depth: usize, key: Option<&str>) {
-        if self.budget == 0 || depth > 32 {
+    fn value(&mut self, obj: usize, depth: usize, key: Option<&[u8]>) {
+        // A visit costs a byte even when it prints nothing (an array of
+        // arrays), so the walk is bounded by the budget too.
+        if depth > MAX_DEPTH || self.budget.cut().is_some() || !self.budget.charge(1, WHAT) {
             return;
         }
-        self.budget -= 1;
-        let indent = "  ".repeat(depth);
-        let Some(o) = self.object(obj) else { return };
+        let Some(o) = self.object(obj, self.budget.left()) else {
+            return;
+        };
         match o {
-            Obj::Scalar(s) => {
-                let s = s.replace('\n', " ");
-                match key {
-                    Some(k) => self.out.push_str(&format!("{indent}{k} = {s}\n")),
-                    None => self.out.push_str(&format!("{indent}{s}\n")),
-                }
-            }
-            Obj::Array(items) => {
-                if let Some(k) = key {
-                    self.out.push_str(&format!("{indent}{k}:\n"));
-                }
-                for i in items {
-                    self.value(i, depth + 1, None);
-                }
-            }
-            Obj::Dict(pairs) => {
-                if let Some(k) = key {
-                    self.out.push_str(&format!("{indent}{k}:\n"));
-                }
-                for (k, v) in pairs {
-                    let name = match self.object(k) {
-                        Some(Obj::Scalar(s)) => s.replace('\n', " "),
-                        _ => "?".into(),
+            Obj::Scalar(s) => self.line(depth, key, Some(&s)),
+            Obj::Array { at, n } => {
+                self.line(depth, key, None);
+                for i in 0..n {
+                    let Some(r) = self.reference(at, i) else {
+                        break;
                     };
+                    if self.budget.cut().is_some() {
+                        break;
+                    }
+                    self.value(r, depth + 1, None);
+                }
+            }
+            Obj::Dict { at, n } => {
+                self.line(depth, key, None);
+                for i in 0..n {
+                    let (Some(k), Some(v)) = (self.reference(at, i), self.reference(at, n + i))
+                    else {
+                        break;
+                    };
+                    if self.budget.cut().is_some() {
+                        break;
+                    }
+                    // Decoding the key costs its length, whether or not the
+                    // value turns out to print.
+                    let name = match self.object(k, self.budget.left()) {
+                        Some(Obj::Scalar(s)) => s,
+                        _ => b"?".to_vec(),
+                    };
+                    if !self.budget.charge(name.len(), WHAT) {
+                        break;
+                    }
                     self.value(v, depth + 1, Some(&name));
                 }
             }
@@ -253,7 +311,7 @@ mod tests {
             ("CFBundleName", "Demo"),
             ("OPENAI_API_KEY", "sk-not-a-real-key-just-long-enough"),
         ]);
-        let t = String::from_utf8(text(&b).unwrap()).unwrap();
+        let t = String::from_utf8(text(&b, &mut Budget::new(1 << 20)).unwrap()).unwrap();
         assert!(t.contains("  CFBundleName = Demo\n"), "{t}");
         assert!(
             t.contains("  OPENAI_API_KEY = sk-not-a-real-key-just-long-enough\n"),
@@ -265,12 +323,87 @@ mod tests {
     fn damaged_plists_never_panic() {
         let b = build_dict(&[("a", "b"), ("long key name here", "value")]);
         for cut in 0..b.len() {
-            let _ = text(&b[..cut]);
+            let _ = text(&b[..cut], &mut Budget::new(1 << 20));
         }
         let mut self_ref = b.clone();
         // Point the dict's first value at the dict itself: a cycle.
         self_ref[8 + 1 + 2] = 0;
-        let _ = text(&self_ref);
-        assert!(text(b"not a plist").is_none());
+        let _ = text(&self_ref, &mut Budget::new(1 << 20));
+        assert!(text(b"not a plist", &mut Budget::new(1 << 20)).is_none());
+    }
+
+    /// A dictionary of 10,000 entries whose values are all one 50 KB string
+    /// (as distinct object numbers aliasing one offset), under 20 arrays
+    /// that each reference the next twice.
+    fn aliased(entries: usize, nest: usize) -> Vec<u8> {
+        let value = format!("KEY {}", "v".repeat(50_000));
+        let mut b = b"bplist00".to_vec();
+        let mut offsets = Vec::new();
+        for i in 0..nest {
+            offsets.push(b.len());
+            b.push(0xA2);
+            b.extend_from_slice(&((i + 1) as u32).to_be_bytes());
+            b.extend_from_slice(&((i + 1) as u32).to_be_bytes());
+        }
+        offsets.push(b.len());
+        b.extend_from_slice(&[0xDF, 0x12]);
+        b.extend_from_slice(&(entries as u32).to_be_bytes());
+        let first = nest + 1;
+        for i in 0..2 * entries {
+            b.extend_from_slice(&((first + i) as u32).to_be_bytes());
+        }
+        let key_at = b.len();
+        b.extend_from_slice(&[0x51, b'k']);
+        let val_at = b.len();
+        b.extend_from_slice(&[0x5F, 0x12]);
+        b.extend_from_slice(&(value.len() as u32).to_be_bytes());
+        b.extend_from_slice(value.as_bytes());
+        offsets.extend(std::iter::repeat_n(key_at, entries));
+        offsets.extend(std::iter::repeat_n(val_at, entries));
+        let table = b.len();
+        for o in &offsets {
+            b.extend_from_slice(&(*o as u32).to_be_bytes());
+        }
+        b.extend_from_slice(&[0; 6]);
+        b.extend_from_slice(&[4, 4]);
+        b.extend_from_slice(&(offsets.len() as u64).to_be_bytes());
+        b.extend_from_slice(&0u64.to_be_bytes());
+        b.extend_from_slice(&(table as u64).to_be_bytes());
+        b
+    }
+
+    #[test]
+    fn aliased_values_are_cut_at_the_budget() {
+        for nest in [0, 20] {
+            let b = aliased(10_000, nest);
+            let mut budget = Budget::for_input(b.len(), 16 << 20);
+            let out = text(&b, &mut budget).unwrap();
+            assert!(out.len() <= budget.limit());
+            let want = format!("{}k = KEY v", " ".repeat(2 * (nest + 1)));
+            assert!(
+                out.windows(want.len()).any(|w| w == want.as_bytes()),
+                "nest={nest}"
+            );
+            assert_eq!(budget.cut(), Some(WHAT), "nest={nest}");
+        }
+    }
+
+    /// A dictionary that declares 2^64-1 entries: nothing is allocated from
+    /// the count, and the arithmetic on it cannot overflow.
+    #[test]
+    fn huge_declared_counts() {
+        let mut b = b"bplist00".to_vec();
+        b.extend_from_slice(&[0xDF, 0x13]);
+        b.extend_from_slice(&u64::MAX.to_be_bytes());
+        b.extend_from_slice(&[0, 0, 0, 0]);
+        let table = b.len();
+        b.push(8);
+        b.extend_from_slice(&[0; 6]);
+        b.extend_from_slice(&[1, 1]);
+        b.extend_from_slice(&1u64.to_be_bytes());
+        b.extend_from_slice(&0u64.to_be_bytes());
+        b.extend_from_slice(&(table as u64).to_be_bytes());
+        let mut budget = Budget::new(1 << 20);
+        assert!(text(&b, &mut budget).is_some());
     }
 }

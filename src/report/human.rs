@@ -94,6 +94,13 @@ fn history_line(f: &Finding, h: &HistoryInfo) -> String {
     if h.commits > 1 {
         s.push_str(&format!("; in {} commits", h.commits));
     }
+    if h.paths > 1 || h.paths_capped {
+        s.push_str(&format!(
+            "; at {}{} paths",
+            if h.paths_capped { "at least " } else { "" },
+            h.paths
+        ));
+    }
     s.push_str(if h.only_in_history() {
         "; not in HEAD or the working tree"
     } else if h.in_head {
@@ -597,8 +604,10 @@ fn finding(r: &Report<'_>, w: &mut dyn Write, f: &Finding, width: usize) -> Resu
             wrap(&fix, 9, 9, width)
         )?;
     }
+    // A location read from history (not the working tree) says where in
+    // history it is.
     if let Some(h) = &f.history
-        && only_history
+        && (only_history || f.git.is_none())
     {
         writeln!(
             w,

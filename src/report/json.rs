@@ -47,6 +47,7 @@ fn finding_value(r: &Report<'_>, f: &Finding) -> Value {
             "path": h.path,
             "commits": h.commits,
             "paths": h.paths,
+            "paths_capped": h.paths_capped,
             "blob": h.blob_ids.first(),
             "blobs": h.blob_ids.len(),
             "in_head": h.in_head,

@@ -247,3 +247,139 @@ pub fn bplist(pairs: &[(&str, &str)]) -> Vec<u8> {
     b.extend_from_slice(&(table as u64).to_be_bytes());
     b
 }
+
+// ---------------------------------------------------------------- hostile shapes
+//
+// Tables whose entries all point at one long string (or one payload): each
+// use of it is an expansion, and a decoder without a budget multiplies the
+// file's size by the entry count.
+
+/// A dex whose `n` string ids all point at one string `s`.
+pub fn dex_aliased(s: &str, n: usize) -> Vec<u8> {
+    let mut b = dex(&[s]);
+    let off = u32::from_le_bytes(b[0x70..0x74].try_into().unwrap());
+    let ids = b.len() as u32;
+    for _ in 0..n {
+        b.extend_from_slice(&off.to_le_bytes());
+    }
+    b[0x38..0x3C].copy_from_slice(&(n as u32).to_le_bytes());
+    b[0x3C..0x40].copy_from_slice(&ids.to_le_bytes());
+    b
+}
+
+/// A dex declaring 2^32-1 strings, with only `n` ids present (all pointing
+/// at `s`).
+pub fn dex_huge_count(s: &str, n: usize) -> Vec<u8> {
+    let mut b = dex_aliased(s, n);
+    b[0x38..0x3C].copy_from_slice(&u32::MAX.to_le_bytes());
+    b
+}
+
+/// A string pool of `n` offsets all pointing at string `s`.
+pub fn string_pool_aliased(s: &str, n: usize, utf8: bool) -> Vec<u8> {
+    let mut c = string_pool(&[s], utf8);
+    let data = c.split_off(28 + 4);
+    c.truncate(28);
+    let start = 28 + 4 * n as u32;
+    c[4..8].copy_from_slice(&(start + data.len() as u32).to_le_bytes());
+    c[8..12].copy_from_slice(&(n as u32).to_le_bytes());
+    c[20..24].copy_from_slice(&start.to_le_bytes());
+    c.resize(28 + 4 * n, 0);
+    c.extend_from_slice(&data);
+    c
+}
+
+/// A `resources.arsc` whose global pool is [`string_pool_aliased`] (UTF-16).
+pub fn arsc_aliased(s: &str, n: usize) -> Vec<u8> {
+    let pool = string_pool_aliased(s, n, false);
+    let mut b = Vec::new();
+    b.extend_from_slice(&2u16.to_le_bytes());
+    b.extend_from_slice(&12u16.to_le_bytes());
+    b.extend_from_slice(&((12 + pool.len()) as u32).to_le_bytes());
+    b.extend_from_slice(&1u32.to_le_bytes());
+    b.extend_from_slice(&pool);
+    b
+}
+
+/// A binary XML file whose pool is [`string_pool_aliased`] (UTF-8).
+pub fn binary_xml_aliased(s: &str, n: usize) -> Vec<u8> {
+    let pool = string_pool_aliased(s, n, true);
+    let mut b = Vec::new();
+    b.extend_from_slice(&3u16.to_le_bytes());
+    b.extend_from_slice(&8u16.to_le_bytes());
+    b.extend_from_slice(&((8 + pool.len()) as u32).to_le_bytes());
+    b.extend_from_slice(&pool);
+    b
+}
+
+/// A binary plist: a dictionary of `n` entries whose keys and values are
+/// distinct object numbers that all alias two strings (`key`, `value`).
+pub fn bplist_aliased(key: &str, value: &str, n: usize) -> Vec<u8> {
+    let mut b = b"bplist00".to_vec();
+    let mut offsets = vec![b.len()];
+    b.extend_from_slice(&[0xDF, 0x12]);
+    b.extend_from_slice(&(n as u32).to_be_bytes());
+    for i in 0..2 * n {
+        b.extend_from_slice(&((1 + i) as u32).to_be_bytes());
+    }
+    let string = |b: &mut Vec<u8>, s: &str| {
+        let at = b.len();
+        b.extend_from_slice(&[0x5F, 0x12]);
+        b.extend_from_slice(&(s.len() as u32).to_be_bytes());
+        b.extend_from_slice(s.as_bytes());
+        at
+    };
+    let key_at = string(&mut b, key);
+    let value_at = string(&mut b, value);
+    offsets.extend(std::iter::repeat_n(key_at, n));
+    offsets.extend(std::iter::repeat_n(value_at, n));
+    let table = b.len();
+    for o in &offsets {
+        b.extend_from_slice(&(*o as u32).to_be_bytes());
+    }
+    b.extend_from_slice(&[0; 6]);
+    b.extend_from_slice(&[4, 4]);
+    b.extend_from_slice(&(offsets.len() as u64).to_be_bytes());
+    b.extend_from_slice(&0u64.to_be_bytes());
+    b.extend_from_slice(&(table as u64).to_be_bytes());
+    b
+}
+
+/// An asar of `n` entries (`f0.js`...) that all point at one `payload`.
+pub fn asar_aliased(payload: &[u8], n: usize) -> Vec<u8> {
+    let mut files = serde_json::Map::new();
+    for i in 0..n {
+        files.insert(
+            format!("f{i}.js"),
+            serde_json::json!({"size": payload.len(), "offset": "0"}),
+        );
+    }
+    let json = serde_json::to_vec(&serde_json::json!({ "files": files })).unwrap();
+    let mut p = (json.len() as u32).to_le_bytes().to_vec();
+    p.extend_from_slice(&json);
+    while p.len() % 4 != 0 {
+        p.push(0);
+    }
+    let mut out = Vec::new();
+    out.extend_from_slice(&4u32.to_le_bytes());
+    out.extend_from_slice(&(4 + p.len() as u32).to_le_bytes());
+    out.extend_from_slice(&(p.len() as u32).to_le_bytes());
+    out.extend_from_slice(&p);
+    out.extend_from_slice(payload);
+    out
+}
+
+/// `depth` zips, each holding the next (stored), the innermost holding
+/// `leaf`; the outermost also holds `top.txt` = `top`.
+pub fn nested_zips(depth: usize, leaf: &[u8], top: &[u8]) -> Vec<u8> {
+    let mut z = zip_with(&[("leaf.txt", leaf)], CompressionMethod::Stored);
+    for i in 1..depth {
+        let name = format!("level{}.zip", depth - i);
+        if i + 1 == depth {
+            z = zip_with(&[(&name, &z), ("top.txt", top)], CompressionMethod::Stored);
+        } else {
+            z = zip_with(&[(&name, &z)], CompressionMethod::Stored);
+        }
+    }
+    z
+}
