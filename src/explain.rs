@@ -14,13 +14,13 @@ use crate::findings::Cause;
 use crate::findings::risks::{self, BROWSER_DIRECT_CALL, GITIGNORE_GAP, PUBLIC_ENV_SECRET};
 use crate::rules::{RuleKind, RuleSet, RuleSyntax};
 
-/// Why any leaked key matters (guide 15.3.1).
+/// Why any leaked key matters.
 pub const WHY_SECRET: &str = "Whoever holds the key makes calls on your bill, can process data under your account, and abuse detected on it can get the account restricted or banned. Keys belong on the server only: never shown to users, never shipped in clients.";
 
 /// The steps that apply to every leaked key, before the per-cause fix.
 pub const FIX_SECRET: [&str; 2] = [
-    "Rotate the key now: once leaked it must be treated as compromised, even after the line is deleted (guide 15.3.6).",
-    "Move the key to the server: the client sends only the user's input to your backend, which adds the key from its environment and calls the provider (client -> your server -> provider, guide 15.3.3).",
+    "Rotate the key now: once leaked it must be treated as compromised, even after the line is deleted.",
+    "Move the key to the server: the client sends only the user's input to your backend, which adds the key from its environment and calls the provider (client -> your server -> provider).",
 ];
 
 /// The risk ids computed or kept by [`risks`].
@@ -30,31 +30,31 @@ pub const RISK_IDS: [&str; 3] = [GITIGNORE_GAP, BROWSER_DIRECT_CALL, PUBLIC_ENV_
 pub fn cause_guide(c: Cause) -> (&'static str, &'static str) {
     match c {
         Cause::FrontendCode => (
-            "15.3.2, cause 1: hardcoded in frontend code (React, HTML, JavaScript files); 15.3.3-15.3.4: the client -> server -> API structure",
+            "leak cause 1: hardcoded in frontend code (React, HTML, JavaScript files); the client -> server -> API structure",
             "The key is written into a file that is delivered to browsers (a component, a page, a bundle in dist/ or public/). Everything sent to a browser can be read by its user: view-source, the devtools network and sources panels, or the bundle on a CDN. Minifying or obfuscating does not hide a string.",
         ),
         Cause::ServerCode => (
-            "15.3.5: read keys from environment variables (os.getenv), inject them at deploy time",
+            "read keys from environment variables (os.getenv), inject them at deploy time",
             "The key is hardcoded in code that runs on a server (or in configuration next to it). It does not reach browsers, but everyone with the source has it: every clone, fork, backup, CI log and the git history.",
         ),
         Cause::EnvFileCommitted => (
-            "15.3.2, cause 4: a .env file included in version control; 15.3.5: list .env in .gitignore",
+            "leak cause 4: a .env file included in version control; list .env in .gitignore",
             "A .env file is for one machine's local settings. Once it is tracked (or just not ignored, so the next `git add .` picks it up) its keys go to every clone and stay in history.",
         ),
         Cause::PublicEnvVar => (
-            "15.3.2, cause 1 (frontend code), through the bundler; 15.3.5: keep keys in server-side environment variables",
+            "leak cause 1 (frontend code), through the bundler; keep keys in server-side environment variables",
             "Variables with a public prefix (NEXT_PUBLIC_, VITE_, REACT_APP_, EXPO_PUBLIC_...) are replaced by their values at build time and shipped inside the client JavaScript. Putting a key in one publishes it, even though it came from an environment variable.",
         ),
         Cause::ClientTransit => (
-            "15.3.2, cause 3: the key passed directly between client and server; 15.3.8: the client sends only user input",
+            "leak cause 3: the key passed directly between client and server; the client sends only user input",
             "The client itself sends the key over the network (an Authorization header, a ?key= parameter, an SDK constructed in the browser). Anyone can copy it from the request in the devtools network panel or a proxy.",
         ),
         Cause::AppBinary => (
-            "15.3.2, cause 5: shipped inside a mobile app binary; 15.3.7: never embed keys in iOS/Android/Electron builds",
+            "leak cause 5: shipped inside a mobile app binary; never embed keys in iOS/Android/Electron builds",
             "The key is built into an app package (apk, ipa, Electron asar, React Native bundle). Packages are archives: unzipping or decompiling one extracts every string in it.",
         ),
         Cause::GitHistory => (
-            "15.3.2, cause 2: committed to a Git repository; 15.3.6: rotate leaked keys",
+            "leak cause 2: committed to a Git repository; rotate leaked keys",
             "The key is in a commit. Deleting the line in a later commit does not remove it: every clone keeps the old commit, and harvesters scan public repositories (and their history) for keys within minutes of a push.",
         ),
     }
@@ -106,7 +106,7 @@ fn explain_checklist() -> String {
     // The questions as the checklist stage asks them (answers need a scan).
     let items = checklist::build(&[], &[], &Evidence::default());
     let mut s = String::from(
-        "The guide's checklist (15.3.9). `jikimi scan` answers each question from what it finds:\n\n",
+        "The guide's five-point checklist. `jikimi scan` answers each question from what it finds:\n\n",
     );
     for i in &items {
         let _ = writeln!(s, "  {}. {}  [{}]", i.number, i.question, i.id);
@@ -130,7 +130,7 @@ fn explain_cause(c: Cause) -> String {
     let _ = writeln!(s, "How to fix:");
     let _ = writeln!(s, "  1. {}", FIX_SECRET[0]);
     let _ = writeln!(s, "  2. {}.\n", capitalize(c.fix()));
-    let _ = writeln!(s, "Guide: {guide}.");
+    let _ = writeln!(s, "In the guide's terms: {guide}.");
     s
 }
 
@@ -147,17 +147,13 @@ fn explain_risk(id: &str, rule: Option<&RuleSyntax>) -> String {
         let _ = writeln!(s, "{}\n", r.description);
     }
     let guide = match id {
-        GITIGNORE_GAP => {
-            "15.3.5 (keep .env for local development and list it in .gitignore); 15.3.2, cause 4"
-        }
-        BROWSER_DIRECT_CALL => {
-            "15.3.3-15.3.4 (client -> backend server -> API); 15.3.2, causes 1 and 3"
-        }
-        _ => "15.3.5 (keys in server-side environment variables); 15.3.2, cause 1",
+        GITIGNORE_GAP => "leak cause 4; keep .env for local development and list it in .gitignore",
+        BROWSER_DIRECT_CALL => "leak causes 1 and 3; client -> backend server -> API",
+        _ => "leak cause 1; keys in server-side environment variables",
     };
     let _ = writeln!(s, "Why it matters: {}.\n", capitalize(risks::risk_why(id)));
     let _ = writeln!(s, "How to fix: {}.\n", capitalize(risks::risk_fix(id)));
-    let _ = writeln!(s, "Guide: {guide}.");
+    let _ = writeln!(s, "In the guide's terms: {guide}.");
     references(&mut s, rule);
     s
 }
@@ -175,7 +171,7 @@ fn explain_rule(r: &RuleSyntax) -> String {
     if !r.description.is_empty() {
         let _ = writeln!(s, "{}\n", r.description);
     }
-    let _ = writeln!(s, "Why it matters: {WHY_SECRET} (guide 15.3.1)\n");
+    let _ = writeln!(s, "Why it matters: {WHY_SECRET}\n");
     let _ = writeln!(s, "How to fix:");
     let _ = writeln!(s, "  1. {}", FIX_SECRET[0]);
     let _ = writeln!(s, "  2. {}", FIX_SECRET[1]);
@@ -241,7 +237,7 @@ mod tests {
         let rules = RuleSet::builtin().unwrap();
         for c in Cause::ALL {
             let text = explain(c.as_str(), &rules).unwrap();
-            assert!(text.contains("Guide: 15.3"), "{text}");
+            assert!(text.contains("In the guide's terms: "), "{text}");
             assert!(text.contains(crate::text::from(c.fix(), 1)), "{text}");
         }
         for id in RISK_IDS {
