@@ -11,7 +11,9 @@
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use anyhow::{Result, anyhow};
 
-use crate::rules::validate::{placeholder_reason, run_validator_in, shannon_entropy};
+use crate::rules::validate::{
+    judges_placeholders, placeholder_reason, run_validator_in, shannon_entropy,
+};
 use crate::rules::{Rule, RuleKind, RuleSet};
 
 /// A rule match in a blob, before it becomes a finding.
@@ -263,7 +265,11 @@ pub fn accept_in(rule: &Rule, secret: &[u8], whole: &[u8]) -> bool {
         if s.allow.iter().any(|a| a.as_bytes() == secret) {
             return false;
         }
-        if placeholder_reason(secret).is_some() {
+        // Key material (a PEM body full of `AAAA`) is judged by its
+        // validator, which decodes it: text heuristics on the encoded form
+        // would reject real keys.
+        let judged = s.validator.as_deref().is_some_and(judges_placeholders);
+        if !judged && placeholder_reason(secret).is_some() {
             return false;
         }
         if let Some(min) = s.min_entropy

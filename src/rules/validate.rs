@@ -2,6 +2,10 @@
 //! placeholder detection, Shannon entropy, and named structural validators
 //! (checksums and formats) that rules refer to by name.
 
+mod keys;
+
+pub use keys::{KeyState, crc24, pem_state, putty_state};
+
 /// Shannon entropy of `bytes` in bits per byte.
 pub fn shannon_entropy(bytes: &[u8]) -> f64 {
     if bytes.is_empty() {
@@ -120,10 +124,29 @@ pub const VALIDATORS: &[&str] = &[
     "jwt-hs",
     "supabase-service-role",
     "pem-private-key",
+    "pem-encrypted-private-key",
+    "putty-private-key",
+    "putty-encrypted-private-key",
+    "jwk-private-key",
     "random-token",
     "generic-secret",
     "public-env-secret-name",
 ];
+
+/// Validators that decode what they judge (key material): the matcher skips
+/// its text placeholder heuristics for their rules, which would reject real
+/// keys (an OpenSSH body is full of `AAAA` runs) and learn nothing from fake
+/// ones.
+pub fn judges_placeholders(validator: &str) -> bool {
+    matches!(
+        validator,
+        "pem-private-key"
+            | "pem-encrypted-private-key"
+            | "putty-private-key"
+            | "putty-encrypted-private-key"
+            | "jwk-private-key"
+    )
+}
 
 /// Run the named validator on the secret alone. `None` when the name is
 /// unknown (the rule checker reports that), otherwise whether `secret` is
@@ -142,6 +165,10 @@ pub fn run_validator_in(name: &str, secret: &[u8], whole: &[u8]) -> Option<bool>
         "jwt-hs" => Some(jwt_hs(secret)),
         "supabase-service-role" => Some(supabase_service_role(secret)),
         "pem-private-key" => Some(pem_private_key(secret)),
+        "pem-encrypted-private-key" => Some(pem_state(secret) == Some(KeyState::Encrypted)),
+        "putty-private-key" => Some(putty_state(secret) == Some(KeyState::Plain)),
+        "putty-encrypted-private-key" => Some(putty_state(secret) == Some(KeyState::Encrypted)),
+        "jwk-private-key" => Some(keys::jwk_private(secret)),
         "random-token" => Some(random_token(secret)),
         "generic-secret" => Some(generic_secret(secret, whole)),
         "public-env-secret-name" => Some(public_env_secret_name(secret)),
@@ -218,46 +245,12 @@ pub fn supabase_service_role(secret: &[u8]) -> bool {
     jwt_parts(secret).is_some_and(|(_, payload)| jwt_role(&payload) == Some("service_role"))
 }
 
-/// A PEM private key block: BEGIN and END labels agree, the label names a
-/// private key, and the body holds at least 64 base64 characters and nothing
-/// but base64, whitespace (or escaped `\n`) and RFC 1421 header lines.
+/// An unencrypted private key block (PEM, OpenSSH or PGP armor) whose body
+/// decodes to the structure of its label: a DER key, an `openssh-key-v1`
+/// container, an OpenPGP secret-key packet. Indentation, string-literal
+/// concatenation and `\n` escapes around it are undone first.
 pub fn pem_private_key(secret: &[u8]) -> bool {
-    let Ok(text) = std::str::from_utf8(secret) else {
-        return false;
-    };
-    let text = text.replace("\\r", "").replace("\\n", "\n");
-    let Some(rest) = text.strip_prefix("-----BEGIN ") else {
-        return false;
-    };
-    let Some((label, rest)) = rest.split_once("-----") else {
-        return false;
-    };
-    if !label.contains("PRIVATE KEY") {
-        return false;
-    }
-    let end = format!("-----END {label}-----");
-    let Some(body) = rest.strip_suffix(end.as_str()) else {
-        return false;
-    };
-    let mut b64 = 0usize;
-    for line in body.lines() {
-        let line = line.trim_matches(|c: char| c.is_whitespace() || c == '"' || c == '\'');
-        if line.is_empty() {
-            continue;
-        }
-        if line.contains(": ") {
-            // Proc-Type / DEK-Info / Comment / Version headers.
-            continue;
-        }
-        if !line
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=')
-        {
-            return false;
-        }
-        b64 += line.len();
-    }
-    b64 >= 64
+    pem_state(secret) == Some(KeyState::Plain)
 }
 
 /// A random-looking token after its prefix (`sk-...`): some `-`/`_`-separated
@@ -860,16 +853,27 @@ mod tests {
 
     #[test]
     fn pem_structure() {
-        let body = "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun\n\
-                    VTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxK";
-        let ok = format!("-----BEGIN RSA PRIVATE KEY-----\n{body}\n-----END RSA PRIVATE KEY-----");
+        // A generated SEC1 P-256 key (fake: random scalar and point).
+        let body = "MHcCAQEEIK6BK03ymA400y5QG45s6Jbl5VS/VSYBFEaPfq+hL9gDoAoGCCqGSM49\n\
+                    AwEHoUQDQgAEsCd2wS19KFFZ3DBU+I4mKc2uU1kO+Ny6bS/McFy0umUTgoEXZHqr\n\
+                    9uY8d+LFAOLJIKU+DgANh7tA6/cwKZbwCg==";
+        let ok = format!("-----BEGIN EC PRIVATE KEY-----\n{body}\n-----END EC PRIVATE KEY-----");
         assert!(pem_private_key(ok.as_bytes()));
         let escaped = ok.replace('\n', "\\n");
         assert!(pem_private_key(escaped.as_bytes()));
-        let mismatch = ok.replace("END RSA", "END EC");
+        let indented = ok.replace('\n', "\n      ");
+        assert!(pem_private_key(indented.as_bytes()));
+        let concatenated = format!("\"{}\\n\"", ok.replace('\n', "\\n\" +\n  \""));
+        assert!(pem_private_key(concatenated.trim_matches('"').as_bytes()));
+        let mismatch = ok.replace("END EC", "END RSA");
         assert!(!pem_private_key(mismatch.as_bytes()));
-        let public = ok.replace("RSA PRIVATE", "RSA PUBLIC");
+        let public = ok.replace("EC PRIVATE", "EC PUBLIC");
         assert!(!pem_private_key(public.as_bytes()));
+        // Random bytes in the same armor: not a DER key.
+        let random = "O1WpRCvhhZvnbgta9BaugM4Z0B9BRzfrb+LwmqAO/Uybdg6Mc87o80vIHyHKb0e8\n\
+                      UozHkPKzvLtaE/v6KtKmuglG2GkIZz8sRGVWNbHHRhy9msgT5cD7McZ4IK8yHt2D\n\
+                      1aO/9EvrPhdnSEPx5b3gmxeGbAj7kpqcYA==";
+        assert!(!pem_private_key(ok.replace(body, random).as_bytes()));
         assert!(!pem_private_key(
             b"-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----"
         ));
