@@ -252,6 +252,40 @@ fn line_end(hay: &[u8], at: usize) -> (usize, bool) {
     }
 }
 
+/// How specific a rule is, for attribution: a rule that recognises its
+/// issuer's format (2) beats a structural rule that recognises a credential
+/// by where it sits (1: a URL's userinfo, an `Authorization` header, a
+/// connection string, a JWT, a `.netrc` line), which beats a generic
+/// assignment to a secret-sounding name (0, the `generic` family).
+pub fn specificity(rule: &Rule) -> u8 {
+    if rule.family == "generic" {
+        return 0;
+    }
+    let namespace = rule.id().split('.').next().unwrap_or("");
+    if STRUCTURAL_NAMESPACES.contains(&namespace) {
+        1
+    } else {
+        2
+    }
+}
+
+/// Id namespaces of the structural rules (see [`specificity`]).
+pub const STRUCTURAL_NAMESPACES: &[&str] = &[
+    "url",
+    "database",
+    "http",
+    "curl",
+    "netrc",
+    "npmrc",
+    "config",
+    "docker-config",
+    "nuget-config",
+    "kubeconfig",
+    "connection-string",
+    "jwt",
+    "api-collection",
+];
+
 /// The per-rule filters a regex match must pass to count.
 pub fn accept(rule: &Rule, secret: &[u8]) -> bool {
     accept_in(rule, secret, secret)
@@ -265,9 +299,9 @@ pub fn accept_in(rule: &Rule, secret: &[u8], whole: &[u8]) -> bool {
         if s.allow.iter().any(|a| a.as_bytes() == secret) {
             return false;
         }
-        // Key material (a PEM body full of `AAAA`) is judged by its
-        // validator, which decodes it: text heuristics on the encoded form
-        // would reject real keys.
+        // Key material (a PEM body full of `AAAA`, a base64 `user:password`)
+        // is judged by its validator, which decodes it: text heuristics on
+        // the encoded form would reject real keys.
         let judged = s.validator.as_deref().is_some_and(judges_placeholders);
         if !judged && placeholder_reason(secret).is_some() {
             return false;
@@ -289,8 +323,10 @@ pub fn accept_in(rule: &Rule, secret: &[u8], whole: &[u8]) -> bool {
 }
 
 /// Resolve overlaps: matches whose secrets overlap are the same secret seen
-/// by several rules; keep the one from the most confident rule, then the
-/// longest secret, then the earliest rule. Also drops exact duplicates from
+/// by several rules; keep the one from the most specific rule (a provider's
+/// format over a structural rule over a generic assignment, see
+/// [`specificity`]), then the most confident, then the longest secret, then
+/// the earliest rule. Also drops exact duplicates from
 /// overlapping windows.
 fn attribute(rules: &RuleSet, mut ms: Vec<RawMatch>) -> Vec<RawMatch> {
     if ms.len() < 2 {
@@ -301,8 +337,10 @@ fn attribute(rules: &RuleSet, mut ms: Vec<RawMatch>) -> Vec<RawMatch> {
     ms.sort_by_key(|m| (kind(m), m.secret_start, m.secret_end, m.rule));
     ms.dedup();
     let rank = |m: &RawMatch| {
-        let r = &rules.rules[m.rule].syntax;
+        let rule = &rules.rules[m.rule];
+        let r = &rule.syntax;
         (
+            specificity(rule),
             r.confidence,
             m.secret_end - m.secret_start,
             usize::MAX - m.rule,

@@ -2,8 +2,12 @@
 //! placeholder detection, Shannon entropy, and named structural validators
 //! (checksums and formats) that rules refer to by name.
 
+mod creds;
 mod keys;
 
+pub use creds::{
+    crc16, format_string, is_template, looks_like_code, looks_like_regex, placeholder_password,
+};
 pub use keys::{KeyState, crc24, pem_state, putty_state};
 
 /// Shannon entropy of `bytes` in bits per byte.
@@ -122,21 +126,32 @@ pub const VALIDATORS: &[&str] = &[
     "github-crc32",
     "npm-crc32",
     "jwt-hs",
+    "jwt-signed",
     "supabase-service-role",
     "pem-private-key",
     "pem-encrypted-private-key",
     "putty-private-key",
     "putty-encrypted-private-key",
     "jwk-private-key",
+    "nkey-seed",
     "random-token",
     "generic-secret",
+    "named-value",
+    "xml-element",
     "public-env-secret-name",
+    "url-password",
+    "db-url-password",
+    "basic-auth",
+    "bearer-token",
+    "npmrc-auth",
+    "password-in",
+    "kubeconfig-token",
 ];
 
-/// Validators that decode what they judge (key material): the matcher skips
-/// its text placeholder heuristics for their rules, which would reject real
-/// keys (an OpenSSH body is full of `AAAA` runs) and learn nothing from fake
-/// ones.
+/// Validators that decode what they judge (key material, base64
+/// `user:password`, checksummed seeds): the matcher skips its text
+/// placeholder heuristics for their rules, which would reject real keys (an
+/// OpenSSH body is full of `AAAA` runs) and learn nothing from fake ones.
 pub fn judges_placeholders(validator: &str) -> bool {
     matches!(
         validator,
@@ -145,6 +160,9 @@ pub fn judges_placeholders(validator: &str) -> bool {
             | "putty-private-key"
             | "putty-encrypted-private-key"
             | "jwk-private-key"
+            | "nkey-seed"
+            | "basic-auth"
+            | "npmrc-auth"
     )
 }
 
@@ -163,15 +181,26 @@ pub fn run_validator_in(name: &str, secret: &[u8], whole: &[u8]) -> Option<bool>
         "github-crc32" => Some(github_crc32(secret)),
         "npm-crc32" => Some(secret.starts_with(b"npm_") && github_crc32(secret)),
         "jwt-hs" => Some(jwt_hs(secret)),
+        "jwt-signed" => Some(jwt_signed(secret)),
         "supabase-service-role" => Some(supabase_service_role(secret)),
         "pem-private-key" => Some(pem_private_key(secret)),
         "pem-encrypted-private-key" => Some(pem_state(secret) == Some(KeyState::Encrypted)),
         "putty-private-key" => Some(putty_state(secret) == Some(KeyState::Plain)),
         "putty-encrypted-private-key" => Some(putty_state(secret) == Some(KeyState::Encrypted)),
         "jwk-private-key" => Some(keys::jwk_private(secret)),
+        "nkey-seed" => Some(creds::nkey_seed(secret)),
         "random-token" => Some(random_token(secret)),
         "generic-secret" => Some(generic_secret(secret, whole)),
+        "named-value" => Some(creds::named_value(secret, whole)),
+        "xml-element" => Some(creds::xml_element(secret, whole)),
         "public-env-secret-name" => Some(public_env_secret_name(secret)),
+        "url-password" => Some(creds::url_password(secret, whole, false)),
+        "db-url-password" => Some(creds::url_password(secret, whole, true)),
+        "basic-auth" => Some(creds::basic_auth(secret)),
+        "bearer-token" => Some(creds::bearer_token(secret, whole)),
+        "npmrc-auth" => Some(creds::npmrc_auth(secret, whole)),
+        "password-in" => Some(creds::password_in(secret, whole)),
+        "kubeconfig-token" => Some(creds::kubeconfig_token(secret, whole)),
         _ => None,
     }
 }
@@ -237,6 +266,25 @@ pub fn jwt_hs(secret: &[u8]) -> bool {
         .and_then(|a| a.as_str())
         .is_some_and(|a| a.starts_with("HS"))
         && jwt_role(&payload) != Some("anon")
+}
+
+/// A JWT signed with any algorithm but `none` and the HMAC ones (`HS*`, which
+/// `jwt-hs` reports): RS/PS/ES/EdDSA, NATS `ed25519-nkey`. Header and payload
+/// decode to JSON objects, the signature to at least 32 bytes; Supabase anon
+/// keys (public by design) are excluded.
+pub fn jwt_signed(secret: &[u8]) -> bool {
+    let Some((header, payload)) = jwt_parts(secret) else {
+        return false;
+    };
+    let Some(alg) = header.get("alg").and_then(|a| a.as_str()) else {
+        return false;
+    };
+    let signature = secret.rsplit(|&b| b == b'.').next().unwrap_or_default();
+    !alg.eq_ignore_ascii_case("none")
+        && !alg.starts_with("HS")
+        && payload.is_object()
+        && jwt_role(&payload) != Some("anon")
+        && base64url_decode(signature).is_some_and(|s| s.len() >= 32)
 }
 
 /// A JWT whose payload says `"role": "service_role"`: a Supabase service-role
