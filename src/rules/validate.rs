@@ -86,6 +86,23 @@ pub fn placeholder_reason(secret: &[u8]) -> Option<&'static str> {
             return Some("placeholder word");
         }
     }
+    // A token whose random part is words: `xoxb-…-SlackBotAccessTokenHere`,
+    // `sk_live_YourStripeSecretKeyGoesHere`.
+    if secret
+        .split(|&b| b == b'-' || b == b'_' || b == b'.')
+        .any(|seg| {
+            let l = seg.to_ascii_lowercase();
+            seg.len() >= 12
+                && looks_like_identifier(seg)
+                && [
+                    "token", "key", "secret", "here", "password", "your", "access",
+                ]
+                .iter()
+                .any(|w| memchr::memmem::find(&l, w.as_bytes()).is_some())
+        })
+    {
+        return Some("placeholder words");
+    }
     if longest_run(secret, |a, b| a == b) >= 6 {
         return Some("repeated characters");
     }
@@ -344,11 +361,31 @@ pub fn generic_secret(secret: &[u8], whole: &[u8]) -> bool {
     if is_uuid(secret) {
         return false;
     }
+    // Code, templates, regexes, format strings and timestamps are not
+    // literals of a credential.
+    if looks_like_code(secret)
+        || looks_like_regex(secret)
+        || is_template(secret)
+        || creds::looks_like_timestamp(secret)
+    {
+        return false;
+    }
     // The assigned name says what the value is: `tokenId`, `secret_name`,
     // `API_KEY_URL`, `apiKeyHeader` hold ids, names and addresses, not secrets.
-    if let Some(last) = last_word(name)
+    let words = name_words(name);
+    if let Some(last) = words.last()
         && NON_SECRET_NAME_ENDINGS.contains(&last.as_str())
     {
+        return false;
+    }
+    // `CACHE_KEY`, `sortKey`, `PUBLIC_KEY`, `GPG_KEY`: keys that open nothing.
+    if let [.., qualifier, last] = words.as_slice()
+        && (last == "key" || last == "keys")
+        && NON_SECRET_KEY_QUALIFIERS.contains(&qualifier.as_str())
+    {
+        return false;
+    }
+    if words.iter().any(|w| w == "public" || w == "publishable") {
         return false;
     }
     if memchr::memmem::find(secret, b"://").is_some()
@@ -378,18 +415,38 @@ pub fn generic_secret(secret: &[u8], whole: &[u8]) -> bool {
             return false;
         }
     }
-    // A file name or path: `img/token-icon.svg`, `keys/secret_v2.json`.
+    // A file name or path: `img/token-icon.svg`, `keys/secret_v2.json`,
+    // `tests/ed25519_test_private_key.p8`.
     if let Some(dot) = memchr::memrchr(b'.', secret) {
         let ext = &secret[dot + 1..];
-        if (2..=5).contains(&ext.len())
-            && ext.iter().all(u8::is_ascii_lowercase)
-            && (memchr::memchr(b'/', secret).is_some()
+        let in_folder = memchr::memchr(b'/', secret).is_some();
+        let ext_ok = if in_folder {
+            (1..=5).contains(&ext.len())
+                && ext
+                    .iter()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+                && ext.iter().any(u8::is_ascii_lowercase)
+        } else {
+            (2..=5).contains(&ext.len()) && ext.iter().all(u8::is_ascii_lowercase)
+        };
+        if ext_ok
+            && (in_folder
                 || secret[..dot]
                     .iter()
                     .all(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
         {
             return false;
         }
+    }
+    // `("name", "value")` is an argument pair only when the call closes
+    // right after the value (`setProperty("k", "v")`); in a list of strings
+    // (`"a.p8", "b.p8",`) the comma separates items.
+    let sep_start = name
+        .iter()
+        .rposition(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-' || *b == b'.')
+        .map_or(0, |i| i + 1);
+    if name[sep_start..].contains(&b',') && !whole.trim_ascii_end().ends_with(b")") {
+        return false;
     }
     // Dotted property path: `config.secrets.apiToken` (words, no digits;
     // random tokens with a dot nearly always have digits).
@@ -475,6 +532,8 @@ pub fn generic_secret(secret: &[u8], whole: &[u8]) -> bool {
             "md5",
             "fingerprint",
             "revision",
+            "gpg",
+            "pgp",
         ] {
             if contains_ci(name, word) {
                 return false;
@@ -575,9 +634,107 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     "checksum",
 ];
 
+/// Words before `key` in a name that make it something other than a
+/// credential: a cache or sort key, a public or GPG key, an i18n key.
+const NON_SECRET_KEY_QUALIFIERS: &[&str] = &[
+    "cache",
+    "sort",
+    "primary",
+    "foreign",
+    "partition",
+    "object",
+    "s3",
+    "storage",
+    "map",
+    "lookup",
+    "idempotency",
+    "public",
+    "publishable",
+    "site",
+    "index",
+    "row",
+    "redis",
+    "dedup",
+    "translation",
+    "i18n",
+    "locale",
+    "cursor",
+    "shard",
+    "routing",
+    "group",
+    "entity",
+    "composite",
+    "unique",
+    "registry",
+    "gpg",
+    "pgp",
+    "foreign",
+    "query",
+    "react",
+    "list",
+    "dict",
+    "hash",
+    "metric",
+    "label",
+    "field",
+    "column",
+    "table",
+    "state",
+    "store",
+    "cookie",
+    "header",
+    "param",
+    "event",
+];
+
+/// The words of the last identifier in `text`, lower-cased:
+/// `const CACHE_KEY = ` gives `["cache", "key"]`, `sortKey:` `["sort", "key"]`.
+fn name_words(text: &[u8]) -> Vec<String> {
+    let Some(end) = text
+        .iter()
+        .rposition(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-')
+        .map(|i| i + 1)
+    else {
+        return Vec::new();
+    };
+    let start = text[..end]
+        .iter()
+        .rposition(|b| !(b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-' || *b == b'.'))
+        .map_or(0, |i| i + 1);
+    let ident = &text[start..end];
+    let mut words = Vec::new();
+    let mut word_start = 0;
+    for i in 0..=ident.len() {
+        let split = i == ident.len()
+            || matches!(ident[i], b'_' | b'-' | b'.')
+            || (i > 0 && ident[i].is_ascii_uppercase() && ident[i - 1].is_ascii_lowercase());
+        if split {
+            if i > word_start {
+                words.push(String::from_utf8_lossy(&ident[word_start..i]).to_ascii_lowercase());
+            }
+            word_start = if i < ident.len() && ident[i].is_ascii_uppercase() {
+                i
+            } else {
+                i + 1
+            };
+        }
+    }
+    // Numbered copies (`tokenId2`) end like the original.
+    if let Some(last) = words.last_mut() {
+        let trimmed = last
+            .trim_end_matches(|c: char| c.is_ascii_digit())
+            .to_string();
+        if !trimmed.is_empty() {
+            *last = trimmed;
+        }
+    }
+    words
+}
+
 /// The last word of the last identifier in `text` (the name a value is
 /// assigned to), lower-cased: `const secretId = ` gives `id`, `API_KEY_URL:`
 /// gives `url`.
+#[cfg(test)]
 fn last_word(text: &[u8]) -> Option<String> {
     let end = text
         .iter()
@@ -844,6 +1001,8 @@ mod tests {
             "sk-abcdefghijklmnop",
             "0123456789012345",
             "{{ secrets.TOKEN }}",
+            "xoxb-283749102836-918273645501-SlackBotUserAccessTokenHere",
+            "sk_live_YourStripeSecretKeyGoesHere",
         ] {
             assert!(placeholder_reason(p.as_bytes()).is_some(), "{p}");
         }

@@ -169,7 +169,7 @@ pub fn looks_like_code(v: &[u8]) -> bool {
     }
     if matches!(
         v.first(),
-        Some(b'+' | b'.' | b',' | b'(' | b')' | b';' | b'!')
+        Some(b'+' | b'.' | b',' | b'(' | b')' | b';' | b':' | b'=')
     ) || matches!(v.last(), Some(b'+' | b',' | b'(' | b';'))
     {
         return true;
@@ -256,14 +256,61 @@ pub fn placeholder_password(pw: &[u8]) -> bool {
     }) {
         return true;
     }
-    // Words and a short number: `mypassword1`, `Test_Secret!`, `your-password`.
+    // Words and a short number: `mypassword1`, `Test_Secret!`, `your-password`,
+    // also spelled with digits for letters (`P@ssw0rd`, `s3cr3t`).
+    let unleet: String = lower
+        .chars()
+        .map(|c| match c {
+            '@' | '4' => 'a',
+            '0' => 'o',
+            '3' => 'e',
+            '1' | '!' => 'i',
+            '$' | '5' => 's',
+            _ => c,
+        })
+        .collect();
+    if PLACEHOLDER_PASSWORDS.contains(&unleet.as_str()) {
+        return true;
+    }
     let letters: String = lower.chars().filter(char::is_ascii_alphabetic).collect();
     let digits = pw.iter().filter(|b| b.is_ascii_digit()).count();
     let others = pw.len() - letters.len() - digits;
-    if digits <= 4 && others <= 2 && PLACEHOLDER_STEMS.iter().any(|s| letters.contains(s)) {
+    let unleet_letters: String = unleet.chars().filter(char::is_ascii_alphabetic).collect();
+    if digits <= 4
+        && others <= 2
+        && PLACEHOLDER_STEMS
+            .iter()
+            .any(|s| letters.contains(s) || unleet_letters.contains(s))
+    {
         return true;
     }
     false
+}
+
+/// Undo percent-encoding (twice, as URLs in code are sometimes encoded
+/// twice) so that `p%40ssword` is judged as `p@ssword`.
+fn percent_decoded(v: &[u8]) -> Vec<u8> {
+    let once = |v: &[u8]| -> Vec<u8> {
+        let mut out = Vec::with_capacity(v.len());
+        let mut i = 0;
+        while i < v.len() {
+            let hex = |b: u8| (b as char).to_digit(16);
+            if v[i] == b'%'
+                && let (Some(h), Some(l)) = (
+                    v.get(i + 1).and_then(|&b| hex(b)),
+                    v.get(i + 2).and_then(|&b| hex(b)),
+                )
+            {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            } else {
+                out.push(if v[i] == b'+' { b' ' } else { v[i] });
+                i += 1;
+            }
+        }
+        out
+    };
+    once(&once(v))
 }
 
 /// A password that is plausibly real: long enough, not a placeholder, not
@@ -333,7 +380,15 @@ pub fn url_password(secret: &[u8], whole: &[u8], database: bool) -> bool {
     if example_host(host) || format_string(user) {
         return false;
     }
+    // `john:smith@`, `alice:wonderland@`: a short lower-case word for both is
+    // a documentation example, not a generated or chosen password.
+    let word = |w: &[u8]| !w.is_empty() && w.iter().all(u8::is_ascii_lowercase);
+    if word(user) && word(secret) && secret.len() < 8 {
+        return false;
+    }
+    let decoded = percent_decoded(secret);
     password_value(secret, (!user.is_empty()).then_some(user))
+        && (decoded == secret || !placeholder_password(&decoded))
 }
 
 /// Standard base64 (padding optional) decoded to printable ASCII.
@@ -622,7 +677,7 @@ mod tests {
         let url = |u: &str| {
             let at = u.rfind('@').unwrap();
             let colon = u[..at].rfind(':').unwrap();
-            url_password(u[colon + 1..at].as_bytes(), u.as_bytes(), false)
+            url_password(&u.as_bytes()[colon + 1..at], u.as_bytes(), false)
         };
         assert!(url("https://deploy:hXJklg2TcF6qjcANF3@git.acme-corp.dev")); // jikimi:allow (fake)
         assert!(url("ftp://backup:Tr0ub4dor&3x@files.acme-corp.dev")); // jikimi:allow (fake)
@@ -632,6 +687,8 @@ mod tests {
         // The database rules own this scheme.
         assert!(!url("postgres://app:hXJklg2TcF6qjcANF3@db.internal")); // jikimi:allow (fake)
         assert!(!url("postgresql://[user[:password]@"));
+        assert!(!url("socks5://john:smith@proxy.acme-corp.dev"));
+        assert!(!url("http://u%40ser:p%2540ssword@proxy.acme-corp.dev"));
     }
 
     #[test]
