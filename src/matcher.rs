@@ -197,7 +197,7 @@ impl<'r> Matcher<'r> {
 
 /// How far past a window's end the matcher looks for the end of the line,
 /// so that `$` and greedy classes see the whole line rather than the slice.
-const LINE_EXTRA: usize = 2048;
+const LINE_EXTRA: usize = 256;
 
 /// A match that still runs into a cut window edge is searched once more with
 /// this much more text after the edge.
