@@ -6,6 +6,7 @@ mod baseline;
 mod ci_recipes;
 mod common;
 mod config;
+mod detect;
 mod explain;
 mod fixtures;
 mod formats;
