@@ -534,7 +534,12 @@ fn pem_key_formats_and_encrypted_keys_at_lower_severity() {
     for (path, key) in plain.iter().chain(encrypted.iter()) {
         env.write(path, format!("{key}\n"));
     }
+    // A documentation key marked the way AWS marks theirs is not reported.
+    let mut doc = pem("RSA PRIVATE KEY", &rsa_pkcs1(&mut rng), "");
+    doc.replace_range(200..207, "EXAMPLE");
+    env.write("docs/example-key.pem", &doc);
     let v = scan(&env, &[]);
+    assert!(at(&v, "docs/example-key.pem").is_empty(), "{v:#}");
     for (path, key) in &plain {
         let f = expect(&v, path, "pem.private-key", key.trim_end());
         assert_eq!(f["severity"], "critical");
@@ -1216,7 +1221,13 @@ fn generic_passwords_in_config_syntax() {
         "maven/settings.xml",
         format!("<server>\n  <id>releases</id>\n  <password>\n    {c}\n  </password>\n</server>\n"),
     );
+    let brackets = "x]7Tq2}mZ9#kW";
+    env.write(
+        "conf/admin.py",
+        format!("ADMIN_PASSWORD = \"{brackets}\"\n"),
+    );
     let v = scan(&env, &[]);
+    expect(&v, "conf/admin.py", "generic.password-assignment", brackets);
     expect(&v, "conf/db.ini", "generic.config-password", &a);
     expect(&v, "conf/mail.yaml", "generic.config-password", &b);
     expect(&v, "maven/settings.xml", "generic.xml-element", &c);
@@ -1266,6 +1277,18 @@ fn generic_rules_reject_code_templates_regexes_and_identifiers() {
     env.write(
         "Dockerfile",
         "FROM python:3.12\nENV GPG_KEY 7169605F62C751356D054A26A821E680E5FA6305\nENV PYTHON_VERSION 3.12.3\n",
+    );
+    env.write(
+        "crypto/hpke.py",
+        "X25519PrivateKey = x25519.X25519PrivateKey\nMLKEM768X25519PrivateKey = rust_openssl.hpke.MLKEM768X25519PrivateKey\n\ndef decrypt(\n    ciphertext: Buffer,\n    private_key: x25519.X25519PrivateKey\n    | ec.EllipticCurvePrivateKey\n) -> bytes: ...\n",
+    );
+    env.write(
+        "setup/index.py",
+        "    ...     '?tokena=A&amp;tokenb=B\">package_name-0.1.2.tar.gz')\n",
+    );
+    env.write(
+        "setup/register.py",
+        "    [pypi]\n    username: fred\n    password: sekrit\n",
     );
     env.write(
         "Cargo.toml",

@@ -378,6 +378,28 @@ pub fn generic_secret(secret: &[u8], whole: &[u8]) -> bool {
     {
         return false;
     }
+    // A reference to the name itself (`X25519PrivateKey = x25519.X25519PrivateKey`,
+    // `api_key = settings.API_KEY`) or a type annotation naming it
+    // (`private_key: x25519.X25519PrivateKey`): a random secret never spells
+    // the name it is assigned to.
+    let ident_end = name
+        .iter()
+        .rposition(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-')
+        .map_or(0, |i| i + 1);
+    let ident_start = name[..ident_end]
+        .iter()
+        .rposition(|b| !(b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-'))
+        .map_or(0, |i| i + 1);
+    let squash = |s: &[u8]| -> Vec<u8> {
+        s.iter()
+            .filter(|b| !matches!(b, b'_' | b'-' | b'.'))
+            .map(u8::to_ascii_lowercase)
+            .collect()
+    };
+    let ident = squash(&name[ident_start..ident_end]);
+    if ident.len() >= 5 && memchr::memmem::find(&squash(secret), &ident).is_some() {
+        return false;
+    }
     // `CACHE_KEY`, `sortKey`, `PUBLIC_KEY`, `GPG_KEY`: keys that open nothing.
     if let [.., qualifier, last] = words.as_slice()
         && (last == "key" || last == "keys")

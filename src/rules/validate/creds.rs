@@ -75,6 +75,7 @@ const PLACEHOLDER_PASSWORDS: &[&str] = &[
     "s3cret",
     "s3cr3t",
     "sekret",
+    "sekrit",
     "postgres",
     "mysql",
     "mongo",
@@ -107,8 +108,9 @@ const PLACEHOLDER_STEMS: &[&str] = &[
 ];
 
 /// Template or interpolation syntax: `${VAR}`, `$VAR`, `$(cmd)`, `%VAR%`,
-/// `{{ var }}`, `<value>`, `#{var}`, `[password]` (documentation syntax for
-/// an optional part), `{0}` / `{}` / `%s` (format strings).
+/// `{{ var }}`, `<value>`, `#{var}`, `[password]` / `password]`
+/// (documentation syntax for an optional part), `{0}` / `{}` / `%s` (format
+/// strings).
 pub fn is_template(v: &[u8]) -> bool {
     let has = |n: &[u8]| memchr::memmem::find(v, n).is_some();
     if has(b"${") || has(b"$(") || has(b"{{") || has(b"}}") || has(b"#{") || has(b"%(") {
@@ -123,7 +125,10 @@ pub fn is_template(v: &[u8]) -> bool {
     if v.len() > 2 && v[0] == b'%' && v[v.len() - 1] == b'%' {
         return true;
     }
-    if v.first() == Some(&b'<') || v.last() == Some(&b'>') || v.contains(&b'[') || v.contains(&b']')
+    if v.first() == Some(&b'<')
+        || v.last() == Some(&b'>')
+        || v.first() == Some(&b'[')
+        || v.last() == Some(&b']')
     {
         return true;
     }
@@ -169,7 +174,7 @@ pub fn looks_like_code(v: &[u8]) -> bool {
     }
     if matches!(
         v.first(),
-        Some(b'+' | b'.' | b',' | b'(' | b')' | b';' | b':' | b'=')
+        Some(b'+' | b'.' | b',' | b'(' | b')' | b';' | b':' | b'=' | b'>')
     ) || matches!(v.last(), Some(b'+' | b',' | b'(' | b';'))
     {
         return true;
@@ -181,6 +186,18 @@ pub fn looks_like_code(v: &[u8]) -> bool {
             && v[i - 2..i]
                 .iter()
                 .all(|c| c.is_ascii_alphabetic() || *c == b'_')
+        {
+            return true;
+        }
+    }
+    // Indexing: `Shards[-1].ShardId`, `args[0]`.
+    for (i, &b) in v.iter().enumerate() {
+        if b == b'['
+            && let Some(close) = memchr::memchr(b']', &v[i + 1..])
+            && close > 0
+            && v[i + 1..i + 1 + close]
+                .iter()
+                .all(|c| c.is_ascii_digit() || matches!(c, b'-' | b'\'' | b'"'))
         {
             return true;
         }
@@ -642,6 +659,7 @@ mod tests {
     #[test]
     fn code_templates_regexes() {
         for c in [
+            "StreamDescription.Shards[-1].ShardId",
             "+this.accessToken+",
             "+newPlausibleSecret(",
             "getToken()",
