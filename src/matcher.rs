@@ -11,7 +11,9 @@
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use anyhow::{Result, anyhow};
 
-use crate::rules::validate::{placeholder_reason, run_validator_in, shannon_entropy};
+use crate::rules::validate::{
+    judges_placeholders, placeholder_reason, run_validator_in, shannon_entropy,
+};
 use crate::rules::{Rule, RuleKind, RuleSet};
 
 /// A rule match in a blob, before it becomes a finding.
@@ -128,22 +130,40 @@ impl<'r> Matcher<'r> {
         touched.sort_unstable();
         for r in touched {
             let rule = &self.rules.rules[r];
-            for &(ws, we) in &windows[r] {
-                self.run_rule(r, rule, &hay[..we], ws, &mut out);
+            for w in line_windows(hay, &windows[r]) {
+                self.run_rule(r, rule, hay, w, &mut out);
             }
         }
         attribute(self.rules, out)
     }
 
-    fn run_rule(&self, idx: usize, rule: &Rule, hay: &[u8], from: usize, out: &mut Vec<RawMatch>) {
+    fn run_rule(&self, idx: usize, rule: &Rule, full: &[u8], w: Window, out: &mut Vec<RawMatch>) {
         let Ok(re) = rule.regex() else { return };
         let group = rule.secret_group();
-        let mut pos = from;
+        let hay = &full[..w.end];
+        let mut pos = w.start;
         while pos <= hay.len() {
-            let Some(caps) = re.captures_at(hay, pos) else {
+            let Some(mut caps) = re.captures_at(hay, pos) else {
                 break;
             };
-            let whole = caps.get(0).expect("group 0 always matches");
+            let mut whole = caps.get(0).expect("group 0 always matches");
+            // A match that runs into a window cut inside a line may be a
+            // secret cut short (`$` and greedy classes stop at the slice's
+            // end): look once more with a longer slice, and drop the match if
+            // it still runs into the cut.
+            if w.cut && whole.end() == hay.len() {
+                let longer = (w.end + CUT_RETRY).min(full.len());
+                match re.captures_at(&full[..longer], whole.start()) {
+                    Some(c)
+                        if c.get(0)
+                            .is_some_and(|m| m.end() < longer || longer == full.len()) =>
+                    {
+                        caps = c;
+                        whole = caps.get(0).expect("group 0 always matches");
+                    }
+                    _ => break,
+                }
+            }
             pos = if whole.end() > whole.start() {
                 whole.end()
             } else {
@@ -156,8 +176,8 @@ impl<'r> Matcher<'r> {
             // base64 hash): `\b` sees a boundary at `-`, but it is one string.
             let glued = rule.syntax.kind == RuleKind::Secret
                 && secret.start() >= 2
-                && matches!(hay[secret.start() - 1], b'-' | b'+')
-                && hay[secret.start() - 2].is_ascii_alphanumeric();
+                && matches!(full[secret.start() - 1], b'-' | b'+')
+                && full[secret.start() - 2].is_ascii_alphanumeric();
             if !glued && accept_in(rule, secret.as_bytes(), whole.as_bytes()) {
                 out.push(RawMatch {
                     rule: idx,
@@ -175,6 +195,97 @@ impl<'r> Matcher<'r> {
     }
 }
 
+/// How far past a window's end the matcher looks for the end of the line,
+/// so that `$` and greedy classes see the whole line rather than the slice.
+const LINE_EXTRA: usize = 256;
+
+/// A match that still runs into a cut window edge is searched once more with
+/// this much more text after the edge.
+const CUT_RETRY: usize = 8192;
+
+/// A byte range of a blob that one rule's regex runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Window {
+    start: usize,
+    end: usize,
+    /// The window ends inside a line (no newline within [`LINE_EXTRA`] of the
+    /// keyword window): a match ending exactly there may be cut short.
+    cut: bool,
+}
+
+/// Extend each (merged, sorted) keyword window to the end of its line,
+/// within [`LINE_EXTRA`] bytes, merging windows that come to overlap. Each
+/// byte past a window is looked at once per rule, so the work stays linear
+/// in the blob's size however many keywords a long line holds.
+fn line_windows(hay: &[u8], windows: &[(usize, usize)]) -> Vec<Window> {
+    let mut out: Vec<Window> = Vec::with_capacity(windows.len());
+    for &(ws, we) in windows {
+        match out.last_mut() {
+            Some(last) if ws <= last.end => {
+                if we > last.end {
+                    (last.end, last.cut) = line_end(hay, we);
+                }
+            }
+            _ => {
+                let (end, cut) = line_end(hay, we);
+                out.push(Window {
+                    start: ws,
+                    end,
+                    cut,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The end of the line containing `hay[at - 1]` if it is within
+/// [`LINE_EXTRA`] bytes, else `at + LINE_EXTRA` marked as a cut.
+fn line_end(hay: &[u8], at: usize) -> (usize, bool) {
+    if at >= hay.len() {
+        return (hay.len(), false);
+    }
+    let limit = (at + LINE_EXTRA).min(hay.len());
+    match memchr::memchr(b'\n', &hay[at..limit]) {
+        Some(i) => (at + i, false),
+        None => (limit, limit < hay.len()),
+    }
+}
+
+/// How specific a rule is, for attribution: a rule that recognises its
+/// issuer's format (2) beats a structural rule that recognises a credential
+/// by where it sits (1: a URL's userinfo, an `Authorization` header, a
+/// connection string, a JWT, a `.netrc` line), which beats a generic
+/// assignment to a secret-sounding name (0, the `generic` family).
+pub fn specificity(rule: &Rule) -> u8 {
+    if rule.family == "generic" {
+        return 0;
+    }
+    let namespace = rule.id().split('.').next().unwrap_or("");
+    if STRUCTURAL_NAMESPACES.contains(&namespace) {
+        1
+    } else {
+        2
+    }
+}
+
+/// Id namespaces of the structural rules (see [`specificity`]).
+pub const STRUCTURAL_NAMESPACES: &[&str] = &[
+    "url",
+    "database",
+    "http",
+    "curl",
+    "netrc",
+    "npmrc",
+    "config",
+    "docker-config",
+    "nuget-config",
+    "kubeconfig",
+    "connection-string",
+    "jwt",
+    "api-collection",
+];
+
 /// The per-rule filters a regex match must pass to count.
 pub fn accept(rule: &Rule, secret: &[u8]) -> bool {
     accept_in(rule, secret, secret)
@@ -188,7 +299,11 @@ pub fn accept_in(rule: &Rule, secret: &[u8], whole: &[u8]) -> bool {
         if s.allow.iter().any(|a| a.as_bytes() == secret) {
             return false;
         }
-        if placeholder_reason(secret).is_some() {
+        // Key material (a PEM body full of `AAAA`, a base64 `user:password`)
+        // is judged by its validator, which decodes it: text heuristics on
+        // the encoded form would reject real keys.
+        let judged = s.validator.as_deref().is_some_and(judges_placeholders);
+        if !judged && placeholder_reason(secret).is_some() {
             return false;
         }
         if let Some(min) = s.min_entropy
@@ -208,8 +323,10 @@ pub fn accept_in(rule: &Rule, secret: &[u8], whole: &[u8]) -> bool {
 }
 
 /// Resolve overlaps: matches whose secrets overlap are the same secret seen
-/// by several rules; keep the one from the most confident rule, then the
-/// longest secret, then the earliest rule. Also drops exact duplicates from
+/// by several rules; keep the one from the most specific rule (a provider's
+/// format over a structural rule over a generic assignment, see
+/// [`specificity`]), then the most confident, then the longest secret, then
+/// the earliest rule. Also drops exact duplicates from
 /// overlapping windows.
 fn attribute(rules: &RuleSet, mut ms: Vec<RawMatch>) -> Vec<RawMatch> {
     if ms.len() < 2 {
@@ -220,8 +337,10 @@ fn attribute(rules: &RuleSet, mut ms: Vec<RawMatch>) -> Vec<RawMatch> {
     ms.sort_by_key(|m| (kind(m), m.secret_start, m.secret_end, m.rule));
     ms.dedup();
     let rank = |m: &RawMatch| {
-        let r = &rules.rules[m.rule].syntax;
+        let rule = &rules.rules[m.rule];
+        let r = &rule.syntax;
         (
+            specificity(rule),
             r.confidence,
             m.secret_end - m.secret_start,
             usize::MAX - m.rule,
@@ -290,6 +409,94 @@ regex = '''\b(tk-[A-Za-z0-9-]{20,})\b'''
         let found = m.find(&hay);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].secret_start, 5_000_001);
+    }
+
+    const EDGE: &str = r#"
+[[rule]]
+id = "t.env"
+title = "env"
+provider = "T"
+severity = "high"
+keywords = ["SECRET_"]
+window = [8, 16]
+regex = '''(?m)^SECRET_[A-Z]+=([A-Za-z0-9]{16,256})$'''
+
+[[rule]]
+id = "t.long"
+title = "long"
+provider = "T"
+severity = "high"
+keywords = ["tk-"]
+window = [0, 32]
+regex = '''(tk-[A-Za-z0-9]{20,50000})'''
+"#;
+
+    #[test]
+    fn secret_is_whole_past_the_window_edge() {
+        let rules = set(EDGE);
+        let m = Matcher::new(&rules).unwrap();
+        let value: String = (0..120)
+            .map(|i| (b'a' + (i * 7 % 26) as u8) as char)
+            .collect();
+        let hay = format!("# config\nSECRET_SIGNING={value}\nDEBUG=1\n");
+        let found = m.find(hay.as_bytes());
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(
+            hay.get(found[0].secret_start..found[0].secret_end),
+            Some(value.as_str())
+        );
+        // `$` at the window's end used to accept a prefix of a longer line.
+        let hay = format!("SECRET_SIGNING={value} and more words\n");
+        assert!(m.find(hay.as_bytes()).is_empty());
+    }
+
+    #[test]
+    fn a_match_cut_by_a_window_inside_a_long_line_is_extended_or_dropped() {
+        let rules = set(EDGE);
+        let m = Matcher::new(&rules).unwrap();
+        let token = |n: usize| -> String {
+            (0..n)
+                .map(|i| (b'A' + (i * 11 % 26) as u8) as char)
+                .collect()
+        };
+        // Longer than the line extension, shorter than the retry: whole.
+        let t = token(3000);
+        let hay = format!("x = tk-{t};{}", "y".repeat(20_000));
+        let found = m.find(hay.as_bytes());
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].secret_end - found[0].secret_start, 3003);
+        // Longer than both: never reported cut short.
+        let t = token(30_000);
+        let hay = format!("x = tk-{t};{}", "y".repeat(20_000));
+        assert!(m.find(hay.as_bytes()).is_empty());
+    }
+
+    #[test]
+    fn line_extension_is_bounded_on_a_long_line() {
+        // Keywords every 100 bytes of a 10 MB line: the extended windows
+        // never overlap, so the regexes see each byte at most once.
+        let hay = vec![b'a'; 10_000_000];
+        let windows: Vec<(usize, usize)> = (0..100_000).map(|i| (i * 100, i * 100 + 50)).collect();
+        let out = line_windows(&hay, &windows);
+        assert!(out.windows(2).all(|w| w[0].end < w[1].start));
+        let covered: usize = out.iter().map(|w| w.end - w.start).sum();
+        assert!(covered <= hay.len(), "{covered}");
+        assert!(out[..out.len() - 1].iter().all(|w| w.cut));
+        assert!(!out[out.len() - 1].cut, "the last one reaches the end");
+        // Far apart, each window extends by at most LINE_EXTRA.
+        let windows = [(0, 10), (1_000_000, 1_000_010)];
+        let out = line_windows(&hay, &windows);
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[1].end, 1_000_010 + LINE_EXTRA);
+        // A newline ends the extension.
+        let mut hay = vec![b'a'; 100];
+        hay[40] = b'\n';
+        let w = Window {
+            start: 0,
+            end: 40,
+            cut: false,
+        };
+        assert_eq!(line_windows(&hay, &[(0, 10)])[0], w);
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod checklist;
 mod ci_recipes;
 mod common;
 mod config;
+mod detect;
 mod explain;
 mod fixtures;
 mod formats;

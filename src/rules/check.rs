@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 use std::fmt;
 
-use crate::matcher::Matcher;
+use crate::matcher::{Matcher, specificity};
 use crate::rules::validate::VALIDATORS;
 use crate::rules::{RuleKind, RuleSet};
 
@@ -42,8 +42,10 @@ fn well_formed_id(id: &str, kind: RuleKind) -> bool {
 /// Check every rule in `set`: ids unique and well formed, regex compiles with
 /// a capture group, keywords present and consistent with the regex, a known
 /// validator, at least one example, every example found *as this rule*
-/// (through the real matcher, so cross-rule attribution is checked too) and
-/// no negative example found as this rule.
+/// (through the real matcher, so cross-rule attribution is checked too), no
+/// negative example found as this rule, and every provider rule's example
+/// keys still won by that rule when pasted where structural and generic
+/// rules also fire (an `API_KEY=` line, a Bearer header, a URL).
 pub fn check(set: &RuleSet) -> Vec<Problem> {
     let mut problems = Vec::new();
     let mut seen = HashSet::new();
@@ -171,7 +173,81 @@ pub fn check(set: &RuleSet) -> Vec<Problem> {
             }
         }
     }
+    attribution_in_context(set, &matcher, &mut problems);
     problems
+}
+
+/// Where a provider's key is commonly pasted, structural and generic rules
+/// fire too (an `API_KEY=` line, an `Authorization` header, a URL's
+/// userinfo): `{}` stands for the key.
+const CONTEXTS: &[&str] = &[
+    "API_KEY={}",
+    "api_key = \"{}\"",
+    "settings:\n  api_token: {}\n",
+    "Authorization: Bearer {}",
+    "https://user:{}@proxy.acme-corp.dev",
+    "<apiKey>{}</apiKey>",
+];
+
+/// Every provider rule's example secrets, pasted into [`CONTEXTS`]: where
+/// the provider rule finds the key on its own, it must also win it against
+/// the structural and generic rules (see `matcher::specificity`).
+fn attribution_in_context(set: &RuleSet, matcher: &Matcher<'_>, problems: &mut Vec<Problem>) {
+    for (idx, rule) in set.rules.iter().enumerate() {
+        if rule.syntax.kind != RuleKind::Secret || specificity(rule) < 2 {
+            continue;
+        }
+        let mut solo: Option<Matcher<'_>> = None;
+        for ex in &rule.syntax.examples {
+            for m in matcher.find(ex.as_bytes()).iter().filter(|m| m.rule == idx) {
+                let secret = crate::text::widen(ex, m.secret_start, m.secret_end);
+                if secret
+                    .bytes()
+                    .any(|b| b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b'<' | b'>'))
+                {
+                    continue;
+                }
+                for ctx in CONTEXTS {
+                    if ctx.contains("user:")
+                        && secret.bytes().any(|b| matches!(b, b'@' | b'/' | b':'))
+                    {
+                        continue;
+                    }
+                    let text = ctx.replace("{}", secret);
+                    let start = ctx.find("{}").expect("a placeholder");
+                    let end = start + secret.len();
+                    let found = matcher.find(text.as_bytes());
+                    let overlaps = |m: &&crate::matcher::RawMatch| {
+                        m.secret_start < end && start < m.secret_end
+                    };
+                    if found.iter().filter(overlaps).any(|m| m.rule == idx) {
+                        continue;
+                    }
+                    let Some(winner) = found
+                        .iter()
+                        .filter(overlaps)
+                        .find(|m| specificity(&set.rules[m.rule]) < 2)
+                    else {
+                        continue;
+                    };
+                    let solo = solo.get_or_insert_with(|| {
+                        let enabled = (0..set.len()).map(|i| i == idx).collect();
+                        Matcher::with_enabled(set, enabled).expect("the full matcher built")
+                    });
+                    if solo.find(text.as_bytes()).iter().any(|m| overlaps(&m)) {
+                        problems.push(Problem {
+                            rule: rule.syntax.id.clone(),
+                            source: rule.source.clone(),
+                            message: format!(
+                                "{} wins this rule's example key in {ctx:?}: a structural or generic rule must never win over a provider rule",
+                                set.rules[winner.rule].id()
+                            ),
+                        });
+                    }
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -213,5 +289,52 @@ regex = 'no-group'
         assert!(msgs.iter().any(|m| m.contains("keyword")));
         assert!(msgs.iter().any(|m| m.contains("capture group")));
         assert!(msgs.iter().any(|m| m.contains("no examples")));
+    }
+
+    /// Without specificity ranking, the high-confidence generic rule would
+    /// win the low-confidence provider rule's key in `API_KEY=...`.
+    #[test]
+    fn provider_rules_win_in_context_whatever_their_confidence() {
+        let mut set = RuleSet::default();
+        set.add_toml(
+            r#"
+family = "generic"
+[[rule]]
+id = "generic.env"
+title = "env"
+provider = "Generic"
+severity = "high"
+confidence = "high"
+keywords = ["API_KEY="]
+regex = '''API_KEY=([A-Za-z0-9_]{16,})'''
+examples = ["API_KEY=Zq8vT2kR9pLx4NcW"]
+negative_examples = ["API_KEY=short"]
+"#,
+            "generic.toml",
+        )
+        .unwrap();
+        set.add_toml(
+            r#"
+family = "saas"
+[[rule]]
+id = "acme.token"
+title = "Acme token"
+provider = "Acme"
+severity = "high"
+confidence = "low"
+keywords = ["acme_"]
+regex = '''\b(acme_[A-Za-z0-9]{20})\b'''
+examples = ["token: acme_Qm7vT2kR9pLx4NcZ8wYb"]
+negative_examples = ["acme_short"]
+"#,
+            "acme.toml",
+        )
+        .unwrap();
+        let problems = check(&set);
+        assert!(problems.is_empty(), "{problems:?}");
+        let m = Matcher::new(&set).unwrap();
+        let found = m.find(b"API_KEY=acme_Qm7vT2kR9pLx4NcZ8wYb");
+        assert_eq!(found.len(), 1);
+        assert_eq!(set.rules[found[0].rule].id(), "acme.token");
     }
 }

@@ -2,6 +2,14 @@
 //! placeholder detection, Shannon entropy, and named structural validators
 //! (checksums and formats) that rules refer to by name.
 
+mod creds;
+mod keys;
+
+pub use creds::{
+    crc16, format_string, is_template, looks_like_code, looks_like_regex, placeholder_password,
+};
+pub use keys::{KeyState, crc24, pem_state, putty_state};
+
 /// Shannon entropy of `bytes` in bits per byte.
 pub fn shannon_entropy(bytes: &[u8]) -> f64 {
     if bytes.is_empty() {
@@ -78,6 +86,23 @@ pub fn placeholder_reason(secret: &[u8]) -> Option<&'static str> {
             return Some("placeholder word");
         }
     }
+    // A token whose random part is words: `xoxb-…-SlackBotAccessTokenHere`,
+    // `sk_live_YourStripeSecretKeyGoesHere`.
+    if secret
+        .split(|&b| b == b'-' || b == b'_' || b == b'.')
+        .any(|seg| {
+            let l = seg.to_ascii_lowercase();
+            seg.len() >= 12
+                && looks_like_identifier(seg)
+                && [
+                    "token", "key", "secret", "here", "password", "your", "access",
+                ]
+                .iter()
+                .any(|w| memchr::memmem::find(&l, w.as_bytes()).is_some())
+        })
+    {
+        return Some("placeholder words");
+    }
     if longest_run(secret, |a, b| a == b) >= 6 {
         return Some("repeated characters");
     }
@@ -118,12 +143,45 @@ pub const VALIDATORS: &[&str] = &[
     "github-crc32",
     "npm-crc32",
     "jwt-hs",
+    "jwt-signed",
     "supabase-service-role",
     "pem-private-key",
+    "pem-encrypted-private-key",
+    "putty-private-key",
+    "putty-encrypted-private-key",
+    "jwk-private-key",
+    "nkey-seed",
     "random-token",
     "generic-secret",
+    "named-value",
+    "xml-element",
     "public-env-secret-name",
+    "url-password",
+    "db-url-password",
+    "basic-auth",
+    "bearer-token",
+    "npmrc-auth",
+    "password-in",
+    "kubeconfig-token",
 ];
+
+/// Validators that decode what they judge (key material, base64
+/// `user:password`, checksummed seeds): the matcher skips its text
+/// placeholder heuristics for their rules, which would reject real keys (an
+/// OpenSSH body is full of `AAAA` runs) and learn nothing from fake ones.
+pub fn judges_placeholders(validator: &str) -> bool {
+    matches!(
+        validator,
+        "pem-private-key"
+            | "pem-encrypted-private-key"
+            | "putty-private-key"
+            | "putty-encrypted-private-key"
+            | "jwk-private-key"
+            | "nkey-seed"
+            | "basic-auth"
+            | "npmrc-auth"
+    )
+}
 
 /// Run the named validator on the secret alone. `None` when the name is
 /// unknown (the rule checker reports that), otherwise whether `secret` is
@@ -140,11 +198,26 @@ pub fn run_validator_in(name: &str, secret: &[u8], whole: &[u8]) -> Option<bool>
         "github-crc32" => Some(github_crc32(secret)),
         "npm-crc32" => Some(secret.starts_with(b"npm_") && github_crc32(secret)),
         "jwt-hs" => Some(jwt_hs(secret)),
+        "jwt-signed" => Some(jwt_signed(secret)),
         "supabase-service-role" => Some(supabase_service_role(secret)),
         "pem-private-key" => Some(pem_private_key(secret)),
+        "pem-encrypted-private-key" => Some(pem_state(secret) == Some(KeyState::Encrypted)),
+        "putty-private-key" => Some(putty_state(secret) == Some(KeyState::Plain)),
+        "putty-encrypted-private-key" => Some(putty_state(secret) == Some(KeyState::Encrypted)),
+        "jwk-private-key" => Some(keys::jwk_private(secret)),
+        "nkey-seed" => Some(creds::nkey_seed(secret)),
         "random-token" => Some(random_token(secret)),
         "generic-secret" => Some(generic_secret(secret, whole)),
+        "named-value" => Some(creds::named_value(secret, whole)),
+        "xml-element" => Some(creds::xml_element(secret, whole)),
         "public-env-secret-name" => Some(public_env_secret_name(secret)),
+        "url-password" => Some(creds::url_password(secret, whole, false)),
+        "db-url-password" => Some(creds::url_password(secret, whole, true)),
+        "basic-auth" => Some(creds::basic_auth(secret)),
+        "bearer-token" => Some(creds::bearer_token(secret, whole)),
+        "npmrc-auth" => Some(creds::npmrc_auth(secret, whole)),
+        "password-in" => Some(creds::password_in(secret, whole)),
+        "kubeconfig-token" => Some(creds::kubeconfig_token(secret, whole)),
         _ => None,
     }
 }
@@ -212,52 +285,37 @@ pub fn jwt_hs(secret: &[u8]) -> bool {
         && jwt_role(&payload) != Some("anon")
 }
 
+/// A JWT signed with any algorithm but `none` and the HMAC ones (`HS*`, which
+/// `jwt-hs` reports): RS/PS/ES/EdDSA, NATS `ed25519-nkey`. Header and payload
+/// decode to JSON objects, the signature to at least 32 bytes; Supabase anon
+/// keys (public by design) are excluded.
+pub fn jwt_signed(secret: &[u8]) -> bool {
+    let Some((header, payload)) = jwt_parts(secret) else {
+        return false;
+    };
+    let Some(alg) = header.get("alg").and_then(|a| a.as_str()) else {
+        return false;
+    };
+    let signature = secret.rsplit(|&b| b == b'.').next().unwrap_or_default();
+    !alg.eq_ignore_ascii_case("none")
+        && !alg.starts_with("HS")
+        && payload.is_object()
+        && jwt_role(&payload) != Some("anon")
+        && base64url_decode(signature).is_some_and(|s| s.len() >= 32)
+}
+
 /// A JWT whose payload says `"role": "service_role"`: a Supabase service-role
 /// key, which bypasses row-level security.
 pub fn supabase_service_role(secret: &[u8]) -> bool {
     jwt_parts(secret).is_some_and(|(_, payload)| jwt_role(&payload) == Some("service_role"))
 }
 
-/// A PEM private key block: BEGIN and END labels agree, the label names a
-/// private key, and the body holds at least 64 base64 characters and nothing
-/// but base64, whitespace (or escaped `\n`) and RFC 1421 header lines.
+/// An unencrypted private key block (PEM, OpenSSH or PGP armor) whose body
+/// decodes to the structure of its label: a DER key, an `openssh-key-v1`
+/// container, an OpenPGP secret-key packet. Indentation, string-literal
+/// concatenation and `\n` escapes around it are undone first.
 pub fn pem_private_key(secret: &[u8]) -> bool {
-    let Ok(text) = std::str::from_utf8(secret) else {
-        return false;
-    };
-    let text = text.replace("\\r", "").replace("\\n", "\n");
-    let Some(rest) = text.strip_prefix("-----BEGIN ") else {
-        return false;
-    };
-    let Some((label, rest)) = rest.split_once("-----") else {
-        return false;
-    };
-    if !label.contains("PRIVATE KEY") {
-        return false;
-    }
-    let end = format!("-----END {label}-----");
-    let Some(body) = rest.strip_suffix(end.as_str()) else {
-        return false;
-    };
-    let mut b64 = 0usize;
-    for line in body.lines() {
-        let line = line.trim_matches(|c: char| c.is_whitespace() || c == '"' || c == '\'');
-        if line.is_empty() {
-            continue;
-        }
-        if line.contains(": ") {
-            // Proc-Type / DEK-Info / Comment / Version headers.
-            continue;
-        }
-        if !line
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=')
-        {
-            return false;
-        }
-        b64 += line.len();
-    }
-    b64 >= 64
+    pem_state(secret) == Some(KeyState::Plain)
 }
 
 /// A random-looking token after its prefix (`sk-...`): some `-`/`_`-separated
@@ -303,11 +361,53 @@ pub fn generic_secret(secret: &[u8], whole: &[u8]) -> bool {
     if is_uuid(secret) {
         return false;
     }
+    // Code, templates, regexes, format strings and timestamps are not
+    // literals of a credential.
+    if looks_like_code(secret)
+        || looks_like_regex(secret)
+        || is_template(secret)
+        || creds::looks_like_timestamp(secret)
+    {
+        return false;
+    }
     // The assigned name says what the value is: `tokenId`, `secret_name`,
     // `API_KEY_URL`, `apiKeyHeader` hold ids, names and addresses, not secrets.
-    if let Some(last) = last_word(name)
+    let words = name_words(name);
+    if let Some(last) = words.last()
         && NON_SECRET_NAME_ENDINGS.contains(&last.as_str())
     {
+        return false;
+    }
+    // A reference to the name itself (`X25519PrivateKey = x25519.X25519PrivateKey`,
+    // `api_key = settings.API_KEY`) or a type annotation naming it
+    // (`private_key: x25519.X25519PrivateKey`): a random secret never spells
+    // the name it is assigned to.
+    let ident_end = name
+        .iter()
+        .rposition(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-')
+        .map_or(0, |i| i + 1);
+    let ident_start = name[..ident_end]
+        .iter()
+        .rposition(|b| !(b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-'))
+        .map_or(0, |i| i + 1);
+    let squash = |s: &[u8]| -> Vec<u8> {
+        s.iter()
+            .filter(|b| !matches!(b, b'_' | b'-' | b'.'))
+            .map(u8::to_ascii_lowercase)
+            .collect()
+    };
+    let ident = squash(&name[ident_start..ident_end]);
+    if ident.len() >= 5 && memchr::memmem::find(&squash(secret), &ident).is_some() {
+        return false;
+    }
+    // `CACHE_KEY`, `sortKey`, `PUBLIC_KEY`, `GPG_KEY`: keys that open nothing.
+    if let [.., qualifier, last] = words.as_slice()
+        && (last == "key" || last == "keys")
+        && NON_SECRET_KEY_QUALIFIERS.contains(&qualifier.as_str())
+    {
+        return false;
+    }
+    if words.iter().any(|w| w == "public" || w == "publishable") {
         return false;
     }
     if memchr::memmem::find(secret, b"://").is_some()
@@ -337,18 +437,38 @@ pub fn generic_secret(secret: &[u8], whole: &[u8]) -> bool {
             return false;
         }
     }
-    // A file name or path: `img/token-icon.svg`, `keys/secret_v2.json`.
+    // A file name or path: `img/token-icon.svg`, `keys/secret_v2.json`,
+    // `tests/ed25519_test_private_key.p8`.
     if let Some(dot) = memchr::memrchr(b'.', secret) {
         let ext = &secret[dot + 1..];
-        if (2..=5).contains(&ext.len())
-            && ext.iter().all(u8::is_ascii_lowercase)
-            && (memchr::memchr(b'/', secret).is_some()
+        let in_folder = memchr::memchr(b'/', secret).is_some();
+        let ext_ok = if in_folder {
+            (1..=5).contains(&ext.len())
+                && ext
+                    .iter()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+                && ext.iter().any(u8::is_ascii_lowercase)
+        } else {
+            (2..=5).contains(&ext.len()) && ext.iter().all(u8::is_ascii_lowercase)
+        };
+        if ext_ok
+            && (in_folder
                 || secret[..dot]
                     .iter()
                     .all(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
         {
             return false;
         }
+    }
+    // `("name", "value")` is an argument pair only when the call closes
+    // right after the value (`setProperty("k", "v")`); in a list of strings
+    // (`"a.p8", "b.p8",`) the comma separates items.
+    let sep_start = name
+        .iter()
+        .rposition(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-' || *b == b'.')
+        .map_or(0, |i| i + 1);
+    if name[sep_start..].contains(&b',') && !whole.trim_ascii_end().ends_with(b")") {
+        return false;
     }
     // Dotted property path: `config.secrets.apiToken` (words, no digits;
     // random tokens with a dot nearly always have digits).
@@ -434,6 +554,8 @@ pub fn generic_secret(secret: &[u8], whole: &[u8]) -> bool {
             "md5",
             "fingerprint",
             "revision",
+            "gpg",
+            "pgp",
         ] {
             if contains_ci(name, word) {
                 return false;
@@ -534,9 +656,107 @@ const NON_SECRET_NAME_ENDINGS: &[&str] = &[
     "checksum",
 ];
 
+/// Words before `key` in a name that make it something other than a
+/// credential: a cache or sort key, a public or GPG key, an i18n key.
+const NON_SECRET_KEY_QUALIFIERS: &[&str] = &[
+    "cache",
+    "sort",
+    "primary",
+    "foreign",
+    "partition",
+    "object",
+    "s3",
+    "storage",
+    "map",
+    "lookup",
+    "idempotency",
+    "public",
+    "publishable",
+    "site",
+    "index",
+    "row",
+    "redis",
+    "dedup",
+    "translation",
+    "i18n",
+    "locale",
+    "cursor",
+    "shard",
+    "routing",
+    "group",
+    "entity",
+    "composite",
+    "unique",
+    "registry",
+    "gpg",
+    "pgp",
+    "foreign",
+    "query",
+    "react",
+    "list",
+    "dict",
+    "hash",
+    "metric",
+    "label",
+    "field",
+    "column",
+    "table",
+    "state",
+    "store",
+    "cookie",
+    "header",
+    "param",
+    "event",
+];
+
+/// The words of the last identifier in `text`, lower-cased:
+/// `const CACHE_KEY = ` gives `["cache", "key"]`, `sortKey:` `["sort", "key"]`.
+fn name_words(text: &[u8]) -> Vec<String> {
+    let Some(end) = text
+        .iter()
+        .rposition(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-')
+        .map(|i| i + 1)
+    else {
+        return Vec::new();
+    };
+    let start = text[..end]
+        .iter()
+        .rposition(|b| !(b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-' || *b == b'.'))
+        .map_or(0, |i| i + 1);
+    let ident = &text[start..end];
+    let mut words = Vec::new();
+    let mut word_start = 0;
+    for i in 0..=ident.len() {
+        let split = i == ident.len()
+            || matches!(ident[i], b'_' | b'-' | b'.')
+            || (i > 0 && ident[i].is_ascii_uppercase() && ident[i - 1].is_ascii_lowercase());
+        if split {
+            if i > word_start {
+                words.push(String::from_utf8_lossy(&ident[word_start..i]).to_ascii_lowercase());
+            }
+            word_start = if i < ident.len() && ident[i].is_ascii_uppercase() {
+                i
+            } else {
+                i + 1
+            };
+        }
+    }
+    // Numbered copies (`tokenId2`) end like the original.
+    if let Some(last) = words.last_mut() {
+        let trimmed = last
+            .trim_end_matches(|c: char| c.is_ascii_digit())
+            .to_string();
+        if !trimmed.is_empty() {
+            *last = trimmed;
+        }
+    }
+    words
+}
+
 /// The last word of the last identifier in `text` (the name a value is
 /// assigned to), lower-cased: `const secretId = ` gives `id`, `API_KEY_URL:`
 /// gives `url`.
+#[cfg(test)]
 fn last_word(text: &[u8]) -> Option<String> {
     let end = text
         .iter()
@@ -803,6 +1023,8 @@ mod tests {
             "sk-abcdefghijklmnop",
             "0123456789012345",
             "{{ secrets.TOKEN }}",
+            "xoxb-283749102836-918273645501-SlackBotUserAccessTokenHere",
+            "sk_live_YourStripeSecretKeyGoesHere",
         ] {
             assert!(placeholder_reason(p.as_bytes()).is_some(), "{p}");
         }
@@ -860,16 +1082,27 @@ mod tests {
 
     #[test]
     fn pem_structure() {
-        let body = "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun\n\
-                    VTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxK";
-        let ok = format!("-----BEGIN RSA PRIVATE KEY-----\n{body}\n-----END RSA PRIVATE KEY-----");
+        // A generated SEC1 P-256 key (fake: random scalar and point).
+        let body = "MHcCAQEEIK6BK03ymA400y5QG45s6Jbl5VS/VSYBFEaPfq+hL9gDoAoGCCqGSM49\n\
+                    AwEHoUQDQgAEsCd2wS19KFFZ3DBU+I4mKc2uU1kO+Ny6bS/McFy0umUTgoEXZHqr\n\
+                    9uY8d+LFAOLJIKU+DgANh7tA6/cwKZbwCg==";
+        let ok = format!("-----BEGIN EC PRIVATE KEY-----\n{body}\n-----END EC PRIVATE KEY-----");
         assert!(pem_private_key(ok.as_bytes()));
         let escaped = ok.replace('\n', "\\n");
         assert!(pem_private_key(escaped.as_bytes()));
-        let mismatch = ok.replace("END RSA", "END EC");
+        let indented = ok.replace('\n', "\n      ");
+        assert!(pem_private_key(indented.as_bytes()));
+        let concatenated = format!("\"{}\\n\"", ok.replace('\n', "\\n\" +\n  \""));
+        assert!(pem_private_key(concatenated.trim_matches('"').as_bytes()));
+        let mismatch = ok.replace("END EC", "END RSA");
         assert!(!pem_private_key(mismatch.as_bytes()));
-        let public = ok.replace("RSA PRIVATE", "RSA PUBLIC");
+        let public = ok.replace("EC PRIVATE", "EC PUBLIC");
         assert!(!pem_private_key(public.as_bytes()));
+        // Random bytes in the same armor: not a DER key.
+        let random = "O1WpRCvhhZvnbgta9BaugM4Z0B9BRzfrb+LwmqAO/Uybdg6Mc87o80vIHyHKb0e8\n\
+                      UozHkPKzvLtaE/v6KtKmuglG2GkIZz8sRGVWNbHHRhy9msgT5cD7McZ4IK8yHt2D\n\
+                      1aO/9EvrPhdnSEPx5b3gmxeGbAj7kpqcYA==";
+        assert!(!pem_private_key(ok.replace(body, random).as_bytes()));
         assert!(!pem_private_key(
             b"-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----"
         ));
