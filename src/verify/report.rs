@@ -1,15 +1,9 @@
-//! How reports show verification: the human report's "rotate first" block
-//! (live keys first, marked LIVE), the per-finding line, and the numbers
-//! SARIF uses. Only findings that were checked (`--verify`) show anything.
-
-use std::io::Write;
-
-use anyhow::Result;
-use colored::Colorize;
+//! How reports show verification: the order of the keys to rotate (live
+//! first, marked LIVE), the per-finding line, and the numbers SARIF uses.
+//! Only findings that were checked (`--verify`) show anything.
 
 use super::{Status, Verification};
 use crate::findings::Finding;
-use crate::report::{Report, location};
 use crate::rules::RuleKind;
 
 /// What an invalid key asks of its owner.
@@ -59,82 +53,6 @@ pub fn describe(v: &Verification) -> String {
         _ => s.push_str(&format!(": {}", v.detail)),
     }
     s
-}
-
-fn paint(color: bool, s: &str, status: Status) -> String {
-    if !color {
-        return s.to_string();
-    }
-    match status {
-        Status::Live => s.red().bold().to_string(),
-        Status::Invalid => s.green().to_string(),
-        Status::Unknown | Status::Error => s.yellow().to_string(),
-    }
-}
-
-/// The block that opens the human report after `--verify`: every checked
-/// key, live first, with its owner and what to do.
-pub fn write_human_block(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
-    let order = rotate_order(r.findings);
-    if order.is_empty() {
-        return Ok(());
-    }
-    let count = |s: Status| {
-        order
-            .iter()
-            .filter(|f| f.verify.status() == Some(s))
-            .count()
-    };
-    let title = format!(
-        "Rotate first (checked with the providers): {} live, {} revoked or invalid, {} unknown, {} error",
-        count(Status::Live),
-        count(Status::Invalid),
-        count(Status::Unknown),
-        count(Status::Error)
-    );
-    writeln!(
-        w,
-        "{}",
-        if r.color {
-            title.bold().to_string()
-        } else {
-            title
-        }
-    )?;
-    for f in order {
-        let Some(v) = &f.verify.outcome else { continue };
-        let tag = format!("{:<8}", label(v.status));
-        writeln!(
-            w,
-            "  {} {}  {}  {}",
-            paint(r.color, &tag, v.status),
-            f.title,
-            location(f),
-            r.shown_secret(f)
-        )?;
-        let mut what = match v.status {
-            Status::Live => {
-                let mut s = "rotate it now".to_string();
-                if let Some(id) = &v.identity {
-                    s = format!("owner: {id}; {s}");
-                }
-                if let Some(url) = r
-                    .rules
-                    .get(&f.rule)
-                    .and_then(|rule| rule.syntax.rotate_url.as_deref())
-                {
-                    s.push_str(&format!(" at {url}"));
-                }
-                s
-            }
-            Status::Invalid => INVALID_ADVICE.to_string(),
-            Status::Unknown | Status::Error => "treat it as live until you know".to_string(),
-        };
-        what.push_str(&format!("; {}", v.detail));
-        writeln!(w, "           {what}")?;
-    }
-    writeln!(w)?;
-    Ok(())
 }
 
 /// The SARIF `security-severity` of a finding: its rule's, raised to the
