@@ -345,7 +345,7 @@ fn scan_root(
             }
         };
         history::scan_blobs(
-            repo.path(),
+            repo,
             &set,
             opts.max_file_size,
             &collector,

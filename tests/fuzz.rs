@@ -26,6 +26,7 @@ use jikimi::findings::project::{self, Framework, Kind, Project};
 use jikimi::input::archive::{self, ArchiveLimits, ArchiveTotals, Unpacked};
 use jikimi::input::budget::Budget;
 use jikimi::input::decode::{self, Decoded};
+use jikimi::input::pack as gitpack;
 use jikimi::input::{GitState, Origin, Sink, android, embedded, plist};
 use jikimi::matcher::Matcher;
 use jikimi::rules::RuleSet;
@@ -826,4 +827,162 @@ fn write_seed_corpus() {
          ../../.bashrc\nC:\\Windows\\x.zip\nnode_modules/a/b.tgz\n.ipynb\n.map\né.map\n🔑.ipynb\nx.tar.gz\n"
             .as_bytes(),
     );
+}
+
+// ------------------------------------------------------------ git packs
+
+/// Blob ids and their contents.
+type Blobs = Vec<(git2::Oid, Vec<u8>)>;
+
+/// A pack of `versions` versions of one file, each a small edit of the
+/// last (so libgit2's pack builder stores most as deltas), with its index.
+/// Returns (pack, idx, blob ids and contents).
+fn delta_pack(versions: usize) -> (Vec<u8>, Vec<u8>, Blobs) {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = git2::Repository::init_bare(dir.path()).unwrap();
+    let mut text: Vec<String> = (0..60)
+        .map(|i| format!("line {i}: const value{i} = compute({i}, 'abcdefgh');"))
+        .collect();
+    let mut blobs = Vec::new();
+    let mut pb = repo.packbuilder().unwrap();
+    for v in 0..versions {
+        text[(v * 7) % 60] = format!("line edited in version {v}");
+        let content = text.join("\n").into_bytes();
+        let id = repo.blob(&content).unwrap();
+        pb.insert_object(id, None).unwrap();
+        blobs.push((id, content));
+    }
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    pb.write(&out, 0o644).unwrap();
+    let mut pack = Vec::new();
+    let mut idx = Vec::new();
+    for e in std::fs::read_dir(&out).unwrap() {
+        let p = e.unwrap().path();
+        match p.extension().and_then(|e| e.to_str()) {
+            Some("pack") => pack = std::fs::read(&p).unwrap(),
+            Some("idx") => idx = std::fs::read(&p).unwrap(),
+            _ => {}
+        }
+    }
+    (pack, idx, blobs)
+}
+
+struct Collect {
+    got: Mutex<Vec<(u32, usize)>>,
+    max: u64,
+}
+
+impl gitpack::BlobHandler for Collect {
+    fn blob(&self, index: u32, data: &[u8]) {
+        self.got.lock().unwrap().push((index, data.len()));
+    }
+    fn too_large(&self, index: u32, size: u64) {
+        assert!(size > self.max);
+        self.got.lock().unwrap().push((index, 0));
+    }
+}
+
+/// Run the pack pass over one pack and its index; every blob handed over
+/// at most once and within the size limit.
+fn scan_one_pack(
+    pack_bytes: &[u8],
+    idx_bytes: &[u8],
+    blobs: &[(git2::Oid, Vec<u8>)],
+    max: u64,
+) -> Result<(gitpack::PackPass, Vec<(u32, usize)>), TestCaseError> {
+    let dir = tempfile::tempdir().unwrap();
+    let packs = dir.path().join("pack");
+    std::fs::create_dir(&packs).unwrap();
+    std::fs::write(packs.join("pack-x.pack"), pack_bytes).unwrap();
+    std::fs::write(packs.join("pack-x.idx"), idx_bytes).unwrap();
+    let wanted: std::collections::HashMap<git2::Oid, u32> = blobs
+        .iter()
+        .enumerate()
+        .map(|(i, (id, _))| (*id, i as u32))
+        .collect();
+    let h = Collect {
+        got: Mutex::new(Vec::new()),
+        max,
+    };
+    let pass = gitpack::scan_packs(dir.path(), &wanted, blobs.len(), max, &h);
+    let got = h.got.into_inner().unwrap();
+    let mut seen = std::collections::HashSet::new();
+    for &(i, len) in &got {
+        prop_assert!(seen.insert(i), "blob {i} handed over twice");
+        prop_assert!(len as u64 <= max, "blob {i}: {len} bytes over the limit");
+    }
+    for (i, &done) in pass.handled.iter().enumerate() {
+        prop_assert_eq!(done, seen.contains(&(i as u32)));
+    }
+    Ok((pass, got))
+}
+
+/// An intact pack gives every blob, byte for byte the same as libgit2's.
+#[test]
+fn pack_pass_decodes_every_delta() {
+    let (pack_bytes, idx, blobs) = delta_pack(40);
+    assert!(
+        pack_bytes.len() < blobs.iter().map(|b| b.1.len()).sum::<usize>() / 4,
+        "the versions are stored as deltas"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("pack")).unwrap();
+    std::fs::write(dir.path().join("pack/pack-x.pack"), &pack_bytes).unwrap();
+    std::fs::write(dir.path().join("pack/pack-x.idx"), &idx).unwrap();
+    struct Check<'a>(&'a [(git2::Oid, Vec<u8>)], Mutex<usize>);
+    impl gitpack::BlobHandler for Check<'_> {
+        fn blob(&self, index: u32, data: &[u8]) {
+            assert_eq!(data, self.0[index as usize].1.as_slice(), "blob {index}");
+            *self.1.lock().unwrap() += 1;
+        }
+        fn too_large(&self, index: u32, _: u64) {
+            panic!("blob {index} is not too large");
+        }
+    }
+    let wanted = blobs
+        .iter()
+        .enumerate()
+        .map(|(i, (id, _))| (*id, i as u32))
+        .collect();
+    let check = Check(&blobs, Mutex::new(0));
+    let pass = gitpack::scan_packs(dir.path(), &wanted, blobs.len(), 1 << 20, &check);
+    assert_eq!(*check.1.lock().unwrap(), blobs.len());
+    assert!(pass.handled.iter().all(|&h| h));
+    assert_eq!((pass.packs, pass.unusable.len()), (1, 0));
+    // A limit below the blobs' size: none decoded; a base is reported too
+    // large and its deltas are left to the caller (libgit2 reads their size).
+    let (pass, got) = scan_one_pack(&pack_bytes, &idx, &blobs, 100).unwrap();
+    assert!(pass.handled.iter().any(|&h| h), "{got:?}");
+    assert!(got.iter().all(|&(_, len)| len == 0), "{got:?}");
+}
+
+/// A damaged pack or index: no panic, nothing handed over twice or over
+/// the limit; what is not handled is left to the caller (libgit2).
+#[test]
+fn damaged_packs_and_indexes() {
+    let (pack_bytes, idx, blobs) = delta_pack(24);
+    let seeds = [pack_bytes.clone(), idx.clone()];
+    let n = seeds.len();
+    let strategy = (
+        0..n,
+        proptest::collection::vec(mutation(), 1..8),
+        proptest::bool::ANY,
+    )
+        .prop_map(move |(i, muts, small)| {
+            let mut b = apply(seeds[i].clone(), &muts);
+            // Which file was damaged, and the limit, ride along in front.
+            b.insert(0, i as u8 | (u8::from(small) << 1));
+            b
+        });
+    fuzz_with("pack", DEFAULT_CASES, strategy, |b: Vec<u8>| {
+        let (tag, damaged) = b.split_first().unwrap();
+        let max = if tag & 2 != 0 { 1500 } else { 1 << 20 };
+        let (p, i) = if tag & 1 == 0 {
+            (damaged, idx.as_slice())
+        } else {
+            (pack_bytes.as_slice(), damaged)
+        };
+        scan_one_pack(p, i, &blobs, max).map(|_| ())
+    });
 }

@@ -1244,3 +1244,153 @@ fn corrupt_loose_tree_and_commit_are_reported_once_each() {
     assert_eq!(f["commit"]["id"], c2.to_string());
     assert_eq!(f["history"]["commits"], 1, "{f:#}");
 }
+
+/// Pack every object of `repo` (libgit2's pack builder, which stores
+/// similar blobs as deltas) into one pack and delete the loose objects,
+/// as `git gc` leaves a repository.
+fn pack_everything(env: &Env, repo: &Repository) {
+    let mut pb = repo.packbuilder().unwrap();
+    let mut walk = repo.revwalk().unwrap();
+    walk.push_glob("*").unwrap();
+    pb.insert_walk(&mut walk).unwrap();
+    pb.write(&env.path().join(".git/objects/pack"), 0o644)
+        .unwrap();
+    for e in std::fs::read_dir(env.path().join(".git/objects")).unwrap() {
+        let p = e.unwrap().path();
+        if p.file_name().unwrap().len() == 2 {
+            std::fs::remove_dir_all(&p).unwrap();
+        }
+    }
+}
+
+/// The report without what depends on how objects are stored.
+fn comparable(v: &serde_json::Value) -> Vec<String> {
+    let mut out: Vec<String> = findings(v)
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {} {} {}",
+                f["secret"], f["path"], f["commit"]["id"], f["history"]["commits"], f["line"]
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn a_packed_history_with_deltas_reports_what_the_loose_one_does() {
+    let env = Env::new();
+    let mut fake = Fake::new(31);
+    let keys: Vec<String> = (0..4).map(|_| fake.openai_project()).collect();
+    let repo = env.git_init();
+    // One file edited in 60 commits (deltas of deltas), a key added in
+    // commit 10 and removed in 20, another living from 30 on; a second
+    // file on a branch, a key in a version that only a tag reaches.
+    let mut lines: Vec<String> = (0..80)
+        .map(|i| format!("def handler_{i}(event):\n    return process(event, {i})"))
+        .collect();
+    let mut parent: Vec<Oid> = Vec::new();
+    let mut tagged = None;
+    for n in 0..60 {
+        lines[(n * 13) % 80] = format!("def handler_{n}(event):\n    return edited({n})");
+        let mut text = lines.join("\n");
+        if (10..20).contains(&n) {
+            text.push_str(&format!("\nOLD_KEY = \"{}\"\n", keys[0]));
+        }
+        if n >= 30 {
+            text.push_str(&format!("\nAPI_KEY = \"{}\"\n", keys[1]));
+        }
+        let t = tree_of(&repo, &[("app/handlers.py", &text)]);
+        let c = commit_tree(
+            &repo,
+            Some("HEAD"),
+            &format!("c{n}"),
+            t,
+            &parent,
+            T0 + n as i64,
+        );
+        if n == 45 {
+            let side = format!("{text}\nBRANCH_KEY = \"{}\"\n", keys[2]);
+            let t = tree_of(&repo, &[("app/handlers.py", &side)]);
+            let b = commit_tree(&repo, None, "side", t, &[c], T0 + 100);
+            repo.branch("side", &repo.find_commit(b).unwrap(), false)
+                .unwrap();
+        }
+        if n == 50 {
+            let rc = format!("{text}\nRC_KEY = \"{}\"\n", keys[3]);
+            let t = tree_of(&repo, &[("app/handlers.py", &rc)]);
+            tagged = Some(commit_tree(&repo, None, "rc", t, &[c], T0 + 200));
+        }
+        parent = vec![c];
+    }
+    let rc = repo.find_object(tagged.unwrap(), None).unwrap();
+    repo.tag_lightweight("old-rc", &rc, false).unwrap();
+    drop(rc);
+    let (code, loose) = env.scan_json(&["--history-only", "--no-redact"]);
+    assert_eq!(code, 1, "{loose:#}");
+    for k in &keys {
+        assert!(has_key(&loose, k), "{k}: {loose:#}");
+    }
+    pack_everything(&env, &repo);
+    drop(repo);
+    let packs: Vec<_> = std::fs::read_dir(env.path().join(".git/objects/pack"))
+        .unwrap()
+        .collect();
+    assert_eq!(packs.len(), 2, "one pack and its index");
+    let (code, packed, stderr) = env.scan_json_err(&["--history-only", "--no-redact"]);
+    assert_eq!(code, 1, "{packed:#}\n{stderr}");
+    assert_eq!(comparable(&packed), comparable(&loose));
+    assert_eq!(packed["stats"]["blobs"], loose["stats"]["blobs"]);
+    assert_eq!(packed["stats"]["blob_bytes"], loose["stats"]["blob_bytes"]);
+    assert_eq!(packed["stats"]["errors"], 0, "{stderr}");
+}
+
+#[test]
+fn a_damaged_pack_is_read_as_far_as_it_goes() {
+    let env = Env::new();
+    let mut fake = Fake::new(32);
+    let repo = env.git_init();
+    let mut parent: Vec<Oid> = Vec::new();
+    let mut keys = Vec::new();
+    // Unrelated files (no deltas between them), each with its own key.
+    for n in 0..12 {
+        let key = fake.openai_project();
+        let body: String = (0..40).map(|i| format!("v{n}_{i} = {}\n", i * n)).collect();
+        let t = tree_of(
+            &repo,
+            &[(&format!("m{n}.py"), &format!("{body}{}", py(&key)))],
+        );
+        parent = vec![commit_tree(&repo, Some("HEAD"), "c", t, &parent, T0 + n)];
+        keys.push(key);
+    }
+    pack_everything(&env, &repo);
+    drop(repo);
+    // Overwrite a run of bytes in the middle of the pack.
+    let dir = env.path().join(".git/objects/pack");
+    let pack = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "pack"))
+        .unwrap();
+    let mut bytes = std::fs::read(&pack).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid..mid + 64].fill(0xa5);
+    let mut perms = std::fs::metadata(&pack).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&pack, perms).unwrap();
+    std::fs::write(&pack, &bytes).unwrap();
+    let (code, v, stderr) = env.scan_json_err(&["--history-only", "--no-redact"]);
+    assert_eq!(code, 1, "{v:#}\n{stderr}");
+    let found = keys.iter().filter(|k| has_key(&v, k)).count();
+    let errors = v["stats"]["errors"].as_u64().unwrap() as usize;
+    // Every blob is either scanned or reported (one line each), and the
+    // damage touched at most a few objects.
+    assert!(found >= 8, "{found} of 12 keys: {v:#}\n{stderr}");
+    assert!(
+        found + errors >= 12,
+        "{found} found, {errors} errors:\n{stderr}"
+    );
+    assert!(stderr.lines().count() <= errors + 1, "{stderr}");
+}

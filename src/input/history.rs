@@ -46,7 +46,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
 use crate::findings::redact_known_secrets;
-use crate::input::{CommitInfo, GitState, Origin, Sink, isolate};
+use crate::input::{CommitInfo, GitState, Origin, Sink, isolate, pack};
 use crate::text;
 
 /// Which commits the history pass covers.
@@ -633,11 +633,13 @@ fn visit_loose_tree(en: &mut Enumerator<'_, '_>, tree: Oid, commit: u32) {
     }
 }
 
-/// Read every blob of `set` in parallel (rayon, one repository handle per
-/// worker) and hand it to `sink`. Blobs over `max` bytes are counted, not
-/// read; unreadable ones are reported once each.
+/// Read every blob of `set` and hand it to `sink`: first pack by pack, in
+/// pack order (see [`pack`]), then whatever the packs did not give (loose
+/// objects, alternates, damaged packs) blob by blob through libgit2, in
+/// parallel (rayon, one repository handle per worker). Blobs over `max`
+/// bytes are counted, not read; unreadable ones are reported once each.
 pub fn scan_blobs(
-    git_dir: &Path,
+    repo: &Repository,
     set: &BlobSet,
     max: u64,
     sink: &dyn Sink,
@@ -645,13 +647,30 @@ pub fn scan_blobs(
     progress: &Progress,
 ) {
     progress.start_blobs(set.blobs.len());
+    let packed = PackHandler {
+        set,
+        max,
+        sink,
+        totals,
+        progress,
+    };
+    let objects = repo.commondir().join("objects");
+    let pass = pack::scan_packs(&objects, &set.index, set.blobs.len(), max, &packed);
+    let git_dir = repo.path();
     // libgit2 re-hashes (SHA-1, collision-detecting) every object it reads
     // to check it against its id: about a tenth of the history pass, and a
     // scanner reads content to search it, not to trust it. Damaged objects
     // still fail to inflate and are reported. (Process-wide setting.)
     git2::opts::strict_hash_verification(false);
     let open_failed = AtomicBool::new(false);
-    set.blobs.par_iter().for_each_init(
+    let rest: Vec<&BlobEntry> = set
+        .blobs
+        .iter()
+        .zip(&pass.handled)
+        .filter(|(_, done)| !**done)
+        .map(|(b, _)| b)
+        .collect();
+    rest.par_iter().for_each_init(
         || Repository::open(git_dir),
         |repo, b| {
             let repo = match repo {
@@ -668,12 +687,61 @@ pub fn scan_blobs(
             };
             // A panic on one blob (a bug in a decoder or a heuristic) is an
             // error for that blob, not the end of the scan.
-            let what = format!("{} (blob {} in history)", b.path, short(b.id));
+            let what = blob_name(b);
             let done =
                 isolate::isolated(&what, sink, || read_blob(repo, b, set, max, sink, totals));
             progress.blob_done(done.unwrap_or(0));
         },
     );
+}
+
+fn blob_name(b: &BlobEntry) -> String {
+    format!("{} (blob {} in history)", b.path, short(b.id))
+}
+
+/// Where the pack pass delivers the blobs it decoded.
+struct PackHandler<'a> {
+    set: &'a BlobSet,
+    max: u64,
+    sink: &'a dyn Sink,
+    totals: &'a HistoryTotals,
+    progress: &'a Progress,
+}
+
+impl pack::BlobHandler for PackHandler<'_> {
+    fn blob(&self, index: u32, data: &[u8]) {
+        let b = &self.set.blobs[index as usize];
+        isolate::isolated(&blob_name(b), self.sink, || {
+            deliver(b, self.set, data, self.sink, self.totals)
+        });
+        self.progress.blob_done(data.len() as u64);
+    }
+
+    fn too_large(&self, index: u32, size: u64) {
+        let b = &self.set.blobs[index as usize];
+        too_large(b, size, self.max, self.sink, self.totals);
+        self.progress.blob_done(0);
+    }
+}
+
+fn too_large(b: &BlobEntry, size: u64, max: u64, sink: &dyn Sink, totals: &HistoryTotals) {
+    totals.too_large.fetch_add(1, Ordering::Relaxed);
+    sink.skipped(
+        &blob_name(b),
+        &format!("too large ({size} bytes > --max-file-size {max})"),
+    );
+}
+
+/// Hand a blob's content to `sink`.
+fn deliver(b: &BlobEntry, set: &BlobSet, data: &[u8], sink: &dyn Sink, totals: &HistoryTotals) {
+    totals.blobs.fetch_add(1, Ordering::Relaxed);
+    totals.bytes.fetch_add(data.len() as u64, Ordering::Relaxed);
+    let origin = Origin::GitBlob {
+        path: b.path.clone(),
+        blob: b.id.to_string(),
+        commit: set.commits[b.commit as usize].clone(),
+    };
+    sink.blob(&origin, data);
 }
 
 /// Read one blob and hand it to `sink`; returns the bytes read (0 when
@@ -700,11 +768,7 @@ fn read_blob(
     // blob is never loaded just to be skipped.
     match odb.read_header(b.id) {
         Ok((size, _)) if size as u64 > max => {
-            totals.too_large.fetch_add(1, Ordering::Relaxed);
-            sink.skipped(
-                &format!("{} (blob {} in history)", b.path, short(b.id)),
-                &format!("too large ({size} bytes > --max-file-size {max})"),
-            );
+            too_large(b, size as u64, max, sink, totals);
             return 0;
         }
         Ok(_) => {}
@@ -715,16 +779,8 @@ fn read_blob(
     }
     match odb.read(b.id) {
         Ok(obj) => {
-            let data = obj.data();
-            totals.blobs.fetch_add(1, Ordering::Relaxed);
-            totals.bytes.fetch_add(data.len() as u64, Ordering::Relaxed);
-            let origin = Origin::GitBlob {
-                path: b.path.clone(),
-                blob: b.id.to_string(),
-                commit: set.commits[b.commit as usize].clone(),
-            };
-            sink.blob(&origin, data);
-            data.len() as u64
+            deliver(b, set, obj.data(), sink, totals);
+            obj.data().len() as u64
         }
         Err(e) => {
             report_blob_error(sink, b, set, &e);

@@ -15,6 +15,7 @@ pub mod gitinfo;
 pub mod history;
 pub mod ignores;
 pub mod isolate;
+pub mod pack;
 pub mod plist;
 pub mod walk;
 
