@@ -8,7 +8,8 @@
 //! the number of keyword hits, so a 10 MB single-line bundle costs one
 //! Aho-Corasick pass plus a few small regex searches: linear time.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use aho_corasick::automaton::{Automaton, StateID};
+use aho_corasick::{Anchored, MatchKind, dfa::DFA};
 use anyhow::{Result, anyhow};
 
 use crate::rules::validate::{
@@ -33,7 +34,7 @@ pub struct RawMatch {
 pub struct Matcher<'r> {
     rules: &'r RuleSet,
     /// `None` when no rule has keywords (nothing can match).
-    ac: Option<AhoCorasick>,
+    keywords: Option<Keywords>,
     /// For each Aho-Corasick pattern, the rules that own that keyword.
     owners: Vec<Vec<usize>>,
     /// Rules that are enabled (all by default).
@@ -72,21 +73,14 @@ impl<'r> Matcher<'r> {
                 }
             }
         }
-        let ac = if keywords.is_empty() {
+        let keywords = if keywords.is_empty() {
             None
         } else {
-            Some(
-                AhoCorasickBuilder::new()
-                    .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::Standard)
-                    .kind(Some(AhoCorasickKind::DFA))
-                    .build(&keywords)
-                    .map_err(|e| anyhow!("cannot build keyword prefilter: {e}"))?,
-            )
+            Some(Keywords::new(&keywords)?)
         };
         Ok(Matcher {
             rules,
-            ac,
+            keywords,
             owners,
             enabled,
         })
@@ -100,22 +94,25 @@ impl<'r> Matcher<'r> {
     /// validator and allow-list filtering and cross-rule attribution (when two
     /// rules claim overlapping secrets, the more specific one wins).
     pub fn find(&self, hay: &[u8]) -> Vec<RawMatch> {
-        let Some(ac) = &self.ac else {
+        let Some(keywords) = &self.keywords else {
             return Vec::new();
         };
+        let mut hits = Vec::new();
+        keywords.scan(hay, &mut hits);
         // Windows per rule, merged as hits arrive (hits come in order of end
         // position, so a window either extends the last one or starts anew).
         let mut windows: Vec<Vec<(usize, usize)>> = vec![Vec::new(); self.rules.len()];
         let mut touched: Vec<usize> = Vec::new();
-        for hit in ac.find_overlapping_iter(hay) {
-            for &r in &self.owners[hit.pattern().as_usize()] {
+        for (end, pattern) in hits {
+            let start = end - keywords.len[pattern as usize];
+            for &r in &self.owners[pattern as usize] {
                 let rule = &self.rules.rules[r];
-                if !rule.hit_counts(hay, hit.start(), hit.end()) {
+                if !rule.hit_counts(hay, start, end) {
                     continue;
                 }
                 let [before, after] = rule.window();
-                let ws = hit.start().saturating_sub(before);
-                let we = hit.end().saturating_add(after).min(hay.len());
+                let ws = start.saturating_sub(before);
+                let we = end.saturating_add(after).min(hay.len());
                 let list = &mut windows[r];
                 if list.is_empty() {
                     touched.push(r);
@@ -192,6 +189,108 @@ impl<'r> Matcher<'r> {
 
     pub fn is_enabled(&self, rule: usize) -> bool {
         self.enabled[rule]
+    }
+}
+
+/// The keyword prefilter: an Aho-Corasick DFA over every rule's keywords
+/// (ASCII case-insensitive), reporting overlapping hits.
+///
+/// A DFA search is a chain of dependent table look-ups, one per byte: the
+/// CPU waits for each before the next, whatever the number of keywords. A
+/// blob of a few KiB or more is therefore cut into [`LANES`] slices (each
+/// starting a keyword's length early, so no hit is lost at a cut) that are
+/// stepped together in one loop: four independent chains keep the CPU busy,
+/// and the pass is about 1.6x faster than `find_overlapping_iter` on real
+/// files (`cargo bench --bench prefilter`). A hit belongs to the slice its
+/// end falls in, so each is reported once, and the slices' hits are
+/// concatenated in order.
+struct Keywords {
+    dfa: DFA,
+    start: StateID,
+    /// Length of each keyword.
+    len: Vec<usize>,
+    /// The longest keyword.
+    max: usize,
+}
+
+const LANES: usize = 4;
+
+/// Below this many bytes a blob is scanned in one lane.
+const LANE_MIN: usize = 2048;
+
+impl Keywords {
+    fn new(keywords: &[Vec<u8>]) -> Result<Keywords> {
+        let dfa = aho_corasick::dfa::Builder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(keywords)
+            .map_err(|e| anyhow!("cannot build keyword prefilter: {e}"))?;
+        let start = dfa
+            .start_state(Anchored::No)
+            .map_err(|e| anyhow!("cannot build keyword prefilter: {e}"))?;
+        Ok(Keywords {
+            dfa,
+            start,
+            len: keywords.iter().map(Vec::len).collect(),
+            max: keywords.iter().map(Vec::len).max().unwrap_or(1),
+        })
+    }
+
+    /// Every keyword hit in `hay` as `(end, keyword)`, in order of `end`.
+    fn scan(&self, hay: &[u8], out: &mut Vec<(usize, u32)>) {
+        let q = hay.len() / LANES;
+        if hay.len() < LANE_MIN || q <= self.max {
+            let mut s = self.start;
+            for (i, &b) in hay.iter().enumerate() {
+                self.step(&mut s, b, i + 1, 0, out);
+            }
+            return;
+        }
+        // Lane `l` owns the hits that end in (lo[l], hi[l]] and starts
+        // early enough to see a keyword that straddles lo[l].
+        let lo = [0, q, 2 * q, 3 * q];
+        let from = lo.map(|x| x.saturating_sub(self.max - 1));
+        let hi = [q, 2 * q, 3 * q, hay.len()];
+        let lanes = [0, 1, 2, 3].map(|l| &hay[from[l]..hi[l]]);
+        let n = lanes.iter().map(|s| s.len()).min().unwrap_or(0);
+        let mut s = [self.start; LANES];
+        let mut rest: [Vec<(usize, u32)>; 3] = Default::default();
+        let [o1, o2, o3] = &mut rest;
+        let together = lanes[0][..n]
+            .iter()
+            .zip(&lanes[1][..n])
+            .zip(&lanes[2][..n])
+            .zip(&lanes[3][..n]);
+        for (i, (((&b0, &b1), &b2), &b3)) in together.enumerate() {
+            self.step(&mut s[0], b0, from[0] + i + 1, lo[0], out);
+            self.step(&mut s[1], b1, from[1] + i + 1, lo[1], o1);
+            self.step(&mut s[2], b2, from[2] + i + 1, lo[2], o2);
+            self.step(&mut s[3], b3, from[3] + i + 1, lo[3], o3);
+        }
+        for (l, lane) in lanes.iter().enumerate() {
+            let o = match l {
+                0 => &mut *out,
+                _ => &mut rest[l - 1],
+            };
+            for (i, &b) in lane[n..].iter().enumerate() {
+                self.step(&mut s[l], b, from[l] + n + i + 1, lo[l], o);
+            }
+        }
+        for o in rest {
+            out.extend_from_slice(&o);
+        }
+    }
+
+    /// One byte of one lane: the next state, and its hits if they end past
+    /// `lo` (`end` is the position after the byte).
+    #[inline(always)]
+    fn step(&self, s: &mut StateID, b: u8, end: usize, lo: usize, out: &mut Vec<(usize, u32)>) {
+        *s = self.dfa.next_state(Anchored::No, *s, b);
+        if self.dfa.is_special(*s) && self.dfa.is_match(*s) && end > lo {
+            for k in 0..self.dfa.match_len(*s) {
+                out.push((end, self.dfa.match_pattern(*s, k).as_u32()));
+            }
+        }
     }
 }
 
@@ -497,6 +596,48 @@ regex = '''(tk-[A-Za-z0-9]{20,50000})'''
             cut: false,
         };
         assert_eq!(line_windows(&hay, &[(0, 10)])[0], w);
+    }
+
+    #[test]
+    fn lanes_report_every_keyword_hit_once_in_order() {
+        let kws: Vec<Vec<u8>> = ["tok", "token", "ok", "a", "ghp_", "xoxb-long-keyword-here"]
+            .iter()
+            .map(|k| k.as_bytes().to_vec())
+            .collect();
+        let k = Keywords::new(&kws).unwrap();
+        let reference = aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(&kws)
+            .unwrap();
+        // Lengths around the lane cuts; keywords planted across each cut.
+        let mut seed = 7u64;
+        for len in [0, 1, 5, 2047, 2048, 2049, 4099, 10_000, 65_537] {
+            let mut hay: Vec<u8> = (0..len)
+                .map(|_| {
+                    seed = seed
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    b"tokenTOKEN ghp_ xb-aq"[(seed >> 33) as usize % 21]
+                })
+                .collect();
+            for cut in [len / 4, len / 2, 3 * len / 4] {
+                for (i, &b) in b"xoxb-long-keyword-here".iter().enumerate() {
+                    if let Some(c) = (cut + i).checked_sub(10).and_then(|p| hay.get_mut(p)) {
+                        *c = b;
+                    }
+                }
+            }
+            let mut got = Vec::new();
+            k.scan(&hay, &mut got);
+            let mut want: Vec<(usize, u32)> = reference
+                .find_overlapping_iter(&hay)
+                .map(|m| (m.end(), m.pattern().as_u32()))
+                .collect();
+            assert!(got.windows(2).all(|w| w[0].0 <= w[1].0), "in order ({len})");
+            got.sort_unstable();
+            want.sort_unstable();
+            assert_eq!(got, want, "{len} bytes");
+        }
     }
 
     #[test]

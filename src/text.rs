@@ -9,6 +9,45 @@
 //! indexing out. Offsets are widened or narrowed to the nearest boundary and
 //! clamped to the string, so none of these functions panics.
 
+/// Haystacks up to this long are searched directly: building a
+/// `memchr::memmem` searcher costs more than the search itself on the short
+/// values (one candidate secret, one line) that validators look into.
+const SHORT: usize = 512;
+
+/// The first position of `needle` in `hay` (bytes).
+pub fn find_bytes(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    if hay.len() > SHORT {
+        return memchr::memmem::find(hay, needle);
+    }
+    let Some((&first, rest)) = needle.split_first() else {
+        return Some(0);
+    };
+    let last = hay.len().checked_sub(needle.len())?;
+    let mut at = 0;
+    while at <= last {
+        let i = at + memchr::memchr(first, hay.get(at..=last)?)?;
+        if hay.get(i + 1..i + needle.len()) == Some(rest) {
+            return Some(i);
+        }
+        at = i + 1;
+    }
+    None
+}
+
+/// The last position of `needle` in `hay` (bytes).
+pub fn rfind_bytes(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    if hay.len() > SHORT {
+        return memchr::memmem::rfind(hay, needle);
+    }
+    if needle.is_empty() {
+        return Some(hay.len());
+    }
+    let last = hay.len().checked_sub(needle.len())?;
+    (0..=last)
+        .rev()
+        .find(|&i| hay.get(i..i + needle.len()) == Some(needle))
+}
+
 /// The largest char boundary `<= i` (clamped to `s.len()`).
 pub fn floor(s: &str, i: usize) -> usize {
     if i >= s.len() {
@@ -72,6 +111,27 @@ pub fn strip_suffix_ignore_case<'a>(s: &'a str, suffix: &str) -> Option<&'a str>
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn find_bytes_agrees_with_memmem() {
+        let long = "ab".repeat(400) + "needle";
+        let hays: [&[u8]; 6] = [b"", b"a", b"aaab", b"xxabcabc", b"abcab", long.as_bytes()];
+        let needles: [&[u8]; 6] = [b"", b"a", b"ab", b"abc", b"cab", b"needle"];
+        for h in hays {
+            for n in needles {
+                assert_eq!(
+                    super::find_bytes(h, n),
+                    memchr::memmem::find(h, n),
+                    "{h:?} {n:?}"
+                );
+                assert_eq!(
+                    super::rfind_bytes(h, n),
+                    memchr::memmem::rfind(h, n),
+                    "{h:?} {n:?}"
+                );
+            }
+        }
+    }
+
     use super::*;
 
     #[test]

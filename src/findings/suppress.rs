@@ -34,7 +34,7 @@ pub fn inline_marker(line: &[u8]) -> Option<&'static str> {
     INLINE_MARKERS
         .iter()
         .copied()
-        .find(|m| memchr::memmem::find(line, m.as_bytes()).is_some())
+        .find(|m| crate::text::find_bytes(line, m.as_bytes()).is_some())
 }
 
 /// Why a match was held back.

@@ -112,7 +112,7 @@ const PLACEHOLDER_STEMS: &[&str] = &[
 /// (documentation syntax for an optional part), `{0}` / `{}` / `%s` (format
 /// strings).
 pub fn is_template(v: &[u8]) -> bool {
-    let has = |n: &[u8]| memchr::memmem::find(v, n).is_some();
+    let has = |n: &[u8]| crate::text::find_bytes(v, n).is_some();
     if has(b"${") || has(b"$(") || has(b"{{") || has(b"}}") || has(b"#{") || has(b"%(") {
         return true;
     }
@@ -165,7 +165,7 @@ pub fn format_string(v: &[u8]) -> bool {
 /// access (`this.token`), a concatenation (`+this.accessToken+`), an
 /// operator.
 pub fn looks_like_code(v: &[u8]) -> bool {
-    let has = |n: &[u8]| memchr::memmem::find(v, n).is_some();
+    let has = |n: &[u8]| crate::text::find_bytes(v, n).is_some();
     if has(b"this.") || has(b"self.") || has(b"->") || has(b"=>") || has(b"==") || has(b"!=") {
         return true;
     }
@@ -229,7 +229,10 @@ pub fn looks_like_regex(v: &[u8]) -> bool {
         b"[a-z", b"[A-Z", b"[0-9", b"a-z]", b"A-Z]", b"0-9]", b"\\d", b"\\w", b"\\s", b"[^",
         b"(?:", b"(?i", b"(?P", b".*", b".+", b"\\.",
     ];
-    if MARKS.iter().any(|m| memchr::memmem::find(v, m).is_some()) {
+    if MARKS
+        .iter()
+        .any(|m| crate::text::find_bytes(v, m).is_some())
+    {
         return true;
     }
     // A counted quantifier: `{32}`, `{8,64}`.
@@ -379,7 +382,7 @@ fn example_host(host: &[u8]) -> bool {
 /// host around it. With `database` false, URLs whose scheme a `database.*`
 /// rule owns are left to that rule (it has its own allow list).
 pub fn url_password(secret: &[u8], whole: &[u8], database: bool) -> bool {
-    let Some(sep) = memchr::memmem::find(whole, b"://") else {
+    let Some(sep) = crate::text::find_bytes(whole, b"://") else {
         return false;
     };
     let scheme = String::from_utf8_lossy(&whole[..sep]).to_ascii_lowercase();
@@ -449,7 +452,7 @@ pub fn bearer_token(secret: &[u8], whole: &[u8]) -> bool {
 /// An `.npmrc` auth entry: `_authToken` is a token, `_auth` is
 /// `base64(user:password)`, `:_password` is `base64(password)`.
 pub fn npmrc_auth(secret: &[u8], whole: &[u8]) -> bool {
-    let has = |n: &[u8]| memchr::memmem::find(whole, n).is_some();
+    let has = |n: &[u8]| crate::text::find_bytes(whole, n).is_some();
     if has(b"_authToken") {
         shannon_entropy(secret) >= 3.0 && bearer_token(secret, whole)
     } else if has(b"_password") {
@@ -462,7 +465,7 @@ pub fn npmrc_auth(secret: &[u8], whole: &[u8]) -> bool {
 /// The user name in front of a password in `whole`: `-u user:pw`,
 /// `User ID=app;Password=pw`, `login user ... password pw`, `username: u`.
 fn user_before(secret: &[u8], whole: &[u8]) -> Option<Vec<u8>> {
-    let at = memchr::memmem::rfind(whole, secret)?;
+    let at = crate::text::rfind_bytes(whole, secret)?;
     let before = &whole[..at];
     if let Some(prefix) = before.strip_suffix(b":") {
         let start = prefix
@@ -479,7 +482,7 @@ fn user_before(secret: &[u8], whole: &[u8]) -> Option<Vec<u8>> {
         b"username=",
         b"user=",
     ] {
-        if let Some(i) = memchr::memmem::rfind(&lower, key) {
+        if let Some(i) = crate::text::rfind_bytes(&lower, key) {
             let v = &before[i + key.len()..];
             let end = v
                 .iter()
@@ -513,7 +516,7 @@ pub fn password_in(secret: &[u8], whole: &[u8]) -> bool {
 /// Whether the name a value is assigned to is about a password.
 fn password_name(name: &[u8]) -> bool {
     let lower = name.to_ascii_lowercase();
-    let has = |n: &[u8]| memchr::memmem::find(&lower, n).is_some();
+    let has = |n: &[u8]| crate::text::find_bytes(&lower, n).is_some();
     has(b"pass") || has(b"pwd")
 }
 
@@ -522,7 +525,7 @@ fn password_name(name: &[u8]) -> bool {
 /// rules when the name says password, otherwise a high-entropy literal by
 /// [`generic_secret`].
 pub fn named_value(secret: &[u8], whole: &[u8]) -> bool {
-    let name = match memchr::memmem::rfind(whole, secret) {
+    let name = match crate::text::rfind_bytes(whole, secret) {
         Some(i) => &whole[..i],
         None => whole,
     };
