@@ -135,7 +135,12 @@ impl<'r> Matcher<'r> {
     }
 
     fn run_rule(&self, idx: usize, rule: &Rule, full: &[u8], w: Window, out: &mut Vec<RawMatch>) {
-        let Ok(re) = rule.regex() else { return };
+        let split = rule.context_split();
+        let re = match (split, rule.regex()) {
+            (Some(split), _) => &split.rest,
+            (None, Ok(re)) => re,
+            (None, Err(_)) => return,
+        };
         let group = rule.secret_group();
         let hay = &full[..w.end];
         let mut pos = w.start;
@@ -169,16 +174,24 @@ impl<'r> Matcher<'r> {
             let Some(secret) = caps.get(group) else {
                 continue;
             };
+            // A split rule: the token counts only after one of its words.
+            let start = match split {
+                Some(split) => match split.context_start(full, whole.start()) {
+                    Some(s) => s,
+                    None => continue,
+                },
+                None => whole.start(),
+            };
             // A token glued to the end of another (`qaN-fw_…` inside a
             // base64 hash): `\b` sees a boundary at `-`, but it is one string.
             let glued = rule.syntax.kind == RuleKind::Secret
                 && secret.start() >= 2
                 && matches!(full[secret.start() - 1], b'-' | b'+')
                 && full[secret.start() - 2].is_ascii_alphanumeric();
-            if !glued && accept_in(rule, secret.as_bytes(), whole.as_bytes()) {
+            if !glued && accept_in(rule, secret.as_bytes(), &full[start..whole.end()]) {
                 out.push(RawMatch {
                     rule: idx,
-                    start: whole.start(),
+                    start,
                     end: whole.end(),
                     secret_start: secret.start(),
                     secret_end: secret.end(),

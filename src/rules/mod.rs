@@ -115,6 +115,87 @@ pub struct Rule {
     regex: OnceLock<Result<Regex, String>>,
     after_keyword: OnceLock<Result<Option<Regex>, String>>,
     secret_group: OnceLock<usize>,
+    context: OnceLock<Option<ContextSplit>>,
+}
+
+/// A rule whose regex is "one of these words, then within N bytes the
+/// token": `(?i:checkout|cko_)(?s:.){0,200}?\b(sk_...)`, split in two.
+///
+/// As one regex, the gap `(?s:.){0,200}?` multiplies the lazy DFA's states
+/// by the 200 places a token can start (a cold scan spent most of its regex
+/// time building them for a handful of such rules). Split, the token's own
+/// regex runs on the keyword windows and each match is kept only if one of
+/// the words ends at most `gap` bytes before it. The capture groups are the
+/// same: the prefix has none.
+#[derive(Debug)]
+pub struct ContextSplit {
+    /// The words, lowercased (matched ASCII case-insensitively).
+    pub words: Vec<Vec<u8>>,
+    /// At most this many bytes between a word's end and the token.
+    pub gap: usize,
+    /// The regex after the gap.
+    pub rest: Regex,
+}
+
+impl ContextSplit {
+    /// Where the context of a token at `at` starts: the earliest word
+    /// occurrence that ends within `gap` bytes before `at`.
+    pub fn context_start(&self, hay: &[u8], at: usize) -> Option<usize> {
+        let longest = self.words.iter().map(Vec::len).max().unwrap_or(0);
+        let lo = at.saturating_sub(self.gap + longest);
+        let lower: Vec<u8> = hay.get(lo..at)?.to_ascii_lowercase();
+        let mut best: Option<usize> = None;
+        for w in &self.words {
+            let mut from = 0;
+            while let Some(i) = lower
+                .get(from..)
+                .and_then(|t| crate::text::find_bytes(t, w))
+            {
+                let start = lo + from + i;
+                if start + w.len() + self.gap >= at {
+                    best = Some(best.map_or(start, |b: usize| b.min(start)));
+                    break;
+                }
+                from += i + 1;
+            }
+        }
+        best
+    }
+}
+
+/// Recognise `(?i:w1|w2|...)(?s:.){0,N}?REST` with plain-word alternatives.
+fn split_context(pattern: &str) -> Option<ContextSplit> {
+    let tail = pattern.strip_prefix("(?i:")?;
+    let (alts, tail) = tail.split_once(')')?;
+    let tail = tail.strip_prefix("(?s:.){0,")?;
+    let (gap, rest) = tail.split_once("}?")?;
+    let gap: usize = gap.parse().ok()?;
+    let plain = |w: &str| {
+        !w.is_empty()
+            && w.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b' ')
+    };
+    if rest.is_empty() || !alts.split('|').all(plain) {
+        return None;
+    }
+    let rest = compile(rest).ok()?;
+    Some(ContextSplit {
+        words: alts
+            .split('|')
+            .map(|w| w.to_ascii_lowercase().into_bytes())
+            .collect(),
+        gap,
+        rest,
+    })
+}
+
+/// The regex engine's settings for rule patterns.
+fn compile(pattern: &str) -> Result<Regex, regex::Error> {
+    RegexBuilder::new(pattern)
+        .unicode(false)
+        .size_limit(32 * (1 << 20))
+        .dfa_size_limit(32 * (1 << 20))
+        .build()
 }
 
 impl Rule {
@@ -126,7 +207,16 @@ impl Rule {
             regex: OnceLock::new(),
             after_keyword: OnceLock::new(),
             secret_group: OnceLock::new(),
+            context: OnceLock::new(),
         }
+    }
+
+    /// The rule's regex split into context words and the token's regex, if
+    /// it has that shape (see [`ContextSplit`]).
+    pub fn context_split(&self) -> Option<&ContextSplit> {
+        self.context
+            .get_or_init(|| split_context(&self.syntax.regex))
+            .as_ref()
     }
 
     pub fn id(&self) -> &str {
@@ -141,14 +231,7 @@ impl Rule {
     /// for the rules whose keywords actually occur.
     pub fn regex(&self) -> Result<&Regex, &str> {
         self.regex
-            .get_or_init(|| {
-                RegexBuilder::new(&self.syntax.regex)
-                    .unicode(false)
-                    .size_limit(32 * (1 << 20))
-                    .dfa_size_limit(32 * (1 << 20))
-                    .build()
-                    .map_err(|e| e.to_string())
-            })
+            .get_or_init(|| compile(&self.syntax.regex).map_err(|e| e.to_string()))
             .as_ref()
             .map_err(|e| e.as_str())
     }
@@ -189,7 +272,12 @@ impl Rule {
 
     /// Index of the capture group holding the secret.
     pub fn secret_group(&self) -> usize {
-        *self.secret_group.get_or_init(|| match self.regex() {
+        // A split rule's token regex has the same groups as the whole one.
+        let re = match self.context_split() {
+            Some(split) => Ok(&split.rest),
+            None => self.regex(),
+        };
+        *self.secret_group.get_or_init(|| match re {
             Ok(re) => re
                 .capture_names()
                 .position(|n| n == Some("secret"))
