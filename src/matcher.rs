@@ -210,7 +210,8 @@ impl<'r> Matcher<'r> {
 ///
 /// A DFA search is a chain of dependent table look-ups, one per byte: the
 /// CPU waits for each before the next, whatever the number of keywords. A
-/// blob of a few KiB or more is therefore cut into [`LANES`] slices (each
+/// blob of a few KiB or more is therefore cut into four slices, eight from
+/// 8 KiB (each
 /// starting a keyword's length early, so no hit is lost at a cut) that are
 /// stepped together in one loop: four independent chains keep the CPU busy,
 /// and the pass is about 1.6x faster than `find_overlapping_iter` on real
@@ -251,6 +252,9 @@ impl Keywords {
 
     /// Every keyword hit in `hay` as `(end, keyword)`, in order of `end`.
     fn scan(&self, hay: &[u8], out: &mut Vec<(usize, u32)>) {
+        if hay.len() >= 4 * LANE_MIN && hay.len() / 8 > self.max {
+            return self.eight_lanes(hay, out);
+        }
         let q = hay.len() / LANES;
         if hay.len() < LANE_MIN || q <= self.max {
             let mut s = self.start;
@@ -291,6 +295,39 @@ impl Keywords {
         }
         for o in rest {
             out.extend_from_slice(&o);
+        }
+    }
+
+    /// [`Keywords::scan`] in eight lanes, for larger blobs (the same
+    /// ownership of hits as four; each lane's step is written out, which is
+    /// what lets the compiler interleave them).
+    // Indexing eight slices by `i` is the point: zipping eight iterators
+    // compiles to slower code.
+    #[allow(clippy::needless_range_loop)]
+    fn eight_lanes(&self, hay: &[u8], out: &mut Vec<(usize, u32)>) {
+        let q = hay.len() / 8;
+        let lo: [usize; 8] = std::array::from_fn(|l| l * q);
+        let hi: [usize; 8] = std::array::from_fn(|l| if l == 7 { hay.len() } else { lo[l] + q });
+        let from = lo.map(|x| x.saturating_sub(self.max - 1));
+        let lanes: [&[u8]; 8] = std::array::from_fn(|l| &hay[from[l]..hi[l]]);
+        let c: [&[u8]; 8] = lanes.map(|lane| &lane[..q]);
+        let mut s = [self.start; 8];
+        let mut o: [Vec<(usize, u32)>; 8] = Default::default();
+        for i in 0..q {
+            self.step(&mut s[0], c[0][i], from[0] + i + 1, lo[0], &mut o[0]);
+            self.step(&mut s[1], c[1][i], from[1] + i + 1, lo[1], &mut o[1]);
+            self.step(&mut s[2], c[2][i], from[2] + i + 1, lo[2], &mut o[2]);
+            self.step(&mut s[3], c[3][i], from[3] + i + 1, lo[3], &mut o[3]);
+            self.step(&mut s[4], c[4][i], from[4] + i + 1, lo[4], &mut o[4]);
+            self.step(&mut s[5], c[5][i], from[5] + i + 1, lo[5], &mut o[5]);
+            self.step(&mut s[6], c[6][i], from[6] + i + 1, lo[6], &mut o[6]);
+            self.step(&mut s[7], c[7][i], from[7] + i + 1, lo[7], &mut o[7]);
+        }
+        for (l, lane) in lanes.iter().enumerate() {
+            for (i, &b) in lane[q..].iter().enumerate() {
+                self.step(&mut s[l], b, from[l] + q + i + 1, lo[l], &mut o[l]);
+            }
+            out.extend_from_slice(&o[l]);
         }
     }
 
