@@ -678,3 +678,40 @@ fn untracked_gitignore_counts_before_the_first_commit() {
     assert!(by_rule(&v, "gitignore-gap").is_empty(), "{v:#}");
     assert_eq!(code, 0);
 }
+
+/// A folder git ignores is skipped in a scan of the repository, and
+/// scanned when the user names it (as ripgrep searches a path it is
+/// given): `jikimi scan private/` must not say "0 files, no findings".
+#[test]
+fn a_folder_git_ignores_is_scanned_when_named() {
+    let env = Env::new();
+    let key = Fake::new(41).openai_project();
+    let repo = env.git_init();
+    env.write(".gitignore", "/private/\n*.local.py\n");
+    env.write("app.py", "import os\nKEY = os.environ['OPENAI_API_KEY']\n");
+    env.commit_all(&repo, "init");
+    env.write(
+        "private/notes/config.py",
+        format!("OPENAI_API_KEY = \"{key}\"\n"),
+    );
+    env.write("private/notes/also.local.py", format!("K = \"{key}\"\n"));
+    // The whole repository: the ignored folder is not scanned.
+    let (code, v) = env.scan_json(&["--no-history", "--no-redact"]);
+    assert_eq!(code, 0, "{v:#}");
+    assert!(findings(&v).is_empty(), "{v:#}");
+    // Named (and a folder inside it): scanned, with git state "ignored".
+    for root in ["private", "private/notes"] {
+        let (code, v) = env.scan_json(&[root, "--no-history", "--no-redact"]);
+        assert_eq!(code, 1, "{root}: {v:#}");
+        let f = findings(&v);
+        assert_eq!(f.len(), 1, "{root}: {v:#}");
+        assert_eq!(f[0]["secret"], key.as_str());
+        assert_eq!(f[0]["git"], "ignored", "{root}: {v:#}");
+        // Ignore rules below the named folder still apply.
+        assert!(
+            f[0]["path"].as_str().unwrap().ends_with("config.py"),
+            "{v:#}"
+        );
+        assert_eq!(v["stats"]["files"], 1, "{root}: {v:#}");
+    }
+}

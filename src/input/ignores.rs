@@ -64,14 +64,45 @@ impl Ignores {
         }
     }
 
-    /// Whether `path` (absolute, under the root) is ignored.
+    /// Whether `path` (absolute, under the root) is ignored, by a rule that
+    /// matches it or any folder it is in.
     pub fn is_ignored(&self, path: &Path, is_dir: bool) -> bool {
+        self.ignored(path, is_dir, None)
+    }
+
+    /// Whether `path` is ignored by a rule that matches it or a folder it
+    /// is in *below* `floor`. The walk asks this of what is under the scan
+    /// root: a folder the user names is scanned even when git ignores it
+    /// (`jikimi scan dist/`), as ripgrep searches a path it is given.
+    pub fn is_ignored_below(&self, floor: &Path, path: &Path, is_dir: bool) -> bool {
+        self.ignored(path, is_dir, Some(floor))
+    }
+
+    fn ignored(&self, path: &Path, is_dir: bool, floor: Option<&Path>) -> bool {
         let chain = self.chain(path);
         let check = |g: &Gitignore| {
             if !path.starts_with(g.path()) {
                 return None;
             }
-            match g.matched_path_or_any_parents(path, is_dir) {
+            let m = match floor {
+                None => g.matched_path_or_any_parents(path, is_dir),
+                Some(floor) => {
+                    // The path, then each folder it is in, down to the floor.
+                    let mut found = Match::None;
+                    let mut cur = Some(path);
+                    let mut dir = is_dir;
+                    while let Some(p) = cur.filter(|p| p.starts_with(floor) && *p != floor) {
+                        found = g.matched(p, dir);
+                        if !found.is_none() {
+                            break;
+                        }
+                        cur = p.parent();
+                        dir = true;
+                    }
+                    found
+                }
+            };
+            match m {
                 Match::Ignore(_) => Some(true),
                 Match::Whitelist(_) => Some(false),
                 Match::None => None,

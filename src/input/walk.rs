@@ -125,8 +125,11 @@ pub fn walk_dir(
             }
             let rel = rel_path(&root_owned, e.path());
             !filters.excluded_entry(&rel, is_dir)
-                && !rules.is_ignored(&filter_root.join(&rel), is_dir)
+                && !rules.is_ignored_below(&filter_root, &filter_root.join(&rel), is_dir)
         });
+    // A root that git ignores is scanned (the user named it), and what is
+    // in it is ignored, not about to be committed.
+    let root_ignored = git.is_some() && ignores.is_ignored(&root_abs, true);
     builder.build_parallel().run(|| {
         let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
         Box::new(move |result| {
@@ -155,7 +158,10 @@ pub fn walk_dir(
             if !ft.is_file() {
                 return WalkState::Continue;
             }
-            let state = git.map_or(GitState::NoRepo, |g| g.state_of_walked(&rel));
+            let state = match git.map_or(GitState::NoRepo, |g| g.state_of_walked(&rel)) {
+                GitState::Untracked if root_ignored => GitState::Ignored,
+                s => s,
+            };
             let max = opts.size_limit(&rel);
             read_and_scan(entry.path(), rel, state, max, &mut buf, sink, totals);
             WalkState::Continue
@@ -275,7 +281,7 @@ pub fn ignored_of_interest(
                 if skip_dir(&name, include_deps) {
                     continue;
                 }
-                let ignored = ignores.is_ignored(&root_abs.join(&rel), true);
+                let ignored = ignores.is_ignored_below(&root_abs, &root_abs.join(&rel), true);
                 if !ignored
                     || BUILD_OUTPUT_DIRS.contains(&name.as_str())
                     || in_build_output(&format!("{rel}/x"))
@@ -288,7 +294,7 @@ pub fn ignored_of_interest(
                 // Tracked files that an ignore rule matches too (added
                 // before the rule, or with `git add -f`): the walk skipped
                 // them, but git still commits them.
-                if interesting && ignores.is_ignored(&root_abs.join(&rel), false) {
+                if interesting && ignores.is_ignored_below(&root_abs, &root_abs.join(&rel), false) {
                     out.push((path, rel));
                 }
             }
