@@ -101,36 +101,56 @@ impl<'r> Matcher<'r> {
         keywords.scan(hay, &mut hits);
         // Windows per rule, merged as hits arrive (hits come in order of end
         // position, so a window either extends the last one or starts anew).
-        let mut windows: Vec<Vec<(usize, usize)>> = vec![Vec::new(); self.rules.len()];
-        let mut touched: Vec<usize> = Vec::new();
-        for (end, pattern) in hits {
-            let start = end - keywords.len[pattern as usize];
-            for &r in &self.owners[pattern as usize] {
-                let rule = &self.rules.rules[r];
-                if !rule.hit_counts(hay, start, end) {
-                    continue;
-                }
-                let [before, after] = rule.window();
-                let ws = start.saturating_sub(before);
-                let we = end.saturating_add(after).min(hay.len());
-                let list = &mut windows[r];
-                if list.is_empty() {
-                    touched.push(r);
-                }
-                match list.last_mut() {
-                    Some(last) if ws <= last.1 => last.1 = last.1.max(we),
-                    _ => list.push((ws, we)),
-                }
-            }
+        // Per-rule window lists, kept per thread: allocating one list per
+        // rule for every blob cost more than the search on small files.
+        thread_local! {
+            static WINDOWS: std::cell::RefCell<Vec<Vec<(usize, usize)>>> =
+                const { std::cell::RefCell::new(Vec::new()) };
         }
         let mut out = Vec::new();
-        touched.sort_unstable();
-        for r in touched {
-            let rule = &self.rules.rules[r];
-            for w in line_windows(hay, &windows[r]) {
-                self.run_rule(r, rule, hay, w, &mut out);
+        WINDOWS.with(|cell| {
+            let mut fresh = Vec::new();
+            let mut borrowed = cell.try_borrow_mut();
+            let windows = match borrowed.as_deref_mut() {
+                Ok(w) => w,
+                Err(_) => &mut fresh,
+            };
+            if windows.len() < self.rules.len() {
+                windows.resize(self.rules.len(), Vec::new());
             }
-        }
+            let mut touched: Vec<usize> = Vec::new();
+            for &(end, pattern) in &hits {
+                let start = end - keywords.len[pattern as usize];
+                for &r in &self.owners[pattern as usize] {
+                    let rule = &self.rules.rules[r];
+                    if !rule.hit_counts(hay, start, end) {
+                        continue;
+                    }
+                    let [before, after] = rule.window();
+                    let ws = start.saturating_sub(before);
+                    let we = end.saturating_add(after).min(hay.len());
+                    let list = &mut windows[r];
+                    if list.is_empty() {
+                        touched.push(r);
+                    }
+                    match list.last_mut() {
+                        Some(last) if ws <= last.1 => {
+                            last.0 = last.0.min(ws);
+                            last.1 = last.1.max(we);
+                        }
+                        _ => list.push((ws, we)),
+                    }
+                }
+            }
+            touched.sort_unstable();
+            for r in touched {
+                let rule = &self.rules.rules[r];
+                for w in line_windows(hay, &windows[r]) {
+                    self.run_rule(r, rule, hay, w, &mut out);
+                }
+                windows[r].clear();
+            }
+        });
         attribute(self.rules, out)
     }
 

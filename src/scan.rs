@@ -297,7 +297,13 @@ fn scan_root(
                 } else {
                     GitState::Ignored
                 };
-                walk::read_and_scan(&abs, rel, state, max, &mut buf, &collector, &totals);
+                let file = walk::ToScan {
+                    path: &abs,
+                    listed: true,
+                    rel,
+                    git: state,
+                };
+                walk::read_and_scan(file, max, &mut buf, &collector, &totals);
             }
         }
     } else {
@@ -330,7 +336,13 @@ fn scan_root(
         };
         let mut buf = Vec::new();
         let max = wopts.size_limit(&rel);
-        walk::read_and_scan(root, rel, state, max, &mut buf, &collector, &totals);
+        let file = walk::ToScan {
+            path: root,
+            listed: false,
+            rel,
+            git: state,
+        };
+        walk::read_and_scan(file, max, &mut buf, &collector, &totals);
     }
     let mut blobs: Option<BlobSet> = None;
     if let Some(repo) = &repo {

@@ -49,13 +49,20 @@ fn not_regular(kind: &str) -> io::Error {
 }
 
 /// Open `path` (following symlinks) only if it is a regular file. The check
-/// is made before opening (opening a FIFO would block) and again on the open
-/// file, so a file swapped for a FIFO in between is caught too.
+/// is made before opening (opening a device can have effects) and again on
+/// the open file, so a file swapped for a FIFO in between is caught too.
 pub fn open_regular(path: &Path) -> io::Result<File> {
     let meta = std::fs::metadata(path)?;
     if let Some(kind) = special_kind(&meta) {
         return Err(not_regular(kind));
     }
+    open_listed(path).map(|(f, _)| f)
+}
+
+/// Open a file that a directory listing just gave as a regular file (the
+/// walk checked its type, so no `stat` first), never blocking; checked again
+/// on the open file. Returns it with its size.
+pub fn open_listed(path: &Path) -> io::Result<(File, u64)> {
     let mut opts = std::fs::OpenOptions::new();
     opts.read(true);
     #[cfg(unix)]
@@ -65,10 +72,11 @@ pub fn open_regular(path: &Path) -> io::Result<File> {
         opts.custom_flags(libc::O_NONBLOCK);
     }
     let file = opts.open(path)?;
-    if let Some(kind) = special_kind(&file.metadata()?) {
+    let meta = file.metadata()?;
+    if let Some(kind) = special_kind(&meta) {
         return Err(not_regular(kind));
     }
-    Ok(file)
+    Ok((file, meta.len()))
 }
 
 /// Read a regular file into `buf` (cleared first), at most `max` bytes.

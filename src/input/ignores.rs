@@ -80,18 +80,24 @@ impl Ignores {
 
     fn ignored(&self, path: &Path, is_dir: bool, floor: Option<&Path>) -> bool {
         let chain = self.chain(path);
+        // How many of the path's components lie below the floor.
+        let below = floor.map_or(0, |f| {
+            path.strip_prefix(f)
+                .map_or(0, |rel| rel.components().count())
+        });
         let check = |g: &Gitignore| {
             if !path.starts_with(g.path()) {
                 return None;
             }
             let m = match floor {
                 None => g.matched_path_or_any_parents(path, is_dir),
-                Some(floor) => {
+                Some(_) => {
                     // The path, then each folder it is in, down to the floor.
                     let mut found = Match::None;
                     let mut cur = Some(path);
                     let mut dir = is_dir;
-                    while let Some(p) = cur.filter(|p| p.starts_with(floor) && *p != floor) {
+                    for _ in 0..below {
+                        let Some(p) = cur else { break };
                         found = g.matched(p, dir);
                         if !found.is_none() {
                             break;

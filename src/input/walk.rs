@@ -163,7 +163,13 @@ pub fn walk_dir(
                 s => s,
             };
             let max = opts.size_limit(&rel);
-            read_and_scan(entry.path(), rel, state, max, &mut buf, sink, totals);
+            let file = ToScan {
+                path: entry.path(),
+                listed: true,
+                rel,
+                git: state,
+            };
+            read_and_scan(file, max, &mut buf, sink, totals);
             WalkState::Continue
         })
     });
@@ -180,18 +186,42 @@ pub fn absolute(path: &Path) -> PathBuf {
         .unwrap_or_else(|_| path.to_path_buf())
 }
 
+/// A file for [`read_and_scan`].
+pub struct ToScan<'a> {
+    pub path: &'a Path,
+    /// A directory listing gave it as a regular file a moment ago (it is
+    /// opened without a `stat` first); a path from the command line may be
+    /// anything.
+    pub listed: bool,
+    /// Its path as reported.
+    pub rel: String,
+    pub git: GitState,
+}
+
 /// Read one file (bounded by `max`) and hand it to the sink.
 pub fn read_and_scan(
-    path: &Path,
-    rel: String,
-    git: GitState,
+    file: ToScan<'_>,
     max: u64,
     buf: &mut Vec<u8>,
     sink: &dyn Sink,
     totals: &WalkTotals,
 ) {
-    let file = match fsread::open_regular(path) {
-        Ok(f) => f,
+    let ToScan {
+        path,
+        listed,
+        rel,
+        git,
+    } = file;
+    let opened = if listed {
+        fsread::open_listed(path)
+    } else {
+        fsread::open_regular(path).and_then(|f| {
+            let len = f.metadata()?.len();
+            Ok((f, len))
+        })
+    };
+    let (file, len) = match opened {
+        Ok(opened) => opened,
         Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
             sink.skipped(&rel, &e.to_string());
             return;
@@ -201,7 +231,6 @@ pub fn read_and_scan(
             return;
         }
     };
-    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
     if len > max {
         sink.skipped(
             &rel,
