@@ -360,7 +360,6 @@ impl Pack {
             .collect();
         let tree = DeltaTree {
             pack: self,
-            kinds: &kinds,
             target: &target,
             start: &start,
             children: &children,
@@ -378,16 +377,14 @@ impl Pack {
     }
 }
 
-/// Reusable per-thread buffers.
+/// A reusable per-thread buffer for an object's raw bytes.
 #[derive(Default)]
 struct Scratch {
     raw: Vec<u8>,
-    delta: Vec<u8>,
 }
 
 struct DeltaTree<'a> {
     pack: &'a Pack,
-    kinds: &'a [Kind],
     target: &'a [u32],
     start: &'a [u32],
     children: &'a [u32],
@@ -460,7 +457,9 @@ impl DeltaTree<'_> {
         let len = usize::try_from(e.end - e.offset).ok()?;
         raw.clear();
         raw.resize(len, 0);
-        read_at(&self.pack.file, raw, e.offset).ok()?;
+        if read_at(&self.pack.file, raw, e.offset).ok()? < len {
+            return None;
+        }
         parse_header(raw)
     }
 
@@ -474,15 +473,14 @@ impl DeltaTree<'_> {
     }
 
     fn decode_delta(&self, i: u32, base: &[u8], scratch: &mut Scratch) -> Option<Vec<u8>> {
-        debug_assert!(matches!(self.kinds[i as usize], Kind::Delta(_)));
         let h = self.read_raw(i, &mut scratch.raw)?;
         // The delta's own size is bounded by the limit too: a delta larger
         // than its result's limit is not a real one.
         if h.size > self.max.saturating_mul(2).saturating_add(1024) {
             return None;
         }
-        scratch.delta = inflate(scratch.raw.get(h.len..)?, h.size)?;
-        let (src, dst, ops) = delta_sizes(&scratch.delta)?;
+        let delta = inflate(scratch.raw.get(h.len..)?, h.size)?;
+        let (src, dst, ops) = delta_sizes(&delta)?;
         if src != base.len() as u64 {
             return None;
         }
@@ -490,7 +488,7 @@ impl DeltaTree<'_> {
             self.too_large(i, dst);
             return None;
         }
-        apply_delta(base, &scratch.delta[ops..], dst as usize)
+        apply_delta(base, delta.get(ops..)?, dst as usize)
     }
 }
 
@@ -654,26 +652,24 @@ fn apply_delta(base: &[u8], ops: &[u8], size: usize) -> Option<Vec<u8>> {
     (out.len() == size).then_some(out)
 }
 
-#[cfg(unix)]
-fn read_at(f: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
-    use std::os::unix::fs::FileExt;
-    f.read_exact_at(buf, offset)
-}
-
-#[cfg(windows)]
-fn read_at(f: &File, buf: &mut [u8], mut offset: u64) -> std::io::Result<()> {
-    use std::os::windows::fs::FileExt;
-    let mut buf = buf;
-    while !buf.is_empty() {
-        match f.seek_read(buf, offset)? {
-            0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
-            n => {
-                buf = &mut buf[n..];
-                offset += n as u64;
-            }
+/// Read into `buf` from `offset` until it is full or the file ends;
+/// returns the bytes read.
+fn read_at(f: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        let at = offset + got as u64;
+        #[cfg(unix)]
+        let n = std::os::unix::fs::FileExt::read_at(f, &mut buf[got..], at);
+        #[cfg(windows)]
+        let n = std::os::windows::fs::FileExt::seek_read(f, &mut buf[got..], at);
+        match n {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
         }
     }
-    Ok(())
+    Ok(got)
 }
 
 /// Sequential reads of a pack through a large window (the header pass
@@ -701,26 +697,7 @@ impl<'f> Window<'f> {
             offset >= self.start && offset + len as u64 <= self.start + self.buf.len() as u64;
         if !in_window {
             self.buf.resize(WINDOW, 0);
-            let mut got = 0;
-            while got < WINDOW {
-                #[cfg(unix)]
-                let n = {
-                    use std::os::unix::fs::FileExt;
-                    self.file.read_at(&mut self.buf[got..], offset + got as u64)
-                };
-                #[cfg(windows)]
-                let n = {
-                    use std::os::windows::fs::FileExt;
-                    self.file
-                        .seek_read(&mut self.buf[got..], offset + got as u64)
-                };
-                match n {
-                    Ok(0) => break,
-                    Ok(n) => got += n,
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                    Err(_) => return None,
-                }
-            }
+            let got = read_at(self.file, &mut self.buf, offset).ok()?;
             self.buf.truncate(got);
             self.start = offset;
         }
