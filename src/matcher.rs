@@ -107,8 +107,9 @@ impl<'r> Matcher<'r> {
             static WINDOWS: std::cell::RefCell<Vec<Vec<(usize, usize)>>> =
                 const { std::cell::RefCell::new(Vec::new()) };
         }
-        let mut out = Vec::new();
-        WINDOWS.with(|cell| {
+        // The lists are emptied before any rule runs, so a rule that panics
+        // (caught per file by the caller) leaves no stale windows behind.
+        let jobs: Vec<(usize, Vec<Window>)> = WINDOWS.with(|cell| {
             let mut fresh = Vec::new();
             let mut borrowed = cell.try_borrow_mut();
             let windows = match borrowed.as_deref_mut() {
@@ -143,14 +144,22 @@ impl<'r> Matcher<'r> {
                 }
             }
             touched.sort_unstable();
-            for r in touched {
-                let rule = &self.rules.rules[r];
-                for w in line_windows(hay, &windows[r]) {
-                    self.run_rule(r, rule, hay, w, &mut out);
-                }
-                windows[r].clear();
-            }
+            touched
+                .into_iter()
+                .map(|r| {
+                    let lines = line_windows(hay, &windows[r]);
+                    windows[r].clear();
+                    (r, lines)
+                })
+                .collect()
         });
+        let mut out = Vec::new();
+        for (r, lines) in jobs {
+            let rule = &self.rules.rules[r];
+            for w in lines {
+                self.run_rule(r, rule, hay, w, &mut out);
+            }
+        }
         attribute(self.rules, out)
     }
 

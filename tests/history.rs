@@ -815,6 +815,10 @@ fn an_inline_marker_in_the_working_tree_covers_older_versions() {
 }
 
 #[test]
+#[cfg_attr(
+    not(debug_assertions),
+    ignore = "the panic is injected only in debug builds"
+)]
 fn a_panic_on_one_history_blob_is_an_error_and_the_scan_completes() {
     let env = Env::new();
     let mut fake = Fake::new(20);

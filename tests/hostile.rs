@@ -270,6 +270,10 @@ mod special_files {
 /// A panic on one file (injected in debug builds) is an error for that file;
 /// the other file's key is still reported and the exit code says so.
 #[test]
+#[cfg_attr(
+    not(debug_assertions),
+    ignore = "the panic is injected only in debug builds"
+)]
 fn a_panic_on_one_file_is_an_error_and_the_scan_completes() {
     let env = Env::new();
     let mut fake = Fake::new(102);
