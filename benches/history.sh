@@ -1,26 +1,45 @@
 #!/usr/bin/env bash
 # History-scan benchmark: jikimi vs kingfisher vs betterleaks on the same
-# synthetic git repository, in the same run, alternating. Prints wall time
-# (median), MiB/s of unique blob data, peak RSS for each, and the ratios.
+# git repository, in the same run, alternating. Prints wall time (median),
+# MiB/s of unique blob data, peak RSS for each, and the ratios.
 #
 #   benches/history.sh [COMMITS] [TARGET_MIB] [RUNS]   (defaults: 5000 700 3)
+#   REPO=DIR benches/history.sh 0 0 [RUNS]            (an existing repository instead)
 #   FEATURES=zlib-ng benches/history.sh               (inflate with zlib-ng; needs cmake)
 #
-# The repository is generated once by benches/gen_history.py (git
-# fast-import; ~1 min) into bench-out/ (git-ignored). Needs python3, git and
-# /usr/bin/time (apt-get install time). Peers come from
+# By default the repository is synthetic, generated once by
+# benches/gen_history.py (git fast-import; ~1 min) into bench-out/
+# (git-ignored). With REPO=DIR it is DIR, used as it is (COMMITS and
+# TARGET_MIB must be 0); e.g. the npm release history that
+# benches/gen_release_history.py builds:
+#
+#   benches/gen_release_history.py --cache bench-out/release-cache bench-out/release-history
+#   REPO=bench-out/release-history benches/history.sh 0 0 3
+#
+# Needs python3, git and /usr/bin/time (apt-get install time). Peers come from
 # ../shared/bench/install-peers.sh into ../peers (skipped if absent).
 set -euo pipefail
+if [ -n "${REPO:-}" ]; then  # relative to the caller's directory
+  [ -d "$REPO" ] || { echo "REPO=$REPO: no such directory" >&2; exit 2; }
+  REPO=$(cd "$REPO" && pwd)
+fi
 cd "$(dirname "$0")/.."
-COMMITS=${1:-5000}
-MIB=${2:-700}
+if [ -n "${REPO:-}" ]; then DEFAULTS=(0 0); else DEFAULTS=(5000 700); fi
+COMMITS=${1:-${DEFAULTS[0]}}
+MIB=${2:-${DEFAULTS[1]}}
 RUNS=${3:-3}
 OUT=${BENCH_OUT:-$(pwd)/bench-out}
-REPO="$OUT/history-$COMMITS-$MIB"
+if [ -n "${REPO:-}" ]; then
+  [ "$COMMITS" = 0 ] && [ "$MIB" = 0 ] || { echo "with REPO=DIR, pass 0 0 [RUNS]" >&2; exit 2; }
+  GENERATE=
+else
+  REPO="$OUT/history-$COMMITS-$MIB"
+  GENERATE=1
+fi
 PEERS=${PEERS:-$(pwd)/../peers/bin}
 mkdir -p "$OUT"
 [ -x /usr/bin/time ] || { echo "needs /usr/bin/time: apt-get install -y time" >&2; exit 2; }
-if [ ! -d "$REPO" ]; then
+if [ -n "$GENERATE" ] && [ ! -d "$REPO" ]; then
   python3 benches/gen_history.py "$REPO" "$COMMITS" "$MIB"
 fi
 if [ ! -x "$PEERS/kingfisher" ] && [ -x ../shared/bench/install-peers.sh ]; then
@@ -54,7 +73,7 @@ python3 - "$OUT" <<'PY'
 import json, os, sys
 out = sys.argv[1]
 v = json.load(open(os.path.join(out, "jikimi-history.json")))
-print(f"jikimi findings: {len(v['findings'])} (5 keys are planted when COMMITS >= 1600)")
+print(f"jikimi findings: {len(v['findings'])} (5 keys are planted in a generated repository when COMMITS >= 1600)")
 for f in v["findings"]:
     h = f["history"] or {}
     print(f"  {f['rule']:<22} {f['path']:<22} {f['commit']['summary'][:40]:<40} commits={h.get('commits')}")
