@@ -63,6 +63,7 @@ import sys
 import tarfile
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 import zlib
@@ -99,13 +100,33 @@ def folder(pkg):
     return pkg.lstrip("@").replace("/", "-")
 
 
-def fetch(url, tries=5):
+class TooLarge(Exception):
+    pass
+
+
+def fetch(url, tries=5, limit=None, check=None):
+    """The body at `url`. Errors are retried with a growing pause, except HTTP
+    403/404/410 (gone from the registry) and a body over `limit` bytes
+    (TooLarge); `check(body)` may raise to have a bad body fetched again."""
     for k in range(tries):
         try:
             with urllib.request.urlopen(urllib.request.Request(url, headers=UA), timeout=120) as r:
-                return r.read()
+                if limit is None:
+                    raw = r.read()
+                elif int(r.headers.get("Content-Length") or 0) > limit:
+                    raise TooLarge(url)
+                else:
+                    raw = r.read(limit + 1)
+            if limit is not None and len(raw) > limit:
+                raise TooLarge(url)
+            if check:
+                check(raw)
+            return raw
+        except TooLarge:
+            raise
         except Exception as e:  # noqa: BLE001 - network errors of any kind are retried
-            if k == tries - 1:
+            gone = isinstance(e, urllib.error.HTTPError) and e.code in (403, 404, 410)
+            if gone or k == tries - 1:
                 raise
             print(f"  retry {url}: {e}", file=sys.stderr)
             time.sleep(2 ** k)
@@ -189,41 +210,30 @@ def verify(raw, rel):
     return True
 
 
-def download(rel, tries=5):
+def download(rel):
     """-> 'cached' | 'ok' | 'too-large' | 'failed: ...' (the file is in place for the first two)."""
     path = rel["file"]
     if os.path.exists(path):
         return "cached"
     if os.path.exists(path + ".too-large"):
         return "too-large"
-    err = None
-    for k in range(tries):
-        try:
-            req = urllib.request.Request(rel["url"], headers=UA)
-            with urllib.request.urlopen(req, timeout=120) as r:
-                n = int(r.headers.get("Content-Length") or 0)
-                if n > MAX_TGZ:
-                    open(path + ".too-large", "w").close()
-                    return "too-large"
-                raw = r.read(MAX_TGZ + 1)
-            if len(raw) > MAX_TGZ:
-                open(path + ".too-large", "w").close()
-                return "too-large"
-            if not verify(raw, rel):
-                raise ValueError("checksum mismatch")
-            tmp = f"{path}.tmp{threading.get_ident()}"
-            with open(tmp, "wb") as f:
-                f.write(raw)
-            os.replace(tmp, path)
-            return "ok"
-        except urllib.error.HTTPError as e:
-            err = e
-            if e.code in (403, 404, 410):
-                break  # gone from the registry: no point retrying
-        except Exception as e:  # noqa: BLE001
-            err = e
-        time.sleep(2 ** k)
-    return f"failed: {err}"
+
+    def checked(raw):
+        if not verify(raw, rel):
+            raise ValueError("checksum mismatch")
+
+    try:
+        raw = fetch(rel["url"], limit=MAX_TGZ, check=checked)
+    except TooLarge:
+        open(path + ".too-large", "w").close()
+        return "too-large"
+    except Exception as e:  # noqa: BLE001
+        return f"failed: {e}"
+    tmp = f"{path}.tmp{threading.get_ident()}"
+    with open(tmp, "wb") as f:
+        f.write(raw)
+    os.replace(tmp, path)
+    return "ok"
 
 
 def download_all(rels, label):
@@ -274,12 +284,6 @@ def members(path):
             continue
         files[rel] = (0o755 if m.mode & 0o111 else 0o644, m)
     return tf, files
-
-
-def unpacked_size(path):
-    tf, files = members(path)
-    tf.close()
-    return len(files), sum(m.size for _, m in files.values())
 
 
 # --- estimate -------------------------------------------------------------
