@@ -391,6 +391,41 @@ fn gzip_bomb_stops_at_the_ratio_limit() {
     assert!(unpacked <= cap + 1, "{unpacked} > {cap}");
 }
 
+/// A bomb whose trailer claims a small size: the one-call inflater runs out
+/// of room and the streaming path stops the bomb at the ratio limit.
+#[test]
+fn gzip_bomb_with_a_lying_trailer_stops_at_the_ratio_limit() {
+    let mut gz = pack::gzip(&bomb_bytes());
+    let n = gz.len();
+    gz[n - 4..].copy_from_slice(&100u32.to_le_bytes());
+    let cap = (gz.len() as u64 * 100).max(1 << 20);
+    let case = Case {
+        errors: vec!["looks like a zip bomb"],
+        ..Case::default()
+    }
+    .file("logs/old.log.gz", gz);
+    let v = run_tree(&case);
+    let unpacked = v["stats"]["archive_bytes"].as_u64().unwrap();
+    assert!(unpacked <= cap + 1, "{unpacked} > {cap}");
+}
+
+/// A single-member .gz whose trailer's size is wrong (the content is
+/// intact): the stream is reported damaged, and the key inside is found.
+#[test]
+fn gzip_with_a_wrong_size_in_its_trailer_is_damaged_and_scanned() {
+    let mut gz = pack::gzip(&gz_text(&key(56)));
+    let n = gz.len();
+    let size = u32::from_le_bytes(gz[n - 4..].try_into().unwrap());
+    gz[n - 4..].copy_from_slice(&(size + 1).to_le_bytes());
+    let case = Case {
+        errors: vec!["the gzip stream is damaged"],
+        ..Case::default()
+    }
+    .file("config.env.gz", gz)
+    .expect(at("config.env.gz!/config.env"));
+    run_tree(&case);
+}
+
 fn traversal_case() -> Case {
     let (k1, k2) = (key(12), key(13));
     let zip = pack::zip(&[

@@ -546,6 +546,9 @@ impl Expander<'_> {
     /// stream stopped.
     fn gzip(&mut self, leaf: &str, bytes: &[u8]) -> Result<(), Stop> {
         let name = gz_inner_name(leaf);
+        if let Some(data) = self.gzip_whole(bytes) {
+            return self.gzip_payload(&name, &data);
+        }
         let mut data = Vec::new();
         let mut rest = bytes;
         let mut damage = None;
@@ -585,6 +588,42 @@ impl Expander<'_> {
             ))),
             None => result,
         }
+    }
+
+    /// The fast path for the usual gzip file, one whole member: inflated
+    /// in one call by libdeflate (about 1.5x zlib-rs's speed on real
+    /// files, `benches/archives.sh`) into a buffer of the size its trailer
+    /// states. Taken only when nothing can be lost: no second member can
+    /// start anywhere (the bytes `1f 8b 08` occur only at the start), the
+    /// stated size fits the budgets (so it bounds the allocation by the
+    /// bytes present times the ratio cap), and the file's last eight bytes
+    /// are the CRC and size of exactly what was inflated. Anything else
+    /// (several members, padding, damage, a bomb) returns `None` and takes
+    /// the streaming path, which reports it.
+    fn gzip_whole(&mut self, bytes: &[u8]) -> Option<Vec<u8>> {
+        const MAGIC: &[u8] = &[0x1f, 0x8b, 0x08];
+        let (body, trailer) = bytes.split_at_checked(bytes.len().checked_sub(8)?)?;
+        if !body.starts_with(MAGIC) || memchr::memmem::find(&bytes[1..], MAGIC).is_some() {
+            return None;
+        }
+        let crc = u32::from_le_bytes(trailer[..4].try_into().ok()?);
+        let size = u64::from(u32::from_le_bytes(trailer[4..].try_into().ok()?));
+        let (archive_left, scan_left) = self.left();
+        let ratio_cap = (bytes.len() as u64)
+            .saturating_mul(self.limits.max_ratio)
+            .max(RATIO_FLOOR);
+        if size > archive_left.min(scan_left).min(ratio_cap) {
+            return None;
+        }
+        let mut data = vec![0; usize::try_from(size).ok()?];
+        let n = libdeflater::Decompressor::new()
+            .gzip_decompress(bytes, &mut data)
+            .ok()?;
+        if n as u64 != size || crc32fast::hash(&data) != crc {
+            return None;
+        }
+        self.count(size);
+        Some(data)
     }
 
     fn gzip_payload(&mut self, name: &str, data: &[u8]) -> Result<(), Stop> {
