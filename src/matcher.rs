@@ -762,6 +762,27 @@ regex = '''(tk-[A-Za-z0-9]{20,50000})'''
         assert_eq!(line_windows(&hay, &[(0, 10)])[0], w);
     }
 
+    /// `Keywords::scan` on `hay` reports exactly aho-corasick's overlapping
+    /// hits, in order of end.
+    fn assert_scan_matches_reference(kws: &[Vec<u8>], hay: &[u8]) {
+        let k = Keywords::new(kws).unwrap();
+        let reference = aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(kws)
+            .unwrap();
+        let mut got = Vec::new();
+        k.scan(hay, &mut got);
+        let mut want: Vec<(usize, u32)> = reference
+            .find_overlapping_iter(hay)
+            .map(|m| (m.end(), m.pattern().as_u32()))
+            .collect();
+        let n = hay.len();
+        assert!(got.windows(2).all(|w| w[0].0 <= w[1].0), "in order ({n})");
+        got.sort_unstable();
+        want.sort_unstable();
+        assert_eq!(got, want, "keywords {kws:?}, {n} bytes");
+    }
+
     #[test]
     fn lanes_report_every_keyword_hit_once_in_order() {
         let kws: Vec<Vec<u8>> = [
@@ -777,11 +798,6 @@ regex = '''(tk-[A-Za-z0-9]{20,50000})'''
         .iter()
         .map(|k| k.to_vec())
         .collect();
-        let k = Keywords::new(&kws).unwrap();
-        let reference = aho_corasick::AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .build(&kws)
-            .unwrap();
         const ALPHABET: &[u8] = b"tokenTOKEN ghp_ xb-aq\xc3\xa9\x00\xff";
         // Lengths around the lane thresholds; keywords planted across each
         // cut of four and of eight slices.
@@ -811,16 +827,7 @@ regex = '''(tk-[A-Za-z0-9]{20,50000})'''
                     }
                 }
             }
-            let mut got = Vec::new();
-            k.scan(&hay, &mut got);
-            let mut want: Vec<(usize, u32)> = reference
-                .find_overlapping_iter(&hay)
-                .map(|m| (m.end(), m.pattern().as_u32()))
-                .collect();
-            assert!(got.windows(2).all(|w| w[0].0 <= w[1].0), "in order ({len})");
-            got.sort_unstable();
-            want.sort_unstable();
-            assert_eq!(got, want, "{len} bytes");
+            assert_scan_matches_reference(&kws, &hay);
         }
     }
 
@@ -845,11 +852,6 @@ regex = '''(tk-[A-Za-z0-9]{20,50000})'''
                         .collect()
                 })
                 .collect();
-            let k = Keywords::new(&kws).unwrap();
-            let reference = aho_corasick::AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .build(&kws)
-                .unwrap();
             let len = next(6000);
             let hay: Vec<u8> = (0..len)
                 .map(|_| match next(10) {
@@ -857,15 +859,7 @@ regex = '''(tk-[A-Za-z0-9]{20,50000})'''
                     _ => ALPHABET[next(ALPHABET.len())],
                 })
                 .collect();
-            let mut got = Vec::new();
-            k.scan(&hay, &mut got);
-            let mut want: Vec<(usize, u32)> = reference
-                .find_overlapping_iter(&hay)
-                .map(|m| (m.end(), m.pattern().as_u32()))
-                .collect();
-            got.sort_unstable();
-            want.sort_unstable();
-            assert_eq!(got, want, "keywords {kws:?}, {len} bytes");
+            assert_scan_matches_reference(&kws, &hay);
         }
     }
 

@@ -379,7 +379,10 @@ fn zip_bomb_in_history() {
 /// ratio limit instead.
 #[test]
 fn gzip_bomb_stops_at_the_ratio_limit() {
-    let gz = pack::gzip(&bomb_bytes());
+    assert_gzip_bomb_stopped(pack::gzip(&bomb_bytes()));
+}
+
+fn assert_gzip_bomb_stopped(gz: Vec<u8>) {
     let cap = (gz.len() as u64 * 100).max(1 << 20);
     let case = Case {
         errors: vec!["looks like a zip bomb"],
@@ -398,15 +401,7 @@ fn gzip_bomb_with_a_lying_trailer_stops_at_the_ratio_limit() {
     let mut gz = pack::gzip(&bomb_bytes());
     let n = gz.len();
     gz[n - 4..].copy_from_slice(&100u32.to_le_bytes());
-    let cap = (gz.len() as u64 * 100).max(1 << 20);
-    let case = Case {
-        errors: vec!["looks like a zip bomb"],
-        ..Case::default()
-    }
-    .file("logs/old.log.gz", gz);
-    let v = run_tree(&case);
-    let unpacked = v["stats"]["archive_bytes"].as_u64().unwrap();
-    assert!(unpacked <= cap + 1, "{unpacked} > {cap}");
+    assert_gzip_bomb_stopped(gz);
 }
 
 /// A single-member .gz whose trailer's size is wrong (the content is
