@@ -368,7 +368,6 @@ struct Table {
 
 impl Table {
     fn new(keywords: &[Vec<u8>]) -> Result<Table> {
-        use std::collections::HashMap;
         let dfa = aho_corasick::dfa::Builder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
@@ -394,27 +393,33 @@ impl Table {
             .find(|&b| classes[usize::from(b)] == 0 && !reps[1..].contains(&b))
             .unwrap_or(0);
         let shift = (reps.len().next_power_of_two()).trailing_zeros();
-        // Every state reachable from the start, match states first.
+        // Every state reachable from the start, match states first. The
+        // maps from aho-corasick's state ids are vectors indexed by the id
+        // (ids are offsets into its own table, so they are bounded by it).
+        let slot = |s: StateID| s.as_usize();
         let mut order = vec![start];
-        let mut seen: HashMap<StateID, usize> = HashMap::from([(start, 0)]);
+        let mut seen = vec![false; slot(start) + 1];
+        seen[slot(start)] = true;
         let mut i = 0;
         while i < order.len() {
             for &b in &reps {
                 let t = dfa.next_state(Anchored::No, order[i], b);
-                seen.entry(t).or_insert_with(|| {
+                if slot(t) >= seen.len() {
+                    seen.resize(slot(t) + 1, false);
+                }
+                if !seen[slot(t)] {
+                    seen[slot(t)] = true;
                     order.push(t);
-                    order.len() - 1
-                });
+                }
             }
             i += 1;
         }
         let is_match = |s: StateID| dfa.is_special(s) && dfa.is_match(s);
         order.sort_by_key(|&s| !is_match(s));
-        let index: HashMap<StateID, u32> = order
-            .iter()
-            .enumerate()
-            .map(|(i, &s)| (s, (i as u32) << shift))
-            .collect();
+        let mut index = vec![0u32; seen.len()];
+        for (i, &s) in order.iter().enumerate() {
+            index[slot(s)] = (i as u32) << shift;
+        }
         let size = (order.len() << shift).next_power_of_two();
         if u32::try_from(size).is_err() {
             return Err(anyhow!("cannot build keyword prefilter: too many keywords"));
@@ -423,7 +428,7 @@ impl Table {
         let mut matches = Vec::new();
         for (i, &s) in order.iter().enumerate() {
             for (class, &b) in reps.iter().enumerate() {
-                trans[(i << shift) + class] = index[&dfa.next_state(Anchored::No, s, b)];
+                trans[(i << shift) + class] = index[slot(dfa.next_state(Anchored::No, s, b))];
             }
             if is_match(s) {
                 matches.push(
@@ -438,7 +443,7 @@ impl Table {
             mask: size - 1,
             match_below: (matches.len() as u32) << shift,
             shift,
-            start: index[&start],
+            start: index[slot(start)],
             trans,
             matches,
         })
