@@ -262,7 +262,6 @@ impl<'r> Matcher<'r> {
 /// stepped the same way (`cargo bench --bench prefilter -- --keywords`).
 struct Keywords {
     dfa: Table,
-    start: u32,
     /// Length of each keyword.
     len: Vec<usize>,
     /// The longest keyword.
@@ -280,7 +279,6 @@ impl Keywords {
     fn new(keywords: &[Vec<u8>]) -> Result<Keywords> {
         let dfa = Table::new(keywords)?;
         Ok(Keywords {
-            start: dfa.start,
             dfa,
             len: keywords.iter().map(Vec::len).collect(),
             max: keywords.iter().map(Vec::len).max().unwrap_or(1),
@@ -305,13 +303,16 @@ impl Keywords {
     /// that straddles the cut is seen by the slice its end falls in.
     fn lanes<const N: usize>(&self, hay: &[u8], out: &mut Vec<(usize, u32)>) {
         let t = &self.dfa;
-        let trans = &t.trans[..=t.mask];
-        let (classes, mask, match_below) = (&t.classes, t.mask, t.match_below);
+        // Sliced to `mask + 1` here, so the compiler sees that the masked
+        // index is in bounds and drops the check.
+        let (trans, classes, mask) = (&t.trans[..=t.mask], &t.classes, t.mask);
+        let next =
+            |s: u32, b: u8| trans[(s as usize + usize::from(classes[usize::from(b)])) & mask];
         let q = hay.len() / N;
         let lo: [usize; N] = std::array::from_fn(|l| l * q);
         let mut s: [u32; N] = std::array::from_fn(|l| {
             let warm = &hay[lo[l].saturating_sub(self.max - 1)..lo[l]];
-            warm.iter().fold(self.start, |s, &b| t.next(s, b))
+            warm.iter().fold(t.start, |s, &b| next(s, b))
         });
         let slices: [&[u8]; N] = std::array::from_fn(|l| &hay[lo[l]..lo[l] + q]);
         let mut found: [Vec<(usize, u32)>; N] = std::array::from_fn(|_| Vec::new());
@@ -320,17 +321,16 @@ impl Keywords {
         #[allow(clippy::needless_range_loop)]
         for i in 0..q {
             for l in 0..N {
-                let b = slices[l][i];
-                s[l] = trans[(s[l] as usize + usize::from(classes[usize::from(b)])) & mask];
-                if s[l] < match_below {
+                s[l] = next(s[l], slices[l][i]);
+                if s[l] < t.match_below {
                     t.matches(s[l], lo[l] + i + 1, &mut found[l]);
                 }
             }
         }
         let last = N - 1;
         for (i, &b) in hay[lo[last] + q..].iter().enumerate() {
-            s[last] = t.next(s[last], b);
-            if s[last] < match_below {
+            s[last] = next(s[last], b);
+            if s[last] < t.match_below {
                 t.matches(s[last], lo[last] + q + i + 1, &mut found[last]);
             }
         }
@@ -447,11 +447,6 @@ impl Table {
             trans,
             matches,
         })
-    }
-
-    #[inline(always)]
-    fn next(&self, s: u32, b: u8) -> u32 {
-        self.trans[(s as usize + usize::from(self.classes[usize::from(b)])) & self.mask]
     }
 
     /// The keywords of match state `s`, as hits ending at `end`.

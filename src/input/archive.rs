@@ -370,6 +370,14 @@ impl Expander<'_> {
         Ok(())
     }
 
+    /// The most that `compressed` bytes may inflate to: `--archive-max-ratio`
+    /// times, but always at least [`RATIO_FLOOR`].
+    fn ratio_cap(&self, compressed: u64) -> u64 {
+        compressed
+            .saturating_mul(self.limits.max_ratio)
+            .max(RATIO_FLOOR)
+    }
+
     /// Checks that need only the member's name and declared sizes. `false`
     /// means "skip this member" (already recorded); an error stops the
     /// archive (a declared zip bomb).
@@ -379,7 +387,7 @@ impl Expander<'_> {
             return Ok(false);
         }
         if let Some(c) = compressed
-            && declared > c.saturating_mul(self.limits.max_ratio).max(RATIO_FLOOR)
+            && declared > self.ratio_cap(c)
         {
             return Err(bomb(self.limits, name, declared, c));
         }
@@ -423,10 +431,7 @@ impl Expander<'_> {
         buf: &mut Vec<u8>,
     ) -> Result<Option<std::io::Error>, Stop> {
         let (archive_left, scan_left) = self.left();
-        let ratio_cap = compressed
-            .saturating_mul(self.limits.max_ratio)
-            .max(RATIO_FLOOR)
-            .saturating_sub(buf.len() as u64);
+        let ratio_cap = self.ratio_cap(compressed).saturating_sub(buf.len() as u64);
         let cap = archive_left.min(scan_left).min(ratio_cap);
         let before = buf.len() as u64;
         let over = |this: &Self, n: u64| -> Stop {
@@ -609,10 +614,11 @@ impl Expander<'_> {
         let crc = u32::from_le_bytes(trailer[..4].try_into().ok()?);
         let size = u64::from(u32::from_le_bytes(trailer[4..].try_into().ok()?));
         let (archive_left, scan_left) = self.left();
-        let ratio_cap = (bytes.len() as u64)
-            .saturating_mul(self.limits.max_ratio)
-            .max(RATIO_FLOOR);
-        if size > archive_left.min(scan_left).min(ratio_cap) {
+        if size
+            > archive_left
+                .min(scan_left)
+                .min(self.ratio_cap(bytes.len() as u64))
+        {
             return None;
         }
         let mut data = vec![0; usize::try_from(size).ok()?];
