@@ -82,7 +82,47 @@ pub enum Command {
     /// matters (per the guide) and how to fix it.
     #[command(after_help = EXPLAIN_EXAMPLES)]
     Explain(ExplainArgs),
+    /// Ask a key's provider whether one key (on standard input) still
+    /// works: after rotating, confirm the old key is dead.
+    #[command(after_help = VERIFY_KEY_HELP)]
+    Verify(VerifyArgs),
 }
+
+// --- `jikimi verify` (kept in one block) ---
+
+/// `jikimi verify`: one key on standard input.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The rule the key belongs to, when the key alone does not say (e.g.
+    /// cloudflare.api-token); `jikimi rules list` shows them.
+    #[arg(long, value_name = "RULE_ID")]
+    pub rule: Option<String>,
+    /// Per-request timeout (e.g. 5s, 2.5s, 800ms).
+    #[arg(long, value_name = "DURATION", default_value = "5s")]
+    pub timeout: String,
+    /// Print JSON: rule, redacted key and verification per key.
+    #[arg(long)]
+    pub json: bool,
+    /// Log provider, HTTP status and time taken on stderr.
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+const VERIFY_KEY_HELP: &str = "\
+Examples:
+  jikimi verify < old-key.txt                       check one key
+  pbpaste | jikimi verify --rule cloudflare.api-token
+  printf 'AWS_ACCESS_KEY_ID=...\\nAWS_SECRET_ACCESS_KEY=...' | jikimi verify
+
+The key is read from standard input (never an argument: shell history),
+is only sent to its provider (JIKIMI_VERIFY_ENDPOINT_<PROVIDER> moves it),
+and is never printed in full.
+
+Exit codes: 0 the provider says the key is invalid (dead); 1 it is live, or
+the provider did not say (treat it as live); 2 usage error or no answer
+(offline, timeout).";
+
+// --- end of `jikimi verify` ---
 
 #[derive(Debug, Subcommand)]
 pub enum BaselineCommand {

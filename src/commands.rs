@@ -30,7 +30,38 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Config(ConfigCommand::Init { output, force }) => config_init(&output, force),
         Command::Hook(cmd) => hook_cmd(&cmd),
         Command::Explain(args) => explain(&args),
+        Command::Verify(args) => verify_key(&args),
     }
+}
+
+/// `jikimi verify`: one key from standard input (see [`crate::verify::single`]).
+fn verify_key(args: &crate::cli::VerifyArgs) -> Result<ExitCode> {
+    use std::io::Read;
+    use crate::verify::{self, single};
+    let rules = RuleSet::builtin().context("the built-in rules do not load")?;
+    let timeout = verify::parse_timeout(&args.timeout).map_err(anyhow::Error::msg)?;
+    let settings = verify::Settings::new(timeout, 4, args.verbose, &rules, std::env::vars())
+        .map_err(anyhow::Error::msg)?;
+    let mut raw = Vec::new();
+    std::io::stdin()
+        .take(single::MAX_INPUT + 1)
+        .read_to_end(&mut raw)
+        .context("cannot read the key from standard input")?;
+    if raw.len() as u64 > single::MAX_INPUT {
+        bail!(
+            "standard input is larger than {} KiB: give the key (and its pair), not a file; `jikimi scan --verify` scans files",
+            single::MAX_INPUT >> 10
+        );
+    }
+    let Ok(input) = String::from_utf8(raw) else {
+        bail!("standard input is not UTF-8 text: give the key as text");
+    };
+    let (text, code) = single::run(&rules, &input, args.rule.as_deref(), &settings, args.json)
+        .map_err(anyhow::Error::msg)?;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(code)
 }
 
 fn explain(args: &ExplainArgs) -> Result<ExitCode> {

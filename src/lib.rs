@@ -28,6 +28,7 @@ pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod text;
+pub mod time;
 pub mod verify;
 pub mod vocab;
 

@@ -306,13 +306,9 @@ pub fn dedup_and_sort(findings: Vec<Finding>) -> Vec<Finding> {
                     existing.minified = f.minified;
                     existing.context = f.context.clone();
                     existing.git = f.git;
-                    if f.verify.pair.is_some() {
-                        existing.verify.pair = f.verify.pair.clone();
-                    }
+                    existing.verify.merge(&f.verify, true);
                 }
-                if existing.verify.pair.is_none() {
-                    existing.verify.pair = f.verify.pair.clone();
-                }
+                existing.verify.merge(&f.verify, false);
                 // The commit is the introducing one: from the oldest blob.
                 match (&mut existing.history, f.history) {
                     (Some(h), Some(other)) => {

@@ -28,6 +28,7 @@ mod client;
 pub mod endpoint;
 pub mod report;
 pub mod sigv4;
+pub mod single;
 pub mod spec;
 
 use std::collections::{BTreeMap, HashMap};
@@ -88,28 +89,72 @@ pub struct Verification {
 /// The verification state a finding carries.
 #[derive(Clone, Debug, Default)]
 pub struct VerifyState {
-    /// The other half of a credential found next to the secret in the same
-    /// file (the `pair` of the rule's spec). A secret: never shown.
-    pub pair: Option<String>,
+    /// Candidates for the other half of a credential found next to the
+    /// secret in the same file (the `pair` of the rule's spec), nearest
+    /// first, at most [`MAX_PAIRS`]. Secrets: never shown.
+    pub pairs: Vec<String>,
+    /// The spec's context values found for this secret (name, value).
+    pub context: Vec<(String, String)>,
     /// The answer, with `--verify`; shared by every finding of the secret.
     pub outcome: Option<Arc<Verification>>,
 }
 
-/// How far from the secret a pair is looked for, each way.
+/// How far from the secret a pair or a context value is looked for, each
+/// way.
 const PAIR_WINDOW: usize = 8 << 10;
 
+/// The most pair candidates tried for one secret.
+pub const MAX_PAIRS: usize = 4;
+
+/// The most requests one secret may cost (pairs times `also` URLs).
+const MAX_ATTEMPTS: usize = 6;
+
 impl VerifyState {
-    /// The state of a new finding of `rule` at `text[start..end]`: its pair,
-    /// if the rule's spec has one and it is in the text nearby.
+    /// The state of a new finding of `rule` at `text[start..end]`: its pair
+    /// candidates and context values, when the rule's spec has them.
     pub fn for_match(rule: &RuleSyntax, text: &str, start: usize, end: usize) -> VerifyState {
-        let pair = rule
-            .verify
-            .as_ref()
-            .and_then(|s| s.pair_regex())
-            .and_then(|re| nearest_pair(re, text.as_bytes(), start, end));
+        let Some(spec) = rule.verify.as_ref() else {
+            return VerifyState::default();
+        };
+        VerifyState::around(spec, text.as_bytes(), start, end)
+    }
+
+    /// The pairs and context of `spec` around `bytes[start..end]`.
+    pub fn around(spec: &VerifySpec, bytes: &[u8], start: usize, end: usize) -> VerifyState {
+        let pairs = spec
+            .pair_regex()
+            .map(|re| candidates(re, None, bytes, start, end, MAX_PAIRS))
+            .unwrap_or_default();
+        let secret = bytes.get(start..end).unwrap_or_default();
+        let context = spec
+            .context
+            .iter()
+            .filter_map(|c| {
+                let (re, exclude) = c.regexes()?;
+                let value = if c.in_secret.is_some() {
+                    let decoded = decode_segments(secret);
+                    candidates(re, exclude.as_ref(), &decoded, 0, 0, 1)
+                } else {
+                    candidates(re, exclude.as_ref(), bytes, start, end, 1)
+                };
+                Some((c.name.clone(), value.into_iter().next()?))
+            })
+            .collect();
         VerifyState {
-            pair,
+            pairs,
+            context,
             outcome: None,
+        }
+    }
+
+    /// Take `other`'s pairs and context when this finding has none, or when
+    /// `prefer` (the other location is the one kept) and it has some.
+    pub fn merge(&mut self, other: &VerifyState, prefer: bool) {
+        if self.pairs.is_empty() || (prefer && !other.pairs.is_empty()) {
+            self.pairs = other.pairs.clone();
+        }
+        if self.context.is_empty() || (prefer && !other.context.is_empty()) {
+            self.context = other.context.clone();
         }
     }
 
@@ -122,18 +167,23 @@ impl VerifyState {
     }
 }
 
-/// The match of `re` nearest to `bytes[start..end]` (not overlapping it)
-/// within [`PAIR_WINDOW`].
-fn nearest_pair(
+/// The distinct matches of `re` (capture group 1, or the whole match) not
+/// overlapping `bytes[start..end]`, within [`PAIR_WINDOW`] of it, nearest
+/// first, at most `max`; matches of `exclude` are left out.
+fn candidates(
     re: &regex::bytes::Regex,
+    exclude: Option<&regex::bytes::Regex>,
     bytes: &[u8],
     start: usize,
     end: usize,
-) -> Option<String> {
+    max: usize,
+) -> Vec<String> {
     let lo = start.saturating_sub(PAIR_WINDOW);
-    let hi = (end + PAIR_WINDOW).min(bytes.len());
-    let window = bytes.get(lo..hi)?;
-    let mut best: Option<(usize, String)> = None;
+    let hi = end.saturating_add(PAIR_WINDOW).min(bytes.len());
+    let Some(window) = bytes.get(lo..hi) else {
+        return Vec::new();
+    };
+    let mut found: Vec<(usize, String)> = Vec::new();
     for caps in re.captures_iter(window) {
         let Some(m) = caps.get(1).or_else(|| caps.get(0)) else {
             continue;
@@ -142,15 +192,61 @@ fn nearest_pair(
         if s < end && e > start {
             continue;
         }
+        if exclude.is_some_and(|x| x.is_match(m.as_bytes())) {
+            continue;
+        }
         let distance = if e <= start { start - e } else { s - end };
         let Ok(value) = std::str::from_utf8(m.as_bytes()) else {
             continue;
         };
-        if best.as_ref().is_none_or(|(d, _)| distance < *d) {
-            best = Some((distance, value.to_string()));
+        match found.iter_mut().find(|(_, v)| v == value) {
+            Some(slot) => slot.0 = slot.0.min(distance),
+            None => found.push((distance, value.to_string())),
         }
     }
-    best.map(|(_, v)| v)
+    found.sort_by_key(|(d, _)| *d);
+    found.into_iter().take(max).map(|(_, v)| v).collect()
+}
+
+/// The base64 segments of a secret (split at `_` and `.`), decoded and
+/// joined by newlines: a Sentry org token carries its URL this way.
+fn decode_segments(secret: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for seg in secret.split(|b| matches!(b, b'_' | b'.')) {
+        if seg.len() < 8 {
+            continue;
+        }
+        if let Some(d) = unbase64(seg) {
+            out.extend_from_slice(&d);
+            out.push(b'\n');
+        }
+    }
+    out
+}
+
+/// Standard or URL-safe base64, padding optional; `None` on other bytes.
+fn unbase64(data: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(data.len() / 4 * 3 + 3);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for &b in data {
+        let v = match b {
+            b'A'..=b'Z' => b - b'A',
+            b'a'..=b'z' => b - b'a' + 26,
+            b'0'..=b'9' => b - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' => 63,
+            b'=' => break,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
 }
 
 /// How `--verify` runs.
@@ -244,16 +340,27 @@ impl Settings {
     }
 }
 
-/// A request ready to send, and what is needed to read its answer.
+/// The requests for one secret, tried in order until one answers for
+/// good, and what is needed to read the answers.
 struct Job<'a> {
     spec: &'a VerifySpec,
+    attempts: Vec<Attempt>,
+    /// Values never to show (the secret, and its pairs when they are
+    /// secret).
+    secrets: Vec<String>,
+    /// The context values found next to the secret (not the defaults).
+    found: BTreeMap<String, String>,
+    /// Whether `JIKIMI_VERIFY_ENDPOINT_<PROVIDER>` moved the requests.
+    overridden: bool,
+}
+
+/// One request of a job: a URL variant with one pair candidate.
+struct Attempt {
     wire: Wire,
     /// Hosts the request may go to (after an override: the override's).
     allowed: Allowed,
     /// AWS credentials to sign each attempt with (the date changes).
     sigv4: Option<(String, String)>,
-    /// Values never to show (the secret, and its pair when that is secret).
-    secrets: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -319,8 +426,16 @@ fn base64(data: &[u8]) -> String {
     out
 }
 
+/// What a request template is filled with.
+struct Values<'a> {
+    secret: &'a str,
+    pair: Option<&'a str>,
+    /// Context values found, then the defaults of those not found.
+    context: &'a BTreeMap<String, String>,
+}
+
 /// Fill a request template; `encode` percent-encodes the values.
-fn fill(t: &str, secret: &str, pair: Option<&str>, encode: bool) -> Result<String, String> {
+fn fill(t: &str, v: &Values<'_>, encode: bool) -> Result<String, String> {
     let mut out = String::new();
     for piece in spec::parse_template(t)? {
         let value = match piece {
@@ -328,8 +443,13 @@ fn fill(t: &str, secret: &str, pair: Option<&str>, encode: bool) -> Result<Strin
                 out.push_str(s);
                 continue;
             }
-            Piece::Secret => secret,
-            Piece::Pair => pair.ok_or("no pair")?,
+            Piece::Secret => v.secret,
+            Piece::Pair => v.pair.ok_or("no pair")?,
+            Piece::Context(name) => v
+                .context
+                .get(name)
+                .map(String::as_str)
+                .ok_or("no context")?,
             Piece::Pointer(_) | Piece::Header(_) => return Err("response placeholder".into()),
         };
         if encode {
@@ -351,14 +471,21 @@ fn not_sent(status: Status, detail: impl Into<String>) -> Verification {
     }
 }
 
-/// Build the request for `secret` (and its `pair`) from `spec`, or say why
-/// none is sent.
+/// Build the requests for `secret` (with its pair candidates and context,
+/// `state`) from `spec`, or say why none is sent.
 fn prepare<'a>(
     spec: &'a VerifySpec,
     secret: &str,
-    pair: Option<&str>,
+    state: &VerifyState,
     settings: &Settings,
 ) -> Result<Job<'a>, Verification> {
+    let found: BTreeMap<String, String> = state.context.iter().cloned().collect();
+    let mut context = found.clone();
+    for c in &spec.context {
+        if let Some(d) = &c.default {
+            context.entry(c.name.clone()).or_insert_with(|| d.clone());
+        }
+    }
     let uses_pair = |t: &str| spec::parse_template(t).is_ok_and(|p| p.contains(&Piece::Pair));
     let mut templates: Vec<&str> = vec![&spec.url];
     templates.extend(spec.headers.values().map(String::as_str));
@@ -369,24 +496,104 @@ fn prepare<'a>(
     if let Some(s) = &spec.aws_sigv4 {
         templates.extend([s.access_key_id.as_str(), s.secret_access_key.as_str()]);
     }
-    if pair.is_none()
-        && let Some(p) = &spec.pair
-        && templates.iter().any(|t| uses_pair(t))
-    {
+    let paired = spec.pair.is_some() && templates.iter().any(|t| uses_pair(t));
+    if paired && state.pairs.is_empty() {
+        let what = spec.pair.as_ref().map_or("", |p| p.what.as_str());
         return Err(not_sent(
             Status::Unknown,
-            format!("not checked: no {} found in the same file", p.what),
+            format!("not checked: no {what} found in the same file"),
         ));
     }
-    for (s, re) in spec.skip.iter().zip(spec.skip_regexes()) {
-        let value = fill(&s.value, secret, pair, false).unwrap_or_default();
-        if re.as_ref().is_some_and(|re| re.is_match(value.as_bytes())) {
-            return Err(not_sent(
-                Status::Unknown,
-                format!("not checked: {}", s.detail),
-            ));
+    let pairs: Vec<Option<&str>> = if paired {
+        state.pairs.iter().map(|p| Some(p.as_str())).collect()
+    } else {
+        vec![None]
+    };
+    // A skip that holds for a candidate drops it; when none is left,
+    // nothing is sent.
+    let mut skipped = None;
+    let mut kept = Vec::new();
+    for pair in pairs {
+        let values = Values {
+            secret,
+            pair,
+            context: &found,
+        };
+        let hit = spec
+            .skip
+            .iter()
+            .zip(spec.skip_regexes())
+            .find(|(s, re)| {
+                fill(&s.value, &values, false)
+                    .ok()
+                    .is_some_and(|v| re.as_ref().is_some_and(|re| re.is_match(v.as_bytes())))
+            });
+        match hit {
+            Some((s, _)) => {
+                skipped.get_or_insert_with(|| {
+                    fill(&s.detail, &values, false).unwrap_or_else(|_| s.detail.clone())
+                });
+            }
+            None => kept.push(pair),
         }
     }
+    if kept.is_empty() {
+        return Err(not_sent(
+            Status::Unknown,
+            format!("not checked: {}", skipped.unwrap_or_default()),
+        ));
+    }
+    let mut attempts = Vec::new();
+    let mut first_error = None;
+    let urls = std::iter::once(&spec.url).chain(&spec.also);
+    'urls: for url in urls {
+        for pair in &kept {
+            if attempts.len() >= MAX_ATTEMPTS {
+                break 'urls;
+            }
+            let values = Values {
+                secret,
+                pair: *pair,
+                context: &context,
+            };
+            // An `also` URL whose context was not found is left out.
+            if !spec.url_is_secret() && fill(url, &values, false).is_err() {
+                continue 'urls;
+            }
+            match attempt(spec, url, &values, settings) {
+                Ok(a) => attempts.push(a),
+                Err(v) => {
+                    first_error.get_or_insert(v);
+                }
+            }
+        }
+    }
+    if attempts.is_empty() {
+        return Err(first_error.unwrap_or_else(|| {
+            not_sent(Status::Error, "not sent: the URL could not be built")
+        }));
+    }
+    let mut secrets = vec![secret.to_string()];
+    if spec.pair.as_ref().is_some_and(|p| p.secret) {
+        secrets.extend(state.pairs.iter().cloned());
+    }
+    Ok(Job {
+        spec,
+        attempts,
+        secrets,
+        found,
+        overridden: settings.endpoints.contains_key(&spec.provider),
+    })
+}
+
+/// One request: `url` (a template) filled with `v`, checked against the
+/// provider's hosts (or the override), with its headers and body.
+fn attempt(
+    spec: &VerifySpec,
+    url: &str,
+    v: &Values<'_>,
+    settings: &Settings,
+) -> Result<Attempt, Verification> {
     let refuse = |why: &str| {
         Err(not_sent(
             Status::Error,
@@ -398,7 +605,7 @@ fn prepare<'a>(
     let documented = spec.documented_hosts();
     let url = if spec.url_is_secret() {
         // The secret is the URL: it must itself be on a documented host.
-        let Some((scheme, authority, _)) = split_url(secret) else {
+        let Some((scheme, authority, _)) = split_url(v.secret) else {
             return refuse("the key is not a URL");
         };
         if scheme != "https"
@@ -407,9 +614,9 @@ fn prepare<'a>(
         {
             return refuse("the URL is not on the provider's documented host");
         }
-        secret.to_string()
+        v.secret.to_string()
     } else {
-        match fill(&spec.url, secret, pair, true) {
+        match fill(url, v, true) {
             Ok(u) => u,
             Err(_) => return refuse("the URL could not be built"),
         }
@@ -433,14 +640,14 @@ fn prepare<'a>(
     if !allowed.permits(&url) {
         return refuse("the URL is not on an allowed host");
     }
+    let error = |e: String| not_sent(Status::Error, e);
     let mut headers = Vec::new();
     for (name, t) in &spec.headers {
-        let v = fill(t, secret, pair, false).map_err(|e| not_sent(Status::Error, e))?;
-        headers.push((name.clone(), v));
+        headers.push((name.clone(), fill(t, v, false).map_err(error)?));
     }
     if let Some([u, p]) = &spec.basic_auth {
-        let user = fill(u, secret, pair, false).map_err(|e| not_sent(Status::Error, e))?;
-        let pass = fill(p, secret, pair, false).map_err(|e| not_sent(Status::Error, e))?;
+        let user = fill(u, v, false).map_err(error)?;
+        let pass = fill(p, v, false).map_err(error)?;
         headers.push((
             "Authorization".into(),
             format!("Basic {}", base64(format!("{user}:{pass}").as_bytes())),
@@ -453,25 +660,17 @@ fn prepare<'a>(
         return refuse("the key has characters a header cannot carry");
     }
     let body = match &spec.body {
-        Some(t) => fill(t, secret, pair, true)
-            .map_err(|e| not_sent(Status::Error, e))?
-            .into_bytes(),
+        Some(t) => fill(t, v, true).map_err(error)?.into_bytes(),
         None => Vec::new(),
     };
     let sigv4 = match &spec.aws_sigv4 {
         Some(s) => Some((
-            fill(&s.access_key_id, secret, pair, false).map_err(|e| not_sent(Status::Error, e))?,
-            fill(&s.secret_access_key, secret, pair, false)
-                .map_err(|e| not_sent(Status::Error, e))?,
+            fill(&s.access_key_id, v, false).map_err(error)?,
+            fill(&s.secret_access_key, v, false).map_err(error)?,
         )),
         None => None,
     };
-    let mut secrets = vec![secret.to_string()];
-    if spec.pair.as_ref().is_some_and(|p| p.secret) {
-        secrets.extend(pair.map(str::to_string));
-    }
-    Ok(Job {
-        spec,
+    Ok(Attempt {
         wire: Wire {
             method: spec.method.clone(),
             url,
@@ -480,12 +679,12 @@ fn prepare<'a>(
         },
         allowed,
         sigv4,
-        secrets,
     })
 }
 
 /// The cache key of a job: everything that goes on the wire (before
-/// signing, whose date changes) and the credentials signed with.
+/// signing, whose date changes), the credentials signed with, and what
+/// the answers are read with.
 fn job_key(job: &Job<'_>) -> String {
     let mut h = Sha256::new();
     let mut part = |b: &[u8]| {
@@ -493,23 +692,35 @@ fn job_key(job: &Job<'_>) -> String {
         h.update(b);
     };
     part(job.spec.provider.as_bytes());
-    part(job.wire.method.as_bytes());
-    part(job.wire.url.as_bytes());
-    for (k, v) in &job.wire.headers {
+    part(&[u8::from(job.overridden)]);
+    for (k, v) in &job.found {
         part(k.as_bytes());
         part(v.as_bytes());
     }
-    part(&job.wire.body);
-    if let Some((id, secret)) = &job.sigv4 {
-        part(id.as_bytes());
-        part(secret.as_bytes());
+    for a in &job.attempts {
+        part(a.wire.method.as_bytes());
+        part(a.wire.url.as_bytes());
+        for (k, v) in &a.wire.headers {
+            part(k.as_bytes());
+            part(v.as_bytes());
+        }
+        part(&a.wire.body);
+        if let Some((id, secret)) = &a.sigv4 {
+            part(id.as_bytes());
+            part(secret.as_bytes());
+        }
     }
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The response placeholders of `t` filled from `answer`, or `None` when
 /// one is missing or empty.
-fn read_template(t: &str, answer: &Answer, json: Option<&Value>) -> Option<String> {
+fn read_template(
+    t: &str,
+    answer: &Answer,
+    json: Option<&Value>,
+    found: &BTreeMap<String, String>,
+) -> Option<String> {
     let mut out = String::new();
     for piece in spec::parse_template(t).ok()? {
         match piece {
@@ -534,6 +745,7 @@ fn read_template(t: &str, answer: &Answer, json: Option<&Value>) -> Option<Strin
                 }
                 out.push_str(v);
             }
+            Piece::Context(name) => out.push_str(found.get(name)?),
             Piece::Secret | Piece::Pair => return None,
         }
     }
@@ -562,10 +774,28 @@ enum Reading {
     Final(Status, String),
     /// Retry once, then `unknown` with this detail.
     Retry(String),
+    /// This pairing or endpoint was rejected: try the next one; when none
+    /// is left, `unknown` with this detail.
+    Mismatch(String),
+    /// Ask once more; if the answer is the same, this reading.
+    Recheck(Box<Reading>),
+}
+
+/// What an answer is read with besides the answer: the context values
+/// found next to the secret and whether the endpoint was overridden.
+#[derive(Debug, Default)]
+struct Cond {
+    found: BTreeMap<String, String>,
+    overridden: bool,
 }
 
 /// Read `answer` as `spec` says (see the module comment of [`spec`]).
-fn classify(spec: &VerifySpec, answer: &Answer, host: &str) -> (Reading, Option<Value>) {
+fn classify(
+    spec: &VerifySpec,
+    answer: &Answer,
+    host: &str,
+    cond: &Cond,
+) -> (Reading, Option<Value>) {
     let code = answer.status;
     let json: Option<Value> = serde_json::from_slice(&answer.body).ok();
     let body = String::from_utf8_lossy(&answer.body);
@@ -584,10 +814,20 @@ fn classify(spec: &VerifySpec, answer: &Answer, host: &str) -> (Reading, Option<
     let detail_of = |a: &spec::AnswerSpec, fallback: String| {
         a.detail
             .as_deref()
-            .and_then(|t| read_template(t, answer, json.as_ref()))
+            .and_then(|t| read_template(t, answer, json.as_ref(), &cond.found))
             .map_or(fallback, |d| format!("{d} (HTTP {code} from {host})"))
     };
     for a in &spec.answers {
+        if let Some(n) = &a.found
+            && (cond.overridden || !cond.found.contains_key(n))
+        {
+            continue;
+        }
+        if let Some(n) = &a.missing
+            && (cond.overridden || cond.found.contains_key(n))
+        {
+            continue;
+        }
         if !a.status.is_empty() && !a.status.contains(&code) {
             continue;
         }
@@ -642,6 +882,15 @@ fn classify(spec: &VerifySpec, answer: &Answer, host: &str) -> (Reading, Option<
                 a,
                 format!("rate limited by the provider (HTTP {code} from {host}); try again later"),
             )),
+            AnswerResult::Mismatch => Reading::Mismatch(detail_of(
+                a,
+                format!("the provider rejects this combination (HTTP {code} from {host})"),
+            )),
+        };
+        let reading = if a.retry {
+            Reading::Recheck(Box::new(reading))
+        } else {
+            reading
         };
         return (reading, json);
     }
@@ -702,14 +951,19 @@ fn resolve(base: &str, location: &str) -> Option<String> {
 
 /// One answer at most, after same-origin redirects: the answer and the
 /// host that gave it, or a failure.
-fn exchange(client: &Client, job: &Job<'_>, timeout: Duration) -> Result<(Answer, String), String> {
+fn exchange(
+    client: &Client,
+    spec: &VerifySpec,
+    job: &Attempt,
+    timeout: Duration,
+) -> Result<(Answer, String), String> {
     let mut wire = job.wire.clone();
     for _ in 0..4 {
         let (_, authority, rest) = split_url(&wire.url).ok_or("bad URL")?;
         let host = authority_host(authority).to_string();
         let mut sent = wire.clone();
         if let Some((id, secret)) = &job.sigv4
-            && let Some(s) = &job.spec.aws_sigv4
+            && let Some(s) = &spec.aws_sigv4
         {
             let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
             let date = sigv4::amz_date(now_secs());
@@ -773,40 +1027,70 @@ fn now_secs() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
-/// Send one job (with its one retry) and read the answer.
+/// Send one job's requests in order (each with its one retry) until an
+/// answer is final, and read it.
 fn execute(client: &Client, job: &Job<'_>, settings: &Settings) -> Verification {
     let started = Instant::now();
-    let mut attempt = 0;
-    let (status, detail, identity, code) = loop {
-        attempt += 1;
-        match exchange(client, job, settings.timeout) {
-            Err(reason) => break (Status::Error, reason, None, None),
-            Ok((answer, host)) => match classify(job.spec, &answer, &host) {
-                (Reading::Retry(detail), _) if attempt >= 2 => {
-                    break (
-                        Status::Unknown,
-                        format!("{detail} (retried once)"),
-                        None,
-                        Some(answer.status),
-                    );
+    let cond = Cond {
+        found: job.found.clone(),
+        overridden: job.overridden,
+    };
+    let mut code = None;
+    let mut mismatches: Vec<String> = Vec::new();
+    let mut outcome = None;
+    'attempts: for att in &job.attempts {
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let (answer, host) = match exchange(client, job.spec, att, settings.timeout) {
+                Ok(x) => x,
+                Err(reason) => {
+                    outcome = Some((Status::Error, reason, None));
+                    break 'attempts;
                 }
-                (Reading::Retry(_), _) => {
+            };
+            code = Some(answer.status);
+            let (reading, json) = classify(job.spec, &answer, &host, &cond);
+            let reading = match reading {
+                Reading::Recheck(_) | Reading::Retry(_) if tries < 2 => {
                     std::thread::sleep(backoff(&answer));
+                    continue;
                 }
-                (Reading::Final(status, detail), json) => {
+                Reading::Recheck(r) => *r,
+                r => r,
+            };
+            match reading {
+                Reading::Retry(detail) => {
+                    outcome = Some((Status::Unknown, format!("{detail} (retried once)"), None));
+                    break 'attempts;
+                }
+                Reading::Mismatch(detail) => {
+                    mismatches.push(detail);
+                    continue 'attempts;
+                }
+                Reading::Final(status, detail) => {
                     let identity = if status == Status::Live {
-                        job.spec
-                            .identity
-                            .iter()
-                            .find_map(|t| read_template(t, &answer, json.as_ref()))
+                        job.spec.identity.iter().find_map(|t| {
+                            read_template(t, &answer, json.as_ref(), &job.found)
+                        })
                     } else {
                         None
                     };
-                    break (status, detail, identity, Some(answer.status));
+                    outcome = Some((status, detail, identity));
+                    break 'attempts;
                 }
-            },
+                Reading::Recheck(_) => unreachable!("unwrapped above"),
+            }
         }
-    };
+    }
+    let (status, detail, identity) = outcome.unwrap_or_else(|| {
+        let last = mismatches.pop().unwrap_or_default();
+        let detail = match mismatches.len() {
+            0 => last,
+            n => format!("{last}; {} combinations tried, none accepted", n + 1),
+        };
+        (Status::Unknown, detail, None)
+    });
     if settings.verbose {
         let what = code.map_or_else(|| "no answer".to_string(), |c| format!("HTTP {c}"));
         eprintln!(
@@ -819,7 +1103,7 @@ fn execute(client: &Client, job: &Job<'_>, settings: &Settings) -> Verification 
         status,
         identity: identity.map(|i| clean(&i, &job.secrets)),
         detail: clean(&detail, &job.secrets),
-        checked_at: Some(crate::input::history::rfc3339(now_secs())),
+        checked_at: Some(crate::time::rfc3339(now_secs())),
     }
 }
 
@@ -834,39 +1118,38 @@ pub struct Summary {
     pub error: usize,
 }
 
-/// Verify the secret findings in `findings` against their rules' specs and
-/// record the outcome on each. Risk findings are left alone (`null`).
-pub fn run(findings: &mut [Finding], rules: &RuleSet, settings: &Settings) -> Summary {
-    let specs: HashMap<&str, &VerifySpec> = rules
-        .rules
-        .iter()
-        .filter_map(|r| r.syntax.verify.as_ref().map(|s| (r.id(), s)))
-        .collect();
-    // Per finding: a job index or an outcome decided without sending.
+/// One secret to check: its rule's spec (if any), the secret, and its
+/// pairs and context.
+pub struct Item<'a> {
+    pub spec: Option<&'a VerifySpec>,
+    pub secret: &'a str,
+    pub state: &'a VerifyState,
+}
+
+/// Check `items`, each distinct request once, `settings.concurrency` at a
+/// time: the outcome of each item, and the number of requests sent.
+pub fn check(items: &[Item<'_>], settings: &Settings) -> (Vec<Arc<Verification>>, usize) {
+    // Per item: a job index or an outcome decided without sending.
     let mut jobs: Vec<Job<'_>> = Vec::new();
     let mut by_key: HashMap<String, usize> = HashMap::new();
-    let mut plan: Vec<Option<Result<usize, Arc<Verification>>>> = Vec::new();
-    for f in findings.iter() {
-        if f.kind != RuleKind::Secret || f.secret.is_empty() {
-            plan.push(None);
-            continue;
-        }
-        let Some(spec) = specs.get(f.rule.as_str()) else {
-            plan.push(Some(Err(Arc::new(not_sent(
+    let mut plan: Vec<Result<usize, Arc<Verification>>> = Vec::new();
+    for item in items {
+        let Some(spec) = item.spec else {
+            plan.push(Err(Arc::new(not_sent(
                 Status::Unknown,
                 "not checked: jikimi has no verification for this kind of key",
-            )))));
+            ))));
             continue;
         };
-        match prepare(spec, &f.secret, f.verify.pair.as_deref(), settings) {
-            Err(v) => plan.push(Some(Err(Arc::new(v)))),
+        match prepare(spec, item.secret, item.state, settings) {
+            Err(v) => plan.push(Err(Arc::new(v))),
             Ok(job) => {
                 let key = job_key(&job);
                 let idx = *by_key.entry(key).or_insert_with(|| {
                     jobs.push(job);
                     jobs.len() - 1
                 });
-                plan.push(Some(Ok(idx)));
+                plan.push(Ok(idx));
             }
         }
     }
@@ -903,25 +1186,63 @@ pub fn run(findings: &mut [Finding], rules: &RuleSet, settings: &Settings) -> Su
             })
             .collect()
     };
+    let outcomes = plan
+        .into_iter()
+        .map(|p| match p {
+            Ok(i) => results[i].clone(),
+            Err(v) => v,
+        })
+        .collect();
+    (outcomes, jobs.len())
+}
+
+/// Verify the secret findings in `findings` against their rules' specs and
+/// record the outcome on each. Risk findings are left alone (`null`).
+pub fn run(findings: &mut [Finding], rules: &RuleSet, settings: &Settings) -> Summary {
+    let specs: HashMap<&str, &VerifySpec> = rules
+        .rules
+        .iter()
+        .filter_map(|r| r.syntax.verify.as_ref().map(|s| (r.id(), s)))
+        .collect();
+    let checked: Vec<usize> = findings
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.kind == RuleKind::Secret && !f.secret.is_empty())
+        .map(|(i, _)| i)
+        .collect();
+    let items: Vec<Item<'_>> = checked
+        .iter()
+        .map(|&i| {
+            let f = &findings[i];
+            Item {
+                spec: specs.get(f.rule.as_str()).copied(),
+                secret: &f.secret,
+                state: &f.verify,
+            }
+        })
+        .collect();
+    let (outcomes, requests) = check(&items, settings);
+    drop(items);
     let mut summary = Summary {
-        requests: jobs.len(),
+        requests,
         ..Summary::default()
     };
-    for (f, p) in findings.iter_mut().zip(plan) {
-        let outcome = match p {
-            None => continue,
-            Some(Ok(i)) => results[i].clone(),
-            Some(Err(v)) => v,
-        };
-        match outcome.status {
-            Status::Live => summary.live += 1,
-            Status::Invalid => summary.invalid += 1,
-            Status::Unknown => summary.unknown += 1,
-            Status::Error => summary.error += 1,
-        }
-        f.verify.outcome = Some(outcome);
+    for (i, outcome) in checked.into_iter().zip(outcomes) {
+        summary.add(outcome.status);
+        findings[i].verify.outcome = Some(outcome);
     }
     summary
+}
+
+impl Summary {
+    fn add(&mut self, s: Status) {
+        match s {
+            Status::Live => self.live += 1,
+            Status::Invalid => self.invalid += 1,
+            Status::Unknown => self.unknown += 1,
+            Status::Error => self.error += 1,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -196,7 +196,7 @@ pub fn sign(req: &Request<'_>, creds: &Credentials<'_>, amz_date: &str) -> Signe
 
 /// `20150830T123600Z` for seconds since the epoch.
 pub fn amz_date(secs: i64) -> String {
-    crate::input::history::rfc3339(secs).replace(['-', ':'], "")
+    crate::time::rfc3339(secs).replace(['-', ':'], "")
 }
 
 #[cfg(test)]

@@ -61,6 +61,17 @@ pub struct VerifySpec {
     /// The second half of a credential, looked for in the same file.
     #[serde(default)]
     pub pair: Option<PairSpec>,
+    /// Values looked for next to the secret (or inside it), read by
+    /// `{ctx:name}` placeholders and the `found`/`missing` conditions of
+    /// answers: a Datadog site, a Cloudflare account id, a self-hosted
+    /// instance's host.
+    #[serde(default)]
+    pub context: Vec<ContextSpec>,
+    /// Further URL templates, tried in order after an answer that says
+    /// `mismatch` (e.g. Cloudflare's account endpoint after its user
+    /// endpoint); a template whose `{ctx:...}` is not found is left out.
+    #[serde(default)]
+    pub also: Vec<String>,
     /// Secrets that cannot be checked this way (e.g. temporary AWS keys
     /// without their session token): no request, status `unknown`.
     #[serde(default)]
@@ -128,8 +139,47 @@ pub struct PairSpec {
     compiled: OnceLock<Option<Regex>>,
 }
 
+/// `[[rule.verify.context]]`: the nearest match of `regex` (capture group
+/// 1, or the whole match) within a few KiB of the secret in the same file,
+/// or, with `in_secret = "base64"`, in the secret's own base64 segments
+/// (a Sentry org token carries its URL). Matches of `exclude` are ignored
+/// (e.g. the provider's public host, when looking for a self-hosted one).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContextSpec {
+    pub name: String,
+    pub regex: String,
+    #[serde(default)]
+    pub exclude: Option<String>,
+    /// Where to look: the file around the secret (default) or `base64`.
+    #[serde(default)]
+    pub in_secret: Option<String>,
+    /// The value when nothing is found (the provider's default site).
+    #[serde(default)]
+    pub default: Option<String>,
+    #[serde(skip)]
+    compiled: OnceLock<Option<(Regex, Option<Regex>)>>,
+}
+
+impl ContextSpec {
+    /// The compiled `regex` and `exclude`.
+    pub fn regexes(&self) -> Option<&(Regex, Option<Regex>)> {
+        self.compiled
+            .get_or_init(|| {
+                let re = compile(&self.regex).ok()?;
+                let ex = match &self.exclude {
+                    Some(e) => Some(compile(e).ok()?),
+                    None => None,
+                };
+                Some((re, ex))
+            })
+            .as_ref()
+    }
+}
+
 /// `[[rule.verify.skip]]`: when `value` (a template) matches `regex`, do not
-/// send anything and say `detail`.
+/// send anything and say `detail` (which may read `{ctx:name}`). A value
+/// whose `{ctx:...}` is not found never matches.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct SkipSpec {
@@ -146,6 +196,10 @@ pub enum AnswerResult {
     Invalid,
     Unknown,
     RateLimited,
+    /// This combination was rejected (a pair that may not belong together,
+    /// an endpoint the key may not be for): try the next candidate pair or
+    /// `also` URL; when none is left, `unknown`.
+    Mismatch,
 }
 
 /// `[[rule.verify.answer]]`: every condition given must hold.
@@ -171,8 +225,19 @@ pub struct AnswerSpec {
     #[serde(default)]
     pub header_values: Vec<String>,
     pub result: AnswerResult,
-    /// Shown as the verification detail; `{/pointer}` and `{header:name}`
-    /// read the response.
+    /// Only when this context was found (and no endpoint override is set).
+    #[serde(default)]
+    pub found: Option<String>,
+    /// Only when this context was not found (and no endpoint override is
+    /// set): the request went to the provider's default host on a guess.
+    #[serde(default)]
+    pub missing: Option<String>,
+    /// Ask once more before taking the result (a provider that is
+    /// eventually consistent: a key created a moment ago).
+    #[serde(default)]
+    pub retry: bool,
+    /// Shown as the verification detail; `{/pointer}`, `{header:name}` and
+    /// `{ctx:name}` read the response and the context.
     #[serde(default)]
     pub detail: Option<String>,
 }
@@ -187,6 +252,8 @@ pub enum Piece<'a> {
     Pointer(&'a str),
     /// `{header:name}`: a response header.
     Header(&'a str),
+    /// `{ctx:name}`: a context value found next to the secret.
+    Context(&'a str),
 }
 
 /// Split a template into pieces; `{{` and `}}` are literal braces.
@@ -227,11 +294,12 @@ pub fn parse_template(t: &str) -> Result<Vec<Piece<'_>>, String> {
             "secret" => Piece::Secret,
             "pair" => Piece::Pair,
             n if n.starts_with('/') => Piece::Pointer(n),
-            n => match n.strip_prefix("header:") {
-                Some(h) if !h.is_empty() => Piece::Header(h),
+            n => match (n.strip_prefix("header:"), n.strip_prefix("ctx:")) {
+                (Some(h), _) if !h.is_empty() => Piece::Header(h),
+                (_, Some(c)) if !c.is_empty() => Piece::Context(c),
                 _ => {
                     return Err(format!(
-                        "unknown placeholder {{{n}}} in {t:?} (known: {{secret}}, {{pair}}; in identity and detail: {{/json/pointer}}, {{header:name}})"
+                        "unknown placeholder {{{n}}} in {t:?} (known: {{secret}}, {{pair}}, {{ctx:name}}; in identity and detail: {{/json/pointer}}, {{header:name}})"
                     ));
                 }
             },
@@ -324,6 +392,45 @@ impl VerifySpec {
             .get_or_init(|| self.skip.iter().map(|s| compile(&s.regex).ok()).collect())
     }
 
+    /// A request URL template (`url` or one of `also`): HTTPS to a plain,
+    /// documented host that the secret is never part of.
+    fn check_url(&self, url: &str, documented: &[String]) -> Result<(), String> {
+        let sample: String = parse_template(url)?
+            .iter()
+            .map(|p| match p {
+                Piece::Text(t) => t,
+                _ => "x",
+            })
+            .collect();
+        let Some((scheme, authority, _)) = split_url(&sample) else {
+            return Err(format!("verify.url {url:?} is not an absolute URL"));
+        };
+        if scheme != "https" {
+            return Err(format!(
+                "verify.url {url:?} must be https (plain http only through JIKIMI_VERIFY_ENDPOINT_* for loopback)"
+            ));
+        }
+        if authority.contains('@') || !plausible_host(authority_host(authority)) {
+            return Err(format!("verify.url {url:?} has no plain host"));
+        }
+        let (_, raw_authority, _) = split_url(url).unwrap_or_default();
+        if raw_authority.contains('{') {
+            if self.hosts.is_empty() {
+                return Err(format!(
+                    "verify.url {url:?} builds its host from the key: list the documented hosts in verify.hosts"
+                ));
+            }
+            if raw_authority.contains("{secret}") {
+                return Err(format!(
+                    "verify.url {url:?}: the secret cannot be part of the host"
+                ));
+            }
+        } else if !host_allowed(authority_host(authority), documented) {
+            return Err(format!("verify.url {url:?} is not on one of verify.hosts"));
+        }
+        Ok(())
+    }
+
     /// Everything that must hold for the spec to be used; the first problem.
     pub fn validate(&self) -> Result<(), String> {
         let p = &self.provider;
@@ -369,42 +476,66 @@ impl VerifySpec {
                         .into(),
                 );
             }
+            if !self.also.is_empty() {
+                return Err("verify.also: not with url = \"{secret}\"".into());
+            }
         } else {
-            needs_pair |= uses_pair(&self.url)?;
-            let sample = self.url.replace("{secret}", "x").replace("{pair}", "x");
-            let Some((scheme, authority, _)) = split_url(&sample) else {
-                return Err(format!("verify.url {:?} is not an absolute URL", self.url));
-            };
-            if scheme != "https" {
-                return Err(format!(
-                    "verify.url {:?} must be https (plain http only through JIKIMI_VERIFY_ENDPOINT_* for loopback)",
-                    self.url
-                ));
+            let documented = self.documented_hosts();
+            for url in std::iter::once(&self.url).chain(&self.also) {
+                needs_pair |= uses_pair(url)?;
+                self.check_url(url, &documented)?;
             }
-            if authority.contains('@') || !plausible_host(authority_host(authority)) {
-                return Err(format!("verify.url {:?} has no plain host", self.url));
-            }
-            let (_, raw_authority, _) = split_url(&self.url).unwrap_or_default();
-            if raw_authority.contains('{') {
-                if self.hosts.is_empty() {
-                    return Err(format!(
-                        "verify.url {:?} builds its host from the key: list the documented hosts in verify.hosts",
-                        self.url
-                    ));
-                }
-                if raw_authority.contains("{secret}") {
-                    return Err(format!(
-                        "verify.url {:?}: the secret cannot be part of the host",
-                        self.url
-                    ));
-                }
-            } else if !self.hosts.is_empty()
-                && !host_allowed(authority_host(authority), &self.hosts)
+        }
+        let mut names = std::collections::BTreeSet::new();
+        for c in &self.context {
+            if c.name.is_empty()
+                || !c
+                    .name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
             {
                 return Err(format!(
-                    "verify.url {:?} is not on one of verify.hosts",
-                    self.url
+                    "verify.context name {:?} must be lower-case letters, digits or '_'",
+                    c.name
                 ));
+            }
+            if !names.insert(c.name.as_str()) {
+                return Err(format!("verify.context {:?} is defined twice", c.name));
+            }
+            compile(&c.regex).map_err(|e| format!("verify.context.{} regex: {e}", c.name))?;
+            if let Some(e) = &c.exclude {
+                compile(e).map_err(|e| format!("verify.context.{} exclude: {e}", c.name))?;
+            }
+            if c.in_secret.as_deref().is_some_and(|s| s != "base64") {
+                return Err(format!(
+                    "verify.context.{}: in_secret can only be \"base64\"",
+                    c.name
+                ));
+            }
+        }
+        let mut templates: Vec<&str> = vec![&self.url];
+        templates.extend(self.also.iter().map(String::as_str));
+        templates.extend(self.headers.values().map(String::as_str));
+        templates.extend(self.body.as_deref());
+        templates.extend(self.identity.iter().map(String::as_str));
+        templates.extend(self.skip.iter().flat_map(|s| [s.value.as_str(), s.detail.as_str()]));
+        templates.extend(self.answers.iter().filter_map(|a| a.detail.as_deref()));
+        for t in templates {
+            for piece in parse_template(t)? {
+                if let Piece::Context(n) = piece
+                    && !names.contains(n)
+                {
+                    return Err(format!("{t:?}: {{ctx:{n}}} is not in verify.context"));
+                }
+            }
+        }
+        for a in &self.answers {
+            for n in a.found.iter().chain(&a.missing) {
+                if !names.contains(n.as_str()) {
+                    return Err(format!(
+                        "verify.answer: found/missing {n:?} is not in verify.context"
+                    ));
+                }
             }
         }
         for (name, value) in &self.headers {

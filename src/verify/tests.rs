@@ -19,6 +19,13 @@ fn settings() -> Settings {
     }
 }
 
+fn with_pair(pair: Option<&str>) -> VerifyState {
+    VerifyState {
+        pairs: pair.map(|p| vec![p.to_string()]).unwrap_or_default(),
+        ..VerifyState::default()
+    }
+}
+
 fn answer(status: u16, body: &str) -> Answer {
     Answer {
         status,
@@ -42,7 +49,7 @@ detail = "live but restricted""#;
 #[test]
 fn statuses_map_to_outcomes() {
     let s = spec(OPENAI);
-    let read = |a: &Answer| classify(&s, a, "api.openai.com").0;
+    let read = |a: &Answer| classify(&s, a, "api.openai.com", &Cond::default()).0;
     assert!(matches!(
         read(&answer(200, "{}")),
         Reading::Final(Status::Live, _)
@@ -97,19 +104,21 @@ result = "rate-limited""#,
         &s,
         &answer(200, r#"{"ok":true,"team":"Acme","user":"ann"}"#),
         "slack.com",
+        &Cond::default(),
     );
     assert!(matches!(r, Reading::Final(Status::Live, _)));
     let a = answer(200, r#"{"ok":true,"team":"Acme","user":"ann"}"#);
     assert_eq!(
         s.identity
             .iter()
-            .find_map(|t| read_template(t, &a, json.as_ref())),
+            .find_map(|t| read_template(t, &a, json.as_ref(), &BTreeMap::new())),
         Some("ann in Acme".to_string())
     );
     let (r, _) = classify(
         &s,
         &answer(200, r#"{"ok":false,"error":"token_revoked"}"#),
         "slack.com",
+        &Cond::default(),
     );
     assert_eq!(
         r,
@@ -122,12 +131,14 @@ result = "rate-limited""#,
         &s,
         &answer(200, r#"{"ok":false,"error":"ratelimited"}"#),
         "slack.com",
+        &Cond::default(),
     );
     assert!(matches!(r, Reading::Retry(_)));
     let (r, _) = classify(
         &s,
         &answer(200, r#"{"ok":false,"error":"fatal_error"}"#),
         "slack.com",
+        &Cond::default(),
     );
     assert!(matches!(r, Reading::Final(Status::Unknown, _)));
 }
@@ -135,15 +146,15 @@ result = "rate-limited""#,
 #[test]
 fn requests_are_built_from_data() {
     let s = spec(OPENAI);
-    let job = prepare(&s, "sk-test-1", None, &settings()).unwrap_or_else(|_| panic!());
-    assert_eq!(job.wire.url, "https://api.openai.com/v1/models");
+    let job = prepare(&s, "sk-test-1", &with_pair(None), &settings()).unwrap_or_else(|_| panic!());
+    assert_eq!(job.attempts[0].wire.url, "https://api.openai.com/v1/models");
     assert_eq!(
-        job.wire.headers,
+        job.attempts[0].wire.headers,
         vec![("Authorization".to_string(), "Bearer sk-test-1".to_string())]
     );
     // The same key twice is one request; another key is another.
-    let again = prepare(&s, "sk-test-1", None, &settings()).unwrap_or_else(|_| panic!());
-    let other = prepare(&s, "sk-test-2", None, &settings()).unwrap_or_else(|_| panic!());
+    let again = prepare(&s, "sk-test-1", &with_pair(None), &settings()).unwrap_or_else(|_| panic!());
+    let other = prepare(&s, "sk-test-2", &with_pair(None), &settings()).unwrap_or_else(|_| panic!());
     assert_eq!(job_key(&job), job_key(&again));
     assert_ne!(job_key(&job), job_key(&other));
 }
@@ -155,9 +166,9 @@ fn secrets_in_urls_are_encoded_and_stay_on_the_host() {
 url = "https://api.telegram.org/bot{secret}/getMe"
 live = [200]"#,
     );
-    let job = prepare(&s, "123:AA/../../x?y#z", None, &settings()).unwrap_or_else(|_| panic!());
+    let job = prepare(&s, "123:AA/../../x?y#z", &with_pair(None), &settings()).unwrap_or_else(|_| panic!());
     assert_eq!(
-        job.wire.url,
+        job.attempts[0].wire.url,
         "https://api.telegram.org/bot123:AA%2F..%2F..%2Fx%3Fy%23z/getMe"
     );
 }
@@ -171,10 +182,7 @@ hosts = ["discord.com", "ptb.discord.com"]
 live = [200]"#,
     );
     assert!(
-        prepare(
-            &s,
-            "https://discord.com/api/webhooks/1/abc",
-            None,
+        prepare(&s, "https://discord.com/api/webhooks/1/abc", &with_pair(None),
             &settings()
         )
         .is_ok()
@@ -186,7 +194,7 @@ live = [200]"#,
         "https://discord.com.evil.com/x",
         "discord.com/api/webhooks/1/abc",
     ] {
-        match prepare(&s, bad, None, &settings()) {
+        match prepare(&s, bad, &with_pair(None), &settings()) {
             Err(v) => assert_eq!(v.status, Status::Error, "{bad}"),
             Ok(_) => panic!("sent {bad}"),
         }
@@ -204,19 +212,20 @@ pair = { regex = '([a-z0-9.-]+)\.myshopify\.com', what = "shop domain" }
 live = [200]"#,
     );
     assert_eq!(
-        prepare(&s, "shpat_x", Some("acme"), &settings())
+        prepare(&s, "shpat_x", &with_pair(Some("acme")), &settings())
             .unwrap_or_else(|_| panic!())
+            .attempts[0]
             .wire
             .url,
         "https://acme.myshopify.com/admin/api/2025-01/shop.json"
     );
     for bad in ["evil.com/x?", "a.b", "evil.com#"] {
         assert!(
-            prepare(&s, "shpat_x", Some(bad), &settings()).is_err(),
+            prepare(&s, "shpat_x", &with_pair(Some(bad)), &settings()).is_err(),
             "{bad}"
         );
     }
-    let missing = prepare(&s, "shpat_x", None, &settings()).err().unwrap();
+    let missing = prepare(&s, "shpat_x", &with_pair(None), &settings()).err().unwrap();
     assert_eq!(missing.status, Status::Unknown);
     assert!(
         missing.detail.contains("no shop domain found"),
@@ -233,17 +242,17 @@ fn overrides_replace_the_host_and_nothing_else() {
         "openai".into(),
         Endpoint::parse("V", "http://127.0.0.1:9").unwrap(),
     );
-    let job = prepare(&s, "k", None, &st).unwrap_or_else(|_| panic!());
-    assert_eq!(job.wire.url, "http://127.0.0.1:9/v1/models");
-    assert!(job.allowed.permits("http://127.0.0.1:9/other"));
-    assert!(!job.allowed.permits("http://127.0.0.1:10/v1/models"));
-    assert!(!job.allowed.permits("https://api.openai.com/v1/models"));
+    let job = prepare(&s, "k", &with_pair(None), &st).unwrap_or_else(|_| panic!());
+    assert_eq!(job.attempts[0].wire.url, "http://127.0.0.1:9/v1/models");
+    assert!(job.attempts[0].allowed.permits("http://127.0.0.1:9/other"));
+    assert!(!job.attempts[0].allowed.permits("http://127.0.0.1:10/v1/models"));
+    assert!(!job.attempts[0].allowed.permits("https://api.openai.com/v1/models"));
 }
 
 #[test]
 fn headers_cannot_be_split_by_a_key() {
     let s = spec(OPENAI);
-    let v = prepare(&s, "k\r\nHost: evil.com", None, &settings())
+    let v = prepare(&s, "k\r\nHost: evil.com", &with_pair(None), &settings())
         .err()
         .unwrap();
     assert_eq!(v.status, Status::Error);
@@ -264,12 +273,12 @@ value = "{pair}"
 regex = "^ASIA"
 detail = "temporary credentials need their session token""#,
     );
-    let v = prepare(&s, "secret", Some("ASIAXXXXXXXXXXXXXXXX"), &settings())
+    let v = prepare(&s, "secret", &with_pair(Some("ASIAXXXXXXXXXXXXXXXX")), &settings())
         .err()
         .unwrap();
     assert_eq!(v.status, Status::Unknown);
     assert!(v.checked_at.is_none());
-    assert!(prepare(&s, "secret", Some("AKIAXXXXXXXXXXXXXXXX"), &settings()).is_ok());
+    assert!(prepare(&s, "secret", &with_pair(Some("AKIAXXXXXXXXXXXXXXXX")), &settings()).is_ok());
 }
 
 #[test]
@@ -287,10 +296,14 @@ fn pairs_are_the_nearest_match() {
     let start = 26;
     assert_eq!(&text[start..start + 6], b"SECRET");
     assert_eq!(
-        nearest_pair(&re, text, start, start + 6),
-        Some("AC2222".to_string())
+        candidates(&re, None, text, start, start + 6, MAX_PAIRS),
+        vec!["AC2222".to_string(), "AC1111".to_string()]
     );
-    assert_eq!(nearest_pair(&re, b"nothing here", 0, 4), None);
+    assert_eq!(
+        candidates(&re, None, text, start, start + 6, 1),
+        vec!["AC2222".to_string()]
+    );
+    assert!(candidates(&re, None, b"nothing here", 0, 4, 1).is_empty());
 }
 
 #[test]
