@@ -185,7 +185,8 @@ fn candidates(
     };
     let mut found: Vec<(usize, String)> = Vec::new();
     for caps in re.captures_iter(window) {
-        let Some(m) = caps.get(1).or_else(|| caps.get(0)) else {
+        // The first group that took part (alternatives), or the match.
+        let Some(m) = caps.iter().skip(1).flatten().next().or_else(|| caps.get(0)) else {
             continue;
         };
         let (s, e) = (lo + m.start(), lo + m.end());
@@ -350,7 +351,9 @@ struct Job<'a> {
     secrets: Vec<String>,
     /// The context values found next to the secret (not the defaults).
     found: BTreeMap<String, String>,
-    /// Whether `JIKIMI_VERIFY_ENDPOINT_<PROVIDER>` moved the requests.
+    /// Whether `JIKIMI_VERIFY_ENDPOINT_<PROVIDER>` moved the requests to
+    /// a host of the user's choice (not loopback, which stands in for the
+    /// public host).
     overridden: bool,
 }
 
@@ -511,6 +514,13 @@ fn prepare<'a>(
     };
     // A skip that holds for a candidate drops it; when none is left,
     // nothing is sent.
+    // A loopback override stands in for the provider's public host (a test
+    // server, a local forwarder); an https one names the instance or site
+    // the user chose, so what the file suggests no longer applies.
+    let chosen = settings
+        .endpoints
+        .get(&spec.provider)
+        .is_some_and(|e| !endpoint::is_loopback(e.host()));
     let mut skipped = None;
     let mut kept = Vec::new();
     for pair in pairs {
@@ -523,6 +533,7 @@ fn prepare<'a>(
             .skip
             .iter()
             .zip(spec.skip_regexes())
+            .filter(|(s, _)| !(chosen && reads_context(&s.value)))
             .find(|(s, re)| {
                 fill(&s.value, &values, false)
                     .ok()
@@ -538,10 +549,8 @@ fn prepare<'a>(
         }
     }
     if kept.is_empty() {
-        return Err(not_sent(
-            Status::Unknown,
-            format!("not checked: {}", skipped.unwrap_or_default()),
-        ));
+        let why = format!("not checked: {}", skipped.unwrap_or_default());
+        return Err(not_sent(Status::Unknown, clean(&why, &[secret.to_string()])));
     }
     let mut attempts = Vec::new();
     let mut first_error = None;
@@ -582,8 +591,13 @@ fn prepare<'a>(
         attempts,
         secrets,
         found,
-        overridden: settings.endpoints.contains_key(&spec.provider),
+        overridden: chosen,
     })
+}
+
+/// Whether a template reads a context value.
+fn reads_context(t: &str) -> bool {
+    spec::parse_template(t).is_ok_and(|p| p.iter().any(|p| matches!(p, Piece::Context(_))))
 }
 
 /// One request: `url` (a template) filled with `v`, checked against the
@@ -692,6 +706,9 @@ fn job_key(job: &Job<'_>) -> String {
         h.update(b);
     };
     part(job.spec.provider.as_bytes());
+    // Two rules may send the same request but read its answer differently
+    // (an AWS key id and its secret): the spec is part of the key.
+    part(job.spec.fingerprint().as_bytes());
     part(&[u8::from(job.overridden)]);
     for (k, v) in &job.found {
         part(k.as_bytes());
@@ -1087,7 +1104,7 @@ fn execute(client: &Client, job: &Job<'_>, settings: &Settings) -> Verification 
         let last = mismatches.pop().unwrap_or_default();
         let detail = match mismatches.len() {
             0 => last,
-            n => format!("{last}; {} combinations tried, none accepted", n + 1),
+            n => format!("{last}; {} requests tried, none accepted", n + 1),
         };
         (Status::Unknown, detail, None)
     });

@@ -98,6 +98,8 @@ pub struct VerifySpec {
     pub expect_json: bool,
     #[serde(skip)]
     compiled_skip: OnceLock<Vec<Option<Regex>>>,
+    #[serde(skip)]
+    fingerprint: OnceLock<String>,
 }
 
 fn default_method() -> String {
@@ -384,6 +386,13 @@ impl VerifySpec {
     pub fn pair_regex(&self) -> Option<&Regex> {
         let p = self.pair.as_ref()?;
         p.compiled.get_or_init(|| compile(&p.regex).ok()).as_ref()
+    }
+
+    /// The whole spec as text, computed once: two specs that read answers
+    /// the same way have the same fingerprint.
+    pub fn fingerprint(&self) -> &str {
+        self.fingerprint
+            .get_or_init(|| serde_json::to_string(self).unwrap_or_default())
     }
 
     /// The compiled `skip` regexes, in order.
