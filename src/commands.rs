@@ -36,8 +36,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 
 /// `jikimi verify`: one key from standard input (see [`crate::verify::single`]).
 fn verify_key(args: &crate::cli::VerifyArgs) -> Result<ExitCode> {
-    use std::io::Read;
     use crate::verify::{self, single};
+    use std::io::Read;
     let rules = RuleSet::builtin().context("the built-in rules do not load")?;
     let timeout = verify::parse_timeout(&args.timeout).map_err(anyhow::Error::msg)?;
     let settings = verify::Settings::new(timeout, 4, args.verbose, &rules, std::env::vars())

@@ -278,6 +278,7 @@ fn every_flag_the_readme_names_exists() {
         &["config", "init"],
         &["hook", "install"],
         &["explain"],
+        &["verify"],
     ] {
         let out = assert_cmd::Command::cargo_bin("jikimi")
             .unwrap()

@@ -550,7 +550,10 @@ fn prepare<'a>(
     }
     if kept.is_empty() {
         let why = format!("not checked: {}", skipped.unwrap_or_default());
-        return Err(not_sent(Status::Unknown, clean(&why, &[secret.to_string()])));
+        return Err(not_sent(
+            Status::Unknown,
+            clean(&why, &[secret.to_string()]),
+        ));
     }
     let mut attempts = Vec::new();
     let mut first_error = None;
@@ -578,9 +581,8 @@ fn prepare<'a>(
         }
     }
     if attempts.is_empty() {
-        return Err(first_error.unwrap_or_else(|| {
-            not_sent(Status::Error, "not sent: the URL could not be built")
-        }));
+        return Err(first_error
+            .unwrap_or_else(|| not_sent(Status::Error, "not sent: the URL could not be built")));
     }
     let mut secrets = vec![secret.to_string()];
     if spec.pair.as_ref().is_some_and(|p| p.secret) {
@@ -1087,9 +1089,10 @@ fn execute(client: &Client, job: &Job<'_>, settings: &Settings) -> Verification 
                 }
                 Reading::Final(status, detail) => {
                     let identity = if status == Status::Live {
-                        job.spec.identity.iter().find_map(|t| {
-                            read_template(t, &answer, json.as_ref(), &job.found)
-                        })
+                        job.spec
+                            .identity
+                            .iter()
+                            .find_map(|t| read_template(t, &answer, json.as_ref(), &job.found))
                     } else {
                         None
                     };

@@ -527,7 +527,11 @@ impl VerifySpec {
         templates.extend(self.headers.values().map(String::as_str));
         templates.extend(self.body.as_deref());
         templates.extend(self.identity.iter().map(String::as_str));
-        templates.extend(self.skip.iter().flat_map(|s| [s.value.as_str(), s.detail.as_str()]));
+        templates.extend(
+            self.skip
+                .iter()
+                .flat_map(|s| [s.value.as_str(), s.detail.as_str()]),
+        );
         templates.extend(self.answers.iter().filter_map(|a| a.detail.as_deref()));
         for t in templates {
             for piece in parse_template(t)? {

@@ -153,8 +153,10 @@ fn requests_are_built_from_data() {
         vec![("Authorization".to_string(), "Bearer sk-test-1".to_string())]
     );
     // The same key twice is one request; another key is another.
-    let again = prepare(&s, "sk-test-1", &with_pair(None), &settings()).unwrap_or_else(|_| panic!());
-    let other = prepare(&s, "sk-test-2", &with_pair(None), &settings()).unwrap_or_else(|_| panic!());
+    let again =
+        prepare(&s, "sk-test-1", &with_pair(None), &settings()).unwrap_or_else(|_| panic!());
+    let other =
+        prepare(&s, "sk-test-2", &with_pair(None), &settings()).unwrap_or_else(|_| panic!());
     assert_eq!(job_key(&job), job_key(&again));
     assert_ne!(job_key(&job), job_key(&other));
 }
@@ -166,7 +168,8 @@ fn secrets_in_urls_are_encoded_and_stay_on_the_host() {
 url = "https://api.telegram.org/bot{secret}/getMe"
 live = [200]"#,
     );
-    let job = prepare(&s, "123:AA/../../x?y#z", &with_pair(None), &settings()).unwrap_or_else(|_| panic!());
+    let job = prepare(&s, "123:AA/../../x?y#z", &with_pair(None), &settings())
+        .unwrap_or_else(|_| panic!());
     assert_eq!(
         job.attempts[0].wire.url,
         "https://api.telegram.org/bot123:AA%2F..%2F..%2Fx%3Fy%23z/getMe"
@@ -182,7 +185,10 @@ hosts = ["discord.com", "ptb.discord.com"]
 live = [200]"#,
     );
     assert!(
-        prepare(&s, "https://discord.com/api/webhooks/1/abc", &with_pair(None),
+        prepare(
+            &s,
+            "https://discord.com/api/webhooks/1/abc",
+            &with_pair(None),
             &settings()
         )
         .is_ok()
@@ -225,7 +231,9 @@ live = [200]"#,
             "{bad}"
         );
     }
-    let missing = prepare(&s, "shpat_x", &with_pair(None), &settings()).err().unwrap();
+    let missing = prepare(&s, "shpat_x", &with_pair(None), &settings())
+        .err()
+        .unwrap();
     assert_eq!(missing.status, Status::Unknown);
     assert!(
         missing.detail.contains("no shop domain found"),
@@ -245,8 +253,16 @@ fn overrides_replace_the_host_and_nothing_else() {
     let job = prepare(&s, "k", &with_pair(None), &st).unwrap_or_else(|_| panic!());
     assert_eq!(job.attempts[0].wire.url, "http://127.0.0.1:9/v1/models");
     assert!(job.attempts[0].allowed.permits("http://127.0.0.1:9/other"));
-    assert!(!job.attempts[0].allowed.permits("http://127.0.0.1:10/v1/models"));
-    assert!(!job.attempts[0].allowed.permits("https://api.openai.com/v1/models"));
+    assert!(
+        !job.attempts[0]
+            .allowed
+            .permits("http://127.0.0.1:10/v1/models")
+    );
+    assert!(
+        !job.attempts[0]
+            .allowed
+            .permits("https://api.openai.com/v1/models")
+    );
 }
 
 #[test]
@@ -273,12 +289,25 @@ value = "{pair}"
 regex = "^ASIA"
 detail = "temporary credentials need their session token""#,
     );
-    let v = prepare(&s, "secret", &with_pair(Some("ASIAXXXXXXXXXXXXXXXX")), &settings())
-        .err()
-        .unwrap();
+    let v = prepare(
+        &s,
+        "secret",
+        &with_pair(Some("ASIAXXXXXXXXXXXXXXXX")),
+        &settings(),
+    )
+    .err()
+    .unwrap();
     assert_eq!(v.status, Status::Unknown);
     assert!(v.checked_at.is_none());
-    assert!(prepare(&s, "secret", &with_pair(Some("AKIAXXXXXXXXXXXXXXXX")), &settings()).is_ok());
+    assert!(
+        prepare(
+            &s,
+            "secret",
+            &with_pair(Some("AKIAXXXXXXXXXXXXXXXX")),
+            &settings()
+        )
+        .is_ok()
+    );
 }
 
 #[test]
@@ -403,4 +432,128 @@ fn builtin_specs_cover_the_providers_and_the_help_names_them() {
         providers.len(),
         "--help lists providers that have no spec"
     );
+}
+
+const DATADOG: &str = r#"provider = "datadog"
+url = "https://api.{ctx:site}/api/v1/validate"
+hosts = ["api.datadoghq.com", "api.datadoghq.eu", "api.us5.datadoghq.com"]
+headers = { DD-API-KEY = "{secret}" }
+live = [200]
+invalid = [401, 403]
+[[context]]
+name = "site"
+regex = '(?:DD_SITE)=((?:us5\.)?datadoghq\.(?:com|eu)|[a-z.]+)'
+default = "datadoghq.com"
+[[answer]]
+status = [403]
+missing = "site"
+result = "unknown"
+detail = "no site""#;
+
+#[test]
+fn context_values_pick_among_the_documented_hosts_only() {
+    let s = spec(DATADOG);
+    let text = b"DD_SITE=us5.datadoghq.com\nDD_API_KEY=k0\n";
+    let start = text.len() - 3;
+    let state = VerifyState::around(&s, text, start, start + 2);
+    assert_eq!(
+        state.context,
+        vec![("site".to_string(), "us5.datadoghq.com".to_string())]
+    );
+    let job = prepare(&s, "k0", &state, &settings()).unwrap_or_else(|_| panic!());
+    assert_eq!(
+        job.attempts[0].wire.url,
+        "https://api.us5.datadoghq.com/api/v1/validate"
+    );
+    // No site: the default; a site that is no documented host: not sent.
+    let job = prepare(&s, "k0", &VerifyState::default(), &settings()).unwrap_or_else(|_| panic!());
+    assert_eq!(
+        job.attempts[0].wire.url,
+        "https://api.datadoghq.com/api/v1/validate"
+    );
+    let evil = VerifyState {
+        context: vec![("site".into(), "evil.example".into())],
+        ..VerifyState::default()
+    };
+    let v = prepare(&s, "k0", &evil, &settings()).err().unwrap();
+    assert_eq!(v.status, Status::Error);
+    // The default site's 403 is no verdict; the found site's is.
+    let read = |found: &[(&str, &str)], overridden| {
+        let cond = Cond {
+            found: found
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect(),
+            overridden,
+        };
+        classify(&s, &answer(403, "{}"), "api.datadoghq.com", &cond).0
+    };
+    assert!(matches!(
+        read(&[], false),
+        Reading::Final(Status::Unknown, _)
+    ));
+    assert!(matches!(
+        read(&[("site", "datadoghq.eu")], false),
+        Reading::Final(Status::Invalid, _)
+    ));
+    // An https override names the site: the 403 stands.
+    assert!(matches!(
+        read(&[], true),
+        Reading::Final(Status::Invalid, _)
+    ));
+}
+
+#[test]
+fn mismatches_and_rechecks() {
+    let s = spec(
+        r#"provider = "aws"
+url = "https://sts.amazonaws.com/"
+live = [200]
+[[answer]]
+status = [403]
+json = "/Error/Code"
+values = ["InvalidClientTokenId"]
+result = "invalid"
+retry = true
+[[answer]]
+status = [403]
+json = "/Error/Code"
+values = ["SignatureDoesNotMatch"]
+result = "mismatch"
+detail = "key id exists""#,
+    );
+    let read = |body: &str| {
+        classify(
+            &s,
+            &answer(403, body),
+            "sts.amazonaws.com",
+            &Cond::default(),
+        )
+        .0
+    };
+    assert!(matches!(
+        read(r#"{"Error":{"Code":"InvalidClientTokenId"}}"#),
+        Reading::Recheck(r) if matches!(*r, Reading::Final(Status::Invalid, _))
+    ));
+    assert_eq!(
+        read(r#"{"Error":{"Code":"SignatureDoesNotMatch"}}"#),
+        Reading::Mismatch("key id exists (HTTP 403 from sts.amazonaws.com)".into())
+    );
+    // Any other 403 says nothing.
+    assert!(matches!(
+        read(r#"{"Error":{"Code":"AccessDenied"}}"#),
+        Reading::Final(Status::Unknown, _)
+    ));
+}
+
+#[test]
+fn secrets_carry_base64_segments() {
+    let token = format!(
+        "sntrys_{}_rest",
+        base64(br#"{"url":"https://sentry.acme.internal"}"#).trim_end_matches('=')
+    );
+    let decoded = decode_segments(token.as_bytes());
+    assert!(String::from_utf8_lossy(&decoded).contains("sentry.acme.internal"));
+    assert_eq!(unbase64(b"YQ"), Some(b"a".to_vec()));
+    assert_eq!(unbase64(b"a b"), None);
 }

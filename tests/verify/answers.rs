@@ -69,7 +69,10 @@ fn cloudflare_user_endpoint_rejection_is_no_verdict_without_an_account() {
         40,
     );
     let mock = Mock::start(|_| Reply::new(401, CF_INVALID));
-    let v = scan_files(&[("cf.env", &format!("CLOUDFLARE_API_TOKEN={token}\n"))], &mock);
+    let v = scan_files(
+        &[("cf.env", &format!("CLOUDFLARE_API_TOKEN={token}\n"))],
+        &mock,
+    );
     let ver = verdict(&v, "cloudflare.api-token");
     assert_eq!(ver["status"], "unknown", "{ver}");
     assert!(detail(ver).contains("no account id"), "{ver}");
@@ -100,7 +103,11 @@ fn cloudflare_account_tokens_are_checked_at_their_account() {
     let ver = verdict(&v, "cloudflare.api-token");
     assert_eq!(ver["status"], "live", "{ver}");
     assert_eq!(ver["identity"], "token tok9");
-    let paths: Vec<String> = mock.requests().iter().map(|r| r.rest().to_string()).collect();
+    let paths: Vec<String> = mock
+        .requests()
+        .iter()
+        .map(|r| r.rest().to_string())
+        .collect();
     assert_eq!(
         paths,
         vec!["/client/v4/user/tokens/verify".to_string(), account_path]
@@ -230,13 +237,17 @@ fn aws_signature_mismatch_means_the_key_id_exists() {
 #[test]
 fn aws_unknown_key_id_is_asked_twice_and_says_nothing_about_a_secret() {
     let mut f = Fake::new(31);
-    let mock = Mock::start(|_| Reply::new(403, STS_UNKNOWN_ID_XML).header("Content-Type", "text/xml"));
+    let mock =
+        Mock::start(|_| Reply::new(403, STS_UNKNOWN_ID_XML).header("Content-Type", "text/xml"));
     let v = scan_files(&[("aws.ini", &aws_file(&mut f))], &mock);
     let id = verdict(&v, "aws.access-key-id");
     assert_eq!(id["status"], "invalid", "{id}");
     let secret = verdict(&v, "aws.secret-access-key");
     assert_eq!(secret["status"], "unknown", "{secret}");
-    assert!(detail(secret).contains("says nothing about this secret"), "{secret}");
+    assert!(
+        detail(secret).contains("says nothing about this secret"),
+        "{secret}"
+    );
     // Each of the two checks retried once.
     assert_eq!(mock.requests().len(), 4);
 }
@@ -251,10 +262,16 @@ fn aws_every_candidate_secret_is_tried() {
         f.alnum(40)
     );
     // The nearer secret is another key's; the second one signs.
-    let mock = in_turn(vec![Reply::new(403, STS_SIGNATURE), Reply::new(200, STS_OK)]);
+    let mock = in_turn(vec![
+        Reply::new(403, STS_SIGNATURE),
+        Reply::new(200, STS_OK),
+    ]);
     let (code, out, _) = verify_cmd(&mock, &["--rule", "aws.access-key-id"], &input);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("LIVE (arn:aws:iam::123456789012:user/ann)"), "{out}");
+    assert!(
+        out.contains("LIVE (arn:aws:iam::123456789012:user/ann)"),
+        "{out}"
+    );
     assert_eq!(mock.requests().len(), 2);
 }
 
@@ -264,13 +281,17 @@ fn twilio_every_candidate_sid_is_tried() {
     let far = format!("AC{}", f.chars(HEX, 32));
     let near = format!("AC{}", f.chars(HEX, 32));
     let token = f.chars(HEX, 32);
-    let file = format!("TWILIO_OLD_SID={far}\nTWILIO_ACCOUNT_SID={near}\nTWILIO_AUTH_TOKEN={token}\n");
+    let file =
+        format!("TWILIO_OLD_SID={far}\nTWILIO_ACCOUNT_SID={near}\nTWILIO_AUTH_TOKEN={token}\n");
     let good = format!("/2010-04-01/Accounts/{far}.json");
     let mock = {
         let good = good.clone();
         Mock::start(move |r| {
             if r.rest() == good {
-                Reply::new(200, r#"{"sid":"AC","friendly_name":"Acme","status":"active"}"#)
+                Reply::new(
+                    200,
+                    r#"{"sid":"AC","friendly_name":"Acme","status":"active"}"#,
+                )
             } else {
                 Reply::new(
                     401,
@@ -281,7 +302,11 @@ fn twilio_every_candidate_sid_is_tried() {
     };
     let v = scan_files(&[("t.env", &file)], &mock);
     assert_eq!(verdict(&v, "twilio.auth-token")["status"], "live");
-    let paths: Vec<String> = mock.requests().iter().map(|r| r.rest().to_string()).collect();
+    let paths: Vec<String> = mock
+        .requests()
+        .iter()
+        .map(|r| r.rest().to_string())
+        .collect();
     assert_eq!(paths.len(), 2, "{paths:?}");
     assert_eq!(paths[1], good);
 }
@@ -305,7 +330,10 @@ fn mailgun_tries_the_eu_region_and_403_is_no_verdict() {
     assert_eq!(ver["status"], "unknown", "{ver}");
     assert!(detail(ver).contains("domain sending key"), "{ver}");
     let mock = Mock::start(|_| {
-        Reply::new(403, r#"{"message":"Domain is not allowed for this key, part of a group"}"#)
+        Reply::new(
+            403,
+            r#"{"message":"Domain is not allowed for this key, part of a group"}"#,
+        )
     });
     let v = scan_files(&[("m.env", &key)], &mock);
     assert_eq!(verdict(&v, "mailgun.api-key")["status"], "unknown");
@@ -317,7 +345,10 @@ fn denials_that_are_not_rejections_are_unknown() {
         (
             "npm.access-token",
             example("npm.access-token", 1),
-            Reply::new(403, r#"{"error":"Forbidden: this token may not be used from this IP address"}"#),
+            Reply::new(
+                403,
+                r#"{"error":"Forbidden: this token may not be used from this IP address"}"#,
+            ),
         ),
         (
             "vercel.token",
@@ -402,15 +433,17 @@ fn self_hosted_instances_are_named_not_called_invalid() {
     );
     let ver = verdict(&v, "gitlab.personal-access-token");
     assert_eq!(ver["status"], "invalid");
-    assert!(detail(ver).contains("JIKIMI_VERIFY_ENDPOINT_GITLAB"), "{ver}");
+    assert!(
+        detail(ver).contains("JIKIMI_VERIFY_ENDPOINT_GITLAB"),
+        "{ver}"
+    );
 }
 
 /// A Sentry org token as Sentry builds it: `sntrys_`, base64 JSON naming
 /// the issuing URL, `_`, a random part.
 fn sentry_org_token(f: &mut Fake, url: &str) -> String {
-    let payload = format!(
-        r#"{{"iat":1716239022.1,"url":"{url}","region_url":"{url}","org":"acme"}}"#
-    );
+    let payload =
+        format!(r#"{{"iat":1716239022.1,"url":"{url}","region_url":"{url}","org":"acme"}}"#);
     format!(
         "sntrys_{}_{}",
         super::b64(&payload).trim_end_matches('='),
@@ -478,7 +511,10 @@ fn verify_one_key_from_stdin_exit_codes() {
     assert!(out.contains("INVALID"), "{out}");
     assert!(out.contains("127.0.0.1"), "{out}");
     assert_no_key_fragment(&out, &key);
-    assert_eq!(mock.requests()[0].header("authorization"), Some(&*format!("Bearer {key}")));
+    assert_eq!(
+        mock.requests()[0].header("authorization"),
+        Some(&*format!("Bearer {key}"))
+    );
     // Live: exit 1.
     let mock = Mock::start(|_| Reply::new(200, r#"{"login":"octocat"}"#));
     let (code, out, _) = verify_cmd(&mock, &[], &key_line);
@@ -498,7 +534,10 @@ fn verify_one_key_from_stdin_exit_codes() {
     drop(closed);
     let out = Env::new()
         .cmd()
-        .env("JIKIMI_VERIFY_ENDPOINT_GITHUB", format!("http://127.0.0.1:{port}"))
+        .env(
+            "JIKIMI_VERIFY_ENDPOINT_GITHUB",
+            format!("http://127.0.0.1:{port}"),
+        )
         .arg("verify")
         .write_stdin(key.as_bytes().to_vec())
         .output()
@@ -523,7 +562,11 @@ fn verify_needs_a_rule_when_the_key_alone_does_not_say() {
     for (args, stdin, says) in [
         (vec![], " \n", "no key"),
         (vec!["--rule", "no.such-rule"], "x", "no such rule"),
-        (vec!["--rule", "cloudflare.origin-ca-key"], "x", "no verification"),
+        (
+            vec!["--rule", "cloudflare.origin-ca-key"],
+            "x",
+            "no verification",
+        ),
     ] {
         let (code, _, err) = verify_cmd(&mock, &args, stdin);
         assert_eq!(code, 2, "{args:?}");
