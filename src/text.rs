@@ -109,6 +109,38 @@ pub fn strip_suffix_ignore_case<'a>(s: &'a str, suffix: &str) -> Option<&'a str>
     s.get(..s.len() - suffix.len())
 }
 
+/// Redact a secret for display: a recognisable prefix (`sk-proj-`), at most
+/// two characters after it, an ellipsis and at most the last four.
+/// Short secrets show less; nothing that would let the key be used.
+pub fn redact(secret: &str) -> String {
+    let chars: Vec<char> = secret.chars().collect();
+    let n = chars.len();
+    if n == 0 {
+        return String::new();
+    }
+    // Vendor prefix: up to the last '-' or '_' in the first 16 characters,
+    // kept only when at least 16 characters follow it.
+    let prefix_len = chars
+        .iter()
+        .take(16)
+        .rposition(|&c| c == '-' || c == '_')
+        .map(|p| p + 1)
+        .filter(|&p| n - p >= 16)
+        .unwrap_or(0);
+    let rest = n - prefix_len;
+    let prefix: String = chars[..prefix_len].iter().collect();
+    let (head, tail) = if rest >= 20 {
+        (2, 4)
+    } else if rest >= 12 {
+        (1, 2)
+    } else {
+        (0, 0)
+    };
+    let head: String = chars[prefix_len..prefix_len + head].iter().collect();
+    let tail: String = chars[n - tail..].iter().collect();
+    format!("{prefix}{head}…{tail}")
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -219,37 +219,7 @@ pub fn fingerprint(rule: &str, secret: &str, path: &str) -> String {
     d[..16].iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Redact a secret for display: a recognisable prefix (`sk-proj-`), at most
-/// two characters after it, an ellipsis and at most the last four.
-/// Short secrets show less; nothing that would let the key be used.
-pub fn redact(secret: &str) -> String {
-    let chars: Vec<char> = secret.chars().collect();
-    let n = chars.len();
-    if n == 0 {
-        return String::new();
-    }
-    // Vendor prefix: up to the last '-' or '_' in the first 16 characters,
-    // kept only when at least 16 characters follow it.
-    let prefix_len = chars
-        .iter()
-        .take(16)
-        .rposition(|&c| c == '-' || c == '_')
-        .map(|p| p + 1)
-        .filter(|&p| n - p >= 16)
-        .unwrap_or(0);
-    let rest = n - prefix_len;
-    let prefix: String = chars[..prefix_len].iter().collect();
-    let (head, tail) = if rest >= 20 {
-        (2, 4)
-    } else if rest >= 12 {
-        (1, 2)
-    } else {
-        (0, 0)
-    };
-    let head: String = chars[prefix_len..prefix_len + head].iter().collect();
-    let tail: String = chars[n - tail..].iter().collect();
-    format!("{prefix}{head}…{tail}")
-}
+pub use crate::text::redact;
 
 /// Replace every occurrence of `secret` in `text` by its redacted form.
 pub fn redact_in(text: &str, secret: &str) -> String {
@@ -391,6 +361,30 @@ pub fn redact_known_secrets(text: &str) -> String {
         out = redact_in(&out, &s);
     }
     out
+}
+
+/// What verification reads and writes on a finding (it does not know
+/// findings: data flows findings -> verify, never back).
+impl crate::verify::Checked for Finding {
+    fn rule_id(&self) -> &str {
+        &self.rule
+    }
+
+    fn checked_secret(&self) -> Option<&str> {
+        (self.kind == RuleKind::Secret && !self.secret.is_empty()).then_some(self.secret.as_str())
+    }
+
+    fn verify_state(&self) -> &crate::verify::VerifyState {
+        &self.verify
+    }
+
+    fn verify_state_mut(&mut self) -> &mut crate::verify::VerifyState {
+        &mut self.verify
+    }
+
+    fn severity(&self) -> Severity {
+        self.severity
+    }
 }
 
 #[cfg(test)]

@@ -40,8 +40,8 @@ use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::findings::{Finding, redact};
-use crate::rules::{RuleKind, RuleSet, RuleSyntax};
+use crate::rules::{RuleSet, RuleSyntax, Severity};
+use crate::text::redact;
 use client::{Answer, Client, Wire};
 use endpoint::Endpoint;
 use spec::{AnswerResult, Piece, VerifySpec, authority_host, host_allowed, split_url};
@@ -1216,9 +1216,23 @@ pub fn check(items: &[Item<'_>], settings: &Settings) -> (Vec<Arc<Verification>>
     (outcomes, jobs.len())
 }
 
+/// What verification reads and writes on a finding. The findings stage
+/// implements it, so data flows findings -> verify and this module never
+/// names a finding.
+pub trait Checked {
+    /// The id of the rule that found it.
+    fn rule_id(&self) -> &str;
+    /// The secret to check; `None` for what is never checked (risks).
+    fn checked_secret(&self) -> Option<&str>;
+    fn verify_state(&self) -> &VerifyState;
+    fn verify_state_mut(&mut self) -> &mut VerifyState;
+    /// The rule's severity (SARIF raises it for a live key).
+    fn severity(&self) -> Severity;
+}
+
 /// Verify the secret findings in `findings` against their rules' specs and
 /// record the outcome on each. Risk findings are left alone (`null`).
-pub fn run(findings: &mut [Finding], rules: &RuleSet, settings: &Settings) -> Summary {
+pub fn run<T: Checked>(findings: &mut [T], rules: &RuleSet, settings: &Settings) -> Summary {
     let specs: HashMap<&str, &VerifySpec> = rules
         .rules
         .iter()
@@ -1227,7 +1241,7 @@ pub fn run(findings: &mut [Finding], rules: &RuleSet, settings: &Settings) -> Su
     let checked: Vec<usize> = findings
         .iter()
         .enumerate()
-        .filter(|(_, f)| f.kind == RuleKind::Secret && !f.secret.is_empty())
+        .filter(|(_, f)| f.checked_secret().is_some())
         .map(|(i, _)| i)
         .collect();
     let items: Vec<Item<'_>> = checked
@@ -1235,9 +1249,9 @@ pub fn run(findings: &mut [Finding], rules: &RuleSet, settings: &Settings) -> Su
         .map(|&i| {
             let f = &findings[i];
             Item {
-                spec: specs.get(f.rule.as_str()).copied(),
-                secret: &f.secret,
-                state: &f.verify,
+                spec: specs.get(f.rule_id()).copied(),
+                secret: f.checked_secret().unwrap_or_default(),
+                state: f.verify_state(),
             }
         })
         .collect();
@@ -1249,7 +1263,7 @@ pub fn run(findings: &mut [Finding], rules: &RuleSet, settings: &Settings) -> Su
     };
     for (i, outcome) in checked.into_iter().zip(outcomes) {
         summary.add(outcome.status);
-        findings[i].verify.outcome = Some(outcome);
+        findings[i].verify_state_mut().outcome = Some(outcome);
     }
     summary
 }

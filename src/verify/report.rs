@@ -2,9 +2,7 @@
 //! first, marked LIVE), the per-finding line, and the numbers SARIF uses.
 //! Only findings that were checked (`--verify`) show anything.
 
-use super::{Status, Verification};
-use crate::findings::Finding;
-use crate::rules::RuleKind;
+use super::{Checked, Status, Verification};
 
 /// What an invalid key asks of its owner.
 pub const INVALID_ADVICE: &str = "revoked or invalid: confirm it is rotated, then purge";
@@ -32,12 +30,12 @@ pub fn urgency(s: Option<Status>) -> u8 {
 
 /// The checked secret findings of `r`, live ones first (then the report's
 /// own order).
-pub fn rotate_order(findings: &[Finding]) -> Vec<&Finding> {
-    let mut v: Vec<&Finding> = findings
+pub fn rotate_order<T: Checked>(findings: &[T]) -> Vec<&T> {
+    let mut v: Vec<&T> = findings
         .iter()
-        .filter(|f| f.kind == RuleKind::Secret && f.verify.outcome.is_some())
+        .filter(|f| f.checked_secret().is_some() && f.verify_state().outcome.is_some())
         .collect();
-    v.sort_by_key(|f| urgency(f.verify.status()));
+    v.sort_by_key(|f| urgency(f.verify_state().status()));
     v
 }
 
@@ -57,11 +55,11 @@ pub fn describe(v: &Verification) -> String {
 
 /// The SARIF `security-severity` of a finding: its rule's, raised to the
 /// top of the scale when the provider confirmed the key live.
-pub fn security_severity(f: &Finding) -> &'static str {
-    if f.verify.is_live() {
+pub fn security_severity<T: Checked>(f: &T) -> &'static str {
+    if f.verify_state().is_live() {
         LIVE_SECURITY_SEVERITY
     } else {
-        f.severity.security_severity()
+        f.severity().security_severity()
     }
 }
 

@@ -11,8 +11,8 @@
 use std::collections::BTreeMap;
 
 use crate::exit_code::ExitCode;
-use crate::findings::redact;
 use crate::rules::{Rule, RuleSet};
+use crate::text::redact;
 
 use super::spec::VerifySpec;
 use super::{Item, Settings, Status, VerifyState};
