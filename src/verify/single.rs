@@ -233,7 +233,7 @@ mod tests {
     #[test]
     fn keys_are_found_by_their_rule() {
         let rules = RuleSet::builtin().unwrap();
-        let key = format!("ghp_{}", "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8");
+        let key = format!("ghp_{}", "a1B2c3D4e5F6".repeat(3));
         let picked = pick(&rules, &format!("{key}\n"), None).unwrap();
         assert_eq!(picked.len(), 1);
         assert_eq!(picked[0].secret, key);
@@ -251,7 +251,7 @@ mod tests {
     #[test]
     fn a_bare_key_is_taken_for_the_named_rule() {
         let rules = RuleSet::builtin().unwrap();
-        let key = "Zq3vT8mWp2Lx9Rk4Nc7Yb1Hd6Fs0Jg5Ua8Ee2Ii4";
+        let key = &"Zq3vT8mWp2".repeat(4);
         assert!(pick(&rules, key, None).is_err());
         let picked = pick(&rules, &format!("{key}\n"), Some("cloudflare.api-token")).unwrap();
         assert_eq!(picked[0].secret, key);
