@@ -251,7 +251,8 @@ mod tests {
     #[test]
     fn a_bare_key_is_taken_for_the_named_rule() {
         let rules = RuleSet::builtin().unwrap();
-        let key = &"Zq3vT8mWp2".repeat(4);
+        let key = "Zq3vT8mWp2".repeat(4);
+        let key = key.as_str();
         assert!(pick(&rules, key, None).is_err());
         let picked = pick(&rules, &format!("{key}\n"), Some("cloudflare.api-token")).unwrap();
         assert_eq!(picked[0].secret, key);
