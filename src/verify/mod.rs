@@ -5,8 +5,16 @@
 //! endpoint, as its rule's `[rule.verify]` data says ([`spec`]); the answer
 //! is recorded on every finding of that secret as a [`Verification`]
 //! (`live`, `invalid`, `unknown`, `error`). Verification never changes what
-//! is detected, only adds the status; without `--verify` nothing here runs
-//! and no socket is opened.
+//! is detected, only adds the status; without `--verify` (or `jikimi
+//! verify`, [`single`]) nothing here runs and no socket is opened.
+//!
+//! The rule of the answers: `invalid` only when the provider answers what
+//! it documents as "this credential does not exist or is revoked";
+//! anything else is `unknown` with a detail naming the host that answered.
+//! A check may take a few requests: every pair candidate near the secret
+//! (nearest first, [`MAX_PAIRS`]) and the spec's `also` URLs, tried in
+//! order while the answers say `mismatch` (this pairing or endpoint is not
+//! the key's), at most six; when none is accepted, `unknown`.
 //!
 //! Safety, in the order a request is built:
 //! - specs come from the built-in rules or a config the user named with

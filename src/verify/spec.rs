@@ -15,9 +15,11 @@
 //! Placeholders: `{secret}` (the finding's secret) and `{pair}` (the value
 //! the rule's `pair` regex found next to it, e.g. the AWS access key id for
 //! a secret access key). They are percent-encoded in the URL and the body and
-//! must not make a header span lines. `identity` and answer `detail` texts
-//! read the response instead: `{/json/pointer}` and `{header:name}`; they
-//! can never show the secret.
+//! must not make a header span lines. `{ctx:name}` reads a value of the
+//! spec's `context` found next to the secret (a Datadog site, an account
+//! id); in a URL's host it can only choose among `hosts`. `identity` and
+//! answer `detail` texts read the response instead: `{/json/pointer}` and
+//! `{header:name}` (and `{ctx:name}`); they can never show the secret.
 //!
 //! Everything here is checked by [`VerifySpec::validate`] (through
 //! `jikimi rules check`), so a spec that could send a key anywhere but over
