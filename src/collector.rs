@@ -26,6 +26,10 @@ use crate::input::{GitState, Origin, Sink};
 use crate::matcher::{Matcher, RawMatch};
 use crate::rules::RuleKind;
 
+/// The reason given for a binary file: read in full, with no text to scan
+/// (so `--strict` does not count it).
+pub const BINARY_FILE: &str = "binary file";
+
 /// A file that was deliberately not scanned.
 #[derive(Clone, Debug, Serialize)]
 pub struct Skipped {
@@ -271,7 +275,10 @@ impl<'a> Collector<'a> {
         });
         let rules = self.matcher.rules();
         let mut lines = LineIndex::new(&text);
-        let mut found = Vec::new();
+        let mut found: Vec<Finding> = Vec::new();
+        // A key repeated in this text is one finding from its first match
+        // on (see `Finding::absorb_capped`): index in `found` by id.
+        let mut by_id: HashMap<String, usize> = HashMap::new();
         let mut notes = Vec::new();
         let history_blob = origin.git_blob();
         let mut held = Vec::new();
@@ -358,7 +365,7 @@ impl<'a> Collector<'a> {
                     )
                 }
             };
-            found.push(Finding {
+            let finding = Finding {
                 id: fingerprint(&rule.id, secret, &path),
                 kind: rule.kind,
                 rule: rule.id.clone(),
@@ -407,7 +414,15 @@ impl<'a> Collector<'a> {
                     m.secret_start,
                     m.secret_end,
                 ),
-            });
+                spilled: Vec::new(),
+            };
+            match by_id.get(&finding.id) {
+                Some(&i) => found[i].absorb_capped(finding),
+                None => {
+                    by_id.insert(finding.id.clone(), found.len());
+                    found.push(finding);
+                }
+            }
         }
         if !found.is_empty() {
             self.findings.lock().unwrap().extend(found);
@@ -478,7 +493,7 @@ impl Collector<'_> {
                 }
                 Decoded::Binary => {
                     self.binary.fetch_add(1, Ordering::Relaxed);
-                    self.skipped(&origin.display_path(), "binary file");
+                    self.skipped(&origin.display_path(), BINARY_FILE);
                 }
             }
         }
@@ -518,7 +533,10 @@ impl Sink for Collector<'_> {
         // Paths and quoted values may hold a key.
         let msg = crate::findings::redact_known_secrets(&msg);
         if self.print_errors {
-            eprintln!("jikimi: warning: {msg} (skipped; the scan goes on)");
+            eprintln!(
+                "jikimi: warning: {} (skipped; the scan goes on)",
+                crate::text::escape_controls(&msg)
+            );
         }
         self.errors.lock().unwrap().push(msg);
     }

@@ -80,6 +80,11 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
         verify(&cfg, settings, &mut out);
     }
     let failing = out.findings.iter().filter(|f| cfg.policy.fails(f)).count();
+    let mut unused = unused;
+    // (GitHub annotations escape newlines their own way, `%0A`.)
+    if matches!(cfg.format, Format::Human | Format::Compact | Format::Junit) {
+        report::escape_for_text(&mut out, &mut unused);
+    }
     let report = Report {
         findings: &out.findings,
         notes: &out.notes,
@@ -113,6 +118,9 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
         }
         None => {}
     }
+    if cfg.strict && strict_failure(&out) && failing == 0 {
+        return Ok(ExitCode::Error);
+    }
     Ok(if failing > 0 {
         ExitCode::Leaks
     } else {
@@ -120,11 +128,44 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
     })
 }
 
+/// `--strict`: say on stderr what could not be scanned in full (read
+/// errors, skipped files other than binary ones, cut budgets), naming the
+/// first few; whether there was any.
+fn strict_failure(out: &ScanOutput) -> bool {
+    let mut missed: Vec<String> = out.errors.clone();
+    missed.extend(
+        out.skipped
+            .iter()
+            .filter(|s| s.reason != crate::collector::BINARY_FILE)
+            .map(|s| format!("{}: {}", s.path, s.reason)),
+    );
+    if missed.is_empty() {
+        return false;
+    }
+    const SHOWN: usize = 5;
+    let more = missed.len().saturating_sub(SHOWN);
+    eprintln!(
+        "jikimi: error: --strict: {} item(s) could not be scanned in full, so the scan fails:",
+        missed.len()
+    );
+    for m in missed.iter().take(SHOWN) {
+        eprintln!("  {}", crate::text::escape(m));
+    }
+    if more > 0 {
+        eprintln!("  ... and {more} more (jikimi scan -v lists them)");
+    }
+    eprintln!(
+        "jikimi: fix what the messages say (e.g. raise --max-file-size), exclude the paths in jikimi.toml, or drop --strict"
+    );
+    true
+}
+
 /// `--verify`: ask the providers, record the answers on the findings, then
 /// apply `--only-verified`. Verification adds a status; it never adds or
 /// removes a finding by itself.
 fn verify(cfg: &ScanConfig, settings: &crate::verify::Settings, out: &mut ScanOutput) {
     for id in &cfg.untrusted_verify {
+        let id = crate::text::escape_controls(id);
         eprintln!(
             "jikimi: rule '{id}': its [rule.verify] is ignored: verification is only read from the built-in rules or a config named with --config, never from the scanned folder's jikimi.toml"
         );

@@ -217,7 +217,9 @@ impl<'w> SafeLines<'w> {
                     .strip_prefix('[')
                     .and_then(|r| r.find('m').map(|end| (r, end)))
                     .filter(|(r, end)| {
-                        head(r, *end).bytes().all(|b| b.is_ascii_digit() || b == b';')
+                        head(r, *end)
+                            .bytes()
+                            .all(|b| b.is_ascii_digit() || b == b';')
                     });
                 if let Some((_, end)) = body {
                     out.push('\x1b');
@@ -326,7 +328,11 @@ mod tests {
         {
             use std::io::Write as _;
             let mut w = SafeLines::new(&mut buf, true, false);
-            write!(w, "\u{1b}[1mok\u{1b}[0m \u{1b}]0;x\u{7}\n  ::error x::y\n##[group]a\nend").unwrap();
+            write!(
+                w,
+                "\u{1b}[1mok\u{1b}[0m \u{1b}]0;x\u{7}\n  ::error x::y\n##[group]a\nend"
+            )
+            .unwrap();
             w.flush().unwrap();
         }
         assert_eq!(

@@ -329,7 +329,10 @@ fn hostile_output_repo() -> (Env, String) {
         "a\n::stop-commands::x1\n.zip",
         b"PK\x03\x04 this is not a zip archive \x1b[2J".as_slice(),
     );
-    env.commit_all(&repo, "::error::from a commit \u{1b}]0;t\u{7}\n\n::warning::body");
+    env.commit_all(
+        &repo,
+        "::error::from a commit \u{1b}]0;t\u{7}\n\n::warning::body",
+    );
     (env, key)
 }
 
@@ -353,7 +356,10 @@ fn no_format_lets_data_write_control_characters_or_workflow_commands() {
         let stdout = String::from_utf8(out.stdout).unwrap();
         let stderr = String::from_utf8(out.stderr).unwrap();
         let bad = unsafe_lines(&stdout, format == "github");
-        assert!(bad.is_empty(), "{format} {extra:?} stdout: {bad:#?}\n{stdout}");
+        assert!(
+            bad.is_empty(),
+            "{format} {extra:?} stdout: {bad:#?}\n{stdout}"
+        );
         let bad = unsafe_lines(&stderr, false);
         assert!(bad.is_empty(), "{format} stderr: {bad:#?}\n{stderr}");
         assert!(
@@ -369,7 +375,9 @@ fn no_format_lets_data_write_control_characters_or_workflow_commands() {
                 .filter_map(|a| a.props.get("file").cloned())
                 .collect();
             assert!(
-                files.iter().any(|f| f == "b\n::error file=README.md,line=1::FAKE\n.py"),
+                files
+                    .iter()
+                    .any(|f| f == "b\n::error file=README.md,line=1::FAKE\n.py"),
                 "{files:?}"
             );
         }

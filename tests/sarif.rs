@@ -334,6 +334,7 @@ fn synthetic(i: usize, severity: Severity) -> Finding {
         fix: Cause::FrontendCode.fix().into(),
         occurrences: 1,
         locations: Vec::new(),
+        spilled: Vec::new(),
         history: None,
         project: None,
         staged: false,
