@@ -436,7 +436,14 @@ impl<'a> Collector<'a> {
     }
 
     /// Take everything collected.
+    ///
+    /// The errors are printed here, on standard error, each distinct one
+    /// once with how many times it came up (the same damaged archive in the
+    /// working tree and in history is one warning), unless printing is off.
     pub fn finish(self) -> Collected {
+        if self.print_errors {
+            print_warnings(&self.errors.lock().unwrap());
+        }
         let (env_seen, env_loader) = self.gatherer.finish();
         Collected {
             env_seen,
@@ -532,13 +539,31 @@ impl Sink for Collector<'_> {
         };
         // Paths and quoted values may hold a key.
         let msg = crate::findings::redact_known_secrets(&msg);
-        if self.print_errors {
-            eprintln!(
-                "jikimi: warning: {} (skipped; the scan goes on)",
-                crate::text::escape_controls(&msg)
-            );
-        }
         self.errors.lock().unwrap().push(msg);
+    }
+}
+
+/// Print `errors` as warnings, in first-seen order, each distinct message
+/// once: `(N times)` when it came up more than once.
+pub fn print_warnings(errors: &[String]) {
+    let mut order: Vec<&str> = Vec::new();
+    let mut count: HashMap<&str, usize> = HashMap::new();
+    for e in errors {
+        let n = count.entry(e.as_str()).or_insert(0);
+        if *n == 0 {
+            order.push(e);
+        }
+        *n += 1;
+    }
+    for e in order {
+        let times = match count[e] {
+            1 => String::new(),
+            n => format!(" ({n} times)"),
+        };
+        eprintln!(
+            "jikimi: warning: {}{times} (skipped; the scan goes on)",
+            crate::text::escape_controls(e)
+        );
     }
 }
 

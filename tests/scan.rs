@@ -757,3 +757,25 @@ fn strict_fails_when_anything_was_not_read_in_full() {
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("--strict"), "{err}");
 }
+
+/// The same problem in the working tree and in history is one warning on
+/// standard error, with how many times it came up (the JSON report keeps
+/// every occurrence).
+#[test]
+fn a_repeated_warning_is_printed_once_with_a_count() {
+    let env = Env::new();
+    let repo = env.git_init();
+    env.write(
+        "dist/broken.zip",
+        b"PK\x03\x04 this is not a zip archive".as_slice(),
+    );
+    env.commit_all(&repo, "add a broken archive");
+    let (_, v, stderr) = env.scan_full(&["."]);
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("broken.zip"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(lines[0].contains("(2 times)"), "{stderr}");
+    assert_eq!(v["stats"]["errors"], 2, "{v:#}");
+}
