@@ -226,9 +226,9 @@ fn baseline_create(args: &ScanArgs) -> Result<ExitCode> {
             "jikimi: wrote {} entr{} to {} ({} suppressed finding(s) not included). Use it with `jikimi scan --baseline {}`.",
             entries.len(),
             if entries.len() == 1 { "y" } else { "ies" },
-            path.display(),
+            shown(&path),
             out.suppressed.len(),
-            path.display()
+            shown(&path)
         );
     }
     Ok(ExitCode::Clean)
@@ -246,7 +246,7 @@ fn config_init(output: &Path, force: bool) -> Result<ExitCode> {
         .with_context(|| format!("cannot write {}", output.display()))?;
     println!(
         "jikimi: wrote {}; edit it, then run `jikimi scan`",
-        output.display()
+        shown(output)
     );
     Ok(ExitCode::Clean)
 }
@@ -256,15 +256,15 @@ fn hook_cmd(cmd: &HookCommand) -> Result<ExitCode> {
         HookCommand::Install { path, force } => {
             match hook::install(path, *force)? {
                 hook::Installed::New(p) => {
-                    println!("jikimi: installed the pre-commit hook at {}", p.display())
+                    println!("jikimi: installed the pre-commit hook at {}", shown(&p))
                 }
                 hook::Installed::Updated(p) => {
-                    println!("jikimi: updated the pre-commit hook at {}", p.display())
+                    println!("jikimi: updated the pre-commit hook at {}", shown(&p))
                 }
                 hook::Installed::Replaced(p, b) => println!(
                     "jikimi: installed the pre-commit hook at {} (the previous hook is kept at {})",
-                    p.display(),
-                    b.display()
+                    shown(&p),
+                    shown(&b)
                 ),
             }
             println!(
@@ -273,16 +273,15 @@ fn hook_cmd(cmd: &HookCommand) -> Result<ExitCode> {
         }
         HookCommand::Uninstall { path } => match hook::uninstall(path)? {
             hook::Uninstalled::Removed(p) => {
-                println!("jikimi: removed the pre-commit hook {}", p.display())
+                println!("jikimi: removed the pre-commit hook {}", shown(&p))
             }
             hook::Uninstalled::Restored(p) => println!(
                 "jikimi: removed jikimi's pre-commit hook and restored the previous one at {}",
-                p.display()
+                shown(&p)
             ),
-            hook::Uninstalled::NotInstalled(p) => println!(
-                "jikimi: no pre-commit hook at {}; nothing to do",
-                p.display()
-            ),
+            hook::Uninstalled::NotInstalled(p) => {
+                println!("jikimi: no pre-commit hook at {}; nothing to do", shown(&p))
+            }
         },
     }
     Ok(ExitCode::Clean)
@@ -395,4 +394,10 @@ fn list_rules(json: bool) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::Clean)
+}
+
+/// A path as printed to the terminal: escaped (a hooks path from a
+/// repository's config, a name with a newline, cannot drive the terminal).
+fn shown(p: &Path) -> String {
+    crate::text::escape_controls(&p.display().to_string()).into_owned()
 }
