@@ -274,6 +274,25 @@ def main():
     write(f"{out}/source-map-tiny/dist/a.js.map", smap)
     case("source-map-tiny", "", "src/a.ts", "source map: 7 million numbers in names (14 MB)")
 
+    k = key()
+    log = "".join(f"{i:06d} INFO auth={k} ok\n" for i in range(80_000)).encode()
+    for n in range(6):
+        write(f"{out}/logs-repeated-key/app{n}.log", log)
+    case("logs-repeated-key", "", "app0.log", "one key on each of 80,000 lines of six 15 MB logs")
+    rules = "".join(
+        f"[[rule]]\nid = 'acme.boom{i}'\ntitle = 'boom {i}'\nprovider = 'ACME'\nseverity = 'low'\n"
+        f"keywords = ['q{i}z']\nregex = \"\"\"\\b(q{i}z[a-z0-9]*a[a-z0-9]{{20}})\\b\"\"\"\n"
+        f"examples = ['t = q{i}zk7ab3kf9x2mq7wz1pl5rt8v']\nnegative_examples = ['t = q{i}z0']\n\n"
+        for i in range(40))
+    write(f"{out}/custom-rules-exploding/jikimi.toml", rules)
+    al = "abcdefghijklmnopqrstuvwxyz0123456789"
+    lines = "".join(
+        f"v{i} = q{i % 40}z{''.join(rng.choice(al) for _ in range(60))}a"
+        f"{''.join(rng.choice(al[1:]) for _ in range(20))}\n" for i in range(20_000))
+    write(f"{out}/custom-rules-exploding/data.txt", lines)
+    case("custom-rules-exploding", "CONFIG", "data.txt",
+         "40 custom rules whose DFAs explode ([a-z0-9]*a[a-z0-9]{20}) on 20,000 lines")
+
     with open(f"{out}/cases.tsv", "w") as f:
         for c in cases:
             # "-" for no arguments: read(1) would merge empty tab fields.

@@ -2,7 +2,8 @@
 # Hostile inputs: time and memory of `jikimi scan` on each case that
 # benches/gen_hostile.py builds (aliased string tables, bplists, asar, zip
 # overlap and fan-out, 1,000 nested zips, damaged gzip, size limits at 2^64-1,
-# JSON made of tiny values), against the targets of issue 8: under 20 s wall
+# JSON made of tiny values; issue 19: one key on 480,000 log lines, 40 custom
+# rules whose DFAs explode), against the targets of issue 8: under 20 s wall
 # and under 1 GiB peak RSS each, with the planted key found.
 #
 # Usage: benches/hostile.sh [JIKIMI]

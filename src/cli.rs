@@ -310,6 +310,13 @@ pub struct ScanArgs {
     #[arg(long, value_name = "LEVEL")]
     pub min_severity: Option<Severity>,
 
+    /// Fail (exit 2, unless findings already make it 1) when anything could
+    /// not be scanned in full: read errors, skipped files (too large,
+    /// symbolic links, archives past a limit...), cut budgets. Binary files
+    /// do not count.
+    #[arg(long)]
+    pub strict: bool,
+
     /// Scan the working tree only, not git history.
     #[arg(long, conflicts_with_all = ["history_only", "staged", "since", "range"])]
     pub no_history: bool,

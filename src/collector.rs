@@ -26,6 +26,10 @@ use crate::input::{GitState, Origin, Sink};
 use crate::matcher::{Matcher, RawMatch};
 use crate::rules::RuleKind;
 
+/// The reason given for a binary file: read in full, with no text to scan
+/// (so `--strict` does not count it).
+pub const BINARY_FILE: &str = "binary file";
+
 /// A file that was deliberately not scanned.
 #[derive(Clone, Debug, Serialize)]
 pub struct Skipped {
@@ -271,7 +275,10 @@ impl<'a> Collector<'a> {
         });
         let rules = self.matcher.rules();
         let mut lines = LineIndex::new(&text);
-        let mut found = Vec::new();
+        let mut found: Vec<Finding> = Vec::new();
+        // A key repeated in this text is one finding from its first match
+        // on (see `Finding::absorb_capped`): index in `found` by id.
+        let mut by_id: HashMap<String, usize> = HashMap::new();
         let mut notes = Vec::new();
         let history_blob = origin.git_blob();
         let mut held = Vec::new();
@@ -358,7 +365,7 @@ impl<'a> Collector<'a> {
                     )
                 }
             };
-            found.push(Finding {
+            let finding = Finding {
                 id: fingerprint(&rule.id, secret, &path),
                 kind: rule.kind,
                 rule: rule.id.clone(),
@@ -407,7 +414,15 @@ impl<'a> Collector<'a> {
                     m.secret_start,
                     m.secret_end,
                 ),
-            });
+                spilled: Vec::new(),
+            };
+            match by_id.get(&finding.id) {
+                Some(&i) => found[i].absorb_capped(finding),
+                None => {
+                    by_id.insert(finding.id.clone(), found.len());
+                    found.push(finding);
+                }
+            }
         }
         if !found.is_empty() {
             self.findings.lock().unwrap().extend(found);
@@ -421,7 +436,14 @@ impl<'a> Collector<'a> {
     }
 
     /// Take everything collected.
+    ///
+    /// The errors are printed here, on standard error, each distinct one
+    /// once with how many times it came up (the same damaged archive in the
+    /// working tree and in history is one warning), unless printing is off.
     pub fn finish(self) -> Collected {
+        if self.print_errors {
+            print_warnings(&self.errors.lock().unwrap());
+        }
         let (env_seen, env_loader) = self.gatherer.finish();
         Collected {
             env_seen,
@@ -478,7 +500,7 @@ impl Collector<'_> {
                 }
                 Decoded::Binary => {
                     self.binary.fetch_add(1, Ordering::Relaxed);
-                    self.skipped(&origin.display_path(), "binary file");
+                    self.skipped(&origin.display_path(), BINARY_FILE);
                 }
             }
         }
@@ -517,10 +539,31 @@ impl Sink for Collector<'_> {
         };
         // Paths and quoted values may hold a key.
         let msg = crate::findings::redact_known_secrets(&msg);
-        if self.print_errors {
-            eprintln!("jikimi: warning: {msg} (skipped; the scan goes on)");
-        }
         self.errors.lock().unwrap().push(msg);
+    }
+}
+
+/// Print `errors` as warnings, in first-seen order, each distinct message
+/// once: `(N times)` when it came up more than once.
+pub fn print_warnings(errors: &[String]) {
+    let mut order: Vec<&str> = Vec::new();
+    let mut count: HashMap<&str, usize> = HashMap::new();
+    for e in errors {
+        let n = count.entry(e.as_str()).or_insert(0);
+        if *n == 0 {
+            order.push(e);
+        }
+        *n += 1;
+    }
+    for e in order {
+        let times = match count[e] {
+            1 => String::new(),
+            n => format!(" ({n} times)"),
+        };
+        eprintln!(
+            "jikimi: warning: {}{times} (skipped; the scan goes on)",
+            crate::text::escape_controls(e)
+        );
     }
 }
 

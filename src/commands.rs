@@ -111,6 +111,11 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
         verify(&cfg, settings, &mut out);
     }
     let failing = out.findings.iter().filter(|f| cfg.policy.fails(f)).count();
+    let mut unused = unused;
+    // (GitHub annotations escape newlines their own way, `%0A`.)
+    if matches!(cfg.format, Format::Human | Format::Compact | Format::Junit) {
+        report::escape_for_text(&mut out, &mut unused);
+    }
     let report = Report {
         findings: &out.findings,
         notes: &out.notes,
@@ -144,6 +149,9 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
         }
         None => {}
     }
+    if cfg.strict && strict_failure(&out) && failing == 0 {
+        return Ok(ExitCode::Error);
+    }
     Ok(if failing > 0 {
         ExitCode::Leaks
     } else {
@@ -151,11 +159,44 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
     })
 }
 
+/// `--strict`: say on stderr what could not be scanned in full (read
+/// errors, skipped files other than binary ones, cut budgets), naming the
+/// first few; whether there was any.
+fn strict_failure(out: &ScanOutput) -> bool {
+    let mut missed: Vec<String> = out.errors.clone();
+    missed.extend(
+        out.skipped
+            .iter()
+            .filter(|s| s.reason != crate::collector::BINARY_FILE)
+            .map(|s| format!("{}: {}", s.path, s.reason)),
+    );
+    if missed.is_empty() {
+        return false;
+    }
+    const SHOWN: usize = 5;
+    let more = missed.len().saturating_sub(SHOWN);
+    eprintln!(
+        "jikimi: error: --strict: {} item(s) could not be scanned in full, so the scan fails:",
+        missed.len()
+    );
+    for m in missed.iter().take(SHOWN) {
+        eprintln!("  {}", crate::text::escape(m));
+    }
+    if more > 0 {
+        eprintln!("  ... and {more} more (jikimi scan -v lists them)");
+    }
+    eprintln!(
+        "jikimi: fix what the messages say (e.g. raise --max-file-size), exclude the paths in jikimi.toml, or drop --strict"
+    );
+    true
+}
+
 /// `--verify`: ask the providers, record the answers on the findings, then
 /// apply `--only-verified`. Verification adds a status; it never adds or
 /// removes a finding by itself.
 fn verify(cfg: &ScanConfig, settings: &crate::verify::Settings, out: &mut ScanOutput) {
     for id in &cfg.untrusted_verify {
+        let id = crate::text::escape_controls(id);
         eprintln!(
             "jikimi: rule '{id}': its [rule.verify] is ignored: verification is only read from the built-in rules or a config named with --config, never from the scanned folder's jikimi.toml"
         );
@@ -216,9 +257,9 @@ fn baseline_create(args: &ScanArgs) -> Result<ExitCode> {
             "jikimi: wrote {} entr{} to {} ({} suppressed finding(s) not included). Use it with `jikimi scan --baseline {}`.",
             entries.len(),
             if entries.len() == 1 { "y" } else { "ies" },
-            path.display(),
+            shown(&path),
             out.suppressed.len(),
-            path.display()
+            shown(&path)
         );
     }
     Ok(ExitCode::Clean)
@@ -236,7 +277,7 @@ fn config_init(output: &Path, force: bool) -> Result<ExitCode> {
         .with_context(|| format!("cannot write {}", output.display()))?;
     println!(
         "jikimi: wrote {}; edit it, then run `jikimi scan`",
-        output.display()
+        shown(output)
     );
     Ok(ExitCode::Clean)
 }
@@ -246,15 +287,15 @@ fn hook_cmd(cmd: &HookCommand) -> Result<ExitCode> {
         HookCommand::Install { path, force } => {
             match hook::install(path, *force)? {
                 hook::Installed::New(p) => {
-                    println!("jikimi: installed the pre-commit hook at {}", p.display())
+                    println!("jikimi: installed the pre-commit hook at {}", shown(&p))
                 }
                 hook::Installed::Updated(p) => {
-                    println!("jikimi: updated the pre-commit hook at {}", p.display())
+                    println!("jikimi: updated the pre-commit hook at {}", shown(&p))
                 }
                 hook::Installed::Replaced(p, b) => println!(
                     "jikimi: installed the pre-commit hook at {} (the previous hook is kept at {})",
-                    p.display(),
-                    b.display()
+                    shown(&p),
+                    shown(&b)
                 ),
             }
             println!(
@@ -263,16 +304,15 @@ fn hook_cmd(cmd: &HookCommand) -> Result<ExitCode> {
         }
         HookCommand::Uninstall { path } => match hook::uninstall(path)? {
             hook::Uninstalled::Removed(p) => {
-                println!("jikimi: removed the pre-commit hook {}", p.display())
+                println!("jikimi: removed the pre-commit hook {}", shown(&p))
             }
             hook::Uninstalled::Restored(p) => println!(
                 "jikimi: removed jikimi's pre-commit hook and restored the previous one at {}",
-                p.display()
+                shown(&p)
             ),
-            hook::Uninstalled::NotInstalled(p) => println!(
-                "jikimi: no pre-commit hook at {}; nothing to do",
-                p.display()
-            ),
+            hook::Uninstalled::NotInstalled(p) => {
+                println!("jikimi: no pre-commit hook at {}; nothing to do", shown(&p))
+            }
         },
     }
     Ok(ExitCode::Clean)
@@ -385,4 +425,10 @@ fn list_rules(json: bool) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::Clean)
+}
+
+/// A path as printed to the terminal: escaped (a hooks path from a
+/// repository's config, a name with a newline, cannot drive the terminal).
+fn shown(p: &Path) -> String {
+    crate::text::escape_controls(&p.display().to_string()).into_owned()
 }

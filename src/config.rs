@@ -53,6 +53,8 @@ pub struct ScanConfig {
     /// file was found in the scanned folder rather than named with
     /// `--config` (ids).
     pub untrusted_verify: Vec<String>,
+    /// `--strict`: a scan that could not read everything in full fails.
+    pub strict: bool,
 }
 
 /// The config file for a scan: `--config FILE`, else `jikimi.toml` in the
@@ -134,8 +136,10 @@ pub fn load_project_trusting(
                 .as_ref()
                 .is_none_or(|pc| !pc.disable.iter().any(|d| d == r.id()))
         })
-        .collect();
-    Ok(((Arc::new(rules), enabled, project), dropped))
+        .collect::<Vec<bool>>();
+    let rules = Arc::new(rules);
+    crate::findings::set_active_rules(&rules, enabled.clone());
+    Ok(((rules, enabled, project), dropped))
 }
 
 pub use crate::config_file::parse_size;
@@ -255,6 +259,7 @@ impl ScanConfig {
             verify,
             only_verified: args.only_verified,
             untrusted_verify,
+            strict: args.strict,
         })
     }
 }

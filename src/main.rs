@@ -37,7 +37,7 @@ fn main() -> std::process::ExitCode {
             // A message may quote user input (a config value, a baseline
             // key) that is a pasted secret: never print it whole.
             let msg = jikimi::findings::redact_known_secrets(&format!("{err:#}"));
-            eprintln!("jikimi: error: {msg}");
+            eprintln!("jikimi: error: {}", jikimi::text::escape_lines(&msg));
             ExitCode::Error.into()
         }
     }

@@ -674,7 +674,10 @@ regex = '''\b(tk-[A-Za-z0-9-]{20,})\b'''
         assert_eq!(found[0].secret_start, 5_000_001);
     }
 
+    // A built-in family: `{20,50000}` is past the limit for custom rules.
     const EDGE: &str = r#"
+family = "test"
+
 [[rule]]
 id = "t.env"
 title = "env"

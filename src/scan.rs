@@ -216,7 +216,7 @@ fn scan_root(
             root.display()
         );
         if opts.print_errors {
-            eprintln!("jikimi: warning: {msg}");
+            eprintln!("jikimi: warning: {}", crate::text::escape_controls(&msg));
         }
         out.errors.push(msg);
     }
@@ -245,7 +245,7 @@ fn scan_root(
                     e.message()
                 );
                 if opts.print_errors {
-                    eprintln!("jikimi: warning: {msg}");
+                    eprintln!("jikimi: warning: {}", crate::text::escape_controls(&msg));
                 }
                 out.errors.push(msg);
                 None
@@ -501,6 +501,7 @@ fn scan_root(
                     fix: risks::risk_fix(GITIGNORE_GAP).into(),
                     occurrences: 1,
                     locations: Vec::new(),
+                    spilled: Vec::new(),
                     history: None,
                     project: None,
                     staged: false,

@@ -141,6 +141,170 @@ pub fn redact(secret: &str) -> String {
     format!("{prefix}{head}…{tail}")
 }
 
+/// Whether `c` must not reach a terminal or a CI log raw: C0 controls
+/// (but tab), DEL, C1 controls (NEL among them), the Unicode line and
+/// paragraph separators, and the bidirectional overrides and isolates that
+/// reorder what a reader sees.
+pub fn is_unsafe_char(c: char) -> bool {
+    (c.is_control() && c != '\t')
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `s` made safe to print on one line of a terminal or CI log: every
+/// character [`is_unsafe_char`] says is unsafe is written as an escape
+/// (`\n`, `\r`, `\x1b`, `\u{85}`), and a leading `::` (a GitHub workflow
+/// command) loses its first colon to `\x3a`. Text from data (file names,
+/// matched lines, commit text, config values) goes through this before it is
+/// shown; JSON and SARIF escape by their own rules instead.
+pub fn escape(s: &str) -> std::borrow::Cow<'_, str> {
+    escape_with(s, s.trim_start().starts_with("::"))
+}
+
+/// [`escape`] without the workflow-command rule: for text that never starts
+/// a line (a field inside a report line, a GitHub annotation's message).
+pub fn escape_controls(s: &str) -> std::borrow::Cow<'_, str> {
+    escape_with(s, false)
+}
+
+fn escape_with(s: &str, lead: bool) -> std::borrow::Cow<'_, str> {
+    if !lead && !s.chars().any(is_unsafe_char) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    let mut colons = lead;
+    for c in s.chars() {
+        if colons && c == ':' {
+            out.push_str("\\x3a");
+            colons = false;
+            continue;
+        }
+        push_escaped(&mut out, c);
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+fn push_escaped(out: &mut String, c: char) {
+    use std::fmt::Write as _;
+    if !is_unsafe_char(c) {
+        out.push(c);
+        return;
+    }
+    let _ = match c {
+        '\n' => write!(out, "\\n"),
+        '\r' => write!(out, "\\r"),
+        c if (c as u32) < 0x80 => write!(out, "\\x{:02x}", c as u32),
+        c => write!(out, "\\u{{{:x}}}", c as u32),
+    };
+}
+
+/// A message of several lines (a TOML parse error quoting the config)
+/// made safe line by line: each line as [`escape`] makes it.
+pub fn escape_lines(s: &str) -> String {
+    s.split('\n').map(escape).collect::<Vec<_>>().join("\n")
+}
+
+/// Whether a line would be read as a GitHub workflow command: `::` after
+/// leading white space (the runner trims it), or the older `##[` form.
+pub fn is_workflow_command(line: &str) -> bool {
+    line.trim_start().starts_with("::") || line.contains("##[")
+}
+
+/// A writer that makes every line it passes safe for a terminal or a CI
+/// log, whatever the code that formats the lines forgot: characters
+/// [`is_unsafe_char`] flags are escaped (newlines end lines; a color escape
+/// `ESC [ digits ; m` is kept when `color` is on), and a line that would be
+/// a workflow command is defused (its first `:` or `#` escaped), unless
+/// `commands` allows jikimi's own (the github format, whose annotation data
+/// is escaped by GitHub's rules before it gets here).
+pub struct SafeLines<'w> {
+    inner: &'w mut dyn std::io::Write,
+    color: bool,
+    commands: bool,
+    line: Vec<u8>,
+}
+
+impl<'w> SafeLines<'w> {
+    pub fn new(inner: &'w mut dyn std::io::Write, color: bool, commands: bool) -> Self {
+        SafeLines {
+            inner,
+            color,
+            commands,
+            line: Vec::new(),
+        }
+    }
+
+    fn emit(&mut self, newline: bool) -> std::io::Result<()> {
+        let raw = String::from_utf8_lossy(&self.line).into_owned();
+        self.line.clear();
+        let own_command = self.commands
+            && ["::error ", "::warning ", "::notice "]
+                .iter()
+                .any(|p| raw.starts_with(p));
+        let mut out = String::with_capacity(raw.len() + 8);
+        let mut chars = raw.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            if c == '\x1b' && self.color {
+                let sgr = from(&raw, i + 1);
+                let body = sgr
+                    .strip_prefix('[')
+                    .and_then(|r| r.find('m').map(|end| (r, end)))
+                    .filter(|(r, end)| {
+                        head(r, *end)
+                            .bytes()
+                            .all(|b| b.is_ascii_digit() || b == b';')
+                    });
+                if let Some((_, end)) = body {
+                    out.push('\x1b');
+                    out.push_str(head(sgr, end + 2));
+                    for _ in 0..end + 2 {
+                        chars.next();
+                    }
+                    continue;
+                }
+            }
+            push_escaped(&mut out, c);
+        }
+        if !own_command && is_workflow_command(&out) {
+            out = defuse(&out);
+        }
+        self.inner.write_all(out.as_bytes())?;
+        if newline {
+            self.inner.write_all(b"\n")?;
+        }
+        Ok(())
+    }
+}
+
+/// `line` with its workflow-command markers escaped.
+fn defuse(line: &str) -> String {
+    let mut out = line.replace("##[", "\\x23#[");
+    let lead = out.len() - out.trim_start().len();
+    if from(&out, lead).starts_with("::") {
+        out = format!("{}\\x3a{}", head(&out, lead), from(&out, lead + 1));
+    }
+    out
+}
+
+impl std::io::Write for SafeLines<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut rest = buf;
+        while let Some(nl) = memchr::memchr(b'\n', rest) {
+            self.line.extend_from_slice(&rest[..nl]);
+            self.emit(true)?;
+            rest = &rest[nl + 1..];
+        }
+        self.line.extend_from_slice(rest);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if !self.line.is_empty() {
+            self.emit(false)?;
+        }
+        self.inner.flush()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -181,6 +345,32 @@ mod tests {
         assert_eq!(from(s, 3), "🔑키");
         assert_eq!(widen(s, 3, 4), "á");
         assert_eq!(widen(s, 3, 5), "á🔑");
+    }
+
+    #[test]
+    fn escape_defuses_controls_and_commands() {
+        assert_eq!(escape("plain/path.py"), "plain/path.py");
+        assert_eq!(
+            escape("b\n::error file=x::F\u{1b}]0;t\u{7}\u{85}"),
+            "b\\n::error file=x::F\\x1b]0;t\\x07\\u{85}"
+        );
+        assert_eq!(escape("::stop-commands::x"), "\\x3a:stop-commands::x");
+        assert_eq!(escape("a\tb"), "a\tb");
+        let mut buf = Vec::new();
+        {
+            use std::io::Write as _;
+            let mut w = SafeLines::new(&mut buf, true, false);
+            write!(
+                w,
+                "\u{1b}[1mok\u{1b}[0m \u{1b}]0;x\u{7}\n  ::error x::y\n##[group]a\nend"
+            )
+            .unwrap();
+            w.flush().unwrap();
+        }
+        assert_eq!(
+            String::from_utf8(buf).unwrap(),
+            "\u{1b}[1mok\u{1b}[0m \\x1b]0;x\\x07\n  \\x3a:error x::y\n\\x23#[group]a\nend"
+        );
     }
 
     #[test]

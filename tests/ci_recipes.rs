@@ -164,19 +164,38 @@ fn assert_commands_exist(source: &str, cmds: &[Vec<String>]) {
     );
 }
 
+/// The checker every recipe test relies on must catch what `--help` lacks
+/// (else the recipes would pass whatever they say), and each entry of
+/// [`PENDING`] must still be missing: once it lands, drop it so the recipes
+/// are checked for real.
 #[test]
 fn pending_list_is_not_stale() {
-    // Each pending flag must still be missing: once it lands, drop it from
-    // PENDING so the recipes are checked for real.
-    for p in PENDING {
-        let words: Vec<String> = p.split_whitespace().map(String::from).collect();
+    let words = |s: &str| -> Vec<String> { s.split_whitespace().map(String::from).collect() };
+    let problems_of = |s: &str| {
         let mut problems = BTreeSet::new();
-        let mut cmd = words.clone();
-        if cmd.last().is_some_and(|w| !w.starts_with('-')) {
-            // "scan --format junit"
-        } else {
+        check_command(&words(s), &mut problems);
+        problems
+    };
+    // Real flags, values and subcommands pass.
+    for ok in [
+        "scan . --format sarif --output x --since main",
+        "scan --staged --format compact",
+        "hook install --force",
+        "baseline create --output b.json",
+    ] {
+        assert!(problems_of(ok).is_empty(), "{ok}: {:?}", problems_of(ok));
+    }
+    // Made-up ones are caught, each named.
+    assert!(problems_of("scan . --no-such-flag").contains("scan --no-such-flag"));
+    assert!(problems_of("scan --format yaml").contains("scan --format yaml"));
+    assert!(problems_of("hook install --no-such-flag").contains("hook install --no-such-flag"));
+    assert!(problems_of("frobnicate .").contains("unknown subcommand: frobnicate"));
+    for p in PENDING {
+        let mut cmd = words(p);
+        if cmd.last().is_some_and(|w| w.starts_with('-')) {
             cmd.push("x".into());
         }
+        let mut problems = BTreeSet::new();
         check_command(&cmd, &mut problems);
         assert!(
             problems.contains(*p),

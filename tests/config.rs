@@ -481,3 +481,126 @@ fn config_errors_never_echo_a_secret() {
     assert!(err.contains("jikimi.toml"), "{err}");
     assert_no_key_fragment(&err, &key);
 }
+
+/// A custom rule's key is redacted wherever jikimi shows text that may hold
+/// it without being a finding: the commit summary and author (JSON, JUnit,
+/// SARIF), a file name in the skipped list (`-v`, JSON `skipped[].path`)
+/// and warnings on stderr.
+#[test]
+fn custom_rule_keys_are_redacted_everywhere() {
+    let env = Env::new();
+    let key = format!("acme_{}", Fake::new(77).alnum(32));
+    env.write("jikimi.toml", ACME_RULE);
+    env.write("app.py", format!("t = \"{key}\"\n"));
+    // Over --max-file-size: skipped, and its name holds the key.
+    env.write(&format!("logs/{key}.log"), "x".repeat(4096));
+    let repo = env.git_init();
+    let mut index = repo.index().unwrap();
+    index
+        .add_all(["*"].iter(), git2::IndexAddOption::DEFAULT, None)
+        .unwrap();
+    index.write().unwrap();
+    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+    let sig = git2::Signature::now(&format!("bot {key}"), "bot@example.com").unwrap();
+    repo.commit(
+        Some("HEAD"),
+        &sig,
+        &sig,
+        &format!("add token {key}"),
+        &tree,
+        &[],
+    )
+    .unwrap();
+    for format in ["json", "junit", "sarif", "human", "compact", "github"] {
+        let out = env
+            .cmd()
+            .args([
+                "scan",
+                ".",
+                "-v",
+                "--max-file-size",
+                "1K",
+                "--format",
+                format,
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{format}: {}", stderr(&out));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_no_key_fragment(&stdout, &key);
+        assert_no_key_fragment(&stderr(&out), &key);
+        if format == "json" {
+            let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            let skipped = v["skipped"].as_array().unwrap();
+            assert!(
+                skipped
+                    .iter()
+                    .any(|s| s["path"].as_str().unwrap().starts_with("logs/acme_")),
+                "the big file is listed, redacted: {v:#}"
+            );
+            let commit = findings(&v)
+                .iter()
+                .find_map(|f| f["commit"].as_object())
+                .expect("a finding with its commit");
+            assert!(
+                commit["summary"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("add token acme_"),
+                "{commit:?}"
+            );
+        }
+    }
+}
+
+/// A custom rule with the classic exploding DFA (`[a-z0-9]*a[a-z0-9]{20}`:
+/// a DFA state per set of the last 21 places holding an `a`), numbered `i`.
+fn exploding_rule(i: usize) -> String {
+    format!(
+        "[[rule]]\nid = 'acme.boom{i}'\ntitle = 'boom {i}'\nprovider = 'ACME'\nseverity = 'low'\nkeywords = ['q{i}z']\nregex = '''\\b(q{i}z[a-z0-9]*a[a-z0-9]{{20}})\\b'''\nexamples = ['t = q{i}zk7ab3kf9x2mq7wz1pl5rt8v']\nnegative_examples = ['t = q{i}z0']\n\n"
+    )
+}
+
+/// A repository's jikimi.toml cannot exhaust memory with custom regexes:
+/// each compiles under a small limit, and 40 rules whose DFAs explode on
+/// the scanned lines still finish (the benchmark is `time` on this case;
+/// the test only checks the scan completes and finds the tokens).
+#[test]
+fn exploding_custom_rules_are_bounded() {
+    let env = Env::new();
+    let config: String = (0..40).map(exploding_rule).collect();
+    env.write("jikimi.toml", &config);
+    let mut f = Fake::new(3);
+    let mut text = String::new();
+    for line in 0..2000 {
+        let head = f.chars("abcdefghijklmnopqrstuvwxyz0123456789", 60);
+        let tail = f.chars("bcdefghijklmnopqrstuvwxyz0123456789", 20);
+        text.push_str(&format!("v{line} = q{}z{head}a{tail}\n", line % 40));
+    }
+    env.write("data.txt", &text);
+    let out = env
+        .cmd()
+        .args(["scan", ".", "--no-history", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(by_rule(&v, "acme.boom7").len(), 50, "one finding per token");
+}
+
+/// A custom rule whose compiled regex is over the limit is refused when the
+/// config loads: exit 2, and the message names the rule and what to do.
+#[test]
+fn oversized_custom_regex_is_refused_by_name() {
+    let env = Env::new();
+    env.write(
+        "jikimi.toml",
+        "[[rule]]\nid = 'acme.huge'\ntitle = 'huge'\nprovider = 'ACME'\nseverity = 'low'\nkeywords = ['hx']\nregex = '''(hx(?:[a-z][0-9]){1000}){60}'''\nexamples = ['hx']\nnegative_examples = ['x']\n",
+    );
+    env.write("a.txt", "nothing\n");
+    let out = env.cmd().args(["scan", "."]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("rule 'acme.huge'"), "{err}");
+    assert!(err.contains("too big once compiled"), "{err}");
+}

@@ -284,3 +284,110 @@ fn notebook_findings_name_the_cell_in_every_format() {
     let junit = run("junit");
     assert!(junit.contains("demo.ipynb (cell 2, 2:"), "{junit}");
 }
+
+// ---- output injection: control characters and workflow commands from data
+
+/// The lines of `out` a GitHub runner or a terminal would act on: raw
+/// control characters (but tab and newline), C1 controls, and lines that
+/// read as workflow commands (`::` after white space, or `##[`). jikimi's
+/// own annotations are allowed where `own` says (the github format).
+fn unsafe_lines(out: &str, own: bool) -> Vec<String> {
+    let mut bad = Vec::new();
+    for line in out.split('\n') {
+        let control = line
+            .chars()
+            .any(|c| (c.is_control() && c != '\t') || ('\u{2028}'..='\u{2029}').contains(&c));
+        let own_command = own
+            && ["::error file=", "::warning file=", "::notice file="]
+                .iter()
+                .any(|p| line.starts_with(p));
+        let command = line.trim_start().starts_with("::") || line.contains("##[");
+        if control || (command && !own_command) {
+            bad.push(format!("{line:?}"));
+        }
+    }
+    bad
+}
+
+/// A tree whose names, lines and commit text try to drive the terminal and
+/// the CI log: a file named with a newline and a workflow command, a zip
+/// named `a\n::stop-commands::x1\n.zip` (damaged, so it is warned about on
+/// stderr), and a line and a name with `ESC ]0;title BEL` and `ESC [2J`.
+fn hostile_output_repo() -> (Env, String) {
+    let env = Env::new();
+    let key = Fake::new(91).openai_project();
+    let repo = env.git_init();
+    env.write(
+        "b\n::error file=README.md,line=1::FAKE\n.py",
+        format!("KEY = \"{key}\"\n"),
+    );
+    env.write(
+        "t\u{1b}]0;title\u{7}\u{1b}[2J.js",
+        format!("const k = \"{key}\"; // \u{1b}[2J\u{1b}]0;pwned\u{7}\u{85}##[group]x\n"),
+    );
+    env.write(
+        "a\n::stop-commands::x1\n.zip",
+        b"PK\x03\x04 this is not a zip archive \x1b[2J".as_slice(),
+    );
+    env.commit_all(
+        &repo,
+        "::error::from a commit \u{1b}]0;t\u{7}\n\n::warning::body",
+    );
+    (env, key)
+}
+
+#[test]
+fn no_format_lets_data_write_control_characters_or_workflow_commands() {
+    let (env, key) = hostile_output_repo();
+    for (format, extra) in [
+        ("human", &[][..]),
+        ("human", &["-v"][..]),
+        ("compact", &[][..]),
+        ("github", &[][..]),
+        ("junit", &[][..]),
+    ] {
+        let out = env
+            .cmd()
+            .args(["scan", ".", "--format", format])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{format}: the keys are found");
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        let bad = unsafe_lines(&stdout, format == "github");
+        assert!(
+            bad.is_empty(),
+            "{format} {extra:?} stdout: {bad:#?}\n{stdout}"
+        );
+        let bad = unsafe_lines(&stderr, false);
+        assert!(bad.is_empty(), "{format} stderr: {bad:#?}\n{stderr}");
+        assert!(
+            stderr.contains("stop-commands"),
+            "the damaged zip is warned about: {stderr}"
+        );
+        assert_no_key_fragment(&stdout, &key);
+        if format == "github" {
+            // jikimi's own annotations are there, one per file, escaped
+            // GitHub's way.
+            let files: Vec<String> = annotations(&stdout)
+                .into_iter()
+                .filter_map(|a| a.props.get("file").cloned())
+                .collect();
+            assert!(
+                files
+                    .iter()
+                    .any(|f| f == "b\n::error file=README.md,line=1::FAKE\n.py"),
+                "{files:?}"
+            );
+        }
+    }
+    // JSON stays exact: the name is the file's name.
+    let (_, v) = env.scan_json(&["."]);
+    assert!(
+        findings(&v)
+            .iter()
+            .any(|f| f["path"] == "b\n::error file=README.md,line=1::FAKE\n.py"),
+        "{v:#}"
+    );
+}

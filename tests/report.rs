@@ -522,3 +522,36 @@ fn explain_fits_80_columns() {
             .contains("rotate it at: https://platform.openai.com/api-keys")
     );
 }
+
+/// One key repeated on 300 lines of a log is one finding from the first
+/// match on: 100 locations kept in file order, the count exact, and the
+/// reports say how many more places there are.
+#[test]
+fn a_key_repeated_on_every_line_is_one_finding_with_a_capped_place_list() {
+    let env = Env::new();
+    let key = Fake::new(12).openai_project();
+    let log: String = (1..=300)
+        .map(|i| format!("{i} request auth={key} ok\n"))
+        .collect();
+    env.write("logs/app.log", &log);
+    let (code, v) = env.scan_json(&["."]);
+    assert_eq!(code, 1);
+    let fs = findings(&v);
+    assert_eq!(fs.len(), 1, "{v:#}");
+    let f = &fs[0];
+    assert_eq!(f["occurrences"], 300);
+    let locs = f["locations"].as_array().unwrap();
+    assert_eq!(locs.len(), 100);
+    let lines: Vec<u64> = locs.iter().map(|l| l["line"].as_u64().unwrap()).collect();
+    assert_eq!(lines, (1..=100).collect::<Vec<u64>>());
+    let out = env
+        .cmd()
+        .args(["scan", ".", "--format", "compact"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("lines 1, 2, 3, 4, 5, 6, 7, 8 and 292 more"),
+        "{text}"
+    );
+}

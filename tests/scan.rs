@@ -715,3 +715,67 @@ fn a_folder_git_ignores_is_scanned_when_named() {
         assert_eq!(v["stats"]["files"], 1, "{root}: {v:#}");
     }
 }
+
+/// `--strict`: a scan that could not read everything in full fails with
+/// exit 2 and names what it missed; binary files do not count; findings
+/// keep exit 1; without the flag nothing changes.
+#[test]
+fn strict_fails_when_anything_was_not_read_in_full() {
+    let env = Env::new();
+    env.write("src/main.py", "print('hello')\n");
+    env.write("logs/huge.log", "x".repeat(4096));
+    env.write(
+        "img/logo.png",
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR\x00\x00".as_slice(),
+    );
+    let run = |args: &[&str]| {
+        let out = env.cmd().args(["scan", "."]).args(args).output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, _) = run(&["--max-file-size", "1K"]);
+    assert_eq!(code, Some(0), "the default is unchanged");
+    let (code, err) = run(&["--strict", "--max-file-size", "1K"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--strict: 1 item(s)"), "{err}");
+    assert!(err.contains("logs/huge.log: too large"), "{err}");
+    assert!(
+        !err.contains("logo.png"),
+        "binary files do not count: {err}"
+    );
+    // Everything read: strict passes (the binary file is still there).
+    let (code, err) = run(&["--strict", "--max-file-size", "1M"]);
+    assert_eq!(code, Some(0), "{err}");
+    // A failing finding keeps exit 1, and the message is still there.
+    env.write(
+        "app.py",
+        format!("k = \"{}\"\n", Fake::new(8).openai_project()),
+    );
+    let (code, err) = run(&["--strict", "--max-file-size", "1K"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("--strict"), "{err}");
+}
+
+/// The same problem in the working tree and in history is one warning on
+/// standard error, with how many times it came up (the JSON report keeps
+/// every occurrence).
+#[test]
+fn a_repeated_warning_is_printed_once_with_a_count() {
+    let env = Env::new();
+    let repo = env.git_init();
+    env.write(
+        "dist/broken.zip",
+        b"PK\x03\x04 this is not a zip archive".as_slice(),
+    );
+    env.commit_all(&repo, "add a broken archive");
+    let (_, v, stderr) = env.scan_full(&["."]);
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("broken.zip"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(lines[0].contains("(2 times)"), "{stderr}");
+    assert_eq!(v["stats"]["errors"], 2, "{v:#}");
+}

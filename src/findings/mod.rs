@@ -67,13 +67,21 @@ pub struct Finding {
     pub causes: Vec<Cause>,
     pub why: String,
     pub fix: String,
-    /// How many distinct places hold the secret: `locations.len()`.
+    /// How many distinct places hold the secret (exact, also when
+    /// `locations` is capped).
     pub occurrences: usize,
-    /// Every place the secret sits in this file: each line of the working
+    /// The places the secret sits in this file: each line of the working
     /// tree (or of the staged file), or, for a key that only history has,
-    /// each distinct place in the commits that carry it. The first is the
-    /// finding's own `line` and `column`.
+    /// each distinct place in the commits that carry it; at most
+    /// [`MAX_LOCATIONS`], in file order (`occurrences` counts them all).
+    /// The first is the finding's own `line` and `column`.
     pub locations: Vec<Location>,
+    /// The places past the cap, as bare positions, so that `occurrences`
+    /// stays exact without a full location (or finding) per repeat: one key
+    /// on each of 80,000 lines of a log keeps one finding and 80,000 of
+    /// these.
+    #[serde(skip)]
+    pub spilled: Vec<Place>,
     /// Where the secret is in git history (`None`: not found in history).
     pub history: Option<HistoryInfo>,
     /// The project the file belongs to (`None` when no manifest was found).
@@ -110,6 +118,45 @@ impl Location {
     fn position(&self) -> (Option<usize>, usize, usize) {
         (self.cell, self.line, self.column)
     }
+
+    fn place(&self) -> Place {
+        let n = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
+        Place {
+            cell: self.cell.map_or(0, |c| n(c).saturating_add(1)),
+            line: n(self.line),
+            column: n(self.column),
+            history: self.commit.is_some(),
+        }
+    }
+}
+
+/// How many places a finding keeps as full [`Location`]s; the rest are
+/// counted ([`Place`]), and the reports say how many more there are.
+pub const MAX_LOCATIONS: usize = 100;
+
+/// A place past [`MAX_LOCATIONS`]: just enough to count distinct places.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Place {
+    /// The notebook cell + 1 (0: not in a notebook).
+    cell: u32,
+    line: u32,
+    column: u32,
+    /// Found in a history blob (not the working tree or the index).
+    history: bool,
+}
+
+impl Finding {
+    /// Merge `f` (same id) into this finding, keeping at most
+    /// [`MAX_LOCATIONS`] whole locations: the places past them are only
+    /// counted. For matches as they arrive, in file order.
+    pub fn absorb_capped(&mut self, mut f: Finding) {
+        let room = MAX_LOCATIONS.saturating_sub(self.locations.len());
+        if f.locations.len() > room {
+            let past = f.locations.split_off(room);
+            f.spilled.extend(past.iter().map(Location::place));
+        }
+        merge(self, f);
+    }
 }
 
 /// Keep one location per place: working-tree places only when there are
@@ -121,6 +168,37 @@ pub fn normalize_locations(locations: &mut Vec<Location>) {
     }
     locations.sort_by_key(|l| (l.position(), l.order));
     locations.dedup_by(|later, first| later.position() == first.position());
+}
+
+/// [`normalize_locations`] for a finding whose places may be capped: the
+/// same rule on the spilled places, the kept locations cut to
+/// [`MAX_LOCATIONS`], and `occurrences` set to the exact number of
+/// distinct places.
+fn normalize_places(f: &mut Finding) {
+    if f.spilled.is_empty() && f.locations.len() <= MAX_LOCATIONS {
+        normalize_locations(&mut f.locations);
+        f.occurrences = f.locations.len().max(1);
+        return;
+    }
+    let tree =
+        f.locations.iter().any(|l| l.commit.is_none()) || f.spilled.iter().any(|p| !p.history);
+    normalize_locations(&mut f.locations);
+    if tree {
+        f.locations.retain(|l| l.commit.is_none());
+        f.spilled.retain(|p| !p.history);
+    }
+    let mut all: Vec<(u32, u32, u32)> = f
+        .locations
+        .iter()
+        .map(Location::place)
+        .chain(f.spilled.iter().copied())
+        .map(|p| (p.cell, p.line, p.column))
+        .collect();
+    all.sort_unstable();
+    all.dedup();
+    f.occurrences = all.len().max(1);
+    f.locations.truncate(MAX_LOCATIONS);
+    f.spilled = Vec::new();
 }
 
 /// A secret's place in git history, for findings from history blobs.
@@ -253,60 +331,70 @@ pub fn dedup_and_sort(findings: Vec<Finding>) -> Vec<Finding> {
             None => {
                 by_id.insert(f.id.clone(), f);
             }
-            Some(existing) => {
-                existing.locations.extend(f.locations.iter().cloned());
-                for c in &f.causes {
-                    if !existing.causes.contains(c) {
-                        existing.causes.push(*c);
-                    }
-                }
-                existing.causes.sort();
-                // The fix covers every cause (`why` stays: it is about the
-                // kept location).
-                if existing.kind == RuleKind::Secret && existing.causes != f.causes {
-                    existing.fix = causes::fix(&existing.causes, &existing.situation());
-                }
-                if location_rank(&f) < location_rank(existing) {
-                    existing.line = f.line;
-                    existing.column = f.column;
-                    existing.via = f.via.clone();
-                    existing.cell = f.cell;
-                    existing.cell_output = f.cell_output;
-                    existing.encoded = f.encoded;
-                    existing.minified = f.minified;
-                    existing.context = f.context.clone();
-                    existing.git = f.git;
-                    existing.verify.merge(&f.verify, true);
-                }
-                existing.verify.merge(&f.verify, false);
-                // The commit is the introducing one: from the oldest blob.
-                match (&mut existing.history, f.history) {
-                    (Some(h), Some(other)) => {
-                        let older = other.order < h.order;
-                        h.absorb(other);
-                        if older {
-                            existing.commit = f.commit;
-                        }
-                    }
-                    (slot @ None, Some(other)) => {
-                        *slot = Some(other);
-                        existing.commit = f.commit;
-                    }
-                    _ => {}
-                }
-            }
+            Some(existing) => merge(existing, f),
         }
     }
     let mut out: Vec<Finding> = by_id.into_values().collect();
     for f in &mut out {
-        normalize_locations(&mut f.locations);
-        f.occurrences = f.locations.len().max(1);
+        normalize_places(f);
         if let Some(h) = f.history.as_mut() {
             h.dedup_blob_ids();
         }
     }
     sort(&mut out);
     out
+}
+
+/// Merge `f` into `existing` (same id): see [`dedup_and_sort`]. The
+/// collector calls it as matches arrive, so a key repeated on every line of
+/// a file is one finding from the start, not one per line until the end.
+pub fn merge(existing: &mut Finding, f: Finding) {
+    let before = existing.causes.len();
+    for c in &f.causes {
+        if !existing.causes.contains(c) {
+            existing.causes.push(*c);
+        }
+    }
+    existing.causes.sort();
+    // The fix covers every cause (`why` stays: it is about the
+    // kept location).
+    // (`f` may be several matches merged already: its fix is then for
+    // its own union, which may not be this one.)
+    if existing.kind == RuleKind::Secret
+        && (existing.causes != f.causes || existing.causes.len() != before)
+    {
+        existing.fix = causes::fix(&existing.causes, &existing.situation());
+    }
+    if location_rank(&f) < location_rank(existing) {
+        existing.line = f.line;
+        existing.column = f.column;
+        existing.via = f.via.clone();
+        existing.cell = f.cell;
+        existing.cell_output = f.cell_output;
+        existing.encoded = f.encoded;
+        existing.minified = f.minified;
+        existing.context = f.context.clone();
+        existing.git = f.git;
+        existing.verify.merge(&f.verify, true);
+    }
+    existing.verify.merge(&f.verify, false);
+    existing.locations.extend(f.locations);
+    existing.spilled.extend(f.spilled);
+    // The commit is the introducing one: from the oldest blob.
+    match (&mut existing.history, f.history) {
+        (Some(h), Some(other)) => {
+            let older = other.order < h.order;
+            h.absorb(other);
+            if older {
+                existing.commit = f.commit;
+            }
+        }
+        (slot @ None, Some(other)) => {
+            *slot = Some(other);
+            existing.commit = f.commit;
+        }
+        _ => {}
+    }
 }
 
 /// The report order: secrets before risks, most severe first, then by path
@@ -334,17 +422,50 @@ pub fn sort(findings: &mut [Finding]) {
     });
 }
 
-/// Redact every secret the built-in rules recognise in `text`: for text
-/// that is shown and may hold a pasted secret without being one (an error
-/// message quoting a config value or a baseline key, a commit summary, a
-/// file name). The rules are compiled once per process.
-pub fn redact_known_secrets(text: &str) -> String {
+/// The rules [`redact_known_secrets`] uses once a scan's rule set is known
+/// (the built-in rules and the config's custom rules, as enabled): set by
+/// [`set_active_rules`]. Each set leaks one rule set and matcher, which
+/// happens once per process (a scan), so the matcher can live in a static.
+static ACTIVE: std::sync::RwLock<Option<&'static Matcher<'static>>> = std::sync::RwLock::new(None);
+
+/// Make `rules` (with `enabled`) the rules that redact text shown outside
+/// findings: commit summaries and authors, file names in the skipped list,
+/// warnings and errors. A key that a custom rule finds in a file is then
+/// redacted there too, not only the shapes the built-in rules know.
+pub fn set_active_rules(rules: &Arc<RuleSet>, enabled: Vec<bool>) {
+    let rules: &'static RuleSet = Box::leak(Box::new(Arc::clone(rules)));
+    let Ok(matcher) = Matcher::with_enabled(rules, enabled) else {
+        return;
+    };
+    let matcher: &'static Matcher<'static> = Box::leak(Box::new(matcher));
+    if let Ok(mut slot) = ACTIVE.write() {
+        *slot = Some(matcher);
+    }
+}
+
+/// The matcher redaction uses: the active rules, else the built-in ones
+/// (compiled once per process).
+fn redaction_matcher() -> Option<&'static Matcher<'static>> {
+    if let Some(m) = ACTIVE.read().ok().and_then(|g| *g) {
+        return Some(m);
+    }
     static RULES: OnceLock<Option<RuleSet>> = OnceLock::new();
     static MATCHER: OnceLock<Option<Matcher<'static>>> = OnceLock::new();
-    let Some(matcher) = MATCHER.get_or_init(|| {
-        let rules = RULES.get_or_init(|| RuleSet::builtin().ok()).as_ref()?;
-        Matcher::new(rules).ok()
-    }) else {
+    MATCHER
+        .get_or_init(|| {
+            let rules = RULES.get_or_init(|| RuleSet::builtin().ok()).as_ref()?;
+            Matcher::new(rules).ok()
+        })
+        .as_ref()
+}
+
+/// Redact every secret the active rules recognise in `text` (the built-in
+/// rules and the config's custom rules, see [`set_active_rules`]; before a
+/// config is loaded, the built-in rules): for text that is shown and may
+/// hold a pasted secret without being one (an error message quoting a
+/// config value or a baseline key, a commit summary, a file name).
+pub fn redact_known_secrets(text: &str) -> String {
+    let Some(matcher) = redaction_matcher() else {
         return text.to_string();
     };
     let rules = matcher.rules();

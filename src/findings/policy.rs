@@ -63,6 +63,7 @@ mod tests {
             fix: String::new(),
             occurrences: 1,
             locations: Vec::new(),
+            spilled: Vec::new(),
             history: None,
             project: None,
             staged: false,

@@ -24,10 +24,15 @@ use crate::report::{Report, split_member};
 use crate::rules::RuleKind;
 
 /// Escape a command's message.
+/// Other control characters are written as `\x1b`-style escapes
+/// ([`crate::text::escape`]), so nothing in a message drives the terminal
+/// the log is shown in.
 pub fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+    let s = s
+        .replace('%', "%25")
         .replace('\r', "%0D")
-        .replace('\n', "%0A")
+        .replace('\n', "%0A");
+    crate::text::escape_controls(&s).into_owned()
 }
 
 /// Escape a command property's value.

@@ -126,7 +126,8 @@ pub fn lines(f: &Finding) -> String {
         Some(c) if in_cells => format!("cell {c}:{}", l.line),
         _ => l.line.to_string(),
     };
-    let n = f.locations.len();
+    // The places past the kept locations are counted in `occurrences`.
+    let n = f.occurrences.max(f.locations.len());
     if n <= 1 {
         return match f.cell {
             Some(c) => format!("cell {c}, line {}", f.line),
@@ -144,14 +145,84 @@ pub fn lines(f: &Finding) -> String {
 }
 
 /// Write `report` in `format`.
+///
+/// The text formats go through [`text::SafeLines`]: whatever a line holds,
+/// no control character and no workflow command from data reaches the
+/// terminal or the CI log. JSON and SARIF are exact JSON (serde escapes
+/// every control character).
 pub fn write(format: Format, report: &Report<'_>, w: &mut dyn Write) -> Result<()> {
     match format {
-        Format::Human => human::write(report, w),
-        Format::Json => json::write(report, w),
-        Format::Sarif => sarif::write(report, w),
-        Format::Compact => compact::write(report, w),
-        Format::Github => github::write(report, w),
-        Format::Junit => junit::write(report, w),
+        Format::Json => return json::write(report, w),
+        Format::Sarif => return sarif::write(report, w),
+        _ => {}
+    }
+    let color = report.color && format == Format::Human;
+    let mut safe = text::SafeLines::new(w, color, format == Format::Github);
+    match format {
+        Format::Compact => compact::write(report, &mut safe)?,
+        Format::Github => github::write(report, &mut safe)?,
+        Format::Junit => junit::write(report, &mut safe)?,
+        _ => human::write(report, &mut safe)?,
+    }
+    safe.flush()?;
+    Ok(())
+}
+
+/// Escape, for the text formats, every field of `out` that came from data
+/// (paths, matched lines, commit text, rule texts from a config, messages),
+/// so a newline or control character in a file name or a line is shown as
+/// `\n` or `\x1b` instead of breaking the report's lines. JSON and SARIF
+/// keep the exact text.
+pub fn escape_for_text(out: &mut crate::scan::ScanOutput, unused: &mut [Entry]) {
+    fn esc(s: &mut String) {
+        if let std::borrow::Cow::Owned(e) = text::escape_controls(s) {
+            *s = e;
+        }
+    }
+    for f in &mut out.findings {
+        for s in [
+            &mut f.path,
+            &mut f.context,
+            &mut f.secret,
+            &mut f.title,
+            &mut f.provider,
+            &mut f.why,
+            &mut f.fix,
+        ] {
+            esc(s);
+        }
+        if let Some(v) = f.via.as_mut() {
+            esc(v);
+        }
+        if let Some(c) = f.commit.as_mut() {
+            let c = std::sync::Arc::make_mut(c);
+            for s in [&mut c.author_name, &mut c.author_email, &mut c.summary] {
+                esc(s);
+            }
+        }
+        if let Some(h) = f.history.as_mut() {
+            esc(&mut h.path);
+        }
+        if let Some(p) = f.project.as_mut() {
+            esc(&mut p.manifest);
+        }
+    }
+    for n in &mut out.notes {
+        for s in [&mut n.path, &mut n.message, &mut n.secret] {
+            esc(s);
+        }
+    }
+    for s in &mut out.skipped {
+        esc(&mut s.path);
+        esc(&mut s.reason);
+    }
+    out.errors.iter_mut().for_each(esc);
+    for s in &mut out.suppressed {
+        esc(&mut s.path);
+        esc(&mut s.by);
+    }
+    for e in unused {
+        esc(&mut e.path);
     }
 }
 

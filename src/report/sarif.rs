@@ -476,7 +476,7 @@ fn result(r: &Report<'_>, f: &Finding, k: usize) -> SarifResult {
         );
     }
 
-    let n = f.locations.len();
+    let n = f.occurrences.max(f.locations.len());
     let mut text = message(f);
     if let Some(c) = old_commit {
         text.push_str(&format!(

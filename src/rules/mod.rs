@@ -164,7 +164,7 @@ impl ContextSplit {
 }
 
 /// Recognise `(?i:w1|w2|...)(?s:.){0,N}?REST` with plain-word alternatives.
-fn split_context(pattern: &str) -> Option<ContextSplit> {
+fn split_context(pattern: &str, limit: usize) -> Option<ContextSplit> {
     let tail = pattern.strip_prefix("(?i:")?;
     let (alts, tail) = tail.split_once(')')?;
     let tail = tail.strip_prefix("(?s:.){0,")?;
@@ -178,7 +178,7 @@ fn split_context(pattern: &str) -> Option<ContextSplit> {
     if rest.is_empty() || !alts.split('|').all(plain) {
         return None;
     }
-    let rest = compile(rest).ok()?;
+    let rest = compile(rest, limit).ok()?;
     Some(ContextSplit {
         words: alts
             .split('|')
@@ -189,13 +189,33 @@ fn split_context(pattern: &str) -> Option<ContextSplit> {
     })
 }
 
-/// The regex engine's settings for rule patterns.
-fn compile(pattern: &str) -> Result<Regex, regex::Error> {
+/// How big the built-in rules' regexes may grow once compiled (the
+/// program, and the lazy DFA's cache of each).
+const BUILTIN_LIMIT: usize = 32 << 20;
+
+/// The same for custom rules, which a scanned repository's own jikimi.toml
+/// may bring: a few rules whose DFAs explode would otherwise take 32 MiB of
+/// cache each (per thread) and seconds of state building. 1 MiB holds any
+/// reasonable token pattern; a rule over it is refused when the config is
+/// loaded, naming the rule (see docs/configuration.md).
+pub const CUSTOM_LIMIT: usize = 1 << 20;
+
+/// The regex engine's settings for rule patterns, with `limit` bytes for
+/// the compiled program and for the lazy DFA's cache.
+fn compile(pattern: &str, limit: usize) -> Result<Regex, String> {
     RegexBuilder::new(pattern)
         .unicode(false)
-        .size_limit(32 * (1 << 20))
-        .dfa_size_limit(32 * (1 << 20))
+        .size_limit(limit)
+        .dfa_size_limit(limit)
         .build()
+        .map_err(|e| match e {
+            regex::Error::CompiledTooBig(n) => format!(
+                "the regex is too big once compiled (over {} KiB, the limit for {} rules): use fewer or smaller repetition counts (`{{0,50}}` rather than `{{0,5000}}`) and narrower classes",
+                n >> 10,
+                if limit == CUSTOM_LIMIT { "custom" } else { "built-in" }
+            ),
+            e => e.to_string(),
+        })
 }
 
 impl Rule {
@@ -215,8 +235,18 @@ impl Rule {
     /// it has that shape (see [`ContextSplit`]).
     pub fn context_split(&self) -> Option<&ContextSplit> {
         self.context
-            .get_or_init(|| split_context(&self.syntax.regex))
+            .get_or_init(|| split_context(&self.syntax.regex, self.limit()))
             .as_ref()
+    }
+
+    /// The compile limit for this rule's regexes: smaller for custom rules
+    /// (see [`CUSTOM_LIMIT`]).
+    fn limit(&self) -> usize {
+        if self.family == "custom" {
+            CUSTOM_LIMIT
+        } else {
+            BUILTIN_LIMIT
+        }
     }
 
     pub fn id(&self) -> &str {
@@ -231,7 +261,7 @@ impl Rule {
     /// for the rules whose keywords actually occur.
     pub fn regex(&self) -> Result<&Regex, &str> {
         self.regex
-            .get_or_init(|| compile(&self.syntax.regex).map_err(|e| e.to_string()))
+            .get_or_init(|| compile(&self.syntax.regex, self.limit()))
             .as_ref()
             .map_err(|e| e.as_str())
     }
@@ -241,11 +271,7 @@ impl Rule {
         self.after_keyword
             .get_or_init(|| match &self.syntax.after_keyword {
                 None => Ok(None),
-                Some(p) => RegexBuilder::new(&format!("^(?:{p})"))
-                    .unicode(false)
-                    .build()
-                    .map(Some)
-                    .map_err(|e| e.to_string()),
+                Some(p) => compile(&format!("^(?:{p})"), self.limit()).map(Some),
             })
             .as_ref()
             .map(Option::as_ref)

@@ -940,29 +940,33 @@ pub fn public_env_secret_name(name: &[u8]) -> bool {
     true
 }
 
-/// Decode unpadded base64url (also accepts the standard alphabet).
+/// Decode base64url or standard base64 (either alphabet, even mixed),
+/// padding optional and anything from the first `=` on ignored, as keys and
+/// tokens are written; a dangling last character (6 bits, no byte) is
+/// dropped.
 pub fn base64url_decode(s: &[u8]) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for &c in s {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'-' | b'+' => 62,
-            b'_' | b'/' => 63,
-            b'=' => break,
-            _ => return None,
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
+    use base64::Engine as _;
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    const LENIENT: GeneralPurpose = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new()
+            .with_decode_allow_trailing_bits(true)
+            .with_decode_padding_mode(DecodePaddingMode::RequireNone),
+    );
+    let end = s.iter().position(|&b| b == b'=').unwrap_or(s.len());
+    let mut std: Vec<u8> = s
+        .iter()
+        .take(end)
+        .map(|&b| match b {
+            b'-' => b'+',
+            b'_' => b'/',
+            b => b,
+        })
+        .collect();
+    if std.len() % 4 == 1 {
+        std.pop();
     }
-    Some(out)
+    LENIENT.decode(&std).ok()
 }
 
 #[cfg(test)]

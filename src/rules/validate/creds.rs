@@ -309,26 +309,14 @@ pub fn placeholder_password(pw: &[u8]) -> bool {
 
 /// Undo percent-encoding (twice, as URLs in code are sometimes encoded
 /// twice) so that `p%40ssword` is judged as `p@ssword`.
+/// A `+` is a space, as in form encoding.
 fn percent_decoded(v: &[u8]) -> Vec<u8> {
     let once = |v: &[u8]| -> Vec<u8> {
-        let mut out = Vec::with_capacity(v.len());
-        let mut i = 0;
-        while i < v.len() {
-            let hex = |b: u8| (b as char).to_digit(16);
-            if v[i] == b'%'
-                && let (Some(h), Some(l)) = (
-                    v.get(i + 1).and_then(|&b| hex(b)),
-                    v.get(i + 2).and_then(|&b| hex(b)),
-                )
-            {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-            } else {
-                out.push(if v[i] == b'+' { b' ' } else { v[i] });
-                i += 1;
-            }
-        }
-        out
+        let plus: Vec<u8> = v
+            .iter()
+            .map(|&b| if b == b'+' { b' ' } else { b })
+            .collect();
+        percent_encoding::percent_decode(&plus).collect()
     };
     once(&once(v))
 }
