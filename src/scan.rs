@@ -348,7 +348,7 @@ fn scan_root(
     if let Some(repo) = &repo {
         let progress = Progress::new(opts.progress);
         let htotals = HistoryTotals::default();
-        let set = history::enumerate(repo, &opts.scope, &collector, &progress);
+        let set = history::enumerate(repo, &opts.scope, opts.max_file_size, &collector, &progress);
         let set = match set {
             Ok(s) => s,
             Err(e) => {

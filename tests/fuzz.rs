@@ -881,6 +881,9 @@ impl gitpack::BlobHandler for Collect {
         assert!(size > self.max);
         self.got.lock().unwrap().push((index, 0));
     }
+    fn cut(&self, index: u32) {
+        self.got.lock().unwrap().push((index, 0));
+    }
 }
 
 /// Run the pack pass over one pack and its index; every blob handed over
@@ -938,6 +941,9 @@ fn pack_pass_decodes_every_delta() {
         }
         fn too_large(&self, index: u32, _: u64) {
             panic!("blob {index} is not too large");
+        }
+        fn cut(&self, index: u32) {
+            panic!("blob {index} is not cut");
         }
     }
     let wanted = blobs
