@@ -402,3 +402,155 @@ fn huge_commit_messages_are_bounded() {
         "{v:#}"
     );
 }
+
+#[cfg(unix)]
+mod fifos {
+    use std::path::Path;
+
+    use super::*;
+
+    fn mkfifo(path: &Path) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let _ = std::fs::remove_file(path);
+        let ok = std::process::Command::new("mkfifo")
+            .arg(path)
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    }
+
+    /// A work tree with a committed key in `src/app.py`.
+    fn repo_with_key(env: &Env, seed: u64) -> String {
+        let repo = env.git_init();
+        let key = Fake::new(seed).openai_project();
+        env.write(
+            "src/app.py",
+            format!("client = OpenAI(api_key=\"{key}\")\n"),
+        );
+        env.commit_all(&repo, "init");
+        key
+    }
+
+    /// Run `jikimi <args>` with a timeout: (exit code, stdout, stderr).
+    fn run(env: &Env, args: &[&str]) -> (i32, String, String) {
+        let out = env
+            .cmd()
+            .args(args)
+            .timeout(Duration::from_secs(30))
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    /// Each place libgit2 opens a file, made a FIFO: the scan (with and
+    /// without history, and `--staged`) and `hook install` finish at once,
+    /// name the FIFO, and the tree scan still finds the key.
+    #[test]
+    fn fifos_where_libgit2_would_open_them() {
+        type Setup = fn(&Env) -> String;
+        let cases: &[(&str, Setup)] = &[
+            ("idx beside a regular pack", |env| {
+                let dir = env.path().join(".git/objects/pack");
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::write(dir.join("pack-1.pack"), b"PACK\0\0\0\x02\0\0\0\0").unwrap();
+                mkfifo(&dir.join("pack-1.idx"));
+                "pack-1.idx".into()
+            }),
+            ("loose object", |env| {
+                mkfifo(
+                    &env.path()
+                        .join(".git/objects/ab/cdef0123456789abcdef0123456789abcdef01"),
+                );
+                "cdef0123456789".into()
+            }),
+            ("config include", |env| {
+                mkfifo(&env.path().join(".git/pipe.cfg"));
+                let cfg = env.path().join(".git/config");
+                let mut text = std::fs::read_to_string(&cfg).unwrap();
+                text.push_str("[include]\n\tpath = pipe.cfg\n");
+                std::fs::write(&cfg, text).unwrap();
+                "pipe.cfg".into()
+            }),
+            ("conditional include, nested", |env| {
+                mkfifo(&env.path().join("deep.cfg"));
+                std::fs::write(
+                    env.path().join(".git/one.cfg"),
+                    "[include]\n  path = \"../deep.cfg\" ; x\n",
+                )
+                .unwrap();
+                let cfg = env.path().join(".git/config");
+                let mut text = std::fs::read_to_string(&cfg).unwrap();
+                text.push_str("[includeIf \"gitdir:/\"]\npath = one.cfg\n");
+                std::fs::write(&cfg, text).unwrap();
+                "deep.cfg".into()
+            }),
+            ("HEAD's ref", |env| {
+                mkfifo(&env.path().join(".git/refs/heads/pipe"));
+                std::fs::write(env.path().join(".git/HEAD"), "ref: refs/heads/pipe\n").unwrap();
+                "refs/heads/pipe".into()
+            }),
+            ("an alternate's idx", |env| {
+                let alt = env.path().join("alt/objects");
+                mkfifo(&alt.join("pack/pack-2.idx"));
+                std::fs::write(alt.join("pack/pack-2.pack"), b"PACK").unwrap();
+                let info = env.path().join(".git/objects/info");
+                std::fs::create_dir_all(&info).unwrap();
+                std::fs::write(info.join("alternates"), format!("{}\n", alt.display())).unwrap();
+                "pack-2.idx".into()
+            }),
+            ("commondir's config", |env| {
+                let common = env.path().join("common.git");
+                git2::Repository::init_bare(&common).unwrap();
+                mkfifo(&common.join("config"));
+                std::fs::write(
+                    env.path().join(".git/commondir"),
+                    format!("{}\n", common.display()),
+                )
+                .unwrap();
+                "common.git/config".into()
+            }),
+            ("a gitdir: file's config", |env| {
+                let real = env.path().join(".git");
+                let moved = env.path().join("elsewhere.git");
+                std::fs::rename(&real, &moved).unwrap();
+                std::fs::write(&real, format!("gitdir: {}\n", moved.display())).unwrap();
+                mkfifo(&moved.join("config"));
+                "elsewhere.git/config".into()
+            }),
+        ];
+        for (i, (what, setup)) in cases.iter().enumerate() {
+            let env = Env::new();
+            let key = repo_with_key(&env, 1910 + i as u64);
+            let named = setup(&env);
+            for args in [
+                &["scan", ".", "--no-redact", "--format", "json"][..],
+                &[
+                    "scan",
+                    ".",
+                    "--no-history",
+                    "--no-redact",
+                    "--format",
+                    "json",
+                ],
+            ] {
+                let (code, out, err) = run(&env, args);
+                assert_eq!(code, 1, "{what} {args:?}: {out}\n{err}");
+                assert!(out.contains(&key), "{what} {args:?}: {out}\n{err}");
+                assert!(
+                    err.contains(&named) && err.contains("FIFO"),
+                    "{what} {args:?}: {err}"
+                );
+            }
+            let (code, _, err) = run(&env, &["scan", "--staged", "."]);
+            assert_eq!(code, 2, "{what} --staged: {err}");
+            assert!(err.contains(&named), "{what} --staged: {err}");
+            let (code, _, err) = run(&env, &["hook", "install"]);
+            assert_eq!(code, 2, "{what} hook install: {err}");
+            assert!(err.contains(&named), "{what} hook install: {err}");
+        }
+    }
+}
