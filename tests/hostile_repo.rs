@@ -554,3 +554,34 @@ mod fifos {
         }
     }
 }
+
+/// A ref name of a megabyte (git allows it in `packed-refs`) pointing at
+/// nothing: reported once, its name cut short; and 100,000 tags of one
+/// commit are peeled once.
+#[test]
+fn long_ref_names_and_many_tags() {
+    let env = Env::new();
+    let key = Fake::new(1906).openai_project();
+    let repo = env.git_init();
+    let t = tree_of(&repo, &[("k.py", &py(&key))]);
+    let c = commit_tree(&repo, Some("HEAD"), "c1", t, &[], T0);
+    drop(repo);
+    let long = format!("refs/heads/{}", "x".repeat(1 << 20));
+    let mut refs = String::from("# pack-refs with: peeled fully-peeled sorted \n");
+    refs.push_str(&format!("{} {long}\n", "1".repeat(40)));
+    for i in 0..100_000 {
+        refs.push_str(&format!("{c} refs/tags/t{i:06}\n"));
+    }
+    std::fs::write(env.path().join(".git/packed-refs"), refs).unwrap();
+    let (code, v, stderr) = scan(&env, &["--history-only", "--no-redact"]);
+    assert_eq!(code, 1, "{}", &stderr[..stderr.len().min(2000)]);
+    assert!(has_key(&v, &key));
+    assert!(stderr.len() < 8192, "{} bytes of stderr", stderr.len());
+    assert_eq!(
+        stderr.matches("xxxxxxxx…").count(),
+        1,
+        "{}",
+        &stderr[..stderr.len().min(2000)]
+    );
+    assert!(v.to_string().len() < 64 << 10, "the report is small");
+}

@@ -415,22 +415,40 @@ fn tips(
         commits.push(id);
     }
     let mut refs: Vec<(String, Result<(Oid, ObjectType), String>)> = Vec::new();
+    // Many refs name one object (a million tags of one commit): each
+    // object is peeled once.
+    let mut peeled: HashMap<Oid, Result<(Oid, ObjectType), String>> = HashMap::new();
     match repo.references() {
         Ok(iter) => {
             for r in iter {
                 match r {
                     Ok(r) => {
                         let name = ref_name(r.name_bytes());
-                        let obj = match r.resolve() {
+                        // A direct ref names its object; only a symbolic one
+                        // needs resolving (a lookup by name per ref).
+                        let resolved = match r.target() {
+                            Some(_) => Ok(r),
+                            None => r.resolve(),
+                        };
+                        let obj = match resolved {
                             Ok(r) => match r.target() {
-                                Some(id) => peel(repo, packs, id),
+                                Some(id) => peeled
+                                    .entry(id)
+                                    .or_insert_with(|| peel(repo, packs, id))
+                                    .clone(),
                                 None => Err("a symbolic ref to nothing".into()),
                             },
-                            Err(e) => Err(e.message().to_string()),
+                            Err(e) => Err(text::head(e.message(), MAX_REF_NAME).to_string()),
                         };
                         refs.push((name, obj));
                     }
-                    Err(e) => sink.error("refs", &format!("cannot read a ref ({})", e.message())),
+                    Err(e) => sink.error(
+                        "refs",
+                        &format!(
+                            "cannot read a ref ({})",
+                            text::head(e.message(), MAX_REF_NAME)
+                        ),
+                    ),
                 }
             }
         }
@@ -451,6 +469,9 @@ fn tips(
     if let Ok(log) = repo.reflog("refs/stash") {
         commits.extend(log.iter().map(|e| e.id_new()));
     }
+    // Each tip once, in first-seen order.
+    let mut seen = HashSet::new();
+    commits.retain(|c| seen.insert(*c));
     (commits, loose)
 }
 
