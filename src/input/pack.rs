@@ -1383,6 +1383,52 @@ mod tests {
     }
 
     #[test]
+    fn inflate_reads_in_pieces_and_stops_at_the_stream() {
+        use flate2::{Compression, write::ZlibEncoder};
+        use std::io::Write;
+        // Incompressible: the stream spans several 64 KiB pieces.
+        let mut x = 0x2545_f491u32;
+        let data: Vec<u8> = (0..300_000)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                x as u8
+            })
+            .collect();
+        let mut e = ZlibEncoder::new(Vec::new(), Compression::fast());
+        e.write_all(&data).unwrap();
+        let mut z = e.finish().unwrap();
+        assert!(z.len() > 2 * CHUNK);
+        assert_eq!(inflate(&z, data.len() as u64).unwrap(), data);
+        // Trailing garbage after the stream is never read as data, and a
+        // cut stream fails.
+        let n = z.len();
+        z.extend_from_slice(&[0xa5; 1000]);
+        assert_eq!(inflate(&z, data.len() as u64).unwrap(), data);
+        assert!(inflate(&z[..n - 10], data.len() as u64).is_none());
+        // The first bytes only.
+        let mut read = |at: u64, buf: &mut [u8]| -> std::io::Result<usize> {
+            let at = at as usize;
+            let k = buf.len().min(z.len() - at);
+            buf[..k].copy_from_slice(&z[at..at + k]);
+            Ok(k)
+        };
+        let mut out = [0u8; 64];
+        let mut chunk = Vec::new();
+        let got = inflate_into(&mut read, 0, n as u64, &mut out, &mut chunk, false).unwrap();
+        assert_eq!(&out[..got], &data[..64]);
+    }
+
+    #[test]
+    fn loose_headers() {
+        assert_eq!(loose_header(b"blob 12\0abc"), Some((&b"blob"[..], 12, 8)));
+        assert!(loose_header(b"blob \0").is_none());
+        assert!(loose_header(b"blob 99999999999999999999\0").is_none());
+        assert!(loose_header(b"blob 12").is_none());
+    }
+
+    #[test]
     fn headers() {
         // blob of 300 bytes: 0b1_011_1100, then 300>>4 = 18
         let h = parse_header(&[0xbc, 18]).unwrap();
