@@ -420,7 +420,7 @@ fn scan_root(
             .filter(|f| f.git == Some(GitState::Tracked))
         {
             if f.kind == RuleKind::Secret
-                && GitContext::head_contains(&repo, &g.repo_path(&f.path), f.secret.as_bytes())
+                && g.head_contains(&repo, &g.repo_path(&f.path), f.secret.as_bytes())
                 && !f.causes.contains(&causes::Cause::GitHistory)
             {
                 f.causes.push(causes::Cause::GitHistory);

@@ -585,3 +585,31 @@ fn long_ref_names_and_many_tags() {
     );
     assert!(v.to_string().len() < 64 << 10, "the report is small");
 }
+
+/// The working-tree scan asks whether HEAD has a key too: with HEAD's root
+/// tree stored as a delta of itself, that question is not asked of libgit2
+/// (it would never return), and the scan finishes with the key.
+#[test]
+fn a_looping_head_tree_does_not_hang_the_tree_scan() {
+    let env = Env::new();
+    let key = Fake::new(1907).openai_project();
+    let repo = env.git_init();
+    env.write("src/app.py", py(&key));
+    let c = env.commit_all(&repo, "init");
+    let t = repo.find_commit(c).unwrap().tree_id();
+    let len = repo.find_tree(t).unwrap().len() * 40;
+    pack::write_pack(&pack_dir(&env), "loop", &[ref_delta(t, t, len, b"x")], &[]);
+    remove_loose(&env, t);
+    drop(repo);
+    let (code, v, stderr) = scan(&env, &["--no-history", "--no-redact"]);
+    assert_eq!(code, 1, "{v:#}\n{stderr}");
+    assert!(has_key(&v, &key), "{v:#}");
+    let (code, v, stderr) = scan(&env, &["--no-redact"]);
+    assert_eq!(code, 1, "{v:#}\n{stderr}");
+    assert!(
+        errors(&v)
+            .iter()
+            .any(|e| e.contains(&t.to_string()) && e.contains("loops")),
+        "{v:#}"
+    );
+}

@@ -8,8 +8,11 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+use std::sync::OnceLock;
+
 use git2::Repository;
 
+use crate::input::pack::Packs;
 use crate::input::{GitState, fsread};
 
 /// What the tree scan needs to know about the repository around a root.
@@ -27,6 +30,9 @@ pub struct GitContext {
     pub gitignores: Vec<String>,
     /// The repository is a shallow clone.
     pub shallow: bool,
+    /// Its packs, surveyed when first needed: objects whose delta chain
+    /// loops are not handed to libgit2.
+    packs: OnceLock<Packs>,
 }
 
 impl GitContext {
@@ -71,6 +77,7 @@ impl GitContext {
             tracked,
             gitignores,
             shallow: repo.is_shallow(),
+            packs: OnceLock::new(),
         }))
     }
 
@@ -93,15 +100,39 @@ impl GitContext {
     }
 
     /// Whether the HEAD version of `rel` contains `needle`: the secret is in
-    /// a commit, not just in the working copy.
-    pub fn head_contains(repo: &Repository, repo_path: &str, needle: &[u8]) -> bool {
-        let Ok(head) = repo.head().and_then(|h| h.peel_to_tree()) else {
+    /// a commit, not just in the working copy. Each object on the way is
+    /// checked first: one whose delta chain loops is not read (libgit2
+    /// would follow the loop forever).
+    pub fn head_contains(&self, repo: &Repository, repo_path: &str, needle: &[u8]) -> bool {
+        let packs = self
+            .packs
+            .get_or_init(|| Packs::open(&repo.commondir().join("objects")));
+        let ok = |id: git2::Oid| packs.unsafe_reason(id).is_none();
+        let Some(head) = repo.head().ok().and_then(|h| h.resolve().ok()?.target()) else {
             return false;
         };
-        let Ok(entry) = head.get_path(Path::new(repo_path)) else {
+        if !ok(head) {
+            return false;
+        }
+        let Ok(mut id) = repo.find_commit(head).map(|c| c.tree_id()) else {
             return false;
         };
-        let Ok(blob) = repo.find_blob(entry.id()) else {
+        for part in repo_path.split('/') {
+            if !ok(id) {
+                return false;
+            }
+            let Ok(tree) = repo.find_tree(id) else {
+                return false;
+            };
+            let Some(entry) = tree.get_name(part) else {
+                return false;
+            };
+            id = entry.id();
+        }
+        if !ok(id) {
+            return false;
+        }
+        let Ok(blob) = repo.find_blob(id) else {
             return false;
         };
         memchr::memmem::find(blob.content(), needle).is_some()

@@ -231,7 +231,21 @@ impl Packs {
                         out.pack_bytes = out.pack_bytes.saturating_add(p.len);
                         out.packs.push(p);
                     }
-                    Err(e) => out.unusable.push((pack, e)),
+                    Err(e) => {
+                        // Its delta chains cannot be followed here, so
+                        // libgit2 must not read its objects either.
+                        let why = format!(
+                            "{} could not be checked for delta loops ({e})",
+                            pack.file_name()
+                                .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+                        );
+                        for id in index_ids(&idx) {
+                            if let Ok(oid) = Oid::from_bytes(&id) {
+                                out.unsafe_ids.entry(oid).or_insert_with(|| why.clone());
+                            }
+                        }
+                        out.unusable.push((pack, e));
+                    }
                 }
             }
         }
@@ -453,6 +467,33 @@ impl Packs {
             }
         }
     }
+}
+
+/// The object ids a version-2 index lists, as far as it can be read (none
+/// for another version: libgit2 reads those packs).
+fn index_ids(idx_path: &Path) -> Vec<[u8; 20]> {
+    let Ok((file, len)) = open_existing(idx_path) else {
+        return Vec::new();
+    };
+    let mut idx = Vec::new();
+    if len > MAX_INDEX_BYTES || file.take(MAX_INDEX_BYTES).read_to_end(&mut idx).is_err() {
+        return Vec::new();
+    }
+    if idx.len() < 8 || idx[..4] != [0xff, b't', b'O', b'c'] || be32(&idx, 4) != Some(2) {
+        return Vec::new();
+    }
+    let n = be32(&idx, 8 + 255 * 4).unwrap_or(0) as usize;
+    let at = 8 + 256 * 4;
+    idx.get(at..)
+        .unwrap_or(&[])
+        .chunks_exact(20)
+        .take(n)
+        .map(|c| {
+            let mut id = [0u8; 20];
+            id.copy_from_slice(c);
+            id
+        })
+        .collect()
 }
 
 /// Open a file only if it exists and is regular (never blocking).
