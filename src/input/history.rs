@@ -414,10 +414,10 @@ fn tips(
     {
         commits.push(id);
     }
-    let mut refs: Vec<(String, Result<(Oid, ObjectType), String>)> = Vec::new();
+    let mut refs: Vec<(String, Peeled)> = Vec::new();
     // Many refs name one object (a million tags of one commit): each
     // object is peeled once.
-    let mut peeled: HashMap<Oid, Result<(Oid, ObjectType), String>> = HashMap::new();
+    let mut peeled: HashMap<Oid, Peeled> = HashMap::new();
     match repo.references() {
         Ok(iter) => {
             for r in iter {
@@ -494,9 +494,12 @@ fn bounded_to(b: &[u8], n: usize) -> &[u8] {
     b.get(..n).unwrap_or(b)
 }
 
+/// What a ref names once peeled, or why it could not be read.
+type Peeled = Result<(Oid, ObjectType), String>;
+
 /// Peel `id` through annotated tags to what it finally names, reading
 /// nothing that [`readable`] refuses.
-fn peel(repo: &Repository, packs: &Packs, mut id: Oid) -> Result<(Oid, ObjectType), String> {
+fn peel(repo: &Repository, packs: &Packs, mut id: Oid) -> Peeled {
     // A chain of tags longer than this is crafted (git stops at 32 too).
     for _ in 0..32 {
         readable(packs, id)?;

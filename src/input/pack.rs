@@ -922,12 +922,9 @@ impl Pack {
             .collect();
         // Wanted entries whose chain does not start at a blob (a damaged
         // pack): their copy here is not a blob.
-        for i in 0..n {
-            if target[i] != u32::MAX && !self.chain_is_blob(i) {
-                ctx.fail(
-                    target[i],
-                    format!("its copy in {} is not a blob", self.name()),
-                );
+        for (i, &w) in target.iter().enumerate() {
+            if w != u32::MAX && !self.chain_is_blob(i) {
+                ctx.fail(w, format!("its copy in {} is not a blob", self.name()));
             }
         }
         let tree = DeltaTree {
