@@ -1224,9 +1224,14 @@ fn inflate_into(
 ) -> Option<usize> {
     let mut z = Decompress::new(true);
     let (mut have, mut at) = (0usize, 0usize);
+    // The first read covers what the stream needs for `out` when it
+    // compresses at all (zlib adds at most ~5 bytes a 16 KiB block and a
+    // few more): a small object far from the next one costs one small read.
+    let mut piece = (out.len() + out.len() / 1000 + 128).min(CHUNK);
     loop {
         if at == have {
-            let want = (end.saturating_sub(pos)).min(CHUNK as u64) as usize;
+            let want = (end.saturating_sub(pos)).min(piece as u64) as usize;
+            piece = CHUNK;
             if want == 0 {
                 return None;
             }
