@@ -501,8 +501,22 @@ type Peeled = Result<(Oid, ObjectType), String>;
 /// nothing that [`readable`] refuses.
 fn peel(repo: &Repository, packs: &Packs, mut id: Oid) -> Peeled {
     // A chain of tags longer than this is crafted (git stops at 32 too).
+    let odb = repo.odb().map_err(|e| e.message().to_string())?;
     for _ in 0..32 {
         readable(packs, id)?;
+        // The type from the header: a commit is not read here (it can be
+        // a gigabyte; the walk decides whether to read it).
+        let (size, kind) = odb
+            .read_header(id)
+            .map_err(|e| text::head(e.message(), MAX_REF_NAME).to_string())?;
+        match kind {
+            ObjectType::Tag if size as u64 > MAX_COMMIT_BYTES => {
+                return Err(format!("a tag of {size} bytes, not read"));
+            }
+            ObjectType::Tag => {}
+            ObjectType::Commit | ObjectType::Tree | ObjectType::Blob => return Ok((id, kind)),
+            _ => return Err("an object of no known type".into()),
+        }
         let obj = repo
             .find_object(id, None)
             .map_err(|e| e.message().to_string())?;
