@@ -981,7 +981,7 @@ impl DeltaTree<'_> {
         let data = match self.decode_base(root, chunk) {
             Ok(d) => d,
             Err(f) => {
-                self.failed_below(root, &f, true);
+                self.failed_below(root, &f);
                 return;
             }
         };
@@ -1003,7 +1003,7 @@ impl DeltaTree<'_> {
             let data = match decoded {
                 Ok(d) => d,
                 Err(f) => {
-                    self.failed_below(child, &f, false);
+                    self.failed_below(child, &f);
                     continue;
                 }
             };
@@ -1021,7 +1021,7 @@ impl DeltaTree<'_> {
     /// After `node` failed to decode: a cut cuts every wanted blob under
     /// it; damage marks them failed here (they are tried from the next
     /// source). A base too large leaves its deltas to the fallback.
-    fn failed_below(&self, node: u32, why: &Fail, _root: bool) {
+    fn failed_below(&self, node: u32, why: &Fail) {
         if matches!(why, Fail::Reported) {
             return;
         }
