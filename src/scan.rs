@@ -348,7 +348,7 @@ fn scan_root(
     if let Some(repo) = &repo {
         let progress = Progress::new(opts.progress);
         let htotals = HistoryTotals::default();
-        let set = history::enumerate(repo, &opts.scope, &collector, &progress);
+        let set = history::enumerate(repo, &opts.scope, opts.max_file_size, &collector, &progress);
         let set = match set {
             Ok(s) => s,
             Err(e) => {
@@ -420,7 +420,7 @@ fn scan_root(
             .filter(|f| f.git == Some(GitState::Tracked))
         {
             if f.kind == RuleKind::Secret
-                && GitContext::head_contains(&repo, &g.repo_path(&f.path), f.secret.as_bytes())
+                && g.head_contains(&repo, &g.repo_path(&f.path), f.secret.as_bytes())
                 && !f.causes.contains(&causes::Cause::GitHistory)
             {
                 f.causes.push(causes::Cause::GitHistory);

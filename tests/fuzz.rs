@@ -7,19 +7,28 @@
 //! the output is bounded (a decoder's text by the file's budget, archive
 //! members by the archive budget, matches within the input).
 //!
-//! Budget: `JIKIMI_FUZZ_CASES=N` runs N cases per target (default: a few
-//! hundred, a few seconds in all); `JIKIMI_FUZZ_SEED=N` changes the
-//! otherwise fixed RNG seed (`random` for a new one each run). A failure is
-//! shrunk to a minimal input, printed in hex and written to
+//! Budget: `JIKIMI_FUZZ_CASES=N` runs N cases per target (default:
+//! [`DEFAULT_CASES`], enough that a planted unchecked slice in a decoder is
+//! caught by default); `JIKIMI_FUZZ_SEED=N` changes the otherwise fixed RNG
+//! seed (`random` for a new one each run). A case that runs longer than
+//! `JIKIMI_FUZZ_CASE_SECS` (default 20) is a hang: a watchdog prints the
+//! input, saves it and ends the test binary. A failure is shrunk to a
+//! minimal input, printed in hex and written to
 //! `target/fuzz-found/<target>-<hash>.bin`: add it to the target's corpus
-//! with the fix. docs/fuzzing.md records the long runs.
+//! (`fixtures/fuzz/<target>/`, replayed first on every run) with the fix.
+//! Inputs written by real tools are seeds too: packs from the `git` CLI
+//! (REF_DELTA, which libgit2's pack builder never writes) and plists from
+//! Python's `plistlib`. docs/fuzzing.md records the long runs.
 //!
 //! `JIKIMI_FUZZ_WRITE_SEEDS=1 cargo test --test cli fuzz::write_seed_corpus
 //! -- --ignored` rewrites the corpus from the builders in `common::pack`.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
+use std::thread::ThreadId;
+use std::time::{Duration, Instant};
 
 use jikimi::findings::causes::{self, FileFacts, Projects};
 use jikimi::findings::project::{self, Framework, Kind, Project};
@@ -29,14 +38,87 @@ use jikimi::input::decode::{self, Decoded};
 use jikimi::input::pack as gitpack;
 use jikimi::input::{GitState, Origin, Sink, android, embedded, plist};
 use jikimi::matcher::Matcher;
-use jikimi::rules::RuleSet;
+use jikimi::rules::{RuleKind, RuleSet};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestError, TestRunner};
 
 use crate::common::pack;
 
-/// The default number of cases per target: `cargo test` stays fast.
-const DEFAULT_CASES: u32 = 200;
+/// The default number of cases per target. At 200, an unchecked slice
+/// planted in the plist reader passed (caught by 3 seeds of 20); at 2,000
+/// it is caught, and the module stays within a few seconds.
+const DEFAULT_CASES: u32 = 2000;
+
+/// Targets whose cases cost more (the matcher and its 600 rules, text
+/// decoders, archives, the pack pass): fewer cases, each still several
+/// times the old default.
+const COSTLY_CASES: u32 = 400;
+
+/// A case running longer than this is a hang (`JIKIMI_FUZZ_CASE_SECS`).
+fn case_limit() -> Duration {
+    let secs = std::env::var("JIKIMI_FUZZ_CASE_SECS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20);
+    Duration::from_secs(secs)
+}
+
+/// The case each fuzzing thread is running: target, start, input.
+type Running = HashMap<ThreadId, (String, Instant, Vec<u8>)>;
+
+fn running() -> &'static Mutex<Running> {
+    static RUNNING: OnceLock<Mutex<Running>> = OnceLock::new();
+    RUNNING.get_or_init(|| {
+        // The watchdog: a case past the limit never returns on its own, so
+        // it is reported from here and the test binary ends (a hang fails
+        // the run instead of blocking it).
+        std::thread::spawn(|| {
+            let limit = case_limit();
+            loop {
+                std::thread::sleep(Duration::from_millis(200));
+                let Ok(map) = running().lock() else { return };
+                for (target, started, input) in map.values() {
+                    if started.elapsed() > limit {
+                        let file = save_found(target, input);
+                        eprintln!(
+                            "fuzz {target}: a case ran for more than {} s (a hang); input ({} bytes) saved to {}",
+                            limit.as_secs(),
+                            input.len(),
+                            file.display()
+                        );
+                        std::process::exit(101);
+                    }
+                }
+            }
+        });
+        Mutex::new(HashMap::new())
+    })
+}
+
+/// Save a failing input under `target/fuzz-found/`.
+fn save_found(target: &str, bytes: &[u8]) -> PathBuf {
+    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+    });
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/fuzz-found");
+    let _ = std::fs::create_dir_all(&dir);
+    let file = dir.join(format!("{target}-{hash:016x}.bin"));
+    let _ = std::fs::write(&file, bytes);
+    file
+}
+
+/// Run one case under the watchdog.
+fn watched<T>(target: &str, input: Vec<u8>, f: impl FnOnce() -> T) -> T {
+    let id = std::thread::current().id();
+    if let Ok(mut m) = running().lock() {
+        m.insert(id, (target.to_string(), Instant::now(), input));
+    }
+    let out = f();
+    if let Ok(mut m) = running().lock() {
+        m.remove(&id);
+    }
+    out
+}
 
 fn cases(default: u32) -> u32 {
     std::env::var("JIKIMI_FUZZ_CASES")
@@ -204,7 +286,9 @@ fn fuzz_with<S: Strategy>(
     };
     let mut runner = TestRunner::new(config);
     let started = std::time::Instant::now();
-    let result = runner.run(&strategy, check);
+    let result = runner.run(&strategy, |v: S::Value| {
+        watched(target, v.as_bytes(), || check(v))
+    });
     if std::env::var_os("JIKIMI_FUZZ_CASES").is_some() {
         eprintln!(
             "fuzz {target}: {} cases in {:.1} s",
@@ -216,13 +300,7 @@ fn fuzz_with<S: Strategy>(
         Ok(()) => {}
         Err(TestError::Fail(why, input)) => {
             let bytes = input.as_bytes();
-            let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
-                (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
-            });
-            let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/fuzz-found");
-            let _ = std::fs::create_dir_all(&dir);
-            let file = dir.join(format!("{target}-{hash:016x}.bin"));
-            let _ = std::fs::write(&file, &bytes);
+            let file = save_found(target, &bytes);
             let hex: String = bytes
                 .iter()
                 .take(4096)
@@ -295,7 +373,23 @@ fn matcher_over_arbitrary_bytes() {
     }
     let check = |b: &[u8]| {
         let found = m.find(b);
-        prop_assert!(found.len() <= b.len() * rules().len() + 1);
+        // Secrets of one kind never overlap (overlaps are attributed to
+        // one rule), so they are ordered and disjoint.
+        for kind in [RuleKind::Secret, RuleKind::Risk] {
+            let spans: Vec<(usize, usize)> = found
+                .iter()
+                .filter(|f| rules().rules[f.rule].syntax.kind == kind)
+                .map(|f| (f.secret_start, f.secret_end))
+                .collect();
+            for w in spans.windows(2) {
+                prop_assert!(
+                    w[0].1 <= w[1].0,
+                    "secrets overlap or are out of order: {:?} then {:?}",
+                    w[0],
+                    w[1]
+                );
+            }
+        }
         for f in &found {
             prop_assert!(
                 f.start <= f.secret_start
@@ -312,7 +406,7 @@ fn matcher_over_arbitrary_bytes() {
     for s in &seeds {
         check(s).unwrap();
     }
-    fuzz_with("matcher", DEFAULT_CASES, inputs(seeds), |b: Vec<u8>| {
+    fuzz_with("matcher", COSTLY_CASES, inputs(seeds), |b: Vec<u8>| {
         check(&b)
     });
 }
@@ -321,7 +415,7 @@ fn matcher_over_arbitrary_bytes() {
 
 #[test]
 fn utf16_and_text_decoding() {
-    fuzz("utf16", DEFAULT_CASES, |b| {
+    fuzz("utf16", COSTLY_CASES, |b| {
         let mut bud = budget(b.len());
         if let Decoded::Text(t) = decode::decode(b, &mut bud) {
             prop_assert!(t.len() <= b.len().max(bud.limit()));
@@ -333,7 +427,7 @@ fn utf16_and_text_decoding() {
 
 #[test]
 fn base64_payloads() {
-    fuzz("base64", DEFAULT_CASES, |b| {
+    fuzz("base64", COSTLY_CASES, |b| {
         let mut bud = budget(b.len());
         let found = embedded::base64_payloads(b, &mut bud);
         let total: usize = found.iter().map(|(_, s)| s.len()).sum();
@@ -347,7 +441,7 @@ fn base64_payloads() {
 
 #[test]
 fn source_maps() {
-    fuzz("source_map", DEFAULT_CASES, |b| {
+    fuzz("source_map", COSTLY_CASES, |b| {
         let mut bud = budget(b.len());
         if let Some(parts) = embedded::source_map("dist/assets/x.js.map", b, &mut bud) {
             let total: usize = parts.iter().map(|p| p.text.len()).sum();
@@ -360,7 +454,7 @@ fn source_maps() {
 
 #[test]
 fn notebooks() {
-    fuzz("notebook", DEFAULT_CASES, |b| {
+    fuzz("notebook", COSTLY_CASES, |b| {
         let mut bud = budget(b.len());
         if let Some(parts) = embedded::notebook("nb/x.ipynb", b, &mut bud) {
             let total: usize = parts.iter().map(|p| p.text.len()).sum();
@@ -400,14 +494,59 @@ fn binary_xml_string_pools() {
     android_target("axml");
 }
 
+/// Plists written by Python's `plistlib` (binary and XML), or `None`
+/// with a note when there is no python3.
+fn plistlib_seeds() -> Option<Vec<Vec<u8>>> {
+    let dir = tempfile::tempdir().unwrap();
+    let script = r#"
+import plistlib, sys, datetime
+d = {"CFBundleName": "Demo", "ApiToken": "plistlib-value-123", "n": 42, "neg": -7,
+     "big": 2**40, "f": 1.5, "yes": True, "data": b"\x00\x01binary",
+     "when": datetime.datetime(2024, 5, 1, 12, 0, 0), "uni": "한글 é",
+     "list": ["a", {"k": "nested"}, [1, 2, 3]], "long": "x" * 300}
+out = sys.argv[1]
+open(out + "/b.plist", "wb").write(plistlib.dumps(d, fmt=plistlib.FMT_BINARY))
+open(out + "/x.plist", "wb").write(plistlib.dumps(d, fmt=plistlib.FMT_XML))
+"#;
+    let ran = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(dir.path())
+        .status();
+    if !ran.is_ok_and(|s| s.success()) {
+        eprintln!("note: python3 not found: no plistlib seeds for the plist target");
+        return None;
+    }
+    Some(vec![
+        std::fs::read(dir.path().join("b.plist")).unwrap(),
+        std::fs::read(dir.path().join("x.plist")).unwrap(),
+    ])
+}
+
 #[test]
 fn binary_plists() {
-    fuzz("plist", DEFAULT_CASES, |b| {
+    let mut seeds = corpus("plist");
+    if let Some(real) = plistlib_seeds() {
+        // What plistlib writes is read, every string of it.
+        let mut bud = budget(real[0].len() * 4);
+        let text = plist::text(&real[0], &mut bud).expect("a plistlib binary plist");
+        let text = String::from_utf8_lossy(&text);
+        for s in ["plistlib-value-123", "nested", "한글 é", "ApiToken"] {
+            assert!(text.contains(s), "{s} not in {text}");
+        }
+        seeds.extend(real);
+    }
+    let check = |b: &[u8]| {
         let mut bud = budget(b.len());
         if let Some(out) = plist::text(b, &mut bud) {
             prop_assert!(out.len() <= bud.limit());
         }
         Ok(())
+    };
+    for s in &seeds {
+        check(s).unwrap();
+    }
+    fuzz_with("plist", DEFAULT_CASES, inputs(seeds), |b: Vec<u8>| {
+        check(&b)
     });
 }
 
@@ -470,7 +609,7 @@ impl Sink for CountingSink {
 }
 
 fn archive_target(target: &str, file: &'static str) {
-    fuzz(target, DEFAULT_CASES, |b| {
+    fuzz(target, COSTLY_CASES, |b| {
         // Tight, so that the budget paths run on small inputs.
         let max_bytes = 4 * b.len() as u64 + 1024;
         let sink = CountingSink {
@@ -553,7 +692,7 @@ fn names() -> impl Strategy<Value = String> {
 
 #[test]
 fn path_classification_over_arbitrary_names() {
-    fuzz_with("paths", DEFAULT_CASES * 2, names(), |name: String| {
+    fuzz_with("paths", COSTLY_CASES, names(), |name: String| {
         let n = name.as_str();
         let leaf = causes::file_name(n);
         prop_assert!(n.ends_with(leaf));
@@ -611,7 +750,7 @@ fn cause_heuristics_over_arbitrary_text() {
     });
     fuzz_with(
         "causes",
-        DEFAULT_CASES,
+        COSTLY_CASES,
         strategy,
         |(path, text, start, end): (String, String, usize, usize)| {
             let _ = causes::assigned_to_public_var(&text);
@@ -870,21 +1009,35 @@ fn delta_pack(versions: usize) -> (Vec<u8>, Vec<u8>, Blobs) {
 
 struct Collect {
     got: Mutex<Vec<(u32, usize)>>,
+    ids: Vec<[u8; 20]>,
     max: u64,
 }
 
 impl gitpack::BlobHandler for Collect {
     fn blob(&self, index: u32, data: &[u8]) {
+        // Never bytes that are not the blob's: every delivery hashes to
+        // the id it is delivered as.
+        assert_eq!(
+            gitpack::blob_id(data),
+            self.ids[index as usize],
+            "blob {index}: wrong bytes"
+        );
         self.got.lock().unwrap().push((index, data.len()));
     }
     fn too_large(&self, index: u32, size: u64) {
         assert!(size > self.max);
         self.got.lock().unwrap().push((index, 0));
     }
+    fn cut(&self, index: u32) {
+        self.got.lock().unwrap().push((index, 0));
+    }
 }
 
+/// A pack and index in memory, with the blobs the pass is asked for.
+type PackSeed = (Vec<u8>, Vec<u8>, Blobs);
+
 /// Run the pack pass over one pack and its index; every blob handed over
-/// at most once and within the size limit.
+/// at most once, within the size limit, and as its own bytes.
 fn scan_one_pack(
     pack_bytes: &[u8],
     idx_bytes: &[u8],
@@ -903,6 +1056,10 @@ fn scan_one_pack(
         .collect();
     let h = Collect {
         got: Mutex::new(Vec::new()),
+        ids: blobs
+            .iter()
+            .map(|(id, _)| id.as_bytes().try_into().unwrap())
+            .collect(),
         max,
     };
     let pass = gitpack::scan_packs(dir.path(), &wanted, blobs.len(), max, &h);
@@ -916,6 +1073,149 @@ fn scan_one_pack(
         prop_assert_eq!(done, seen.contains(&(i as u32)));
     }
     Ok((pass, got))
+}
+
+/// Write `objs` with `common::pack::write_pack` and read the files back.
+fn pack_in_memory(objs: &[pack::PackObj]) -> (Vec<u8>, Vec<u8>) {
+    let dir = tempfile::tempdir().unwrap();
+    pack::write_pack(dir.path(), "x", objs, &[]);
+    (
+        std::fs::read(dir.path().join("pack-x.pack")).unwrap(),
+        std::fs::read(dir.path().join("pack-x.idx")).unwrap(),
+    )
+}
+
+fn oid(b: [u8; 20]) -> git2::Oid {
+    git2::Oid::from_bytes(&b).unwrap()
+}
+
+/// A pack of hostile shapes: a blob and a valid ref-delta on it, a
+/// ref-delta whose base is itself, two whose bases are each other, and an
+/// id listed twice (a decoy first). Returns the seed and the ids that
+/// loop.
+fn hostile_pack() -> (PackSeed, Vec<git2::Oid>) {
+    use pack::{DeltaOp, PackObj};
+    let a = b"the base blob of a valid ref-delta\n".to_vec();
+    let b = b"the base blob of a valid ref-delta, edited\n".to_vec();
+    let (s, x, y) = (b"loops to itself\n", b"x loops via y\n", b"y loops via x\n");
+    let d = b"the real bytes of a duplicated id\n".to_vec();
+    let id = |c: &[u8]| pack::git_id("blob", c);
+    let insert =
+        |base_len: usize, c: &[u8]| pack::delta(base_len as u64, &[DeltaOp::Insert(c.to_vec())]);
+    let objs = vec![
+        PackObj::Full {
+            id: id(&a),
+            kind: pack::BLOB,
+            data: a.clone(),
+        },
+        PackObj::RefDelta {
+            id: id(&b),
+            base: id(&a),
+            delta: pack::delta(
+                a.len() as u64,
+                &[
+                    DeltaOp::Copy(0, a.len() as u32 - 1),
+                    DeltaOp::Insert(b", edited\n".to_vec()),
+                ],
+            ),
+        },
+        PackObj::RefDelta {
+            id: id(s),
+            base: id(s),
+            delta: insert(s.len(), s),
+        },
+        PackObj::RefDelta {
+            id: id(x),
+            base: id(y),
+            delta: insert(y.len(), x),
+        },
+        PackObj::RefDelta {
+            id: id(y),
+            base: id(x),
+            delta: insert(x.len(), y),
+        },
+        PackObj::Full {
+            id: id(&d),
+            kind: pack::BLOB,
+            data: b"decoy".to_vec(),
+        },
+        PackObj::Full {
+            id: id(&d),
+            kind: pack::BLOB,
+            data: d.clone(),
+        },
+    ];
+    let (p, i) = pack_in_memory(&objs);
+    let blobs: Blobs = [&a[..], &b, s, x, y, &d]
+        .iter()
+        .map(|c| (oid(id(c)), c.to_vec()))
+        .collect();
+    ((p, i, blobs), vec![oid(id(s)), oid(id(x)), oid(id(y))])
+}
+
+/// A pack written by the `git` CLI with REF_DELTA entries (`pack-objects`
+/// without `--delta-base-offset`), from versions of a file in a temporary
+/// repository; `None` with a note when git is not installed.
+fn git_ref_delta_pack() -> Option<PackSeed> {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = git2::Repository::init_bare(dir.path().join("r.git")).unwrap();
+    let mut text: Vec<String> = (0..60)
+        .map(|i| format!("line {i}: let value{i} = compute({i}, \"abcdefgh\");"))
+        .collect();
+    let mut blobs = Vec::new();
+    let mut ids = String::new();
+    for v in 0..30 {
+        text[(v * 11) % 60] = format!("line edited in version {v}");
+        let content = text.join("\n").into_bytes();
+        let id = repo.blob(&content).unwrap();
+        ids.push_str(&format!("{id}\n"));
+        blobs.push((id, content));
+    }
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let child = std::process::Command::new("git")
+        .args(["pack-objects", "--window=10", "--depth=20", "-q"])
+        .arg(out.join("pack"))
+        .env("GIT_DIR", dir.path().join("r.git"))
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn();
+    let Ok(mut child) = child else {
+        eprintln!("note: git not found: no git-written pack seeds");
+        return None;
+    };
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(ids.as_bytes())
+        .unwrap();
+    assert!(child.wait().unwrap().success(), "git pack-objects failed");
+    let (mut p, mut i) = (Vec::new(), Vec::new());
+    for e in std::fs::read_dir(&out).unwrap() {
+        let path = e.unwrap().path();
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("pack") => p = std::fs::read(&path).unwrap(),
+            Some("idx") => i = std::fs::read(&path).unwrap(),
+            _ => {}
+        }
+    }
+    Some((p, i, blobs))
+}
+
+/// The object types at every offset an index lists.
+fn pack_types(pack_bytes: &[u8], idx: &[u8]) -> Vec<u8> {
+    let n = u32::from_be_bytes(idx[8 + 255 * 4..8 + 256 * 4].try_into().unwrap()) as usize;
+    let off_at = 8 + 256 * 4 + n * 24;
+    (0..n)
+        .map(|k| {
+            let o = u32::from_be_bytes(idx[off_at + 4 * k..off_at + 4 * k + 4].try_into().unwrap());
+            (pack_bytes[o as usize] >> 4) & 7
+        })
+        .collect()
 }
 
 /// An intact pack gives every blob, byte for byte the same as libgit2's.
@@ -939,6 +1239,9 @@ fn pack_pass_decodes_every_delta() {
         fn too_large(&self, index: u32, _: u64) {
             panic!("blob {index} is not too large");
         }
+        fn cut(&self, index: u32) {
+            panic!("blob {index} is not cut");
+        }
     }
     let wanted = blobs
         .iter()
@@ -957,32 +1260,80 @@ fn pack_pass_decodes_every_delta() {
     assert!(got.iter().all(|&(_, len)| len == 0), "{got:?}");
 }
 
-/// A damaged pack or index: no panic, nothing handed over twice or over
-/// the limit; what is not handled is left to the caller (libgit2).
+/// A pack written by git with REF_DELTA entries gives every blob.
+#[test]
+fn git_ref_delta_packs_are_read() {
+    let Some((p, i, blobs)) = git_ref_delta_pack() else {
+        return;
+    };
+    let types = pack_types(&p, &i);
+    assert!(types.contains(&7), "REF_DELTA entries: {types:?}");
+    let (pass, got) = scan_one_pack(&p, &i, &blobs, 1 << 20).unwrap();
+    assert!(pass.handled.iter().all(|&h| h), "{got:?}");
+    assert!(got.iter().all(|&(_, len)| len > 0), "{got:?}");
+}
+
+/// Delta loops are found before anything reads them and never handed
+/// over; the duplicated id gives its real bytes.
+#[test]
+fn delta_loops_and_duplicate_ids_in_one_pack() {
+    let ((p, i, blobs), loops) = hostile_pack();
+    let (pass, got) = scan_one_pack(&p, &i, &blobs, 1 << 20).unwrap();
+    let handled: Vec<bool> = pass.handled.clone();
+    assert_eq!(
+        handled,
+        vec![true, true, false, false, false, true],
+        "{got:?}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("pack")).unwrap();
+    std::fs::write(dir.path().join("pack/pack-x.pack"), &p).unwrap();
+    std::fs::write(dir.path().join("pack/pack-x.idx"), &i).unwrap();
+    let packs = gitpack::Packs::open(dir.path());
+    for id in &loops {
+        assert!(packs.unsafe_reason(*id).is_some(), "{id}");
+    }
+    assert!(packs.unsafe_reason(blobs[0].0).is_none());
+    assert_eq!(packs.unsafe_count(), 3);
+    assert_eq!(packs.duplicates.len(), 1);
+}
+
+/// A damaged pack or index (libgit2's deltas, git's REF_DELTA, loops and
+/// duplicate ids): no panic, no hang, nothing handed over twice, over the
+/// limit or as bytes that are not the blob's.
 #[test]
 fn damaged_packs_and_indexes() {
-    let (pack_bytes, idx, blobs) = delta_pack(24);
-    let seeds = [pack_bytes.clone(), idx.clone()];
-    let n = seeds.len();
+    let mut sets: Vec<PackSeed> = vec![delta_pack(24), hostile_pack().0];
+    sets.extend(git_ref_delta_pack());
+    let files: Vec<(usize, bool, Vec<u8>)> = sets
+        .iter()
+        .enumerate()
+        .flat_map(|(k, (p, i, _))| [(k, false, p.clone()), (k, true, i.clone())])
+        .collect();
+    let n = files.len();
     let strategy = (
         0..n,
         proptest::collection::vec(mutation(), 1..8),
         proptest::bool::ANY,
     )
-        .prop_map(move |(i, muts, small)| {
-            let mut b = apply(seeds[i].clone(), &muts);
-            // Which file was damaged, and the limit, ride along in front.
-            b.insert(0, i as u8 | (u8::from(small) << 1));
+        .prop_map(move |(f, muts, small)| {
+            let (set, is_idx, seed) = &files[f];
+            let mut b = apply(seed.clone(), &muts);
+            // Which set and file was damaged, and the limit, ride along in front.
+            b.insert(0, *set as u8);
+            b.insert(1, u8::from(*is_idx) | (u8::from(small) << 1));
             b
         });
-    fuzz_with("pack", DEFAULT_CASES, strategy, |b: Vec<u8>| {
-        let (tag, damaged) = b.split_first().unwrap();
+    let cases = COSTLY_CASES / 2;
+    fuzz_with("pack", cases, strategy, |b: Vec<u8>| {
+        let (set, tag, damaged) = (b[0] as usize, b[1], &b[2..]);
+        let (p, i, blobs) = &sets[set];
         let max = if tag & 2 != 0 { 1500 } else { 1 << 20 };
         let (p, i) = if tag & 1 == 0 {
-            (damaged, idx.as_slice())
+            (damaged, i.as_slice())
         } else {
-            (pack_bytes.as_slice(), damaged)
+            (p.as_slice(), damaged)
         };
-        scan_one_pack(p, i, &blobs, max).map(|_| ())
+        scan_one_pack(p, i, blobs, max).map(|_| ())
     });
 }

@@ -8,8 +8,11 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+use std::sync::OnceLock;
+
 use git2::Repository;
 
+use crate::input::pack::Packs;
 use crate::input::{GitState, fsread};
 
 /// What the tree scan needs to know about the repository around a root.
@@ -27,6 +30,9 @@ pub struct GitContext {
     pub gitignores: Vec<String>,
     /// The repository is a shallow clone.
     pub shallow: bool,
+    /// Its packs, surveyed when first needed: objects whose delta chain
+    /// loops are not handed to libgit2.
+    packs: OnceLock<Packs>,
 }
 
 impl GitContext {
@@ -71,6 +77,7 @@ impl GitContext {
             tracked,
             gitignores,
             shallow: repo.is_shallow(),
+            packs: OnceLock::new(),
         }))
     }
 
@@ -93,15 +100,39 @@ impl GitContext {
     }
 
     /// Whether the HEAD version of `rel` contains `needle`: the secret is in
-    /// a commit, not just in the working copy.
-    pub fn head_contains(repo: &Repository, repo_path: &str, needle: &[u8]) -> bool {
-        let Ok(head) = repo.head().and_then(|h| h.peel_to_tree()) else {
+    /// a commit, not just in the working copy. Each object on the way is
+    /// checked first: one whose delta chain loops is not read (libgit2
+    /// would follow the loop forever).
+    pub fn head_contains(&self, repo: &Repository, repo_path: &str, needle: &[u8]) -> bool {
+        let packs = self
+            .packs
+            .get_or_init(|| Packs::open(&repo.commondir().join("objects")));
+        let ok = |id: git2::Oid| packs.unsafe_reason(id).is_none();
+        let Some(head) = repo.head().ok().and_then(|h| h.resolve().ok()?.target()) else {
             return false;
         };
-        let Ok(entry) = head.get_path(Path::new(repo_path)) else {
+        if !ok(head) {
+            return false;
+        }
+        let Ok(mut id) = repo.find_commit(head).map(|c| c.tree_id()) else {
             return false;
         };
-        let Ok(blob) = repo.find_blob(entry.id()) else {
+        for part in repo_path.split('/') {
+            if !ok(id) {
+                return false;
+            }
+            let Ok(tree) = repo.find_tree(id) else {
+                return false;
+            };
+            let Some(entry) = tree.get_name(part) else {
+                return false;
+            };
+            id = entry.id();
+        }
+        if !ok(id) {
+            return false;
+        }
+        let Ok(blob) = repo.find_blob(id) else {
             return false;
         };
         memchr::memmem::find(blob.content(), needle).is_some()
@@ -113,6 +144,7 @@ impl GitContext {
 const GIT_FILES: &[&str] = &[
     "HEAD",
     "config",
+    "config.worktree",
     "index",
     "shallow",
     "packed-refs",
@@ -121,14 +153,25 @@ const GIT_FILES: &[&str] = &[
     "info/exclude",
     "info/attributes",
     "info/grafts",
+    "logs/HEAD",
+    "logs/refs/stash",
     "objects/info/alternates",
+    "objects/info/commit-graph",
 ];
 
+/// Config includes are followed this deep (git's and libgit2's limit).
+const MAX_INCLUDE_DEPTH: usize = 10;
+/// Alternates are followed this deep (libgit2's limit).
+const MAX_ALTERNATE_DEPTH: usize = 5;
+
 /// Why the repository around `start` must not be opened, if it must not:
-/// libgit2 opens its files with no check, so a FIFO `.git/config` would
-/// block the scan forever and a `/dev/zero` one would exhaust memory.
-/// Looks at the first `.git` found from `start` upwards (or `start` itself
-/// when it is a git dir).
+/// libgit2 opens its files with no check, so a FIFO would block the scan
+/// forever and a `/dev/zero` would exhaust memory. Looks at the first
+/// `.git` found from `start` upwards (or `start` itself when it is a git
+/// dir), and at every file libgit2 may open in it: the `.git` file and the
+/// git dir it names, `commondir`, the config and every file it includes,
+/// HEAD, the refs, the loose objects, the pack files and indexes, and the
+/// same in each alternate object directory.
 pub fn unsafe_git_files(start: &Path) -> Option<String> {
     let start = start.canonicalize().ok()?;
     let git_dir = start.ancestors().find_map(|d| {
@@ -141,17 +184,221 @@ pub fn unsafe_git_files(start: &Path) -> Option<String> {
             None
         }
     })?;
-    let check = |p: &Path| -> Option<String> {
+    let meta = std::fs::metadata(&git_dir).ok()?;
+    let git_dir = if meta.is_dir() {
+        git_dir
+    } else {
+        // A `.git` file (worktree or submodule link) names the real git dir.
+        if let Some(kind) = fsread::special_kind(&meta) {
+            return Some(format!("{} is {kind}", git_dir.display()));
+        }
+        let text = fsread::read_small_string(&git_dir).ok()?;
+        let target = text.lines().find_map(|l| l.strip_prefix("gitdir:"))?.trim();
+        let base = git_dir.parent().unwrap_or(Path::new("."));
+        base.join(target)
+    };
+    let mut check = Checker::default();
+    check.git_dir(&git_dir)
+}
+
+/// What [`unsafe_git_files`] has looked at.
+#[derive(Default)]
+struct Checker {
+    seen: HashSet<PathBuf>,
+}
+
+impl Checker {
+    /// A file libgit2 may open: fine if absent, a problem unless regular.
+    fn file(p: &Path) -> Option<String> {
         let meta = std::fs::metadata(p).ok()?;
         let kind = fsread::special_kind(&meta)?;
         Some(format!("{} is {kind}", p.display()))
-    };
-    match std::fs::metadata(&git_dir) {
-        Ok(m) if m.is_dir() => GIT_FILES.iter().find_map(|f| check(&git_dir.join(f))),
-        // A `.git` file (worktree or submodule link) names the real git dir.
-        Ok(_) => check(&git_dir),
-        Err(_) => None,
     }
+
+    fn git_dir(&mut self, dir: &Path) -> Option<String> {
+        let key = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+        if !self.seen.insert(key) {
+            return None;
+        }
+        if let Some(p) = GIT_FILES.iter().find_map(|f| Self::file(&dir.join(f))) {
+            return Some(p);
+        }
+        for config in ["config", "config.worktree"] {
+            if let Some(p) = self.config(&dir.join(config), 0) {
+                return Some(p);
+            }
+        }
+        if let Some(p) = Self::tree(&dir.join("refs")) {
+            return Some(p);
+        }
+        // HEAD (or a ref) naming a file outside `refs/`.
+        if let Ok(head) = fsread::read_small_string(&dir.join("HEAD"))
+            && let Some(target) = head.trim().strip_prefix("ref:")
+        {
+            let target = target.trim();
+            if !target.split('/').any(|c| c == ".." || c.is_empty())
+                && let Some(p) = Self::file(&dir.join(target))
+            {
+                return Some(p);
+            }
+        }
+        // A linked worktree shares the main repository's git dir.
+        if let Ok(common) = fsread::read_small_string(&dir.join("commondir")) {
+            let common = dir.join(common.trim());
+            if let Some(p) = self.git_dir(&common) {
+                return Some(p);
+            }
+        }
+        self.objects(&dir.join("objects"), 0)
+    }
+
+    /// A config file and, transitively, every file it includes (whatever
+    /// the `includeIf` condition: it is not evaluated here).
+    fn config(&mut self, path: &Path, depth: usize) -> Option<String> {
+        if depth > MAX_INCLUDE_DEPTH {
+            return None;
+        }
+        if let Some(p) = Self::file(path) {
+            return Some(p);
+        }
+        let text = fsread::read_small_string(path).ok()?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        for include in config_includes(&text) {
+            let target = match include.strip_prefix("~/") {
+                Some(rest) => match std::env::var_os("HOME") {
+                    Some(home) => PathBuf::from(home).join(rest),
+                    None => continue,
+                },
+                None => dir.join(&include),
+            };
+            let key = target.canonicalize().unwrap_or_else(|_| target.clone());
+            if !self.seen.insert(key) {
+                continue;
+            }
+            if let Some(p) = self.config(&target, depth + 1) {
+                return Some(p);
+            }
+        }
+        None
+    }
+
+    /// Every file under `dir` (refs, loose objects, packs) must be regular;
+    /// directories are entered (symlinks are followed for the check, not
+    /// entered).
+    fn tree(dir: &Path) -> Option<String> {
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            let Ok(rd) = std::fs::read_dir(&d) else {
+                continue;
+            };
+            for e in rd.flatten() {
+                let Ok(ft) = e.file_type() else { continue };
+                if ft.is_dir() {
+                    stack.push(e.path());
+                } else if !ft.is_file()
+                    && let Some(p) = Self::file(&e.path())
+                    && !p.ends_with("a directory")
+                {
+                    return Some(p);
+                }
+            }
+        }
+        None
+    }
+
+    /// An object directory: its loose objects and packs, its info files,
+    /// and its alternates.
+    fn objects(&mut self, dir: &Path, depth: usize) -> Option<String> {
+        if depth > 0 {
+            let key = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+            if !self.seen.insert(key) {
+                return None;
+            }
+        }
+        let alternates = dir.join("info/alternates");
+        for f in ["info/alternates", "info/commit-graph", "info/packs"] {
+            if let Some(p) = Self::file(&dir.join(f)) {
+                return Some(p);
+            }
+        }
+        if let Some(p) = Self::tree(dir) {
+            return Some(p);
+        }
+        if depth >= MAX_ALTERNATE_DEPTH {
+            return None;
+        }
+        let text = fsread::read_small_string(&alternates).ok()?;
+        for line in text.lines() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            if let Some(p) = self.objects(&dir.join(line), depth + 1) {
+                return Some(p);
+            }
+        }
+        None
+    }
+}
+
+/// The `path` values of the `[include]` and `[includeIf "..."]` sections
+/// of a git config file.
+fn config_includes(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut in_include = false;
+    for line in text.lines() {
+        let mut rest = line.trim();
+        if let Some(after) = rest.strip_prefix('[') {
+            let Some(close) = after.find(']') else {
+                in_include = false;
+                continue;
+            };
+            let name = after
+                .get(..close)
+                .unwrap_or("")
+                .split(|c: char| c.is_whitespace() || c == '"')
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            in_include = name == "include" || name == "includeif";
+            rest = after.get(close + 1..).unwrap_or("").trim();
+        }
+        if !in_include || rest.is_empty() || rest.starts_with(['#', ';']) {
+            continue;
+        }
+        let Some((key, value)) = rest.split_once('=') else {
+            continue;
+        };
+        if !key.trim().eq_ignore_ascii_case("path") {
+            continue;
+        }
+        let value = config_value(value);
+        if !value.is_empty() {
+            out.push(value);
+        }
+    }
+    out
+}
+
+/// A config value: quotes removed, escapes resolved, comments dropped.
+fn config_value(raw: &str) -> String {
+    let mut out = String::new();
+    let mut quoted = false;
+    let mut chars = raw.trim().chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => quoted = !quoted,
+            '\\' => match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some(c) => out.push(c),
+                None => {}
+            },
+            '#' | ';' if !quoted => break,
+            c => out.push(c),
+        }
+    }
+    out.trim_end().to_string()
 }
 
 /// A relative path with `/` separators.

@@ -46,6 +46,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
 use crate::findings::redact_known_secrets;
+use crate::input::pack::Packs;
 use crate::input::{CommitInfo, GitState, Origin, Sink, isolate, pack};
 use crate::text;
 use crate::time::rfc3339;
@@ -140,6 +141,37 @@ pub struct BlobSet {
     pub messages: HashMap<Oid, Message>,
     /// The repository is a shallow clone: history before the cut is absent.
     pub truncated: bool,
+    /// The packs of the repository and its alternates, surveyed once:
+    /// objects whose delta chain loops are never handed to libgit2.
+    pub packs: Arc<Packs>,
+}
+
+/// A commit object larger than this is not read: no one writes a commit
+/// message of this size, and libgit2 would hold all of it in memory.
+pub const MAX_COMMIT_BYTES: u64 = 64 << 20;
+
+/// Whether libgit2 may read the object `id`: not when one of its packed
+/// copies has a delta chain that loops (libgit2 would follow it forever).
+fn readable(packs: &Packs, id: Oid) -> Result<(), String> {
+    match packs.unsafe_reason(id) {
+        Some(why) => Err(format!("not read: {why}")),
+        None => Ok(()),
+    }
+}
+
+/// [`readable`], and for a commit, not larger than [`MAX_COMMIT_BYTES`].
+fn readable_commit(repo: &Repository, packs: &Packs, id: Oid) -> Result<(), String> {
+    readable(packs, id)?;
+    if let Ok(odb) = repo.odb()
+        && let Ok((size, _)) = odb.read_header(id)
+        && size as u64 > MAX_COMMIT_BYTES
+    {
+        return Err(format!(
+            "not read: {size} bytes, larger than any real commit ({} MiB); its parents are not walked",
+            MAX_COMMIT_BYTES >> 20
+        ));
+    }
+    Ok(())
 }
 
 /// Counters of the blob pass.
@@ -149,6 +181,8 @@ pub struct HistoryTotals {
     pub bytes: AtomicU64,
     /// Too large for `--max-file-size`.
     pub too_large: AtomicU64,
+    /// Not decoded: the history pass's decoding budget was spent.
+    pub cut: AtomicU64,
 }
 
 /// A progress display on stderr, or nothing (not a terminal, `-q`).
@@ -227,14 +261,43 @@ fn lossy(b: &[u8]) -> String {
 /// an input, see [`Enumerator::message`], and its keys are findings).
 pub fn commit_info(c: &Commit<'_>) -> CommitInfo {
     let a = c.author();
-    let shown = |b: &[u8]| redact_known_secrets(&String::from_utf8_lossy(b));
+    let shown = |b: &[u8]| redact_known_secrets(&String::from_utf8_lossy(bounded(b)));
     CommitInfo {
         id: c.id().to_string(),
         author_name: shown(a.name_bytes()),
         author_email: shown(a.email_bytes()),
         date: rfc3339(a.when().seconds()),
-        summary: c.summary_bytes().map(shown).unwrap_or_default(),
+        summary: shown(&summary(c.message_bytes())),
     }
+}
+
+/// At most this many bytes of a commit's summary, author name or email
+/// are shown (a crafted commit can make each a gigabyte).
+const MAX_SHOWN: usize = 4096;
+
+fn bounded(b: &[u8]) -> &[u8] {
+    b.get(..MAX_SHOWN).unwrap_or(b)
+}
+
+/// A message's summary as git shows it (its first paragraph, lines joined
+/// by spaces), from at most [`MAX_SHOWN`] bytes.
+fn summary(msg: &[u8]) -> Vec<u8> {
+    let start = msg
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(msg.len());
+    let msg = bounded(msg.get(start..).unwrap_or(&[]));
+    let end = memchr::memmem::find(msg, b"\n\n").unwrap_or(msg.len());
+    let mut out: Vec<u8> = msg
+        .get(..end)
+        .unwrap_or(msg)
+        .iter()
+        .map(|&c| if c == b'\n' { b' ' } else { c })
+        .collect();
+    while out.last().is_some_and(u8::is_ascii_whitespace) {
+        out.pop();
+    }
+    out
 }
 
 /// Commits listed in `.git/shallow`: their parents are not in the clone.
@@ -266,6 +329,7 @@ fn resolve_commit(repo: &Repository, rev: &str, flag: &str) -> Result<Oid> {
 /// damaged object cuts one branch of the walk, not the scan.
 fn walk_commits(
     repo: &Repository,
+    packs: &Packs,
     tips: &[Oid],
     hidden: &HashSet<Oid>,
     shallow: &HashSet<Oid>,
@@ -280,6 +344,10 @@ fn walk_commits(
             Some(p) => on_emit(id, p),
             None => {
                 if hidden.contains(&id) || !visited.insert(id) {
+                    continue;
+                }
+                if let Err(why) = readable_commit(repo, packs, id) {
+                    sink.error(&format!("commit {id}"), &why);
                     continue;
                 }
                 let commit = match repo.find_commit(id) {
@@ -312,25 +380,54 @@ fn walk_commits(
 
 /// The refs' tips: HEAD first, then every ref in name order, then stash
 /// reflog entries. Refs that point at a tree or blob are returned apart.
-fn tips(repo: &Repository, sink: &dyn Sink) -> (Vec<Oid>, Vec<(String, Oid, ObjectType)>) {
+fn tips(
+    repo: &Repository,
+    packs: &Packs,
+    sink: &dyn Sink,
+) -> (Vec<Oid>, Vec<(String, Oid, ObjectType)>) {
     let mut commits = Vec::new();
     let mut loose = Vec::new();
     if let Ok(head) = repo.head()
-        && let Ok(c) = head.peel_to_commit()
+        && let Some(id) = head.resolve().ok().and_then(|h| h.target())
+        && let Ok((id, ObjectType::Commit)) = peel(repo, packs, id)
     {
-        commits.push(c.id());
+        commits.push(id);
     }
-    let mut refs: Vec<(String, Result<git2::Object<'_>, git2::Error>)> = Vec::new();
+    let mut refs: Vec<(String, Peeled)> = Vec::new();
+    // Many refs name one object (a million tags of one commit): each
+    // object is peeled once.
+    let mut peeled: HashMap<Oid, Peeled> = HashMap::new();
     match repo.references() {
         Ok(iter) => {
             for r in iter {
                 match r {
                     Ok(r) => {
-                        let name = lossy(r.name_bytes());
-                        let obj = r.resolve().and_then(|r| r.peel(ObjectType::Any));
+                        let name = ref_name(r.name_bytes());
+                        // A direct ref names its object; only a symbolic one
+                        // needs resolving (a lookup by name per ref).
+                        let resolved = match r.target() {
+                            Some(_) => Ok(r),
+                            None => r.resolve(),
+                        };
+                        let obj = match resolved {
+                            Ok(r) => match r.target() {
+                                Some(id) => peeled
+                                    .entry(id)
+                                    .or_insert_with(|| peel(repo, packs, id))
+                                    .clone(),
+                                None => Err("a symbolic ref to nothing".into()),
+                            },
+                            Err(e) => Err(text::head(e.message(), MAX_REF_NAME).to_string()),
+                        };
                         refs.push((name, obj));
                     }
-                    Err(e) => sink.error("refs", &format!("cannot read a ref ({})", e.message())),
+                    Err(e) => sink.error(
+                        "refs",
+                        &format!(
+                            "cannot read a ref ({})",
+                            text::head(e.message(), MAX_REF_NAME)
+                        ),
+                    ),
                 }
             }
         }
@@ -339,27 +436,87 @@ fn tips(repo: &Repository, sink: &dyn Sink) -> (Vec<Oid>, Vec<(String, Oid, Obje
     refs.sort_by(|a, b| a.0.cmp(&b.0));
     for (name, obj) in refs {
         match obj {
-            Ok(o) => match o.kind() {
-                Some(ObjectType::Commit) => commits.push(o.id()),
-                Some(k @ (ObjectType::Tree | ObjectType::Blob)) => loose.push((name, o.id(), k)),
+            Ok((id, kind)) => match kind {
+                ObjectType::Commit => commits.push(id),
+                k @ (ObjectType::Tree | ObjectType::Blob) => loose.push((name, id, k)),
                 _ => {}
             },
-            Err(e) => sink.error(
-                &name,
-                &format!("ref points at nothing readable ({})", e.message()),
-            ),
+            Err(e) => sink.error(&name, &format!("ref points at nothing readable ({e})")),
         }
     }
     // Older stashes live only in the stash reflog.
     if let Ok(log) = repo.reflog("refs/stash") {
         commits.extend(log.iter().map(|e| e.id_new()));
     }
+    // Each tip once, in first-seen order.
+    let mut seen = HashSet::new();
+    commits.retain(|c| seen.insert(*c));
     (commits, loose)
+}
+
+/// At most this many bytes of a ref's name are shown (git allows names of
+/// any length; a crafted one of a megabyte must not be printed whole).
+const MAX_REF_NAME: usize = 1024;
+
+fn ref_name(b: &[u8]) -> String {
+    if b.len() <= MAX_REF_NAME {
+        return lossy(b);
+    }
+    format!(
+        "{}… ({} bytes)",
+        String::from_utf8_lossy(bounded_to(b, MAX_REF_NAME)),
+        b.len()
+    )
+}
+
+fn bounded_to(b: &[u8], n: usize) -> &[u8] {
+    b.get(..n).unwrap_or(b)
+}
+
+/// What a ref names once peeled, or why it could not be read.
+type Peeled = Result<(Oid, ObjectType), String>;
+
+/// Peel `id` through annotated tags to what it finally names, reading
+/// nothing that [`readable`] refuses.
+fn peel(repo: &Repository, packs: &Packs, mut id: Oid) -> Peeled {
+    // A chain of tags longer than this is crafted (git stops at 32 too).
+    let odb = repo.odb().map_err(|e| e.message().to_string())?;
+    for _ in 0..32 {
+        readable(packs, id)?;
+        // The type from the header: a commit is not read here (it can be
+        // a gigabyte; the walk decides whether to read it).
+        let (size, kind) = odb
+            .read_header(id)
+            .map_err(|e| text::head(e.message(), MAX_REF_NAME).to_string())?;
+        match kind {
+            ObjectType::Tag if size as u64 > MAX_COMMIT_BYTES => {
+                return Err(format!("a tag of {size} bytes, not read"));
+            }
+            ObjectType::Tag => {}
+            ObjectType::Commit | ObjectType::Tree | ObjectType::Blob => return Ok((id, kind)),
+            _ => return Err("an object of no known type".into()),
+        }
+        let obj = repo
+            .find_object(id, None)
+            .map_err(|e| e.message().to_string())?;
+        match obj.kind() {
+            Some(ObjectType::Tag) => match obj.as_tag() {
+                Some(t) => id = t.target_id(),
+                None => return Err("an unreadable tag".into()),
+            },
+            Some(k) => return Ok((id, k)),
+            None => return Err("an object of no known type".into()),
+        }
+    }
+    Err("a chain of more than 32 tags".into())
 }
 
 /// Collects blobs while trees are visited.
 struct Enumerator<'r, 's> {
     repo: &'r Repository,
+    packs: Arc<Packs>,
+    /// `--max-file-size`: how much of a commit message is scanned.
+    max: u64,
     sink: &'s dyn Sink,
     set: BlobSet,
     seen_trees: HashSet<Oid>,
@@ -374,11 +531,19 @@ impl Enumerator<'_, '_> {
         let msg = commit.message_bytes();
         // Hashed with a prefix, so that the id is no blob's: a file whose
         // content is the same text stays a separate target for `locate`.
-        let mut keyed = Vec::with_capacity(MESSAGE_PREFIX.len() + msg.len());
-        keyed.extend_from_slice(MESSAGE_PREFIX);
-        keyed.extend_from_slice(msg);
-        let Ok(id) = Oid::hash_object(ObjectType::Blob, &keyed) else {
-            return;
+        // (The id of a blob holding the prefix and the message, hashed
+        // without copying a message that can be huge.)
+        let id = {
+            use sha1::{Digest, Sha1};
+            let mut h = Sha1::new();
+            h.update(format!("blob {}\0", MESSAGE_PREFIX.len() + msg.len()).as_bytes());
+            h.update(MESSAGE_PREFIX);
+            h.update(msg);
+            let digest: [u8; 20] = h.finalize().into();
+            match Oid::from_bytes(&digest) {
+                Ok(id) => id,
+                Err(_) => return,
+            }
         };
         if let Some(m) = self.set.messages.get_mut(&id) {
             m.commits += 1;
@@ -395,7 +560,21 @@ impl Enumerator<'_, '_> {
             commit: self.set.commits[c as usize].clone(),
         };
         let sink = self.sink;
-        isolate::isolated(&path, sink, || sink.blob(&origin, msg));
+        let scanned = msg
+            .get(..usize::try_from(self.max).unwrap_or(usize::MAX))
+            .unwrap_or(msg);
+        if scanned.len() < msg.len() {
+            sink.skipped(
+                &path,
+                &format!(
+                    "too large ({} bytes > --max-file-size {}): only the first {} bytes of the message were scanned",
+                    msg.len(),
+                    self.max,
+                    self.max
+                ),
+            );
+        }
+        isolate::isolated(&path, sink, || sink.blob(&origin, scanned));
         self.set.messages.insert(id, Message { path, commits: 1 });
     }
 
@@ -408,19 +587,22 @@ impl Enumerator<'_, '_> {
             if parent_ids.contains(&tid) || !self.seen_trees.insert(tid) {
                 continue;
             }
-            let t = match self.repo.find_tree(tid) {
+            let t = match readable(&self.packs, tid).and_then(|_| {
+                self.repo
+                    .find_tree(tid)
+                    .map_err(|e| format!("cannot read it ({})", e.message()))
+            }) {
                 Ok(t) => t,
                 Err(e) => {
                     let at = if prefix.is_empty() { "/" } else { &prefix };
-                    self.sink.error(
-                        &format!("tree {tid} ({at} in commit {})", commit.id()),
-                        &format!("cannot read it ({})", e.message()),
-                    );
+                    self.sink
+                        .error(&format!("tree {tid} ({at} in commit {})", commit.id()), &e);
                     continue;
                 }
             };
             let parent_trees: Vec<git2::Tree<'_>> = parent_ids
                 .iter()
+                .filter(|p| readable(&self.packs, **p).is_ok())
                 .filter_map(|p| self.repo.find_tree(*p).ok())
                 .collect();
             for e in t.iter() {
@@ -472,6 +654,7 @@ impl Enumerator<'_, '_> {
 pub fn enumerate(
     repo: &Repository,
     scope: &Scope,
+    max: u64,
     sink: &dyn Sink,
     progress: &Progress,
 ) -> Result<BlobSet> {
@@ -480,9 +663,11 @@ pub fn enumerate(
     // that grows with history (about 90 MiB for 5,000 commits).
     git2::opts::enable_caching(false);
     let shallow = shallow_roots(repo);
+    // Before libgit2 reads any object: which objects it must not read.
+    let packs = Arc::new(Packs::open(&repo.commondir().join("objects")));
     let (tips, hidden, range_mode, loose) = match scope {
         Scope::Full => {
-            let (t, loose) = tips(repo, sink);
+            let (t, loose) = tips(repo, &packs, sink);
             (t, HashSet::new(), false, loose)
         }
         Scope::Since(rev) => {
@@ -492,7 +677,15 @@ pub fn enumerate(
                 .and_then(|h| h.peel_to_commit())
                 .map_err(|e| anyhow!("--since: HEAD has no commit ({})", e.message()))?
                 .id();
-            let hidden = walk_commits(repo, &[base], &HashSet::new(), &shallow, sink, |_, _| {});
+            let hidden = walk_commits(
+                repo,
+                &packs,
+                &[base],
+                &HashSet::new(),
+                &shallow,
+                sink,
+                |_, _| {},
+            );
             (vec![head], hidden, true, Vec::new())
         }
         Scope::Range(spec) => {
@@ -506,22 +699,41 @@ pub fn enumerate(
             let b = if b.is_empty() { "HEAD" } else { b };
             let from = resolve_commit(repo, a, "--range")?;
             let to = resolve_commit(repo, b, "--range")?;
-            let hidden = walk_commits(repo, &[from], &HashSet::new(), &shallow, sink, |_, _| {});
+            let hidden = walk_commits(
+                repo,
+                &packs,
+                &[from],
+                &HashSet::new(),
+                &shallow,
+                sink,
+                |_, _| {},
+            );
             (vec![to], hidden, true, Vec::new())
         }
     };
     let mut order: Vec<(Oid, Vec<Oid>)> = Vec::new();
-    walk_commits(repo, &tips, &hidden, &shallow, sink, |id, parents| {
-        order.push((id, parents));
-        if order.len() % 256 == 0 {
-            progress.enumerating(order.len(), 0);
-        }
-    });
+    walk_commits(
+        repo,
+        &packs,
+        &tips,
+        &hidden,
+        &shallow,
+        sink,
+        |id, parents| {
+            order.push((id, parents));
+            if order.len() % 256 == 0 {
+                progress.enumerating(order.len(), 0);
+            }
+        },
+    );
     let mut en = Enumerator {
         repo,
+        packs: Arc::clone(&packs),
+        max,
         sink,
         set: BlobSet {
             truncated: !shallow.is_empty() || repo.is_shallow(),
+            packs: Arc::clone(&packs),
             ..BlobSet::default()
         },
         seen_trees: HashSet::new(),
@@ -538,6 +750,7 @@ pub fn enumerate(
         let parent_trees: Vec<Oid> = if range_mode {
             parents
                 .iter()
+                .filter(|p| readable_commit(repo, &packs, **p).is_ok())
                 .filter_map(|p| repo.find_commit(*p).ok().map(|c| c.tree_id()))
                 .collect()
         } else {
@@ -590,6 +803,10 @@ fn visit_loose_tree(en: &mut Enumerator<'_, '_>, tree: Oid, commit: u32) {
         if !en.seen_trees.insert(tid) {
             continue;
         }
+        if let Err(why) = readable(&en.packs, tid) {
+            en.sink.error(&format!("tree {tid}"), &why);
+            continue;
+        }
         let Ok(t) = en.repo.find_tree(tid) else {
             en.sink.error(&format!("tree {tid}"), "cannot read it");
             continue;
@@ -633,8 +850,28 @@ pub fn scan_blobs(
         totals,
         progress,
     };
-    let objects = repo.commondir().join("objects");
-    let pass = pack::scan_packs(&objects, &set.index, set.blobs.len(), max, &packed);
+    let packs = &set.packs;
+    for (pack, n) in &packs.duplicates {
+        sink.error(
+            &pack.display().to_string(),
+            &format!(
+                "its index lists {n} object id(s) more than once; each copy was checked against its id"
+            ),
+        );
+    }
+    let pass = packs.scan(&set.index, set.blobs.len(), max, &packed);
+    if pass.cut > 0 {
+        sink.error(
+            "git history",
+            &format!(
+                "decoding stopped after {} bytes, the budget of the history pass ({}x the packs' size + {} MiB): {} blob(s) not scanned (listed as skipped); a delta bomb?",
+                pass.decoded,
+                pack::DECODE_RATIO,
+                pack::DECODE_FLOOR >> 20,
+                pass.cut
+            ),
+        );
+    }
     let git_dir = repo.path();
     // libgit2 re-hashes (SHA-1, collision-detecting) every object it reads
     // to check it against its id: about a tenth of the history pass, and a
@@ -642,12 +879,22 @@ pub fn scan_blobs(
     // still fail to inflate and are reported. (Process-wide setting.)
     git2::opts::strict_hash_verification(false);
     let open_failed = AtomicBool::new(false);
+    // What the packs and loose objects did not give: to libgit2, except
+    // what it must not read.
     let rest: Vec<&BlobEntry> = set
         .blobs
         .iter()
         .zip(&pass.handled)
         .filter(|(_, done)| !**done)
         .map(|(b, _)| b)
+        .filter(|b| match packs.unsafe_reason(b.id) {
+            Some(why) => {
+                sink.error(&blob_name(b), &format!("not read: {why}"));
+                progress.blob_done(0);
+                false
+            }
+            None => true,
+        })
         .collect();
     rest.par_iter().for_each_init(
         || Repository::open(git_dir),
@@ -699,6 +946,16 @@ impl pack::BlobHandler for PackHandler<'_> {
     fn too_large(&self, index: u32, size: u64) {
         let b = &self.set.blobs[index as usize];
         too_large(b, size, self.max, self.sink, self.totals);
+        self.progress.blob_done(0);
+    }
+
+    fn cut(&self, index: u32) {
+        let b = &self.set.blobs[index as usize];
+        self.totals.cut.fetch_add(1, Ordering::Relaxed);
+        self.sink.skipped(
+            &blob_name(b),
+            "not decoded: the history pass's decoding budget was spent (a delta bomb?)",
+        );
         self.progress.blob_done(0);
     }
 }
@@ -899,6 +1156,7 @@ struct Pending {
 /// Computes, once per tree, the set of targets under it.
 struct Locator<'r> {
     repo: &'r Repository,
+    packs: &'r Packs,
     index: &'r HashMap<Oid, usize>,
     /// Tree → index into `sets` (0: carries no target). Trees that cannot
     /// be read (reported by the enumeration) carry nothing.
@@ -908,10 +1166,11 @@ struct Locator<'r> {
 }
 
 impl<'r> Locator<'r> {
-    fn new(repo: &'r Repository, index: &'r HashMap<Oid, usize>) -> Self {
+    fn new(repo: &'r Repository, packs: &'r Packs, index: &'r HashMap<Oid, usize>) -> Self {
         let empty: TargetSet = Rc::from(Vec::new());
         Locator {
             repo,
+            packs,
             index,
             memo: HashMap::new(),
             sets: vec![empty.clone()],
@@ -960,7 +1219,10 @@ impl<'r> Locator<'r> {
                         blobs: Vec::new(),
                         subtrees: Vec::new(),
                     };
-                    if let Ok(t) = self.repo.find_tree(tree) {
+                    if let Ok(t) = readable(self.packs, tree)
+                        .map_err(|_| ())
+                        .and_then(|_| self.repo.find_tree(tree).map_err(|_| ()))
+                    {
                         for e in t.iter() {
                             match e.kind() {
                                 Some(ObjectType::Blob) => {
@@ -1049,7 +1311,10 @@ impl<'r> Locator<'r> {
         for &root in roots {
             let mut stack: Vec<(Oid, String)> = vec![(root, String::new())];
             while let Some((tree, prefix)) = stack.pop() {
-                if !wanted(paths, &tree) || !visited.insert((tree, prefix.clone())) {
+                if !wanted(paths, &tree)
+                    || !visited.insert((tree, prefix.clone()))
+                    || readable(self.packs, tree).is_err()
+                {
                     continue;
                 }
                 let Ok(t) = self.repo.find_tree(tree) else {
@@ -1086,7 +1351,7 @@ impl<'r> Locator<'r> {
 /// is not full.
 pub fn locate(repo: &Repository, set: &BlobSet, targets: &[Oid]) -> Locations {
     let index: HashMap<Oid, usize> = targets.iter().enumerate().map(|(i, o)| (*o, i)).collect();
-    let mut loc = Locator::new(repo, &index);
+    let mut loc = Locator::new(repo, &set.packs, &index);
     let mut per_set: HashMap<u32, usize> = HashMap::new();
     let mut roots: Vec<Oid> = Vec::new();
     let mut seen_roots: HashSet<Oid> = HashSet::new();
@@ -1121,8 +1386,15 @@ pub fn locate(repo: &Repository, set: &BlobSet, targets: &[Oid]) -> Locations {
         }
     }
     let mut head = vec![false; targets.len()];
-    if let Ok(tree) = repo.head().and_then(|h| h.peel_to_tree()) {
-        let s = loc.set_of(tree.id());
+    let head_tree = repo
+        .head()
+        .ok()
+        .and_then(|h| h.resolve().ok()?.target())
+        .filter(|id| readable_commit(repo, &set.packs, *id).is_ok())
+        .and_then(|id| repo.find_commit(id).ok())
+        .map(|c| c.tree_id());
+    if let Some(tree) = head_tree {
+        let s = loc.set_of(tree);
         for &(t, _) in loc.sets[s as usize].iter() {
             head[t as usize] = true;
         }

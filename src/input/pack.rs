@@ -4,12 +4,18 @@
 //!
 //! Reading blob by blob through the object database re-inflates each
 //! delta chain from its base and jumps around the pack: for a large history
-//! that, not matching, is where the time goes. Here, for each pack:
+//! that, not matching, is where the time goes. Here, for each pack (of the
+//! repository and of its alternates, newest first):
 //!
 //! 1. the index (`.idx`, version 2) gives every object's id and offset;
 //!    sorted by offset, each object's extent is up to the next one;
 //! 2. one sequential read of the object headers gives each object's type
 //!    and, for a delta, its base (an offset back into the pack, or an id);
+//!    every delta chain is followed to its end once, so a chain that loops
+//!    (a ref-delta naming itself, two deltas naming each other, across
+//!    packs too) is known before anything reads it: such an object is
+//!    *unsafe* ([`Packs::unsafe_reason`]) and must never be handed to
+//!    libgit2, which follows the loop forever;
 //! 3. the objects worth decoding are the wanted blobs and the bases they
 //!    need, transitively; every other object (commits, trees, blobs out of
 //!    scope) is never inflated;
@@ -18,29 +24,47 @@
 //!    first with the chain from the root held in memory, so every object is
 //!    inflated once and every delta applied once.
 //!
-//! Nothing here trusts the pack: extents are checked against the file, sizes
-//! against `--max-file-size` and against the bytes actually present (zlib
-//! cannot expand more than ~1032:1), deltas are bounds-checked, a chain of
-//! deltas holds at most [`CHAIN_BUDGET`] bytes, and anything that does not
-//! decode is left *unhandled*. The caller reads unhandled blobs through
-//! libgit2 (loose objects, alternates, damaged packs), which reports what
-//! cannot be read. The pack format is small and documented (git's
-//! `Documentation/gitformat-pack.txt`); reading it here needs only `flate2`,
-//! already a dependency.
+//! A blob that a pack holds damaged (or whose bytes do not hash to its id:
+//! an index can list one id twice) is tried again from the next pack, then
+//! as a loose object; only then is it left to the caller (libgit2).
+//!
+//! Nothing here trusts the pack: an object's header is read first (at most
+//! 32 bytes) and its sizes checked against `--max-file-size` and against the
+//! bytes actually present (zlib cannot expand more than ~1032:1) before
+//! anything is allocated; the zlib stream is then read in 64 KiB pieces, so
+//! a hole of 64 GiB between two objects costs nothing. Deltas are
+//! bounds-checked, a chain of deltas holds at most [`CHAIN_BUDGET`] bytes,
+//! every decoded blob is checked against its id (SHA-1), and all the
+//! decoding of one scan produces at most [`DECODE_RATIO`] times the packs'
+//! bytes plus [`DECODE_FLOOR`] (a delta bomb of a few hundred bytes that
+//! expands to gigabytes is cut, and the blobs cut are reported). The pack
+//! format is small and documented (git's `Documentation/gitformat-pack.txt`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use flate2::{Decompress, FlushDecompress, Status};
 use git2::Oid;
 use rayon::prelude::*;
+use sha1::{Digest, Sha1};
+
+use crate::input::fsread;
 
 /// At most this many bytes of decoded bases are held for one delta chain;
 /// the rest of a deeper (crafted) chain is left to the fallback.
 pub const CHAIN_BUDGET: usize = 256 << 20;
+
+/// All the decoding of one history pass may produce this many times the
+/// bytes of the packs read (zlib alone reaches ~1032:1; real histories stay
+/// far below, a long-lived large file edited a line at a time being the
+/// worst honest case)...
+pub const DECODE_RATIO: u64 = 1000;
+/// ...plus this much, whatever the packs' size.
+pub const DECODE_FLOOR: u64 = 32 << 20;
 
 /// An index larger than this is not read (a real one is 28 bytes an
 /// object: 1 GiB is 38 million objects).
@@ -50,23 +74,70 @@ const MAX_INDEX_BYTES: u64 = 1 << 30;
 /// than this times the compressed bytes is not believed.
 const MAX_RATIO: u64 = 1100;
 
-/// What the pass does with a wanted blob it decoded.
+/// Alternates are followed this deep (libgit2's limit).
+const MAX_ALTERNATE_DEPTH: usize = 5;
+
+/// Compressed bytes are read in pieces of this size.
+const CHUNK: usize = 64 << 10;
+
+/// An object header (type, size, and a delta's base) fits in this.
+const HEADER_MAX: usize = 32;
+
+/// What the pass does with a wanted blob.
 pub trait BlobHandler: Sync {
     /// The blob at `index` (its position in the wanted set), decoded.
     fn blob(&self, index: u32, data: &[u8]);
     /// The blob at `index` is larger than the limit (`size` bytes).
     fn too_large(&self, index: u32, size: u64);
+    /// The blob at `index` was not decoded: the decoding budget of the
+    /// history pass was spent (see [`DECODE_RATIO`]).
+    fn cut(&self, index: u32);
 }
 
-/// The result of [`scan_packs`].
+/// The result of [`Packs::scan`].
 #[derive(Debug, Default)]
 pub struct PackPass {
-    /// Per wanted blob: delivered (or reported too large) by the pass.
+    /// Per wanted blob: delivered, reported too large, or cut.
     pub handled: Vec<bool>,
+    /// Per wanted blob not handled: why the copies found could not be used.
+    pub failed: Vec<Option<String>>,
     /// Pack files read.
     pub packs: usize,
     /// Pack files that could not be used (unreadable or malformed index).
     pub unusable: Vec<(PathBuf, String)>,
+    /// Bytes produced by inflating and applying deltas, and the budget.
+    pub decoded: u64,
+    pub budget: u64,
+    /// Wanted blobs not decoded because the budget was spent.
+    pub cut: u64,
+}
+
+/// The object directories of a repository: `objects` and, transitively,
+/// its alternates (`objects/info/alternates`, one directory a line,
+/// relative to the directory that names it). Only regular files are read.
+pub fn object_dirs(objects: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = Vec::new();
+    let mut seen: HashSet<PathBuf> = HashSet::new();
+    let mut todo = vec![(objects.to_path_buf(), 0usize)];
+    while let Some((dir, depth)) = todo.pop() {
+        let key = dir.canonicalize().unwrap_or_else(|_| dir.clone());
+        if !seen.insert(key) {
+            continue;
+        }
+        if depth < MAX_ALTERNATE_DEPTH
+            && let Ok(text) = fsread::read_small_string(&dir.join("info/alternates"))
+        {
+            for line in text.lines().rev() {
+                let line = line.trim();
+                if line.is_empty() || line.starts_with('#') {
+                    continue;
+                }
+                todo.push((dir.join(line), depth + 1));
+            }
+        }
+        out.push(dir);
+    }
+    out
 }
 
 /// The pack files of an object directory: `objects/pack/*.pack` with their
@@ -83,8 +154,8 @@ pub fn pack_files(objects: &Path) -> Vec<(PathBuf, PathBuf)> {
                 return None;
             }
             let pack = path.with_extension("pack");
-            let meta = std::fs::symlink_metadata(&pack).ok()?;
-            let idx_meta = std::fs::symlink_metadata(&path).ok()?;
+            let meta = std::fs::metadata(&pack).ok()?;
+            let idx_meta = std::fs::metadata(&path).ok()?;
             // Regular files only: a FIFO named like a pack must not block.
             if !meta.file_type().is_file() || !idx_meta.file_type().is_file() {
                 return None;
@@ -106,25 +177,411 @@ pub fn scan_packs(
     max: u64,
     handler: &dyn BlobHandler,
 ) -> PackPass {
-    let mut pass = PackPass {
-        handled: vec![false; count],
-        ..PackPass::default()
-    };
-    // Claimed by an earlier pack: not decoded again from a later one.
-    let mut claimed = vec![false; count];
-    for (idx, pack) in pack_files(objects) {
-        match Pack::open(&idx, &pack) {
-            Ok(p) => {
-                pass.packs += 1;
-                let done = p.scan(wanted, &mut claimed, max, handler);
-                for i in done {
-                    pass.handled[i as usize] = true;
+    Packs::open(objects).scan(wanted, count, max, handler)
+}
+
+/// The packs (and loose objects) of a repository and its alternates, with
+/// what the header pass learnt about each object.
+#[derive(Default)]
+pub struct Packs {
+    packs: Vec<Pack>,
+    /// Object directories, the repository's first.
+    dirs: Vec<PathBuf>,
+    /// Pack files that could not be used (unreadable or malformed index).
+    pub unusable: Vec<(PathBuf, String)>,
+    /// Packs whose index lists an object id more than once.
+    pub duplicates: Vec<(PathBuf, usize)>,
+    /// Objects whose delta chain never ends, with why.
+    unsafe_ids: HashMap<Oid, String>,
+    /// Bytes of the usable packs.
+    pack_bytes: u64,
+}
+
+impl std::fmt::Debug for Packs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Packs")
+            .field("packs", &self.packs.len())
+            .field("unsafe", &self.unsafe_ids.len())
+            .finish()
+    }
+}
+
+/// How an entry's delta chain ends.
+const ST_UNKNOWN: u8 = 0;
+const ST_OPEN: u8 = 1;
+const ST_OK: u8 = 2;
+const ST_LOOP: u8 = 3;
+/// At a ref-delta whose base is not in this pack.
+const ST_EXTERNAL: u8 = 4;
+const ST_BAD: u8 = 5;
+
+impl Packs {
+    /// Open every pack of `objects` and its alternates and follow every
+    /// delta chain once (one sequential read of the object headers a pack).
+    pub fn open(objects: &Path) -> Packs {
+        let dirs = object_dirs(objects);
+        let mut out = Packs::default();
+        for dir in &dirs {
+            for (idx, pack) in pack_files(dir) {
+                match Pack::open(&idx, &pack) {
+                    Ok(p) => {
+                        if p.duplicates > 0 {
+                            out.duplicates.push((pack.clone(), p.duplicates));
+                        }
+                        out.pack_bytes = out.pack_bytes.saturating_add(p.len);
+                        out.packs.push(p);
+                    }
+                    Err(e) => {
+                        // Its delta chains cannot be followed here, so
+                        // libgit2 must not read its objects either.
+                        let why = format!(
+                            "{} could not be checked for delta loops ({e})",
+                            pack.file_name()
+                                .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+                        );
+                        for id in index_ids(&idx) {
+                            if let Ok(oid) = Oid::from_bytes(&id) {
+                                out.unsafe_ids.entry(oid).or_insert_with(|| why.clone());
+                            }
+                        }
+                        out.unusable.push((pack, e));
+                    }
                 }
             }
-            Err(e) => pass.unusable.push((pack, e)),
+        }
+        out.dirs = dirs;
+        out.find_unsafe();
+        out
+    }
+
+    /// Why libgit2 must not read `id` (its delta chain loops), if so.
+    pub fn unsafe_reason(&self, id: Oid) -> Option<&str> {
+        self.unsafe_ids.get(&id).map(String::as_str)
+    }
+
+    /// How many objects are unsafe.
+    pub fn unsafe_count(&self) -> usize {
+        self.unsafe_ids.len()
+    }
+
+    /// Mark every object with a copy whose delta chain loops, within a pack
+    /// or through ref-deltas across packs.
+    fn find_unsafe(&mut self) {
+        // Ids with a copy whose chain loops inside its pack.
+        let mut looping: HashMap<[u8; 20], String> = HashMap::new();
+        // Ref-deltas whose base is in no copy of their own pack: id → bases.
+        let mut edges: HashMap<[u8; 20], Vec<[u8; 20]>> = HashMap::new();
+        for p in &self.packs {
+            for (i, e) in p.entries.iter().enumerate() {
+                let id = p.oids[e.id as usize];
+                match p.state[i] {
+                    ST_LOOP => {
+                        looping.entry(id).or_insert_with(|| {
+                            format!("its delta chain in {} loops back on itself", p.name())
+                        });
+                    }
+                    ST_EXTERNAL if p.kinds[i] == Kind::External => {
+                        if let Some(base) = p.ext_base.get(&(i as u32)) {
+                            edges.entry(id).or_default().push(*base);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        // Ref-delta chains across packs: an id is unsafe when following
+        // bases from it meets a looping copy or comes back to itself.
+        // Colours: 1 on the current path, 2 safe, 3 unsafe.
+        let mut colour: HashMap<[u8; 20], u8> = HashMap::new();
+        let starts: Vec<[u8; 20]> = edges.keys().copied().collect();
+        for start in starts {
+            if colour.contains_key(&start) {
+                continue;
+            }
+            let mut stack: Vec<([u8; 20], usize)> = vec![(start, 0)];
+            colour.insert(start, 1);
+            let mut bad = looping.contains_key(&start);
+            while let Some(&(node, next)) = stack.last() {
+                let bases = edges.get(&node).map_or(&[][..], Vec::as_slice);
+                if bad || next >= bases.len() {
+                    stack.pop();
+                    colour.insert(node, if bad { 3 } else { 2 });
+                    continue;
+                }
+                if let Some(top) = stack.last_mut() {
+                    top.1 += 1;
+                }
+                let base = bases[next];
+                match colour.get(&base).copied() {
+                    Some(1) | Some(3) => bad = true,
+                    Some(_) => {}
+                    None if looping.contains_key(&base) => bad = true,
+                    None if edges.contains_key(&base) => {
+                        colour.insert(base, 1);
+                        stack.push((base, 0));
+                    }
+                    None => {}
+                }
+            }
+        }
+        for p in &self.packs {
+            for (i, e) in p.entries.iter().enumerate() {
+                let id = p.oids[e.id as usize];
+                let why = match p.state[i] {
+                    ST_LOOP => looping.get(&id).cloned(),
+                    ST_EXTERNAL => {
+                        let end = p.ext_end.get(&(i as u32)).copied().unwrap_or(i as u32);
+                        let end_id = p.oids[p.entries[end as usize].id as usize];
+                        (colour.get(&end_id) == Some(&3)).then(|| {
+                            format!(
+                                "its delta chain in {} loops through the bases of other objects",
+                                p.name()
+                            )
+                        })
+                    }
+                    _ => None,
+                };
+                if let (Some(why), Ok(oid)) = (why, Oid::from_bytes(&id)) {
+                    self.unsafe_ids.entry(oid).or_insert(why);
+                }
+            }
         }
     }
-    pass
+
+    /// Decode every blob of `wanted` (id → index) that the packs hold, then
+    /// what is left from loose objects, and hand each to `handler` once.
+    /// Blobs larger than `max` are reported, not decoded.
+    pub fn scan(
+        &self,
+        wanted: &HashMap<Oid, u32>,
+        count: usize,
+        max: u64,
+        handler: &dyn BlobHandler,
+    ) -> PackPass {
+        let budget = self
+            .pack_bytes
+            .saturating_mul(DECODE_RATIO)
+            .saturating_add(DECODE_FLOOR);
+        let ctx = Ctx {
+            handler,
+            max,
+            decided: (0..count).map(|_| AtomicBool::new(false)).collect(),
+            failed: Mutex::new(vec![None; count]),
+            left: AtomicU64::new(budget),
+            decoded: AtomicU64::new(0),
+            cut: AtomicU64::new(0),
+            unsafe_ids: &self.unsafe_ids,
+        };
+        for p in &self.packs {
+            p.scan(wanted, &ctx);
+        }
+        // What no pack gave: loose objects, read here too (libgit2 stops at
+        // a damaged packed copy and never looks for a loose one).
+        let mut ids: Vec<Option<Oid>> = vec![None; count];
+        for (id, &w) in wanted {
+            if let Some(slot) = ids.get_mut(w as usize) {
+                *slot = Some(*id);
+            }
+        }
+        ids.par_iter().enumerate().for_each(|(w, id)| {
+            let Some(id) = id else { return };
+            if ctx.decided[w].load(Ordering::Relaxed) || self.unsafe_ids.contains_key(id) {
+                return;
+            }
+            self.read_loose(*id, w as u32, &ctx);
+        });
+        let handled: Vec<bool> = ctx
+            .decided
+            .iter()
+            .map(|d| d.load(Ordering::Relaxed))
+            .collect();
+        let mut failed = ctx.failed.into_inner().unwrap_or_else(|e| e.into_inner());
+        for (f, h) in failed.iter_mut().zip(&handled) {
+            if *h {
+                *f = None;
+            }
+        }
+        PackPass {
+            handled,
+            failed,
+            packs: self.packs.len(),
+            unusable: self.unusable.clone(),
+            decoded: ctx.decoded.load(Ordering::Relaxed),
+            budget,
+            cut: ctx.cut.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Read `id` as a loose object from the first object directory that
+    /// has it, and hand it over if it is a blob that hashes to its id.
+    fn read_loose(&self, id: Oid, w: u32, ctx: &Ctx<'_>) {
+        let hex = id.to_string();
+        let (dir, name) = (hex.get(..2).unwrap_or(""), hex.get(2..).unwrap_or(""));
+        for objects in &self.dirs {
+            let path = objects.join(dir).join(name);
+            let Ok((file, len)) = open_existing(&path) else {
+                continue;
+            };
+            let fail = |why: String| ctx.fail(w, why);
+            // The header first ("blob <size>\0"), from the first bytes.
+            let Some(head) = inflate_prefix(&file, 0, len, 64) else {
+                fail(format!("its loose copy ({}) is damaged", path.display()));
+                continue;
+            };
+            let Some((kind, size, hlen)) = loose_header(&head) else {
+                fail(format!("its loose copy ({}) is damaged", path.display()));
+                continue;
+            };
+            if kind != b"blob" {
+                fail(format!("its loose copy ({}) is not a blob", path.display()));
+                continue;
+            }
+            if size > ctx.max {
+                if !ctx.decided[w as usize].swap(true, Ordering::Relaxed) {
+                    ctx.handler.too_large(w, size);
+                }
+                return;
+            }
+            let total = size + hlen as u64;
+            if total > len.saturating_mul(MAX_RATIO).saturating_add(64) {
+                fail(format!("its loose copy ({}) is damaged", path.display()));
+                continue;
+            }
+            // Not charged to the budget: a loose object is one zlib
+            // stream, bounded by its file's size (checked above).
+            ctx.decoded.fetch_add(total, Ordering::Relaxed);
+            let mut chunk = Vec::new();
+            match inflate_at(&file, 0, len, total, &mut chunk) {
+                Some(all) => {
+                    let data = all.get(hlen..).unwrap_or(&[]);
+                    if blob_id(data) == *id.as_bytes() {
+                        ctx.deliver(w, data);
+                        return;
+                    }
+                    fail(format!(
+                        "its loose copy ({}) does not hash to its id",
+                        path.display()
+                    ));
+                }
+                None => fail(format!("its loose copy ({}) is damaged", path.display())),
+            }
+        }
+    }
+}
+
+/// The object ids a version-2 index lists, as far as it can be read (none
+/// for another version: libgit2 reads those packs).
+fn index_ids(idx_path: &Path) -> Vec<[u8; 20]> {
+    let Ok((file, len)) = open_existing(idx_path) else {
+        return Vec::new();
+    };
+    let mut idx = Vec::new();
+    if len > MAX_INDEX_BYTES || file.take(MAX_INDEX_BYTES).read_to_end(&mut idx).is_err() {
+        return Vec::new();
+    }
+    if idx.len() < 8 || idx[..4] != [0xff, b't', b'O', b'c'] || be32(&idx, 4) != Some(2) {
+        return Vec::new();
+    }
+    let n = be32(&idx, 8 + 255 * 4).unwrap_or(0) as usize;
+    let at = 8 + 256 * 4;
+    idx.get(at..)
+        .unwrap_or(&[])
+        .chunks_exact(20)
+        .take(n)
+        .map(|c| {
+            let mut id = [0u8; 20];
+            id.copy_from_slice(c);
+            id
+        })
+        .collect()
+}
+
+/// Open a file only if it exists and is regular (never blocking).
+fn open_existing(path: &Path) -> std::io::Result<(File, u64)> {
+    let file = fsread::open_regular(path)?;
+    let len = file.metadata()?.len();
+    Ok((file, len))
+}
+
+/// A loose object's header: kind, size, and the header's length (with NUL).
+fn loose_header(b: &[u8]) -> Option<(&[u8], u64, usize)> {
+    let nul = b.iter().position(|&c| c == 0)?;
+    let head = b.get(..nul)?;
+    let sp = head.iter().position(|&c| c == b' ')?;
+    let kind = head.get(..sp)?;
+    let digits = head.get(sp + 1..)?;
+    if digits.is_empty() || digits.len() > 19 || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let size = std::str::from_utf8(digits).ok()?.parse().ok()?;
+    Some((kind, size, nul + 1))
+}
+
+/// The git id of a blob's content (SHA-1 of `blob <len>\0` and the bytes).
+pub fn blob_id(data: &[u8]) -> [u8; 20] {
+    let mut h = Sha1::new();
+    h.update(format!("blob {}\0", data.len()).as_bytes());
+    h.update(data);
+    h.finalize().into()
+}
+
+/// What every pack's pass shares.
+struct Ctx<'a> {
+    handler: &'a dyn BlobHandler,
+    max: u64,
+    /// Per wanted blob: delivered, reported too large, or cut.
+    decided: Vec<AtomicBool>,
+    failed: Mutex<Vec<Option<String>>>,
+    /// Bytes the pass may still produce.
+    left: AtomicU64,
+    decoded: AtomicU64,
+    cut: AtomicU64,
+    unsafe_ids: &'a HashMap<Oid, String>,
+}
+
+impl Ctx<'_> {
+    /// Take `n` bytes of the decoding budget; once a request does not fit,
+    /// the budget is spent for everything after it.
+    fn take(&self, n: u64) -> bool {
+        let ok = self
+            .left
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |l| l.checked_sub(n))
+            .is_ok();
+        if ok {
+            self.decoded.fetch_add(n, Ordering::Relaxed);
+        } else {
+            self.left.store(0, Ordering::Relaxed);
+        }
+        ok
+    }
+
+    fn deliver(&self, w: u32, data: &[u8]) {
+        if !self.decided[w as usize].swap(true, Ordering::Relaxed) {
+            self.handler.blob(w, data);
+        }
+    }
+
+    fn too_large(&self, w: u32, size: u64) {
+        if !self.decided[w as usize].swap(true, Ordering::Relaxed) {
+            self.handler.too_large(w, size);
+        }
+    }
+
+    fn cut_one(&self, w: u32) {
+        if !self.decided[w as usize].swap(true, Ordering::Relaxed) {
+            self.cut.fetch_add(1, Ordering::Relaxed);
+            self.handler.cut(w);
+        }
+    }
+
+    fn fail(&self, w: u32, why: String) {
+        if let Ok(mut f) = self.failed.lock()
+            && let Some(slot) = f.get_mut(w as usize)
+            && slot.is_none()
+        {
+            *slot = Some(why);
+        }
+    }
 }
 
 /// An object's kind as the pack stores it.
@@ -136,7 +593,10 @@ enum Kind {
     Tag,
     /// A delta against the object at an index into [`Pack::entries`].
     Delta(u32),
-    /// A delta whose base is not in this pack, or a malformed header.
+    /// A ref-delta whose base is not in this pack (its id is in
+    /// [`Pack::ext_base`]).
+    External,
+    /// A malformed header, or an offset delta pointing at no object.
     Broken,
 }
 
@@ -152,10 +612,21 @@ struct Entry {
 
 struct Pack {
     file: File,
+    path: PathBuf,
+    len: u64,
     /// Objects by offset.
     entries: Vec<Entry>,
     /// The index's object ids, in id order.
     oids: Vec<[u8; 20]>,
+    /// Each entry's kind, and how its delta chain ends (`ST_*`).
+    kinds: Vec<Kind>,
+    state: Vec<u8>,
+    /// Ref-deltas with a base outside this pack: entry → base id.
+    ext_base: HashMap<u32, [u8; 20]>,
+    /// Entries whose chain ends at such a ref-delta: entry → that entry.
+    ext_end: HashMap<u32, u32>,
+    /// Ids listed more than once in the index.
+    duplicates: usize,
 }
 
 fn be32(b: &[u8], at: usize) -> Option<u32> {
@@ -164,23 +635,21 @@ fn be32(b: &[u8], at: usize) -> Option<u32> {
 }
 
 impl Pack {
-    /// Read the index and check it against the pack's size.
+    /// Read the index, check it against the pack's size, and read every
+    /// object's header.
     fn open(idx_path: &Path, pack_path: &Path) -> Result<Pack, String> {
-        let idx_len = std::fs::metadata(idx_path)
-            .map_err(|e| format!("cannot read the index ({e})"))?
-            .len();
+        let (idx_file, idx_len) =
+            open_existing(idx_path).map_err(|e| format!("cannot read the index ({e})"))?;
         if idx_len > MAX_INDEX_BYTES {
             return Err(format!("index too large ({idx_len} bytes)"));
         }
         let mut idx = Vec::new();
-        File::open(idx_path)
-            .and_then(|f| f.take(MAX_INDEX_BYTES).read_to_end(&mut idx))
+        idx_file
+            .take(MAX_INDEX_BYTES)
+            .read_to_end(&mut idx)
             .map_err(|e| format!("cannot read the index ({e})"))?;
-        let mut file = File::open(pack_path).map_err(|e| format!("cannot open the pack ({e})"))?;
-        let pack_len = file
-            .metadata()
-            .map_err(|e| format!("cannot read the pack ({e})"))?
-            .len();
+        let (mut file, pack_len) =
+            open_existing(pack_path).map_err(|e| format!("cannot open the pack ({e})"))?;
         let mut head = [0u8; 12];
         file.read_exact(&mut head)
             .map_err(|_| "the pack is too short".to_string())?;
@@ -206,12 +675,18 @@ impl Pack {
             return Err("the index and the pack disagree on the object count".into());
         }
         let data_end = pack_len.checked_sub(20).ok_or("the pack is too short")?;
-        let mut oids = Vec::with_capacity(n);
+        let mut oids: Vec<[u8; 20]> = Vec::with_capacity(n);
         let mut entries = Vec::with_capacity(n);
+        let mut duplicates = 0;
         for i in 0..n {
             let at = oids_at + i * 20;
             let mut oid = [0u8; 20];
             oid.copy_from_slice(&idx[at..at + 20]);
+            match oids.last() {
+                Some(prev) if *prev == oid => duplicates += 1,
+                Some(prev) if *prev > oid => return Err("the index is not sorted".into()),
+                _ => {}
+            }
             oids.push(oid);
             let raw = be32(&idx, off_at + i * 4).ok_or("truncated index")?;
             let offset = if raw & 0x8000_0000 == 0 {
@@ -235,6 +710,7 @@ impl Pack {
                 id: i as u32,
             });
         }
+        drop(idx);
         entries.sort_unstable_by_key(|e| e.offset);
         for i in 0..entries.len() {
             let end = entries.get(i + 1).map_or(data_end, |e| e.offset);
@@ -243,11 +719,29 @@ impl Pack {
             }
             entries[i].end = end;
         }
-        Ok(Pack {
+        let mut pack = Pack {
             file,
+            path: pack_path.to_path_buf(),
+            len: pack_len,
             entries,
             oids,
-        })
+            kinds: Vec::new(),
+            state: Vec::new(),
+            ext_base: HashMap::new(),
+            ext_end: HashMap::new(),
+            duplicates,
+        };
+        pack.read_kinds();
+        pack.follow_chains();
+        Ok(pack)
+    }
+
+    /// The pack's file name, for messages.
+    fn name(&self) -> String {
+        self.path.file_name().map_or_else(
+            || self.path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        )
     }
 
     /// The index of the entry at `offset`.
@@ -258,25 +752,44 @@ impl Pack {
             .map(|i| i as u32)
     }
 
-    /// The entry index of the object `oid`, if this pack has it.
-    fn by_oid(&self, oid: &[u8], pos_of_id: &[u32]) -> Option<u32> {
-        self.oids
-            .binary_search_by(|o| o.as_slice().cmp(oid))
-            .ok()
-            .map(|id| pos_of_id[id])
-    }
-
-    /// The kind of every entry, from one sequential read of the pack.
-    fn kinds(&self) -> Vec<Kind> {
-        let mut pos_of_id = vec![0u32; self.entries.len()];
+    /// The kind of every entry, from one sequential read of the pack's
+    /// headers: objects close together are read in one window, objects far
+    /// apart (a hole, a large object) each by their first bytes.
+    fn read_kinds(&mut self) {
+        let n = self.entries.len();
+        let mut pos_of_id = vec![0u32; n];
         for (i, e) in self.entries.iter().enumerate() {
             pos_of_id[e.id as usize] = i as u32;
         }
-        let mut kinds = Vec::with_capacity(self.entries.len());
-        let mut reader = Window::new(&self.file);
-        for (i, e) in self.entries.iter().enumerate() {
-            let want = ((e.end - e.offset) as usize).min(32);
-            let kind = match reader.get(e.offset, want).and_then(parse_header) {
+        let mut kinds = Vec::with_capacity(n);
+        let mut ext_base = HashMap::new();
+        let mut buf: Vec<u8> = Vec::new();
+        let mut buf_start = 0u64;
+        for i in 0..n {
+            let e = self.entries[i];
+            let want = (e.end - e.offset).min(HEADER_MAX as u64) as usize;
+            let in_buf =
+                e.offset >= buf_start && e.offset + want as u64 <= buf_start + buf.len() as u64;
+            if !in_buf {
+                // Up to the header of the last of the next objects that are
+                // each within a small gap of the one before, at most WINDOW.
+                let mut last = i;
+                while last + 1 < n
+                    && self.entries[last + 1].offset - self.entries[last].offset <= GAP
+                    && self.entries[last + 1].offset + HEADER_MAX as u64 - e.offset <= WINDOW as u64
+                {
+                    last += 1;
+                }
+                let stop =
+                    (self.entries[last].offset + HEADER_MAX as u64).min(self.entries[last].end);
+                buf.resize((stop - e.offset) as usize, 0);
+                let got = read_at(&self.file, &mut buf, e.offset).unwrap_or(0);
+                buf.truncate(got);
+                buf_start = e.offset;
+            }
+            let at = (e.offset - buf_start) as usize;
+            let head = buf.get(at..(at + want).min(buf.len())).unwrap_or(&[]);
+            let kind = match parse_header(head) {
                 None => Kind::Broken,
                 Some(h) => match h.kind {
                     1 => Kind::Commit,
@@ -289,44 +802,90 @@ impl Pack {
                         .filter(|_| h.base_distance > 0)
                         .and_then(|o| self.at_offset(o))
                         .map_or(Kind::Broken, Kind::Delta),
-                    7 => match self.by_oid(&h.base_id, &pos_of_id) {
-                        Some(b) if b as usize != i => Kind::Delta(b),
-                        _ => Kind::Broken,
+                    7 => match self.oids.binary_search(&h.base_id) {
+                        Ok(id) => Kind::Delta(pos_of_id[id]),
+                        Err(_) => {
+                            ext_base.insert(i as u32, h.base_id);
+                            Kind::External
+                        }
                     },
                     _ => Kind::Broken,
                 },
             };
             kinds.push(kind);
         }
-        kinds
+        self.kinds = kinds;
+        self.ext_base = ext_base;
     }
 
-    /// Decode the wanted blobs of this pack that no earlier pack claimed;
-    /// returns the indexes (into the wanted set) of those handled.
-    fn scan(
-        &self,
-        wanted: &HashMap<Oid, u32>,
-        claimed: &mut [bool],
-        max: u64,
-        handler: &dyn BlobHandler,
-    ) -> Vec<u32> {
-        let kinds = self.kinds();
+    /// Follow every delta chain to its end once: to a base object (OK), to
+    /// an entry already on the chain (a loop), to a ref-delta whose base is
+    /// elsewhere, or to a broken entry.
+    fn follow_chains(&mut self) {
+        let n = self.entries.len();
+        let mut state = vec![ST_UNKNOWN; n];
+        let mut path: Vec<usize> = Vec::new();
+        for i in 0..n {
+            if state[i] != ST_UNKNOWN {
+                continue;
+            }
+            path.clear();
+            let mut cur = i;
+            let (result, end) = loop {
+                match state[cur] {
+                    ST_UNKNOWN => {
+                        state[cur] = ST_OPEN;
+                        path.push(cur);
+                        match self.kinds[cur] {
+                            Kind::Delta(b) => cur = b as usize,
+                            Kind::External => break (ST_EXTERNAL, cur as u32),
+                            Kind::Broken => break (ST_BAD, 0),
+                            _ => break (ST_OK, 0),
+                        }
+                    }
+                    ST_OPEN => break (ST_LOOP, 0),
+                    ST_EXTERNAL => {
+                        break (
+                            ST_EXTERNAL,
+                            self.ext_end.get(&(cur as u32)).copied().unwrap_or(0),
+                        );
+                    }
+                    s => break (s, 0),
+                }
+            };
+            for &p in &path {
+                state[p] = result;
+                if result == ST_EXTERNAL {
+                    self.ext_end.insert(p as u32, end);
+                }
+            }
+        }
+        self.state = state;
+    }
+
+    /// Decode the wanted blobs of this pack that no earlier source gave.
+    fn scan(&self, wanted: &HashMap<Oid, u32>, ctx: &Ctx<'_>) {
+        let kinds = &self.kinds;
         let n = self.entries.len();
         // Which wanted blob each entry is, and which entries are needed.
         let mut target: Vec<u32> = vec![u32::MAX; n];
         let mut needed = vec![false; n];
+        let mut any = false;
         for (i, e) in self.entries.iter().enumerate() {
+            if self.state[i] != ST_OK {
+                continue;
+            }
             let Ok(oid) = Oid::from_bytes(&self.oids[e.id as usize]) else {
                 continue;
             };
             let Some(&w) = wanted.get(&oid) else { continue };
-            if claimed[w as usize] || kinds[i] == Kind::Broken {
+            if ctx.decided[w as usize].load(Ordering::Relaxed) || ctx.unsafe_ids.contains_key(&oid)
+            {
                 continue;
             }
-            claimed[w as usize] = true;
             target[i] = w;
-            // Mark the chain up to its root (stops at a marked entry, so a
-            // crafted cycle of deltas ends too).
+            any = true;
+            // Mark the chain up to its root (chains end: state is OK).
             let mut cur = i;
             while !needed[cur] {
                 needed[cur] = true;
@@ -335,6 +894,9 @@ impl Pack {
                     _ => break,
                 }
             }
+        }
+        if !any {
+            return;
         }
         // Children of each needed base, as one flat list (CSR).
         let mut start = vec![0u32; n + 1];
@@ -358,29 +920,45 @@ impl Pack {
             .filter(|&i| needed[i] && matches!(kinds[i], Kind::Blob))
             .map(|i| i as u32)
             .collect();
+        // Wanted entries whose chain does not start at a blob (a damaged
+        // pack): their copy here is not a blob.
+        for (i, &w) in target.iter().enumerate() {
+            if w != u32::MAX && !self.chain_is_blob(i) {
+                ctx.fail(w, format!("its copy in {} is not a blob", self.name()));
+            }
+        }
         let tree = DeltaTree {
             pack: self,
             target: &target,
             start: &start,
             children: &children,
-            max,
-            handler,
-            handled: (0..n).map(|_| AtomicBool::new(false)).collect(),
+            ctx,
         };
         roots
             .par_iter()
-            .for_each_init(Scratch::default, |scratch, &r| tree.walk(r, scratch));
-        (0..n)
-            .filter(|&i| target[i] != u32::MAX && tree.handled[i].load(Ordering::Relaxed))
-            .map(|i| target[i])
-            .collect()
+            .for_each_init(Vec::new, |chunk, &r| tree.walk(r, chunk));
+    }
+
+    /// Whether entry `i`'s chain starts at a blob.
+    fn chain_is_blob(&self, mut i: usize) -> bool {
+        for _ in 0..=self.entries.len() {
+            match self.kinds[i] {
+                Kind::Delta(b) => i = b as usize,
+                k => return k == Kind::Blob,
+            }
+        }
+        false
     }
 }
 
-/// A reusable per-thread buffer for an object's raw bytes.
-#[derive(Default)]
-struct Scratch {
-    raw: Vec<u8>,
+/// Why an object was not decoded.
+enum Fail {
+    /// Reported (too large): nothing more to do.
+    Reported,
+    /// Over the history pass's decoding budget.
+    Cut,
+    /// The copy here does not decode.
+    Damaged,
 }
 
 struct DeltaTree<'a> {
@@ -388,9 +966,7 @@ struct DeltaTree<'a> {
     target: &'a [u32],
     start: &'a [u32],
     children: &'a [u32],
-    max: u64,
-    handler: &'a dyn BlobHandler,
-    handled: Vec<AtomicBool>,
+    ctx: &'a Ctx<'a>,
 }
 
 impl DeltaTree<'_> {
@@ -401,9 +977,13 @@ impl DeltaTree<'_> {
 
     /// Decode the tree rooted at `root`, depth first, each chain held from
     /// its root down.
-    fn walk(&self, root: u32, scratch: &mut Scratch) {
-        let Some(data) = self.decode_base(root, scratch) else {
-            return;
+    fn walk(&self, root: u32, chunk: &mut Vec<u8>) {
+        let data = match self.decode_base(root, chunk) {
+            Ok(d) => d,
+            Err(f) => {
+                self.failed_below(root, &f);
+                return;
+            }
         };
         self.visit(root, &data);
         // (entry, its content, next child to decode)
@@ -416,11 +996,17 @@ impl DeltaTree<'_> {
                 stack.pop();
                 continue;
             };
-            let decoded = self.decode_delta(child, &top.1, scratch);
+            let decoded = self.decode_delta(child, &top.1, chunk);
             if let Some(top) = stack.last_mut() {
                 top.2 += 1;
             }
-            let Some(data) = decoded else { continue };
+            let data = match decoded {
+                Ok(d) => d,
+                Err(f) => {
+                    self.failed_below(child, &f);
+                    continue;
+                }
+            };
             self.visit(child, &data);
             if self.children(child).is_empty() || held + data.len() > CHAIN_BUDGET {
                 // A leaf; or a chain too deep to hold, whose descendants
@@ -432,63 +1018,107 @@ impl DeltaTree<'_> {
         }
     }
 
-    /// Hand a decoded object to the handler if it is wanted.
+    /// After `node` failed to decode: a cut cuts every wanted blob under
+    /// it; damage marks them failed here (they are tried from the next
+    /// source). A base too large leaves its deltas to the fallback.
+    fn failed_below(&self, node: u32, why: &Fail) {
+        if matches!(why, Fail::Reported) {
+            return;
+        }
+        let mut stack = vec![node];
+        while let Some(i) = stack.pop() {
+            let w = self.target[i as usize];
+            if w != u32::MAX {
+                match why {
+                    Fail::Cut => self.ctx.cut_one(w),
+                    _ => self.ctx.fail(
+                        w,
+                        format!("its copy in {} does not decode", self.pack.name()),
+                    ),
+                }
+            }
+            stack.extend_from_slice(self.children(i));
+        }
+    }
+
+    /// Hand a decoded object to the handler if it is wanted and its bytes
+    /// hash to its id (an index can list an id twice, at two objects).
     fn visit(&self, i: u32, data: &[u8]) {
         let w = self.target[i as usize];
-        if w != u32::MAX {
-            self.handler.blob(w, data);
-            self.handled[i as usize].store(true, Ordering::Relaxed);
+        if w == u32::MAX || self.ctx.decided[w as usize].load(Ordering::Relaxed) {
+            return;
         }
+        let e = self.pack.entries[i as usize];
+        if blob_id(data) != self.pack.oids[e.id as usize] {
+            self.ctx.fail(
+                w,
+                format!("its copy in {} does not hash to its id", self.pack.name()),
+            );
+            return;
+        }
+        self.ctx.deliver(w, data);
     }
 
     /// Report a wanted object as too large (it is not decoded).
     fn too_large(&self, i: u32, size: u64) {
         let w = self.target[i as usize];
         if w != u32::MAX {
-            self.handler.too_large(w, size);
-            self.handled[i as usize].store(true, Ordering::Relaxed);
+            self.ctx.too_large(w, size);
         }
     }
 
-    /// Read an entry's raw bytes (header and zlib stream) into `scratch.raw`
-    /// and parse the header.
-    fn read_raw(&self, i: u32, raw: &mut Vec<u8>) -> Option<Header> {
+    /// Read and parse an entry's header (its first bytes only).
+    fn header(&self, i: u32) -> Option<Header> {
         let e = self.pack.entries[i as usize];
-        let len = usize::try_from(e.end - e.offset).ok()?;
-        raw.clear();
-        raw.resize(len, 0);
-        if read_at(&self.pack.file, raw, e.offset).ok()? < len {
-            return None;
-        }
-        parse_header(raw)
+        let want = (e.end - e.offset).min(HEADER_MAX as u64) as usize;
+        let mut buf = [0u8; HEADER_MAX];
+        let got = read_at(&self.pack.file, &mut buf[..want], e.offset).ok()?;
+        parse_header(buf.get(..got)?)
     }
 
-    fn decode_base(&self, i: u32, scratch: &mut Scratch) -> Option<Vec<u8>> {
-        let h = self.read_raw(i, &mut scratch.raw)?;
-        if h.size > self.max {
+    /// Inflate entry `i`'s zlib stream, which must yield `size` bytes:
+    /// charged to the budget first, read in pieces.
+    fn inflate(&self, i: u32, h: &Header, size: u64, chunk: &mut Vec<u8>) -> Result<Vec<u8>, Fail> {
+        let e = self.pack.entries[i as usize];
+        let from = e.offset + h.len as u64;
+        if from >= e.end || size > (e.end - from).saturating_mul(MAX_RATIO).saturating_add(64) {
+            return Err(Fail::Damaged);
+        }
+        if !self.ctx.take(size) {
+            return Err(Fail::Cut);
+        }
+        inflate_at(&self.pack.file, from, e.end, size, chunk).ok_or(Fail::Damaged)
+    }
+
+    fn decode_base(&self, i: u32, chunk: &mut Vec<u8>) -> Result<Vec<u8>, Fail> {
+        let h = self.header(i).ok_or(Fail::Damaged)?;
+        if h.size > self.ctx.max {
             self.too_large(i, h.size);
-            return None;
+            return Err(Fail::Reported);
         }
-        inflate(scratch.raw.get(h.len..)?, h.size)
+        self.inflate(i, &h, h.size, chunk)
     }
 
-    fn decode_delta(&self, i: u32, base: &[u8], scratch: &mut Scratch) -> Option<Vec<u8>> {
-        let h = self.read_raw(i, &mut scratch.raw)?;
+    fn decode_delta(&self, i: u32, base: &[u8], chunk: &mut Vec<u8>) -> Result<Vec<u8>, Fail> {
+        let h = self.header(i).ok_or(Fail::Damaged)?;
         // The delta's own size is bounded by the limit too: a delta larger
         // than its result's limit is not a real one.
-        if h.size > self.max.saturating_mul(2).saturating_add(1024) {
-            return None;
+        if h.size > self.ctx.max.saturating_mul(2).saturating_add(1024) {
+            return Err(Fail::Damaged);
         }
-        let delta = inflate(scratch.raw.get(h.len..)?, h.size)?;
-        let (src, dst, ops) = delta_sizes(&delta)?;
+        let delta = self.inflate(i, &h, h.size, chunk)?;
+        let (src, dst, ops) = delta_sizes(&delta).ok_or(Fail::Damaged)?;
         if src != base.len() as u64 {
-            return None;
+            return Err(Fail::Damaged);
         }
-        if dst > self.max {
+        if dst > self.ctx.max {
             self.too_large(i, dst);
-            return None;
+            return Err(Fail::Reported);
         }
-        apply_delta(base, delta.get(ops..)?, dst as usize)
+        if !self.ctx.take(dst) {
+            return Err(Fail::Cut);
+        }
+        apply_delta(base, delta.get(ops..).ok_or(Fail::Damaged)?, dst as usize).ok_or(Fail::Damaged)
     }
 }
 
@@ -549,9 +1179,92 @@ fn parse_header(b: &[u8]) -> Option<Header> {
     Some(h)
 }
 
-/// Inflate a zlib stream that must yield exactly `size` bytes.
+/// Inflate the zlib stream in `file` between `from` and `end`, which must
+/// yield exactly `size` bytes (checked by the caller against the bytes
+/// present). The compressed bytes are read [`CHUNK`] at a time into
+/// `chunk`, so only what the stream needs is read.
+fn inflate_at(file: &File, from: u64, end: u64, size: u64, chunk: &mut Vec<u8>) -> Option<Vec<u8>> {
+    let mut out = vec![0u8; usize::try_from(size).ok()?];
+    let got = inflate_into(
+        &mut |at, buf| read_at(file, buf, at),
+        from,
+        end,
+        &mut out,
+        chunk,
+        true,
+    )?;
+    (got as u64 == size).then_some(out)
+}
+
+/// The first bytes (at most `n`) of the zlib stream in `file` from `from`.
+fn inflate_prefix(file: &File, from: u64, end: u64, n: usize) -> Option<Vec<u8>> {
+    let mut out = vec![0u8; n];
+    let mut chunk = Vec::new();
+    let got = inflate_into(
+        &mut |at, buf| read_at(file, buf, at),
+        from,
+        end,
+        &mut out,
+        &mut chunk,
+        false,
+    )?;
+    out.truncate(got);
+    Some(out)
+}
+
+/// Inflate from `read` (bytes `from..end`) into `out`; returns the bytes
+/// produced. With `whole`, the stream must end exactly when `out` is full.
+fn inflate_into(
+    read: &mut dyn FnMut(u64, &mut [u8]) -> std::io::Result<usize>,
+    mut pos: u64,
+    end: u64,
+    out: &mut [u8],
+    chunk: &mut Vec<u8>,
+    whole: bool,
+) -> Option<usize> {
+    let mut z = Decompress::new(true);
+    let (mut have, mut at) = (0usize, 0usize);
+    // The first read covers what the stream needs for `out` when it
+    // compresses at all (zlib adds at most ~5 bytes a 16 KiB block and a
+    // few more): a small object far from the next one costs one small read.
+    let mut piece = (out.len() + out.len() / 1000 + 128).min(CHUNK);
+    loop {
+        if at == have {
+            let want = (end.saturating_sub(pos)).min(piece as u64) as usize;
+            piece = CHUNK;
+            if want == 0 {
+                return None;
+            }
+            chunk.resize(want, 0);
+            let n = read(pos, &mut chunk[..want]).ok()?;
+            if n == 0 {
+                return None;
+            }
+            pos += n as u64;
+            (have, at) = (n, 0);
+        }
+        let (in0, out0) = (z.total_in(), z.total_out() as usize);
+        let status = z
+            .decompress(&chunk[at..have], &mut out[out0..], FlushDecompress::None)
+            .ok()?;
+        at += (z.total_in() - in0) as usize;
+        let produced = z.total_out() as usize;
+        match status {
+            Status::StreamEnd => return Some(produced),
+            _ if !whole && produced == out.len() => return Some(produced),
+            _ => {
+                // Output full with input left: more data than declared.
+                if z.total_in() == in0 && produced == out0 && at < have {
+                    return None;
+                }
+            }
+        }
+    }
+}
+
+/// Inflate a zlib stream in memory that must yield exactly `size` bytes.
+#[cfg(test)]
 fn inflate(input: &[u8], size: u64) -> Option<Vec<u8>> {
-    // Bounded by the bytes present, not by what the header claims.
     if size
         > (input.len() as u64)
             .saturating_mul(MAX_RATIO)
@@ -560,27 +1273,15 @@ fn inflate(input: &[u8], size: u64) -> Option<Vec<u8>> {
         return None;
     }
     let mut out = vec![0u8; usize::try_from(size).ok()?];
-    let mut z = Decompress::new(true);
-    loop {
-        let before = z.total_out() as usize;
-        let status = z
-            .decompress(
-                &input[z.total_in() as usize..],
-                &mut out[before..],
-                FlushDecompress::Finish,
-            )
-            .ok()?;
-        match status {
-            Status::StreamEnd => break,
-            Status::Ok | Status::BufError => {
-                // No progress and no room left: more data than declared.
-                if z.total_out() as usize == before {
-                    return None;
-                }
-            }
-        }
-    }
-    (z.total_out() == size).then_some(out)
+    let mut read = |at: u64, buf: &mut [u8]| -> std::io::Result<usize> {
+        let at = at as usize;
+        let n = buf.len().min(input.len().saturating_sub(at));
+        buf[..n].copy_from_slice(&input[at..at + n]);
+        Ok(n)
+    };
+    let mut chunk = Vec::new();
+    let got = inflate_into(&mut read, 0, input.len() as u64, &mut out, &mut chunk, true)?;
+    (got as u64 == size).then_some(out)
 }
 
 /// A git delta's source and result sizes, and where its instructions start.
@@ -672,40 +1373,10 @@ fn read_at(f: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
     Ok(got)
 }
 
-/// Sequential reads of a pack through a large window (the header pass
-/// reads every object's first bytes in offset order).
-struct Window<'f> {
-    file: &'f File,
-    buf: Vec<u8>,
-    start: u64,
-}
-
+/// The header pass reads objects that lie close together (each within
+/// [`GAP`] of the one before) in one read of at most this many bytes.
 const WINDOW: usize = 4 << 20;
-
-impl<'f> Window<'f> {
-    fn new(file: &'f File) -> Self {
-        Window {
-            file,
-            buf: Vec::new(),
-            start: 0,
-        }
-    }
-
-    /// Up to `len` bytes at `offset` (fewer at the end of the file).
-    fn get(&mut self, offset: u64, len: usize) -> Option<&[u8]> {
-        let in_window =
-            offset >= self.start && offset + len as u64 <= self.start + self.buf.len() as u64;
-        if !in_window {
-            self.buf.resize(WINDOW, 0);
-            let got = read_at(self.file, &mut self.buf, offset).ok()?;
-            self.buf.truncate(got);
-            self.start = offset;
-        }
-        let at = (offset - self.start) as usize;
-        let end = (at + len).min(self.buf.len());
-        self.buf.get(at..end)
-    }
-}
+const GAP: u64 = 64 << 10;
 
 #[cfg(test)]
 mod tests {
@@ -752,6 +1423,52 @@ mod tests {
         assert!(inflate(&z, 5001).is_none());
         // A claim far beyond what the bytes can hold is not allocated.
         assert!(inflate(&z, 1 << 40).is_none());
+    }
+
+    #[test]
+    fn inflate_reads_in_pieces_and_stops_at_the_stream() {
+        use flate2::{Compression, write::ZlibEncoder};
+        use std::io::Write;
+        // Incompressible: the stream spans several 64 KiB pieces.
+        let mut x = 0x2545_f491u32;
+        let data: Vec<u8> = (0..300_000)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                x as u8
+            })
+            .collect();
+        let mut e = ZlibEncoder::new(Vec::new(), Compression::fast());
+        e.write_all(&data).unwrap();
+        let mut z = e.finish().unwrap();
+        assert!(z.len() > 2 * CHUNK);
+        assert_eq!(inflate(&z, data.len() as u64).unwrap(), data);
+        // Trailing garbage after the stream is never read as data, and a
+        // cut stream fails.
+        let n = z.len();
+        z.extend_from_slice(&[0xa5; 1000]);
+        assert_eq!(inflate(&z, data.len() as u64).unwrap(), data);
+        assert!(inflate(&z[..n - 10], data.len() as u64).is_none());
+        // The first bytes only.
+        let mut read = |at: u64, buf: &mut [u8]| -> std::io::Result<usize> {
+            let at = at as usize;
+            let k = buf.len().min(z.len() - at);
+            buf[..k].copy_from_slice(&z[at..at + k]);
+            Ok(k)
+        };
+        let mut out = [0u8; 64];
+        let mut chunk = Vec::new();
+        let got = inflate_into(&mut read, 0, n as u64, &mut out, &mut chunk, false).unwrap();
+        assert_eq!(&out[..got], &data[..64]);
+    }
+
+    #[test]
+    fn loose_headers() {
+        assert_eq!(loose_header(b"blob 12\0abc"), Some((&b"blob"[..], 12, 8)));
+        assert!(loose_header(b"blob \0").is_none());
+        assert!(loose_header(b"blob 99999999999999999999\0").is_none());
+        assert!(loose_header(b"blob 12").is_none());
     }
 
     #[test]

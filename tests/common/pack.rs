@@ -383,3 +383,228 @@ pub fn nested_zips(depth: usize, leaf: &[u8], top: &[u8]) -> Vec<u8> {
     }
     z
 }
+
+// ---------------------------------------------------------------- git packs
+//
+// Pack files and their version-2 indexes written byte by byte
+// (Documentation/gitformat-pack.txt), so that a test can store what no git
+// would: a delta whose base is itself, an id listed twice, a hole of
+// gigabytes between two objects.
+
+/// Object types as a pack stores them.
+pub const COMMIT: u8 = 1;
+pub const TREE: u8 = 2;
+pub const BLOB: u8 = 3;
+
+/// One object of a hand-made pack.
+pub enum PackObj {
+    /// A whole object of a type, under `id` (normally its real id).
+    Full {
+        id: [u8; 20],
+        kind: u8,
+        data: Vec<u8>,
+    },
+    /// A ref-delta: `delta` against the object whose id is `base`.
+    RefDelta {
+        id: [u8; 20],
+        base: [u8; 20],
+        delta: Vec<u8>,
+    },
+    /// Raw bytes (header and all) claimed to be the object `id`.
+    Raw { id: [u8; 20], bytes: Vec<u8> },
+}
+
+impl PackObj {
+    fn id(&self) -> [u8; 20] {
+        match self {
+            PackObj::Full { id, .. } | PackObj::RefDelta { id, .. } | PackObj::Raw { id, .. } => {
+                *id
+            }
+        }
+    }
+}
+
+/// The git id of an object of `kind` ("blob", "tree", "commit").
+pub fn git_id(kind: &str, data: &[u8]) -> [u8; 20] {
+    use sha1::{Digest, Sha1};
+    let mut h = Sha1::new();
+    h.update(format!("{kind} {}\0", data.len()).as_bytes());
+    h.update(data);
+    h.finalize().into()
+}
+
+fn zlib(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+/// A pack object header: type and (inflated) size.
+pub fn obj_header(kind: u8, size: u64) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut c = (kind << 4) | (size & 0x0f) as u8;
+    let mut rest = size >> 4;
+    while rest != 0 {
+        out.push(c | 0x80);
+        c = (rest & 0x7f) as u8;
+        rest >>= 7;
+    }
+    out.push(c);
+    out
+}
+
+/// An object's bytes as a pack stores it.
+pub fn obj_bytes(o: &PackObj) -> Vec<u8> {
+    match o {
+        PackObj::Full { kind, data, .. } => {
+            let mut b = obj_header(*kind, data.len() as u64);
+            b.extend_from_slice(&zlib(data));
+            b
+        }
+        PackObj::RefDelta { base, delta, .. } => {
+            let mut b = obj_header(7, delta.len() as u64);
+            b.extend_from_slice(base);
+            b.extend_from_slice(&zlib(delta));
+            b
+        }
+        PackObj::Raw { bytes, .. } => bytes.clone(),
+    }
+}
+
+fn varint(mut n: u64, out: &mut Vec<u8>) {
+    loop {
+        let c = (n & 0x7f) as u8;
+        n >>= 7;
+        if n == 0 {
+            out.push(c);
+            return;
+        }
+        out.push(c | 0x80);
+    }
+}
+
+/// A delta from a `src_len`-byte base: copy (offset, length) runs and
+/// literal inserts, producing `dst_len` bytes.
+pub enum DeltaOp {
+    Copy(u32, u32),
+    Insert(Vec<u8>),
+}
+
+pub fn delta(src_len: u64, ops: &[DeltaOp]) -> Vec<u8> {
+    let dst: u64 = ops
+        .iter()
+        .map(|o| match o {
+            DeltaOp::Copy(_, n) => u64::from(*n),
+            DeltaOp::Insert(b) => b.len() as u64,
+        })
+        .sum();
+    let mut d = Vec::new();
+    varint(src_len, &mut d);
+    varint(dst, &mut d);
+    for o in ops {
+        match o {
+            DeltaOp::Copy(off, len) => {
+                let mut op = 0x80u8;
+                let mut args = Vec::new();
+                for k in 0..4 {
+                    let b = (off >> (8 * k)) as u8;
+                    if b != 0 {
+                        op |= 1 << k;
+                        args.push(b);
+                    }
+                }
+                let len = if *len == 0x10000 { 0 } else { *len };
+                for k in 0..3 {
+                    let b = (len >> (8 * k)) as u8;
+                    if b != 0 {
+                        op |= 0x10 << k;
+                        args.push(b);
+                    }
+                }
+                d.push(op);
+                d.extend_from_slice(&args);
+            }
+            DeltaOp::Insert(b) => {
+                for piece in b.chunks(127) {
+                    d.push(piece.len() as u8);
+                    d.extend_from_slice(piece);
+                }
+            }
+        }
+    }
+    d
+}
+
+/// A version-2 index for objects at `offsets` (parallel to `ids`), of a
+/// pack whose trailer is `pack_sum`. Ids may repeat.
+pub fn pack_index(ids: &[[u8; 20]], offsets: &[u64], crcs: &[u32], pack_sum: [u8; 20]) -> Vec<u8> {
+    use sha1::{Digest, Sha1};
+    let mut order: Vec<usize> = (0..ids.len()).collect();
+    order.sort_by_key(|&i| ids[i]);
+    let mut idx = vec![0xff, b't', b'O', b'c', 0, 0, 0, 2];
+    for b in 0..256usize {
+        let n = ids.iter().filter(|id| (id[0] as usize) <= b).count() as u32;
+        idx.extend_from_slice(&n.to_be_bytes());
+    }
+    for &i in &order {
+        idx.extend_from_slice(&ids[i]);
+    }
+    for &i in &order {
+        idx.extend_from_slice(&crcs[i].to_be_bytes());
+    }
+    let mut large = Vec::new();
+    for &i in &order {
+        let off = offsets[i];
+        if off < 0x8000_0000 {
+            idx.extend_from_slice(&(off as u32).to_be_bytes());
+        } else {
+            let k = (large.len() / 8) as u32 | 0x8000_0000;
+            idx.extend_from_slice(&k.to_be_bytes());
+            large.extend_from_slice(&off.to_be_bytes());
+        }
+    }
+    idx.extend_from_slice(&large);
+    idx.extend_from_slice(&pack_sum);
+    let sum: [u8; 20] = Sha1::digest(&idx).into();
+    idx.extend_from_slice(&sum);
+    idx
+}
+
+/// Write `objs` as `dir/pack-<name>.pack` and its `.idx`. Objects follow
+/// each other, except that an object in `holes` (index → bytes) is
+/// preceded by a hole of that many zero bytes (a sparse file).
+pub fn write_pack(dir: &std::path::Path, name: &str, objs: &[PackObj], holes: &[(usize, u64)]) {
+    use sha1::{Digest, Sha1};
+    use std::io::{Seek, SeekFrom};
+    std::fs::create_dir_all(dir).unwrap();
+    let pack_path = dir.join(format!("pack-{name}.pack"));
+    let mut f = std::fs::File::create(&pack_path).unwrap();
+    let mut head = b"PACK".to_vec();
+    head.extend_from_slice(&2u32.to_be_bytes());
+    head.extend_from_slice(&(objs.len() as u32).to_be_bytes());
+    f.write_all(&head).unwrap();
+    let mut pos = head.len() as u64;
+    let mut hash = Sha1::new();
+    hash.update(&head);
+    let (mut ids, mut offsets, mut crcs) = (Vec::new(), Vec::new(), Vec::new());
+    for (i, o) in objs.iter().enumerate() {
+        if let Some((_, gap)) = holes.iter().find(|(k, _)| *k == i) {
+            pos += gap;
+            f.seek(SeekFrom::Start(pos)).unwrap();
+        }
+        let b = obj_bytes(o);
+        f.write_all(&b).unwrap();
+        hash.update(&b);
+        ids.push(o.id());
+        offsets.push(pos);
+        crcs.push(crc32fast::hash(&b));
+        pos += b.len() as u64;
+    }
+    // (With a hole, the trailer is not the pack's real checksum: nothing
+    // here reads the hole to compute it, and readers only compare it.)
+    let sum: [u8; 20] = hash.finalize().into();
+    f.write_all(&sum).unwrap();
+    drop(f);
+    let idx = pack_index(&ids, &offsets, &crcs, sum);
+    std::fs::write(dir.join(format!("pack-{name}.idx")), idx).unwrap();
+}
