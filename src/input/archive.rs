@@ -18,9 +18,9 @@
 //! of one archive (the archives nested in it included: they share its
 //! budget, see [`Unpacked`]) and of the whole scan, the expansion ratio of
 //! every compressed member, and the member count. Every format counts: zip
-//! members as they inflate, gzip output, tar members, asar members (each
-//! time an entry is read, so entries that alias one payload cannot multiply
-//! it). Nothing is ever
+//! members as they inflate, gzip output, tar members, asar members (entries
+//! that point into bytes another entry covered are aliases: those bytes are
+//! read once and the aliases named in one warning). Nothing is ever
 //! written to disk (no `extract`, no `unpack`), so a member named
 //! `../../.bashrc` cannot escape anything; it is still reported, because an
 //! archive that carries one was built to attack whoever unpacks it. Every
@@ -220,6 +220,7 @@ pub fn expand(
         encrypted: Vec::new(),
         unsupported: Vec::new(),
         too_large: Vec::new(),
+        aliases: Vec::new(),
     };
     let result = match kind {
         Kind::Zip => ex.zip(bytes),
@@ -255,6 +256,10 @@ pub fn expand(
     summarize(
         &ex.unsupported,
         "member uses a compression method jikimi does not read (only stored and deflate), not scanned",
+    );
+    summarize(
+        &ex.aliases,
+        "entries point into bytes another entry already covers (aliased entries: no packer writes them, a hostile archive multiplies its payload so); those bytes were scanned once",
     );
     for p in problems {
         sink.error(&path, &p);
@@ -293,6 +298,8 @@ struct Expander<'a> {
     encrypted: Vec<String>,
     unsupported: Vec<String>,
     too_large: Vec<String>,
+    /// Entries that point into bytes an earlier entry covered (asar).
+    aliases: Vec<String>,
 }
 
 impl Expander<'_> {
@@ -693,18 +700,39 @@ impl Expander<'_> {
         let base = 8usize.saturating_add(header_size);
         let mut files = Vec::new();
         asar_files(&index["files"], "", &mut files, 0);
+        // Entries are read in the order of their offsets, and an entry that
+        // points into bytes an earlier one covered is an alias: a packer
+        // never writes one, but a hostile archive can point thousands of
+        // entries at one payload. Only bytes not read yet are read (so each
+        // byte of the archive is scanned once); the aliases are named in
+        // one warning.
+        files.sort_by_key(|f| f.1);
+        let mut read_to = 0u64;
         for (name, offset, size) in files {
             if !self.admit(&name, size, None)? {
                 continue;
             }
-            let start = base.saturating_add(offset as usize);
-            let Some(data) = bytes.get(start..start.saturating_add(size as usize)) else {
+            let end = offset.saturating_add(size);
+            let offset = if size > 0 && offset < read_to {
+                self.aliases.push(name.clone());
+                if end <= read_to {
+                    continue;
+                }
+                read_to
+            } else {
+                offset
+            };
+            let (start, stop) = (
+                base.saturating_add(offset as usize),
+                base.saturating_add(end as usize),
+            );
+            let Some(data) = bytes.get(start..stop) else {
                 return Err(Stop(format!(
                     "`{name}` lies past the end of the archive: the asar is truncated; the rest is not scanned"
                 )));
             };
-            // Entries may all point at one payload: each read counts.
-            self.account(&name, size)?;
+            read_to = read_to.max(end);
+            self.account(&name, data.len() as u64)?;
             self.emit(&name, data)?;
         }
         Ok(())

@@ -354,7 +354,12 @@ pub fn asar_aliased(payload: &[u8], n: usize) -> Vec<u8> {
             serde_json::json!({"size": payload.len(), "offset": "0"}),
         );
     }
-    let json = serde_json::to_vec(&serde_json::json!({ "files": files })).unwrap();
+    asar_raw(&serde_json::json!({ "files": files }), payload)
+}
+
+/// An asar with the index `index` (`{"files": ...}`) and `payload` after it.
+pub fn asar_raw(index: &serde_json::Value, payload: &[u8]) -> Vec<u8> {
+    let json = serde_json::to_vec(index).unwrap();
     let mut p = (json.len() as u32).to_le_bytes().to_vec();
     p.extend_from_slice(&json);
     while p.len() % 4 != 0 {
