@@ -343,6 +343,76 @@ fn nested_case() -> Case {
 }
 both!(nested_two_deep, nested_case());
 
+// ---------------------------------------------------------------- xz, bzip2, zstd
+
+/// `config.env.xz`, `.bz2`, `.zst`; `release.tar.xz`, `.tar.bz2`, `.tar.zst`;
+/// zip members compressed with bzip2, xz and zstd: every key found.
+fn compressed_case() -> Case {
+    type Compress = fn(&[u8]) -> Vec<u8>;
+    let formats: [(&str, Compress); 3] =
+        [("xz", pack::xz), ("bz2", pack::bzip2), ("zst", pack::zstd)];
+    let mut case = Case::default();
+    for (i, (ext, f)) in formats.iter().enumerate() {
+        let (k1, k2) = (key(90 + i as u64 * 2), key(91 + i as u64 * 2));
+        case = case
+            .file(
+                &format!("{ext}/config.env.{ext}"),
+                f(format!("OPENAI_API_KEY={k1}\n").as_bytes()),
+            )
+            .file(
+                &format!("{ext}/release.tar.{ext}"),
+                f(&pack::tar(&[
+                    ("release/README", b"demo"),
+                    (
+                        "release/app.js",
+                        format!("const k = \"{k2}\";\n").as_bytes(),
+                    ),
+                ])),
+            )
+            .expect(at(&format!("{ext}/config.env.{ext}!/config.env")))
+            .expect(at(&format!("{ext}/release.tar.{ext}!/release/app.js")));
+    }
+    let methods = [
+        ("bzip2", zip::CompressionMethod::Bzip2),
+        ("xz", zip::CompressionMethod::Xz),
+        ("zstd", zip::CompressionMethod::Zstd),
+    ];
+    for (i, (name, m)) in methods.iter().enumerate() {
+        let k = key(100 + i as u64);
+        let member = format!("{name}.js");
+        let z = pack::zip_with(&[(&member, format!("const k = \"{k}\";\n").as_bytes())], *m);
+        case = case
+            .file(&format!("zips/{name}.zip"), z)
+            .expect(at(&format!("zips/{name}.zip!/{member}")));
+    }
+    case
+}
+both!(xz_bzip2_zstd, compressed_case());
+
+/// A bomb in each format stops at the ratio limit, and the scan goes on.
+#[test]
+fn xz_bzip2_zstd_bombs_stop_at_the_ratio_limit() {
+    let zeros = bomb_bytes();
+    for (name, data) in [
+        ("zeros.bin.xz", pack::xz(&zeros)),
+        ("zeros.bin.bz2", pack::bzip2(&zeros)),
+        ("zeros.bin.zst", pack::zstd(&zeros)),
+    ] {
+        let cap = (data.len() as u64 * 100).max(1 << 20);
+        let k = key(110);
+        let case = Case {
+            errors: vec!["looks like a zip bomb"],
+            ..Case::default()
+        }
+        .file(&format!("logs/{name}"), data)
+        .file("src/settings.py", format!("KEY = \"{k}\"\n"))
+        .expect(at("src/settings.py"));
+        let v = run_tree(&case);
+        let unpacked = v["stats"]["archive_bytes"].as_u64().unwrap();
+        assert!(unpacked <= cap + 1, "{name}: {unpacked} > {cap}");
+    }
+}
+
 // ---------------------------------------------------------------- hostile archives
 
 /// 32 MiB of zeros deflate to ~32 KiB: a ratio near 1000.

@@ -388,3 +388,23 @@ pub fn nested_zips(depth: usize, leaf: &[u8], top: &[u8]) -> Vec<u8> {
     }
     z
 }
+
+/// `data` xz-compressed (lzma-rust2, preset 6).
+pub fn xz(data: &[u8]) -> Vec<u8> {
+    let mut w =
+        lzma_rust2::XzWriter::new(Vec::new(), lzma_rust2::XzOptions::with_preset(6)).unwrap();
+    w.write_all(data).unwrap();
+    w.finish().unwrap()
+}
+
+/// `data` bzip2-compressed.
+pub fn bzip2(data: &[u8]) -> Vec<u8> {
+    let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::default());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+/// `data` zstd-compressed (level 3).
+pub fn zstd(data: &[u8]) -> Vec<u8> {
+    zstd::encode_all(data, 3).unwrap()
+}
