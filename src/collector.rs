@@ -332,7 +332,8 @@ impl<'a> Collector<'a> {
         });
         let rules = matcher.rules();
         let mut lines = LineIndex::new(&text);
-        let mut found = Vec::new();
+        let mut found: Vec<Finding> = Vec::new();
+        let mut seen: HashMap<String, usize> = HashMap::new();
         let mut notes = Vec::new();
         let history_blob = origin.git_blob();
         let mut held = Vec::new();
@@ -402,6 +403,40 @@ impl<'a> Collector<'a> {
                 });
                 continue;
             }
+            // A compiled file is one more location of its source's secret:
+            // `m.pyc` (or `__pycache__/m.cpython-312.pyc`) and `M.class`
+            // share the finding of `m.py` and `M.java` beside them.
+            let id_path = match binary {
+                Some(binary::Kind::Pyc | binary::Kind::JavaClass) => {
+                    binary::source_path(&path).unwrap_or_else(|| path.clone())
+                }
+                _ => path.clone(),
+            };
+            let id = fingerprint(&rule.id, secret, &id_path);
+            // The same secret again in this text (one key repeated through a
+            // file): one more location of the finding already made, not a
+            // second finding, so memory grows by a location per repeat.
+            if let Some(&i) = seen.get(&id) {
+                let f: &mut Finding = &mut found[i];
+                f.locations.push(Location {
+                    line,
+                    column,
+                    cell: part.and_then(|p| p.cell),
+                    commit: origin.commit().map(|c| c.id.clone()),
+                    order: 0,
+                });
+                if causes.iter().any(|c| !f.causes.contains(c)) {
+                    for c in causes {
+                        if !f.causes.contains(&c) {
+                            f.causes.push(c);
+                        }
+                    }
+                    f.causes.sort();
+                    f.fix = causes::fix(&f.causes, &f.situation());
+                }
+                continue;
+            }
+            seen.insert(id.clone(), found.len());
             let (why, fix) = match rule.kind {
                 RuleKind::Risk => (
                     risks::risk_why(&rule.id).to_string(),
@@ -421,17 +456,8 @@ impl<'a> Collector<'a> {
                     (why, causes::fix(&causes, &situation))
                 }
             };
-            // A compiled file is one more location of its source's secret:
-            // `m.pyc` (or `__pycache__/m.cpython-312.pyc`) and `M.class`
-            // share the finding of `m.py` and `M.java` beside them.
-            let id_path = match binary {
-                Some(binary::Kind::Pyc | binary::Kind::JavaClass) => {
-                    binary::source_path(&path).unwrap_or_else(|| path.clone())
-                }
-                _ => path.clone(),
-            };
             found.push(Finding {
-                id: fingerprint(&rule.id, secret, &id_path),
+                id,
                 kind: rule.kind,
                 rule: rule.id.clone(),
                 title: rule.title.clone(),
