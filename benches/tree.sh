@@ -61,7 +61,7 @@ PY
 if $JIKIMI scan --help | grep -q -- --no-binaries; then
   timed() {
     /usr/bin/time -f "%e" -o "$OUT/binaries.time" bash -c "$1" >/dev/null 2>&1 || true
-    cat "$OUT/binaries.time"
+    tail -1 "$OUT/binaries.time"
   }
   NB=$(for _ in $(seq "$RUNS"); do timed "${CMD[jikimi]} --no-binaries"; done | median)
   WB=$(for _ in $(seq "$RUNS"); do timed "${CMD[jikimi]}"; done | median)

@@ -403,53 +403,92 @@ fn printable(b: u8) -> bool {
 /// is charged to `budget` (it is at most about the input's size).
 pub fn strings(bytes: &[u8], budget: &mut Budget) -> Vec<u8> {
     const WHAT: &str = "strings of the binary";
-    let mut out = Vec::new();
-    let push = |run: &[u8], out: &mut Vec<u8>, budget: &mut Budget| -> bool {
-        let n = budget.take(run.len() + 1, WHAT);
-        if n == 0 {
-            return false;
-        }
-        // What was granted, the newline included.
-        out.extend_from_slice(&run[..n - 1]);
-        out.push(b'\n');
-        n == run.len() + 1
-    };
-    // ASCII.
-    let mut start = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        if !printable(bytes[i]) {
-            if i - start >= MIN_RUN && !push(&bytes[start..i], &mut out, budget) {
-                return out;
-            }
-            start = i + 1;
-        }
-        i += 1;
-    }
-    if bytes.len() - start >= MIN_RUN && !push(&bytes[start..], &mut out, budget) {
-        return out;
-    }
-    // UTF-16LE: a printable byte, then a NUL. Decoded runs are ASCII, so
-    // they go out as they are.
-    let mut run = Vec::new();
-    for align in 0..2 {
-        run.clear();
-        let mut pairs = bytes.get(align..).unwrap_or(&[]).chunks_exact(2);
-        for p in &mut pairs {
-            if p[1] == 0 && printable(p[0]) {
-                run.push(p[0]);
-                continue;
-            }
-            if run.len() >= MIN_RUN && !push(&run, &mut out, budget) {
-                return out;
-            }
-            run.clear();
-        }
-        if run.len() >= MIN_RUN && !push(&run, &mut out, budget) {
+    // Runs are mostly shorter than the bytes around them: half the input
+    // is a generous first guess that avoids most regrowth.
+    let mut out = Vec::with_capacity(bytes.len() / 2);
+    // ASCII: the pieces between non-printable bytes.
+    for run in bytes.split(|&b| !PRINTABLE[usize::from(b)]) {
+        if run.len() >= MIN_RUN && !push_run(run.iter().copied(), run.len(), &mut out, budget, WHAT)
+        {
             return out;
         }
     }
+    // UTF-16LE: a printable byte, then a NUL, at either alignment; both
+    // alignments in one pass (`start[i & 1]` is where the current run of
+    // pairs starting at that parity began). Decoded runs are ASCII.
+    let mut start = [usize::MAX; 2];
+    let n = bytes.len();
+    let mut i = 0;
+    while i + 1 < n {
+        let a = i & 1;
+        if bytes[i + 1] == 0 && PRINTABLE[usize::from(bytes[i])] {
+            if start[a] == usize::MAX {
+                start[a] = i;
+            }
+        } else if start[a] != usize::MAX {
+            let s = start[a];
+            start[a] = usize::MAX;
+            let chars = (i - s) / 2;
+            if chars >= MIN_RUN
+                && !push_run(
+                    bytes[s..i].iter().step_by(2).copied(),
+                    chars,
+                    &mut out,
+                    budget,
+                    WHAT,
+                )
+            {
+                return out;
+            }
+        }
+        i += 1;
+    }
+    for s in start {
+        if s != usize::MAX {
+            let chars = (n - s) / 2;
+            if chars >= MIN_RUN
+                && !push_run(
+                    bytes[s..].iter().step_by(2).copied(),
+                    chars,
+                    &mut out,
+                    budget,
+                    WHAT,
+                )
+            {
+                return out;
+            }
+        }
+    }
     out
+}
+
+/// Printable ASCII, tab, CR and LF, as a table.
+const PRINTABLE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = (b >= 0x20 && b < 0x7f) || b == 9 || b == 10 || b == 13;
+        b += 1;
+    }
+    t
+};
+
+/// Append a run of `len` characters and a newline, within `budget`; `false`
+/// when the budget ran out (what fitted was appended).
+fn push_run(
+    run: impl Iterator<Item = u8>,
+    len: usize,
+    out: &mut Vec<u8>,
+    budget: &mut Budget,
+    what: &'static str,
+) -> bool {
+    let n = budget.take(len + 1, what);
+    if n == 0 {
+        return false;
+    }
+    out.extend(run.take(n - 1));
+    out.push(b'\n');
+    n == len + 1
 }
 
 #[cfg(test)]
@@ -501,8 +540,8 @@ mod tests {
                 .flat_map(u16::to_le_bytes),
         );
         let out = strings(&b, &mut Budget::new(1 << 20));
-        // ASCII runs first, then UTF-16LE runs by alignment.
-        assert_eq!(out, b"a-long-enough-run\nSecond-utf16\nApiKeyValue1\n");
+        // ASCII runs first, then UTF-16LE runs in the order they end.
+        assert_eq!(out, b"a-long-enough-run\nApiKeyValue1\nSecond-utf16\n");
     }
 
     #[test]
