@@ -29,6 +29,12 @@ committed: a few MB per case, built in memory. Deterministic (seeded).
   config-max-size-max  jikimi.toml: [archives] max_size = "18446744073709551615"
   notebook-tiny-cells  a 15 MB notebook of 5 million empty cells
   source-map-tiny      a 15 MB source map with 7 million numbers in `names`
+  asar-alias-1000      103 KB asar: 1,000 entries aliasing a 60 KB payload of keys
+  asar-alias-20k-keys  949 KB asar: 20,000 entries aliasing the same payload
+  run-of-a-15m         15 MiB of the letter A
+  base64-15m           15 MiB of base64-looking text
+  one-key-15m          one key repeated over 15 MiB
+  distinct-keys-4m     4 MiB of distinct keys, one every 66 bytes
 """
 
 import gzip
@@ -292,6 +298,37 @@ def main():
     write(f"{out}/custom-rules-exploding/data.txt", lines)
     case("custom-rules-exploding", "CONFIG", "data.txt",
          "40 custom rules whose DFAs explode ([a-z0-9]*a[a-z0-9]{20}) on 20,000 lines")
+
+    # Issue 27: bounded cost per file, whatever it contains.
+    def legacy():
+        return "sk-" + "".join(rng.choice(ALNUM) for _ in range(20)) + "T3BlbkFJ" + \
+            "".join(rng.choice(ALNUM) for _ in range(20))
+
+    def key_lines(n_bytes):
+        lines = []
+        size = 0
+        while size < n_bytes:
+            line = f"const k='{legacy()}';  \n"   # 66 bytes: a key every 66
+            lines.append(line)
+            size += len(line)
+        return "".join(lines).encode()
+
+    keyed = key_lines(60_000)
+    write(f"{out}/asar-alias-1000/app.asar", asar_alias(1_000, keyed))
+    case("asar-alias-1000", "", "app.asar!/", "103 KB asar: 1,000 entries aliasing a 60 KB payload, a key every 66 bytes")
+    write(f"{out}/asar-alias-20k-keys/app.asar", asar_alias(20_000, keyed))
+    case("asar-alias-20k-keys", "", "app.asar!/", "949 KB asar: 20,000 entries aliasing the same payload")
+    mib15 = 15 << 20
+    write(f"{out}/run-of-a-15m/a.txt", f"API_KEY={key()}\n".encode() + b"A" * mib15)
+    case("run-of-a-15m", "", "a.txt", "15 MiB of the letter A after one key")
+    b64 = "".join(rng.choice(ALNUM + "+/") for _ in range(mib15))
+    write(f"{out}/base64-15m/blob.txt", (f"API_KEY={key()}\n" + b64).encode())
+    case("base64-15m", "", "blob.txt", "15 MiB of base64-looking text on one line")
+    one = f"token = '{key()}'\n"
+    write(f"{out}/one-key-15m/keys.py", (one * (mib15 // len(one))).encode())
+    case("one-key-15m", "", "keys.py", "one key repeated over 15 MiB (~90,000 times)")
+    write(f"{out}/distinct-keys-4m/keys.py", key_lines(4 << 20))
+    case("distinct-keys-4m", "", "keys.py", "4 MiB of distinct keys, one every 66 bytes (~63,000)")
 
     with open(f"{out}/cases.tsv", "w") as f:
         for c in cases:

@@ -24,8 +24,12 @@ if [ ! -x "$PEERS/kingfisher" ] && [ -x ../shared/bench/install-peers.sh ]; then
   bash ../shared/bench/install-peers.sh "$(dirname "$PEERS")" >/dev/null || true
 fi
 TREE=$(readlink -f "$TREE")   # peers may not follow a symlinked root
-cargo build --release --quiet
-JIKIMI=$(pwd)/target/release/jikimi
+# JIKIMI=path measures a given build (e.g. an older one); otherwise this
+# tree's release build (in CARGO_TARGET_DIR when set).
+if [ -z "${JIKIMI:-}" ]; then
+  cargo build --release --quiet
+  JIKIMI=${CARGO_TARGET_DIR:-$(pwd)/target}/release/jikimi
+fi
 BYTES=$(du -sb --apparent-size "$TREE/" | cut -f1)
 
 declare -A CMD
@@ -48,8 +52,21 @@ bench_table "$BYTES" "${TOOLS[@]}"
 python3 - "$OUT/jikimi.json" <<'PY'
 import json, sys
 v = json.load(open(sys.argv[1]))
-print(f"jikimi findings: {len(v['findings'])}, files {v['stats']['files']}, skipped {v['stats']['skipped']}")
+s = v['stats']
+print(f"jikimi findings: {len(v['findings'])}, files {s['files']}, skipped {s['skipped']}, "
+      f"binaries read {s.get('binaries', 'n/a')}, media passed over {s.get('media', 'n/a')}")
 PY
+# The cost of reading binaries as strings: the same scan with --no-binaries
+# (median of the runs), when the build has the flag.
+if $JIKIMI scan --help | grep -q -- --no-binaries; then
+  timed() {
+    /usr/bin/time -f "%e" -o "$OUT/binaries.time" bash -c "$1" >/dev/null 2>&1 || true
+    tail -1 "$OUT/binaries.time"
+  }
+  NB=$(for _ in $(seq "$RUNS"); do timed "${CMD[jikimi]} --no-binaries"; done | median)
+  WB=$(for _ in $(seq "$RUNS"); do timed "${CMD[jikimi]}"; done | median)
+  echo "reading binaries: ${WB} s with, ${NB} s with --no-binaries (median of $RUNS)"
+fi
 # Start-up: one small file that hits a keyword (the prefilter is built,
 # one rule's regex compiled); the median of 5.
 ONE=$(mktemp -d)

@@ -111,15 +111,19 @@ impl Evidence {
         }
         let mut parts = Vec::new();
         if self.unread > 0 {
-            parts.push(format!("{} over a size or archive limit", self.unread));
+            parts.push(format!(
+                "{} over a size or archive limit, or binary",
+                self.unread
+            ));
         }
         if self.unreadable > 0 {
             parts.push(format!("{} unreadable", self.unreadable));
         }
         Some(format!(
-            "{n} file{} not read ({})",
+            "{n} file{} not read ({}; -v lists {})",
             if n == 1 { " was" } else { "s were" },
-            parts.join(", ")
+            parts.join(", "),
+            if n == 1 { "it" } else { "them" }
         ))
     }
 }
@@ -231,6 +235,10 @@ pub fn unread_skip(reason: &str) -> bool {
     reason.starts_with("too large")
         || reason.starts_with("member larger")
         || reason.contains("archive")
+        // A binary not read (`--no-binaries`), or decoding cut at the
+        // file's budget: content the scan did not see.
+        || reason.starts_with("binary file")
+        || reason.starts_with("decoding stopped")
 }
 
 /// Rate-limit libraries, by the manifest names they appear in.

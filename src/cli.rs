@@ -254,6 +254,11 @@ pub struct ScanArgs {
     #[arg(long, help_heading = "Archives")]
     pub no_archives: bool,
 
+    /// Do not read binaries (executables, libraries, .class, .pyc, .wasm,
+    /// SQLite) as `strings` would show them; they are then skipped.
+    #[arg(long, help_heading = "Archives")]
+    pub no_binaries: bool,
+
     /// How many archives deep to open (an ipa inside a zip is 2; 0 opens
     /// none; at most 16) [default: 4, or `max_depth` in jikimi.toml].
     #[arg(long, value_name = "N", help_heading = "Archives")]

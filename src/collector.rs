@@ -19,8 +19,9 @@ use crate::findings::risks::{self};
 use crate::findings::suppress::{self, Filters, Reason, Suppressed};
 use crate::findings::{Finding, HistoryInfo, Location, Note, fingerprint};
 use crate::input::archive::{self, ArchiveLimits, ArchiveTotals, Unpacked};
+use crate::input::binary;
 use crate::input::budget::Budget;
-use crate::input::decode::{Decoded, binary_strings, decode, printable_runs};
+use crate::input::decode::{Decoded, binary_strings, decode};
 use crate::input::embedded::{self, Part};
 use crate::input::{GitState, Origin, Sink};
 use crate::matcher::{Matcher, RawMatch};
@@ -74,6 +75,15 @@ pub struct Collector<'a> {
     gatherer: checklist::Gatherer,
     binary: AtomicU64,
     history_binary: AtomicU64,
+    /// Binaries read as strings, and media passed over.
+    binaries_read: AtomicU64,
+    media: AtomicU64,
+    /// Read binaries outside app packages (`--no-binaries` turns it off).
+    binaries: bool,
+    /// The matcher for the strings of binaries: the rules that recognise a
+    /// provider's format or a keyword-anchored assignment, no risks (see
+    /// [`crate::matcher::reads_binaries`]). Built on the first binary.
+    binary_matcher: std::sync::OnceLock<Option<Matcher<'a>>>,
     archives: ArchiveLimits,
     /// Shared by every root of a scan: the per-scan unpacking limit.
     archive_totals: Arc<ArchiveTotals>,
@@ -97,6 +107,10 @@ impl<'a> Collector<'a> {
             gatherer: checklist::Gatherer::default(),
             binary: AtomicU64::new(0),
             history_binary: AtomicU64::new(0),
+            binaries_read: AtomicU64::new(0),
+            media: AtomicU64::new(0),
+            binaries: true,
+            binary_matcher: std::sync::OnceLock::new(),
             archives: ArchiveLimits::default(),
             archive_totals: Arc::default(),
         }
@@ -109,10 +123,42 @@ impl<'a> Collector<'a> {
         self
     }
 
-    /// Take the matches held back so far (call before [`Collector::finish`]).
-    /// History blobs that were binary (counted, not listed).
+    /// History blobs that were binary and not read (counted, not listed).
     pub fn history_binary(&self) -> u64 {
         self.history_binary.load(Ordering::Relaxed)
+    }
+
+    /// Binaries read as strings (tree, history and archive members).
+    pub fn binaries_read(&self) -> u64 {
+        self.binaries_read.load(Ordering::Relaxed)
+    }
+
+    /// Media files (images, fonts, audio, video) passed over.
+    pub fn media(&self) -> u64 {
+        self.media.load(Ordering::Relaxed)
+    }
+
+    /// Read binaries outside app packages as `strings` would show them
+    /// (on by default; `--no-binaries` turns it off).
+    pub fn with_binaries(mut self, on: bool) -> Self {
+        self.binaries = on;
+        self
+    }
+
+    /// The matcher for binaries' strings, built once.
+    fn binary_matcher(&self) -> Option<&Matcher<'a>> {
+        self.binary_matcher
+            .get_or_init(|| {
+                let rules = self.matcher.rules();
+                let enabled = (0..rules.len())
+                    .map(|i| {
+                        self.matcher.is_enabled(i)
+                            && crate::matcher::reads_binaries(&rules.rules[i])
+                    })
+                    .collect();
+                Matcher::with_enabled(rules, enabled).ok()
+            })
+            .as_ref()
     }
 
     /// Working-tree secrets held back by an inline marker: fingerprint →
@@ -220,10 +266,24 @@ impl<'a> Collector<'a> {
     /// Scan text from `origin`; `part` says where to report it when it was
     /// read out of a source map, a notebook or a base64 payload.
     fn scan_text(&self, origin: &Origin, text: &[u8], part: Option<&Part>) {
-        if part.is_none() {
+        self.scan_text_with(self.matcher, origin, text, part, None);
+    }
+
+    /// [`Self::scan_text`] with `matcher`; `binary` says what kind of binary
+    /// the text is the strings of.
+    fn scan_text_with(
+        &self,
+        matcher: &Matcher<'_>,
+        origin: &Origin,
+        text: &[u8],
+        part: Option<&Part>,
+        binary: Option<binary::Kind>,
+    ) {
+        if part.is_none() && binary.is_none() {
             self.gatherer.observe(origin, text, self.projects);
         }
         if part.is_none()
+            && binary.is_none()
             && let Origin::File { path, .. } = origin
         {
             let name = file_name(path);
@@ -235,7 +295,7 @@ impl<'a> Collector<'a> {
                 self.rate_limit.lock().unwrap().extend(ev);
             }
         }
-        let mut matches = self.matcher.find(text);
+        let mut matches = matcher.find(text);
         if matches.is_empty() {
             return;
         }
@@ -243,7 +303,7 @@ impl<'a> Collector<'a> {
         // offsets (rare: only files with invalid sequences and a match).
         let text: Cow<'_, str> = String::from_utf8_lossy(text);
         if let Cow::Owned(ref s) = text {
-            matches = self.matcher.find(s.as_bytes());
+            matches = matcher.find(s.as_bytes());
         }
         // Byte-level regexes may, at a window's edge, end a match inside a
         // multi-byte character: widen such spans to whole characters so that
@@ -255,6 +315,7 @@ impl<'a> Collector<'a> {
             m.end = crate::text::ceil(&text, m.end);
         }
         let mut facts = FileFacts::new(origin, &text, self.projects);
+        facts.binary = binary;
         if part.is_some_and(|p| p.via.is_some()) && facts.role != Role::App {
             // An original source read out of a source map ships wherever the
             // map ships: to browsers, unless the map sits in server output.
@@ -273,12 +334,12 @@ impl<'a> Collector<'a> {
             Some(p) => p.path.clone(),
             None => origin.display_path(),
         });
-        let rules = self.matcher.rules();
+        let rules = matcher.rules();
         let mut lines = LineIndex::new(&text);
         let mut found: Vec<Finding> = Vec::new();
         // A key repeated in this text is one finding from its first match
-        // on (see `Finding::absorb_capped`): index in `found` by id.
-        let mut by_id: HashMap<String, usize> = HashMap::new();
+        // on: index in `found` by id.
+        let mut seen: HashMap<String, usize> = HashMap::new();
         let mut notes = Vec::new();
         let history_blob = origin.git_blob();
         let mut held = Vec::new();
@@ -348,6 +409,40 @@ impl<'a> Collector<'a> {
                 });
                 continue;
             }
+            // A compiled file is one more location of its source's secret:
+            // `m.pyc` (or `__pycache__/m.cpython-312.pyc`) and `M.class`
+            // share the finding of `m.py` and `M.java` beside them.
+            let id_path = match binary {
+                Some(binary::Kind::Pyc | binary::Kind::JavaClass) => {
+                    binary::source_path(&path).unwrap_or_else(|| path.clone())
+                }
+                _ => path.clone(),
+            };
+            let id = fingerprint(&rule.id, secret, &id_path);
+            // The same secret again in this text (one key repeated through a
+            // file): one more location of the finding already made, not a
+            // second finding, so memory grows by a location per repeat.
+            if let Some(&i) = seen.get(&id) {
+                let f: &mut Finding = &mut found[i];
+                f.add_place(Location {
+                    line,
+                    column,
+                    cell: part.and_then(|p| p.cell),
+                    commit: origin.commit().map(|c| c.id.clone()),
+                    order: 0,
+                });
+                if causes.iter().any(|c| !f.causes.contains(c)) {
+                    for c in causes {
+                        if !f.causes.contains(&c) {
+                            f.causes.push(c);
+                        }
+                    }
+                    f.causes.sort();
+                    f.fix = causes::fix(&f.causes, &f.situation());
+                }
+                continue;
+            }
+            seen.insert(id.clone(), found.len());
             let (why, fix) = match rule.kind {
                 RuleKind::Risk => (
                     risks::risk_why(&rule.id).to_string(),
@@ -359,14 +454,16 @@ impl<'a> Collector<'a> {
                         framework: facts.project.framework,
                         staged: false,
                     };
-                    (
-                        causes::why(&causes, facts.role, &situation),
-                        causes::fix(&causes, &situation),
-                    )
+                    let why = match binary {
+                        Some(kind) => causes::why_binary(&causes, kind.describe())
+                            .unwrap_or_else(|| causes::why(&causes, facts.role, &situation)),
+                        None => causes::why(&causes, facts.role, &situation),
+                    };
+                    (why, causes::fix(&causes, &situation))
                 }
             };
-            let finding = Finding {
-                id: fingerprint(&rule.id, secret, &path),
+            found.push(Finding {
+                id,
                 kind: rule.kind,
                 rule: rule.id.clone(),
                 title: rule.title.clone(),
@@ -415,14 +512,7 @@ impl<'a> Collector<'a> {
                     m.secret_end,
                 ),
                 spilled: Vec::new(),
-            };
-            match by_id.get(&finding.id) {
-                Some(&i) => found[i].absorb_capped(finding),
-                None => {
-                    by_id.insert(finding.id.clone(), found.len());
-                    found.push(finding);
-                }
-            }
+            });
         }
         if !found.is_empty() {
             self.findings.lock().unwrap().extend(found);
@@ -448,7 +538,13 @@ impl<'a> Collector<'a> {
         Collected {
             env_seen,
             env_loader,
-            findings: self.findings.into_inner().unwrap(),
+            findings: {
+                // Compiled files last: where a source and its compiled file
+                // share a finding, the source is the location shown.
+                let mut f = self.findings.into_inner().unwrap();
+                f.sort_by_key(|f| binary::compiled_path(&f.path));
+                f
+            },
             notes: self.notes.into_inner().unwrap(),
             skipped: self.skipped.into_inner().unwrap(),
             errors: self.errors.into_inner().unwrap(),
@@ -481,6 +577,17 @@ impl Collector<'_> {
             );
             return;
         }
+        // With `--no-archives`, archives stay closed: skipped as binary
+        // files, not read as strings of compressed bytes.
+        if !self.archives.enabled && archive::sniff(bytes).is_some() {
+            if origin.git_blob().is_some() {
+                self.history_binary.fetch_add(1, Ordering::Relaxed);
+            } else {
+                self.binary.fetch_add(1, Ordering::Relaxed);
+                self.skipped(&origin.display_path(), "binary file (--no-archives)");
+            }
+            return;
+        }
         // Everything decoded out of this blob shares one budget.
         let mut budget = Budget::for_input(bytes.len(), self.archives.max_member_size);
         if let Some(text) = binary_strings(bytes, &mut budget) {
@@ -488,25 +595,60 @@ impl Collector<'_> {
         } else {
             match decode(bytes, &mut budget) {
                 Decoded::Text(text) => self.scan_decoded(origin, &text, &mut budget),
-                Decoded::Binary if in_app_package(origin) => {
-                    // Native libraries and protobuf resources inside an app:
-                    // what `strings` would show of them.
-                    self.scan_text(origin, &printable_runs(bytes, 8), None);
-                }
-                // Binary history blobs are only counted: listing every old
-                // image of a repository would drown the report.
-                Decoded::Binary if origin.git_blob().is_some() => {
-                    self.history_binary.fetch_add(1, Ordering::Relaxed);
-                }
-                Decoded::Binary => {
-                    self.binary.fetch_add(1, Ordering::Relaxed);
-                    self.skipped(&origin.display_path(), BINARY_FILE);
-                }
+                Decoded::Binary => self.read_binary(origin, bytes, &mut budget),
             }
         }
         if let Some(why) = budget.cut_message() {
             self.skipped(&origin.display_path(), &why);
         }
+    }
+}
+
+impl Collector<'_> {
+    /// A binary blob: media are passed over (counted); executables,
+    /// libraries, compiled code, databases and unknown binaries are read as
+    /// `strings` would show them, through the binary matcher. With
+    /// `--no-binaries`, only those inside app packages are read.
+    fn read_binary(&self, origin: &Origin, bytes: &[u8], budget: &mut Budget) {
+        let kind = binary::kind(bytes);
+        if let binary::Kind::Media(_) = kind {
+            self.media.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        let in_app = in_app_package(origin);
+        let matcher = match self.binary_matcher() {
+            Some(m) if self.binaries || in_app => m,
+            // Binary history blobs are only counted: listing every old
+            // binary of a repository would drown the report.
+            _ if origin.git_blob().is_some() => {
+                self.history_binary.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
+            _ => {
+                self.binary.fetch_add(1, Ordering::Relaxed);
+                let why = if self.binaries {
+                    "binary file"
+                } else {
+                    "binary file (--no-binaries)"
+                };
+                self.skipped(&origin.display_path(), why);
+                return;
+            }
+        };
+        self.binaries_read.fetch_add(1, Ordering::Relaxed);
+        let text =
+            match kind {
+                binary::Kind::Sqlite => binary::sqlite_text(bytes, budget)
+                    .unwrap_or_else(|| binary::strings(bytes, budget)),
+                binary::Kind::JavaClass => binary::class_text(bytes, budget)
+                    .unwrap_or_else(|| binary::strings(bytes, budget)),
+                binary::Kind::Pyc => binary::pyc_text(bytes, budget),
+                _ => binary::strings(bytes, budget),
+            };
+        // Inside an app package the package is the cause (cause 5 already);
+        // the binary's own kind names it elsewhere.
+        let kind = (!in_app).then_some(kind);
+        self.scan_text_with(matcher, origin, &text, None, kind);
     }
 }
 

@@ -238,6 +238,7 @@ impl ScanConfig {
                 follow_links: args.follow,
                 print_errors: true,
                 archives: limits,
+                binaries: !args.no_binaries,
                 filters: Arc::new(filters),
                 mode,
                 scope,

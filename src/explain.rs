@@ -51,7 +51,11 @@ pub fn cause_guide(c: Cause) -> (&'static str, &'static str) {
         ),
         Cause::AppBinary => (
             "leak cause 5: shipped inside a mobile app binary; never embed keys in iOS/Android/Electron builds",
-            "The key is built into an app package (apk, ipa, Electron asar, React Native bundle). Packages are archives: unzipping or decompiling one extracts every string in it.",
+            "The key is built into an app package (apk, ipa, Electron asar, React Native bundle) or a compiled binary (an ELF, Mach-O or Windows executable, a library, a .NET assembly, a Java class, a .pyc, a WebAssembly module). Packages are archives: unzipping or decompiling one extracts every string in it, and `strings` lists the text of any binary. Rotate the key; the build should take it from your server at run time.",
+        ),
+        Cause::DataCommitted => (
+            "data committed to version control: a database file (SQLite) with a key in a row",
+            "A database file (db.sqlite3, app.db) in the repository carries its rows to every clone and into history. A key stored in a row (a settings table, a seeded integration) is as public as the repository. Take the file out of version control and seed such values from the environment.",
         ),
         Cause::GitHistory => (
             "leak cause 2: committed to a Git repository; rotate leaked keys",

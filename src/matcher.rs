@@ -97,8 +97,6 @@ impl<'r> Matcher<'r> {
         let Some(keywords) = &self.keywords else {
             return Vec::new();
         };
-        let mut hits = Vec::new();
-        keywords.scan(hay, &mut hits);
         // Windows per rule, merged as hits arrive (hits come in order of end
         // position, so a window either extends the last one or starts anew).
         // Per-rule window lists, kept per thread: allocating one list per
@@ -120,28 +118,43 @@ impl<'r> Matcher<'r> {
                 windows.resize(self.rules.len(), Vec::new());
             }
             let mut touched: Vec<usize> = Vec::new();
-            for &(end, pattern) in &hits {
-                let start = end - keywords.len[pattern as usize];
-                for &r in &self.owners[pattern as usize] {
-                    let rule = &self.rules.rules[r];
-                    if !rule.hit_counts(hay, start, end) {
-                        continue;
-                    }
-                    let [before, after] = rule.window();
-                    let ws = start.saturating_sub(before);
-                    let we = end.saturating_add(after).min(hay.len());
-                    let list = &mut windows[r];
-                    if list.is_empty() {
-                        touched.push(r);
-                    }
-                    match list.last_mut() {
-                        Some(last) if ws <= last.1 => {
-                            last.0 = last.0.min(ws);
-                            last.1 = last.1.max(we);
+            // The keyword pass runs a chunk at a time and its hits become
+            // windows before the next chunk: a blob where every byte ends a
+            // keyword (15 MiB of `A`, which a 21-`A` keyword hits at each
+            // byte) holds one chunk's hits, not 16 bytes per byte of input.
+            let mut hits = Vec::new();
+            let mut from = 0usize;
+            loop {
+                let to = from.saturating_add(HIT_CHUNK).min(hay.len());
+                hits.clear();
+                keywords.scan_range(hay, from, to, &mut hits);
+                for &(end, pattern) in &hits {
+                    let start = end - keywords.len[pattern as usize];
+                    for &r in &self.owners[pattern as usize] {
+                        let rule = &self.rules.rules[r];
+                        if !rule.hit_counts(hay, start, end) {
+                            continue;
                         }
-                        _ => list.push((ws, we)),
+                        let [before, after] = rule.window();
+                        let ws = start.saturating_sub(before);
+                        let we = end.saturating_add(after).min(hay.len());
+                        let list = &mut windows[r];
+                        if list.is_empty() {
+                            touched.push(r);
+                        }
+                        match list.last_mut() {
+                            Some(last) if ws <= last.1 => {
+                                last.0 = last.0.min(ws);
+                                last.1 = last.1.max(we);
+                            }
+                            _ => list.push((ws, we)),
+                        }
                     }
                 }
+                if to >= hay.len() {
+                    break;
+                }
+                from = to;
             }
             touched.sort_unstable();
             touched
@@ -268,6 +281,10 @@ struct Keywords {
     max: usize,
 }
 
+/// The keyword pass runs over this many bytes at a time (see
+/// [`Matcher::find`]): it bounds the hits held at once.
+const HIT_CHUNK: usize = 1 << 20;
+
 /// Blobs of this many bytes or more are scanned in eight slices.
 const EIGHT_LANES: usize = 4096;
 
@@ -287,12 +304,20 @@ impl Keywords {
 
     /// Every keyword hit in `hay` as `(end, keyword)`, in order of `end`.
     fn scan(&self, hay: &[u8], out: &mut Vec<(usize, u32)>) {
-        if hay.len() >= EIGHT_LANES {
-            self.lanes::<8>(hay, out)
-        } else if hay.len() >= FOUR_LANES {
-            self.lanes::<4>(hay, out)
+        self.scan_range(hay, 0, hay.len(), out)
+    }
+
+    /// The keyword hits that end in `from + 1..=to`, in order of end (the
+    /// bytes before `from` are looked at only to see keywords that straddle
+    /// it).
+    fn scan_range(&self, hay: &[u8], from: usize, to: usize, out: &mut Vec<(usize, u32)>) {
+        let len = to - from;
+        if len >= EIGHT_LANES {
+            self.lanes::<8>(hay, from, to, out)
+        } else if len >= FOUR_LANES {
+            self.lanes::<4>(hay, from, to, out)
         } else {
-            self.lanes::<1>(hay, out)
+            self.lanes::<1>(hay, from, to, out)
         }
     }
 
@@ -301,15 +326,21 @@ impl Keywords {
     /// one also the rest); its state is first run, without reporting, over
     /// the longest keyword's length of bytes before `lo[l]`, so a keyword
     /// that straddles the cut is seen by the slice its end falls in.
-    fn lanes<const N: usize>(&self, hay: &[u8], out: &mut Vec<(usize, u32)>) {
+    fn lanes<const N: usize>(
+        &self,
+        hay: &[u8],
+        from: usize,
+        to: usize,
+        out: &mut Vec<(usize, u32)>,
+    ) {
         let t = &self.dfa;
         // Sliced to `mask + 1` here, so the compiler sees that the masked
         // index is in bounds and drops the check.
         let (trans, classes, mask) = (&t.trans[..=t.mask], &t.classes, t.mask);
         let next =
             |s: u32, b: u8| trans[(s as usize + usize::from(classes[usize::from(b)])) & mask];
-        let q = hay.len() / N;
-        let lo: [usize; N] = std::array::from_fn(|l| l * q);
+        let q = (to - from) / N;
+        let lo: [usize; N] = std::array::from_fn(|l| from + l * q);
         let mut s: [u32; N] = std::array::from_fn(|l| {
             let warm = &hay[lo[l].saturating_sub(self.max - 1)..lo[l]];
             warm.iter().fold(t.start, |s, &b| next(s, b))
@@ -328,7 +359,7 @@ impl Keywords {
             }
         }
         let last = N - 1;
-        for (i, &b) in hay[lo[last] + q..].iter().enumerate() {
+        for (i, &b) in hay[lo[last] + q..to].iter().enumerate() {
             s[last] = next(s[last], b);
             if s[last] < t.match_below {
                 t.matches(s[last], lo[last] + q + i + 1, &mut found[last]);
@@ -548,6 +579,20 @@ pub const STRUCTURAL_NAMESPACES: &[&str] = &[
     "jwt",
     "api-collection",
 ];
+
+/// Whether `rule` runs on the strings of binaries: secrets only (a risk
+/// describes source code), recognised by a provider's format or anchored on
+/// a keyword and an assignment. Every rule is one or the other (rules carry
+/// keywords, and the generic family needs a secret-sounding name and an
+/// assignment): what is left out are rules whose only evidence is a long
+/// high-entropy value after a short, common keyword, which random bytes
+/// can mimic.
+pub fn reads_binaries(rule: &Rule) -> bool {
+    rule.syntax.kind == RuleKind::Secret && !BINARY_EXCLUDED.contains(&rule.id())
+}
+
+/// Rules left out of binaries (see [`reads_binaries`]).
+const BINARY_EXCLUDED: &[&str] = &[];
 
 /// The per-rule filters a regex match must pass to count.
 pub fn accept(rule: &Rule, secret: &[u8]) -> bool {
@@ -864,6 +909,35 @@ regex = '''(tk-[A-Za-z0-9]{20,50000})'''
                 .collect();
             assert_scan_matches_reference(&kws, &hay);
         }
+    }
+
+    #[test]
+    fn keywords_across_hit_chunks_are_seen_once() {
+        // The keyword pass runs a chunk at a time: a keyword that straddles
+        // a chunk's edge is still seen, once, and the secret is whole.
+        let rules = set(TWO);
+        let m = Matcher::new(&rules).unwrap();
+        for shift in [1, 3, 8, 20] {
+            let mut hay = vec![b' '; 3 * HIT_CHUNK];
+            let at = HIT_CHUNK - shift;
+            let key = b"tk-live-Qm7vT2kR9pLx4NcZ8wYb";
+            hay[at..at + key.len()].copy_from_slice(key);
+            let found = m.find(&hay);
+            assert_eq!(found.len(), 1, "shift {shift}");
+            assert_eq!(found[0].secret_start, at);
+        }
+        let kws: Vec<Vec<u8>> = vec![b"aaaa".to_vec(), b"ab".to_vec()];
+        let k = Keywords::new(&kws).unwrap();
+        let hay: Vec<u8> = (0..20_000)
+            .map(|i| if i % 7 == 0 { b'b' } else { b'a' })
+            .collect();
+        let mut whole = Vec::new();
+        k.scan(&hay, &mut whole);
+        let mut parts = Vec::new();
+        for (from, to) in [(0, 4095), (4095, 4100), (4100, 9000), (9000, 20_000)] {
+            k.scan_range(&hay, from, to, &mut parts);
+        }
+        assert_eq!(parts, whole);
     }
 
     #[test]

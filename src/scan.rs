@@ -70,6 +70,9 @@ pub struct ScanOptions {
     pub progress: bool,
     /// Whether and how far to open archives and app packages.
     pub archives: ArchiveLimits,
+    /// Read binaries (executables, libraries, compiled code, databases) as
+    /// `strings` would show them (`--no-binaries` turns it off).
+    pub binaries: bool,
     /// Excludes and allowlists from the config file.
     pub filters: Arc<Filters>,
 }
@@ -103,6 +106,10 @@ pub struct Stats {
     pub archive_members: u64,
     /// Bytes unpacked from archives.
     pub archive_bytes: u64,
+    /// Binaries read as strings (tree, history, archive members).
+    pub binaries: u64,
+    /// Media files (images, fonts, audio, video) passed over.
+    pub media: u64,
 }
 
 pub use crate::collector::{Collected, Collector, Skipped};
@@ -259,7 +266,8 @@ fn scan_root(
     let projects = Projects::new(&project_root, top.as_deref());
     let collector = Collector::new(matcher, &projects, opts.print_errors)
         .with_filters(&opts.filters)
-        .with_archives(opts.archives.clone(), Arc::clone(archive_totals));
+        .with_archives(opts.archives.clone(), Arc::clone(archive_totals))
+        .with_binaries(opts.binaries);
     let totals = WalkTotals::default();
     let wopts = WalkOptions {
         threads: opts.threads,
@@ -380,6 +388,8 @@ fn scan_root(
         blobs = Some(set);
     }
     out.stats.blobs_skipped += collector.history_binary();
+    out.stats.binaries += collector.binaries_read();
+    out.stats.media += collector.media();
     out.suppressed.extend(collector.take_suppressed());
     let marked = collector.take_marked();
     let Collected {
@@ -649,7 +659,8 @@ fn scan_staged(
     let projects = Projects::new(&workdir, Some(&workdir));
     let collector = Collector::new(matcher, &projects, opts.print_errors)
         .with_filters(&opts.filters)
-        .with_archives(opts.archives.clone(), Arc::clone(archive_totals));
+        .with_archives(opts.archives.clone(), Arc::clone(archive_totals))
+        .with_binaries(opts.binaries);
     let (files, bytes) = history::staged(&repo, opts.max_file_size, &collector)?;
     out.suppressed.extend(collector.take_suppressed());
     let Collected {

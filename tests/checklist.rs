@@ -93,7 +93,9 @@ fn files_not_read_make_questions_review() {
     for q in ["server-only", "no-client-exposure"] {
         assert_eq!(status(&v, q), "review", "{q}");
         assert!(
-            advice(&v, q).contains("1 file was not read (1 over a size or archive limit)"),
+            advice(&v, q).contains(
+                "1 file was not read (1 over a size or archive limit, or binary; -v lists it)"
+            ),
             "{}",
             advice(&v, q)
         );
@@ -109,11 +111,12 @@ fn files_not_read_make_questions_review() {
         assert_eq!(status(&v, "server-only"), "review");
         assert!(advice(&v, "server-only").contains("1 unreadable"));
     }
-    // Binary files are not content that was missed.
+    // Media files are not content that was missed.
     let env = Env::new();
     env.write("logo.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".as_slice());
     let (_, v) = env.scan_json(&[]);
-    assert_eq!(v["stats"]["skipped"], 1);
+    assert_eq!(v["stats"]["skipped"], 0);
+    assert_eq!(v["stats"]["media"], 1);
     assert_eq!(status(&v, "server-only"), "pass");
 }
 

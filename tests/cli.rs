@@ -6,6 +6,7 @@
 
 mod archives;
 mod baseline;
+mod binaries;
 mod causes;
 mod checklist;
 mod ci_recipes;

@@ -453,16 +453,18 @@ fn binary_huge_and_invalid_utf8_files() {
     bad.extend_from_slice(format!("k='{c}'\n").as_bytes());
     env.write("latin.txt", bad);
     let (_, v) = env.scan_json(&["--max-file-size", "1K"]);
-    assert_eq!(v["stats"]["skipped"], 2, "{v:#}");
+    assert_eq!(v["stats"]["skipped"], 1, "{v:#}");
     let skipped: Vec<&str> = v["skipped"]
         .as_array()
         .unwrap()
         .iter()
         .map(|s| s["path"].as_str().unwrap())
         .collect();
-    assert_eq!(skipped, vec!["big.js", "blob.bin"]);
-    assert_eq!(findings(&v).len(), 1);
+    assert_eq!(skipped, vec!["big.js"]);
+    // The binary is read as `strings` shows it (issue 27).
+    assert_eq!(findings(&v).len(), 2);
     assert_eq!(one(&v, "latin.txt")["line"], 1);
+    assert!(causes(one(&v, "blob.bin")).contains(&"app-binary".to_string()));
     // -v lists the skipped files with reasons.
     let out = env
         .cmd()
@@ -474,7 +476,17 @@ fn binary_huge_and_invalid_utf8_files() {
         text.contains("big.js") && text.contains("too large"),
         "{text}"
     );
-    assert!(text.contains("blob.bin") && text.contains("binary"));
+    // With --no-binaries the binary is skipped, and -v says why.
+    let out = env
+        .cmd()
+        .args(["scan", "-v", "--no-binaries"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("blob.bin") && text.contains("binary"),
+        "{text}"
+    );
 }
 
 #[cfg(unix)]

@@ -29,16 +29,18 @@ pub enum Cause {
     PublicEnvVar,
     AppBinary,
     EnvFileCommitted,
+    DataCommitted,
     ServerCode,
     // Last: where the file is says more than that it was committed.
     GitHistory,
 }
 
 impl Cause {
-    pub const ALL: [Cause; 7] = [
+    pub const ALL: [Cause; 8] = [
         Cause::FrontendCode,
         Cause::ServerCode,
         Cause::EnvFileCommitted,
+        Cause::DataCommitted,
         Cause::PublicEnvVar,
         Cause::ClientTransit,
         Cause::AppBinary,
@@ -50,6 +52,7 @@ impl Cause {
             Cause::FrontendCode => "frontend-code",
             Cause::ServerCode => "server-code",
             Cause::EnvFileCommitted => "env-file-committed",
+            Cause::DataCommitted => "data-committed",
             Cause::PublicEnvVar => "public-env-var",
             Cause::ClientTransit => "client-transit",
             Cause::AppBinary => "app-binary",
@@ -80,7 +83,10 @@ impl Cause {
                 "the client sends the key over the network itself: it is visible in every request"
             }
             Cause::AppBinary => {
-                "shipped inside an app: unpacking or decompiling the package extracts it"
+                "shipped inside an app or a compiled binary: anyone with the file can extract it (unpacking, decompiling or `strings`)"
+            }
+            Cause::DataCommitted => {
+                "stored in a database file committed to version control: every clone carries its rows, the key among them"
             }
             Cause::GitHistory => {
                 "committed to git: deleting the line later does not help, every clone keeps the old commit"
@@ -107,7 +113,10 @@ impl Cause {
                 "let the client send only the user's input to your server; the server adds the key"
             }
             Cause::AppBinary => {
-                "never embed keys in iOS/Android/Electron builds: put an API server in between"
+                "never embed keys in builds (iOS/Android/Electron apps, executables, libraries, compiled classes): the app should get what it needs from your server at run time"
+            }
+            Cause::DataCommitted => {
+                "take the database out of version control (git rm --cached, list it in .gitignore), keep keys out of its rows, and seed data from the environment"
             }
             Cause::GitHistory => {
                 "rotate the key first, then purge it from history (git filter-repo) if needed"
@@ -270,6 +279,9 @@ pub struct FileFacts {
     pub project: Project,
     /// The blob is inside a mobile or desktop app package.
     pub in_app_package: bool,
+    /// The text is the strings of a binary of this kind (set by the
+    /// collector; `None` for text and for binaries inside app packages).
+    pub binary: Option<crate::input::binary::Kind>,
 }
 
 /// App package extensions (the archives stage opens them).
@@ -303,6 +315,7 @@ impl FileFacts {
             role,
             project,
             in_app_package,
+            binary: None,
         }
     }
 }
@@ -326,6 +339,21 @@ pub fn causes_for(
     }
     if facts.in_app_package {
         causes.push(Cause::AppBinary);
+    }
+    // A binary is its own cause, whatever its path would say of a source
+    // file: code compiled into it ships with it, a database's rows are data.
+    if let Some(kind) = facts.binary {
+        causes.push(if kind.is_data() {
+            Cause::DataCommitted
+        } else {
+            Cause::AppBinary
+        });
+        if origin.commit().is_some() {
+            causes.push(Cause::GitHistory);
+        }
+        causes.sort();
+        causes.dedup();
+        return causes;
     }
     match facts.role {
         Role::EnvFile => {
@@ -472,6 +500,20 @@ pub fn why(causes: &[Cause], role: Role, s: &Situation) -> String {
         .first()
         .map(|c| c.why_in(s).to_string())
         .unwrap_or_default()
+}
+
+/// The `why` line of a finding in a binary of kind `kind` ("an ELF
+/// executable or library"), when its first cause is about binaries.
+pub fn why_binary(causes: &[Cause], kind: &str) -> Option<String> {
+    match causes.first()? {
+        Cause::AppBinary => Some(format!(
+            "compiled into {kind}: anyone with the file can extract it (`strings` lists it), so treat it as public"
+        )),
+        Cause::DataCommitted => Some(format!(
+            "stored in {kind} committed to version control: every clone carries its rows, the key among them"
+        )),
+        _ => None,
+    }
 }
 
 /// The fixes for each cause, without the first step (rotation) and the

@@ -146,16 +146,15 @@ pub struct Place {
 }
 
 impl Finding {
-    /// Merge `f` (same id) into this finding, keeping at most
-    /// [`MAX_LOCATIONS`] whole locations: the places past them are only
-    /// counted. For matches as they arrive, in file order.
-    pub fn absorb_capped(&mut self, mut f: Finding) {
-        let room = MAX_LOCATIONS.saturating_sub(self.locations.len());
-        if f.locations.len() > room {
-            let past = f.locations.split_off(room);
-            f.spilled.extend(past.iter().map(Location::place));
+    /// One more place of this finding's secret in the same text: a whole
+    /// location while fewer than [`MAX_LOCATIONS`] are kept, else only
+    /// counted (`occurrences` stays exact).
+    pub fn add_place(&mut self, location: Location) {
+        if self.locations.len() < MAX_LOCATIONS {
+            self.locations.push(location);
+        } else {
+            self.spilled.push(location.place());
         }
-        merge(self, f);
     }
 }
 

@@ -1,7 +1,10 @@
 //! Archives and app packages, opened in memory: the zip family (`.zip`,
 //! `.apk`, `.aab`, `.ipa`, `.jar`, `.war`, `.xapk`, `.crx`, `.xpi`, `.vsix`,
 //! `.whl`, `.nupkg`, and any other file that starts like a zip), Electron
-//! `.asar`, `.tar`, and gzip (`.gz`, `.tgz`, `.tar.gz`).
+//! `.asar`, `.tar`, and single compressed files and tarballs: gzip (`.gz`,
+//! `.tgz`, `.tar.gz`), xz (`.xz`, `.txz`), bzip2 (`.bz2`, `.tbz2`) and zstd
+//! (`.zst`, `.tzst`). Zip members compressed with bzip2, LZMA, xz or zstd
+//! are read too.
 //!
 //! Position in the pipeline: the scan stage's [`Sink::blob`] asks [`sniff`]
 //! about every blob before decoding it as text; when the first bytes say
@@ -18,9 +21,9 @@
 //! of one archive (the archives nested in it included: they share its
 //! budget, see [`Unpacked`]) and of the whole scan, the expansion ratio of
 //! every compressed member, and the member count. Every format counts: zip
-//! members as they inflate, gzip output, tar members, asar members (each
-//! time an entry is read, so entries that alias one payload cannot multiply
-//! it). Nothing is ever
+//! members as they inflate, gzip output, tar members, asar members (entries
+//! that point into bytes another entry covered are aliases: those bytes are
+//! read once and the aliases named in one warning). Nothing is ever
 //! written to disk (no `extract`, no `unpack`), so a member named
 //! `../../.bashrc` cannot escape anything; it is still reported, because an
 //! archive that carries one was built to attack whoever unpacks it. Every
@@ -125,6 +128,9 @@ pub enum Kind {
     Gzip,
     Tar,
     Asar,
+    Xz,
+    Bzip2,
+    Zstd,
 }
 
 /// What the first bytes say. Cheap: this runs on every blob.
@@ -133,6 +139,17 @@ pub fn sniff(bytes: &[u8]) -> Option<Kind> {
     match head {
         b"PK\x03\x04" | b"Cr24" => Some(Kind::Zip),
         [0x1f, 0x8b, 0x08, _] => Some(Kind::Gzip),
+        [0xfd, b'7', b'z', b'X'] if bytes.get(4..6) == Some(b"Z\0") => Some(Kind::Xz),
+        // `BZh`, the block size, then a block's or the end's magic.
+        [b'B', b'Z', b'h', b'1'..=b'9']
+            if matches!(
+                bytes.get(4..10),
+                Some(b"\x31\x41\x59\x26\x53\x59" | b"\x17\x72\x45\x38\x50\x90")
+            ) =>
+        {
+            Some(Kind::Bzip2)
+        }
+        [0x28, 0xb5, 0x2f, 0xfd] => Some(Kind::Zstd),
         [4, 0, 0, 0] if is_asar(bytes) => Some(Kind::Asar),
         _ if bytes.get(257..262) == Some(b"ustar") => Some(Kind::Tar),
         _ => None,
@@ -161,7 +178,8 @@ pub fn depth(origin: &Origin) -> usize {
 pub fn archive_name(name: &str) -> bool {
     const EXT: &[&str] = &[
         ".zip", ".apk", ".aab", ".ipa", ".jar", ".war", ".ear", ".xapk", ".apks", ".crx", ".xpi",
-        ".vsix", ".whl", ".nupkg", ".asar", ".tar", ".tgz", ".gz",
+        ".vsix", ".whl", ".nupkg", ".asar", ".tar", ".tgz", ".gz", ".xz", ".txz", ".bz2", ".tbz2",
+        ".tbz", ".zst", ".tzst",
     ];
     let lower = name.to_ascii_lowercase();
     EXT.iter().any(|e| lower.ends_with(e))
@@ -220,12 +238,14 @@ pub fn expand(
         encrypted: Vec::new(),
         unsupported: Vec::new(),
         too_large: Vec::new(),
+        aliases: Vec::new(),
     };
     let result = match kind {
         Kind::Zip => ex.zip(bytes),
         Kind::Gzip => ex.gzip(origin.leaf_path(), bytes),
         Kind::Tar => ex.tar(bytes, false),
         Kind::Asar => ex.asar(bytes),
+        Kind::Xz | Kind::Bzip2 | Kind::Zstd => ex.decompress(kind, origin.leaf_path(), bytes),
     };
     // One message per kind of problem, with the first example.
     let mut problems = Vec::new();
@@ -254,7 +274,11 @@ pub fn expand(
     );
     summarize(
         &ex.unsupported,
-        "member uses a compression method jikimi does not read (only stored and deflate), not scanned",
+        "member uses a compression method jikimi does not read (it reads stored, deflate, bzip2, LZMA, xz and zstd), not scanned",
+    );
+    summarize(
+        &ex.aliases,
+        "entries point into bytes another entry already covers (aliased entries: no packer writes them, a hostile archive multiplies its payload so); those bytes were scanned once",
     );
     for p in problems {
         sink.error(&path, &p);
@@ -293,6 +317,8 @@ struct Expander<'a> {
     encrypted: Vec<String>,
     unsupported: Vec<String>,
     too_large: Vec<String>,
+    /// Entries that point into bytes an earlier entry covered (asar).
+    aliases: Vec<String>,
 }
 
 impl Expander<'_> {
@@ -632,6 +658,59 @@ impl Expander<'_> {
         Some(data)
     }
 
+    /// An xz, bzip2 or zstd file (every stream or frame of it, as one
+    /// output), within the same budgets and ratio cap as gzip. Damage keeps
+    /// what was decompressed before it: that is scanned, and the error says
+    /// where the stream stopped.
+    fn decompress(&mut self, kind: Kind, leaf: &str, bytes: &[u8]) -> Result<(), Stop> {
+        let name = gz_inner_name(leaf);
+        let compressed = bytes.len() as u64;
+        let mut data = Vec::new();
+        let (what, err) = match kind {
+            Kind::Xz => (
+                "xz",
+                self.inflate_into(
+                    &name,
+                    lzma_rust2::XzReader::new(bytes, true),
+                    compressed,
+                    None,
+                    &mut data,
+                )?,
+            ),
+            Kind::Bzip2 => (
+                "bzip2",
+                self.inflate_into(
+                    &name,
+                    bzip2::read::MultiBzDecoder::new(bytes),
+                    compressed,
+                    None,
+                    &mut data,
+                )?,
+            ),
+            _ => {
+                let dec = zstd::stream::read::Decoder::with_buffer(bytes).and_then(|mut d| {
+                    // A frame may ask for a window of up to 2 GiB: 32 MiB
+                    // covers every level without --long, and bounds memory.
+                    d.window_log_max(25)?;
+                    Ok(d)
+                });
+                let err = match dec {
+                    Ok(d) => self.inflate_into(&name, d, compressed, None, &mut data)?,
+                    Err(e) => Some(e),
+                };
+                ("zstd", err)
+            }
+        };
+        let result = self.gzip_payload(&name, &data);
+        match err {
+            Some(e) => Err(Stop(format!(
+                "the {what} stream is damaged or unsupported ({e}): decompression stopped after {} bytes; what was decompressed before that was scanned",
+                data.len()
+            ))),
+            None => result,
+        }
+    }
+
     fn gzip_payload(&mut self, name: &str, data: &[u8]) -> Result<(), Stop> {
         // `.tar.gz`: the tar's members are this archive's members (one level,
         // `app.tgz!/package/index.js`), as users think of them. They were
@@ -693,18 +772,39 @@ impl Expander<'_> {
         let base = 8usize.saturating_add(header_size);
         let mut files = Vec::new();
         asar_files(&index["files"], "", &mut files, 0);
+        // Entries are read in the order of their offsets, and an entry that
+        // points into bytes an earlier one covered is an alias: a packer
+        // never writes one, but a hostile archive can point thousands of
+        // entries at one payload. Only bytes not read yet are read (so each
+        // byte of the archive is scanned once); the aliases are named in
+        // one warning.
+        files.sort_by_key(|f| f.1);
+        let mut read_to = 0u64;
         for (name, offset, size) in files {
             if !self.admit(&name, size, None)? {
                 continue;
             }
-            let start = base.saturating_add(offset as usize);
-            let Some(data) = bytes.get(start..start.saturating_add(size as usize)) else {
+            let end = offset.saturating_add(size);
+            let offset = if size > 0 && offset < read_to {
+                self.aliases.push(name.clone());
+                if end <= read_to {
+                    continue;
+                }
+                read_to
+            } else {
+                offset
+            };
+            let (start, stop) = (
+                base.saturating_add(offset as usize),
+                base.saturating_add(end as usize),
+            );
+            let Some(data) = bytes.get(start..stop) else {
                 return Err(Stop(format!(
                     "`{name}` lies past the end of the archive: the asar is truncated; the rest is not scanned"
                 )));
             };
-            // Entries may all point at one payload: each read counts.
-            self.account(&name, size)?;
+            read_to = read_to.max(end);
+            self.account(&name, data.len() as u64)?;
             self.emit(&name, data)?;
         }
         Ok(())
@@ -774,14 +874,20 @@ fn u32_le(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
 }
 
-/// The name of what a gzip file holds: `config.json.gz` → `config.json`,
-/// `app.tgz` → `app.tar`.
+/// The name of what a compressed file holds: `config.json.gz` →
+/// `config.json`, `app.tgz` → `app.tar`, `config.env.xz` → `config.env`.
 fn gz_inner_name(leaf: &str) -> String {
     let name = leaf.rsplit('/').next().unwrap_or(leaf);
     let strip = |suffix| text::strip_suffix_ignore_case(name, suffix).filter(|s| !s.is_empty());
-    if let Some(stem) = strip(".tgz") {
+    if let Some(stem) = [".tgz", ".txz", ".tbz2", ".tbz", ".tzst"]
+        .iter()
+        .find_map(|s| strip(s))
+    {
         format!("{stem}.tar")
-    } else if let Some(stem) = strip(".gz").or_else(|| strip(".gzip")) {
+    } else if let Some(stem) = [".gz", ".gzip", ".xz", ".bz2", ".zst", ".zstd"]
+        .iter()
+        .find_map(|s| strip(s))
+    {
         stem.to_string()
     } else {
         format!("{name}.out")
@@ -807,6 +913,10 @@ mod tests {
         assert_eq!(sniff(b"\x1f\x8b\x08\x00rest"), Some(Kind::Gzip));
         assert_eq!(sniff(b"plain text"), None);
         assert_eq!(sniff(b"PK"), None);
+        assert_eq!(sniff(b"\xfd7zXZ\0\0\x04"), Some(Kind::Xz));
+        assert_eq!(sniff(b"BZh91AY&SY\0"), Some(Kind::Bzip2));
+        assert_eq!(sniff(b"BZh9 plain"), None);
+        assert_eq!(sniff(b"\x28\xb5\x2f\xfd\0"), Some(Kind::Zstd));
         let mut tar = vec![0u8; 512];
         tar[257..262].copy_from_slice(b"ustar");
         assert_eq!(sniff(&tar), Some(Kind::Tar));
@@ -831,6 +941,9 @@ mod tests {
         assert_eq!(gz_inner_name("dist/config.json.gz"), "config.json");
         assert_eq!(gz_inner_name("app.tgz"), "app.tar");
         assert_eq!(gz_inner_name("blob"), "blob.out");
+        assert_eq!(gz_inner_name("config.env.xz"), "config.env");
+        assert_eq!(gz_inner_name("r.tbz2"), "r.tar");
+        assert_eq!(gz_inner_name("r.tar.zst"), "r.tar");
     }
 
     #[test]

@@ -62,37 +62,6 @@ pub fn binary_strings(bytes: &[u8], budget: &mut Budget) -> Option<Vec<u8>> {
     }
 }
 
-/// Runs of at least `min` printable ASCII characters, one per line, as the
-/// `strings` tool prints them. For binary members of app packages (native
-/// libraries, protobuf resources in an `.aab`): a key compiled into a `.so`
-/// is still a run of printable bytes. Random binary data almost never holds
-/// a long run (each byte is printable with p ≈ 0.37), so this adds no noise.
-pub fn printable_runs(bytes: &[u8], min: usize) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut start = None;
-    for (i, &b) in bytes.iter().enumerate() {
-        let printable = (0x20..0x7f).contains(&b) || b == b'\t';
-        match (printable, start) {
-            (true, None) => start = Some(i),
-            (false, Some(s)) => {
-                if i - s >= min {
-                    out.extend_from_slice(&bytes[s..i]);
-                    out.push(b'\n');
-                }
-                start = None;
-            }
-            _ => {}
-        }
-    }
-    if let Some(s) = start
-        && bytes.len() - s >= min
-    {
-        out.extend_from_slice(&bytes[s..]);
-        out.push(b'\n');
-    }
-    out
-}
-
 /// UTF-16 to UTF-8 (lone surrogates become U+FFFD), no more than `budget`
 /// allows: each unit is at least one byte of output, so at most `left`
 /// units are decoded, and the text is cut at a character boundary.
@@ -149,15 +118,6 @@ mod tests {
             .flat_map(u16::to_le_bytes)
             .collect();
         assert_eq!(text(decode(&bomless)), b"token = abcdefghijkl");
-    }
-
-    #[test]
-    fn printable_runs_of_a_binary() {
-        let b = b"\x7fELF\x00\x01short\x00a-long-enough-run\x00\x02\x03tail-run-to-the-end";
-        assert_eq!(
-            printable_runs(b, 8),
-            b"a-long-enough-run\ntail-run-to-the-end\n"
-        );
     }
 
     #[test]

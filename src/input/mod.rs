@@ -7,6 +7,7 @@
 
 pub mod android;
 pub mod archive;
+pub mod binary;
 pub mod budget;
 pub mod decode;
 pub mod embedded;

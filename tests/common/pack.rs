@@ -354,7 +354,12 @@ pub fn asar_aliased(payload: &[u8], n: usize) -> Vec<u8> {
             serde_json::json!({"size": payload.len(), "offset": "0"}),
         );
     }
-    let json = serde_json::to_vec(&serde_json::json!({ "files": files })).unwrap();
+    asar_raw(&serde_json::json!({ "files": files }), payload)
+}
+
+/// An asar with the index `index` (`{"files": ...}`) and `payload` after it.
+pub fn asar_raw(index: &serde_json::Value, payload: &[u8]) -> Vec<u8> {
+    let json = serde_json::to_vec(index).unwrap();
     let mut p = (json.len() as u32).to_le_bytes().to_vec();
     p.extend_from_slice(&json);
     while p.len() % 4 != 0 {
@@ -435,6 +440,18 @@ pub fn git_id(kind: &str, data: &[u8]) -> [u8; 20] {
 
 fn zlib(data: &[u8]) -> Vec<u8> {
     let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+
+/// `data` xz-compressed (lzma-rust2, preset 6).
+pub fn xz(data: &[u8]) -> Vec<u8> {
+    let mut w =
+        lzma_rust2::XzWriter::new(Vec::new(), lzma_rust2::XzOptions::with_preset(6)).unwrap();
+    w.write_all(data).unwrap();
+    w.finish().unwrap()
+}
+
+/// `data` bzip2-compressed.
+pub fn bzip2(data: &[u8]) -> Vec<u8> {
+    let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::default());
     e.write_all(data).unwrap();
     e.finish().unwrap()
 }
@@ -607,4 +624,8 @@ pub fn write_pack(dir: &std::path::Path, name: &str, objs: &[PackObj], holes: &[
     drop(f);
     let idx = pack_index(&ids, &offsets, &crcs, sum);
     std::fs::write(dir.join(format!("pack-{name}.idx")), idx).unwrap();
+
+/// `data` zstd-compressed (level 3).
+pub fn zstd(data: &[u8]) -> Vec<u8> {
+    zstd::encode_all(data, 3).unwrap()
 }
