@@ -26,4 +26,5 @@ mod report;
 mod rules_examples;
 mod sarif;
 mod scan;
+mod trace;
 mod verify;

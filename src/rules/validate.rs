@@ -76,6 +76,13 @@ fn placeholder_words() -> &'static aho_corasick::AhoCorasick {
     })
 }
 
+/// The placeholder word `secret` contains, if any (for `jikimi rules trace`).
+pub fn placeholder_word(secret: &[u8]) -> Option<&'static str> {
+    placeholder_words()
+        .find(secret)
+        .and_then(|m| PLACEHOLDER_WORDS.get(m.pattern().as_usize()).copied())
+}
+
 /// Why a candidate was rejected as a placeholder, if it was.
 pub fn placeholder_reason(secret: &[u8]) -> Option<&'static str> {
     if secret.is_empty() {
