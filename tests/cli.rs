@@ -20,6 +20,7 @@ mod history;
 mod hook;
 mod hostile;
 mod hostile_repo;
+mod long_tail;
 mod readme;
 mod recall;
 mod report;
