@@ -978,6 +978,12 @@ pub fn base64url_decode(s: &[u8]) -> Option<Vec<u8>> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn placeholder_word_names_the_word_found() {
+        assert_eq!(placeholder_word(b"sk-EXAMPLEq8Zt"), Some("example"));
+        assert_eq!(placeholder_word(b"sk-q8ZtW3nL5rY"), None);
+    }
+
     use super::*;
 
     #[test]
