@@ -396,4 +396,20 @@ pub enum RulesCommand {
         #[arg(value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+    /// Why wasn't it found? Run every rule's pattern over FILE and print,
+    /// for each match, the stage that dropped it and why (or `reported`).
+    Trace {
+        /// The file to trace (read as it is: no archive or decoding stage).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Only this rule (its id).
+        #[arg(long, value_name = "ID")]
+        rule: Option<String>,
+        /// Folder of *.toml rule files (default: the built-in rules).
+        #[arg(long, value_name = "DIR")]
+        rules: Option<PathBuf>,
+        /// Show the matched values in full.
+        #[arg(long)]
+        no_redact: bool,
+    },
 }

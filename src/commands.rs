@@ -340,7 +340,101 @@ fn rules(args: &RulesArgs) -> Result<ExitCode> {
                 Ok(ExitCode::Leaks)
             }
         }
+        Some(RulesCommand::Trace {
+            file,
+            rule,
+            rules,
+            no_redact,
+        }) => trace_file(file, rule.as_deref(), rules.as_deref(), *no_redact),
     }
+}
+
+/// Files bigger than this are refused by `rules trace` (it runs every
+/// rule's regex over the whole file).
+const TRACE_MAX: u64 = 64 << 20;
+
+fn trace_file(
+    file: &std::path::Path,
+    only: Option<&str>,
+    dir: Option<&std::path::Path>,
+    no_redact: bool,
+) -> Result<ExitCode> {
+    use crate::rules::trace::{Verdict, trace};
+    use crate::text::{escape, escape_controls, redact};
+    let shown = escape(&file.display().to_string()).into_owned();
+    let set = match dir {
+        Some(d) => RuleSet::from_dir(d)?,
+        None => RuleSet::builtin()?,
+    };
+    if let Some(id) = only
+        && set.get(id).is_none()
+    {
+        anyhow::bail!(
+            "no rule `{}`: `jikimi rules list` shows the ids",
+            escape_controls(id)
+        );
+    }
+    let meta = std::fs::metadata(file).map_err(|e| anyhow::anyhow!("cannot read {shown}: {e}"))?;
+    if meta.len() > TRACE_MAX {
+        anyhow::bail!(
+            "{shown} is over {} MiB: trace the part that holds the value (e.g. `head -c` or `grep` it into a smaller file)",
+            TRACE_MAX >> 20
+        );
+    }
+    let hay = std::fs::read(file).map_err(|e| anyhow::anyhow!("cannot read {shown}: {e}"))?;
+    let candidates = trace(&set, &hay)?;
+    let mut out = std::io::stdout().lock();
+    let (mut line, mut line_start, mut pos) = (1usize, 0usize, 0usize);
+    let (mut reported, mut dropped) = (0usize, 0usize);
+    for c in &candidates {
+        let rule = &set.rules[c.rule];
+        if only.is_some_and(|id| id != rule.id()) {
+            continue;
+        }
+        for (i, &b) in hay[pos..c.secret_start].iter().enumerate() {
+            if b == b'\n' {
+                line += 1;
+                line_start = pos + i + 1;
+            }
+        }
+        pos = c.secret_start;
+        let col = String::from_utf8_lossy(&hay[line_start..c.secret_start])
+            .chars()
+            .count()
+            + 1;
+        let value = String::from_utf8_lossy(&hay[c.secret_start..c.secret_end]);
+        let value = if no_redact {
+            value.into_owned()
+        } else {
+            redact(&value)
+        };
+        let value = escape_controls(&value);
+        match &c.verdict {
+            Verdict::Reported => {
+                reported += 1;
+                writeln!(
+                    out,
+                    "{shown}:{line}:{col}  {}  reported  {value}",
+                    rule.id()
+                )?;
+            }
+            Verdict::Dropped { stage, reason } => {
+                dropped += 1;
+                writeln!(
+                    out,
+                    "{shown}:{line}:{col}  {}  dropped at {stage}: {}  {value}",
+                    rule.id(),
+                    escape_controls(reason)
+                )?;
+            }
+        }
+    }
+    writeln!(
+        out,
+        "{} candidate(s): {reported} reported, {dropped} dropped",
+        reported + dropped
+    )?;
+    Ok(ExitCode::Clean)
 }
 
 fn list_rules(json: bool) -> Result<ExitCode> {

@@ -8,6 +8,7 @@
 //! matcher runs. Nothing here knows about files, git or reports.
 
 pub mod check;
+pub mod trace;
 pub mod validate;
 
 use std::path::Path;

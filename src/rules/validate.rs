@@ -76,6 +76,13 @@ fn placeholder_words() -> &'static aho_corasick::AhoCorasick {
     })
 }
 
+/// The placeholder word `secret` contains, if any (for `jikimi rules trace`).
+pub fn placeholder_word(secret: &[u8]) -> Option<&'static str> {
+    placeholder_words()
+        .find(secret)
+        .and_then(|m| PLACEHOLDER_WORDS.get(m.pattern().as_usize()).copied())
+}
+
 /// Why a candidate was rejected as a placeholder, if it was.
 pub fn placeholder_reason(secret: &[u8]) -> Option<&'static str> {
     if secret.is_empty() {
@@ -971,6 +978,12 @@ pub fn base64url_decode(s: &[u8]) -> Option<Vec<u8>> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn placeholder_word_names_the_word_found() {
+        assert_eq!(placeholder_word(b"sk-EXAMPLEq8Zt"), Some("example"));
+        assert_eq!(placeholder_word(b"sk-q8ZtW3nL5rY"), None);
+    }
+
     use super::*;
 
     #[test]
