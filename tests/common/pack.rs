@@ -440,18 +440,6 @@ pub fn git_id(kind: &str, data: &[u8]) -> [u8; 20] {
 
 fn zlib(data: &[u8]) -> Vec<u8> {
     let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
-
-/// `data` xz-compressed (lzma-rust2, preset 6).
-pub fn xz(data: &[u8]) -> Vec<u8> {
-    let mut w =
-        lzma_rust2::XzWriter::new(Vec::new(), lzma_rust2::XzOptions::with_preset(6)).unwrap();
-    w.write_all(data).unwrap();
-    w.finish().unwrap()
-}
-
-/// `data` bzip2-compressed.
-pub fn bzip2(data: &[u8]) -> Vec<u8> {
-    let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::default());
     e.write_all(data).unwrap();
     e.finish().unwrap()
 }
@@ -624,6 +612,22 @@ pub fn write_pack(dir: &std::path::Path, name: &str, objs: &[PackObj], holes: &[
     drop(f);
     let idx = pack_index(&ids, &offsets, &crcs, sum);
     std::fs::write(dir.join(format!("pack-{name}.idx")), idx).unwrap();
+}
+
+/// `data` xz-compressed (lzma-rust2, preset 6).
+pub fn xz(data: &[u8]) -> Vec<u8> {
+    let mut w =
+        lzma_rust2::XzWriter::new(Vec::new(), lzma_rust2::XzOptions::with_preset(6)).unwrap();
+    w.write_all(data).unwrap();
+    w.finish().unwrap()
+}
+
+/// `data` bzip2-compressed.
+pub fn bzip2(data: &[u8]) -> Vec<u8> {
+    let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::default());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
 
 /// `data` zstd-compressed (level 3).
 pub fn zstd(data: &[u8]) -> Vec<u8> {
