@@ -40,6 +40,7 @@
 //! expands to gigabytes is cut, and the blobs cut are reported). The pack
 //! format is small and documented (git's `Documentation/gitformat-pack.txt`).
 
+use super::history::IdMap;
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::Read;
@@ -172,7 +173,7 @@ pub fn pack_files(objects: &Path) -> Vec<(PathBuf, PathBuf)> {
 /// `max` are reported, not decoded.
 pub fn scan_packs(
     objects: &Path,
-    wanted: &HashMap<Oid, u32>,
+    wanted: &IdMap<u32>,
     count: usize,
     max: u64,
     handler: &dyn BlobHandler,
@@ -353,7 +354,7 @@ impl Packs {
     /// Blobs larger than `max` are reported, not decoded.
     pub fn scan(
         &self,
-        wanted: &HashMap<Oid, u32>,
+        wanted: &IdMap<u32>,
         count: usize,
         max: u64,
         handler: &dyn BlobHandler,
@@ -864,7 +865,7 @@ impl Pack {
     }
 
     /// Decode the wanted blobs of this pack that no earlier source gave.
-    fn scan(&self, wanted: &HashMap<Oid, u32>, ctx: &Ctx<'_>) {
+    fn scan(&self, wanted: &IdMap<u32>, ctx: &Ctx<'_>) {
         let kinds = &self.kinds;
         let n = self.entries.len();
         // Which wanted blob each entry is, and which entries are needed.
