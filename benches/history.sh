@@ -16,6 +16,14 @@
 #   benches/gen_release_history.py --cache bench-out/release-cache bench-out/release-history
 #   REPO=bench-out/release-history benches/history.sh 0 0 3
 #
+# A lockfile-heavy history (one pnpm-lock.yaml rewritten 2,000 times, one
+# long delta chain full of integrity hashes; issue 28):
+#
+#   benches/gen_lockfile_history.py bench-out/lockfile-history 2000 1500
+#   REPO=bench-out/lockfile-history benches/history.sh 0 0 3
+#
+# Prints CPU use (user+sys over wall) per tool after the table.
+#
 # Needs python3, git and /usr/bin/time (apt-get install time). Peers come from
 # ../shared/bench/install-peers.sh into ../peers (skipped if absent).
 set -euo pipefail
@@ -46,7 +54,7 @@ if [ ! -x "$PEERS/kingfisher" ] && [ -x ../shared/bench/install-peers.sh ]; then
   bash ../shared/bench/install-peers.sh "$(dirname "$PEERS")" >/dev/null || true
 fi
 cargo build --release --quiet ${FEATURES:+--features "$FEATURES"}
-JIKIMI=${JIKIMI:-$(pwd)/target/release/jikimi}
+JIKIMI=${JIKIMI:-${CARGO_TARGET_DIR:-$(pwd)/target}/release/jikimi}
 
 declare -A CMD
 CMD[jikimi]="$JIKIMI scan $REPO --history-only --format json -o $OUT/jikimi-history.json"
@@ -64,11 +72,19 @@ read -r NC NB BYTES < <(python3 -c '
 import json, sys
 s = json.load(open(sys.argv[1]))["stats"]
 print(s["commits"], s["blobs"] + s["blobs_skipped"], s["blob_bytes"])' "$OUT/jikimi-history.json")
-PACK=$(du -sk "$REPO/.git/objects/pack" | cut -f1)
+OBJ="$REPO/.git/objects"; [ -d "$OBJ" ] || OBJ="$REPO/objects"  # a bare repository
+PACK=$(du -sk "$OBJ/pack" | cut -f1)
 echo "repo: $REPO ($NC commits, $NB unique blobs, $((BYTES >> 20)) MiB of blob data, $((PACK >> 10)) MiB packed)"
 echo "$RUNS runs after a warm-up, $(nproc) cores"
 bench_rounds "$RUNS" "${TOOLS[@]}"
 bench_table "$BYTES" "${TOOLS[@]}"
+# CPU use: median CPU time (user + sys) over median wall time; 100% is one
+# core busy, $(nproc)00% all of them.
+for t in "${TOOLS[@]}"; do
+  s=$(echo ${TIMES[$t]} | tr ' ' '\n' | median)
+  c=$(echo ${CPU[$t]} | tr ' ' '\n' | median)
+  printf "%-12s CPU use %4.0f%% (user+sys over wall, %s cores)\n" "$t" "$(echo "100 * $c / $s" | bc -l)" "$(nproc)"
+done
 python3 - "$OUT" <<'PY'
 import json, os, sys
 out = sys.argv[1]

@@ -1049,7 +1049,7 @@ fn scan_one_pack(
     std::fs::create_dir(&packs).unwrap();
     std::fs::write(packs.join("pack-x.pack"), pack_bytes).unwrap();
     std::fs::write(packs.join("pack-x.idx"), idx_bytes).unwrap();
-    let wanted: std::collections::HashMap<git2::Oid, u32> = blobs
+    let wanted: jikimi::input::history::IdMap<u32> = blobs
         .iter()
         .enumerate()
         .map(|(i, (id, _))| (*id, i as u32))

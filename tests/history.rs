@@ -1398,3 +1398,155 @@ fn a_damaged_pack_is_read_as_far_as_it_goes() {
     );
     assert!(stderr.lines().count() <= errors + 1, "{stderr}");
 }
+
+/// Issue 28: values that are digests by construction (lockfile integrity
+/// hashes, `go.sum` lines, `Cargo.lock` checksums, a map's `mappings`) are
+/// not base64-decoded, but everything in those files is still matched as
+/// text: a fake key planted in each of them is found, in the working tree
+/// and in history.
+mod digests {
+    use super::*;
+
+    const B64: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+    fn b64(data: &[u8]) -> String {
+        let a = B64.as_bytes();
+        let mut out = String::new();
+        for chunk in data.chunks(3) {
+            let n = chunk
+                .iter()
+                .enumerate()
+                .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+            for i in 0..4 {
+                if i <= chunk.len() {
+                    out.push(a[(n >> (18 - 6 * i) & 63) as usize] as char);
+                } else {
+                    out.push('=');
+                }
+            }
+        }
+        out
+    }
+
+    /// A random SRI value, as in every lockfile.
+    fn sri(f: &mut Fake) -> String {
+        format!("sha512-{}==", f.chars(B64, 86))
+    }
+
+    /// Each lockfile format, full of digests, with a fake key planted in
+    /// it; `keys[i]` is the key planted in file `i`. The pnpm lockfile also
+    /// holds a base64-encoded key under an ordinary field, which the base64
+    /// pass must still decode.
+    fn files(keys: &[String], encoded: &str) -> Vec<(&'static str, String)> {
+        let mut f = Fake::new(2800);
+        let mut pnpm = String::from("lockfileVersion: '9.0'\n\npackages:\n\n");
+        let mut npm =
+            String::from("{\n  \"name\": \"app\",\n  \"lockfileVersion\": 3,\n  \"packages\": {\n");
+        let mut yarn = String::from("# yarn lockfile v1\n\n");
+        let mut gosum = String::new();
+        let mut cargo = String::from("version = 4\n\n");
+        for i in 0..40 {
+            pnpm += &format!(
+                "  pkg-{i}@1.0.{i}:\n    resolution: {{integrity: {}}}\n    engines: {{node: '>=18'}}\n\n",
+                sri(&mut f)
+            );
+            npm += &format!(
+                "    \"node_modules/pkg-{i}\": {{\n      \"version\": \"1.0.{i}\",\n      \"resolved\": \"https://registry.npmjs.org/pkg-{i}/-/pkg-{i}-1.0.{i}.tgz\",\n      \"integrity\": \"{}\"\n    }},\n",
+                sri(&mut f)
+            );
+            yarn += &format!(
+                "pkg-{i}@^1.0.0:\n  version \"1.0.{i}\"\n  resolved \"https://registry.yarnpkg.com/pkg-{i}/-/pkg-{i}-1.0.{i}.tgz#{}\"\n  integrity {}\n\n",
+                f.chars("0123456789abcdef", 40),
+                sri(&mut f)
+            );
+            gosum += &format!(
+                "example.com/mod{i} v1.0.{i} h1:{}=\nexample.com/mod{i} v1.0.{i}/go.mod h1:{}=\n",
+                f.chars(B64, 43),
+                f.chars(B64, 43)
+            );
+            cargo += &format!(
+                "[[package]]\nname = \"pkg-{i}\"\nversion = \"1.0.{i}\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\nchecksum = \"{}\"\n\n",
+                f.chars("0123456789abcdef", 64)
+            );
+        }
+        pnpm += &format!(
+            "  private-pkg@1.0.0:\n    resolution: {{tarball: 'https://npm.example.com/p.tgz?token={}'}}\n    env: {encoded}\n",
+            keys[0]
+        );
+        npm += &format!(
+            "    \"node_modules/private\": {{\n      \"resolved\": \"https://npm.example.com/p.tgz?token={}\",\n      \"integrity\": \"{}\"\n    }}\n  }}\n}}\n",
+            keys[1],
+            sri(&mut f)
+        );
+        yarn += &format!(
+            "private@^1.0.0:\n  resolved \"https://npm.example.com/p.tgz?token={}\"\n  integrity {}\n",
+            keys[2],
+            sri(&mut f)
+        );
+        gosum += &format!("example.com/leak v1.0.0 h1:{}=\n", keys[3]);
+        cargo += &format!("[[package]]\nname = \"leak\"\nchecksum = \"{}\"\n", keys[4]);
+        let map = format!(
+            "{{\"version\":3,\"sources\":[\"../src/a.ts\"],\"sourcesContent\":[\"const k = \\\"{}\\\";\\n\"],\"names\":[],\"mappings\":\"{}\"}}",
+            keys[5],
+            f.chars(B64, 4000)
+        );
+        vec![
+            ("web/pnpm-lock.yaml", pnpm),
+            ("web/package-lock.json", npm),
+            ("web/yarn.lock", yarn),
+            ("svc/go.sum", gosum),
+            ("cli/Cargo.lock", cargo),
+            ("web/dist/app.js.map", map),
+        ]
+    }
+
+    fn keys_and_encoded() -> (Vec<String>, String, String) {
+        let keys: Vec<String> = (0..6)
+            .map(|i| Fake::new(2810 + i).openai_project())
+            .collect();
+        let hidden = Fake::new(2820).openai_project();
+        let encoded = b64(format!("OPENAI_API_KEY={hidden}\n").as_bytes());
+        (keys, hidden, encoded)
+    }
+
+    fn assert_all_found(v: &serde_json::Value, keys: &[String], hidden: &str) {
+        for (i, key) in keys.iter().enumerate() {
+            assert!(has_key(v, key), "key {i} not found: {v:#}");
+        }
+        let f = finding_for(v, hidden);
+        assert_eq!(f["encoded"], "base64", "{f:#}");
+        assert_eq!(f["path"], "web/pnpm-lock.yaml", "{f:#}");
+    }
+
+    #[test]
+    fn keys_in_lockfiles_and_maps_are_still_found_in_the_tree() {
+        let env = Env::new();
+        let (keys, hidden, encoded) = keys_and_encoded();
+        for (path, text) in files(&keys, &encoded) {
+            env.write(path, text);
+        }
+        let (code, v) = env.scan_json(&["--no-redact"]);
+        assert_eq!(code, 1, "{v:#}");
+        assert_all_found(&v, &keys, &hidden);
+    }
+
+    #[test]
+    fn keys_in_lockfiles_and_maps_are_still_found_in_history() {
+        let env = Env::new();
+        let (keys, hidden, encoded) = keys_and_encoded();
+        let repo = env.git_init();
+        let files = files(&keys, &encoded);
+        let refs: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
+        let t1 = tree_of(&repo, &refs);
+        let c1 = commit_tree(&repo, Some("HEAD"), "lockfiles", t1, &[], T0);
+        let t2 = tree_of(&repo, &[("README.md", "hi\n")]);
+        commit_tree(&repo, Some("HEAD"), "drop them", t2, &[c1], T0 + 60);
+        env.write("README.md", "hi\n");
+        let (code, v) = env.scan_json(&["--no-redact"]);
+        assert_eq!(code, 1, "{v:#}");
+        assert_all_found(&v, &keys, &hidden);
+        for key in &keys {
+            assert_eq!(finding_for(&v, key)["commit"]["id"], c1.to_string());
+        }
+    }
+}

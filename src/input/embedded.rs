@@ -114,6 +114,9 @@ pub fn base64_payloads(text: &[u8], budget: &mut Budget) -> Vec<(usize, String)>
         while i < n && text[i] == b'=' && i - end < 2 {
             i += 1;
         }
+        if is_digest(text, start) {
+            continue;
+        }
         if let Some(decoded) = decode_text_payload(&text[start..end]) {
             if !budget.charge(decoded.len(), "base64 payloads") {
                 break;
@@ -122,6 +125,54 @@ pub fn base64_payloads(text: &[u8], budget: &mut Budget) -> Vec<(usize, String)>
         }
     }
     out
+}
+
+/// Subresource-integrity prefixes (`sha512-<base64>`): `-` is in the
+/// URL-safe alphabet, so the prefix is part of the run.
+const SRI_PREFIXES: &[&[u8]] = &[b"sha1-", b"sha256-", b"sha384-", b"sha512-"];
+
+/// Keys whose values are digests by construction (lockfile hashes, a source
+/// map's `mappings`): a value right after one is never decoded.
+const DIGEST_KEYS: &[&[u8]] = &[
+    b"integrity",
+    b"checksum",
+    b"resolved",
+    b"shasum",
+    b"mappings",
+];
+
+/// Whether the base64 run starting at `start` is a digest by construction
+/// and so cannot decode to a credential: an SRI value (`sha512-...`), a
+/// `go.sum` hash (`h1:...`), or the value of an `integrity`, `checksum`,
+/// `resolved`, `shasum` or `mappings` key. The text itself is still matched
+/// by the rules; only the decode-and-rescan is skipped (in lockfiles these
+/// hashes are most of the bytes, and decoding them was most of the time).
+fn is_digest(text: &[u8], start: usize) -> bool {
+    let run = &text[start..];
+    if SRI_PREFIXES.iter().any(|p| run.starts_with(p)) {
+        return true;
+    }
+    let before = &text[..start];
+    if before.ends_with(b"h1:") {
+        return true;
+    }
+    // The key just before the value, on the same line, within a few bytes:
+    // `integrity: `, `"checksum": "`, `checksum = "`, `resolved "`.
+    let mut k = before.len();
+    let floor = k.saturating_sub(8);
+    while k > floor && matches!(before[k - 1], b' ' | b'\t' | b'"' | b'\'' | b':' | b'=') {
+        k -= 1;
+    }
+    if k == before.len() {
+        return false;
+    }
+    let key_end = k;
+    let key_floor = k.saturating_sub(16);
+    while k > key_floor && before[k - 1].is_ascii_alphabetic() {
+        k -= 1;
+    }
+    let key = &before[k..key_end];
+    DIGEST_KEYS.iter().any(|d| key.eq_ignore_ascii_case(d))
 }
 
 /// The text a base64 run decodes to, if it is worth scanning: mixed case
@@ -1045,6 +1096,31 @@ mod tests {
         // A PNG's base64 decodes to binary: dropped.
         let png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
         assert!(base64_payloads(png.as_bytes()).is_empty());
+    }
+
+    #[test]
+    fn digests_are_not_decoded() {
+        // The same text-bearing payload is decoded under an ordinary key and
+        // skipped where the format says it is a digest.
+        let enc = "T1BFTkFJX0FQSV9LRVk9c2stdGVzdC12YWx1ZS0xMjM0NTY3ODkwYWJjZGVmCg==";
+        for ok in [
+            format!("token: {enc}\n"),
+            format!("\"auth\": \"{enc}\"\n"),
+            format!("notchecksum: {enc}\n"),
+        ] {
+            assert_eq!(base64_payloads(ok.as_bytes()).len(), 1, "{ok}");
+        }
+        for digest in [
+            format!("    resolution: {{integrity: sha512-{enc}}}\n"),
+            format!("      \"integrity\": \"sha256-{enc}\",\n"),
+            format!("  integrity {enc}\n"),
+            format!("checksum = \"{enc}\"\n"),
+            format!("  \"resolved\": \"{enc}\"\n"),
+            format!("golang.org/x/net v0.1.0 h1:{enc}\n"),
+            format!("{{\"mappings\":\"{enc}\"}}"),
+        ] {
+            assert!(base64_payloads(digest.as_bytes()).is_empty(), "{digest}");
+        }
     }
 
     #[test]

@@ -98,6 +98,12 @@ pub fn is_git_dir(repo: &Repository, root: &Path) -> bool {
             .is_some_and(|(a, b)| a == b)
 }
 
+/// Maps and sets keyed by object ids, on the per-entry path of the walk:
+/// ids are SHA-1 output, so foldhash's fast hash does the job of SipHash at
+/// a fraction of the cost.
+pub type IdMap<V> = HashMap<Oid, V, foldhash::fast::RandomState>;
+pub type IdSet = HashSet<Oid, foldhash::fast::RandomState>;
+
 /// A unique blob and where it was first seen.
 #[derive(Clone, Debug)]
 pub struct BlobEntry {
@@ -126,7 +132,7 @@ pub struct BlobSet {
     /// Unique blobs, in first-seen order (oldest commits first).
     pub blobs: Vec<BlobEntry>,
     /// Blob id → index in `blobs`.
-    pub index: HashMap<Oid, u32>,
+    pub index: IdMap<u32>,
     /// Commits that first showed at least one blob or a new message.
     pub commits: Vec<Arc<CommitInfo>>,
     /// Root tree of every enumerated commit (for [`locate`]).
@@ -138,7 +144,7 @@ pub struct BlobSet {
     /// Unique commit messages, scanned during [`enumerate`], by an id of
     /// their text (not an object of the repository): what findings in a
     /// message carry as their blob id.
-    pub messages: HashMap<Oid, Message>,
+    pub messages: IdMap<Message>,
     /// The repository is a shallow clone: history before the cut is absent.
     pub truncated: bool,
     /// The packs of the repository and its alternates, surveyed once:
@@ -301,7 +307,7 @@ fn summary(msg: &[u8]) -> Vec<u8> {
 }
 
 /// Commits listed in `.git/shallow`: their parents are not in the clone.
-fn shallow_roots(repo: &Repository) -> HashSet<Oid> {
+fn shallow_roots(repo: &Repository) -> IdSet {
     crate::input::fsread::read_small_string(&repo.path().join("shallow"))
         .unwrap_or_default()
         .lines()
@@ -331,12 +337,12 @@ fn walk_commits(
     repo: &Repository,
     packs: &Packs,
     tips: &[Oid],
-    hidden: &HashSet<Oid>,
-    shallow: &HashSet<Oid>,
+    hidden: &IdSet,
+    shallow: &IdSet,
     sink: &dyn Sink,
     mut on_emit: impl FnMut(Oid, Vec<Oid>),
-) -> HashSet<Oid> {
-    let mut visited: HashSet<Oid> = HashSet::new();
+) -> IdSet {
+    let mut visited: IdSet = IdSet::default();
     // (commit, parents once expanded)
     let mut stack: Vec<(Oid, Option<Vec<Oid>>)> = tips.iter().rev().map(|&t| (t, None)).collect();
     while let Some((id, parents)) = stack.pop() {
@@ -396,7 +402,7 @@ fn tips(
     let mut refs: Vec<(String, Peeled)> = Vec::new();
     // Many refs name one object (a million tags of one commit): each
     // object is peeled once.
-    let mut peeled: HashMap<Oid, Peeled> = HashMap::new();
+    let mut peeled: IdMap<Peeled> = IdMap::default();
     match repo.references() {
         Ok(iter) => {
             for r in iter {
@@ -519,7 +525,7 @@ struct Enumerator<'r, 's> {
     max: u64,
     sink: &'s dyn Sink,
     set: BlobSet,
-    seen_trees: HashSet<Oid>,
+    seen_trees: IdSet,
 }
 
 impl Enumerator<'_, '_> {
@@ -608,14 +614,26 @@ impl Enumerator<'_, '_> {
             for e in t.iter() {
                 let name = e.name_bytes();
                 let id = e.id();
-                let in_parents: Vec<(Oid, Option<ObjectType>)> = parent_trees
-                    .iter()
-                    .filter_map(|pt| pt.get_name_bytes(name).map(|pe| (pe.id(), pe.kind())))
-                    .collect();
+                // Nothing is allocated for an entry already seen: the path
+                // is built only for a new blob or a tree to enter.
+                let in_parents: Vec<(Oid, Option<ObjectType>)> = if parent_trees.is_empty() {
+                    Vec::new()
+                } else {
+                    parent_trees
+                        .iter()
+                        .filter_map(|pt| pt.get_name_bytes(name).map(|pe| (pe.id(), pe.kind())))
+                        .collect()
+                };
                 if in_parents.iter().any(|(pid, _)| *pid == id) {
                     continue;
                 }
-                let path = format!("{prefix}{}", String::from_utf8_lossy(name));
+                let path = |prefix: &str| {
+                    let name = String::from_utf8_lossy(name);
+                    let mut p = String::with_capacity(prefix.len() + name.len() + 1);
+                    p.push_str(prefix);
+                    p.push_str(&name);
+                    p
+                };
                 match e.kind() {
                     Some(ObjectType::Blob) => {
                         if self.set.index.contains_key(&id) {
@@ -628,20 +646,27 @@ impl Enumerator<'_, '_> {
                         self.set.index.insert(id, self.set.blobs.len() as u32);
                         self.set.blobs.push(BlobEntry {
                             id,
-                            path,
+                            path: path(&prefix),
                             commit: c,
                         });
                     }
                     Some(ObjectType::Tree) => {
+                        // Each unique tree is entered once: one already
+                        // visited is skipped before its path is built.
+                        if parent_trees.is_empty() && self.seen_trees.contains(&id) {
+                            continue;
+                        }
                         let sub_parents = in_parents
                             .iter()
                             .filter(|(_, k)| *k == Some(ObjectType::Tree))
                             .map(|(pid, _)| *pid)
                             .collect();
-                        stack.push((id, sub_parents, format!("{path}/")));
+                        let mut sub = path(&prefix);
+                        sub.push('/');
+                        stack.push((id, sub_parents, sub));
                     }
                     Some(ObjectType::Commit) => {
-                        self.set.submodules.insert(path);
+                        self.set.submodules.insert(path(&prefix));
                     }
                     _ => {}
                 }
@@ -662,13 +687,22 @@ pub fn enumerate(
     // cache; this pass reads each tree once, so the cache only costs memory
     // that grows with history (about 90 MiB for 5,000 commits).
     git2::opts::enable_caching(false);
+    // libgit2 re-hashes (SHA-1DC) every commit and tree it reads to check it
+    // against its id: a third of the walk's cost on large histories. The
+    // walk does not need that trust: every tree is entered once (a tree
+    // that lists itself is not followed twice), libgit2 still rejects
+    // objects that do not inflate or parse, jikimi's pack survey still
+    // keeps it off looping delta chains and oversized objects, and blobs
+    // jikimi decodes itself are still checked against their ids.
+    // (Process-wide setting.)
+    git2::opts::strict_hash_verification(false);
     let shallow = shallow_roots(repo);
     // Before libgit2 reads any object: which objects it must not read.
     let packs = Arc::new(Packs::open(&repo.commondir().join("objects")));
     let (tips, hidden, range_mode, loose) = match scope {
         Scope::Full => {
             let (t, loose) = tips(repo, &packs, sink);
-            (t, HashSet::new(), false, loose)
+            (t, IdSet::default(), false, loose)
         }
         Scope::Since(rev) => {
             let base = resolve_commit(repo, rev, "--since")?;
@@ -681,7 +715,7 @@ pub fn enumerate(
                 repo,
                 &packs,
                 &[base],
-                &HashSet::new(),
+                &IdSet::default(),
                 &shallow,
                 sink,
                 |_, _| {},
@@ -703,7 +737,7 @@ pub fn enumerate(
                 repo,
                 &packs,
                 &[from],
-                &HashSet::new(),
+                &IdSet::default(),
                 &shallow,
                 sink,
                 |_, _| {},
@@ -736,7 +770,7 @@ pub fn enumerate(
             packs: Arc::clone(&packs),
             ..BlobSet::default()
         },
-        seen_trees: HashSet::new(),
+        seen_trees: IdSet::default(),
     };
     for (n, (id, parents)) in order.iter().enumerate() {
         let commit = match repo.find_commit(*id) {
@@ -1076,7 +1110,7 @@ pub struct Locations {
     head: Vec<bool>,
     /// Target → commits whose message it is (a message is no tree's blob).
     message_commits: Vec<usize>,
-    index: HashMap<Oid, usize>,
+    index: IdMap<usize>,
 }
 
 impl Locations {
@@ -1157,22 +1191,22 @@ struct Pending {
 struct Locator<'r> {
     repo: &'r Repository,
     packs: &'r Packs,
-    index: &'r HashMap<Oid, usize>,
+    index: &'r IdMap<usize>,
     /// Tree → index into `sets` (0: carries no target). Trees that cannot
     /// be read (reported by the enumeration) carry nothing.
-    memo: HashMap<Oid, u32>,
+    memo: IdMap<u32>,
     sets: Vec<TargetSet>,
     interned: HashMap<TargetSet, u32>,
 }
 
 impl<'r> Locator<'r> {
-    fn new(repo: &'r Repository, packs: &'r Packs, index: &'r HashMap<Oid, usize>) -> Self {
+    fn new(repo: &'r Repository, packs: &'r Packs, index: &'r IdMap<usize>) -> Self {
         let empty: TargetSet = Rc::from(Vec::new());
         Locator {
             repo,
             packs,
             index,
-            memo: HashMap::new(),
+            memo: IdMap::default(),
             sets: vec![empty.clone()],
             interned: HashMap::from([(empty, 0)]),
         }
@@ -1206,7 +1240,7 @@ impl<'r> Locator<'r> {
         }
         // Trees entered and not yet left: a damaged object store (hashes
         // are not verified) could make a tree its own descendant.
-        let mut open: HashSet<Oid> = HashSet::new();
+        let mut open: IdSet = IdSet::default();
         let mut stack = vec![Step::Enter(root)];
         while let Some(step) = stack.pop() {
             match step {
@@ -1350,11 +1384,11 @@ impl<'r> Locator<'r> {
 /// the commits' trees, only into subtrees that carry a target whose list
 /// is not full.
 pub fn locate(repo: &Repository, set: &BlobSet, targets: &[Oid]) -> Locations {
-    let index: HashMap<Oid, usize> = targets.iter().enumerate().map(|(i, o)| (*o, i)).collect();
+    let index: IdMap<usize> = targets.iter().enumerate().map(|(i, o)| (*o, i)).collect();
     let mut loc = Locator::new(repo, &set.packs, &index);
     let mut per_set: HashMap<u32, usize> = HashMap::new();
     let mut roots: Vec<Oid> = Vec::new();
-    let mut seen_roots: HashSet<Oid> = HashSet::new();
+    let mut seen_roots: IdSet = IdSet::default();
     let mut most_paths = vec![0u64; targets.len()];
     for &tree in &set.commit_trees {
         let s = loc.set_of(tree);

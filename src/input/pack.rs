@@ -40,12 +40,13 @@
 //! expands to gigabytes is cut, and the blobs cut are reported). The pack
 //! format is small and documented (git's `Documentation/gitformat-pack.txt`).
 
+use super::history::IdMap;
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use flate2::{Decompress, FlushDecompress, Status};
 use git2::Oid;
@@ -172,7 +173,7 @@ pub fn pack_files(objects: &Path) -> Vec<(PathBuf, PathBuf)> {
 /// `max` are reported, not decoded.
 pub fn scan_packs(
     objects: &Path,
-    wanted: &HashMap<Oid, u32>,
+    wanted: &IdMap<u32>,
     count: usize,
     max: u64,
     handler: &dyn BlobHandler,
@@ -353,7 +354,7 @@ impl Packs {
     /// Blobs larger than `max` are reported, not decoded.
     pub fn scan(
         &self,
-        wanted: &HashMap<Oid, u32>,
+        wanted: &IdMap<u32>,
         count: usize,
         max: u64,
         handler: &dyn BlobHandler,
@@ -864,7 +865,7 @@ impl Pack {
     }
 
     /// Decode the wanted blobs of this pack that no earlier source gave.
-    fn scan(&self, wanted: &HashMap<Oid, u32>, ctx: &Ctx<'_>) {
+    fn scan(&self, wanted: &IdMap<u32>, ctx: &Ctx<'_>) {
         let kinds = &self.kinds;
         let n = self.entries.len();
         // Which wanted blob each entry is, and which entries are needed.
@@ -927,16 +928,24 @@ impl Pack {
                 ctx.fail(w, format!("its copy in {} is not a blob", self.name()));
             }
         }
+        let in_flight = AtomicUsize::new(0);
         let tree = DeltaTree {
             pack: self,
             target: &target,
             start: &start,
             children: &children,
             ctx,
+            in_flight: &in_flight,
         };
-        roots
-            .par_iter()
-            .for_each_init(Vec::new, |chunk, &r| tree.walk(r, chunk));
+        // Decoding and matching overlap: a decoded blob is checked and
+        // matched as a task of its own, so one long delta chain (a lockfile
+        // rewritten thousands of times: one root, one thread) keeps every
+        // core busy. The scope ends when every task has.
+        rayon::scope(|s| {
+            roots
+                .par_iter()
+                .for_each_init(Vec::new, |chunk, &r| tree.walk(r, chunk, s));
+        });
     }
 
     /// Whether entry `i`'s chain starts at a blob.
@@ -967,7 +976,14 @@ struct DeltaTree<'a> {
     start: &'a [u32],
     children: &'a [u32],
     ctx: &'a Ctx<'a>,
+    /// Bytes of decoded blobs handed to matching tasks and not yet
+    /// matched: past [`IN_FLIGHT_MAX`], the decoding thread matches
+    /// itself (memory stays bounded whatever the pack).
+    in_flight: &'a AtomicUsize,
 }
+
+/// At most this many decoded bytes wait for matching at once.
+const IN_FLIGHT_MAX: usize = 48 << 20;
 
 impl DeltaTree<'_> {
     fn children(&self, i: u32) -> &[u32] {
@@ -977,7 +993,7 @@ impl DeltaTree<'_> {
 
     /// Decode the tree rooted at `root`, depth first, each chain held from
     /// its root down.
-    fn walk(&self, root: u32, chunk: &mut Vec<u8>) {
+    fn walk<'s>(&'s self, root: u32, chunk: &mut Vec<u8>, scope: &rayon::Scope<'s>) {
         let data = match self.decode_base(root, chunk) {
             Ok(d) => d,
             Err(f) => {
@@ -985,7 +1001,7 @@ impl DeltaTree<'_> {
                 return;
             }
         };
-        self.visit(root, &data);
+        self.visit(root, &data, scope);
         // (entry, its content, next child to decode)
         let mut stack: Vec<(u32, Vec<u8>, usize)> = vec![(root, data, 0)];
         let mut held: usize = stack[0].1.len();
@@ -1007,7 +1023,7 @@ impl DeltaTree<'_> {
                     continue;
                 }
             };
-            self.visit(child, &data);
+            self.visit(child, &data, scope);
             if self.children(child).is_empty() || held + data.len() > CHAIN_BUDGET {
                 // A leaf; or a chain too deep to hold, whose descendants
                 // go to the fallback.
@@ -1043,11 +1059,27 @@ impl DeltaTree<'_> {
 
     /// Hand a decoded object to the handler if it is wanted and its bytes
     /// hash to its id (an index can list an id twice, at two objects).
-    fn visit(&self, i: u32, data: &[u8]) {
+    /// The check and the matching run as a task in `scope` when fewer than
+    /// [`IN_FLIGHT_MAX`] bytes already wait, else here.
+    fn visit<'s>(&'s self, i: u32, data: &[u8], scope: &rayon::Scope<'s>) {
         let w = self.target[i as usize];
         if w == u32::MAX || self.ctx.decided[w as usize].load(Ordering::Relaxed) {
             return;
         }
+        let n = data.len();
+        if self.in_flight.fetch_add(n, Ordering::AcqRel) + n <= IN_FLIGHT_MAX {
+            let owned = data.to_vec();
+            scope.spawn(move |_| {
+                self.check_and_deliver(i, w, &owned);
+                self.in_flight.fetch_sub(n, Ordering::AcqRel);
+            });
+        } else {
+            self.in_flight.fetch_sub(n, Ordering::AcqRel);
+            self.check_and_deliver(i, w, data);
+        }
+    }
+
+    fn check_and_deliver(&self, i: u32, w: u32, data: &[u8]) {
         let e = self.pack.entries[i as usize];
         if blob_id(data) != self.pack.oids[e.id as usize] {
             self.ctx.fail(
