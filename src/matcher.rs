@@ -17,6 +17,9 @@ use crate::rules::validate::{
 };
 use crate::rules::{Rule, RuleKind, RuleSet};
 
+/// The most bytes of a credential file its `files` rules read.
+const FILE_RULE_BYTES: usize = 1 << 20;
+
 /// A rule match in a blob, before it becomes a finding.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RawMatch {
@@ -52,7 +55,8 @@ impl<'r> Matcher<'r> {
         let mut keywords: Vec<Vec<u8>> = Vec::new();
         let mut owners: Vec<Vec<usize>> = Vec::new();
         for (i, rule) in rules.rules.iter().enumerate() {
-            if !enabled[i] {
+            // Rules about credential files run over those files only.
+            if !enabled[i] || !rule.syntax.files.is_empty() {
                 continue;
             }
             for kw in &rule.syntax.keywords {
@@ -94,6 +98,35 @@ impl<'r> Matcher<'r> {
     /// validator and allow-list filtering and cross-rule attribution (when two
     /// rules claim overlapping secrets, the more specific one wins).
     pub fn find(&self, hay: &[u8]) -> Vec<RawMatch> {
+        self.find_in(None, hay)
+    }
+
+    /// [`find`](Self::find) for a file at `path`: rules about a credential
+    /// file format (`files`) also run, over the whole text, when `path` is
+    /// such a file.
+    pub fn find_in(&self, path: Option<&str>, hay: &[u8]) -> Vec<RawMatch> {
+        let mut out = self.keyword_matches(hay);
+        if let Some(path) = path {
+            for (r, rule) in self.rules.rules.iter().enumerate() {
+                if self.enabled[r]
+                    && !rule.syntax.files.is_empty()
+                    && crate::rules::syntax::path_is(path, &rule.syntax.files)
+                {
+                    // Credential files are small; a huge one is not one.
+                    let end = hay.len().min(FILE_RULE_BYTES);
+                    let w = Window {
+                        start: 0,
+                        end,
+                        cut: end < hay.len(),
+                    };
+                    self.run_rule(r, rule, hay, w, &mut out);
+                }
+            }
+        }
+        attribute(self.rules, out)
+    }
+
+    fn keyword_matches(&self, hay: &[u8]) -> Vec<RawMatch> {
         let Some(keywords) = &self.keywords else {
             return Vec::new();
         };
@@ -160,7 +193,7 @@ impl<'r> Matcher<'r> {
                 self.run_rule(r, rule, hay, w, &mut out);
             }
         }
-        attribute(self.rules, out)
+        out
     }
 
     fn run_rule(&self, idx: usize, rule: &Rule, full: &[u8], w: Window, out: &mut Vec<RawMatch>) {
@@ -217,7 +250,16 @@ impl<'r> Matcher<'r> {
                 && secret.start() >= 2
                 && matches!(full[secret.start() - 1], b'-' | b'+')
                 && full[secret.start() - 2].is_ascii_alphanumeric();
-            if !glued && accept_in(rule, secret.as_bytes(), &full[start..whole.end()]) {
+            if !glued
+                && accept_in(rule, secret.as_bytes(), &full[start..whole.end()])
+                && (!crate::rules::syntax::refined(rule.id())
+                    || crate::rules::syntax::plausible(
+                        rule.id(),
+                        full,
+                        secret.start(),
+                        secret.end(),
+                    ))
+            {
                 out.push(RawMatch {
                     rule: idx,
                     start,
@@ -547,6 +589,9 @@ pub const STRUCTURAL_NAMESPACES: &[&str] = &[
     "connection-string",
     "jwt",
     "api-collection",
+    "pgpass",
+    "sftp-config",
+    "filezilla",
 ];
 
 /// The per-rule filters a regex match must pass to count.

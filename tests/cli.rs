@@ -16,6 +16,7 @@ mod explain;
 mod fixtures;
 mod formats;
 mod fuzz;
+mod generic;
 mod history;
 mod hook;
 mod hostile;
