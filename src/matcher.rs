@@ -8,6 +8,7 @@
 //! the number of keyword hits, so a 10 MB single-line bundle costs one
 //! Aho-Corasick pass plus a few small regex searches: linear time.
 
+use crate::rules::syntax::Lang;
 use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::{Anchored, MatchKind};
 use anyhow::{Result, anyhow};
@@ -105,7 +106,8 @@ impl<'r> Matcher<'r> {
     /// file format (`files`) also run, over the whole text, when `path` is
     /// such a file.
     pub fn find_in(&self, path: Option<&str>, hay: &[u8]) -> Vec<RawMatch> {
-        let mut out = self.keyword_matches(hay);
+        let lang = path.map(|p| crate::rules::syntax::lang(p, hay));
+        let mut out = self.keyword_matches(hay, lang);
         if let Some(path) = path {
             for (r, rule) in self.rules.rules.iter().enumerate() {
                 if self.enabled[r]
@@ -119,14 +121,14 @@ impl<'r> Matcher<'r> {
                         end,
                         cut: end < hay.len(),
                     };
-                    self.run_rule(r, rule, hay, w, &mut out);
+                    self.run_rule(r, rule, hay, w, lang, &mut out);
                 }
             }
         }
         attribute(self.rules, out)
     }
 
-    fn keyword_matches(&self, hay: &[u8]) -> Vec<RawMatch> {
+    fn keyword_matches(&self, hay: &[u8], lang: Option<Lang>) -> Vec<RawMatch> {
         let Some(keywords) = &self.keywords else {
             return Vec::new();
         };
@@ -190,13 +192,21 @@ impl<'r> Matcher<'r> {
         for (r, lines) in jobs {
             let rule = &self.rules.rules[r];
             for w in lines {
-                self.run_rule(r, rule, hay, w, &mut out);
+                self.run_rule(r, rule, hay, w, lang, &mut out);
             }
         }
         out
     }
 
-    fn run_rule(&self, idx: usize, rule: &Rule, full: &[u8], w: Window, out: &mut Vec<RawMatch>) {
+    fn run_rule(
+        &self,
+        idx: usize,
+        rule: &Rule,
+        full: &[u8],
+        w: Window,
+        lang: Option<Lang>,
+        out: &mut Vec<RawMatch>,
+    ) {
         let split = rule.context_split();
         let re = match (split, rule.regex()) {
             (Some(split), _) => &split.rest,
@@ -255,6 +265,7 @@ impl<'r> Matcher<'r> {
                 && (!crate::rules::syntax::refined(rule.id())
                     || crate::rules::syntax::plausible(
                         rule.id(),
+                        lang,
                         full,
                         secret.start(),
                         secret.end(),

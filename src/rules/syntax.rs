@@ -103,6 +103,10 @@ fn line_at(text: &[u8], at: usize) -> (usize, usize) {
 /// `config["api_key"] = "…"`, `secret` in `:secret => '…'`, `Pass` in
 /// `<Pass encoding="base64">`). Lower-cased.
 pub fn key_before(text: &[u8], value_start: usize) -> String {
+    key_before_at(text, value_start, true)
+}
+
+fn key_before_at(text: &[u8], value_start: usize, look_up: bool) -> String {
     let (ls, _) = line_at(text, value_start);
     let before = &text[ls..value_start.min(text.len())];
     let mut i = before.len();
@@ -159,6 +163,17 @@ pub fn key_before(text: &[u8], value_start: usize) -> String {
         i -= 1;
     }
     let key = String::from_utf8_lossy(&before[i..end]).to_ascii_lowercase();
+    // A value alone on its line (an array item, a YAML block value): the
+    // key ends the line before.
+    if key.is_empty()
+        && look_up
+        && ls > 0
+        && before[..i]
+            .iter()
+            .all(|b| b.is_ascii_whitespace() || matches!(b, b'[' | b'-' | b'(' | b','))
+    {
+        return key_before_at(text, ls - 1, false);
+    }
     // An HTML input's value: the input's name says what it is.
     if key == "value" {
         let tag_start = before.iter().rposition(|&b| b == b'<').unwrap_or(0);
@@ -201,6 +216,16 @@ const LOOKALIKE_WORDS: &[&str] = &[
     "public",
     "_hash",
     "hashed",
+    "nexttoken",
+    "next_token",
+    "pagetoken",
+    "page_token",
+    "continuation",
+    "paginat",
+    "cursor",
+    "withcredentials",
+    "mechanism",
+    "algorithm",
 ];
 
 /// Key endings that name a thing about a secret, not the secret.
@@ -259,23 +284,31 @@ pub fn cut_value(text: &[u8], secret_end: usize) -> bool {
 /// `pass123`, `secret456`.
 pub fn dummy_value(secret: &[u8]) -> bool {
     let s = secret.to_ascii_lowercase();
-    let letters = s.iter().take_while(|b| b.is_ascii_alphabetic()).count();
-    let rest = &s[letters..];
-    let word = &s[..letters];
-    !rest.is_empty()
-        && rest.len() <= 4
-        && rest.iter().all(u8::is_ascii_digit)
-        && [
-            &b"pass"[..],
-            b"password",
-            b"passwd",
-            b"pwd",
-            b"secret",
-            b"user",
-            b"test",
-            b"admin",
-        ]
-        .contains(&word)
+    let digits = s.iter().rev().take_while(|b| b.is_ascii_digit()).count();
+    if digits == 0 || digits > 6 {
+        return false;
+    }
+    let mut word = &s[..s.len() - digits];
+    if let Some(w) = word.strip_suffix(b"_").or_else(|| word.strip_suffix(b"-")) {
+        word = w;
+    }
+    [
+        &b"pass"[..],
+        b"password",
+        b"passwd",
+        b"pwd",
+        b"secret",
+        b"user",
+        b"username",
+        b"test",
+        b"admin",
+        b"key",
+        b"token",
+        b"apikey",
+        b"root",
+        b"demo",
+    ]
+    .contains(&word)
 }
 
 /// A per-request token signed by a key beside it: a webhook payload's
@@ -310,9 +343,31 @@ fn prose(secret: &[u8]) -> bool {
 /// Whether a generic candidate is a credential in its syntax: the key it is
 /// assigned to names a secret (not a look-alike), the value is not cut,
 /// not a documentation dummy, not a nonce beside its signature, not prose.
-pub fn plausible(rule_id: &str, text: &[u8], secret_start: usize, secret_end: usize) -> bool {
+pub fn plausible(
+    rule_id: &str,
+    lang: Option<Lang>,
+    text: &[u8],
+    secret_start: usize,
+    secret_end: usize,
+) -> bool {
     let secret = &text[secret_start..secret_end.min(text.len())];
     if cut_value(text, secret_end) || dummy_value(secret) || prose(secret) {
+        return false;
+    }
+    // Unquoted values are literals in config formats only: in a program
+    // (`withCredentials: kEnumerableProperty`, `password: AuthPlugin<{`)
+    // they are expressions and types.
+    let unquoted_rule = matches!(
+        rule_id,
+        "generic.config-assignment" | "generic.config-password"
+    );
+    if unquoted_rule && lang.is_some_and(program) {
+        return false;
+    }
+    if secret.ends_with(b"{")
+        || secret.ends_with(b"(")
+        || crate::text::find_bytes(secret, b"<{").is_some()
+    {
         return false;
     }
     if rule_id == "url.password" {
@@ -326,6 +381,14 @@ pub fn plausible(rule_id: &str, text: &[u8], secret_start: usize, secret_end: us
         return false;
     }
     true
+}
+
+/// Programming languages, where a value without quotes is an expression.
+fn program(lang: Lang) -> bool {
+    matches!(
+        lang,
+        Lang::Ruby | Lang::Python | Lang::Script | Lang::Php | Lang::Jvm | Lang::CSharp | Lang::Go
+    )
 }
 
 /// Rules that decide by words and shapes, which [`plausible`] refines.
@@ -349,6 +412,10 @@ mod tests {
         assert_eq!(k("  SESSION_TOKEN_NAME = \"V\""), "session_token_name");
         assert_eq!(k("$dbpasswd = \"V\""), "dbpasswd");
         assert_eq!(k("token: f\"V\""), "token");
+        assert_eq!(
+            k("const noPasswordAuthMechanisms = [\n  'V'"),
+            "nopasswordauthmechanisms"
+        );
     }
 
     #[test]
@@ -383,6 +450,9 @@ mod tests {
         assert!(dummy_value(b"user123"));
         assert!(!dummy_value(b"Qm7vRt2kLp9xZ"));
         assert!(!dummy_value(b"tulip"));
+        assert!(dummy_value(b"key_1234"));
+        assert!(dummy_value(b"Admin12345"));
+        assert!(!dummy_value(b"kestrel7"));
     }
 
     #[test]

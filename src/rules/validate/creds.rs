@@ -105,6 +105,7 @@ const PLACEHOLDER_STEMS: &[&str] = &[
     "notasecret",
     "notreal",
     "fake",
+    "geheim",
 ];
 
 /// Template or interpolation syntax: `${VAR}`, `$VAR`, `$(cmd)`, `%VAR%`,
