@@ -304,3 +304,62 @@ fn placeholders_templates_and_prose_are_not_credentials() {
     let found = secrets(&env);
     assert!(found.is_empty(), "{found:#?}");
 }
+
+#[test]
+fn classes_seen_in_real_packages_are_not_credentials() {
+    let mut f = Fake::new(2905);
+    let env = Env::new();
+    // Unquoted values in a program are expressions and types.
+    env.write(
+        "lib/fetch.js",
+        "const init = {\n  withCredentials: kEnumerableProperty,\n  secretToken: buildSecretTokenFromParts\n};\n",
+    );
+    env.write(
+        "typings/Auth.d.ts",
+        "export interface Plugins {\n  caching_sha2_password: AuthPlugin<{ key: string }>;\n}\n",
+    );
+    // Pagination cursors, a list item whose key is on the line above.
+    env.write(
+        "apis/examples.json",
+        format!(
+            "{{\"output\": {{\"NextToken\": \"{}\", \"pageToken\": \"{}\"}}}}\n",
+            f.alnum(40),
+            f.alnum(40)
+        ),
+    );
+    env.write(
+        "lib/connection.js",
+        "const noPasswordAuthMechanisms = [\n  'MONGODB-X509-AWS',\n  'GSSAPI-KERBEROS-V5'\n];\n",
+    );
+    // Stored password hashes and serialised tables.
+    let salt = f.alnum(12);
+    env.write(
+        "fixtures/users.json",
+        format!("[{{\"model\": \"auth.user\", \"fields\": {{\"password\": \"pbkdf2_sha256$600000${salt}${}=\"}}}}]\n", f.alnum(43)),
+    );
+    env.write(
+        "assets/editor.mjs",
+        format!(
+            "var t={{tokenData:\"!<p!{}[$q[]&X]^,Q^p{}{{9o\"}};\n",
+            f.alnum(10),
+            f.alnum(10)
+        ),
+    );
+    // Dummy words with digits in an example URL.
+    env.write(
+        "dist/env.js",
+        "throw new Error('Must be in valid uri format like dotenv://:key_1234@dotenv.org/vault/.env.vault');\n",
+    );
+    let found = secrets(&env);
+    assert!(found.is_empty(), "{found:#?}");
+
+    // Quoted literals in the same files are still found.
+    let env = Env::new();
+    let js = f.alnum(32);
+    env.write(
+        "lib/fetch.js",
+        format!("const init = {{\n  secretToken: \"{js}\"\n}};\n"),
+    );
+    let found = secrets(&env);
+    assert_found(&found, "lib/fetch.js", "generic.secret-assignment", &js);
+}

@@ -364,6 +364,9 @@ pub fn plausible(
     if unquoted_rule && lang.is_some_and(program) {
         return false;
     }
+    if password_hash(secret) || structured_data(secret) {
+        return false;
+    }
     if secret.ends_with(b"{")
         || secret.ends_with(b"(")
         || crate::text::find_bytes(secret, b"<{").is_some()
@@ -381,6 +384,48 @@ pub fn plausible(
         return false;
     }
     true
+}
+
+/// A stored password hash (Django, bcrypt, crypt(3), argon2): what a
+/// password becomes, not the password.
+pub fn password_hash(v: &[u8]) -> bool {
+    let lower = v.to_ascii_lowercase();
+    [
+        &b"pbkdf2_sha"[..],
+        b"pbkdf2$",
+        b"argon2$",
+        b"bcrypt$",
+        b"bcrypt_sha256$",
+        b"scrypt$",
+        b"sha1$",
+        b"md5$",
+        b"$2a$",
+        b"$2b$",
+        b"$2y$",
+        b"$argon2",
+        b"$1$",
+        b"$5$",
+        b"$6$",
+        b"{ssha}",
+        b"{sha}",
+    ]
+    .iter()
+    .any(|p| lower.starts_with(p))
+}
+
+/// Serialised data (a minified bundle's tables, a list): at least three
+/// brackets, braces, angle brackets, commas, pipes or semicolons, which no
+/// token alphabet and few passwords use.
+fn structured_data(v: &[u8]) -> bool {
+    v.iter()
+        .filter(|b| {
+            matches!(
+                b,
+                b'[' | b']' | b'{' | b'}' | b'<' | b'>' | b',' | b'|' | b';'
+            )
+        })
+        .count()
+        >= 3
 }
 
 /// Programming languages, where a value without quotes is an expression.
@@ -453,6 +498,15 @@ mod tests {
         assert!(dummy_value(b"key_1234"));
         assert!(dummy_value(b"Admin12345"));
         assert!(!dummy_value(b"kestrel7"));
+    }
+
+    #[test]
+    fn hashes_and_data() {
+        assert!(password_hash(b"pbkdf2_sha256$10000$abc$def="));
+        assert!(password_hash(b"$2b$12$KIXQJQ1e0b0m4nVhXHc1hO"));
+        assert!(!password_hash(b"Qm7vRt2kLp9xZ"));
+        assert!(structured_data(b"!<p!aR!YOX$qXY,QYZ,QZ[$q[]&X]"));
+        assert!(!structured_data(b"l!t+dmzf97rt9s*yrsux1py_1@odvz1szr"));
     }
 
     #[test]
