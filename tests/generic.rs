@@ -363,3 +363,15 @@ fn classes_seen_in_real_packages_are_not_credentials() {
     let found = secrets(&env);
     assert_found(&found, "lib/fetch.js", "generic.secret-assignment", &js);
 }
+
+#[test]
+fn identifiers_under_password_names_stay_identifiers() {
+    let env = Env::new();
+    env.write(
+        "Cargo.toml",
+        "[features]\nWin32_System = []\nWin32_System_PasswordManagement = [\"Win32_System\"]\n",
+    );
+    env.write("app.py", "password_field = \"UserPassword2Field\"\n");
+    let found = secrets(&env);
+    assert!(found.is_empty(), "{found:#?}");
+}

@@ -561,7 +561,8 @@ pub fn named_value(secret: &[u8], whole: &[u8]) -> bool {
     // A passphrase of capitalised words with a digit (`BlueHorse7Tango`)
     // reads like an identifier, but under a password name it is a password.
     let mixed = |v: &[u8]| {
-        v.iter().any(u8::is_ascii_digit)
+        !v.contains(&b'_')
+            && v.iter().any(u8::is_ascii_digit)
             && v.iter().any(u8::is_ascii_uppercase)
             && v.iter().any(u8::is_ascii_lowercase)
     };
