@@ -43,6 +43,8 @@ pub struct Matcher<'r> {
     owners: Vec<Vec<usize>>,
     /// Rules that are enabled (all by default).
     enabled: Vec<bool>,
+    /// Enabled rules about credential files (`files`), run by path.
+    file_rules: Vec<usize>,
 }
 
 impl<'r> Matcher<'r> {
@@ -83,11 +85,15 @@ impl<'r> Matcher<'r> {
         } else {
             Some(Keywords::new(&keywords)?)
         };
+        let file_rules = (0..rules.len())
+            .filter(|&i| enabled[i] && !rules.rules[i].syntax.files.is_empty())
+            .collect();
         Ok(Matcher {
             rules,
             keywords,
             owners,
             enabled,
+            file_rules,
         })
     }
 
@@ -109,11 +115,9 @@ impl<'r> Matcher<'r> {
         let lang = path.map(|p| crate::rules::syntax::lang(p, hay));
         let mut out = self.keyword_matches(hay, lang);
         if let Some(path) = path {
-            for (r, rule) in self.rules.rules.iter().enumerate() {
-                if self.enabled[r]
-                    && !rule.syntax.files.is_empty()
-                    && crate::rules::syntax::path_is(path, &rule.syntax.files)
-                {
+            for &r in &self.file_rules {
+                let rule = &self.rules.rules[r];
+                if crate::rules::syntax::path_is(path, &rule.syntax.files) {
                     // Credential files are small; a huge one is not one.
                     let end = hay.len().min(FILE_RULE_BYTES);
                     let w = Window {
