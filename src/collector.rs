@@ -295,7 +295,8 @@ impl<'a> Collector<'a> {
                 self.rate_limit.lock().unwrap().extend(ev);
             }
         }
-        let mut matches = matcher.find(text);
+        let leaf = origin.leaf_path();
+        let mut matches = matcher.find_in(Some(leaf), text);
         if matches.is_empty() {
             return;
         }
@@ -303,7 +304,7 @@ impl<'a> Collector<'a> {
         // offsets (rare: only files with invalid sequences and a match).
         let text: Cow<'_, str> = String::from_utf8_lossy(text);
         if let Cow::Owned(ref s) = text {
-            matches = matcher.find(s.as_bytes());
+            matches = matcher.find_in(Some(leaf), s.as_bytes());
         }
         // Byte-level regexes may, at a window's edge, end a match inside a
         // multi-byte character: widen such spans to whole characters so that

@@ -8,6 +8,7 @@
 //! the number of keyword hits, so a 10 MB single-line bundle costs one
 //! Aho-Corasick pass plus a few small regex searches: linear time.
 
+use crate::rules::syntax::Lang;
 use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::{Anchored, MatchKind};
 use anyhow::{Result, anyhow};
@@ -16,6 +17,9 @@ use crate::rules::validate::{
     judges_placeholders, placeholder_reason, run_validator_in, shannon_entropy,
 };
 use crate::rules::{Rule, RuleKind, RuleSet};
+
+/// The most bytes of a credential file its `files` rules read.
+const FILE_RULE_BYTES: usize = 1 << 20;
 
 /// A rule match in a blob, before it becomes a finding.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,6 +43,8 @@ pub struct Matcher<'r> {
     owners: Vec<Vec<usize>>,
     /// Rules that are enabled (all by default).
     enabled: Vec<bool>,
+    /// Enabled rules about credential files (`files`), run by path.
+    file_rules: Vec<usize>,
 }
 
 impl<'r> Matcher<'r> {
@@ -52,7 +58,8 @@ impl<'r> Matcher<'r> {
         let mut keywords: Vec<Vec<u8>> = Vec::new();
         let mut owners: Vec<Vec<usize>> = Vec::new();
         for (i, rule) in rules.rules.iter().enumerate() {
-            if !enabled[i] {
+            // Rules about credential files run over those files only.
+            if !enabled[i] || !rule.syntax.files.is_empty() {
                 continue;
             }
             for kw in &rule.syntax.keywords {
@@ -78,11 +85,15 @@ impl<'r> Matcher<'r> {
         } else {
             Some(Keywords::new(&keywords)?)
         };
+        let file_rules = (0..rules.len())
+            .filter(|&i| enabled[i] && !rules.rules[i].syntax.files.is_empty())
+            .collect();
         Ok(Matcher {
             rules,
             keywords,
             owners,
             enabled,
+            file_rules,
         })
     }
 
@@ -94,6 +105,34 @@ impl<'r> Matcher<'r> {
     /// validator and allow-list filtering and cross-rule attribution (when two
     /// rules claim overlapping secrets, the more specific one wins).
     pub fn find(&self, hay: &[u8]) -> Vec<RawMatch> {
+        self.find_in(None, hay)
+    }
+
+    /// [`find`](Self::find) for a file at `path`: rules about a credential
+    /// file format (`files`) also run, over the whole text, when `path` is
+    /// such a file.
+    pub fn find_in(&self, path: Option<&str>, hay: &[u8]) -> Vec<RawMatch> {
+        let lang = path.map(|p| crate::rules::syntax::lang(p, hay));
+        let mut out = self.keyword_matches(hay, lang);
+        if let Some(path) = path {
+            for &r in &self.file_rules {
+                let rule = &self.rules.rules[r];
+                if crate::rules::syntax::path_is(path, &rule.syntax.files) {
+                    // Credential files are small; a huge one is not one.
+                    let end = hay.len().min(FILE_RULE_BYTES);
+                    let w = Window {
+                        start: 0,
+                        end,
+                        cut: end < hay.len(),
+                    };
+                    self.run_rule(r, rule, hay, w, lang, &mut out);
+                }
+            }
+        }
+        attribute(self.rules, out)
+    }
+
+    fn keyword_matches(&self, hay: &[u8], lang: Option<Lang>) -> Vec<RawMatch> {
         let Some(keywords) = &self.keywords else {
             return Vec::new();
         };
@@ -170,13 +209,21 @@ impl<'r> Matcher<'r> {
         for (r, lines) in jobs {
             let rule = &self.rules.rules[r];
             for w in lines {
-                self.run_rule(r, rule, hay, w, &mut out);
+                self.run_rule(r, rule, hay, w, lang, &mut out);
             }
         }
-        attribute(self.rules, out)
+        out
     }
 
-    fn run_rule(&self, idx: usize, rule: &Rule, full: &[u8], w: Window, out: &mut Vec<RawMatch>) {
+    fn run_rule(
+        &self,
+        idx: usize,
+        rule: &Rule,
+        full: &[u8],
+        w: Window,
+        lang: Option<Lang>,
+        out: &mut Vec<RawMatch>,
+    ) {
         let split = rule.context_split();
         let re = match (split, rule.regex()) {
             (Some(split), _) => &split.rest,
@@ -230,7 +277,17 @@ impl<'r> Matcher<'r> {
                 && secret.start() >= 2
                 && matches!(full[secret.start() - 1], b'-' | b'+')
                 && full[secret.start() - 2].is_ascii_alphanumeric();
-            if !glued && accept_in(rule, secret.as_bytes(), &full[start..whole.end()]) {
+            if !glued
+                && accept_in(rule, secret.as_bytes(), &full[start..whole.end()])
+                && (!crate::rules::syntax::refined(rule.id())
+                    || crate::rules::syntax::plausible(
+                        rule.id(),
+                        lang,
+                        full,
+                        secret.start(),
+                        secret.end(),
+                    ))
+            {
                 out.push(RawMatch {
                     rule: idx,
                     start,
@@ -578,6 +635,9 @@ pub const STRUCTURAL_NAMESPACES: &[&str] = &[
     "connection-string",
     "jwt",
     "api-collection",
+    "pgpass",
+    "sftp-config",
+    "filezilla",
 ];
 
 /// Whether `rule` runs on the strings of binaries: secrets only (a risk

@@ -17,6 +17,7 @@ mod explain;
 mod fixtures;
 mod formats;
 mod fuzz;
+mod generic;
 mod history;
 mod hook;
 mod hostile;

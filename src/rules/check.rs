@@ -144,8 +144,9 @@ pub fn check(set: &RuleSet) -> Vec<Problem> {
     };
     for (idx, rule) in set.rules.iter().enumerate() {
         let s = &rule.syntax;
+        let file = s.files.first().map(String::as_str);
         for (n, ex) in s.examples.iter().enumerate() {
-            let found = matcher.find(ex.as_bytes());
+            let found = matcher.find_in(file, ex.as_bytes());
             if !found.iter().any(|m| m.rule == idx) {
                 let others: Vec<&str> = found.iter().map(|m| set.rules[m.rule].id()).collect();
                 problems.push(Problem {
@@ -164,7 +165,11 @@ pub fn check(set: &RuleSet) -> Vec<Problem> {
             }
         }
         for (n, ex) in s.negative_examples.iter().enumerate() {
-            if matcher.find(ex.as_bytes()).iter().any(|m| m.rule == idx) {
+            if matcher
+                .find_in(file, ex.as_bytes())
+                .iter()
+                .any(|m| m.rule == idx)
+            {
                 problems.push(Problem {
                     rule: s.id.clone(),
                     source: rule.source.clone(),

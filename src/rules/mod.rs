@@ -8,6 +8,7 @@
 //! matcher runs. Nothing here knows about files, git or reports.
 
 pub mod check;
+pub mod syntax;
 pub mod trace;
 pub mod validate;
 
@@ -89,6 +90,12 @@ pub struct RuleSyntax {
     /// key-management page), shown in the "rotate now" list.
     #[serde(default)]
     pub rotate_url: Option<String>,
+    /// Credential files the rule is about (`.pgpass`, `.vscode/sftp.json`:
+    /// a file name or a path tail). When set, the rule runs only in those
+    /// files, over the whole file, whatever its keywords; its examples are
+    /// checked as the first of these files.
+    #[serde(default)]
+    pub files: Vec<String>,
     /// Text that must produce a finding.
     #[serde(default)]
     pub examples: Vec<String>,

@@ -179,6 +179,7 @@ pub const VALIDATORS: &[&str] = &[
     "npmrc-auth",
     "password-in",
     "kubeconfig-token",
+    "credential-field",
 ];
 
 /// Validators that decode what they judge (key material, base64
@@ -196,6 +197,7 @@ pub fn judges_placeholders(validator: &str) -> bool {
             | "nkey-seed"
             | "basic-auth"
             | "npmrc-auth"
+            | "credential-field"
     )
 }
 
@@ -232,6 +234,7 @@ pub fn run_validator_in(name: &str, secret: &[u8], whole: &[u8]) -> Option<bool>
         "basic-auth" => Some(creds::basic_auth(secret)),
         "bearer-token" => Some(creds::bearer_token(secret, whole)),
         "npmrc-auth" => Some(creds::npmrc_auth(secret, whole)),
+        "credential-field" => Some(creds::credential_field(secret, whole)),
         "password-in" => Some(creds::password_in(secret, whole)),
         "kubeconfig-token" => Some(creds::kubeconfig_token(secret, whole)),
         _ => None,
@@ -355,7 +358,7 @@ fn contains_ci(hay: &[u8], needle: &str) -> bool {
     crate::text::find_bytes(&lower, needle.as_bytes()).is_some()
 }
 
-fn is_uuid(s: &[u8]) -> bool {
+pub(crate) fn is_uuid(s: &[u8]) -> bool {
     s.len() == 36
         && s.iter().enumerate().all(|(i, &b)| match i {
             8 | 13 | 18 | 23 => b == b'-',

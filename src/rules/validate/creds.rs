@@ -105,6 +105,7 @@ const PLACEHOLDER_STEMS: &[&str] = &[
     "notasecret",
     "notreal",
     "fake",
+    "geheim",
 ];
 
 /// Template or interpolation syntax: `${VAR}`, `$VAR`, `$(cmd)`, `%VAR%`,
@@ -265,7 +266,7 @@ pub fn placeholder_password(pw: &[u8]) -> bool {
         return true;
     }
     let lower = String::from_utf8_lossy(pw).to_ascii_lowercase();
-    if PLACEHOLDER_PASSWORDS.contains(&lower.as_str()) {
+    if PLACEHOLDER_PASSWORDS.contains(&lower.as_str()) || crate::rules::syntax::dummy_value(pw) {
         return true;
     }
     if pw.iter().all(|b| {
@@ -442,7 +443,9 @@ pub fn bearer_token(secret: &[u8], whole: &[u8]) -> bool {
 pub fn npmrc_auth(secret: &[u8], whole: &[u8]) -> bool {
     let has = |n: &[u8]| crate::text::find_bytes(whole, n).is_some();
     if has(b"_authToken") {
-        shannon_entropy(secret) >= 3.0 && bearer_token(secret, whole)
+        // Legacy npm tokens are UUIDs.
+        (super::is_uuid(secret) && !is_template(secret))
+            || (shannon_entropy(secret) >= 3.0 && bearer_token(secret, whole))
     } else if has(b"_password") {
         decode_printable(secret).is_some_and(|pw| password_value(&pw, None))
     } else {
@@ -501,6 +504,25 @@ pub fn password_in(secret: &[u8], whole: &[u8]) -> bool {
     password_value(secret, user.as_deref())
 }
 
+/// A field that a credential file's format defines as a password or token
+/// (`.pgpass`, `.netrc`, an SFTP client's config): a credential whatever
+/// its strength, unless it is empty, a template or variable, a mask, a
+/// stock placeholder or the user name again.
+pub fn credential_field(secret: &[u8], whole: &[u8]) -> bool {
+    let lower = String::from_utf8_lossy(secret).to_ascii_lowercase();
+    let masked = secret
+        .iter()
+        .all(|b| matches!(b, b'*' | b'x' | b'X' | b'.' | b'#' | b'?' | b'-' | b'_'));
+    let variable = secret.starts_with(b"$") || secret.starts_with(b"%") || secret.starts_with(b"<");
+    let user_again = user_before(secret, whole).is_some_and(|u| u.eq_ignore_ascii_case(secret));
+    !secret.is_empty()
+        && !masked
+        && !variable
+        && !is_template(secret)
+        && !PLACEHOLDER_PASSWORDS.contains(&lower.as_str())
+        && !user_again
+}
+
 /// Whether the name a value is assigned to is about a password.
 fn password_name(name: &[u8]) -> bool {
     let lower = name.to_ascii_lowercase();
@@ -523,6 +545,17 @@ pub fn named_value(secret: &[u8], whole: &[u8]) -> bool {
         || looks_like_timestamp(secret)
     {
         return false;
+    }
+    // A passphrase of capitalised words with a digit (`BlueHorse7Tango`)
+    // reads like an identifier, but under a password name it is a password.
+    let mixed = |v: &[u8]| {
+        !v.contains(&b'_')
+            && v.iter().any(u8::is_ascii_digit)
+            && v.iter().any(u8::is_ascii_uppercase)
+            && v.iter().any(u8::is_ascii_lowercase)
+    };
+    if password_name(name) && super::looks_like_identifier(secret) && mixed(secret) {
+        return password_value(secret, None);
     }
     if !generic_secret(secret, whole) {
         return false;

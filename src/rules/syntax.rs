@@ -1,0 +1,519 @@
+//! The syntax a generic candidate sits in: the file's language or format,
+//! the key a value is assigned to and what that key means, and the lines
+//! around it. Rules that decide by words and shapes alone (`generic.*`,
+//! `config.*`, `url.password`) ask [`plausible`] whether a match is a
+//! credential in its syntax; rules with `files` run over every file of the
+//! credential format they name ([`file_matches`]).
+//!
+//! Light lexing only: a line, its key, its neighbours. Nothing here parses a
+//! whole file, so a 10 MB line costs no more than it did before.
+
+/// A language family or data format, from a file's name (content sniffing
+/// for names without an extension).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    Ruby,
+    Python,
+    Script,
+    Php,
+    Jvm,
+    CSharp,
+    Go,
+    Shell,
+    Yaml,
+    Toml,
+    Ini,
+    Env,
+    Json,
+    Xml,
+    Html,
+    Sql,
+    Markdown,
+    Other,
+}
+
+/// The language of `path` (a file name or a path; `/`-separated).
+pub fn lang(path: &str, text: &[u8]) -> Lang {
+    let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    let lower = name.to_ascii_lowercase();
+    // Generator templates keep their target's extension before `.tt`,
+    // `.erb`, `.tmpl`, `.j2`: `database.yml.tt` is YAML.
+    let base = [
+        "tt", "erb", "tmpl", "tpl", "j2", "template", "example", "sample", "dist",
+    ]
+    .iter()
+    .find_map(|t| lower.strip_suffix(&format!(".{t}")))
+    .unwrap_or(&lower);
+    let ext = base.rsplit_once('.').map_or("", |(_, e)| e);
+    match ext {
+        "rb" | "rake" | "gemspec" | "ru" => Lang::Ruby,
+        "py" | "pyi" => Lang::Python,
+        "js" | "mjs" | "cjs" | "jsx" | "ts" | "tsx" | "vue" | "svelte" => Lang::Script,
+        "php" | "phtml" | "inc" => Lang::Php,
+        "java" | "kt" | "kts" | "scala" | "groovy" | "gradle" => Lang::Jvm,
+        "cs" | "vb" | "fs" => Lang::CSharp,
+        "go" => Lang::Go,
+        "sh" | "bash" | "zsh" | "ps1" | "bat" | "cmd" => Lang::Shell,
+        "yml" | "yaml" => Lang::Yaml,
+        "toml" => Lang::Toml,
+        "ini" | "cfg" | "conf" | "properties" | "pgpass" | "npmrc" | "pypirc" => Lang::Ini,
+        "env" => Lang::Env,
+        "json" | "jsonc" | "json5" => Lang::Json,
+        "xml" | "config" | "csproj" | "plist" | "xaml" => Lang::Xml,
+        "html" | "htm" | "xhtml" => Lang::Html,
+        "sql" => Lang::Sql,
+        "md" | "markdown" | "rst" | "txt" | "adoc" => Lang::Markdown,
+        _ if base.starts_with(".env") => Lang::Env,
+        _ if base == "gemfile" || base == "rakefile" => Lang::Ruby,
+        _ => match text.iter().find(|b| !b.is_ascii_whitespace()) {
+            Some(b'{' | b'[') => Lang::Json,
+            Some(b'<') => Lang::Xml,
+            _ if text.starts_with(b"#!") => Lang::Shell,
+            _ => Lang::Other,
+        },
+    }
+}
+
+/// Whether `path` is one of `names`: an entry is a file name (`.pgpass`) or
+/// a path tail (`.vscode/sftp.json`), compared ASCII case-insensitively.
+pub fn path_is(path: &str, names: &[String]) -> bool {
+    let p = path.replace('\\', "/").to_ascii_lowercase();
+    names.iter().any(|n| {
+        let n = n.to_ascii_lowercase();
+        p == n || p.ends_with(&format!("/{n}"))
+    })
+}
+
+/// The line holding byte `at`: its start and end.
+fn line_at(text: &[u8], at: usize) -> (usize, usize) {
+    let at = at.min(text.len());
+    let start = text[..at]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let end = text[at..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(text.len(), |i| at + i);
+    (start, end)
+}
+
+/// The key a value at `value_start` is assigned to: the last identifier-ish
+/// run before the assignment operator on its line (`api_key` in
+/// `config["api_key"] = "…"`, `secret` in `:secret => '…'`, `Pass` in
+/// `<Pass encoding="base64">`). Lower-cased.
+pub fn key_before(text: &[u8], value_start: usize) -> String {
+    key_before_at(text, value_start, true)
+}
+
+fn key_before_at(text: &[u8], value_start: usize, look_up: bool) -> String {
+    let (ls, _) = line_at(text, value_start);
+    let before = &text[ls..value_start.min(text.len())];
+    let mut i = before.len();
+    while i > 0 && matches!(before[i - 1], b'"' | b'\'' | b'`') {
+        i -= 1;
+    }
+    // A string prefix: f"", r'', @"", $"" (not the end of a word).
+    if i > 0
+        && matches!(
+            before[i - 1],
+            b'f' | b'F' | b'r' | b'R' | b'b' | b'B' | b'u' | b'U' | b'@' | b'$'
+        )
+        && (i < 2 || !(before[i - 2].is_ascii_alphanumeric() || before[i - 2] == b'_'))
+    {
+        i -= 1;
+    }
+    while i > 0 && matches!(before[i - 1], b' ' | b'\t') {
+        i -= 1;
+    }
+    // XML element text: the element's name.
+    if i > 0 && before[i - 1] == b'>' {
+        if let Some(lt) = before[..i].iter().rposition(|&b| b == b'<') {
+            let tag = &before[lt + 1..i - 1];
+            let end = tag
+                .iter()
+                .position(|b| b.is_ascii_whitespace() || *b == b'/')
+                .unwrap_or(tag.len());
+            return String::from_utf8_lossy(&tag[..end]).to_ascii_lowercase();
+        }
+    }
+    while i > 0
+        && matches!(
+            before[i - 1],
+            b' ' | b'\t'
+                | b'='
+                | b':'
+                | b'>'
+                | b'['
+                | b']'
+                | b'"'
+                | b'\''
+                | b','
+                | b'?'
+                | b'('
+                | b'.'
+        )
+    {
+        i -= 1;
+    }
+    let end = i;
+    while i > 0
+        && (before[i - 1].is_ascii_alphanumeric() || matches!(before[i - 1], b'_' | b'-' | b'.'))
+    {
+        i -= 1;
+    }
+    let key = String::from_utf8_lossy(&before[i..end]).to_ascii_lowercase();
+    // A value alone on its line (an array item, a YAML block value): the
+    // key ends the line before.
+    if key.is_empty()
+        && look_up
+        && ls > 0
+        && before[..i]
+            .iter()
+            .all(|b| b.is_ascii_whitespace() || matches!(b, b'[' | b'-' | b'(' | b','))
+    {
+        return key_before_at(text, ls - 1, false);
+    }
+    // An HTML input's value: the input's name says what it is.
+    if key == "value" {
+        let tag_start = before.iter().rposition(|&b| b == b'<').unwrap_or(0);
+        let tag = before[tag_start..].to_ascii_lowercase();
+        if let Some(n) = crate::text::find_bytes(&tag, b"name=") {
+            let v = &tag[n + 5..];
+            let v = v
+                .strip_prefix(b"\"")
+                .or_else(|| v.strip_prefix(b"'"))
+                .unwrap_or(v);
+            let e = v
+                .iter()
+                .position(|b| matches!(b, b'"' | b'\'' | b' ' | b'>'))
+                .unwrap_or(v.len());
+            return String::from_utf8_lossy(&v[..e]).into_owned();
+        }
+    }
+    key
+}
+
+/// Key words that look like a secret's name but name something public or
+/// per-request: identifiers, names, paths, anti-forgery tokens, nonces,
+/// digests, WebAuthn data.
+const LOOKALIKE_WORDS: &[&str] = &[
+    "authenticity",
+    "csrf",
+    "xsrf",
+    "nonce",
+    "digest",
+    "checksum",
+    "fingerprint",
+    "integrity",
+    "authenticator",
+    "attestation",
+    "assertion",
+    "credential_id",
+    "credentialid",
+    "client_data",
+    "clientdata",
+    "public",
+    "_hash",
+    "hashed",
+    "nexttoken",
+    "next_token",
+    "pagetoken",
+    "page_token",
+    "continuation",
+    "paginat",
+    "cursor",
+    "withcredentials",
+    "mechanism",
+    "algorithm",
+];
+
+/// Key endings that name a thing about a secret, not the secret.
+const LOOKALIKE_ENDINGS: &[&str] = &[
+    "_name",
+    "name",
+    "_id",
+    "_ids",
+    "_path",
+    "path",
+    "_url",
+    "url",
+    "_uri",
+    "_field",
+    "field",
+    "_header",
+    "header",
+    "_param",
+    "param",
+    "_route",
+    "_label",
+    "label",
+    "_type",
+    "_length",
+    "_prefix",
+    "_format",
+    "_title",
+    "_message",
+    "_hint",
+    "_placeholder",
+    "_text",
+];
+
+/// Whether a key names a look-alike rather than a secret.
+pub fn lookalike_key(key: &str) -> bool {
+    let k = key.to_ascii_lowercase().replace('-', "_");
+    if k.ends_with("secret_id") {
+        return false;
+    }
+    let camel_tail = k.rsplit(['.', '_']).next().unwrap_or(&k);
+    LOOKALIKE_WORDS.iter().any(|w| k.contains(w))
+        || LOOKALIKE_ENDINGS.iter().any(|e| k.ends_with(e))
+        || camel_tail == "id"
+}
+
+/// A value cut for display (`8f3a1c...`, `sk_live_…`): a placeholder.
+pub fn cut_value(text: &[u8], secret_end: usize) -> bool {
+    let end = secret_end.min(text.len());
+    let tail = &text[end..];
+    let head = &text[..end];
+    let ellipsis = |t: &[u8]| t.starts_with(b"...") || t.starts_with("…".as_bytes());
+    ellipsis(tail) || head.ends_with(b"...") || head.ends_with("…".as_bytes())
+}
+
+/// Documentation dummies that pass entropy checks: `user123:pass456`,
+/// `pass123`, `secret456`.
+pub fn dummy_value(secret: &[u8]) -> bool {
+    let s = secret.to_ascii_lowercase();
+    let digits = s.iter().rev().take_while(|b| b.is_ascii_digit()).count();
+    if digits == 0 || digits > 6 {
+        return false;
+    }
+    let mut word = &s[..s.len() - digits];
+    if let Some(w) = word.strip_suffix(b"_").or_else(|| word.strip_suffix(b"-")) {
+        word = w;
+    }
+    [
+        &b"pass"[..],
+        b"password",
+        b"passwd",
+        b"pwd",
+        b"secret",
+        b"user",
+        b"username",
+        b"test",
+        b"admin",
+        b"key",
+        b"token",
+        b"apikey",
+        b"root",
+        b"demo",
+    ]
+    .contains(&word)
+}
+
+/// A per-request token signed by a key beside it: a webhook payload's
+/// `token:` next to `timestamp:` and `signature:` (Mailgun-style), where the
+/// signing key is the secret and the token is a nonce.
+fn nonce_beside_signature(text: &[u8], at: usize) -> bool {
+    let (ls, le) = line_at(text, at);
+    let lo = text[..ls]
+        .iter()
+        .enumerate()
+        .rev()
+        .filter(|(_, b)| **b == b'\n')
+        .nth(3)
+        .map_or(0, |(i, _)| i);
+    let hi = text[le..]
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .nth(3)
+        .map_or(text.len(), |(i, _)| le + i);
+    let near = text[lo..hi].to_ascii_lowercase();
+    let has = |w: &[u8]| crate::text::find_bytes(&near, w).is_some();
+    has(b"timestamp") && has(b"signature")
+}
+
+/// A JSON document of UI strings (`"TITLE_FORGOT_PASSWORD": "Forgot your
+/// password?"`): translation keys whose values are prose.
+fn prose(secret: &[u8]) -> bool {
+    secret.iter().filter(|b| **b == b' ').count() >= 2
+}
+
+/// Whether a generic candidate is a credential in its syntax: the key it is
+/// assigned to names a secret (not a look-alike), the value is not cut,
+/// not a documentation dummy, not a nonce beside its signature, not prose.
+pub fn plausible(
+    rule_id: &str,
+    lang: Option<Lang>,
+    text: &[u8],
+    secret_start: usize,
+    secret_end: usize,
+) -> bool {
+    let secret = &text[secret_start..secret_end.min(text.len())];
+    if cut_value(text, secret_end) || dummy_value(secret) || prose(secret) {
+        return false;
+    }
+    // Unquoted values are literals in config formats only: in a program
+    // (`withCredentials: kEnumerableProperty`, `password: AuthPlugin<{`)
+    // they are expressions and types.
+    let unquoted_rule = matches!(
+        rule_id,
+        "generic.config-assignment" | "generic.config-password"
+    );
+    if unquoted_rule && lang.is_some_and(program) {
+        return false;
+    }
+    if password_hash(secret) || structured_data(secret) {
+        return false;
+    }
+    if secret.ends_with(b"{")
+        || secret.ends_with(b"(")
+        || crate::text::find_bytes(secret, b"<{").is_some()
+    {
+        return false;
+    }
+    if rule_id == "url.password" {
+        return true;
+    }
+    let key = key_before(text, secret_start);
+    if !key.is_empty() && lookalike_key(&key) {
+        return false;
+    }
+    if matches!(key.as_str(), "token" | ":token") && nonce_beside_signature(text, secret_start) {
+        return false;
+    }
+    true
+}
+
+/// A stored password hash (Django, bcrypt, crypt(3), argon2): what a
+/// password becomes, not the password.
+pub fn password_hash(v: &[u8]) -> bool {
+    let lower = v.to_ascii_lowercase();
+    [
+        &b"pbkdf2_sha"[..],
+        b"pbkdf2$",
+        b"argon2$",
+        b"bcrypt$",
+        b"bcrypt_sha256$",
+        b"scrypt$",
+        b"sha1$",
+        b"md5$",
+        b"$2a$",
+        b"$2b$",
+        b"$2y$",
+        b"$argon2",
+        b"$1$",
+        b"$5$",
+        b"$6$",
+        b"{ssha}",
+        b"{sha}",
+    ]
+    .iter()
+    .any(|p| lower.starts_with(p))
+}
+
+/// Serialised data (a minified bundle's tables, a list): at least three
+/// brackets, braces, angle brackets, commas, pipes or semicolons, which no
+/// token alphabet and few passwords use.
+fn structured_data(v: &[u8]) -> bool {
+    v.iter()
+        .filter(|b| {
+            matches!(
+                b,
+                b'[' | b']' | b'{' | b'}' | b'<' | b'>' | b',' | b'|' | b';'
+            )
+        })
+        .count()
+        >= 3
+}
+
+/// Programming languages, where a value without quotes is an expression.
+fn program(lang: Lang) -> bool {
+    matches!(
+        lang,
+        Lang::Ruby | Lang::Python | Lang::Script | Lang::Php | Lang::Jvm | Lang::CSharp | Lang::Go
+    )
+}
+
+/// Rules that decide by words and shapes, which [`plausible`] refines.
+pub fn refined(rule_id: &str) -> bool {
+    rule_id.starts_with("generic.") || rule_id.starts_with("config.") || rule_id == "url.password"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_before_values() {
+        let k = |s: &str| {
+            let at = s.find('V').unwrap();
+            key_before(s.as_bytes(), at)
+        };
+        assert_eq!(k("api_key = \"V\""), "api_key");
+        assert_eq!(k("  :secret => 'V'"), "secret");
+        assert_eq!(k("config[\"auth_token\"] = \"V\""), "auth_token");
+        assert_eq!(k("  SESSION_TOKEN_NAME = \"V\""), "session_token_name");
+        assert_eq!(k("$dbpasswd = \"V\""), "dbpasswd");
+        assert_eq!(k("token: f\"V\""), "token");
+        assert_eq!(
+            k("const noPasswordAuthMechanisms = [\n  'V'"),
+            "nopasswordauthmechanisms"
+        );
+    }
+
+    #[test]
+    fn lookalikes() {
+        for k in [
+            "session_token_name",
+            "credential_id",
+            "authenticity_token",
+            "token_digest",
+            "authenticator_data_token",
+            "webhook_nonce",
+            "reset_password_url",
+            "csrf_token",
+        ] {
+            assert!(lookalike_key(k), "{k}");
+        }
+        for k in [
+            "api_key",
+            "secret_key_base",
+            "dbpasswd",
+            "client_secret",
+            "password",
+            "token",
+        ] {
+            assert!(!lookalike_key(k), "{k}");
+        }
+    }
+
+    #[test]
+    fn dummies() {
+        assert!(dummy_value(b"pass456"));
+        assert!(dummy_value(b"user123"));
+        assert!(!dummy_value(b"Qm7vRt2kLp9xZ"));
+        assert!(!dummy_value(b"tulip"));
+        assert!(dummy_value(b"key_1234"));
+        assert!(dummy_value(b"Admin12345"));
+        assert!(!dummy_value(b"kestrel7"));
+    }
+
+    #[test]
+    fn hashes_and_data() {
+        assert!(password_hash(b"pbkdf2_sha256$10000$abc$def="));
+        assert!(password_hash(b"$2b$12$KIXQJQ1e0b0m4nVhXHc1hO"));
+        assert!(!password_hash(b"Qm7vRt2kLp9xZ"));
+        assert!(structured_data(b"!<p!aR!YOX$qXY,QYZ,QZ[$q[]&X]"));
+        assert!(!structured_data(b"l!t+dmzf97rt9s*yrsux1py_1@odvz1szr"));
+    }
+
+    #[test]
+    fn languages() {
+        assert_eq!(lang("config/database.yml.tt", b""), Lang::Yaml);
+        assert_eq!(lang("app/models/user.rb", b""), Lang::Ruby);
+        assert_eq!(lang(".env.production", b""), Lang::Env);
+        assert_eq!(lang("README", b"{\"a\":1}"), Lang::Json);
+    }
+}

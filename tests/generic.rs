@@ -1,0 +1,377 @@
+//! Generic credentials by syntax (issue 29): credential files report every
+//! value their format defines as a credential, whatever its strength; a
+//! literal is found under each assignment form; code, routes, names, nonces,
+//! anti-forgery tokens, placeholders and public data are not. Every case goes
+//! through the binary; every value is generated here.
+
+use crate::common::*;
+
+/// `(path, rule, secret)` of every secret finding.
+fn secrets(env: &Env) -> Vec<(String, String, String)> {
+    let (_, v) = env.scan_json(&[".", "--no-config", "--no-redact"]);
+    findings(&v)
+        .iter()
+        .filter(|f| f["kind"] == "secret")
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap_or_default().to_string(),
+                f["rule"].as_str().unwrap_or_default().to_string(),
+                f["secret"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn assert_found(found: &[(String, String, String)], path: &str, rule: &str, secret: &str) {
+    assert!(
+        found
+            .iter()
+            .any(|(p, r, s)| p == path && r == rule && s == secret),
+        "expected {rule} with {secret:?} at {path}; found {found:#?}"
+    );
+}
+
+fn hex(f: &mut Fake, n: usize) -> String {
+    f.chars("0123456789abcdef", n)
+}
+
+fn uuid(f: &mut Fake) -> String {
+    format!(
+        "{}-{}-4{}-a{}-{}",
+        hex(f, 8),
+        hex(f, 4),
+        hex(f, 3),
+        hex(f, 3),
+        hex(f, 12)
+    )
+}
+
+#[test]
+fn credential_files_report_their_fields_whatever_the_strength() {
+    let mut f = Fake::new(2901);
+    let env = Env::new();
+    let strong = format!("{}#{}", f.alnum(6), f.alnum(6));
+    env.write(
+        ".pgpass",
+        format!("# replicas\ndb.acme-corp.dev:5432:orders:svc_orders:{strong}\nreplica.acme-corp.dev:6432:*:report:kestrel\n"),
+    );
+    env.write(
+        "home/.netrc",
+        "machine git.acme-corp.dev\n  login deploy\n  password fig\n",
+    );
+    let npm = uuid(&mut f);
+    env.write(
+        ".npmrc",
+        format!(
+            "@acme:registry=https://npm.acme-corp.dev/\n//npm.acme-corp.dev/:_authToken={npm}\n"
+        ),
+    );
+    env.write(
+        ".vscode/sftp.json",
+        "{\n  \"name\": \"prod\",\n  \"host\": \"sftp.acme-corp.dev\",\n  \"protocol\": \"sftp\",\n  \"username\": \"deploy\",\n  \"password\": \"sunflower\",\n  \"remotePath\": \"/var/www\"\n}\n",
+    );
+    env.write(
+        "deployment.json",
+        "{\"host\": \"ftp.acme-corp.dev\", \"user\": \"web\", \"password\": \"orchid42\"}\n",
+    );
+    let fz = f.alnum(12);
+    env.write(
+        "sitemanager.xml",
+        format!("<?xml version=\"1.0\"?>\n<FileZilla3>\n<Servers>\n<Server>\n<Host>ftp.acme-corp.dev</Host>\n<User>deploy</User>\n<Pass encoding=\"base64\">{fz}</Pass>\n</Server>\n</Servers>\n</FileZilla3>\n"),
+    );
+    let git = f.alnum(14);
+    env.write(
+        ".git-credentials",
+        format!("https://deploy:{git}@git.acme-corp.dev\n"),
+    );
+    let found = secrets(&env);
+    assert_found(&found, ".pgpass", "pgpass.password", &strong);
+    assert_found(&found, ".pgpass", "pgpass.password", "kestrel");
+    assert_found(&found, "home/.netrc", "netrc.file-password", "fig");
+    assert_found(&found, ".npmrc", "npmrc.auth", &npm);
+    assert_found(
+        &found,
+        ".vscode/sftp.json",
+        "sftp-config.password",
+        "sunflower",
+    );
+    assert_found(
+        &found,
+        "deployment.json",
+        "sftp-config.password",
+        "orchid42",
+    );
+    assert_found(&found, "sitemanager.xml", "filezilla.password", &fz);
+    assert_found(&found, ".git-credentials", "url.password", &git);
+}
+
+#[test]
+fn credential_file_rules_stay_in_their_files_and_skip_placeholders() {
+    let env = Env::new();
+    // The same shapes outside their formats are not credentials.
+    env.write(
+        "docs/replication.txt",
+        "replica.acme-corp.dev:6432:*:report:kestrel\n",
+    );
+    env.write(
+        "package.json",
+        "{\"name\": \"app\", \"password\": \"sunflower\"}\n",
+    );
+    env.write(
+        "notes.md",
+        "machine git.acme-corp.dev login deploy password fig\n",
+    );
+    // Placeholders, variables and masks inside the formats are not either.
+    env.write(
+        ".pgpass",
+        "# hostname:port:database:username:password\nlocalhost:5432:*:postgres:password\ndb.acme-corp.dev:5432:app:app:$PGPASSWORD\n",
+    );
+    env.write(
+        "sftp.json",
+        "{\"host\": \"sftp.acme-corp.dev\", \"username\": \"deploy\", \"password\": \"${SFTP_PASSWORD}\"}\n",
+    );
+    env.write(
+        ".netrc",
+        "machine api.acme-corp.dev login ci password ********\n",
+    );
+    let found = secrets(&env);
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+#[test]
+fn literals_in_config_and_code_assignment_forms_are_found() {
+    let mut f = Fake::new(2902);
+    let env = Env::new();
+    let mongo = format!("{}{}", f.alnum(10), "x9Q");
+    env.write(
+        "config/mongoid.yml",
+        format!("production:\n  clients:\n    default:\n      uri: mongodb://orders:{mongo}@mongo1.acme-corp.dev:27017/orders\n"),
+    );
+    let base = hex(&mut f, 128);
+    env.write(
+        "config/secrets.yml",
+        format!("production:\n  secret_key_base: {base}\n"),
+    );
+    let php = format!("{}!{}", f.alnum(7), f.alnum(6));
+    env.write(
+        "config.php",
+        format!("<?php\n$dbhost = \"db.acme-corp.dev\";\n$dbpasswd = \"{php}\";\n"),
+    );
+    // A passphrase of capitalised words and a digit, as a keyword default.
+    let words = ["Maple", "River", "Quartz", "Harbor", "Tango", "Falcon"];
+    let n = (f.alnum(1).as_bytes()[0] as usize) % words.len();
+    let phrase = format!("{}{}{}", words[n], 10 + n * 7, words[(n + 2) % words.len()]);
+    env.write(
+        "client.py",
+        format!("def connect(host, user=\"svc\", password=\"{phrase}\"):\n    pass\n"),
+    );
+    let js = f.alnum(32);
+    env.write(
+        "src/config.js",
+        format!("module.exports = {{\n  payments: {{ apiSecret: '{js}' }},\n}};\n"),
+    );
+    let rb = f.alnum(32);
+    env.write(
+        "config/initializers/acme.rb",
+        format!("Acme.configure do |c|\n  c.options = {{ :secret => '{rb}' }}\nend\n"),
+    );
+    let define = f.alnum(32);
+    env.write(
+        "wp-config.php",
+        format!("<?php\ndefine('AUTH_KEY', '{define}');\n"),
+    );
+    let found = secrets(&env);
+    assert_found(&found, "config/mongoid.yml", "database.mongodb-url", &mongo);
+    assert_found(
+        &found,
+        "config/secrets.yml",
+        "config.secret-key-base",
+        &base,
+    );
+    assert_found(&found, "config.php", "generic.password-assignment", &php);
+    assert_found(&found, "client.py", "generic.password-assignment", &phrase);
+    assert_found(&found, "src/config.js", "generic.secret-assignment", &js);
+    assert_found(
+        &found,
+        "config/initializers/acme.rb",
+        "generic.secret-assignment",
+        &rb,
+    );
+    assert!(
+        found
+            .iter()
+            .any(|(p, _, s)| p == "wp-config.php" && *s == define),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn code_routes_and_names_are_not_credentials() {
+    let mut f = Fake::new(2903);
+    let env = Env::new();
+    env.write(
+        "config/routes.rb",
+        "Rails.application.routes.draw do\n  put \"/files/:signed_token\" => \"files#update\"\n  get \"/rails/active_storage/disk/:encoded_token/*filename\" => \"active_storage/disk#show\"\nend\n",
+    );
+    env.write(
+        "app/models/session.rb",
+        "class Session\n  SESSION_TOKEN_NAME = \"!session_token\"\n  def rotate\n    password = settings[:password].to_s\n    previous = @account.auth_token\n    path = app_path(\"config\", \"credentials\", \"dev.yml.enc\")\n  end\nend\n",
+    );
+    let id = f.alnum(24);
+    env.write(
+        "app/auth.py",
+        format!("SESSION_TOKEN_NAME = \"x-session-token-{id}\"\nAPI_KEY_HEADER = \"X-Acme-Api-Key-{id}\"\npassword = request.form[\"password\"]\n"),
+    );
+    env.write(
+        "src/auth.ts",
+        format!("const tokenField = \"authTokenFieldName{id}\";\nconst secret = process.env.APP_SECRET;\n"),
+    );
+    let found = secrets(&env);
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+#[test]
+fn nonces_anti_forgery_tokens_and_public_data_are_not_credentials() {
+    let mut f = Fake::new(2904);
+    let env = Env::new();
+    let nonce = hex(&mut f, 50);
+    let sig = hex(&mut f, 64);
+    env.write(
+        "test/webhook_test.rb",
+        format!("payload = {{\n  timestamp: \"1700000000\",\n  token: \"{nonce}\",\n  signature: \"{sig}\"\n}}\n"),
+    );
+    let csrf = format!("{}+{}==", f.alnum(30), f.alnum(12));
+    env.write(
+        "docs/forms.html",
+        format!("<form action=\"/session\" method=\"post\">\n<input type=\"hidden\" name=\"authenticity_token\" value=\"{csrf}\" />\n</form>\n"),
+    );
+    let cred_id = f.alnum(43);
+    let auth_data = f.alnum(50);
+    env.write(
+        "test/webauthn_test.rb",
+        format!("credential_id = \"{cred_id}\"\nauthenticator_data_token = \"{auth_data}\"\ntoken_digest = \"{}\"\n", hex(&mut f, 40)),
+    );
+    env.write(
+        "spec/webauthn.js",
+        format!("const response = {{ credentialId: \"{cred_id}\", authenticatorData: \"{auth_data}\" }};\n"),
+    );
+    let found = secrets(&env);
+    assert!(found.is_empty(), "{found:#?}");
+
+    // The same random value as a secret on its own is one: the filters
+    // above are about the syntax, not the value.
+    let env = Env::new();
+    env.write(
+        "config/acme.yml",
+        format!("acme:\n  api_token: \"{nonce}\"\n"),
+    );
+    let found = secrets(&env);
+    assert_found(
+        &found,
+        "config/acme.yml",
+        "generic.secret-assignment",
+        &nonce,
+    );
+}
+
+#[test]
+fn placeholders_templates_and_prose_are_not_credentials() {
+    let env = Env::new();
+    env.write(
+        "config/initializers/session.rb",
+        "Rails.application.config.session_options = { :secret => '8f3a1c9d7e2b4a6f...' }\n",
+    );
+    env.write(
+        "lib/generators/templates/database.yml.tt",
+        "production:\n  url: postgres://appuser:password@localhost/app_production\n",
+    );
+    env.write(
+        "docs/api.md",
+        "```\ncurl -u user123:pass456 https://api.acme-corp.dev/v1/me\n```\n",
+    );
+    env.write(
+        "src/locales/en.json",
+        "{\n  \"TITLE_FORGOT_PASSWORD\": \"Forgot your password?\",\n  \"LABEL_NEW_PASSWORD\": \"Choose a new password for your account\"\n}\n",
+    );
+    env.write(
+        "settings.py",
+        "DATABASES = {\"default\": {\"PASSWORD\": 'bar'}}\napi_token = \"VGhpcyBpcyBhIHNlbnRlbmNlIG9mIHBsYWluIEVuZ2xpc2ggdGV4dA==\"\n",
+    );
+    env.write(
+        "src/client.js",
+        "const client = new Client({ apiKey: 'sk_live_...', secret: '0f3a9c...' });\n",
+    );
+    let found = secrets(&env);
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+#[test]
+fn classes_seen_in_real_packages_are_not_credentials() {
+    let mut f = Fake::new(2905);
+    let env = Env::new();
+    // Unquoted values in a program are expressions and types.
+    env.write(
+        "lib/fetch.js",
+        "const init = {\n  withCredentials: kEnumerableProperty,\n  secretToken: buildSecretTokenFromParts\n};\n",
+    );
+    env.write(
+        "typings/Auth.d.ts",
+        "export interface Plugins {\n  caching_sha2_password: AuthPlugin<{ key: string }>;\n}\n",
+    );
+    // Pagination cursors, a list item whose key is on the line above.
+    env.write(
+        "apis/examples.json",
+        format!(
+            "{{\"output\": {{\"NextToken\": \"{}\", \"pageToken\": \"{}\"}}}}\n",
+            f.alnum(40),
+            f.alnum(40)
+        ),
+    );
+    env.write(
+        "lib/connection.js",
+        "const noPasswordAuthMechanisms = [\n  'MONGODB-X509-AWS',\n  'GSSAPI-KERBEROS-V5'\n];\n",
+    );
+    // Stored password hashes and serialised tables.
+    let salt = f.alnum(12);
+    env.write(
+        "fixtures/users.json",
+        format!("[{{\"model\": \"auth.user\", \"fields\": {{\"password\": \"pbkdf2_sha256$600000${salt}${}=\"}}}}]\n", f.alnum(43)),
+    );
+    env.write(
+        "assets/editor.mjs",
+        format!(
+            "var t={{tokenData:\"!<p!{}[$q[]&X]^,Q^p{}{{9o\"}};\n",
+            f.alnum(10),
+            f.alnum(10)
+        ),
+    );
+    // Dummy words with digits in an example URL.
+    env.write(
+        "dist/env.js",
+        "throw new Error('Must be in valid uri format like dotenv://:key_1234@dotenv.org/vault/.env.vault');\n",
+    );
+    let found = secrets(&env);
+    assert!(found.is_empty(), "{found:#?}");
+
+    // Quoted literals in the same files are still found.
+    let env = Env::new();
+    let js = f.alnum(32);
+    env.write(
+        "lib/fetch.js",
+        format!("const init = {{\n  secretToken: \"{js}\"\n}};\n"),
+    );
+    let found = secrets(&env);
+    assert_found(&found, "lib/fetch.js", "generic.secret-assignment", &js);
+}
+
+#[test]
+fn identifiers_under_password_names_stay_identifiers() {
+    let env = Env::new();
+    env.write(
+        "Cargo.toml",
+        "[features]\nWin32_System = []\nWin32_System_PasswordManagement = [\"Win32_System\"]\n",
+    );
+    env.write("app.py", "password_field = \"UserPassword2Field\"\n");
+    let found = secrets(&env);
+    assert!(found.is_empty(), "{found:#?}");
+}
