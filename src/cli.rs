@@ -26,6 +26,8 @@ Examples:
   jikimi scan --since origin/main  CI on a pull request: commits after main
   jikimi scan --verify             ask each key's provider whether it is live
   jikimi scan --verify --fail-on live   fail CI only on keys that still work
+  pbpaste | jikimi scan - --stdin-name web/.env   scan standard input
+  git diff | jikimi scan --diff -  only the lines a diff adds
 
 A git repository (work tree top, linked worktree, bare repository) is scanned
 with its full history: every commit reachable from every ref, each unique
@@ -365,6 +367,18 @@ pub struct ScanArgs {
     /// as suppressed and listed with -v). Needs --verify.
     #[arg(long, requires = "verify", help_heading = "Verification")]
     pub only_verified: bool,
+    // --- standard input and diffs (issue 21) ---
+    /// With `-` as the path: the name standard input is scanned under
+    /// (causes and file-name rules use it), e.g. `--stdin-name web/.env`.
+    #[arg(long, value_name = "PATH", help_heading = "Standard input")]
+    pub stdin_name: Option<PathBuf>,
+
+    /// With `-` as the path: standard input is a unified diff (`git diff`);
+    /// only the lines it adds are scanned, under their own paths and new
+    /// line numbers.
+    #[arg(long, help_heading = "Standard input")]
+    pub diff: bool,
+    // --- end of standard input and diffs ---
 }
 
 #[derive(Debug, Args)]

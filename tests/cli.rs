@@ -19,6 +19,7 @@ mod fuzz;
 mod history;
 mod hook;
 mod hostile;
+mod install;
 mod readme;
 mod recall;
 mod report;

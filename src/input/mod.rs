@@ -9,6 +9,7 @@ pub mod android;
 pub mod archive;
 pub mod budget;
 pub mod decode;
+pub mod diff;
 pub mod embedded;
 pub mod fsread;
 pub mod gitinfo;
@@ -17,6 +18,7 @@ pub mod ignores;
 pub mod isolate;
 pub mod pack;
 pub mod plist;
+pub mod stdin;
 pub mod walk;
 
 use std::sync::Arc;
