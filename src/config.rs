@@ -217,6 +217,13 @@ impl ScanConfig {
             (Some(rev), _) if rev.trim().is_empty() => bail!("--since needs a revision"),
             (Some(rev), _) => Scope::Since(rev.clone()),
             (None, Some(r)) => Scope::Range(r.clone()),
+            (None, None) if args.pre_push => {
+                let (text, _) =
+                    crate::input::stdin::read_bounded(&mut std::io::stdin().lock(), 1 << 20)?;
+                Scope::Push(crate::hook::prepush::parse(&String::from_utf8_lossy(
+                    &text,
+                ))?)
+            }
             (None, None) => Scope::Full,
         };
         let piped = args.paths.len() == 1 && args.paths[0] == Path::new("-");

@@ -166,6 +166,7 @@ pub fn run(matcher: &Matcher<'_>, opts: &ScanOptions) -> Result<ScanOutput> {
         (Mode::Staged, _) => Some("--staged: only what the next commit adds"),
         (Mode::Stdin, _) => Some("standard input only"),
         (Mode::Diff, _) => Some("--diff: only the lines the diff adds"),
+        (_, Scope::Push(_)) => Some("--pre-push: only the commits being pushed"),
         (_, Scope::Since(_) | Scope::Range(_)) => {
             Some("--since/--range: only the commits in the range")
         }

@@ -144,3 +144,290 @@ mod stdin {
         assert_eq!(out.status.code(), Some(0));
     }
 }
+
+mod pre_push {
+    use super::*;
+    use std::path::Path;
+    use std::process::Output;
+
+    const ZERO: &str = "0000000000000000000000000000000000000000";
+
+    /// main: base (clean) <- pushed; `refs/remotes/origin/main` at base.
+    fn repo_with_remote(env: &Env, base_files: &[(&str, &str)]) -> (git2::Repository, git2::Oid) {
+        let repo = env.git_init();
+        let t = tree_of(&repo, base_files);
+        let base = commit_tree(
+            &repo,
+            Some("refs/heads/main"),
+            "base",
+            t,
+            &[],
+            1_700_000_000,
+        );
+        repo.reference("refs/remotes/origin/main", base, true, "test")
+            .unwrap();
+        repo.set_head("refs/heads/main").unwrap();
+        (repo, base)
+    }
+
+    fn push(env: &Env, lines: &str) -> (i32, String, String) {
+        piped(env, &["scan", "--pre-push", "--format", "json"], lines)
+    }
+
+    #[test]
+    fn scans_exactly_the_commits_being_pushed() {
+        let env = Env::new();
+        let mut fake = Fake::new(31);
+        let (old_key, new_key) = (fake.openai_project(), fake.openai_project());
+        let old = format!("K={old_key}\n");
+        // The remote already has a key (history to purge another day); the
+        // push adds a clean commit: not blocked.
+        let (repo, base) = repo_with_remote(&env, &[("old.txt", &old)]);
+        let t = tree_of(&repo, &[("old.txt", &old), ("a.txt", "hello\n")]);
+        let clean = commit_tree(
+            &repo,
+            Some("refs/heads/main"),
+            "clean",
+            t,
+            &[base],
+            1_700_000_100,
+        );
+        let line = format!("refs/heads/main {clean} refs/heads/main {base}\n");
+        let (code, out, err) = push(&env, &line);
+        assert_eq!(code, 0, "{out}{err}");
+        // A second commit adds a key: blocked, and only that key reported.
+        let added = format!("const k = \"{new_key}\";\n");
+        let t = tree_of(
+            &repo,
+            &[
+                ("old.txt", &old),
+                ("a.txt", "hello\n"),
+                ("web/k.js", &added),
+            ],
+        );
+        let leak = commit_tree(
+            &repo,
+            Some("refs/heads/main"),
+            "leak",
+            t,
+            &[clean],
+            1_700_000_200,
+        );
+        let line = format!("refs/heads/main {leak} refs/heads/main {base}\n");
+        let (code, out, err) = push(&env, &line);
+        assert_eq!(code, 1, "{out}{err}");
+        let v = json(&out);
+        let fs = findings(&v);
+        assert_eq!(fs.len(), 1, "{v}");
+        assert_eq!(fs[0]["path"], "web/k.js");
+        assert!(!out.contains(&new_key));
+        // A new branch (remote sha zeros): its commits not on any
+        // remote-tracking branch; a deletion sends nothing.
+        let line = format!("refs/heads/feat {leak} refs/heads/feat {ZERO}\n");
+        assert_eq!(push(&env, &line).0, 1);
+        let line = format!("refs/heads/feat {clean} refs/heads/feat {ZERO}\n");
+        assert_eq!(
+            push(&env, &line).0,
+            0,
+            "the key on origin/main is not re-reported"
+        );
+        let line = format!("(delete) {ZERO} refs/heads/gone {leak}\n");
+        assert_eq!(push(&env, &line).0, 0);
+        assert_eq!(push(&env, "").0, 0);
+    }
+
+    #[test]
+    fn bad_lines_and_unknown_commits_are_usage_errors() {
+        let env = Env::new();
+        let (_repo, _) = repo_with_remote(&env, &[("a", "b\n")]);
+        let (code, _, err) = push(&env, "not a push line\n");
+        assert_eq!(code, 2);
+        assert!(err.contains("pre-push"), "{err}");
+        let line = format!("refs/heads/x {} refs/heads/x {ZERO}\n", "ab".repeat(20));
+        let (code, _, err) = push(&env, &line);
+        assert_eq!(code, 2);
+        assert!(err.contains("not in this repository"), "{err}");
+    }
+
+    fn git(dir: &Path, args: &[&str]) -> Output {
+        std::process::Command::new("git")
+            .current_dir(dir)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("HOME", dir)
+            .args(["-c", "user.name=Test", "-c", "user.email=test@example.com"])
+            .args(args)
+            .output()
+            .expect("git runs")
+    }
+
+    /// The installed hook through a real `git push` to a bare repository
+    /// the test made (the suite runs git only on its own repositories).
+    #[test]
+    fn the_installed_hook_blocks_a_real_push() {
+        if std::process::Command::new("git")
+            .arg("--version")
+            .output()
+            .is_err()
+        {
+            eprintln!("git not installed: skipped");
+            return;
+        }
+        let env = Env::new();
+        let remote = tempfile::tempdir().unwrap();
+        git2::Repository::init_bare(remote.path()).unwrap();
+        let (repo, _) = repo_with_remote(&env, &[("a.txt", "hi\n")]);
+        repo.remote("origin", &remote.path().to_string_lossy())
+            .unwrap();
+        let out = env
+            .cmd()
+            .args(["hook", "install", "--pre-push"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("pre-push hook"));
+        let o = git(env.path(), &["push", "origin", "main"]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let key = Fake::new(33).openai_project();
+        env.write("web/k.js", format!("const k = \"{key}\";\n"));
+        env.commit_all(&repo, "leak");
+        let o = git(env.path(), &["push", "origin", "main"]);
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert!(!o.status.success(), "{err}");
+        assert!(err.contains("push blocked"), "{err}");
+        assert!(!err.contains(&key));
+        // A new branch with the same commit is blocked too.
+        let o = git(env.path(), &["push", "origin", "main:feature"]);
+        assert!(!o.status.success());
+        let out = env
+            .cmd()
+            .args(["hook", "uninstall", "--pre-push"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        assert!(!env.path().join(".git/hooks/pre-push").exists());
+    }
+}
+
+mod agent {
+    use super::*;
+
+    fn ask(env: &Env, req: &serde_json::Value) -> (i32, String, String) {
+        piped(env, &["hook", "agent"], &req.to_string())
+    }
+
+    #[test]
+    fn claude_code_write_edit_multiedit_and_bash() {
+        let env = Env::new();
+        let key = Fake::new(41).openai_project();
+        let base = |tool: &str, input: serde_json::Value| {
+            serde_json::json!({
+                "session_id": "s", "transcript_path": "/t", "cwd": "/p",
+                "hook_event_name": "PreToolUse", "tool_name": tool, "tool_input": input,
+            })
+        };
+        let denied = [
+            base(
+                "Write",
+                serde_json::json!({"file_path": "/p/src/App.jsx", "content": format!("const k = \"{key}\";\n")}),
+            ),
+            base(
+                "Edit",
+                serde_json::json!({"file_path": "/p/a.py", "old_string": "x = 1", "new_string": format!("KEY = \"{key}\"")}),
+            ),
+            base(
+                "MultiEdit",
+                serde_json::json!({"file_path": "/p/a.py", "edits": [{"old_string": "a", "new_string": "b"}, {"old_string": "c", "new_string": format!("k='{key}'")}]}),
+            ),
+            base(
+                "Bash",
+                serde_json::json!({"command": format!("curl -H 'Authorization: Bearer {key}' https://api.openai.com/v1/models")}),
+            ),
+        ];
+        for req in &denied {
+            let (code, out, err) = ask(&env, req);
+            assert_eq!(code, 0, "{err}");
+            let v = json(&out);
+            let h = &v["hookSpecificOutput"];
+            assert_eq!(h["hookEventName"], "PreToolUse", "{v}");
+            assert_eq!(h["permissionDecision"], "deny");
+            let why = h["permissionDecisionReason"].as_str().unwrap();
+            assert!(why.contains(".env") && why.contains("server"), "{why}");
+            assert!(
+                !out.contains(&key) && !err.contains(&key),
+                "full key printed"
+            );
+        }
+        // Allowed: nothing printed. Removing a key (old_string) is allowed.
+        let ok = [
+            base(
+                "Write",
+                serde_json::json!({"file_path": "/p/a.js", "content": "const k = process.env.OPENAI_API_KEY;\n"}),
+            ),
+            base(
+                "Edit",
+                serde_json::json!({"file_path": "/p/a.py", "old_string": format!("KEY = \"{key}\""), "new_string": "KEY = os.environ['KEY']"}),
+            ),
+            base("Bash", serde_json::json!({"command": "cargo test"})),
+        ];
+        for req in &ok {
+            let (code, out, _) = ask(&env, req);
+            assert_eq!((code, out.as_str()), (0, ""), "{req}");
+        }
+    }
+
+    #[test]
+    fn cursor_shell_and_tool_hooks() {
+        let env = Env::new();
+        let key = Fake::new(42).openai_project();
+        let req = serde_json::json!({
+            "hook_event_name": "beforeShellExecution", "conversation_id": "c",
+            "generation_id": "g", "workspace_roots": ["/p"],
+            "command": format!("echo OPENAI_API_KEY={key} >> web/.env.production"), "cwd": "/p",
+        });
+        let (code, out, _) = ask(&env, &req);
+        assert_eq!(code, 0);
+        let v = json(&out);
+        assert_eq!(v["permission"], "deny", "{v}");
+        assert!(v["user_message"].as_str().unwrap().contains(".env"));
+        assert!(v["agent_message"].is_string());
+        assert!(!out.contains(&key));
+        let req = serde_json::json!({"hook_event_name": "beforeMCPExecution", "tool_name": "q", "tool_input": format!("{{\"body\": \"{key}\"}}")});
+        assert_eq!(json(&ask(&env, &req).1)["permission"], "deny");
+        let req =
+            serde_json::json!({"hook_event_name": "beforeShellExecution", "command": "ls -la"});
+        assert_eq!(ask(&env, &req).1, "");
+    }
+
+    #[test]
+    fn copilot_pre_tool_use_with_object_or_string_args() {
+        let env = Env::new();
+        let key = Fake::new(43).openai_project();
+        let args = serde_json::json!({"path": "src/client.ts", "file_text": format!("export const k = '{key}';")});
+        for tool_args in [args.clone(), serde_json::Value::String(args.to_string())] {
+            let req = serde_json::json!({"timestamp": 1_700_000_000, "cwd": "/p", "toolName": "create", "toolArgs": tool_args});
+            let (code, out, _) = ask(&env, &req);
+            assert_eq!(code, 0);
+            let v = json(&out);
+            assert_eq!(v["permissionDecision"], "deny", "{v}");
+            assert!(
+                v["permissionDecisionReason"]
+                    .as_str()
+                    .unwrap()
+                    .contains("server")
+            );
+            assert!(!out.contains(&key));
+        }
+        let req = serde_json::json!({"toolName": "bash", "toolArgs": "{\"command\":\"npm test\"}"});
+        assert_eq!(ask(&env, &req).1, "");
+    }
+
+    #[test]
+    fn a_request_that_is_not_json_is_exit_2() {
+        let env = Env::new();
+        let (code, out, err) = piped(&env, &["hook", "agent"], "not json");
+        assert_eq!(code, 2);
+        assert_eq!(out, "");
+        assert!(err.contains("not JSON"), "{err}");
+    }
+}
