@@ -1,6 +1,8 @@
-//! The git pre-commit hook: `jikimi hook install` writes a small shell script
-//! that runs `jikimi scan --staged` before each commit, and `jikimi hook
-//! uninstall` removes it.
+//! The git hooks: `jikimi hook install` writes a small shell script that
+//! runs `jikimi scan --staged` before each commit (`--pre-push`: `jikimi scan
+//! --pre-push` before each push, [`prepush`]), and `jikimi hook uninstall`
+//! removes it. `jikimi hook agent` is the hook for AI coding agents
+//! ([`agent`]).
 //!
 //! Position: a command of its own, beside the scan pipeline. The repository
 //! is found with git2 (never by running `git`), `core.hooksPath` is honoured,

@@ -285,7 +285,11 @@ fn pre_commit_framework_manifest_parses_and_its_entry_exists() {
             let cmds = jikimi_commands(entry);
             assert_eq!(cmds.len(), 1, "{entry}");
             let stage = h["stages"][0].as_str().unwrap();
-            let flag = if stage == "pre-push" { "--pre-push" } else { "--staged" };
+            let flag = if stage == "pre-push" {
+                "--pre-push"
+            } else {
+                "--staged"
+            };
             assert!(cmds[0].iter().any(|a| a == flag), "{file}: {entry}");
             assert_commands_exist(file, &cmds);
         }

@@ -377,6 +377,39 @@ mod agent {
     }
 
     #[test]
+    fn writing_the_key_to_a_git_ignored_env_file_is_allowed() {
+        let env = Env::new();
+        env.git_init();
+        let key = Fake::new(44).openai_project();
+        let write = |path: &std::path::Path| {
+            serde_json::json!({
+                "hook_event_name": "PreToolUse", "tool_name": "Write",
+                "tool_input": {"file_path": path.to_string_lossy(), "content": format!("OPENAI_API_KEY={key}\n")},
+            })
+        };
+        let dotenv = env.path().join(".env");
+        // Not ignored yet: the next `git add .` would commit it.
+        let (_, out, _) = ask(&env, &write(&dotenv));
+        assert_eq!(
+            json(&out)["hookSpecificOutput"]["permissionDecision"],
+            "deny"
+        );
+        env.write(".gitignore", ".env\n");
+        let (code, out, _) = ask(&env, &write(&dotenv));
+        assert_eq!(
+            (code, out.as_str()),
+            (0, ""),
+            "the advice's own place is allowed"
+        );
+        // The same key anywhere else is still denied.
+        let (_, out, _) = ask(&env, &write(&env.path().join("src/config.js")));
+        assert_eq!(
+            json(&out)["hookSpecificOutput"]["permissionDecision"],
+            "deny"
+        );
+    }
+
+    #[test]
     fn cursor_shell_and_tool_hooks() {
         let env = Env::new();
         let key = Fake::new(42).openai_project();

@@ -154,6 +154,12 @@ pub fn scan(req: &Request, rules: &RuleSet) -> Result<Vec<(String, String)>> {
     let Collected {
         findings, notes, ..
     } = collector.finish();
+    // Writing the key to a git-ignored .env is what the advice asks for.
+    if crate::findings::causes::is_env_file(&name)
+        && req.path.as_deref().is_some_and(env_file_ignored)
+    {
+        return Ok(Vec::new());
+    }
     let mut out: Vec<(String, String)> = findings
         .iter()
         .filter(|f| f.kind == RuleKind::Secret)
@@ -169,6 +175,33 @@ pub fn scan(req: &Request, rules: &RuleSet) -> Result<Vec<(String, String)>> {
     out.sort();
     out.dedup();
     Ok(out)
+}
+
+/// Whether `path` (absolute, as agents send it) is git-ignored in the
+/// repository around it (read with git2; never by running git).
+fn env_file_ignored(path: &str) -> bool {
+    let p = std::path::Path::new(path);
+    let Some(dir) = p.parent().filter(|_| p.is_absolute()) else {
+        return false;
+    };
+    let Some(dir) = dir.ancestors().find(|d| d.is_dir()) else {
+        return false;
+    };
+    if crate::input::gitinfo::unsafe_git_files(dir).is_some() {
+        return false;
+    }
+    let Ok(repo) = git2::Repository::discover(dir) else {
+        return false;
+    };
+    let Some(top) = repo.workdir().and_then(|w| w.canonicalize().ok()) else {
+        return false;
+    };
+    let full = dir
+        .canonicalize()
+        .map(|d| d.join(p.file_name().unwrap_or_default()))
+        .unwrap_or_else(|_| p.to_path_buf());
+    full.strip_prefix(&top)
+        .is_ok_and(|rel| repo.is_path_ignored(rel).unwrap_or(false))
 }
 
 /// The reason shown to the agent and the user (no full key).
