@@ -58,7 +58,7 @@ mod tests {
 
     #[test]
     fn bounded_read_keeps_the_head_and_drains_the_rest() {
-        let data = vec![b'a'; 100];
+        let data = [b'a'; 100];
         let (head, more) = read_bounded(&mut &data[..], 10).unwrap();
         assert_eq!(head.len(), 10);
         assert!(more);
