@@ -26,6 +26,8 @@ Examples:
   jikimi scan --since origin/main  CI on a pull request: commits after main
   jikimi scan --verify             ask each key's provider whether it is live
   jikimi scan --verify --fail-on live   fail CI only on keys that still work
+  pbpaste | jikimi scan - --stdin-name web/.env   scan standard input
+  git diff | jikimi scan --diff -  only the lines a diff adds
 
 A git repository (work tree top, linked worktree, bare repository) is scanned
 with its full history: every commit reachable from every ref, each unique
@@ -49,6 +51,8 @@ Examples:
   jikimi hook install            block commits that add a key (.git/hooks/pre-commit)
   jikimi hook install --force    replace another pre-commit hook (it is backed up)
   jikimi hook uninstall          remove it (and restore the backed-up hook)
+  jikimi hook install --pre-push scan the commits each `git push` sends
+  jikimi hook agent              for AI coding agents (docs/agents.md)
 
 The hook runs `jikimi scan --staged --format compact`. To commit anyway,
 knowingly: `git commit --no-verify`, or add `jikimi:allow` to the line.";
@@ -157,14 +161,38 @@ pub enum HookCommand {
         /// pre-commit.jikimi-backup and restored by `hook uninstall`).
         #[arg(long)]
         force: bool,
+        /// The pre-push hook instead: scan the commits being pushed.
+        #[arg(long)]
+        pre_push: bool,
     },
     /// Remove jikimi's pre-commit hook (never another tool's).
     Uninstall {
         /// A folder inside the repository.
         #[arg(value_name = "PATH", default_value = ".")]
         path: PathBuf,
+        /// The pre-push hook instead.
+        #[arg(long)]
+        pre_push: bool,
+    },
+    /// For AI coding agents: read the agent's pre-tool-call JSON on
+    /// standard input and deny the call when what it writes holds a key.
+    #[command(after_help = AGENT_HELP)]
+    Agent {
+        /// The agent's protocol (default: recognised from the request).
+        #[arg(long, value_enum)]
+        agent: Option<crate::hook::agent::Agent>,
     },
 }
+
+const AGENT_HELP: &str = "\
+Claude Code (.claude/settings.json):
+  {\"hooks\": {\"PreToolUse\": [{\"matcher\": \"Write|Edit|MultiEdit|Bash\",
+    \"hooks\": [{\"type\": \"command\", \"command\": \"jikimi hook agent\"}]}]}}
+Cursor (.cursor/hooks.json) and GitHub Copilot: see docs/agents.md.
+
+Allowed: no output, exit 0. Denied: the agent's deny JSON on standard
+output (exit 0), with a reason that never holds the full key. A request
+that is not JSON: exit 2.";
 
 const EXPLAIN_EXAMPLES: &str = "\
 Examples:
@@ -370,6 +398,23 @@ pub struct ScanArgs {
     /// as suppressed and listed with -v). Needs --verify.
     #[arg(long, requires = "verify", help_heading = "Verification")]
     pub only_verified: bool,
+    // --- standard input and diffs (issue 21) ---
+    /// With `-` as the path: the name standard input is scanned under
+    /// (causes and file-name rules use it), e.g. `--stdin-name web/.env`.
+    #[arg(long, value_name = "PATH", help_heading = "Standard input")]
+    pub stdin_name: Option<PathBuf>,
+
+    /// With `-` as the path: standard input is a unified diff (`git diff`);
+    /// only the lines it adds are scanned, under their own paths and new
+    /// line numbers.
+    #[arg(long, help_heading = "Standard input")]
+    pub diff: bool,
+
+    /// Scan the commits a push sends, from git's pre-push lines on standard
+    /// input (`jikimi hook install --pre-push` sets it up).
+    #[arg(long, conflicts_with_all = ["staged", "since", "range", "no_history"])]
+    pub pre_push: bool,
+    // --- end of standard input and diffs ---
 }
 
 #[derive(Debug, Args)]

@@ -284,7 +284,17 @@ fn config_init(output: &Path, force: bool) -> Result<ExitCode> {
 
 fn hook_cmd(cmd: &HookCommand) -> Result<ExitCode> {
     match cmd {
-        HookCommand::Install { path, force } => {
+        HookCommand::Agent { agent } => return hook_agent(*agent),
+        HookCommand::Install {
+            path,
+            force,
+            pre_push: true,
+        } => return hook_push(path, Some(*force)),
+        HookCommand::Uninstall {
+            path,
+            pre_push: true,
+        } => return hook_push(path, None),
+        HookCommand::Install { path, force, .. } => {
             match hook::install(path, *force)? {
                 hook::Installed::New(p) => {
                     println!("jikimi: installed the pre-commit hook at {}", shown(&p))
@@ -302,7 +312,7 @@ fn hook_cmd(cmd: &HookCommand) -> Result<ExitCode> {
                 "Every commit is now scanned (`jikimi scan --staged`); bypass knowingly with `git commit --no-verify`."
             );
         }
-        HookCommand::Uninstall { path } => match hook::uninstall(path)? {
+        HookCommand::Uninstall { path, .. } => match hook::uninstall(path)? {
             hook::Uninstalled::Removed(p) => {
                 println!("jikimi: removed the pre-commit hook {}", shown(&p))
             }
@@ -317,6 +327,58 @@ fn hook_cmd(cmd: &HookCommand) -> Result<ExitCode> {
     }
     Ok(ExitCode::Clean)
 }
+
+// --- issue 21: the pre-push and agent hooks ---
+
+/// `hook install --pre-push` (`force` given) and `hook uninstall --pre-push`.
+fn hook_push(path: &Path, force: Option<bool>) -> Result<ExitCode> {
+    let Some(force) = force else {
+        match hook::uninstall_kind(path, hook::Kind::PrePush)? {
+            hook::Uninstalled::Removed(p) => {
+                println!("jikimi: removed the pre-push hook {}", shown(&p))
+            }
+            hook::Uninstalled::Restored(p) => println!(
+                "jikimi: removed jikimi's pre-push hook and restored the previous one at {}",
+                shown(&p)
+            ),
+            hook::Uninstalled::NotInstalled(p) => {
+                println!("jikimi: no pre-push hook at {}; nothing to do", shown(&p))
+            }
+        }
+        return Ok(ExitCode::Clean);
+    };
+    let (verb, p, kept) = match hook::install_kind(path, force, hook::Kind::PrePush)? {
+        hook::Installed::New(p) => ("installed", p, None),
+        hook::Installed::Updated(p) => ("updated", p, None),
+        hook::Installed::Replaced(p, b) => ("installed", p, Some(b)),
+    };
+    print!("jikimi: {verb} the pre-push hook at {}", shown(&p));
+    match kept {
+        Some(b) => println!(" (the previous hook is kept at {})", shown(&b)),
+        None => println!(),
+    }
+    println!(
+        "Every push is now scanned (the commits it sends); bypass knowingly with `git push --no-verify`."
+    );
+    Ok(ExitCode::Clean)
+}
+
+/// `jikimi hook agent`: answer an AI agent's pre-tool-call request.
+fn hook_agent(forced: Option<hook::agent::Agent>) -> Result<ExitCode> {
+    let (bytes, _) =
+        crate::input::stdin::read_bounded(&mut std::io::stdin().lock(), hook::agent::MAX_REQUEST)?;
+    let req = hook::agent::parse(&bytes, forced)?;
+    let rules = RuleSet::builtin()?;
+    let found = hook::agent::scan(&req, &rules)?;
+    let answer = hook::agent::answer(req.agent, found);
+    if let Some(out) = &answer.stdout {
+        println!("{out}");
+        eprintln!("{}", hook::agent::reason(&answer.blocked));
+    }
+    Ok(ExitCode::Clean)
+}
+
+// --- end of issue 21 hooks ---
 
 fn rules(args: &RulesArgs) -> Result<ExitCode> {
     match &args.command {

@@ -217,9 +217,31 @@ impl ScanConfig {
             (Some(rev), _) if rev.trim().is_empty() => bail!("--since needs a revision"),
             (Some(rev), _) => Scope::Since(rev.clone()),
             (None, Some(r)) => Scope::Range(r.clone()),
+            (None, None) if args.pre_push => {
+                let (text, _) =
+                    crate::input::stdin::read_bounded(&mut std::io::stdin().lock(), 1 << 20)?;
+                Scope::Push(crate::hook::prepush::parse(&String::from_utf8_lossy(
+                    &text,
+                ))?)
+            }
             (None, None) => Scope::Full,
         };
-        let mode = if args.staged {
+        let piped = args.paths.len() == 1 && args.paths[0] == Path::new("-");
+        if (args.diff || args.stdin_name.is_some()) && !piped {
+            bail!(
+                "--diff and --stdin-name read standard input: give `-` as the only path (e.g. `git diff | jikimi scan --diff -`)"
+            );
+        }
+        if piped && (args.staged || args.history_only || scope != Scope::Full) {
+            bail!(
+                "`-` scans standard input: it cannot be combined with --staged, --history-only, --since or --range"
+            );
+        }
+        let mode = if piped && args.diff {
+            Mode::Diff
+        } else if piped {
+            Mode::Stdin
+        } else if args.staged {
             Mode::Staged
         } else if args.no_history {
             Mode::TreeOnly
@@ -231,7 +253,11 @@ impl ScanConfig {
         let progress = !args.quiet && std::io::stderr().is_terminal();
         Ok(ScanConfig {
             scan: ScanOptions {
-                paths: args.paths.clone(),
+                paths: match (&mode, &args.stdin_name) {
+                    (Mode::Stdin, Some(name)) => vec![name.clone()],
+                    (Mode::Stdin, None) => vec![crate::input::stdin::DEFAULT_NAME.into()],
+                    _ => args.paths.clone(),
+                },
                 threads,
                 max_file_size,
                 include_deps: args.include_deps,

@@ -1,6 +1,8 @@
-//! The git pre-commit hook: `jikimi hook install` writes a small shell script
-//! that runs `jikimi scan --staged` before each commit, and `jikimi hook
-//! uninstall` removes it.
+//! The git hooks: `jikimi hook install` writes a small shell script that
+//! runs `jikimi scan --staged` before each commit (`--pre-push`: `jikimi scan
+//! --pre-push` before each push, [`prepush`]), and `jikimi hook uninstall`
+//! removes it. `jikimi hook agent` is the hook for AI coding agents
+//! ([`agent`]).
 //!
 //! Position: a command of its own, beside the scan pipeline. The repository
 //! is found with git2 (never by running `git`), `core.hooksPath` is honoured,
@@ -11,10 +13,75 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod agent;
+pub mod prepush;
+
 use anyhow::{Context, Result, anyhow, bail};
 
 /// The line that marks a hook as ours.
 pub const MARKER: &str = "# jikimi-pre-commit-hook v1";
+/// The line that marks a pre-push hook as ours.
+pub const PUSH_MARKER: &str = "# jikimi-pre-push-hook v1";
+
+/// Which git hook.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// `pre-commit`: `jikimi scan --staged`.
+    PreCommit,
+    /// `pre-push`: `jikimi scan --pre-push` on the commits being pushed.
+    PrePush,
+}
+
+impl Kind {
+    /// The hook's file name in the hooks folder.
+    pub fn file(self) -> &'static str {
+        match self {
+            Kind::PreCommit => "pre-commit",
+            Kind::PrePush => "pre-push",
+        }
+    }
+    fn marker(self) -> &'static str {
+        match self {
+            Kind::PreCommit => MARKER,
+            Kind::PrePush => PUSH_MARKER,
+        }
+    }
+    fn backup(self) -> String {
+        format!("{}.jikimi-backup", self.file())
+    }
+}
+
+/// The pre-push hook script, calling `exe` (or `jikimi` on `PATH`). git
+/// gives it the pushed refs on standard input, which jikimi reads.
+pub fn push_script(exe: Option<&Path>) -> String {
+    let exe = exe
+        .map(|p| p.to_string_lossy().replace('\\', "/"))
+        .unwrap_or_else(|| "jikimi".into());
+    format!(
+        r#"#!/bin/sh
+{PUSH_MARKER}
+# Installed by `jikimi hook install --pre-push`; remove it with
+# `jikimi hook uninstall --pre-push`. Blocks a push whose commits add a key.
+# To push anyway, knowingly: git push --no-verify
+JIKIMI={exe}
+if [ ! -x "$JIKIMI" ]; then
+  JIKIMI=jikimi
+fi
+"$JIKIMI" scan --pre-push --format compact
+status=$?
+if [ "$status" -eq 1 ]; then
+  echo >&2
+  echo "jikimi: push blocked: the commits being pushed add a secret (above)." >&2
+  echo "  Rotate the key, remove it from those commits (git rebase -i), and push again." >&2
+  echo "  To push anyway, knowingly: git push --no-verify." >&2
+elif [ "$status" -ne 0 ]; then
+  echo "jikimi: the pre-push scan could not run (exit $status); fix the error above, or push with --no-verify." >&2
+fi
+exit "$status"
+"#,
+        exe = sh_quote(&exe)
+    )
+}
 /// Where `--force` keeps the hook it replaced.
 pub const BACKUP: &str = "pre-commit.jikimi-backup";
 
@@ -95,30 +162,42 @@ pub enum Installed {
     Replaced(PathBuf, PathBuf),
 }
 
-/// Install the hook in the repository around `path`.
+/// Install the pre-commit hook in the repository around `path`.
 pub fn install(path: &Path, force: bool) -> Result<Installed> {
+    install_kind(path, force, Kind::PreCommit)
+}
+
+/// Install the `kind` hook in the repository around `path`.
+pub fn install_kind(path: &Path, force: bool, kind: Kind) -> Result<Installed> {
     let dir = hooks_dir(path)?;
     std::fs::create_dir_all(&dir)
         .with_context(|| format!("cannot create the hooks folder {}", dir.display()))?;
-    let hook = dir.join("pre-commit");
+    let hook = dir.join(kind.file());
     let exe = std::env::current_exe().ok();
     let mut outcome = Installed::New(hook.clone());
     if let Ok(existing) = crate::input::fsread::read_small(&hook) {
         let existing = String::from_utf8_lossy(&existing);
-        if existing.contains(MARKER) {
+        if existing.contains(kind.marker()) {
             outcome = Installed::Updated(hook.clone());
         } else if !force {
             let hint = if existing.contains("pre-commit.com") || existing.contains("pre_commit") {
                 "it is managed by the pre-commit framework: add jikimi to .pre-commit-config.yaml instead (repo: https://github.com/jikimi-dev/jikimi, hook id: jikimi)"
             } else {
-                "re-run with --force to replace it (it is kept as pre-commit.jikimi-backup), or add `jikimi scan --staged` to it yourself"
+                match kind {
+                    Kind::PreCommit => {
+                        "re-run with --force to replace it (it is kept as pre-commit.jikimi-backup), or add `jikimi scan --staged` to it yourself"
+                    }
+                    Kind::PrePush => {
+                        "re-run with --force to replace it (it is kept as pre-push.jikimi-backup), or add `jikimi scan --pre-push` to it yourself (it reads git's pre-push lines on standard input)"
+                    }
+                }
             };
             bail!(
                 "{} already exists and is not jikimi's hook: {hint}",
                 hook.display()
             );
         } else {
-            let backup = dir.join(BACKUP);
+            let backup = dir.join(kind.backup());
             if backup.exists() {
                 bail!(
                     "{} already exists; move it away first so that no hook is lost",
@@ -130,8 +209,11 @@ pub fn install(path: &Path, force: bool) -> Result<Installed> {
             outcome = Installed::Replaced(hook.clone(), backup);
         }
     }
-    std::fs::write(&hook, script(exe.as_deref()))
-        .with_context(|| format!("cannot write {}", hook.display()))?;
+    let text = match kind {
+        Kind::PreCommit => script(exe.as_deref()),
+        Kind::PrePush => push_script(exe.as_deref()),
+    };
+    std::fs::write(&hook, text).with_context(|| format!("cannot write {}", hook.display()))?;
     make_executable(&hook)?;
     Ok(outcome)
 }
@@ -145,21 +227,26 @@ pub enum Uninstalled {
     NotInstalled(PathBuf),
 }
 
-/// Remove our hook from the repository around `path`.
+/// Remove our pre-commit hook from the repository around `path`.
 pub fn uninstall(path: &Path) -> Result<Uninstalled> {
+    uninstall_kind(path, Kind::PreCommit)
+}
+
+/// Remove our `kind` hook from the repository around `path`.
+pub fn uninstall_kind(path: &Path, kind: Kind) -> Result<Uninstalled> {
     let dir = hooks_dir(path)?;
-    let hook = dir.join("pre-commit");
+    let hook = dir.join(kind.file());
     let Ok(existing) = crate::input::fsread::read_small(&hook) else {
         return Ok(Uninstalled::NotInstalled(hook));
     };
-    if !String::from_utf8_lossy(&existing).contains(MARKER) {
+    if !String::from_utf8_lossy(&existing).contains(kind.marker()) {
         bail!(
             "{} is not jikimi's hook; it was left as it is",
             hook.display()
         );
     }
     std::fs::remove_file(&hook).with_context(|| format!("cannot remove {}", hook.display()))?;
-    let backup = dir.join(BACKUP);
+    let backup = dir.join(kind.backup());
     if backup.is_file() {
         std::fs::rename(&backup, &hook)
             .with_context(|| format!("cannot restore {}", backup.display()))?;

@@ -50,6 +50,12 @@ pub enum Mode {
     HistoryOnly,
     /// `--staged`: what the next commit adds (index against HEAD).
     Staged,
+    /// `jikimi scan -`: standard input as one file, named by the one path
+    /// (`--stdin-name`).
+    Stdin,
+    /// `jikimi scan --diff -`: the added lines of a unified diff on
+    /// standard input.
+    Diff,
 }
 
 /// What to scan and how.
@@ -131,7 +137,8 @@ pub struct ScanOutput {
 /// Run a scan of the working trees under `opts.paths`.
 pub fn run(matcher: &Matcher<'_>, opts: &ScanOptions) -> Result<ScanOutput> {
     let started = Instant::now();
-    for p in &opts.paths {
+    let piped = matches!(opts.mode, Mode::Stdin | Mode::Diff);
+    for p in opts.paths.iter().filter(|_| !piped) {
         if std::fs::symlink_metadata(p).is_err() {
             bail!(
                 "{}: no such file or directory (give a directory or file to scan, e.g. `jikimi scan .`)",
@@ -164,6 +171,9 @@ pub fn run(matcher: &Matcher<'_>, opts: &ScanOptions) -> Result<ScanOutput> {
         .all(|p| std::fs::metadata(p).is_ok_and(|m| !m.is_dir()));
     out.evidence.partial = match (&opts.mode, &opts.scope) {
         (Mode::Staged, _) => Some("--staged: only what the next commit adds"),
+        (Mode::Stdin, _) => Some("standard input only"),
+        (Mode::Diff, _) => Some("--diff: only the lines the diff adds"),
+        (_, Scope::Push(_)) => Some("--pre-push: only the commits being pushed"),
         (_, Scope::Since(_) | Scope::Range(_)) => {
             Some("--since/--range: only the commits in the range")
         }
@@ -202,6 +212,9 @@ fn scan_root(
 ) -> Result<()> {
     if opts.mode == Mode::Staged {
         return scan_staged(matcher, root, opts, archive_totals, out);
+    }
+    if matches!(opts.mode, Mode::Stdin | Mode::Diff) {
+        return scan_piped(matcher, root, opts, archive_totals, out);
     }
     let meta = std::fs::metadata(root);
     let is_dir = meta.as_ref().is_ok_and(|m| m.is_dir());
@@ -632,6 +645,56 @@ fn locate_history(
 }
 
 /// `--staged`: scan the changes the next commit would add, nothing else.
+/// `jikimi scan -` and `--diff -`: standard input, read once (bounded by
+/// --max-file-size, or 16x that for a diff), named by `name`.
+fn scan_piped(
+    matcher: &Matcher<'_>,
+    name: &Path,
+    opts: &ScanOptions,
+    archive_totals: &Arc<ArchiveTotals>,
+    out: &mut ScanOutput,
+) -> Result<()> {
+    use crate::input::stdin;
+    let as_diff = opts.mode == Mode::Diff;
+    let max = if as_diff {
+        opts.max_file_size.saturating_mul(16)
+    } else {
+        opts.max_file_size
+    };
+    let (bytes, more) = stdin::read_bounded(&mut std::io::stdin().lock(), max)?;
+    let name = name.to_string_lossy().replace('\\', "/");
+    let name = name.strip_prefix("./").unwrap_or(&name).to_string();
+    let cwd = PathBuf::from(".");
+    let projects = Projects::new(&cwd, None);
+    let collector = Collector::new(matcher, &projects, opts.print_errors)
+        .with_filters(&opts.filters)
+        .with_archives(opts.archives.clone(), Arc::clone(archive_totals));
+    if more {
+        collector.skipped(
+            &name,
+            &format!("standard input longer than {max} bytes: only the first {max} were scanned (raise --max-file-size)"),
+        );
+    }
+    let (files, scanned) = stdin::scan(&bytes, &name, as_diff, &collector);
+    out.suppressed.extend(collector.take_suppressed());
+    let Collected {
+        findings,
+        notes,
+        skipped,
+        errors,
+        rate_limit,
+        ..
+    } = collector.finish();
+    out.findings.extend(findings);
+    out.notes.extend(notes);
+    out.skipped.extend(skipped);
+    out.errors.extend(errors);
+    out.evidence.rate_limit.extend(rate_limit);
+    out.stats.files += files;
+    out.stats.bytes += scanned;
+    Ok(())
+}
+
 fn scan_staged(
     matcher: &Matcher<'_>,
     root: &Path,

@@ -269,22 +269,37 @@ fn github_workflow_example_parses_and_uploads_sarif() {
 
 #[test]
 fn pre_commit_framework_manifest_parses_and_its_entry_exists() {
-    let y = load_yaml(".pre-commit-hooks.yaml");
-    let hooks = y.as_vec().expect("a list of hooks");
-    assert_eq!(hooks.len(), 1);
-    let h = &hooks[0];
-    assert_eq!(h["id"].as_str(), Some("jikimi"));
-    assert_eq!(h["language"].as_str(), Some("rust"));
-    assert_eq!(h["pass_filenames"].as_bool(), Some(false));
-    let entry = h["entry"].as_str().unwrap();
-    let cmds = jikimi_commands(entry);
-    assert_eq!(cmds.len(), 1, "{entry}");
-    assert!(cmds[0].iter().any(|a| a == "--staged"), "{entry}");
-    assert_commands_exist(".pre-commit-hooks.yaml", &cmds);
+    // The source-built hooks here, the wheel hooks in pre-commit/ (issue 21).
+    for (file, language) in [
+        (".pre-commit-hooks.yaml", "rust"),
+        ("pre-commit/.pre-commit-hooks.yaml", "python"),
+    ] {
+        let y = load_yaml(file);
+        let hooks = y.as_vec().expect("a list of hooks");
+        let ids: Vec<&str> = hooks.iter().filter_map(|h| h["id"].as_str()).collect();
+        assert_eq!(ids, ["jikimi", "jikimi-pre-push"], "{file}");
+        for h in hooks {
+            assert_eq!(h["language"].as_str(), Some(language), "{file}");
+            assert_eq!(h["pass_filenames"].as_bool(), Some(false));
+            let entry = h["entry"].as_str().unwrap();
+            let cmds = jikimi_commands(entry);
+            assert_eq!(cmds.len(), 1, "{entry}");
+            let stage = h["stages"][0].as_str().unwrap();
+            let flag = if stage == "pre-push" {
+                "--pre-push"
+            } else {
+                "--staged"
+            };
+            assert!(cmds[0].iter().any(|a| a == flag), "{file}: {entry}");
+            assert_commands_exist(file, &cmds);
+        }
+    }
 }
 
 #[test]
 fn hook_script_commands_exist() {
+    let push = jikimi::hook::push_script(None);
+    assert_commands_exist("the pre-push hook script", &jikimi_commands(&push));
     let script = jikimi::hook::script(None);
     let cmds = jikimi_commands(&script);
     assert_eq!(cmds.len(), 1, "{script}");

@@ -125,8 +125,12 @@ fn commands(body: &str) -> Vec<Vec<String>> {
 /// --release -- scan .`), if it runs jikimi.
 fn jikimi_args(cmd: &[String]) -> Option<Vec<String>> {
     let start = cmd.iter().position(|w| w == "jikimi")?;
-    // `cargo install ... jikimi` names the package, it does not run it.
-    if cmd.first().is_some_and(|w| w == "cargo") {
+    // `cargo install ... jikimi` and `pip install jikimi` name the package,
+    // they do not run it.
+    if cmd
+        .first()
+        .is_some_and(|w| matches!(w.as_str(), "cargo" | "pip" | "pip3" | "pipx"))
+    {
         return None;
     }
     Some(cmd[start..].to_vec())
@@ -300,6 +304,8 @@ fn every_flag_the_readme_names_exists() {
         "--version",
         // xcode-select --install, in the install section.
         "--install",
+        // docker run --user, in the install section.
+        "--user",
     ];
     for part in readme.split("--").skip(1) {
         let flag: String = part
@@ -381,28 +387,40 @@ fn ci_recipes_are_the_shipped_files() {
         .filter(|(l, _)| l == "yaml" || l == "yml")
         .map(|(_, b)| b)
         .collect();
-    // The GitHub workflow, verbatim.
+    // The GitHub workflow uses the action (issue 21), with inputs it
+    // declares, and links the compile-from-source workflow as the fallback.
     let wf = yaml
         .iter()
         .find(|b| b.contains("jobs:"))
         .expect("the README shows the workflow");
-    assert!(
-        workflow.contains(wf.as_str()),
-        "the README's workflow is not the shipped .github/workflows/jikimi.yml"
-    );
-    assert!(wf.lines().count() > 40, "show the whole workflow");
-    // The pre-commit framework snippet: this repository, this version, the
-    // shipped hook id; the same snippet the hooks file documents.
+    let action = read("action.yml");
+    assert!(wf.contains("uses: jikimi-dev/jikimi@"), "{wf}");
+    let with = wf.split("with:").last().unwrap();
+    for line in with.lines().filter(|l| l.starts_with("          ")) {
+        let input = line.trim().split(':').next().unwrap();
+        assert!(
+            action.contains(&format!("\n  {input}:\n")),
+            "the README passes `{input}`, which action.yml does not declare"
+        );
+    }
+    assert!(readme.contains("(.github/workflows/jikimi.yml)"));
+    assert!(workflow.contains("cargo install --locked --git"));
+    // The pre-commit framework snippet: this repository, the shipped hook
+    // ids, and the same snippet the hooks file documents. No tag exists
+    // yet, so `rev` is not a version tag.
     let pc = yaml
         .iter()
         .find(|b| b.contains("repos:"))
         .expect("the README shows .pre-commit-config.yaml");
     assert!(pc.contains(&format!("repo: {}", repository())), "{pc}");
     assert!(
-        pc.contains(&format!("rev: v{}", env!("CARGO_PKG_VERSION"))),
-        "{pc}"
+        !pc.contains(&format!("rev: v{}", env!("CARGO_PKG_VERSION"))),
+        "no v{} tag exists: {pc}",
+        env!("CARGO_PKG_VERSION")
     );
-    assert!(pc.contains("- id: jikimi") && hooks.contains("- id: jikimi"));
+    for id in ["jikimi", "jikimi-pre-push"] {
+        assert!(pc.contains(&format!("- id: {id} ")) && hooks.contains(&format!("- id: {id}\n")));
+    }
     let documented: String = hooks
         .lines()
         .filter_map(|l| l.strip_prefix("#   "))

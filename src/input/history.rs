@@ -61,6 +61,8 @@ pub enum Scope {
     Since(String),
     /// `--range A..B`: commits reachable from B and not from A.
     Range(String),
+    /// `--pre-push`: the commits the pushes send (see [`crate::hook::prepush`]).
+    Push(Vec<crate::hook::prepush::Update>),
 }
 
 /// Open `root` if it *is* a repository: the top of a work tree, a linked
@@ -743,6 +745,11 @@ pub fn enumerate(
                 |_, _| {},
             );
             (vec![to], hidden, true, Vec::new())
+        }
+        Scope::Push(updates) => {
+            let (tips, bases) = crate::hook::prepush::tips_and_bases(repo, updates)?;
+            let hidden = walk_commits(repo, &bases, &HashSet::new(), &shallow, sink, |_, _| {});
+            (tips, hidden, true, Vec::new())
         }
     };
     let mut order: Vec<(Oid, Vec<Oid>)> = Vec::new();

@@ -10,6 +10,7 @@ pub mod archive;
 pub mod binary;
 pub mod budget;
 pub mod decode;
+pub mod diff;
 pub mod embedded;
 pub mod fsread;
 pub mod gitinfo;
@@ -18,6 +19,7 @@ pub mod ignores;
 pub mod isolate;
 pub mod pack;
 pub mod plist;
+pub mod stdin;
 pub mod walk;
 
 use std::sync::Arc;
