@@ -748,7 +748,15 @@ pub fn enumerate(
         }
         Scope::Push(updates) => {
             let (tips, bases) = crate::hook::prepush::tips_and_bases(repo, updates)?;
-            let hidden = walk_commits(repo, &bases, &HashSet::new(), &shallow, sink, |_, _| {});
+            let hidden = walk_commits(
+                repo,
+                &packs,
+                &bases,
+                &IdSet::default(),
+                &shallow,
+                sink,
+                |_, _| {},
+            );
             (tips, hidden, true, Vec::new())
         }
     };
