@@ -6,8 +6,10 @@ use std::time::Duration;
 
 use crate::common::{Env, Fake, findings};
 
-/// Run a JSON scan with a timeout: (exit code, report, stderr).
-fn scan(env: &Env, args: &[&str]) -> (i32, serde_json::Value, String) {
+/// Run a JSON scan with a timeout: (exit code, report, stderr). A hang
+/// fails the test instead of blocking the suite (101 is a panic, -1 a
+/// timeout or a signal).
+pub(crate) fn scan(env: &Env, args: &[&str]) -> (i32, serde_json::Value, String) {
     let out = env
         .cmd()
         .arg("scan")

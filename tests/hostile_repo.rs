@@ -18,27 +18,7 @@ fn py(key: &str) -> String {
     format!("import os\nAPI_KEY = \"{key}\"\n")
 }
 
-/// `jikimi scan <args> --format json` with a timeout: (exit, report,
-/// stderr). A hang fails the test instead of blocking the suite.
-fn scan(env: &Env, args: &[&str]) -> (i32, serde_json::Value, String) {
-    let out = env
-        .cmd()
-        .arg("scan")
-        .args(args)
-        .args(["--format", "json"])
-        .timeout(Duration::from_secs(60))
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let code = out.status.code().unwrap_or(-1);
-    assert!(
-        code == 0 || code == 1,
-        "exit {code} (101 is a panic, -1 a timeout or a signal): {stderr}"
-    );
-    let v = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): stderr={stderr}"));
-    (code, v, stderr)
-}
+use super::hostile::scan;
 
 fn has_key(v: &serde_json::Value, key: &str) -> bool {
     findings(v).iter().any(|f| f["secret"] == key)
