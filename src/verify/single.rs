@@ -131,6 +131,11 @@ pub fn pick<'r>(
     let mut out = Vec::new();
     for key in order {
         let mut picks = found.remove(&key).unwrap_or_default();
+        // As in a scan, the more confident rule claims the key: a
+        // project key under `OPENAI_API_KEY=` is the project-key rule's,
+        // not the catch-all's.
+        let best = picks.iter().map(|p| p.rule.syntax.confidence).max();
+        picks.retain(|p| Some(p.rule.syntax.confidence) == best);
         let first = picks.remove(0);
         let first_spec = first.rule.syntax.verify.as_ref();
         let ambiguous: Vec<&Rule> = picks
@@ -257,5 +262,21 @@ mod tests {
         let picked = pick(&rules, &format!("{key}\n"), Some("cloudflare.api-token")).unwrap();
         assert_eq!(picked[0].secret, key);
         assert!(pick(&rules, "two words", Some("cloudflare.api-token")).is_err());
+    }
+
+    #[test]
+    fn the_more_confident_rule_claims_the_key() {
+        // Under `OPENAI_API_KEY=` a project key also fits the medium
+        // catch-all; it is the project-key rule's, as in a scan.
+        let rules = RuleSet::builtin().unwrap();
+        let half = |seed: &str| seed.repeat(8).chars().take(74).collect::<String>();
+        let key = format!(
+            "sk-proj-{}T3BlbkFJ{}",
+            half("Qm4xR7tKz2Wp9L"),
+            half("Vb8nC3yH6dJ1sF")
+        );
+        let picked = pick(&rules, &format!("OPENAI_API_KEY={key}\n"), None).unwrap();
+        assert_eq!(picked.len(), 1);
+        assert_eq!(picked[0].rule.id(), "openai.project-key");
     }
 }
