@@ -677,6 +677,13 @@ fn scan_piped(
     }
     let (files, scanned) = stdin::scan(&bytes, &name, as_diff, &collector);
     out.suppressed.extend(collector.take_suppressed());
+    absorb(out, collector.finish(), files, scanned);
+    Ok(())
+}
+
+/// Add what a one-shot collector (standard input, the index) found to
+/// `out`, with the files and bytes it read.
+fn absorb(out: &mut ScanOutput, collected: Collected, files: u64, bytes: u64) {
     let Collected {
         findings,
         notes,
@@ -684,15 +691,14 @@ fn scan_piped(
         errors,
         rate_limit,
         ..
-    } = collector.finish();
+    } = collected;
     out.findings.extend(findings);
     out.notes.extend(notes);
     out.skipped.extend(skipped);
     out.errors.extend(errors);
     out.evidence.rate_limit.extend(rate_limit);
     out.stats.files += files;
-    out.stats.bytes += scanned;
-    Ok(())
+    out.stats.bytes += bytes;
 }
 
 fn scan_staged(
@@ -726,17 +732,14 @@ fn scan_staged(
         .with_binaries(opts.binaries);
     let (files, bytes) = history::staged(&repo, opts.max_file_size, &collector)?;
     out.suppressed.extend(collector.take_suppressed());
-    let Collected {
-        mut findings,
-        notes,
-        skipped,
-        errors,
-        rate_limit,
-        ..
-    } = collector.finish();
+    let mut collected = collector.finish();
     // Nothing staged has left this machine yet: say so, and say to remove
     // it rather than to rotate it.
-    for f in findings.iter_mut().filter(|f| f.kind == RuleKind::Secret) {
+    for f in collected
+        .findings
+        .iter_mut()
+        .filter(|f| f.kind == RuleKind::Secret)
+    {
         f.staged = true;
         let situation = f.situation();
         f.why = match f.causes.first() {
@@ -745,12 +748,6 @@ fn scan_staged(
         };
         f.fix = causes::fix(&f.causes, &situation);
     }
-    out.findings.extend(findings);
-    out.notes.extend(notes);
-    out.skipped.extend(skipped);
-    out.errors.extend(errors);
-    out.evidence.rate_limit.extend(rate_limit);
-    out.stats.files += files;
-    out.stats.bytes += bytes;
+    absorb(out, collected, files, bytes);
     Ok(())
 }
