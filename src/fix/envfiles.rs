@@ -18,7 +18,8 @@ pub fn fix(plan: &mut Plan, findings: &[&Finding]) {
             continue;
         }
         plan.secrets.insert(f.secret.clone());
-        settle(plan, &f.path, f.git == Some(GitState::Tracked));
+        settle(plan, &f.path, f.git == Some(GitState::Tracked), false);
+        plan.env_files.insert(f.path.clone());
     }
 }
 
@@ -33,19 +34,21 @@ pub fn finish(plan: &mut Plan) {
             .and_then(|r| repo_path(r, &plan.root.join(&env)))
             .zip(repo.as_ref().and_then(|r| r.index().ok()))
             .is_some_and(|(p, idx)| idx.get_path(std::path::Path::new(&p), 0).is_some());
-        settle(plan, &env, tracked);
+        settle(plan, &env, tracked, true);
     }
 }
 
 /// Ignore, untrack (if `tracked`) and give an example for one env file.
-fn settle(plan: &mut Plan, env: &str, tracked: bool) {
+fn settle(plan: &mut Plan, env: &str, tracked: bool, with_example: bool) {
     ignore(plan, env);
     if tracked && plan.untrack.insert(env.to_string()) {
         plan.note(format!(
             "{env}: removed from the git index (the file stays on disk, now ignored)"
         ));
     }
-    example(plan, env);
+    if with_example {
+        example(plan, env);
+    }
 }
 
 /// The `.gitignore` for a file: the nearest existing one between its folder

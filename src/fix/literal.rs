@@ -244,10 +244,10 @@ fn concat(fam: Family, l: &Lit, before: &str, expr: &str, after: &str) -> String
     format!("({})", parts.join(op))
 }
 
-/// The variable name for a key: the name the code gives it when that names
-/// the provider and says key/token/secret (`STRIPE_SECRET_KEY`), else the
-/// provider's conventional name from the rule's examples
-/// (`OPENAI_API_KEY`), else the code's name, else `PROVIDER_API_KEY`.
+/// The variable name for a key: the provider's conventional name from the
+/// rule's examples (`OPENAI_API_KEY`, `STRIPE_SECRET_KEY`: the name SDKs
+/// read by default), else the name the code gives it when that says
+/// key/token/secret, else `PROVIDER_API_KEY`.
 pub fn env_name(f: &Finding, rules: &RuleSet, text: &str, at: usize) -> String {
     let provider: String = f
         .provider
@@ -306,9 +306,6 @@ pub fn env_name(f: &Finding, rules: &RuleSet, text: &str, at: usize) -> String {
             && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
             && !s.starts_with(|c: char| c.is_ascii_digit())
     };
-    if !provider.is_empty() && code.contains(&provider) && says_secret && valid(&code) {
-        return code;
-    }
     let example = rules.get(&f.rule).and_then(|r| {
         r.syntax.examples.iter().find_map(|e| {
             let (k, _) = e.split_once('=')?;
@@ -323,6 +320,9 @@ pub fn env_name(f: &Finding, rules: &RuleSet, text: &str, at: usize) -> String {
     });
     if let Some(e) = example {
         return e;
+    }
+    if !provider.is_empty() && code.contains(&provider) && says_secret && valid(&code) {
+        return code;
     }
     if says_secret && valid(&code) && !generic.contains(&code.as_str()) {
         return code;
