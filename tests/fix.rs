@@ -509,3 +509,172 @@ fn history_commands_name_refs_and_write_an_owner_only_file_outside_the_repo() {
     std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
     untracked_and_ignored(&repo, ".env");
 }
+
+#[test]
+fn each_language_gets_its_environment_lookup() {
+    let mut n = 20;
+    let mut k = || {
+        n += 1;
+        stripe_key(n)
+    };
+    let (k1, k2, k3, k4, k5, k6, k7, k8, k9, k10, k11, k12, k13) = (
+        k(),
+        k(),
+        k(),
+        k(),
+        k(),
+        k(),
+        k(),
+        k(),
+        k(),
+        k(),
+        k(),
+        k(),
+        k(),
+    );
+    let rust = format!(
+        "fn main() {{\n    let key = \"{k1}\";\n    let header = r#\"Bearer {k2}\"#;\n    println!(\"{{}} {{}}\", key.len(), header.len());\n}}\n"
+    );
+    let java = format!(
+        "package app;\n\npublic class Pay {{\n    private static final String STRIPE_KEY = \"{k3}\";\n    String auth() {{ return \"Bearer {k4}\"; }}\n}}\n"
+    );
+    let ruby = format!("require \"stripe\"\nStripe.api_key = '{k5}'\n");
+    let php = format!(
+        "<?php\n$stripe = new \\Stripe\\StripeClient(\"{k6}\");\n$h = 'Authorization: Bearer {k7}';\n"
+    );
+    let cs = format!(
+        "namespace App.Services;\npublic class Pay {{\n    public const string StripeKey = \"{k8}\";\n    public string Auth() {{ const string k = @\"{k9}\"; return k; }}\n}}\n"
+    );
+    let sh = format!(
+        "#!/bin/sh\nexport STRIPE_SECRET_KEY={k10}\ncurl -u '{k11}:' https://api.stripe.com/v1/charges\n"
+    );
+    let compose = format!(
+        "services:\n  api:\n    image: api\n    environment:\n      STRIPE_SECRET_KEY: {k12}\n      OTHER: \"Bearer {k13}\"\n"
+    );
+    let (env, _repo) = layout(&[
+        (
+            "rs/Cargo.toml",
+            "[package]\nname = \"pay\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        ("rs/src/main.rs", &rust),
+        ("src/main/java/app/Pay.java", &java),
+        ("lib/pay.rb", &ruby),
+        ("lib/pay.php", &php),
+        ("app/Services/Pay.cs", &cs),
+        ("scripts/deploy.sh", &sh),
+        ("docker-compose.yml", &compose),
+    ]);
+    let (code, out, err) = fix(&env, &["--apply"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(tree_findings(&env), Vec::<String>::new());
+
+    let rust = read(&env, "rs/src/main.rs");
+    assert!(
+        rust.contains("let key = &std::env::var(\"STRIPE_SECRET_KEY\")"),
+        "{rust}"
+    );
+    assert!(
+        rust.contains("&format!(\"{}{}\", r#\"Bearer \"#, std::env::var(\"STRIPE_SECRET_KEY_2\")"),
+        "{rust}"
+    );
+    assert!(read(&env, "rs/.env").contains(&k1), "the crate's own .env");
+    let java = read(&env, "src/main/java/app/Pay.java");
+    assert!(java.contains("STRIPE_KEY = System.getenv(\""), "{java}");
+    assert!(
+        java.contains("return (\"Bearer \" + System.getenv(\""),
+        "{java}"
+    );
+    let ruby = read(&env, "lib/pay.rb");
+    assert!(ruby.contains("Stripe.api_key = ENV.fetch(\""), "{ruby}");
+    let php = read(&env, "lib/pay.php");
+    assert!(php.contains("StripeClient(getenv('"), "{php}");
+    assert!(
+        php.contains("$h = ('Authorization: Bearer ' . getenv('"),
+        "{php}"
+    );
+    let cs = read(&env, "app/Services/Pay.cs");
+    assert!(
+        cs.contains(
+            "public static readonly string StripeKey = System.Environment.GetEnvironmentVariable(\""
+        ),
+        "a field: {cs}"
+    );
+    assert!(
+        cs.contains("{ string k = System.Environment.GetEnvironmentVariable(\""),
+        "a local: {cs}"
+    );
+    let sh = read(&env, "scripts/deploy.sh");
+    assert!(
+        sh.contains("export STRIPE_SECRET_KEY=\"${STRIPE_SECRET_KEY"),
+        "{sh}"
+    );
+    assert!(sh.contains("curl -u \"${STRIPE_SECRET_KEY_"), "{sh}");
+    let compose = read(&env, "docker-compose.yml");
+    assert!(
+        compose.contains("STRIPE_SECRET_KEY: \"${STRIPE_SECRET_KEY"),
+        "{compose}"
+    );
+    assert!(
+        compose.contains("OTHER: \"Bearer ${STRIPE_SECRET_KEY_"),
+        "{compose}"
+    );
+    let docs = yaml_rust2::YamlLoader::load_from_str(&compose).expect("still YAML");
+    assert!(
+        docs[0]["services"]["api"]["environment"]["OTHER"]
+            .as_str()
+            .is_some()
+    );
+
+    // The languages' own checks, where installed.
+    if have("sh", "-c") {
+        let o = Std::new("sh")
+            .args(["-n", "scripts/deploy.sh"])
+            .current_dir(env.path())
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    if have("rustc", "--version") {
+        let tmp = tempfile::tempdir().unwrap();
+        let o = Std::new("rustc")
+            .args([
+                "--edition",
+                "2021",
+                "--emit=metadata",
+                "--crate-type",
+                "bin",
+                "-o",
+            ])
+            .arg(tmp.path().join("m"))
+            .arg("rs/src/main.rs")
+            .current_dir(env.path())
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    if have("javac", "-version") {
+        let tmp = tempfile::tempdir().unwrap();
+        let o = Std::new("javac")
+            .arg("-d")
+            .arg(tmp.path())
+            .arg("src/main/java/app/Pay.java")
+            .current_dir(env.path())
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    for (tool, flag, file) in [("ruby", "-c", "lib/pay.rb"), ("php", "-l", "lib/pay.php")] {
+        if have(tool, "--version") {
+            let o = Std::new(tool)
+                .args([flag, file])
+                .current_dir(env.path())
+                .output()
+                .unwrap();
+            assert!(
+                o.status.success(),
+                "{tool} {flag} {file}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+        }
+    }
+}

@@ -123,6 +123,32 @@ fn server(plan: &mut Plan, f: &Finding, fam: Family, rules: &RuleSet) {
         "{}: the key now comes from {how}; its value is in {env} (ignored)",
         f.path
     ));
+    if let Some(load) = loader(fam) {
+        plan.todo(format!(
+            "{}: the process must have {name} in its environment: {load}, or set it where the app is deployed",
+            f.path
+        ));
+    }
+}
+
+/// How a program of a family gets a `.env` into its environment.
+fn loader(fam: Family) -> Option<&'static str> {
+    Some(match fam {
+        Family::Js => {
+            "Node 20.6+ `node --env-file=.env`, the dotenv package, or the framework (Next.js, Vite, Nuxt... load .env themselves)"
+        }
+        Family::Python => {
+            "python-dotenv (`load_dotenv()`; Flask loads .env itself when it is installed)"
+        }
+        Family::Go => "github.com/joho/godotenv, or `set -a; . ./.env; set +a` before starting",
+        Family::Rust => "the dotenvy crate, or `set -a; . ./.env; set +a` before starting",
+        Family::Jvm => "your run configuration or platform settings (Spring reads OS variables)",
+        Family::Ruby => "the dotenv gem (Rails: dotenv-rails)",
+        Family::Php => "vlucas/phpdotenv (Laravel and Symfony load .env themselves)",
+        Family::CSharp => "launchSettings.json or the host's settings (DotNetEnv reads .env)",
+        Family::Shell => "`set -a; . ./.env; set +a` before running the script",
+        Family::Yaml => return None,
+    })
 }
 
 /// Byte offsets of every occurrence of `needle`.
@@ -212,16 +238,20 @@ fn edit(
                 }
                 _ if before.is_empty() && after.is_empty() => Some((l.start, l.end, expr)),
                 Family::Rust => {
-                    let part = |s: &str| format!("{}{s}{}", l.open, l.close);
                     let e = expr.trim_start_matches('&');
+                    let mut args = Vec::new();
+                    for (s, is_expr) in [(before, false), (e, true), (after, false)] {
+                        if is_expr {
+                            args.push(s.to_string());
+                        } else if !s.is_empty() {
+                            args.push(format!("{}{s}{}", l.open, l.close));
+                        }
+                    }
+                    let holes = "{}".repeat(args.len());
                     Some((
                         l.start,
                         l.end,
-                        format!(
-                            "&format!(\"{{}}{{}}{{}}\", {}, {e}, {})",
-                            part(before),
-                            part(after)
-                        ),
+                        format!("&format!(\"{holes}\", {})", args.join(", ")),
                     ))
                 }
                 _ => Some((l.start, l.end, concat(fam, l, before, &expr, after))),
@@ -521,9 +551,12 @@ fn csharp_const(text: &str, name: &str) -> String {
             if !l.contains(&call) || !l.contains("const ") {
                 return l.to_string();
             }
-            let field = ["public ", "private ", "internal ", "protected "]
+            // A field says its access right before `const`; a local follows
+            // a statement or a brace.
+            let before = l.split("const ").next().unwrap_or("").trim_end();
+            let field = ["public", "private", "internal", "protected"]
                 .iter()
-                .any(|m| l.contains(m));
+                .any(|m| before.ends_with(m));
             if field {
                 l.replacen("const ", "static readonly ", 1)
             } else {
