@@ -83,11 +83,12 @@ pub fn build(root: &Path, findings: &[&Finding], rules: &RuleSet) -> Plan {
     let tree: Vec<&Finding> = findings.iter().copied().filter(|f| in_tree(f)).collect();
     // 1. Env files: ignore and untrack them, `.env.example`.
     envfiles::fix(&mut plan, &tree);
+    // 3. Public prefixes (first, so that the renamed variable keeps the
+    // conventional name and a hardcoded key gets the next one).
+    public::fix(&mut plan, &tree);
     // 2. and 4. Hardcoded keys: server code reads the environment, browser
     // code calls a server route that does.
     literal::fix(&mut plan, &tree, rules);
-    // 3. Public prefixes.
-    public::fix(&mut plan, &tree);
     // Every `.env` that now holds a value is ignored and untracked, with
     // its `.env.example`.
     envfiles::finish(&mut plan);

@@ -60,9 +60,9 @@ pub fn fix(plan: &mut Plan, findings: &[&Finding]) {
         if !done.insert(old.clone()) {
             continue;
         }
-        let new = strip_public(&old).to_string();
         let dir = super::literal::project_dir(f);
         let files = candidates(plan, &dir);
+        let new = free_name(plan, &files, strip_public(&old));
         let mut changed = Vec::new();
         for rel in files {
             let Some(text) = plan.text(&rel) else {
@@ -87,6 +87,30 @@ pub fn fix(plan: &mut Plan, findings: &[&Finding]) {
             }
         }
     }
+}
+
+/// `name`, or `name_2`, `name_3`... when an env file among `files`
+/// already defines it.
+fn free_name(plan: &mut Plan, files: &[String], name: &str) -> String {
+    let mut taken = BTreeSet::new();
+    for rel in files {
+        if crate::findings::causes::is_env_file(rel) {
+            if let Some(text) = plan.text(rel) {
+                taken.extend(
+                    text.lines()
+                        .filter_map(super::envfiles::parse_line)
+                        .map(|(k, _)| k),
+                );
+            }
+        }
+    }
+    let mut chosen = name.to_string();
+    let mut n = 2;
+    while taken.contains(&chosen) {
+        chosen = format!("{name}_{n}");
+        n += 1;
+    }
+    chosen
 }
 
 /// Whether `rel` runs in the browser: it reads `import.meta.env`, says

@@ -314,10 +314,7 @@ fn write_route(
 fn has_express(plan: &mut Plan, dir: &str) -> bool {
     [join(dir, "package.json"), "package.json".to_string()]
         .iter()
-        .any(|p| {
-            plan.text(p)
-                .is_some_and(|t| t.contains("\"express\"") || t.contains("\"fastify\""))
-        })
+        .any(|p| plan.text(p).is_some_and(|t| t.contains("\"express\"")))
 }
 
 /// The header line that carries the key.
