@@ -678,3 +678,34 @@ fn each_language_gets_its_environment_lookup() {
         }
     }
 }
+
+#[test]
+fn sveltekit_page_gets_a_server_endpoint() {
+    let key = Fake::new(40).openai_project();
+    let page = format!(
+        "<script>\n  let answer = \"\";\n  async function ask() {{\n    const res = await fetch(\"https://api.openai.com/v1/chat/completions\", {{\n      method: \"POST\",\n      headers: {{ \"Content-Type\": \"application/json\", Authorization: \"Bearer {key}\" }},\n      body: JSON.stringify({{ model: \"gpt-4o-mini\", messages: [{{ role: \"user\", content: \"hi\" }}] }}),\n    }});\n    answer = (await res.json()).choices[0].message.content;\n  }}\n</script>\n\n<p>Don't wait: <button on:click={{ask}}>Ask</button> {{answer}}</p>\n"
+    );
+    let (env, _repo) = layout(&[
+        (
+            "package.json",
+            r#"{"devDependencies":{"@sveltejs/kit":"^2.5.0","svelte":"^4.2.0","vite":"^5.0.0"}}"#,
+        ),
+        ("src/routes/+page.svelte", &page),
+    ]);
+    let (code, out, err) = fix(&env, &["--apply"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let page = read(&env, "src/routes/+page.svelte");
+    assert!(!page.contains(&key));
+    assert!(page.contains("Authorization: \"Bearer \""), "{page}");
+    assert!(
+        page.contains("Don't wait"),
+        "the markup is left alone: {page}"
+    );
+    let route = read(&env, "src/routes/api/openai/[...path]/+server.js");
+    assert!(
+        route.contains("export const POST = ({ request }) => forward(request);"),
+        "{route}"
+    );
+    assert_eq!(tree_findings(&env), Vec::<String>::new());
+    node_check(&env, "src/routes/api/openai/[...path]/+server.js");
+}
