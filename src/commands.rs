@@ -106,6 +106,13 @@ fn fix(args: &crate::cli::FixArgs) -> Result<ExitCode> {
     let mut stdout = std::io::stdout().lock();
     if !args.apply {
         let diff = fix::diff::render(&plan, !args.no_redact);
+        // The exact patch goes to a file or pipe as is; anything a terminal
+        // shows (and the redacted view) has its control characters escaped.
+        let diff = if args.no_redact && !std::io::stdout().is_terminal() {
+            diff
+        } else {
+            crate::text::escape_lines(&diff)
+        };
         stdout.write_all(diff.as_bytes())?;
         stdout.flush()?;
         eprint!("{}", fix_summary(&plan, None));

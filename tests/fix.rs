@@ -709,3 +709,19 @@ fn sveltekit_page_gets_a_server_endpoint() {
     assert_eq!(tree_findings(&env), Vec::<String>::new());
     node_check(&env, "src/routes/api/openai/[...path]/+server.js");
 }
+
+#[test]
+fn the_printed_diff_escapes_control_characters_unless_it_is_the_patch() {
+    let key = stripe_key(50);
+    let server = format!(
+        "const banner = \"\\u001b]0;owned\\u0007\"; // \u{1b}[31mred\u{1b}[0m\nconst stripe = require(\"stripe\")(\"{key}\");\n"
+    );
+    let (env, _repo) = layout(&[("package.json", EXPRESS_PKG), ("src/server.js", &server)]);
+    let (code, diff, _) = fix(&env, &[]);
+    assert_eq!(code, 0);
+    assert!(diff.contains("process.env.STRIPE_SECRET_KEY"), "{diff}");
+    assert!(!diff.contains('\u{1b}'), "{diff}");
+    assert!(diff.contains("\\x1b[31mred"), "{diff}");
+    let (_, patch, _) = fix(&env, &["--no-redact"]);
+    assert!(patch.contains("\u{1b}[31mred"), "a piped patch is exact");
+}
