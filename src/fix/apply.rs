@@ -47,15 +47,15 @@ pub fn check(plan: &Plan, scanned_at: SystemTime, force: bool) -> Vec<String> {
                 refused.push(format!("{rel}: changed since the scan"));
                 continue;
             }
-            if force {
-                continue;
-            }
             let modified = meta
                 .as_ref()
                 .and_then(|m| m.modified().ok())
                 .is_some_and(|t| t > scanned_at);
             if modified {
                 refused.push(format!("{rel}: changed since the scan"));
+                continue;
+            }
+            if force {
                 continue;
             }
             if let Some(why) = repo.as_ref().and_then(|r| uncommitted(r, &abs, rel)) {
