@@ -22,13 +22,29 @@ fn layout(files: &[(&str, &str)]) -> (Env, git2::Repository) {
 }
 
 /// Run `jikimi fix <args>`: exit code, stdout, stderr.
+/// The history replacements file `--apply` wrote is removed (it lives in
+/// the system temporary folder, outside the test's directory); the test
+/// that reads it runs the command itself.
 fn fix(env: &Env, args: &[&str]) -> (i32, String, String) {
     let out = env.cmd().arg("fix").args(args).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    if let Some(p) = replacements_file(&stdout) {
+        let _ = std::fs::remove_dir_all(Path::new(&p).parent().unwrap());
+    }
     (
         out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
+        stdout,
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// The replacements file `fix --apply` reports writing.
+fn replacements_file(stdout: &str) -> Option<String> {
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("Wrote the replacements file "))?;
+    let p = line.trim_start_matches("Wrote the replacements file ");
+    Some(p.split(" (").next()?.to_string())
 }
 
 /// Secret findings a working-tree scan still reports (an ignored,
@@ -483,18 +499,14 @@ fn history_commands_name_refs_and_write_an_owner_only_file_outside_the_repo() {
     );
     assert!(err.contains("jikimi scan --verify"), "{err}");
     assert!(!err.contains(&key), "{err}");
-    let (code, out, err) = fix(&env, &["--apply"]);
-    assert_eq!(code, 0, "{out}{err}");
-    let line = out
-        .lines()
-        .find(|l| l.starts_with("Wrote the replacements file "))
-        .unwrap_or_else(|| panic!("{out}"));
-    let path = line
-        .trim_start_matches("Wrote the replacements file ")
-        .split(" (")
-        .next()
-        .unwrap();
-    let path = Path::new(path);
+    let out = env.cmd().args(["fix", "--apply"]).output().unwrap();
+    let (code, out) = (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    );
+    assert_eq!(code, 0, "{out}");
+    let path = replacements_file(&out).unwrap_or_else(|| panic!("{out}"));
+    let path = Path::new(&path);
     assert!(!path.starts_with(env.path()), "outside the repository");
     assert_eq!(
         std::fs::read_to_string(path).unwrap(),
