@@ -90,6 +90,10 @@ pub enum Command {
     /// works: after rotating, confirm the old key is dead.
     #[command(after_help = VERIFY_KEY_HELP)]
     Verify(VerifyArgs),
+    /// Make the changes the report asks for: print them as a diff, or
+    /// write them with --apply.
+    #[command(after_help = FIX_HELP)]
+    Fix(FixArgs),
 }
 
 // --- `jikimi verify` (kept in one block) ---
@@ -127,6 +131,54 @@ the provider did not say (treat it as live); 2 usage error or no answer
 (offline, timeout).";
 
 // --- end of `jikimi verify` ---
+
+// --- `jikimi fix` (kept in one block) ---
+
+/// `jikimi fix`: the report's changes as a diff, or applied.
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    /// The folder to fix (default: the current one) and finding ids (or
+    /// their first 8+ characters) to fix only those.
+    #[arg(value_name = "PATH|ID")]
+    pub targets: Vec<String>,
+    /// Fix only findings with this leak cause (repeatable), e.g.
+    /// env-file-committed, server-code, public-env-var, frontend-code.
+    #[arg(long, value_name = "CAUSE")]
+    pub cause: Vec<String>,
+    /// Write the changes (default: print the diff, write nothing).
+    #[arg(long)]
+    pub apply: bool,
+    /// Also edit files with uncommitted changes.
+    #[arg(long)]
+    pub force: bool,
+    /// Show secrets in the diff: the output then applies with `git apply`
+    /// (it holds the keys: do not keep it in the repository).
+    #[arg(long)]
+    pub no_redact: bool,
+    /// Use this config file instead of the folder's jikimi.toml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+const FIX_HELP: &str = "\
+Examples:
+  jikimi fix                        show the changes for every finding (a diff)
+  jikimi fix --apply                make them, then scan again
+  jikimi fix 9596f269 --apply       only this finding
+  jikimi fix --cause env-file-committed
+  jikimi fix --no-redact > fix.patch && git apply fix.patch
+
+Changes, in the report's order: ignore and untrack env files (.env.example
+with empty values); hardcoded keys in server code become environment lookups
+(values go to the ignored .env); public prefixes (VITE_, NEXT_PUBLIC_...)
+are dropped; browser calls go through a generated server route. History is
+never rewritten: the git filter-repo commands are printed. See docs/fix.md.
+
+Exit codes: 0 done (or a plan printed); 1 a secret is still in the working
+tree after --apply; 2 usage error, or a file changed since the scan or has
+uncommitted changes (nothing written; --force overrides the latter).";
+
+// --- end of `jikimi fix` ---
 
 #[derive(Debug, Subcommand)]
 pub enum BaselineCommand {

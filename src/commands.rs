@@ -31,8 +31,191 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Hook(cmd) => hook_cmd(&cmd),
         Command::Explain(args) => explain(&args),
         Command::Verify(args) => verify_key(&args),
+        Command::Fix(args) => fix(&args),
     }
 }
+
+// --- `jikimi fix` (kept in one block; the work is in src/fix/) ---
+
+/// `jikimi fix`: scan, plan the changes, print the diff or apply them and
+/// scan again.
+fn fix(args: &crate::cli::FixArgs) -> Result<ExitCode> {
+    use crate::fix;
+    let mut root: Option<String> = None;
+    let mut ids = Vec::new();
+    for t in &args.targets {
+        if root.is_none() && Path::new(t).is_dir() {
+            root = Some(t.clone());
+        } else if t.len() >= 4 && t.chars().all(|c| c.is_ascii_hexdigit()) {
+            ids.push(t.to_ascii_lowercase());
+        } else {
+            bail!(
+                "{}: neither a folder nor a finding id (ids are the hex ids `jikimi scan` prints)",
+                crate::text::escape(t)
+            );
+        }
+    }
+    let mut causes = Vec::new();
+    for c in &args.cause {
+        let Some(cause) = crate::findings::Cause::parse(c) else {
+            let all: Vec<&str> = crate::findings::Cause::ALL
+                .iter()
+                .map(|c| c.as_str())
+                .collect();
+            bail!(
+                "unknown cause '{}': one of {}",
+                crate::text::escape(c),
+                all.join(", ")
+            );
+        };
+        causes.push(cause);
+    }
+    let root = root.unwrap_or_else(|| ".".to_string());
+    let mut argv = vec![
+        "jikimi".to_string(),
+        "scan".into(),
+        root.clone(),
+        "--quiet".into(),
+    ];
+    if let Some(c) = &args.config {
+        argv.extend(["--config".into(), c.display().to_string()]);
+    }
+    let scan_cfg = |argv: &[String]| -> Result<ScanConfig> {
+        let Ok(Cli {
+            command: Command::Scan(sa),
+        }) = <Cli as clap::Parser>::try_parse_from(argv)
+        else {
+            bail!("cannot set up the scan for {}", crate::text::escape(&root));
+        };
+        ScanConfig::from_args(&sa, false)
+    };
+    let cfg = scan_cfg(&argv)?;
+    let scanned_at = std::time::SystemTime::now();
+    let (out, _) = run_scan(&cfg)?;
+    let scope = fix::Scope { ids, causes };
+    let scoped: Vec<&crate::findings::Finding> =
+        out.findings.iter().filter(|f| scope.takes(f)).collect();
+    if !scope.ids.is_empty() && scoped.is_empty() {
+        bail!(
+            "no finding has the id(s) {} (`jikimi scan` lists them)",
+            scope.ids.join(", ")
+        );
+    }
+    let root_path = Path::new(&root);
+    let plan = fix::build(root_path, &scoped, &cfg.rules);
+    let mut stdout = std::io::stdout().lock();
+    if !args.apply {
+        let diff = fix::diff::render(&plan, !args.no_redact);
+        // The exact patch goes to a file or pipe as is; anything a terminal
+        // shows (and the redacted view) has its control characters escaped.
+        let diff = if args.no_redact && !std::io::stdout().is_terminal() {
+            diff
+        } else {
+            crate::text::escape_lines(&diff)
+        };
+        stdout.write_all(diff.as_bytes())?;
+        stdout.flush()?;
+        eprint!("{}", fix_summary(&plan, None));
+        if !plan.edits.is_empty() || !plan.untrack.is_empty() {
+            eprintln!(
+                "Nothing was written. `jikimi fix --apply` makes these changes{}.",
+                if args.no_redact {
+                    ""
+                } else {
+                    " (the diff above redacts keys; --no-redact prints one `git apply` takes)"
+                }
+            );
+        }
+        return Ok(ExitCode::Clean);
+    }
+    let refused = fix::apply::check(&plan, scanned_at, args.force);
+    if !refused.is_empty() {
+        eprintln!("jikimi: error: nothing was written:");
+        for r in &refused {
+            eprintln!("  {}", crate::text::escape(r));
+        }
+        eprintln!(
+            "jikimi: run `jikimi fix` again once the files are committed (or use --force to edit files with uncommitted changes)"
+        );
+        return Ok(ExitCode::Error);
+    }
+    let applied = fix::apply::apply(&plan)?;
+    write!(stdout, "{}", fix_summary(&plan, Some(&applied)))?;
+    // Scan again: what is left in the working tree?
+    let (after, _) = run_scan(&scan_cfg(&argv)?)?;
+    let left = fix::remaining(&after.findings);
+    if left.is_empty() {
+        writeln!(
+            stdout,
+            "Scanned again: no secret is left in the working tree (history and rotation above still apply)."
+        )?;
+        stdout.flush()?;
+        return Ok(ExitCode::Clean);
+    }
+    writeln!(
+        stdout,
+        "Scanned again: {} secret(s) are still in the working tree:",
+        left.len()
+    )?;
+    for f in &left {
+        writeln!(
+            stdout,
+            "  {}:{} {} {}",
+            crate::text::escape(&f.path),
+            f.line,
+            f.rule,
+            crate::text::redact(&f.secret)
+        )?;
+    }
+    stdout.flush()?;
+    Ok(ExitCode::Leaks)
+}
+
+/// What `fix` did or would do, as text (escaped).
+fn fix_summary(plan: &crate::fix::Plan, applied: Option<&crate::fix::apply::Applied>) -> String {
+    use std::fmt::Write as _;
+    let e = |s: &str| crate::text::escape(s).into_owned();
+    let mut s = String::new();
+    let files = plan.edits.len() + plan.untrack.len();
+    let _ = match applied {
+        Some(a) => writeln!(
+            s,
+            "jikimi fix: wrote {} file(s), untracked {}:",
+            a.written.len(),
+            a.untracked.len()
+        ),
+        None if files == 0 => writeln!(s, "jikimi fix: no file to change."),
+        None => writeln!(s, "jikimi fix: {} file(s) to change:", plan.edits.len()),
+    };
+    for n in &plan.notes {
+        let _ = writeln!(s, "  {}", e(n));
+    }
+    let sections: [(&str, &Vec<String>); 4] = [
+        ("Not changed (do it by hand):", &plan.skipped),
+        ("Still to do:", &plan.todo),
+        ("History:", &plan.history),
+        ("Rotate:", &plan.rotate),
+    ];
+    for (title, lines) in sections {
+        if lines.is_empty() {
+            continue;
+        }
+        let _ = writeln!(s, "{title}");
+        for l in lines {
+            let _ = writeln!(s, "  {}", e(l));
+        }
+    }
+    if let Some(p) = applied.and_then(|a| a.replacements.as_ref()) {
+        let _ = writeln!(
+            s,
+            "Wrote the replacements file {} (owner-only; it holds the keys).",
+            e(&p.display().to_string())
+        );
+    }
+    s
+}
+
+// --- end of `jikimi fix` ---
 
 /// `jikimi verify`: one key from standard input (see [`crate::verify::single`]).
 fn verify_key(args: &crate::cli::VerifyArgs) -> Result<ExitCode> {

@@ -18,6 +18,7 @@ pub mod config_file;
 pub mod exit_code;
 pub mod explain;
 pub mod findings;
+pub mod fix;
 pub mod hook;
 pub mod input;
 pub mod isolate;

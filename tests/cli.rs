@@ -14,6 +14,7 @@ mod common;
 mod config;
 mod detect;
 mod explain;
+mod fix;
 mod fixtures;
 mod formats;
 mod fuzz;

@@ -283,6 +283,7 @@ fn every_flag_the_readme_names_exists() {
         &["hook", "install"],
         &["explain"],
         &["verify"],
+        &["fix"],
     ] {
         let out = assert_cmd::Command::cargo_bin("jikimi")
             .unwrap()

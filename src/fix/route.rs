@@ -1,0 +1,449 @@
+//! Move a browser call behind a server: the client stops holding the key
+//! and calls `/api/<provider>/…` on its own origin; a generated server
+//! route forwards only the provider paths the client used, adding the key
+//! from the server's environment.
+//!
+//! Where the route goes follows the project: a Next.js route handler, a
+//! SvelteKit `+server`, a Nuxt `server/api` handler, an Astro endpoint, an
+//! Express router when the repository has an Express server; a pure SPA
+//! (Vite, CRA) gets a serverless function in `api/` (the layout Vercel
+//! deploys as is) and the user is told what to deploy.
+
+use super::lexer::{Family, Region, region_at};
+use super::plan::{Plan, join};
+use crate::findings::Finding;
+use crate::findings::project::Framework;
+use crate::rules::RuleSet;
+
+/// A provider's API, as the route calls it.
+struct Upstream {
+    slug: &'static str,
+    base: &'static str,
+    /// The header that carries the key (`authorization` takes `Bearer`).
+    header: &'static str,
+}
+
+const UPSTREAMS: &[(&str, Upstream)] = &[
+    (
+        "openai",
+        up("openai", "https://api.openai.com", "authorization"),
+    ),
+    (
+        "anthropic",
+        up("anthropic", "https://api.anthropic.com", "x-api-key"),
+    ),
+    (
+        "stripe",
+        up("stripe", "https://api.stripe.com", "authorization"),
+    ),
+    ("groq", up("groq", "https://api.groq.com", "authorization")),
+    (
+        "mistral",
+        up("mistral", "https://api.mistral.ai", "authorization"),
+    ),
+    (
+        "deepseek",
+        up("deepseek", "https://api.deepseek.com", "authorization"),
+    ),
+    (
+        "openrouter",
+        up("openrouter", "https://openrouter.ai", "authorization"),
+    ),
+    (
+        "perplexity",
+        up("perplexity", "https://api.perplexity.ai", "authorization"),
+    ),
+    ("xai", up("xai", "https://api.x.ai", "authorization")),
+    (
+        "cohere",
+        up("cohere", "https://api.cohere.com", "authorization"),
+    ),
+    (
+        "replicate",
+        up("replicate", "https://api.replicate.com", "authorization"),
+    ),
+    (
+        "elevenlabs",
+        up("elevenlabs", "https://api.elevenlabs.io", "xi-api-key"),
+    ),
+    (
+        "google",
+        up(
+            "gemini",
+            "https://generativelanguage.googleapis.com",
+            "x-goog-api-key",
+        ),
+    ),
+    (
+        "gemini",
+        up(
+            "gemini",
+            "https://generativelanguage.googleapis.com",
+            "x-goog-api-key",
+        ),
+    ),
+];
+
+const fn up(slug: &'static str, base: &'static str, header: &'static str) -> Upstream {
+    Upstream { slug, base, header }
+}
+
+fn upstream(provider: &str) -> Option<&'static Upstream> {
+    let p: String = provider
+        .to_ascii_lowercase()
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect();
+    UPSTREAMS
+        .iter()
+        .find(|(k, _)| p.contains(k))
+        .map(|(_, u)| u)
+}
+
+/// A key literal in browser code: remove it from the client, point the
+/// client's provider URLs at the route, write the route, and keep the value
+/// in the server's `.env`.
+pub fn client(plan: &mut Plan, f: &Finding, rules: &RuleSet) {
+    let Some(text) = plan.text(&f.path) else {
+        return;
+    };
+    let places = super::literal::find_all(&text, &f.secret);
+    let Some(&first) = places.first() else {
+        plan.skip(format!("{}: the key is not in the file as scanned", f.path));
+        return;
+    };
+    let name = super::literal::env_name(f, rules, &text, first);
+    let dir = super::literal::project_dir(f);
+    let name = plan.env_value(&join(&dir, ".env"), &name, &f.secret);
+    // Remove the key: the literal keeps its quotes and the rest of its text.
+    let mut out = text.clone();
+    for &at in places.iter().rev() {
+        let end = at + f.secret.len();
+        let ok = match region_at(Family::Js, &text, at) {
+            Region::Literal(l) => at >= l.body_start && end <= l.body_end,
+            Region::Comment => true,
+            Region::Code => false,
+        };
+        if ok && out.is_char_boundary(at) && out.is_char_boundary(end) {
+            out.replace_range(at..end, "");
+        }
+    }
+    let out = reroute(plan, f, &dir, &name, &out);
+    plan.set(&f.path, out);
+}
+
+/// A browser file that read a (formerly public) variable: the reads become
+/// empty strings, and the provider call goes through the route.
+pub fn client_reference(plan: &mut Plan, rel: &str, name: &str, f: &Finding) {
+    let Some(text) = plan.text(rel) else {
+        return;
+    };
+    let mut out = text.clone();
+    for read in [
+        format!("import.meta.env.{name}"),
+        format!("process.env.{name}"),
+    ] {
+        out = super::public::rename_word(&out, &read, "\"\"");
+    }
+    let dir = super::literal::project_dir(f);
+    let mut g = f.clone();
+    g.path = rel.to_string();
+    let out = reroute(plan, &g, &dir, name, &out);
+    plan.set(rel, out);
+}
+
+/// Point the client's calls to the provider at the route and write the
+/// route. Returns the client text.
+fn reroute(plan: &mut Plan, f: &Finding, dir: &str, name: &str, text: &str) -> String {
+    let Some(up) = upstream(&f.provider) else {
+        plan.note(format!("{}: the key was removed from browser code", f.path));
+        plan.todo(format!(
+            "{}: call {} from a server you run (no route template for this provider); the key is in {} as {name}",
+            f.path,
+            f.provider,
+            join(dir, ".env")
+        ));
+        return text.to_string();
+    };
+    let prefix = format!("/api/{}", up.slug);
+    // The provider paths the client uses: the only ones the route forwards.
+    let mut paths: Vec<String> = super::literal::find_all(text, up.base)
+        .into_iter()
+        .filter_map(|at| {
+            let rest = text.get(at + up.base.len()..)?;
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || "/_.-".contains(c)))
+                .unwrap_or(rest.len());
+            let p = rest.get(..end)?;
+            (p.starts_with('/') && p.len() > 1).then(|| p.to_string())
+        })
+        .collect();
+    paths.sort();
+    paths.dedup();
+    let out = text.replace(up.base, &prefix);
+    let sdk = paths.is_empty();
+    if sdk {
+        plan.todo(format!(
+            "{}: point the {} client at the route (its base URL option: `{prefix}/v1`, or the path you call) and drop its key option",
+            f.path, f.provider
+        ));
+    }
+    let (route, deploy) = write_route(plan, f, dir, up, name, &paths);
+    plan.note(format!(
+        "{}: the key was removed from browser code; it calls {prefix}/… on its own server, which {route} serves with {name} from the server environment",
+        f.path
+    ));
+    if let Some(d) = deploy {
+        plan.todo(d);
+    }
+    out
+}
+
+/// The framework a project uses, and whether it has TypeScript.
+fn framework(f: &Finding) -> Framework {
+    f.project
+        .as_ref()
+        .and_then(|p| p.framework)
+        .unwrap_or_default()
+}
+
+/// Write the route file; returns its path and what the user must deploy.
+fn write_route(
+    plan: &mut Plan,
+    f: &Finding,
+    dir: &str,
+    up: &Upstream,
+    name: &str,
+    paths: &[String],
+) -> (String, Option<String>) {
+    let ts = plan.exists(&join(dir, "tsconfig.json"));
+    let ext = if ts { "ts" } else { "js" };
+    let slug = up.slug;
+    let fw = framework(f);
+    let express = !matches!(
+        fw,
+        Framework::Next | Framework::SvelteKit | Framework::Nuxt | Framework::Astro
+    ) && has_express(plan, dir);
+    let (rel, body, deploy) = match fw {
+        Framework::Next => {
+            let app = if plan.root.join(join(dir, "src/app")).is_dir() {
+                "src/app"
+            } else {
+                "app"
+            };
+            let rel = join(dir, &format!("{app}/api/{slug}/[...path]/route.{ext}"));
+            let body = format!(
+                "{}\nexport async function POST(request{t}) {{\n  return forward(request);\n}}\n\nexport async function GET(request{t}) {{\n  return forward(request);\n}}\n",
+                forward(up, name, paths, ts),
+                t = if ts { ": Request" } else { "" }
+            );
+            (rel, body, None)
+        }
+        Framework::SvelteKit => {
+            let rel = join(
+                dir,
+                &format!("src/routes/api/{slug}/[...path]/+server.{ext}"),
+            );
+            let ev = if ts { ": { request: Request }" } else { "" };
+            let body = format!(
+                "{}\nexport const POST = ({{ request }}{ev}) => forward(request);\nexport const GET = ({{ request }}{ev}) => forward(request);\n",
+                forward(up, name, paths, ts)
+            );
+            (rel, body, None)
+        }
+        Framework::Nuxt => {
+            let rel = join(dir, &format!("server/api/{slug}/[...path].{ext}"));
+            let body = format!(
+                "{}\nexport default defineEventHandler((event) => forward(toWebRequest(event)));\n",
+                forward(up, name, paths, ts)
+            );
+            (rel, body, None)
+        }
+        Framework::Astro => {
+            let rel = join(dir, &format!("src/pages/api/{slug}/[...path].{ext}"));
+            let ev = if ts { ": { request: Request }" } else { "" };
+            let body = format!(
+                "{}\nexport const prerender = false;\nexport const POST = ({{ request }}{ev}) => forward(request);\nexport const GET = ({{ request }}{ev}) => forward(request);\n",
+                forward(up, name, paths, ts)
+            );
+            (
+                rel,
+                body,
+                Some(
+                    "Astro: the endpoint needs on-demand rendering (an SSR adapter: @astrojs/node, vercel, netlify...)"
+                        .to_string(),
+                ),
+            )
+        }
+        _ if express => {
+            let rel = join(dir, &format!("server/{slug}-proxy.js"));
+            let module = plan.text(&join(dir, "package.json")).is_some_and(|t| {
+                t.contains("\"type\": \"module\"") || t.contains("\"type\":\"module\"")
+            });
+            let body = express_router(up, name, paths, module);
+            let mount = format!(
+                "mount the route in your Express app: `{slug}Proxy` from server/{slug}-proxy.js, then `app.use(\"/api/{slug}\", {slug}Proxy);` (before any catch-all); set {name} in the server's environment"
+            );
+            (rel, body, Some(mount))
+        }
+        _ => {
+            let rel = join(dir, &format!("api/{slug}/[...path].js"));
+            let body = format!(
+                "{}\nexport function POST(request) {{\n  return forward(request);\n}}\n\nexport function GET(request) {{\n  return forward(request);\n}}\n",
+                forward(up, name, paths, false)
+            );
+            let what = match fw {
+                Framework::Vite | Framework::Cra | Framework::VueCli | Framework::Svelte => {
+                    format!("this {} app has no server", fw.as_str())
+                }
+                _ => "no server side was found in this project".to_string(),
+            };
+            let deploy = format!(
+                "{what}: deploy {rel} as a serverless function (Vercel deploys api/ as is; on Netlify or Cloudflare move it to their functions folder), set {name} in the host's environment (not with a public prefix), and in development proxy /api to it (vite.config: server.proxy)"
+            );
+            (rel, body, Some(deploy))
+        }
+    };
+    if !plan.exists(&rel) {
+        plan.set(&rel, body);
+    }
+    (rel, deploy)
+}
+
+/// Whether the project (or the top of the repository) depends on Express.
+fn has_express(plan: &mut Plan, dir: &str) -> bool {
+    [join(dir, "package.json"), "package.json".to_string()]
+        .iter()
+        .any(|p| plan.text(p).is_some_and(|t| t.contains("\"express\"")))
+}
+
+/// The header line that carries the key.
+fn auth(up: &Upstream) -> String {
+    if up.header == "authorization" {
+        "authorization: `Bearer ${key}`".to_string()
+    } else {
+        let extra = if up.slug == "anthropic" {
+            "\n      \"anthropic-version\": request.headers.get(\"anthropic-version\") ?? \"2023-06-01\","
+        } else {
+            ""
+        };
+        format!("\"{}\": key,{extra}", up.header)
+    }
+}
+
+fn allowed(paths: &[String]) -> String {
+    if paths.is_empty() {
+        "[] /* add the provider paths your client calls, e.g. \"/v1/chat/completions\" */"
+            .to_string()
+    } else {
+        format!(
+            "[{}]",
+            paths
+                .iter()
+                .map(|p| format!("\"{p}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    }
+}
+
+/// The forwarding function, on the web platform's Request and Response.
+fn forward(up: &Upstream, name: &str, paths: &[String], ts: bool) -> String {
+    let (t, r) = if ts {
+        (": Request", ": Promise<Response>")
+    } else {
+        ("", "")
+    };
+    format!(
+        "// Generated by `jikimi fix`: the browser calls this route, which calls
+// {base} with the key from the server's environment ({name}), so the key
+// never ships to the browser. Only the paths the client used are forwarded.
+// Check the caller (session, rate limit) before deploying.
+const UPSTREAM = \"{base}\";
+const PREFIX = \"/api/{slug}\";
+const ALLOWED{at} = {allowed};
+
+async function forward(request{t}){r} {{
+  const path = new URL(request.url).pathname.slice(PREFIX.length);
+  if (!ALLOWED.includes(path)) {{
+    return new Response(\"Not found\", {{ status: 404 }});
+  }}
+  const key = process.env.{name};
+  if (!key) {{
+    return new Response(\"{name} is not set on the server\", {{ status: 500 }});
+  }}
+  const upstream = await fetch(UPSTREAM + path, {{
+    method: request.method,
+    headers: {{
+      \"content-type\": request.headers.get(\"content-type\") ?? \"application/json\",
+      {auth}
+    }},
+    body: request.method === \"GET\" ? undefined : await request.text(),
+  }});
+  return new Response(upstream.body, {{
+    status: upstream.status,
+    headers: {{ \"content-type\": upstream.headers.get(\"content-type\") ?? \"application/json\" }},
+  }});
+}}
+",
+        base = up.base,
+        slug = up.slug,
+        at = if ts { ": string[]" } else { "" },
+        allowed = allowed(paths),
+        auth = auth(up),
+    )
+}
+
+/// An Express router doing the same (Node 18+ `fetch`).
+fn express_router(up: &Upstream, name: &str, paths: &[String], module: bool) -> String {
+    let (import, export) = if module {
+        ("import express from \"express\";", "export const")
+    } else {
+        ("const express = require(\"express\");", "const")
+    };
+    let tail = if module {
+        String::new()
+    } else {
+        format!("\nmodule.exports = {{ {}Proxy }};\n", up.slug)
+    };
+    let auth = auth(up).replace("request.headers.get(", "req.get(");
+    format!(
+        "// Generated by `jikimi fix`: the browser calls /api/{slug}/..., this router
+// calls {base} with the key from the server's environment ({name}), so the
+// key never ships to the browser. Only the paths the client used are
+// forwarded. Check the caller (session, rate limit) before deploying.
+{import}
+
+const UPSTREAM = \"{base}\";
+const ALLOWED = {allowed};
+
+{export} {slug}Proxy = express.Router();
+
+{slug}Proxy.use(express.text({{ type: \"*/*\", limit: \"1mb\" }}), async (req, res) => {{
+  if (!ALLOWED.includes(req.path)) {{
+    res.status(404).send(\"Not found\");
+    return;
+  }}
+  const key = process.env.{name};
+  if (!key) {{
+    res.status(500).send(\"{name} is not set on the server\");
+    return;
+  }}
+  const upstream = await fetch(UPSTREAM + req.path, {{
+    method: req.method,
+    headers: {{
+      \"content-type\": req.get(\"content-type\") ?? \"application/json\",
+      {auth}
+    }},
+    body: req.method === \"GET\" ? undefined : req.body,
+  }});
+  res.status(upstream.status);
+  res.type(upstream.headers.get(\"content-type\") ?? \"application/json\");
+  res.send(Buffer.from(await upstream.arrayBuffer()));
+}});
+{tail}",
+        base = up.base,
+        slug = up.slug,
+        allowed = allowed(paths),
+    )
+}

@@ -1,0 +1,739 @@
+//! `jikimi fix` (issue 22) on realistic layouts, through the binary: the
+//! printed diff applies with `git apply`, `--apply` leaves no secret in the
+//! working tree, the edited code still passes its language's own checks
+//! where the tool is installed (`node --check`, `python3 -m py_compile`,
+//! `gofmt -e`; skipped with a note otherwise), env files end up untracked
+//! and ignored (checked with git2), and the safety rules hold.
+
+use std::path::Path;
+use std::process::Command as Std;
+
+use crate::common::*;
+
+/// A committed repository holding `files`.
+fn layout(files: &[(&str, &str)]) -> (Env, git2::Repository) {
+    let env = Env::new();
+    for (p, c) in files {
+        env.write(p, c);
+    }
+    let repo = env.git_init();
+    env.commit_all(&repo, "init");
+    (env, repo)
+}
+
+/// Run `jikimi fix <args>`: exit code, stdout, stderr.
+/// The history replacements file `--apply` wrote is removed (it lives in
+/// the system temporary folder, outside the test's directory); the test
+/// that reads it runs the command itself.
+fn fix(env: &Env, args: &[&str]) -> (i32, String, String) {
+    let out = env.cmd().arg("fix").args(args).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    if let Some(p) = replacements_file(&stdout) {
+        let _ = std::fs::remove_dir_all(Path::new(&p).parent().unwrap());
+    }
+    (
+        out.status.code().unwrap_or(-1),
+        stdout,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The replacements file `fix --apply` reports writing.
+fn replacements_file(stdout: &str) -> Option<String> {
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("Wrote the replacements file "))?;
+    let p = line.trim_start_matches("Wrote the replacements file ");
+    Some(p.split(" (").next()?.to_string())
+}
+
+/// Secret findings a working-tree scan still reports (an ignored,
+/// untracked `.env` is a note, not a finding).
+fn tree_findings(env: &Env) -> Vec<String> {
+    let (_, v) = env.scan_json(&["--no-history"]);
+    findings(&v)
+        .iter()
+        .filter(|f| f["kind"] == "secret")
+        .map(|f| format!("{} {}", f["path"], f["rule"]))
+        .collect()
+}
+
+fn read(env: &Env, rel: &str) -> String {
+    std::fs::read_to_string(env.path().join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+/// `rel` is out of the index and ignored.
+fn untracked_and_ignored(repo: &git2::Repository, rel: &str) {
+    let mut index = repo.index().unwrap();
+    index.read(true).unwrap();
+    assert!(
+        index.get_path(Path::new(rel), 0).is_none(),
+        "{rel} is still tracked"
+    );
+    assert!(
+        repo.status_should_ignore(Path::new(rel)).unwrap(),
+        "{rel} is not ignored"
+    );
+}
+
+/// Whether a tool runs here; a note on stderr when it does not.
+fn have(tool: &str, arg: &str) -> bool {
+    let ok = Std::new(tool)
+        .arg(arg)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!("note: {tool} is not installed here; its check is skipped");
+    }
+    ok
+}
+
+/// `node --check` on a file as an ES module (copied to `.mjs`).
+fn node_check(env: &Env, rel: &str) {
+    if !have("node", "--version") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let copy = tmp.path().join("check.mjs");
+    std::fs::copy(env.path().join(rel), &copy).unwrap();
+    let out = Std::new("node").arg("--check").arg(&copy).output().unwrap();
+    assert!(
+        out.status.success(),
+        "node --check {rel}: {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        read(env, rel)
+    );
+}
+
+fn stripe_key(seed: u64) -> String {
+    format!("sk_live_{}", Fake::new(seed).alnum(40))
+}
+
+const EXPRESS_PKG: &str =
+    r#"{"name":"api","dependencies":{"express":"^4.19.2","stripe":"^14.0.0"}}"#;
+
+fn express_server(key: &str) -> String {
+    format!(
+        "const express = require(\"express\");\nconst Stripe = require(\"stripe\");\n\nconst stripe = new Stripe(\"{key}\");\nconst app = express();\n\napp.post(\"/refund\", async (req, res) => {{\n  const r = await fetch(\"https://api.stripe.com/v1/refunds\", {{\n    method: \"POST\",\n    headers: {{ Authorization: `Bearer {key}`, \"X-Note\": 'key: {key}' }},\n  }});\n  res.json(await r.json());\n}});\n\napp.listen(3000);\n"
+    )
+}
+
+#[test]
+fn express_stripe_key_moves_to_env_and_diff_applies_with_git_apply() {
+    let key = stripe_key(1);
+    let server = express_server(&key);
+    let (env, repo) = layout(&[("package.json", EXPRESS_PKG), ("src/server.js", &server)]);
+
+    // Default: a redacted diff, nothing written.
+    let (code, diff, err) = fix(&env, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        diff.contains("diff --git a/src/server.js b/src/server.js"),
+        "{diff}"
+    );
+    assert!(diff.contains("process.env.STRIPE_SECRET_KEY"), "{diff}");
+    assert!(!diff.contains(&key), "the diff printed the key in full");
+    assert!(err.contains("Nothing was written"), "{err}");
+    assert_eq!(read(&env, "src/server.js"), server);
+    assert!(!env.path().join(".env").exists());
+
+    // --no-redact: the exact patch; `git apply` takes it.
+    let (code, patch, _) = fix(&env, &["--no-redact"]);
+    assert_eq!(code, 0);
+    let outside = tempfile::tempdir().unwrap();
+    let pfile = outside.path().join("fix.patch");
+    std::fs::write(&pfile, &patch).unwrap();
+    if have("git", "--version") {
+        let out = Std::new("git")
+            .args(["apply", "--check"])
+            .arg(&pfile)
+            .current_dir(env.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git apply --check: {}\n{patch}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    // --apply: written, scanned again, clean.
+    let (code, out, err) = fix(&env, &["--apply"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("no secret is left in the working tree"),
+        "{out}"
+    );
+    let now = read(&env, "src/server.js");
+    assert!(!now.contains(&key), "{now}");
+    assert!(
+        now.contains("new Stripe(process.env.STRIPE_SECRET_KEY)"),
+        "{now}"
+    );
+    assert!(
+        now.contains("`Bearer ${process.env.STRIPE_SECRET_KEY}`"),
+        "template literal interpolates: {now}"
+    );
+    assert!(
+        now.contains("('key: ' + process.env.STRIPE_SECRET_KEY)"),
+        "a quoted literal is split and joined: {now}"
+    );
+    assert_eq!(
+        read(&env, ".env"),
+        format!("STRIPE_SECRET_KEY={key}\n"),
+        "the value is kept for the app"
+    );
+    assert_eq!(read(&env, ".env.example"), "STRIPE_SECRET_KEY=\n");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(env.path().join(".env"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    untracked_and_ignored(&repo, ".env");
+    assert!(
+        !repo
+            .status_should_ignore(Path::new(".env.example"))
+            .unwrap()
+    );
+    assert_eq!(tree_findings(&env), Vec::<String>::new());
+    node_check(&env, "src/server.js");
+}
+
+#[test]
+fn committed_vite_env_is_renamed_untracked_ignored_and_the_call_goes_through_a_route() {
+    let key = Fake::new(2).openai_project();
+    let pkg = r#"{"name":"web","type":"module","dependencies":{"react":"^18.3.1"},"devDependencies":{"vite":"^5.4.0"}}"#;
+    let chat = "export async function ask(prompt) {\n  const res = await fetch(\"https://api.openai.com/v1/chat/completions\", {\n    method: \"POST\",\n    headers: { Authorization: `Bearer ${import.meta.env.VITE_OPENAI_API_KEY}` },\n    body: JSON.stringify({ model: \"gpt-4o-mini\", messages: [{ role: \"user\", content: prompt }] }),\n  });\n  return res.json();\n}\n";
+    let dotenv = format!("VITE_APP_TITLE=Chat\nVITE_OPENAI_API_KEY={key}\n");
+    let (env, repo) = layout(&[
+        ("package.json", pkg),
+        (
+            "index.html",
+            "<script type=\"module\" src=\"/src/main.js\"></script>\n",
+        ),
+        (".gitignore", "node_modules\n!.env.sample\n"),
+        (".env", &dotenv),
+        ("src/chat.js", chat),
+    ]);
+    let (code, out, err) = fix(&env, &["--apply"]);
+    assert_eq!(code, 0, "{out}{err}");
+
+    let dotenv = read(&env, ".env");
+    assert!(
+        dotenv.contains(&format!("\nOPENAI_API_KEY={key}")),
+        "{dotenv}"
+    );
+    assert!(
+        dotenv.contains("VITE_APP_TITLE=Chat"),
+        "other variables stay"
+    );
+    assert!(!dotenv.contains("VITE_OPENAI_API_KEY"));
+    untracked_and_ignored(&repo, ".env");
+    let gi = read(&env, ".gitignore");
+    assert!(gi.starts_with("node_modules\n!.env.sample\n"), "{gi}");
+    let tail: Vec<&str> = gi.lines().skip(2).collect();
+    let pos = |l: &str| tail.iter().position(|x| *x == l).unwrap_or(usize::MAX);
+    assert!(pos(".env") < pos("!.env.example"), "{gi}");
+    assert!(
+        pos(".env.*") < pos("!.env.sample"),
+        "negations stay in force: {gi}"
+    );
+    assert_eq!(
+        read(&env, ".env.example"),
+        "VITE_APP_TITLE=\nOPENAI_API_KEY=\n"
+    );
+
+    let chat = read(&env, "src/chat.js");
+    assert!(!chat.contains("VITE_OPENAI_API_KEY"), "{chat}");
+    assert!(!chat.contains("import.meta.env.OPENAI_API_KEY"), "{chat}");
+    assert!(
+        chat.contains("fetch(\"/api/openai/v1/chat/completions\""),
+        "{chat}"
+    );
+    let route = read(&env, "api/openai/[...path].js");
+    assert!(route.contains("process.env.OPENAI_API_KEY"), "{route}");
+    assert!(
+        route.contains("const ALLOWED = [\"/v1/chat/completions\"]"),
+        "{route}"
+    );
+    assert!(out.contains("deploy api/openai/[...path].js"), "{out}");
+    assert!(out.contains("this Vite app has no server"), "{out}");
+    assert_eq!(tree_findings(&env), Vec::<String>::new());
+    node_check(&env, "src/chat.js");
+    node_check(&env, "api/openai/[...path].js");
+}
+
+#[test]
+fn vite_spa_key_in_src_leaves_the_bundle() {
+    let key = Fake::new(3).openai_project();
+    let pkg = r#"{"name":"web","type":"module","dependencies":{"react":"^18.3.1","react-dom":"^18.3.1"},"devDependencies":{"vite":"^5.4.0"}}"#;
+    let lib = format!(
+        "const OPENAI_KEY = \"{key}\";\n\nexport async function ask(prompt) {{\n  const res = await fetch(\"https://api.openai.com/v1/responses\", {{\n    method: \"POST\",\n    headers: {{ \"Content-Type\": \"application/json\", Authorization: \"Bearer \" + OPENAI_KEY }},\n    body: JSON.stringify({{ model: \"gpt-4o-mini\", input: prompt }}),\n  }});\n  return res.json();\n}}\n"
+    );
+    let (env, _repo) = layout(&[("package.json", pkg), ("src/lib/openai.js", &lib)]);
+    let (code, out, err) = fix(&env, &["--apply"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let lib = read(&env, "src/lib/openai.js");
+    assert!(!lib.contains(&key));
+    assert!(lib.contains("const OPENAI_KEY = \"\";"), "{lib}");
+    assert!(lib.contains("fetch(\"/api/openai/v1/responses\""), "{lib}");
+    let route = read(&env, "api/openai/[...path].js");
+    assert!(route.contains("[\"/v1/responses\"]"), "{route}");
+    assert!(read(&env, ".env").contains(&format!("OPENAI_API_KEY={key}")));
+    assert_eq!(tree_findings(&env), Vec::<String>::new());
+    node_check(&env, "src/lib/openai.js");
+    node_check(&env, "api/openai/[...path].js");
+}
+
+#[test]
+fn next_client_component_gets_a_route_handler() {
+    let key = Fake::new(4).openai_project();
+    let page = format!(
+        "\"use client\";\nimport {{ useState }} from \"react\";\n\nexport default function Chat() {{\n  const [answer, setAnswer] = useState(\"\");\n  async function ask(prompt) {{\n    const res = await fetch(\"https://api.openai.com/v1/chat/completions\", {{\n      method: \"POST\",\n      headers: {{ \"Content-Type\": \"application/json\", Authorization: \"Bearer {key}\" }},\n      body: JSON.stringify({{ model: \"gpt-4o-mini\", messages: [{{ role: \"user\", content: prompt }}] }}),\n    }});\n    setAnswer((await res.json()).choices[0].message.content);\n  }}\n  return <button onClick={{() => ask(\"hi\")}}>{{answer}}</button>;\n}}\n"
+    );
+    let (env, _repo) = layout(&[
+        (
+            "package.json",
+            r#"{"dependencies":{"next":"14.2.0","react":"18.3.1"}}"#,
+        ),
+        ("tsconfig.json", "{}\n"),
+        ("app/chat/page.tsx", &page),
+    ]);
+    let (code, out, err) = fix(&env, &["--apply"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let page = read(&env, "app/chat/page.tsx");
+    assert!(!page.contains(&key));
+    assert!(page.contains("Authorization: \"Bearer \""), "{page}");
+    assert!(
+        page.contains("fetch(\"/api/openai/v1/chat/completions\""),
+        "{page}"
+    );
+    let route = read(&env, "app/api/openai/[...path]/route.ts");
+    assert!(
+        route.contains("export async function POST(request: Request)"),
+        "{route}"
+    );
+    assert!(route.contains("process.env.OPENAI_API_KEY"), "{route}");
+    assert!(read(&env, ".env").contains(&format!("OPENAI_API_KEY={key}")));
+    assert_eq!(tree_findings(&env), Vec::<String>::new());
+}
+
+#[test]
+fn flask_app_reads_os_environ_and_compiles() {
+    let key = Fake::new(5).openai_project();
+    let app = format!(
+        "\"\"\"A small Flask app.\"\"\"\nfrom flask import Flask, request\nfrom openai import OpenAI\n\napp = Flask(__name__)\nclient = OpenAI(api_key=\"{key}\")\nHEADERS = {{\"Authorization\": f\"Bearer {key}\"}}\n\n\n@app.post(\"/ask\")\ndef ask():\n    return {{\"answer\": client.responses.create(model=\"gpt-4o-mini\", input=request.json[\"q\"]).output_text}}\n"
+    );
+    let (env, _repo) = layout(&[
+        ("requirements.txt", "flask==3.0.3\nopenai==1.40.0\n"),
+        ("app.py", &app),
+    ]);
+    let (code, out, err) = fix(&env, &["--apply"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let app = read(&env, "app.py");
+    assert!(
+        app.contains("\"\"\"A small Flask app.\"\"\"\nimport os\nfrom flask"),
+        "{app}"
+    );
+    assert!(
+        app.contains("OpenAI(api_key=os.environ[\"OPENAI_API_KEY\"])"),
+        "{app}"
+    );
+    assert!(
+        app.contains("(f\"Bearer \" + os.environ[\"OPENAI_API_KEY\"])"),
+        "{app}"
+    );
+    assert_eq!(tree_findings(&env), Vec::<String>::new());
+    if have("python3", "--version") {
+        let out = Std::new("python3")
+            .args(["-m", "py_compile", "app.py"])
+            .current_dir(env.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn go_service_reads_os_getenv() {
+    let key = stripe_key(6);
+    let main = format!(
+        "package main\n\nimport (\n\t\"fmt\"\n\t\"net/http\"\n)\n\nconst stripeKey = \"{key}\"\n\nfunc main() {{\n\thttp.HandleFunc(\"/charge\", func(w http.ResponseWriter, r *http.Request) {{\n\t\treq, _ := http.NewRequest(\"POST\", \"https://api.stripe.com/v1/charges\", nil)\n\t\treq.Header.Set(\"Authorization\", \"Bearer \"+stripeKey)\n\t\tfmt.Fprintln(w, req.URL)\n\t}})\n\thttp.ListenAndServe(\":8080\", nil)\n}}\n"
+    );
+    let (env, _repo) = layout(&[
+        ("go.mod", "module example.com/pay\n\ngo 1.22\n"),
+        ("main.go", &main),
+    ]);
+    let (code, out, err) = fix(&env, &["--apply"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let main = read(&env, "main.go");
+    assert!(
+        main.contains("import (\n\t\"fmt\"\n\t\"net/http\"\n\t\"os\"\n)"),
+        "{main}"
+    );
+    assert!(
+        main.contains("var stripeKey = os.Getenv(\"STRIPE_SECRET_KEY\")"),
+        "a constant cannot hold a call: {main}"
+    );
+    assert_eq!(tree_findings(&env), Vec::<String>::new());
+    if have("gofmt", "-h") {
+        let out = Std::new("gofmt")
+            .args(["-e", "-l", "main.go"])
+            .current_dir(env.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.stdout.is_empty(), "gofmt would reformat main.go");
+    }
+}
+
+#[test]
+fn uncommitted_or_changed_files_are_refused_unless_forced() {
+    let key = stripe_key(7);
+    let server = express_server(&key);
+    let (env, _repo) = layout(&[("package.json", EXPRESS_PKG), ("src/server.js", &server)]);
+    // An uncommitted edit elsewhere in the file.
+    let edited = format!("{server}// local change\n");
+    env.write("src/server.js", &edited);
+    let (code, out, err) = fix(&env, &["--apply"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("src/server.js: has uncommitted changes"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was written"), "{err}");
+    assert_eq!(read(&env, "src/server.js"), edited);
+    assert!(
+        !env.path().join(".gitignore").exists(),
+        "nothing at all is written"
+    );
+    let (code, out, err) = fix(&env, &["--apply", "--force"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let now = read(&env, "src/server.js");
+    assert!(
+        !now.contains(&key) && now.ends_with("// local change\n"),
+        "{now}"
+    );
+}
+
+#[test]
+fn scope_by_id_and_cause() {
+    let a = stripe_key(8);
+    let b = stripe_key(9);
+    let (env, _repo) = layout(&[
+        ("package.json", EXPRESS_PKG),
+        ("src/a.js", &format!("export const a = \"{a}\";\n")),
+        ("src/b.js", &format!("export const b = \"{b}\";\n")),
+    ]);
+    let (_, v) = env.scan_json(&["--no-history"]);
+    let id = findings(&v)
+        .iter()
+        .find(|f| f["path"] == "src/a.js")
+        .map(|f| f["id"].as_str().unwrap().to_string())
+        .unwrap();
+    let (code, out, err) = fix(&env, &[&id[..8], "--apply"]);
+    // b.js is out of scope, so a secret is left: exit 1, named.
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("src/b.js"), "{out}");
+    assert!(!read(&env, "src/a.js").contains(&a));
+    assert!(read(&env, "src/b.js").contains(&b));
+
+    let (code, diff, _) = fix(&env, &["--cause", "env-file-committed"]);
+    assert_eq!(code, 0);
+    assert!(!diff.contains("src/b.js"), "{diff}");
+    let (code, _, err) = fix(&env, &["--cause", "nope"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown cause 'nope'"), "{err}");
+    let (code, _, err) = fix(&env, &["0123abcd"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no finding has the id"), "{err}");
+}
+
+#[test]
+fn a_key_fix_cannot_move_fails_after_apply() {
+    let key = stripe_key(10);
+    let (env, _repo) = layout(&[(
+        "config/settings.json",
+        &format!("{{\"stripe\": {{\"secret_key\": \"{key}\"}}}}\n"),
+    )]);
+    let (code, out, err) = fix(&env, &["--apply"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("config/settings.json"), "{out}");
+    assert!(out.contains("still in the working tree"), "{out}");
+}
+
+#[test]
+fn history_commands_name_refs_and_write_an_owner_only_file_outside_the_repo() {
+    let key = stripe_key(11);
+    let (env, repo) = layout(&[
+        ("package.json", EXPRESS_PKG),
+        (".env", &format!("STRIPE_SECRET_KEY={key}\n")),
+    ]);
+    let head = repo.head().unwrap().peel_to_commit().unwrap();
+    repo.tag_lightweight("v1.0", head.as_object(), false)
+        .unwrap();
+    let (code, _, err) = fix(&env, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("git filter-repo --sensitive-data-removal --replace-text"),
+        "{err}"
+    );
+    assert!(err.contains("--invert-paths --path '.env'"), "{err}");
+    assert!(err.contains("tag v1.0"), "{err}");
+    assert!(err.contains("Rotate the keys first"), "{err}");
+    assert!(
+        err.contains("https://dashboard.stripe.com/apikeys"),
+        "{err}"
+    );
+    assert!(err.contains("jikimi scan --verify"), "{err}");
+    assert!(!err.contains(&key), "{err}");
+    let out = env.cmd().args(["fix", "--apply"]).output().unwrap();
+    let (code, out) = (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    );
+    assert_eq!(code, 0, "{out}");
+    let path = replacements_file(&out).unwrap_or_else(|| panic!("{out}"));
+    let path = Path::new(&path);
+    assert!(!path.starts_with(env.path()), "outside the repository");
+    assert_eq!(
+        std::fs::read_to_string(path).unwrap(),
+        format!("literal:{key}==>***REMOVED***\n")
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
+    untracked_and_ignored(&repo, ".env");
+}
+
+#[test]
+fn each_language_gets_its_environment_lookup() {
+    let mut n = 20;
+    let mut k = || {
+        n += 1;
+        stripe_key(n)
+    };
+    let (k1, k2, k3, k4, k5, k6, k7, k8, k9, k10, k11, k12, k13) = (
+        k(),
+        k(),
+        k(),
+        k(),
+        k(),
+        k(),
+        k(),
+        k(),
+        k(),
+        k(),
+        k(),
+        k(),
+        k(),
+    );
+    let rust = format!(
+        "fn main() {{\n    let key = \"{k1}\";\n    let header = r#\"Bearer {k2}\"#;\n    println!(\"{{}} {{}}\", key.len(), header.len());\n}}\n"
+    );
+    let java = format!(
+        "package app;\n\npublic class Pay {{\n    private static final String STRIPE_KEY = \"{k3}\";\n    String auth() {{ return \"Bearer {k4}\"; }}\n}}\n"
+    );
+    let ruby = format!("require \"stripe\"\nStripe.api_key = '{k5}'\n");
+    let php = format!(
+        "<?php\n$stripe = new \\Stripe\\StripeClient(\"{k6}\");\n$h = 'Authorization: Bearer {k7}';\n"
+    );
+    let cs = format!(
+        "namespace App.Services;\npublic class Pay {{\n    public const string StripeKey = \"{k8}\";\n    public string Auth() {{ const string k = @\"{k9}\"; return k; }}\n}}\n"
+    );
+    let sh = format!(
+        "#!/bin/sh\nexport STRIPE_SECRET_KEY={k10}\ncurl -u '{k11}:' https://api.stripe.com/v1/charges\n"
+    );
+    let compose = format!(
+        "services:\n  api:\n    image: api\n    environment:\n      STRIPE_SECRET_KEY: {k12}\n      OTHER: \"Bearer {k13}\"\n"
+    );
+    let (env, _repo) = layout(&[
+        (
+            "rs/Cargo.toml",
+            "[package]\nname = \"pay\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        ("rs/src/main.rs", &rust),
+        ("src/main/java/app/Pay.java", &java),
+        ("lib/pay.rb", &ruby),
+        ("lib/pay.php", &php),
+        ("app/Services/Pay.cs", &cs),
+        ("scripts/deploy.sh", &sh),
+        ("docker-compose.yml", &compose),
+    ]);
+    let (code, out, err) = fix(&env, &["--apply"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(tree_findings(&env), Vec::<String>::new());
+
+    let rust = read(&env, "rs/src/main.rs");
+    assert!(
+        rust.contains("let key = &std::env::var(\"STRIPE_SECRET_KEY\")"),
+        "{rust}"
+    );
+    assert!(
+        rust.contains("&format!(\"{}{}\", r#\"Bearer \"#, std::env::var(\"STRIPE_SECRET_KEY_2\")"),
+        "{rust}"
+    );
+    assert!(read(&env, "rs/.env").contains(&k1), "the crate's own .env");
+    let java = read(&env, "src/main/java/app/Pay.java");
+    assert!(java.contains("STRIPE_KEY = System.getenv(\""), "{java}");
+    assert!(
+        java.contains("return (\"Bearer \" + System.getenv(\""),
+        "{java}"
+    );
+    let ruby = read(&env, "lib/pay.rb");
+    assert!(ruby.contains("Stripe.api_key = ENV.fetch(\""), "{ruby}");
+    let php = read(&env, "lib/pay.php");
+    assert!(php.contains("StripeClient(getenv('"), "{php}");
+    assert!(
+        php.contains("$h = ('Authorization: Bearer ' . getenv('"),
+        "{php}"
+    );
+    let cs = read(&env, "app/Services/Pay.cs");
+    assert!(
+        cs.contains(
+            "public static readonly string StripeKey = System.Environment.GetEnvironmentVariable(\""
+        ),
+        "a field: {cs}"
+    );
+    assert!(
+        cs.contains("{ string k = System.Environment.GetEnvironmentVariable(\""),
+        "a local: {cs}"
+    );
+    let sh = read(&env, "scripts/deploy.sh");
+    assert!(
+        sh.contains("export STRIPE_SECRET_KEY=\"${STRIPE_SECRET_KEY"),
+        "{sh}"
+    );
+    assert!(sh.contains("curl -u \"${STRIPE_SECRET_KEY_"), "{sh}");
+    let compose = read(&env, "docker-compose.yml");
+    assert!(
+        compose.contains("STRIPE_SECRET_KEY: \"${STRIPE_SECRET_KEY"),
+        "{compose}"
+    );
+    assert!(
+        compose.contains("OTHER: \"Bearer ${STRIPE_SECRET_KEY_"),
+        "{compose}"
+    );
+    let docs = yaml_rust2::YamlLoader::load_from_str(&compose).expect("still YAML");
+    assert!(
+        docs[0]["services"]["api"]["environment"]["OTHER"]
+            .as_str()
+            .is_some()
+    );
+
+    // The languages' own checks, where installed.
+    if have("sh", "-c") {
+        let o = Std::new("sh")
+            .args(["-n", "scripts/deploy.sh"])
+            .current_dir(env.path())
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    if have("rustc", "--version") {
+        let tmp = tempfile::tempdir().unwrap();
+        let o = Std::new("rustc")
+            .args([
+                "--edition",
+                "2021",
+                "--emit=metadata",
+                "--crate-type",
+                "bin",
+                "-o",
+            ])
+            .arg(tmp.path().join("m"))
+            .arg("rs/src/main.rs")
+            .current_dir(env.path())
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    if have("javac", "-version") {
+        let tmp = tempfile::tempdir().unwrap();
+        let o = Std::new("javac")
+            .arg("-d")
+            .arg(tmp.path())
+            .arg("src/main/java/app/Pay.java")
+            .current_dir(env.path())
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    for (tool, flag, file) in [("ruby", "-c", "lib/pay.rb"), ("php", "-l", "lib/pay.php")] {
+        if have(tool, "--version") {
+            let o = Std::new(tool)
+                .args([flag, file])
+                .current_dir(env.path())
+                .output()
+                .unwrap();
+            assert!(
+                o.status.success(),
+                "{tool} {flag} {file}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+        }
+    }
+}
+
+#[test]
+fn sveltekit_page_gets_a_server_endpoint() {
+    let key = Fake::new(40).openai_project();
+    let page = format!(
+        "<script>\n  let answer = \"\";\n  async function ask() {{\n    const res = await fetch(\"https://api.openai.com/v1/chat/completions\", {{\n      method: \"POST\",\n      headers: {{ \"Content-Type\": \"application/json\", Authorization: \"Bearer {key}\" }},\n      body: JSON.stringify({{ model: \"gpt-4o-mini\", messages: [{{ role: \"user\", content: \"hi\" }}] }}),\n    }});\n    answer = (await res.json()).choices[0].message.content;\n  }}\n</script>\n\n<p>Don't wait: <button on:click={{ask}}>Ask</button> {{answer}}</p>\n"
+    );
+    let (env, _repo) = layout(&[
+        (
+            "package.json",
+            r#"{"devDependencies":{"@sveltejs/kit":"^2.5.0","svelte":"^4.2.0","vite":"^5.0.0"}}"#,
+        ),
+        ("src/routes/+page.svelte", &page),
+    ]);
+    let (code, out, err) = fix(&env, &["--apply"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let page = read(&env, "src/routes/+page.svelte");
+    assert!(!page.contains(&key));
+    assert!(page.contains("Authorization: \"Bearer \""), "{page}");
+    assert!(
+        page.contains("Don't wait"),
+        "the markup is left alone: {page}"
+    );
+    let route = read(&env, "src/routes/api/openai/[...path]/+server.js");
+    assert!(
+        route.contains("export const POST = ({ request }) => forward(request);"),
+        "{route}"
+    );
+    assert_eq!(tree_findings(&env), Vec::<String>::new());
+    node_check(&env, "src/routes/api/openai/[...path]/+server.js");
+}
+
+#[test]
+fn the_printed_diff_escapes_control_characters_unless_it_is_the_patch() {
+    let key = stripe_key(50);
+    let server = format!(
+        "const banner = \"\\u001b]0;owned\\u0007\"; // \u{1b}[31mred\u{1b}[0m\nconst stripe = require(\"stripe\")(\"{key}\");\n"
+    );
+    let (env, _repo) = layout(&[("package.json", EXPRESS_PKG), ("src/server.js", &server)]);
+    let (code, diff, _) = fix(&env, &[]);
+    assert_eq!(code, 0);
+    assert!(diff.contains("process.env.STRIPE_SECRET_KEY"), "{diff}");
+    assert!(!diff.contains('\u{1b}'), "{diff}");
+    assert!(diff.contains("\\x1b[31mred"), "{diff}");
+    let (_, patch, _) = fix(&env, &["--no-redact"]);
+    assert!(patch.contains("\u{1b}[31mred"), "a piped patch is exact");
+}
