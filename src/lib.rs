@@ -22,8 +22,10 @@ pub mod hook;
 pub mod input;
 pub mod isolate;
 pub mod matcher;
+pub mod merge;
 #[doc(hidden)]
 pub mod recall;
+pub mod remote;
 pub mod report;
 pub mod rules;
 pub mod scan;
