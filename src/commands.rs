@@ -82,12 +82,27 @@ fn explain(args: &ExplainArgs) -> Result<ExitCode> {
 /// Scan as `cfg` says: the matcher over the enabled rules, then the
 /// baseline. Returns the output and the stale baseline entries.
 fn run_scan(cfg: &ScanConfig) -> Result<(ScanOutput, Vec<baseline::Entry>)> {
+    let (matcher, pool) = engine(cfg)?;
+    run_scan_with(cfg, &matcher, &pool)
+}
+
+/// The matcher and worker threads for `cfg`, to scan several roots with
+/// (an organisation's repositories) without building them again.
+pub(crate) fn engine(cfg: &ScanConfig) -> Result<(Matcher<'_>, rayon::ThreadPool)> {
     let matcher = Matcher::with_enabled(&cfg.rules, cfg.enabled.clone())?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(cfg.scan.threads)
         .build()
         .context("cannot start the worker threads")?;
-    let mut out = pool.install(|| crate::scan::run(&matcher, &cfg.scan))?;
+    Ok((matcher, pool))
+}
+
+fn run_scan_with(
+    cfg: &ScanConfig,
+    matcher: &Matcher<'_>,
+    pool: &rayon::ThreadPool,
+) -> Result<(ScanOutput, Vec<baseline::Entry>)> {
+    let mut out = pool.install(|| crate::scan::run(matcher, &cfg.scan))?;
     let mut unused = Vec::new();
     if let Some(b) = &cfg.baseline {
         let (kept, held, used) = b.apply(std::mem::take(&mut out.findings));
@@ -145,8 +160,20 @@ pub(crate) fn scan_report(
     format: Format,
     w: &mut dyn Write,
 ) -> Result<(usize, bool)> {
+    let (matcher, pool) = engine(cfg)?;
+    scan_report_with(cfg, &matcher, &pool, format, w)
+}
+
+/// [`scan_report`] with a matcher and threads built by [`engine`].
+pub(crate) fn scan_report_with(
+    cfg: &ScanConfig,
+    matcher: &Matcher<'_>,
+    pool: &rayon::ThreadPool,
+    format: Format,
+    w: &mut dyn Write,
+) -> Result<(usize, bool)> {
     let rules = &cfg.rules;
-    let (mut out, unused) = run_scan(cfg)?;
+    let (mut out, unused) = run_scan_with(cfg, matcher, pool)?;
     if let Some(settings) = &cfg.verify {
         verify(cfg, settings, &mut out);
     }

@@ -332,7 +332,7 @@ fn rate_limit_wait(a: &Answer) -> Option<Duration> {
         .duration_since(std::time::UNIX_EPOCH)
         .ok()?
         .as_secs();
-    Some(Duration::from_secs(reset.saturating_sub(now) + 1))
+    Some(Duration::from_secs(reset.saturating_sub(now).max(1)))
 }
 
 #[cfg(test)]

@@ -160,7 +160,7 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     if !org_mode(args) && repos.len() == 1 {
         return single(args, &repos[0], &auth);
     }
-    let results = scan_all(args, repos, &auth, allow_file);
+    let results = scan_all(args, repos, &auth, allow_file)?;
     merge::emit(&results, args.format, args.output.as_deref(), args.quiet)
 }
 
@@ -207,14 +207,32 @@ fn repository_value(repo: &Repo) -> Value {
 }
 
 /// Clone and scan every repository: `--clone-jobs` threads clone ahead,
-/// this thread scans one at a time. A repository that fails is recorded
-/// with its error and the others go on.
+/// this thread scans one at a time with one matcher. A repository that
+/// fails is recorded with its error and the others go on.
 fn scan_all(
     args: &ScanArgs,
     repos: Vec<Repo>,
     auth: &clone::Auth,
     allow_file: bool,
-) -> Vec<Repository> {
+) -> Result<Vec<Repository>> {
+    // The settings are made once, from an empty folder, so no jikimi.toml
+    // is picked up but the one named with --config.
+    let empty = tempfile::Builder::new()
+        .prefix("jikimi-org-")
+        .tempdir()
+        .context("cannot create a temporary folder")?;
+    let mut local = args.clone();
+    local.paths = vec![empty.path().to_path_buf()];
+    local.output = None;
+    let mut cfg = ScanConfig::from_args(&local, false)?;
+    cfg.scan.progress = false;
+    let rules = cfg.rules.clone();
+    let matcher = crate::matcher::Matcher::with_enabled(&rules, cfg.enabled.clone())?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(cfg.scan.threads)
+        .build()
+        .context("cannot start the worker threads")?;
+
     let total = repos.len();
     let repos = Arc::new(repos);
     let next = Arc::new(AtomicUsize::new(0));
@@ -250,7 +268,17 @@ fn scan_all(
                 );
             }
             let outcome = cloned.and_then(|c| {
-                let r = scan_cloned(args, c.path()).map_err(|e| format!("{e:#}"));
+                cfg.scan.paths = vec![c.path().to_path_buf()];
+                let mut buf = Vec::new();
+                let r = crate::commands::scan_report_with(
+                    &cfg,
+                    &matcher,
+                    &pool,
+                    Format::Json,
+                    &mut buf,
+                )
+                .and_then(|_| serde_json::from_slice::<Value>(&buf).context("the JSON report"))
+                .map_err(|e| format!("{e:#}"));
                 drop(c);
                 r
             });
@@ -273,18 +301,7 @@ fn scan_all(
             });
         }
     });
-    results
-}
-
-/// Scan one bare clone into its JSON report.
-fn scan_cloned(args: &ScanArgs, dir: &Path) -> Result<Value> {
-    let mut local = args.clone();
-    local.paths = vec![dir.to_path_buf()];
-    local.output = None;
-    let cfg = ScanConfig::from_args(&local, false)?;
-    let mut buf = Vec::new();
-    crate::commands::scan_report(&cfg, Format::Json, &mut buf)?;
-    serde_json::from_slice(&buf).context("the JSON report")
+    Ok(results)
 }
 
 #[cfg(test)]
