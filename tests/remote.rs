@@ -515,3 +515,117 @@ fn auth_failure_and_unknown_org_say_what_to_do() {
 pub fn tmp(env: &Env, rel: &str) -> PathBuf {
     env.path().join(rel)
 }
+
+fn pkt(s: &str) -> Vec<u8> {
+    format!("{:04x}{s}", s.len() + 4).into_bytes()
+}
+
+/// A minimal smart-HTTP git server on loopback for `repo` (no
+/// capabilities: a NAK and the whole pack), recording each request's
+/// Authorization header. Built from git2 objects, no `git` process.
+fn smart_http_server(repo: &Path) -> (String, Arc<Mutex<Vec<String>>>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let r = git2::Repository::open_bare(repo).unwrap();
+    let head = r.head().unwrap().target().unwrap();
+    let mut refs = pkt("# service=git-upload-pack\n");
+    refs.extend_from_slice(b"0000");
+    refs.extend(pkt(&format!("{head} HEAD\0\n")));
+    refs.extend(pkt(&format!("{head} refs/heads/master\n")));
+    refs.extend_from_slice(b"0000");
+    let mut pb = r.packbuilder().unwrap();
+    let mut walk = r.revwalk().unwrap();
+    walk.push(head).unwrap();
+    pb.insert_walk(&mut walk).unwrap();
+    let mut pack = git2::Buf::new();
+    pb.write_buf(&mut pack).unwrap();
+    let mut answer = b"0008NAK\n".to_vec();
+    answer.extend_from_slice(&pack);
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let s = seen.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            let (mut len, mut auth) = (0usize, String::new());
+            loop {
+                let mut h = String::new();
+                reader.read_line(&mut h).unwrap();
+                let h = h.trim_end().to_string();
+                if h.is_empty() {
+                    break;
+                }
+                let (k, v) = h.split_once(':').unwrap();
+                match k.to_ascii_lowercase().as_str() {
+                    "content-length" => len = v.trim().parse().unwrap(),
+                    "authorization" => auth = v.trim().to_string(),
+                    _ => {}
+                }
+            }
+            let mut body = vec![0; len];
+            reader.read_exact(&mut body).unwrap();
+            s.lock().unwrap().push(auth);
+            let reply: &[u8] = if line.starts_with("GET ") {
+                &refs
+            } else {
+                &answer
+            };
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                reply.len()
+            );
+            stream.write_all(head.as_bytes()).unwrap();
+            stream.write_all(reply).unwrap();
+        }
+    });
+    (format!("http://{addr}"), seen)
+}
+
+/// The HTTP transport (the one https:// uses, here over loopback http)
+/// clones a repository and scans its history; the listing API's host gets
+/// the token as Basic authentication.
+#[test]
+fn http_transport_clones_and_sends_the_token_to_its_host() {
+    let env = Env::new();
+    let key = fake_key(9);
+    make_repo(
+        &env.path().join("up/app.git"),
+        &[("README.md", "hi\n")],
+        Some((".env", &env_line(&key))),
+    );
+    let (git_url, seen) = smart_http_server(&env.path().join("up/app.git"));
+    let api = github_mock(vec![listed("acme/app", &format!("{git_url}/acme/app.git"))]);
+    let out = env
+        .cmd()
+        .env("GITHUB_TOKEN", "tok-for-loopback")
+        .args([
+            "scan",
+            "--github-org",
+            "acme",
+            "--api-url",
+            &api.url(),
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["summary"]["scanned"], 1, "{v}");
+    let f = &v["repositories"][0]["report"]["findings"][0];
+    assert_eq!(f["commit"]["summary"], "add");
+    use base64::Engine;
+    let basic = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode("x-access-token:tok-for-loopback")
+    );
+    let seen = seen.lock().unwrap();
+    assert!(
+        seen.len() >= 2 && seen.iter().all(|a| *a == basic),
+        "{seen:?}"
+    );
+}

@@ -192,10 +192,12 @@ pub fn clone(
     let mut fetch = git2::FetchOptions::new();
     fetch.remote_callbacks(callbacks);
     fetch.download_tags(git2::AutotagOption::All);
-    let result = git2::build::RepoBuilder::new()
-        .bare(true)
-        .fetch_options(fetch)
-        .clone(&repo.url, target.path());
+    let result = super::https::with_auth(auth, || {
+        git2::build::RepoBuilder::new()
+            .bare(true)
+            .fetch_options(fetch)
+            .clone(&repo.url, target.path())
+    });
     match result {
         Ok(_) => Ok(target),
         Err(e) => {

@@ -12,6 +12,7 @@
 
 pub mod clone;
 pub mod forge;
+pub mod https;
 pub mod shard;
 
 use std::io::Write;
