@@ -629,3 +629,58 @@ fn http_transport_clones_and_sends_the_token_to_its_host() {
         "{seen:?}"
     );
 }
+
+/// The reusable workflow: a matrix of shards from the plan job, a merge job
+/// that runs whatever the shards did, and the jikimi options its scripts
+/// use exist (`jikimi scan --help`, `jikimi merge --help`).
+#[test]
+fn org_scan_workflow_shards_and_merges() {
+    use yaml_rust2::YamlLoader;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join(".github/workflows/org-scan.yml")).unwrap();
+    let wf = &YamlLoader::load_from_str(&text).unwrap()[0];
+    let inputs = &wf["on"]["workflow_call"]["inputs"];
+    assert_eq!(inputs["org"]["required"].as_bool(), Some(true));
+    assert_eq!(inputs["shards"]["type"].as_str(), Some("number"));
+    let jobs = &wf["jobs"];
+    assert_eq!(
+        jobs["scan"]["strategy"]["matrix"]["shard"].as_str(),
+        Some("${{ fromJSON(needs.plan.outputs.shards) }}")
+    );
+    assert!(jobs["merge"]["if"].as_str().unwrap().contains("always()"));
+    let script = |job: &str| -> String {
+        jobs[job]["steps"]
+            .as_vec()
+            .unwrap()
+            .iter()
+            .filter_map(|s| s["run"].as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let scan = script("scan");
+    let merge = script("merge");
+    let env = Env::new();
+    let help = |sub: &str| {
+        let out = env.cmd().args([sub, "--help"]).output().unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let scan_help = help("scan");
+    for flag in [
+        "--api-url",
+        "--shard",
+        "--format",
+        "--output",
+        "--github-user",
+        "--github-org",
+    ] {
+        assert!(scan.contains(flag), "the scan job does not use {flag}");
+        assert!(
+            scan_help.contains(&format!("{flag} ")),
+            "jikimi scan has no {flag}"
+        );
+    }
+    assert!(scan.contains("flag=--github-org") && scan.contains("flag=--github-user"));
+    let merge_help = help("merge");
+    assert!(merge.contains("merge shards/*.json --format sarif"));
+    assert!(merge_help.contains("--format") && merge_help.contains("sarif"));
+}
