@@ -161,8 +161,14 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     if !org_mode(args) && repos.len() == 1 {
         return single(args, &repos[0], &auth);
     }
-    let results = scan_all(args, repos, &auth, allow_file)?;
-    merge::emit(&results, args.format, args.output.as_deref(), args.quiet)
+    let (results, strict_failed) = scan_all(args, repos, &auth, allow_file)?;
+    let code = merge::emit(&results, args.format, args.output.as_deref(), args.quiet)?;
+    // --strict: a repository not read in full fails an otherwise clean run.
+    Ok(if code == ExitCode::Clean && strict_failed {
+        ExitCode::Error
+    } else {
+        code
+    })
 }
 
 /// One URL: the report in the format asked for, as for a local repository
@@ -215,7 +221,7 @@ fn scan_all(
     repos: Vec<Repo>,
     auth: &clone::Auth,
     allow_file: bool,
-) -> Result<Vec<Repository>> {
+) -> Result<(Vec<Repository>, bool)> {
     // The settings are made once, from an empty folder, so no jikimi.toml
     // is picked up but the one named with --config.
     let empty = tempfile::Builder::new()
@@ -241,6 +247,7 @@ fn scan_all(
     // the scan takes it, so at most clone_jobs + 1 clones exist.
     let (tx, rx) = mpsc::sync_channel::<(usize, Result<clone::Cloned, String>)>(0);
     let mut results = Vec::with_capacity(total);
+    let mut strict_failed = false;
     std::thread::scope(|s| {
         for _ in 0..args.clone_jobs.min(total.max(1)) {
             let tx = tx.clone();
@@ -278,7 +285,10 @@ fn scan_all(
                     Format::Json,
                     &mut buf,
                 )
-                .and_then(|_| serde_json::from_slice::<Value>(&buf).context("the JSON report"))
+                .and_then(|(_, strict)| {
+                    strict_failed |= strict;
+                    serde_json::from_slice::<Value>(&buf).context("the JSON report")
+                })
                 .map_err(|e| format!("{e:#}"));
                 drop(c);
                 r
@@ -302,7 +312,7 @@ fn scan_all(
             });
         }
     });
-    Ok(results)
+    Ok((results, strict_failed))
 }
 
 #[cfg(test)]
