@@ -123,6 +123,7 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
     if crate::remote::wanted(args) {
         return crate::remote::run(args);
     }
+    crate::remote::check_local(args)?;
     let cfg = ScanConfig::from_args(args, std::io::stdout().is_terminal())?;
     let (failing, strict_failed) = match &cfg.output {
         Some(path) => {

@@ -205,6 +205,14 @@ fn paths_and_urls_do_not_mix() {
     let (code, _, err) = env.scan_json_err(&[".", "file:///nowhere/x.git"]);
     assert_eq!(code, 2);
     assert!(err.contains("separate runs"), "{err}");
+    // Remote-only options on a local scan are refused, not ignored.
+    for flag in [&["--shard", "1/2"][..], &["--list"], &["--include-forks"]] {
+        let mut args = vec!["."];
+        args.extend_from_slice(flag);
+        let (code, _, err) = env.scan_json_err(&args);
+        assert_eq!(code, 2, "{flag:?}");
+        assert!(err.contains("remote repositories"), "{err}");
+    }
 }
 
 pub fn org_repos(env: &Env, n: usize, keyed: &[usize]) -> Vec<Listed> {

@@ -50,6 +50,24 @@ fn org_mode(args: &ScanArgs) -> bool {
     args.github_org.is_some() || args.github_user.is_some() || args.gitlab_group.is_some()
 }
 
+/// The remote-only options, refused on a local scan (they would do nothing).
+pub fn check_local(args: &ScanArgs) -> Result<()> {
+    let given = [
+        ("--api-url", args.api_url.is_some()),
+        ("--include-archived", args.include_archived),
+        ("--include-forks", args.include_forks),
+        ("--list", args.list),
+        ("--shard", args.shard.is_some()),
+        ("--keep-clone", args.keep_clone.is_some()),
+    ];
+    if let Some((flag, _)) = given.iter().find(|(_, on)| *on) {
+        bail!(
+            "{flag} is for remote repositories: give --github-org, --github-user, --gitlab-group or a repository URL"
+        );
+    }
+    Ok(())
+}
+
 /// `https://`, `http://`, `ssh://`, `git://`, `file://`, or scp-like
 /// `user@host:path` (when no such local path exists).
 pub fn is_url(s: &str) -> bool {
