@@ -28,6 +28,8 @@ Examples:
   jikimi scan --verify --fail-on live   fail CI only on keys that still work
   pbpaste | jikimi scan - --stdin-name web/.env   scan standard input
   git diff | jikimi scan --diff -  only the lines a diff adds
+  jikimi scan https://github.com/org/repo.git   clone (bare, temporary) and scan
+  jikimi scan --github-org ORG --shard 1/4 --format json -o 1.json
 
 A git repository (work tree top, linked worktree, bare repository) is scanned
 with its full history: every commit reachable from every ref, each unique
@@ -94,7 +96,42 @@ pub enum Command {
     /// write them with --apply.
     #[command(after_help = FIX_HELP)]
     Fix(FixArgs),
+    /// Join JSON reports of many repositories or shards into one report
+    /// with an organisation summary.
+    #[command(after_help = MERGE_EXAMPLES)]
+    Merge(MergeArgs),
 }
+
+// --- `jikimi merge` (issue 24; docs/org.md) ---
+
+/// `jikimi merge`: JSON reports in, one report out.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// JSON reports (`jikimi scan --format json`, of one repository or of
+    /// an organisation or shard).
+    #[arg(value_name = "REPORT.json", required = true)]
+    pub reports: Vec<PathBuf>,
+    /// Output format: human, json or sarif.
+    #[arg(short, long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Disable colors (also: the NO_COLOR environment variable).
+    #[arg(long)]
+    pub no_color: bool,
+}
+
+const MERGE_EXAMPLES: &str = "\
+Examples:
+  jikimi merge shard-*.json                        organisation summary, then each repository
+  jikimi merge shard-*.json --format json -o org.json
+  jikimi merge shard-*.json --format sarif -o org.sarif   one SARIF run per repository
+
+Exit codes: 0 nothing fails, 1 a report has failing findings, 2 a report
+cannot be read or a repository could not be scanned.";
+
+// --- end of `jikimi merge` ---
 
 // --- `jikimi verify` (kept in one block) ---
 
@@ -281,7 +318,7 @@ GITHUB, GITLAB, GROQ, HEROKU, HUGGINGFACE, MAILGUN, MISTRAL, NOTION, NPM,
 OPENAI, OPENROUTER, POSTMAN, REPLICATE, SENDGRID, SENTRY, SHOPIFY, SLACK,
 STRIPE, TELEGRAM, TWILIO, VERCEL, XAI.";
 
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 pub struct ScanArgs {
     /// Files or directories to scan.
     #[arg(value_name = "PATH", default_value = ".")]
@@ -467,6 +504,51 @@ pub struct ScanArgs {
     #[arg(long, conflicts_with_all = ["staged", "since", "range", "no_history"])]
     pub pre_push: bool,
     // --- end of standard input and diffs ---
+    // --- remote repositories and organisations (issue 24; docs/org.md) ---
+    /// Scan every repository of a GitHub organisation (GITHUB_TOKEN).
+    #[arg(long, value_name = "ORG", help_heading = "Remote repositories", conflicts_with_all = ["github_user", "gitlab_group"])]
+    pub github_org: Option<String>,
+    /// Scan every repository of a GitHub user (GITHUB_TOKEN).
+    #[arg(
+        long,
+        value_name = "USER",
+        help_heading = "Remote repositories",
+        conflicts_with = "gitlab_group"
+    )]
+    pub github_user: Option<String>,
+    /// Scan every project of a GitLab group and its subgroups (GITLAB_TOKEN).
+    #[arg(long, value_name = "GROUP", help_heading = "Remote repositories")]
+    pub gitlab_group: Option<String>,
+    /// The API of GitHub Enterprise or a self-managed GitLab
+    /// [default: https://api.github.com, https://gitlab.com/api/v4].
+    #[arg(long, value_name = "URL", help_heading = "Remote repositories")]
+    pub api_url: Option<String>,
+    /// Also scan archived repositories.
+    #[arg(long, help_heading = "Remote repositories")]
+    pub include_archived: bool,
+    /// Also scan forks.
+    #[arg(long, help_heading = "Remote repositories")]
+    pub include_forks: bool,
+    /// Print the repositories that would be scanned (after --shard), and stop.
+    #[arg(long, help_heading = "Remote repositories")]
+    pub list: bool,
+    /// Scan share I of N (e.g. 2/4) of the repositories, stable by name: a
+    /// CI matrix of N jobs covers them once (`jikimi merge` joins the reports).
+    #[arg(long, value_name = "I/N", help_heading = "Remote repositories")]
+    pub shard: Option<String>,
+    /// Keep the bare clones in DIR (one folder per repository) instead of
+    /// deleting them.
+    #[arg(long, value_name = "DIR", help_heading = "Remote repositories")]
+    pub keep_clone: Option<PathBuf>,
+    /// How many repositories are cloned ahead of the one being scanned.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 2,
+        help_heading = "Remote repositories"
+    )]
+    pub clone_jobs: usize,
+    // --- end of remote repositories ---
 }
 
 #[derive(Debug, Args)]

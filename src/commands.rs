@@ -32,6 +32,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Explain(args) => explain(&args),
         Command::Verify(args) => verify_key(&args),
         Command::Fix(args) => fix(&args),
+        Command::Merge(args) => crate::merge::run(&args),
     }
 }
 
@@ -264,12 +265,27 @@ fn explain(args: &ExplainArgs) -> Result<ExitCode> {
 /// Scan as `cfg` says: the matcher over the enabled rules, then the
 /// baseline. Returns the output and the stale baseline entries.
 fn run_scan(cfg: &ScanConfig) -> Result<(ScanOutput, Vec<baseline::Entry>)> {
+    let (matcher, pool) = engine(cfg)?;
+    run_scan_with(cfg, &matcher, &pool)
+}
+
+/// The matcher and worker threads for `cfg`, to scan several roots with
+/// (an organisation's repositories) without building them again.
+pub(crate) fn engine(cfg: &ScanConfig) -> Result<(Matcher<'_>, rayon::ThreadPool)> {
     let matcher = Matcher::with_enabled(&cfg.rules, cfg.enabled.clone())?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(cfg.scan.threads)
         .build()
         .context("cannot start the worker threads")?;
-    let mut out = pool.install(|| crate::scan::run(&matcher, &cfg.scan))?;
+    Ok((matcher, pool))
+}
+
+fn run_scan_with(
+    cfg: &ScanConfig,
+    matcher: &Matcher<'_>,
+    pool: &rayon::ThreadPool,
+) -> Result<(ScanOutput, Vec<baseline::Entry>)> {
+    let mut out = pool.install(|| crate::scan::run(matcher, &cfg.scan))?;
     let mut unused = Vec::new();
     if let Some(b) = &cfg.baseline {
         let (kept, held, used) = b.apply(std::mem::take(&mut out.findings));
@@ -287,16 +303,68 @@ fn run_scan(cfg: &ScanConfig) -> Result<(ScanOutput, Vec<baseline::Entry>)> {
 }
 
 fn scan(args: &ScanArgs) -> Result<ExitCode> {
+    if crate::remote::wanted(args) {
+        return crate::remote::run(args);
+    }
+    crate::remote::check_local(args)?;
     let cfg = ScanConfig::from_args(args, std::io::stdout().is_terminal())?;
+    let (failing, strict_failed) = match &cfg.output {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("cannot create the report file {}", path.display()))?;
+            let mut w = std::io::BufWriter::new(file);
+            let r = scan_report(&cfg, cfg.format, &mut w)?;
+            w.flush()
+                .with_context(|| format!("cannot write the report file {}", path.display()))?;
+            r
+        }
+        None if !cfg.quiet => {
+            let stdout = std::io::stdout();
+            let mut w = std::io::BufWriter::new(stdout.lock());
+            let r = scan_report(&cfg, cfg.format, &mut w)?;
+            w.flush()?;
+            r
+        }
+        None => scan_report(&cfg, cfg.format, &mut std::io::sink())?,
+    };
+    if strict_failed && failing == 0 {
+        return Ok(ExitCode::Error);
+    }
+    Ok(if failing > 0 {
+        ExitCode::Leaks
+    } else {
+        ExitCode::Clean
+    })
+}
+
+/// Scan as `cfg` says and write the report in `format` to `w`: the number
+/// of failing findings, and whether `--strict` fails the scan.
+pub(crate) fn scan_report(
+    cfg: &ScanConfig,
+    format: Format,
+    w: &mut dyn Write,
+) -> Result<(usize, bool)> {
+    let (matcher, pool) = engine(cfg)?;
+    scan_report_with(cfg, &matcher, &pool, format, w)
+}
+
+/// [`scan_report`] with a matcher and threads built by [`engine`].
+pub(crate) fn scan_report_with(
+    cfg: &ScanConfig,
+    matcher: &Matcher<'_>,
+    pool: &rayon::ThreadPool,
+    format: Format,
+    w: &mut dyn Write,
+) -> Result<(usize, bool)> {
     let rules = &cfg.rules;
-    let (mut out, unused) = run_scan(&cfg)?;
+    let (mut out, unused) = run_scan_with(cfg, matcher, pool)?;
     if let Some(settings) = &cfg.verify {
-        verify(&cfg, settings, &mut out);
+        verify(cfg, settings, &mut out);
     }
     let failing = out.findings.iter().filter(|f| cfg.policy.fails(f)).count();
     let mut unused = unused;
     // (GitHub annotations escape newlines their own way, `%0A`.)
-    if matches!(cfg.format, Format::Human | Format::Compact | Format::Junit) {
+    if matches!(format, Format::Human | Format::Compact | Format::Junit) {
         report::escape_for_text(&mut out, &mut unused);
     }
     let report = Report {
@@ -315,31 +383,8 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
         baseline_unused: &unused,
         policy: cfg.policy,
     };
-    match &cfg.output {
-        Some(path) => {
-            let file = std::fs::File::create(path)
-                .with_context(|| format!("cannot create the report file {}", path.display()))?;
-            let mut w = std::io::BufWriter::new(file);
-            report::write(cfg.format, &report, &mut w)?;
-            w.flush()
-                .with_context(|| format!("cannot write the report file {}", path.display()))?;
-        }
-        None if !cfg.quiet => {
-            let stdout = std::io::stdout();
-            let mut w = std::io::BufWriter::new(stdout.lock());
-            report::write(cfg.format, &report, &mut w)?;
-            w.flush()?;
-        }
-        None => {}
-    }
-    if cfg.strict && strict_failure(&out) && failing == 0 {
-        return Ok(ExitCode::Error);
-    }
-    Ok(if failing > 0 {
-        ExitCode::Leaks
-    } else {
-        ExitCode::Clean
-    })
+    report::write(format, &report, w)?;
+    Ok((failing, cfg.strict && strict_failure(&out)))
 }
 
 /// `--strict`: say on stderr what could not be scanned in full (read

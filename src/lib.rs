@@ -7,7 +7,8 @@
 //! [`scan`] drives the inputs and owns the stage between bytes and findings.
 //! Around it: [`config_file`] (`jikimi.toml`: custom rules, excludes,
 //! allowlists), [`baseline`] (accepted findings, by hash) and [`hook`] (the
-//! git pre-commit hook).
+//! git pre-commit hook). [`remote`] clones remote repositories and lists
+//! organisations; [`merge`] joins their reports.
 
 pub mod baseline;
 pub mod checklist;
@@ -23,8 +24,10 @@ pub mod hook;
 pub mod input;
 pub mod isolate;
 pub mod matcher;
+pub mod merge;
 #[doc(hidden)]
 pub mod recall;
+pub mod remote;
 pub mod report;
 pub mod rules;
 pub mod scan;

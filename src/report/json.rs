@@ -23,6 +23,9 @@ fn finding_value(r: &Report<'_>, f: &Finding) -> Value {
         "provider": f.provider,
         "severity": f.severity,
         "confidence": f.confidence,
+        // Which key, across repositories (`jikimi merge` counts one rotation
+        // per key): a hash of rule + secret, never the secret.
+        "key": if f.kind == RuleKind::Secret && !f.secret.is_empty() { Value::String(crate::findings::fingerprint(&f.rule, &f.secret, "")) } else { Value::Null },
         "secret": if f.secret.is_empty() || f.kind == RuleKind::Risk { Value::Null } else { Value::String(r.shown_secret(f)) },
         "evidence": if f.kind == RuleKind::Risk && !f.secret.is_empty() { Value::String(f.secret.clone()) } else { Value::Null },
         "path": f.path,

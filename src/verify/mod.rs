@@ -32,7 +32,7 @@
 //!   HTTP status and the time taken, and the texts shown (`identity`,
 //!   `detail`) are redacted of the key.
 
-mod client;
+pub(crate) mod client;
 pub mod endpoint;
 pub mod report;
 pub mod sigv4;
