@@ -351,6 +351,17 @@ pub fn plausible(
     secret_end: usize,
 ) -> bool {
     let secret = &text[secret_start..secret_end.min(text.len())];
+    // Configuration formats have their base64 payloads decoded and scanned
+    // already (the decoded block is reported as `pem.private-key`): the
+    // encoded form is this rule's business in every other file.
+    if rule_id == "pem.base64-private-key" {
+        return !lang.is_some_and(|l| {
+            matches!(
+                l,
+                Lang::Yaml | Lang::Toml | Lang::Ini | Lang::Env | Lang::Json
+            )
+        });
+    }
     if cut_value(text, secret_end) || dummy_value(secret) || prose(secret) {
         return false;
     }
@@ -438,7 +449,10 @@ fn program(lang: Lang) -> bool {
 
 /// Rules that decide by words and shapes, which [`plausible`] refines.
 pub fn refined(rule_id: &str) -> bool {
-    rule_id.starts_with("generic.") || rule_id.starts_with("config.") || rule_id == "url.password"
+    rule_id.starts_with("generic.")
+        || rule_id.starts_with("config.")
+        || rule_id == "url.password"
+        || rule_id == "pem.base64-private-key"
 }
 
 #[cfg(test)]
