@@ -6,7 +6,8 @@ betterleaks' on the same content (issue 18, item 1).
 
 Each report is normalised to (path, line, secret-hash, rule), paths relative to
 ROOT (the folder all three scanned). Two findings agree when they are on the
-same path and line, or on the same path with one secret containing the other
+same path and line (or the next line), or on the same path with one secret
+containing the other
 (peers cut the same key with different spans). Secrets are only held in
 memory: the output carries a SHA-256 prefix of each, never the value.
 
@@ -84,7 +85,9 @@ def same(a, b):
     """Two findings (path, line, secret, rule) name the same credential."""
     if a[0] != b[0]:
         return False
-    if a[1] == b[1]:
+    # The same line, or the next: a peer may report a multi-line structure
+    # (a Kubernetes Secret's `data:`) at its first line, jikimi at the value.
+    if abs(a[1] - b[1]) <= 1:
         return True
     sa, sb = a[2].strip(), b[2].strip()
     return len(sa) >= 8 and len(sb) >= 8 and (sa in sb or sb in sa)

@@ -257,6 +257,7 @@ const LOOKALIKE_ENDINGS: &[&str] = &[
     "_hint",
     "_placeholder",
     "_text",
+    "address",
 ];
 
 /// Whether a key names a look-alike rather than a secret.
@@ -337,7 +338,25 @@ fn nonce_beside_signature(text: &[u8], at: usize) -> bool {
 /// A JSON document of UI strings (`"TITLE_FORGOT_PASSWORD": "Forgot your
 /// password?"`): translation keys whose values are prose.
 fn prose(secret: &[u8]) -> bool {
-    secret.iter().filter(|b| **b == b' ').count() >= 2
+    secret.iter().filter(|b| **b == b' ').count() >= 2 || foreign_text(secret)
+}
+
+/// Text in a script other than Latin (`パスワード`, `请提供密码`, `Passwörter`
+/// is not): a translation catalogue's value. Passwords and tokens are
+/// ASCII in practice; a value whose characters are mostly outside it, and
+/// that has at least two of them, is words.
+fn foreign_text(secret: &[u8]) -> bool {
+    let Ok(s) = std::str::from_utf8(secret) else {
+        return false;
+    };
+    let (mut wide, mut all) = (0usize, 0usize);
+    for c in s.chars() {
+        all += 1;
+        if !c.is_ascii() && c.is_alphabetic() {
+            wide += 1;
+        }
+    }
+    wide >= 2 && wide * 2 >= all
 }
 
 /// Whether a generic candidate is a credential in its syntax: the key it is
