@@ -389,6 +389,11 @@ fn translations_in_other_scripts_and_public_addresses_are_not_credentials() {
         "app/i18n/zh.json",
         "{\"LABEL_REPEAT_NEW_PASSWORD\":\"重新输入新密码\",\"Invalid email or password.\":\"无效的邮箱或密码\"}\n",
     );
+    // Latin-script translations under UI string keys.
+    env.write(
+        "frontend/src/assets/i18n/lt_LT.json",
+        "{\n  \"LABEL_PASSWORD\": \"Slaptažodis\",\n  \"SHOW_PASSWORD_ADVICE\": \"Rodyti-patarima\",\n  \"INVALID_TWO_FACTOR_AUTH_TOKEN\": \"Neteisingas-zetonas\"\n}\n",
+    );
     // A contract address is public; the token word in its name does not
     // make it a secret.
     let mut f = Fake::new(2902);

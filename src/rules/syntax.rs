@@ -228,6 +228,32 @@ const LOOKALIKE_WORDS: &[&str] = &[
     "algorithm",
 ];
 
+/// Words of a UI string's key (`TITLE_CHANGE_PASSWORD`), as a whole
+/// `_`-separated word of the key.
+const UI_STRING_WORDS: &[&str] = &[
+    "label",
+    "title",
+    "tooltip",
+    "advice",
+    "mandatory",
+    "show",
+    "hide",
+    "invalid",
+    "button",
+    "btn",
+    "msg",
+    "error",
+    "successfully",
+    "changed",
+    "matching",
+    "forgot",
+    "hint",
+    "prompt",
+    "caption",
+    "heading",
+    "notification",
+];
+
 /// Key endings that name a thing about a secret, not the secret.
 const LOOKALIKE_ENDINGS: &[&str] = &[
     "_name",
@@ -267,6 +293,12 @@ pub fn lookalike_key(key: &str) -> bool {
         return false;
     }
     let camel_tail = k.rsplit(['.', '_']).next().unwrap_or(&k);
+    // A UI string's key in a translation catalogue (`LABEL_PASSWORD`,
+    // `SHOW_PASSWORD_ADVICE`, `INVALID_TWO_FACTOR_AUTH_TOKEN`): its value is
+    // words in some language.
+    if k.contains('_') && k.split('_').any(|w| UI_STRING_WORDS.contains(&w)) {
+        return true;
+    }
     LOOKALIKE_WORDS.iter().any(|w| k.contains(w))
         || LOOKALIKE_ENDINGS.iter().any(|e| k.ends_with(e))
         || camel_tail == "id"
