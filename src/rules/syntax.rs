@@ -445,7 +445,19 @@ pub fn plausible(
     if matches!(key.as_str(), "token" | ":token") && nonce_beside_signature(text, secret_start) {
         return false;
     }
+    // A bare hex digest under a password name (`WHERE password =
+    // '202cb962…'`, an MD5 or SHA column) is what the password became.
+    if rule_id == "generic.password-assignment" && hex_digest(secret) {
+        return false;
+    }
     true
+}
+
+/// Lower-case hex of a digest's length (MD5, SHA-1, SHA-256, SHA-512).
+fn hex_digest(v: &[u8]) -> bool {
+    matches!(v.len(), 32 | 40 | 64 | 128)
+        && v.iter()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b))
 }
 
 /// A stored password hash (Django, bcrypt, crypt(3), argon2): what a
