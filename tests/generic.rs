@@ -413,7 +413,19 @@ fn translations_in_other_scripts_and_public_addresses_are_not_credentials() {
     // A real-looking password with one accented letter stays a password.
     let pw = format!("Zürich-{}#{}", f.alnum(6), f.alnum(4));
     env.write("config/mail.yml", format!("smtp:\n  password: \"{pw}\"\n"));
+    // Outside an SQL condition, hex under a password name stays a password.
+    let hexpass = hex(&mut f, 32);
+    env.write(
+        "test/login.test.js",
+        format!(".send({{ passphrase: \"{hexpass}\", reminder: \"r\" }});\n"),
+    );
     let found = secrets(&env);
+    assert!(
+        found
+            .iter()
+            .any(|(p, _, s)| p == "test/login.test.js" && s == &hexpass),
+        "{found:#?}"
+    );
     assert!(
         found.iter().all(|(p, _, _)| !p.starts_with("app/i18n/")
             && !p.starts_with("frontend/")

@@ -445,12 +445,24 @@ pub fn plausible(
     if matches!(key.as_str(), "token" | ":token") && nonce_beside_signature(text, secret_start) {
         return false;
     }
-    // A bare hex digest under a password name (`WHERE password =
-    // '202cb962…'`, an MD5 or SHA column) is what the password became.
-    if rule_id == "generic.password-assignment" && hex_digest(secret) {
+    // A bare hex digest compared with a password column in SQL (`WHERE
+    // password = '202cb962…'`) is what the password became.
+    if rule_id == "generic.password-assignment"
+        && hex_digest(secret)
+        && sql_where(text, secret_start)
+    {
         return false;
     }
     true
+}
+
+/// Whether the line before `at` is an SQL condition (`… WHERE … =`).
+fn sql_where(text: &[u8], at: usize) -> bool {
+    let start = text[..at]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    crate::text::find_bytes(&text[start..at].to_ascii_lowercase(), b"where ").is_some()
 }
 
 /// Lower-case hex of a digest's length (MD5, SHA-1, SHA-256, SHA-512).
