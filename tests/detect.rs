@@ -1385,3 +1385,128 @@ fn provider_rules_win_over_structural_and_generic_rules() {
     expect(&v, "c/url.txt", "openai.project-key", &openai3);
     expect(&v, "d/config.yaml", "aws.access-key-id", &aws);
 }
+
+// ---------------------------------------------------------------------------
+// 7. Misses found by differential testing against the peers (issue 18).
+
+#[test]
+fn base64_encoded_private_keys_are_found_in_any_file() {
+    let env = Env::new();
+    let mut rng = Rng::new(1801);
+    let ec = pem("EC PRIVATE KEY", &sec1_p256(&mut rng), "");
+    let ed = pem("PRIVATE KEY", &pkcs8_ed25519(&mut rng), "");
+    let (ec64, ed64) = (b64(format!("{ec}\n").as_bytes()), b64(ed.as_bytes()));
+    // A kubectl dump saved as `.key` (not a config extension, so the base64
+    // payload pass does not run) and a Java constant.
+    env.write(
+        "k8s/main.key",
+        format!("apiVersion: v1\nitems:\n- apiVersion: v1\n  data:\n    tls.key: {ec64}\n  kind: Secret\n"),
+    );
+    env.write(
+        "src/Keys.java",
+        format!("class Keys {{\n  static final String SIGNING_KEY = \"{ed64}\";\n}}\n"),
+    );
+    // Negatives: a public key and a placeholder body, base64-encoded.
+    let public = pem("PUBLIC KEY", &rng.bytes(44), "");
+    let dots = "-----BEGIN RSA PRIVATE KEY-----\n...\n-----END RSA PRIVATE KEY-----\n";
+    env.write(
+        "neg/keys.txt",
+        format!(
+            "PUB_B64={}\nKEY_B64={}\n",
+            b64(public.as_bytes()),
+            b64(dots.as_bytes())
+        ),
+    );
+    let v = scan(&env, &[]);
+    expect(&v, "k8s/main.key", "pem.base64-private-key", &ec64);
+    expect(&v, "src/Keys.java", "pem.base64-private-key", &ed64);
+    assert!(at(&v, "neg/keys.txt").is_empty(), "{v:#}");
+}
+
+#[test]
+fn kubernetes_secret_data_values_are_decoded_and_judged() {
+    let env = Env::new();
+    let mut rng = Rng::new(1802);
+    let password = rng.password(18);
+    let token = rng.alnum(40);
+    let (p64, t64) = (b64(password.as_bytes()), b64(token.as_bytes()));
+    // kubectl prints `data:` before `kind:`; a user name is not reported.
+    env.write(
+        "deploy/secret.yml",
+        format!("apiVersion: v1\ndata:\n  username: {}\n  password: {p64}\n  api-token: {t64}\nkind: Secret\nmetadata:\n  name: app\n", b64(b"appuser")),
+    );
+    // Dummy values, a ConfigMap, a Secret that only references a variable.
+    env.write(
+        "neg/dummy.yml",
+        format!("apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  password: {}\n  token: {}\n", b64(b"password"), b64(b"<your-token>")),
+    );
+    env.write(
+        "neg/configmap.yml",
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  password: {p64}\n"
+        ),
+    );
+    let v = scan(&env, &[]);
+    let found: Vec<(&str, &str)> = at(&v, "deploy/secret.yml")
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap(), f["secret"].as_str().unwrap()))
+        .collect();
+    assert!(
+        found.contains(&("kubernetes.secret-data", p64.as_str())),
+        "{v:#}"
+    );
+    assert!(
+        found.contains(&("kubernetes.secret-data", t64.as_str())),
+        "{v:#}"
+    );
+    assert_eq!(found.len(), 2, "{v:#}");
+    assert!(at(&v, "neg/dummy.yml").is_empty(), "{v:#}");
+    // A password in a ConfigMap is still a password, not a Secret's data.
+    assert!(
+        at(&v, "neg/configmap.yml")
+            .iter()
+            .all(|f| f["rule"] != "kubernetes.secret-data"),
+        "{v:#}"
+    );
+}
+
+#[test]
+fn base32_totp_seeds_and_rails_encryption_keys_are_found() {
+    let env = Env::new();
+    let mut rng = Rng::new(1803);
+    // An upper-case base32 seed reads as one word to an identifier check.
+    let seed = rng.chars("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 32);
+    env.write(
+        "test/api/2fa.test.ts",
+        format!("const email = 'user@acme-corp.dev'\nconst secret = '{seed}'\n"),
+    );
+    let (primary, deterministic, salt) = (rng.alnum(32), rng.alnum(32), rng.alnum(32));
+    env.write(
+        "docs/encryption.md",
+        format!("```yml\nactive_record_encryption:\n  primary_key: {primary}\n  deterministic_key: {deterministic}\n  key_derivation_salt: {salt}\n```\n"),
+    );
+    // A table's primary key is not an encryption key.
+    env.write(
+        "app/models/legacy.rb",
+        format!(
+            "class Legacy < ApplicationRecord\n  self.primary_key = \"{}\"\nend\n",
+            rng.alnum(32)
+        ),
+    );
+    let v = scan(&env, &[]);
+    expect(
+        &v,
+        "test/api/2fa.test.ts",
+        "generic.secret-assignment",
+        &seed,
+    );
+    let rails: Vec<&str> = at(&v, "docs/encryption.md")
+        .iter()
+        .filter(|f| f["rule"] == "rails.active-record-encryption-key")
+        .map(|f| f["secret"].as_str().unwrap())
+        .collect();
+    for k in [&primary, &deterministic, &salt] {
+        assert!(rails.contains(&k.as_str()), "{k}: {v:#}");
+    }
+    assert!(at(&v, "app/models/legacy.rb").is_empty(), "{v:#}");
+}

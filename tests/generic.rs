@@ -375,3 +375,67 @@ fn identifiers_under_password_names_stay_identifiers() {
     let found = secrets(&env);
     assert!(found.is_empty(), "{found:#?}");
 }
+
+#[test]
+fn translations_in_other_scripts_and_public_addresses_are_not_credentials() {
+    let env = Env::new();
+    // Translation catalogues in scripts without spaces between words: the
+    // prose check (two spaces) cannot see them.
+    env.write(
+        "app/i18n/ja.json",
+        "{\n  \"LABEL_PASSWORD\": \"パスワード\",\n  \"MANDATORY_NEW_PASSWORD\": \"新しいパスワードを入力してください\",\n  \"TITLE_FORGOT_PASSWORD\": \"パスワードをお忘れですか\"\n}\n",
+    );
+    env.write(
+        "app/i18n/zh.json",
+        "{\"LABEL_REPEAT_NEW_PASSWORD\":\"重新输入新密码\",\"Invalid email or password.\":\"无效的邮箱或密码\"}\n",
+    );
+    // An MD5 digest compared in SQL is what a password became.
+    env.write(
+        "docs/HOW-TO.md",
+        format!(
+            "```sql\nSELECT * FROM Users WHERE email = 'a' AND password = '{}'\n```\n",
+            hex(&mut Fake::new(7), 32)
+        ),
+    );
+    // Latin-script translations under UI string keys.
+    env.write(
+        "frontend/src/assets/i18n/lt_LT.json",
+        "{\n  \"LABEL_PASSWORD\": \"Slaptažodis\",\n  \"SHOW_PASSWORD_ADVICE\": \"Rodyti-patarima\",\n  \"INVALID_TWO_FACTOR_AUTH_TOKEN\": \"Neteisingas-zetonas\"\n}\n",
+    );
+    // A contract address is public; the token word in its name does not
+    // make it a secret.
+    let mut f = Fake::new(2902);
+    let addr = format!("0x{}", hex(&mut f, 40));
+    env.write(
+        "frontend/src/app/web3.ts",
+        format!("const BeeTokenAddress = '{addr}'\n"),
+    );
+    // A real-looking password with one accented letter stays a password.
+    let pw = format!("Zürich-{}#{}", f.alnum(6), f.alnum(4));
+    env.write("config/mail.yml", format!("smtp:\n  password: \"{pw}\"\n"));
+    // Outside an SQL condition, hex under a password name stays a password.
+    let hexpass = hex(&mut f, 32);
+    env.write(
+        "test/login.test.js",
+        format!(".send({{ passphrase: \"{hexpass}\", reminder: \"r\" }});\n"),
+    );
+    let found = secrets(&env);
+    assert!(
+        found
+            .iter()
+            .any(|(p, _, s)| p == "test/login.test.js" && s == &hexpass),
+        "{found:#?}"
+    );
+    assert!(
+        found.iter().all(|(p, _, _)| !p.starts_with("app/i18n/")
+            && !p.starts_with("frontend/")
+            && !p.starts_with("docs/")),
+        "{found:#?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|(p, _, s)| p == "config/mail.yml" && s == &pw),
+        "{found:#?}"
+    );
+}

@@ -228,6 +228,32 @@ const LOOKALIKE_WORDS: &[&str] = &[
     "algorithm",
 ];
 
+/// Words of a UI string's key (`TITLE_CHANGE_PASSWORD`), as a whole
+/// `_`-separated word of the key.
+const UI_STRING_WORDS: &[&str] = &[
+    "label",
+    "title",
+    "tooltip",
+    "advice",
+    "mandatory",
+    "show",
+    "hide",
+    "invalid",
+    "button",
+    "btn",
+    "msg",
+    "error",
+    "successfully",
+    "changed",
+    "matching",
+    "forgot",
+    "hint",
+    "prompt",
+    "caption",
+    "heading",
+    "notification",
+];
+
 /// Key endings that name a thing about a secret, not the secret.
 const LOOKALIKE_ENDINGS: &[&str] = &[
     "_name",
@@ -257,6 +283,7 @@ const LOOKALIKE_ENDINGS: &[&str] = &[
     "_hint",
     "_placeholder",
     "_text",
+    "address",
 ];
 
 /// Whether a key names a look-alike rather than a secret.
@@ -266,6 +293,12 @@ pub fn lookalike_key(key: &str) -> bool {
         return false;
     }
     let camel_tail = k.rsplit(['.', '_']).next().unwrap_or(&k);
+    // A UI string's key in a translation catalogue (`LABEL_PASSWORD`,
+    // `SHOW_PASSWORD_ADVICE`, `INVALID_TWO_FACTOR_AUTH_TOKEN`): its value is
+    // words in some language.
+    if k.contains('_') && k.split('_').any(|w| UI_STRING_WORDS.contains(&w)) {
+        return true;
+    }
     LOOKALIKE_WORDS.iter().any(|w| k.contains(w))
         || LOOKALIKE_ENDINGS.iter().any(|e| k.ends_with(e))
         || camel_tail == "id"
@@ -337,7 +370,25 @@ fn nonce_beside_signature(text: &[u8], at: usize) -> bool {
 /// A JSON document of UI strings (`"TITLE_FORGOT_PASSWORD": "Forgot your
 /// password?"`): translation keys whose values are prose.
 fn prose(secret: &[u8]) -> bool {
-    secret.iter().filter(|b| **b == b' ').count() >= 2
+    secret.iter().filter(|b| **b == b' ').count() >= 2 || foreign_text(secret)
+}
+
+/// Text in a script other than Latin (`パスワード`, `请提供密码`, `Passwörter`
+/// is not): a translation catalogue's value. Passwords and tokens are
+/// ASCII in practice; a value whose characters are mostly outside it, and
+/// that has at least two of them, is words.
+fn foreign_text(secret: &[u8]) -> bool {
+    let Ok(s) = std::str::from_utf8(secret) else {
+        return false;
+    };
+    let (mut wide, mut all) = (0usize, 0usize);
+    for c in s.chars() {
+        all += 1;
+        if !c.is_ascii() && c.is_alphabetic() {
+            wide += 1;
+        }
+    }
+    wide >= 2 && wide * 2 >= all
 }
 
 /// Whether a generic candidate is a credential in its syntax: the key it is
@@ -351,6 +402,17 @@ pub fn plausible(
     secret_end: usize,
 ) -> bool {
     let secret = &text[secret_start..secret_end.min(text.len())];
+    // Configuration formats have their base64 payloads decoded and scanned
+    // already (the decoded block is reported as `pem.private-key`): the
+    // encoded form is this rule's business in every other file.
+    if rule_id == "pem.base64-private-key" {
+        return !lang.is_some_and(|l| {
+            matches!(
+                l,
+                Lang::Yaml | Lang::Toml | Lang::Ini | Lang::Env | Lang::Json
+            )
+        });
+    }
     if cut_value(text, secret_end) || dummy_value(secret) || prose(secret) {
         return false;
     }
@@ -383,7 +445,31 @@ pub fn plausible(
     if matches!(key.as_str(), "token" | ":token") && nonce_beside_signature(text, secret_start) {
         return false;
     }
+    // A bare hex digest compared with a password column in SQL (`WHERE
+    // password = '202cb962…'`) is what the password became.
+    if rule_id == "generic.password-assignment"
+        && hex_digest(secret)
+        && sql_where(text, secret_start)
+    {
+        return false;
+    }
     true
+}
+
+/// Whether the line before `at` is an SQL condition (`… WHERE … =`).
+fn sql_where(text: &[u8], at: usize) -> bool {
+    let start = text[..at]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    crate::text::find_bytes(&text[start..at].to_ascii_lowercase(), b"where ").is_some()
+}
+
+/// Lower-case hex of a digest's length (MD5, SHA-1, SHA-256, SHA-512).
+fn hex_digest(v: &[u8]) -> bool {
+    matches!(v.len(), 32 | 40 | 64 | 128)
+        && v.iter()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b))
 }
 
 /// A stored password hash (Django, bcrypt, crypt(3), argon2): what a
@@ -438,7 +524,10 @@ fn program(lang: Lang) -> bool {
 
 /// Rules that decide by words and shapes, which [`plausible`] refines.
 pub fn refined(rule_id: &str) -> bool {
-    rule_id.starts_with("generic.") || rule_id.starts_with("config.") || rule_id == "url.password"
+    rule_id.starts_with("generic.")
+        || rule_id.starts_with("config.")
+        || rule_id == "url.password"
+        || rule_id == "pem.base64-private-key"
 }
 
 #[cfg(test)]

@@ -183,9 +183,10 @@ fn judge(
         let what = match v.as_str() {
             "github-crc32" | "npm-crc32" => "checksum failed",
             "jwt-hs" | "jwt-signed" | "supabase-service-role" => "not a JWT of the expected kind",
-            "pem-private-key" | "putty-private-key" | "jwk-private-key" => {
-                "does not decode as a private key"
-            }
+            "pem-private-key"
+            | "base64-pem-private-key"
+            | "putty-private-key"
+            | "jwk-private-key" => "does not decode as a private key",
             _ => "rejected",
         };
         return drop("validator", format!("validator `{v}`: {what}"));

@@ -162,6 +162,8 @@ pub const VALIDATORS: &[&str] = &[
     "jwt-signed",
     "supabase-service-role",
     "pem-private-key",
+    "base64-pem-private-key",
+    "base64-credential",
     "pem-encrypted-private-key",
     "putty-private-key",
     "putty-encrypted-private-key",
@@ -190,6 +192,7 @@ pub fn judges_placeholders(validator: &str) -> bool {
     matches!(
         validator,
         "pem-private-key"
+            | "base64-pem-private-key"
             | "pem-encrypted-private-key"
             | "putty-private-key"
             | "putty-encrypted-private-key"
@@ -219,6 +222,8 @@ pub fn run_validator_in(name: &str, secret: &[u8], whole: &[u8]) -> Option<bool>
         "jwt-signed" => Some(jwt_signed(secret)),
         "supabase-service-role" => Some(supabase_service_role(secret)),
         "pem-private-key" => Some(pem_private_key(secret)),
+        "base64-pem-private-key" => Some(base64_pem_private_key(secret)),
+        "base64-credential" => Some(base64_credential(secret, whole)),
         "pem-encrypted-private-key" => Some(pem_state(secret) == Some(KeyState::Encrypted)),
         "putty-private-key" => Some(putty_state(secret) == Some(KeyState::Plain)),
         "putty-encrypted-private-key" => Some(putty_state(secret) == Some(KeyState::Encrypted)),
@@ -336,6 +341,82 @@ pub fn supabase_service_role(secret: &[u8]) -> bool {
 pub fn pem_private_key(secret: &[u8]) -> bool {
     pem_state(secret) == Some(KeyState::Plain)
 }
+
+/// A base64-encoded PEM private key (`LS0tLS1CRUdJTi…`, a Kubernetes
+/// Secret's `tls.key`, a key passed through an environment variable or a
+/// string constant): the decoded text is an unencrypted private key block.
+pub fn base64_pem_private_key(secret: &[u8]) -> bool {
+    base64url_decode(secret).is_some_and(|pem| pem_private_key(&pem))
+}
+
+/// A base64 value that decodes to a credential-like text (a Kubernetes
+/// Secret's `data:` entry): at least 6 printable characters on one line, not
+/// a placeholder, not a stock dummy word, not a PEM block (the PEM rules
+/// judge those), and not under a key that names public data (`username`,
+/// `host`, `port`, `database`, `url`, `*.crt`).
+pub fn base64_credential(secret: &[u8], whole: &[u8]) -> bool {
+    let key = whole
+        .split(|&b| b == b':')
+        .next()
+        .unwrap_or_default()
+        .trim_ascii()
+        .to_ascii_lowercase();
+    if [
+        "user",
+        "username",
+        "login",
+        "host",
+        "hostname",
+        "port",
+        "database",
+        "db",
+        "dbname",
+        "url",
+        "uri",
+        "endpoint",
+        "region",
+        "namespace",
+        "name",
+        "email",
+        "ca.crt",
+        "tls.crt",
+    ]
+    .iter()
+    .any(|k| key.as_slice() == k.as_bytes() || key.ends_with(format!("_{k}").as_bytes()))
+        || key.ends_with(b".crt")
+        || key.ends_with(b".pem") && crate::text::find_bytes(&key, b"key").is_none()
+    {
+        return false;
+    }
+    let Some(decoded) = base64url_decode(secret) else {
+        return false;
+    };
+    let text = decoded.trim_ascii();
+    if text.len() < 6
+        || !text.iter().all(|b| b.is_ascii_graphic() || *b == b' ')
+        || placeholder_reason(text).is_some()
+        || crate::text::find_bytes(text, b"-----BEGIN").is_some()
+    {
+        return false;
+    }
+    let lower = text.to_ascii_lowercase();
+    !DUMMY_PASSWORDS.contains(&lower.as_slice())
+}
+
+/// Values that stand for "a password goes here" in manifests and docs.
+const DUMMY_PASSWORDS: &[&[u8]] = &[
+    b"password",
+    b"passw0rd",
+    b"secret",
+    b"admin123",
+    b"123456",
+    b"12345678",
+    b"changeit",
+    b"postgres",
+    b"example",
+    b"mypassword",
+    b"supersecret",
+];
 
 /// A random-looking token after its prefix (`sk-...`): some `-`/`_`-separated
 /// segment is at least 20 characters long and mixes at least two digits with
@@ -505,9 +586,17 @@ pub fn generic_secret(secret: &[u8], whole: &[u8]) -> bool {
         letters >= 2 && p.len() - letters <= 3 && p[letters..].iter().all(u8::is_ascii_digit)
     };
     let dotted = memchr::memchr(b'.', secret).is_some();
-    if secret
-        .split(|&b| b == b'.')
-        .all(|p| !p.is_empty() && (looks_like_identifier(p) || (dotted && word_part(p))))
+    // Upper case and digits with no separator (`KDR5FXSOLNV6A5UAQYCKROSJ`, a
+    // base32 TOTP seed) cannot be split into words: not an identifier.
+    let caps_blob = secret.len() >= 16
+        && secret.iter().any(u8::is_ascii_digit)
+        && secret
+            .iter()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+    if !caps_blob
+        && secret
+            .split(|&b| b == b'.')
+            .all(|p| !p.is_empty() && (looks_like_identifier(p) || (dotted && word_part(p))))
     {
         return false;
     }

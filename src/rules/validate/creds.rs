@@ -560,6 +560,15 @@ pub fn named_value(secret: &[u8], whole: &[u8]) -> bool {
     if !generic_secret(secret, whole) {
         return false;
     }
+    // A padded base64 value (a Kubernetes Secret's `data:`) is judged by
+    // what it decodes to: `cGFzc3dvcmQ=` is the word `password`.
+    if secret.ends_with(b"=")
+        && let Some(decoded) = super::base64url_decode(secret)
+        && decoded.iter().all(|b| b.is_ascii_graphic() || *b == b' ')
+        && !super::base64_credential(secret, b"")
+    {
+        return false;
+    }
     if password_name(name) {
         password_value(secret, None)
     } else {
