@@ -22,6 +22,7 @@ mod history;
 mod hook;
 mod hostile;
 mod hostile_repo;
+mod images;
 mod install;
 mod long_tail;
 mod readme;
