@@ -26,6 +26,7 @@ use serde::Serialize;
 
 use crate::checklist::{self, Evidence};
 use crate::findings::causes::{self, Projects, is_env_file};
+use crate::findings::docker;
 use crate::findings::risks::{self, GITIGNORE_GAP};
 use crate::findings::suppress::{Filters, Reason, Suppressed};
 use crate::findings::{Finding, Note, fingerprint};
@@ -543,6 +544,13 @@ fn scan_root(
     if let (Some(repo), Some(set)) = (&repo, &blobs) {
         findings = locate_history(repo, set, findings, want_tree);
     }
+    // Dockerfiles and compose files: the .dockerignore gap, and keys on
+    // ENV/ARG lines or in compose environments (src/findings/docker.rs).
+    if is_dir {
+        let gaps = docker::gaps(root, &env_files, &opts.filters, &mut out.suppressed);
+        findings.extend(gaps);
+    }
+    docker::refine(is_dir.then_some(root), &mut findings);
     out.findings.extend(findings);
     out.notes.extend(notes);
     out.skipped.extend(skipped);

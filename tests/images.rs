@@ -473,3 +473,114 @@ fn hostile_images_are_bounded_and_reported() {
     assert_eq!(code, 0, "{v:#} {stderr}");
     assert!(findings(&v).is_empty(), "{v:#}");
 }
+
+#[test]
+fn dockerfile_copying_the_context_with_env_files_is_a_risk() {
+    let env = Env::new();
+    let repo = env.git_init();
+    let key = Fake::new(6).openai_project();
+    env.write(".gitignore", ".env\n.env.*\n");
+    env.write(".env", format!("OPENAI_API_KEY={key}\n"));
+    env.write(".env.example", "OPENAI_API_KEY=\n");
+    env.write(
+        "package.json",
+        "{\"name\": \"api\", \"dependencies\": {\"dotenv\": \"16\"}}\n",
+    );
+    env.write(
+        "Dockerfile",
+        "FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD [\"node\", \"index.js\"]\n",
+    );
+    env.commit_all(&repo, "app");
+    // Ignored by git, copied by docker all the same.
+    let (_, v) = env.scan_json(&["."]);
+    let gap = crate::common::by_rule(&v, "dockerignore-gap");
+    assert_eq!(gap.len(), 1, "{v:#}");
+    assert_eq!(gap[0]["path"], "Dockerfile");
+    assert_eq!(gap[0]["line"], 3);
+    assert_eq!(gap[0]["kind"], "risk");
+    assert!(
+        gap[0]["why"].as_str().unwrap().contains("copied: .env"),
+        "{:#}",
+        gap[0]
+    );
+    assert!(gap[0]["fix"].as_str().unwrap().contains(".dockerignore"));
+    // A .dockerignore that only names the top .env leaves a nested one.
+    env.write("api/.env.local", "X=1\n");
+    env.write(".dockerignore", ".env\nnode_modules\n");
+    let (_, v) = env.scan_json(&["."]);
+    let gap = crate::common::by_rule(&v, "dockerignore-gap");
+    assert_eq!(gap.len(), 1, "{v:#}");
+    assert!(
+        gap[0]["why"].as_str().unwrap().contains("api/.env.local"),
+        "{:#}",
+        gap[0]
+    );
+    // Excluding every env file closes the gap.
+    env.write(".dockerignore", "**/.env*\n!.env.example\n");
+    let (_, v) = env.scan_json(&["."]);
+    assert!(
+        crate::common::by_rule(&v, "dockerignore-gap").is_empty(),
+        "{v:#}"
+    );
+    // Copying only what the app needs is no gap either.
+    env.remove(".dockerignore");
+    env.write(
+        "Dockerfile",
+        "FROM node:22\nCOPY package.json index.js ./\n",
+    );
+    let (_, v) = env.scan_json(&["."]);
+    assert!(
+        crate::common::by_rule(&v, "dockerignore-gap").is_empty(),
+        "{v:#}"
+    );
+}
+
+#[test]
+fn keys_in_dockerfile_env_arg_and_compose_environment() {
+    let env = Env::new();
+    let mut fake = Fake::new(7);
+    let (k1, k2, k3) = (
+        fake.openai_project(),
+        fake.openai_project(),
+        fake.openai_project(),
+    );
+    env.write(
+        "Dockerfile",
+        format!("FROM python:3.12\nARG OPENAI_KEY={k2}\nENV OPENAI_API_KEY={k1}\nCOPY app.py .\n"),
+    );
+    env.write(
+        "docker-compose.yml",
+        format!("services:\n  api:\n    build: .\n    environment:\n      OPENAI_API_KEY: {k3}\n"),
+    );
+    let (code, v) = env.scan_json(&["."]);
+    assert_eq!(code, 1);
+    let list = findings(&v);
+    let at = |line: u64, path: &str| {
+        list.iter()
+            .find(|f| f["path"] == path && f["line"] == line)
+            .unwrap_or_else(|| panic!("nothing at {path}:{line}: {v:#}"))
+    };
+    let (arg, env_line, compose) = (
+        at(2, "Dockerfile"),
+        at(3, "Dockerfile"),
+        at(5, "docker-compose.yml"),
+    );
+    assert_eq!(causes(env_line), vec!["image-config"]);
+    assert!(env_line["why"].as_str().unwrap().contains("set with ENV"));
+    assert!(
+        env_line["fix"]
+            .as_str()
+            .unwrap()
+            .contains("--mount=type=secret")
+    );
+    assert_eq!(causes(arg), vec!["image-config"]);
+    assert!(arg["why"].as_str().unwrap().contains("build argument"));
+    assert!(
+        compose["why"].as_str().unwrap().contains("compose"),
+        "{compose:#}"
+    );
+    assert!(
+        compose["fix"].as_str().unwrap().contains("secrets:"),
+        "{compose:#}"
+    );
+}

@@ -4,6 +4,7 @@
 //! line ([`risks`]), and deduplication and ordering before reporting.
 
 pub mod causes;
+pub mod docker;
 pub mod image;
 pub mod policy;
 pub mod project;
