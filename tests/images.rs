@@ -522,8 +522,25 @@ fn dockerfile_copying_the_context_with_env_files_is_a_risk() {
         crate::common::by_rule(&v, "dockerignore-gap").is_empty(),
         "{v:#}"
     );
-    // Copying only what the app needs is no gap either.
+    // It can be turned off like the .gitignore gap.
     env.remove(".dockerignore");
+    env.write(
+        "jikimi.toml",
+        "version = 1\ndisable = [\"dockerignore-gap\"]\n",
+    );
+    let (_, v) = env.scan_json(&["."]);
+    assert!(
+        crate::common::by_rule(&v, "dockerignore-gap").is_empty(),
+        "{v:#}"
+    );
+    env.remove("jikimi.toml");
+    let (_, v) = env.scan_json(&["."]);
+    assert_eq!(
+        crate::common::by_rule(&v, "dockerignore-gap").len(),
+        1,
+        "{v:#}"
+    );
+    // Copying only what the app needs is no gap either.
     env.write(
         "Dockerfile",
         "FROM node:22\nCOPY package.json index.js ./\n",
