@@ -718,7 +718,14 @@ fn scan_image(
         .with_filters(&opts.filters)
         .with_archives(opts.archives.clone(), Arc::clone(archive_totals))
         .with_binaries(opts.binaries);
-    let scanned = image::scan(store, &display, &opts.archives, archive_totals, &collector);
+    let scanned = image::scan(
+        store,
+        &display,
+        &opts.archives,
+        archive_totals,
+        opts.threads,
+        &collector,
+    );
     out.suppressed.extend(collector.take_suppressed());
     let mut collected = collector.finish();
     crate::findings::image::annotate(&mut collected.findings, &scanned);

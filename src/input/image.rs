@@ -294,12 +294,13 @@ impl Scanned {
 }
 
 /// Scan the image(s) in `store`, named `display` in reports, handing every
-/// file to `sink`.
+/// file to `sink` from `workers` threads.
 pub fn scan(
     store: &Store,
     display: &str,
     limits: &ArchiveLimits,
     totals: &ArchiveTotals,
+    workers: usize,
     sink: &dyn Sink,
 ) -> Scanned {
     let mut out = Scanned {
@@ -370,7 +371,7 @@ pub fn scan(
             out.layer_of.insert(blob.clone(), (at, i));
             let origin = member(&root, blob);
             let (whiteouts, files, bytes) = match store.open(blob) {
-                Ok((r, size)) => read_layer(r, size, &origin, limits, totals, sink),
+                Ok((r, size)) => read_layer(r, size, &origin, limits, totals, workers, sink),
                 Err(e) => {
                     sink.error(&origin.display_path(), &format!("layer {}: {e}", i + 1));
                     (Vec::new(), 0, 0)
@@ -558,6 +559,7 @@ fn read_layer(
     origin: &Origin,
     limits: &ArchiveLimits,
     totals: &ArchiveTotals,
+    workers: usize,
     sink: &dyn Sink,
 ) -> (Vec<Whiteout>, u64, u64) {
     let path = origin.display_path();
@@ -607,14 +609,30 @@ fn read_layer(
         over: false,
         totals,
     };
-    let unpacked = Unpacked::default();
     let mut files = 0u64;
     let mut bytes = 0u64;
     let mut members = 0u64;
     let mut traversal: Vec<String> = Vec::new();
     let mut too_large: Vec<String> = Vec::new();
     let mut problem: Option<String> = None;
-    {
+    // This thread decompresses and reads the tar; `workers` threads scan
+    // the files it reads, a few at a time (the channel bounds the files in
+    // memory to about twice the workers).
+    let workers = workers.max(1);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(String, Vec<u8>)>(workers * 2);
+    let rx = std::sync::Mutex::new(rx);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                // Archives inside a file share a budget per worker.
+                let unpacked = Unpacked::default();
+                loop {
+                    let next = rx.lock().map(|r| r.recv());
+                    let Ok(Ok((name, data))) = next else { break };
+                    sink.member(&member(origin, &name), &data, &unpacked);
+                }
+            });
+        }
         let mut ar = tar::Archive::new(&mut capped);
         match ar.entries() {
             Err(e) => problem = Some(format!("not a tar layer ({e})")),
@@ -686,11 +704,14 @@ fn read_layer(
                     files += 1;
                     bytes += data.len() as u64;
                     totals.members.fetch_add(1, Ordering::Relaxed);
-                    sink.member(&member(origin, &name), &data, &unpacked);
+                    if tx.send((name, data)).is_err() {
+                        break; // the workers are gone (cannot happen: they only stop on close)
+                    }
                 }
             }
         }
-    }
+        drop(tx);
+    });
     if capped.over {
         problem = Some(if capped.cap == ratio_cap {
             format!(
