@@ -504,6 +504,7 @@ impl<'a> Collector<'a> {
                     blob_ids: vec![blob.to_string()],
                     order: 0,
                 }),
+                image: None,
                 project: facts.project.info(),
                 staged: false,
                 verify: crate::verify::VerifyState::for_match(

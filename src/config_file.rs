@@ -29,7 +29,10 @@ pub const VERSION: i64 = 1;
 
 /// The rule ids the scan stage makes itself (not in any rule file) that can
 /// still be disabled or allowlisted.
-const SCAN_RULE_IDS: &[&str] = &[crate::findings::risks::GITIGNORE_GAP];
+const SCAN_RULE_IDS: &[&str] = &[
+    crate::findings::risks::GITIGNORE_GAP,
+    crate::findings::docker::DOCKERIGNORE_GAP,
+];
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -57,6 +57,14 @@ pub fn cause_guide(c: Cause) -> (&'static str, &'static str) {
             "data committed to version control: a database file (SQLite) with a key in a row",
             "A database file (db.sqlite3, app.db) in the repository carries its rows to every clone and into history. A key stored in a row (a settings table, a seeded integration) is as public as the repository. Take the file out of version control and seed such values from the environment.",
         ),
+        Cause::ImageLayer => (
+            "shipped in a binary, for servers: a key in a container image layer (`COPY . .` took a .env into the image)",
+            "The file is in a layer of a container image. Everyone who can pull the image (a registry is often shared far wider than the repository) can unpack its layers; a later `RUN rm` only hides the file, the earlier layer still carries it. Keep keys out of the build context (.dockerignore), pass build-time keys as build secrets (`RUN --mount=type=secret`) and give the container its keys at run time.",
+        ),
+        Cause::ImageConfig => (
+            "shipped in a binary, for servers: a key in the image config (ENV, --build-arg, a label)",
+            "`ENV` values and labels are stored in the image config, and the value of a build argument a `RUN` step used is recorded in the image history: `docker inspect` and `docker history` show them to anyone who pulls the image. Use build secrets (`RUN --mount=type=secret`) for build steps and runtime environment or a secrets manager for the running container.",
+        ),
         Cause::GitHistory => (
             "leak cause 2: committed to a Git repository; rotate leaked keys",
             "The key is in a commit. Deleting the line in a later commit does not remove it: every clone keeps the old commit, and harvesters scan public repositories (and their history) for keys within minutes of a push.",

@@ -26,6 +26,7 @@ use serde::Serialize;
 
 use crate::checklist::{self, Evidence};
 use crate::findings::causes::{self, Projects, is_env_file};
+use crate::findings::docker;
 use crate::findings::risks::{self, GITIGNORE_GAP};
 use crate::findings::suppress::{Filters, Reason, Suppressed};
 use crate::findings::{Finding, Note, fingerprint};
@@ -33,6 +34,7 @@ use crate::input::archive::{ArchiveLimits, ArchiveTotals};
 use crate::input::gitinfo::{self, GitContext};
 use crate::input::history::{self, BlobSet, HistoryTotals, Progress, Scope};
 use crate::input::ignores::Ignores;
+use crate::input::image;
 use crate::input::walk::{self, WalkOptions, WalkTotals};
 use crate::input::{GitState, Sink};
 use crate::matcher::Matcher;
@@ -215,6 +217,11 @@ fn scan_root(
     }
     if matches!(opts.mode, Mode::Stdin | Mode::Diff) {
         return scan_piped(matcher, root, opts, archive_totals, out);
+    }
+    if opts.archives.enabled
+        && let Some(store) = image::detect(root, opts.archives.max_members)
+    {
+        return scan_image(matcher, root, &store, opts, archive_totals, out);
     }
     let meta = std::fs::metadata(root);
     let is_dir = meta.as_ref().is_ok_and(|m| m.is_dir());
@@ -526,6 +533,7 @@ fn scan_root(
                     locations: Vec::new(),
                     spilled: Vec::new(),
                     history: None,
+                    image: None,
                     project: None,
                     staged: false,
                     verify: Default::default(),
@@ -536,6 +544,13 @@ fn scan_root(
     if let (Some(repo), Some(set)) = (&repo, &blobs) {
         findings = locate_history(repo, set, findings, want_tree);
     }
+    // Dockerfiles and compose files: the .dockerignore gap, and keys on
+    // ENV/ARG lines or in compose environments (src/findings/docker.rs).
+    if is_dir {
+        let gaps = docker::gaps(root, &env_files, &opts.filters, &mut out.suppressed);
+        findings.extend(gaps);
+    }
+    docker::refine(is_dir.then_some(root), &mut findings);
     out.findings.extend(findings);
     out.notes.extend(notes);
     out.skipped.extend(skipped);
@@ -678,6 +693,43 @@ fn scan_piped(
     let (files, scanned) = stdin::scan(&bytes, &name, as_diff, &collector);
     out.suppressed.extend(collector.take_suppressed());
     absorb(out, collector.finish(), files, scanned);
+    Ok(())
+}
+
+/// A container image: a `docker save` or OCI archive, or an OCI layout
+/// folder ([`image`]). Its findings name the image, layer and instruction
+/// ([`crate::findings::image`]).
+fn scan_image(
+    matcher: &Matcher<'_>,
+    root: &Path,
+    store: &image::Store,
+    opts: &ScanOptions,
+    archive_totals: &Arc<ArchiveTotals>,
+    out: &mut ScanOutput,
+) -> Result<()> {
+    let mut display = root.to_string_lossy().replace('\\', "/");
+    if display.is_empty() || display == "." || display == "./" {
+        display = walk::absolute(root)
+            .file_name()
+            .map_or_else(|| "image".into(), |n| n.to_string_lossy().into_owned());
+    }
+    let projects = Projects::new(Path::new("."), None);
+    let collector = Collector::new(matcher, &projects, opts.print_errors)
+        .with_filters(&opts.filters)
+        .with_archives(opts.archives.clone(), Arc::clone(archive_totals))
+        .with_binaries(opts.binaries);
+    let scanned = image::scan(
+        store,
+        &display,
+        &opts.archives,
+        archive_totals,
+        opts.threads,
+        &collector,
+    );
+    out.suppressed.extend(collector.take_suppressed());
+    let mut collected = collector.finish();
+    crate::findings::image::annotate(&mut collected.findings, &scanned);
+    absorb(out, collected, scanned.files, scanned.bytes);
     Ok(())
 }
 

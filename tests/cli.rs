@@ -23,6 +23,7 @@ mod history;
 mod hook;
 mod hostile;
 mod hostile_repo;
+mod images;
 mod install;
 mod long_tail;
 mod merge;

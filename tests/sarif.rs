@@ -348,6 +348,7 @@ fn synthetic(i: usize, severity: Severity) -> Finding {
         locations: Vec::new(),
         spilled: Vec::new(),
         history: None,
+        image: None,
         project: None,
         staged: false,
         verify: Default::default(),

@@ -31,12 +31,15 @@ pub enum Cause {
     EnvFileCommitted,
     DataCommitted,
     ServerCode,
+    // Container images (src/input/image.rs, src/findings/image.rs).
+    ImageLayer,
+    ImageConfig,
     // Last: where the file is says more than that it was committed.
     GitHistory,
 }
 
 impl Cause {
-    pub const ALL: [Cause; 8] = [
+    pub const ALL: [Cause; 10] = [
         Cause::FrontendCode,
         Cause::ServerCode,
         Cause::EnvFileCommitted,
@@ -44,6 +47,8 @@ impl Cause {
         Cause::PublicEnvVar,
         Cause::ClientTransit,
         Cause::AppBinary,
+        Cause::ImageLayer,
+        Cause::ImageConfig,
         Cause::GitHistory,
     ];
 
@@ -57,6 +62,7 @@ impl Cause {
             Cause::ClientTransit => "client-transit",
             Cause::AppBinary => "app-binary",
             Cause::GitHistory => "git-history",
+            c => c.image_str(),
         }
     }
 
@@ -91,6 +97,7 @@ impl Cause {
             Cause::GitHistory => {
                 "committed to git: deleting the line later does not help, every clone keeps the old commit"
             }
+            c => c.image_why(),
         }
     }
 
@@ -120,6 +127,39 @@ impl Cause {
             }
             Cause::GitHistory => {
                 "rotate the key first, then purge it from history (git filter-repo) if needed"
+            }
+            c => c.image_fix(),
+        }
+    }
+}
+
+// Container images: a key baked into a layer or stored in the image config.
+impl Cause {
+    fn image_str(self) -> &'static str {
+        match self {
+            Cause::ImageConfig => "image-config",
+            _ => "image-layer",
+        }
+    }
+
+    fn image_why(self) -> &'static str {
+        match self {
+            Cause::ImageConfig => {
+                "stored in the image config (ENV, a build argument in the history, a label): `docker inspect` and `docker history` show it to anyone who pulls the image"
+            }
+            _ => {
+                "baked into a container image layer: anyone who pulls the image can read the file, even if a later layer deletes it"
+            }
+        }
+    }
+
+    fn image_fix(self) -> &'static str {
+        match self {
+            Cause::ImageConfig => {
+                "never pass keys with ENV, ARG or --build-arg: give build steps a build secret (`RUN --mount=type=secret,id=…`), give the running container its key at run time (environment from the orchestrator, a secrets manager); rotate the key, rebuild and delete the pushed tags"
+            }
+            _ => {
+                "keep keys out of the build context (.dockerignore: .env*, *.pem, .npmrc), use `RUN --mount=type=secret` for build-time keys and runtime environment or a secrets manager for the app; rotate the key, rebuild and delete the pushed tags (a `RUN rm` in a later layer does not remove it)"
             }
         }
     }

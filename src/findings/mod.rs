@@ -4,6 +4,8 @@
 //! line ([`risks`]), and deduplication and ordering before reporting.
 
 pub mod causes;
+pub mod docker;
+pub mod image;
 pub mod policy;
 pub mod project;
 pub mod risks;
@@ -84,6 +86,10 @@ pub struct Finding {
     pub spilled: Vec<Place>,
     /// Where the secret is in git history (`None`: not found in history).
     pub history: Option<HistoryInfo>,
+    /// Inside a container image: which image, layer and instruction (see
+    /// [`image`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<crate::input::image::ImageInfo>,
     /// The project the file belongs to (`None` when no manifest was found).
     pub project: Option<ProjectInfo>,
     /// Found by `--staged`: in the index, not yet committed.

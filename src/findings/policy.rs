@@ -65,6 +65,7 @@ mod tests {
             locations: Vec::new(),
             spilled: Vec::new(),
             history: None,
+            image: None,
             project: None,
             staged: false,
             verify: Default::default(),

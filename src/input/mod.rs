@@ -16,6 +16,7 @@ pub mod fsread;
 pub mod gitinfo;
 pub mod history;
 pub mod ignores;
+pub mod image;
 pub mod isolate;
 pub mod pack;
 pub mod plist;

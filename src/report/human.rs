@@ -604,6 +604,15 @@ fn finding(r: &Report<'_>, w: &mut dyn Write, f: &Finding, width: usize) -> Resu
             wrap(&fix, 9, 9, width)
         )?;
     }
+    if let Some(i) = &f.image {
+        let line = crate::findings::image::describe(i);
+        writeln!(
+            w,
+            "    {} {}",
+            paint(c, "image:", |t| t.yellow()),
+            wrap(&line, 11, 11, width)
+        )?;
+    }
     // A location read from history (not the working tree) says where in
     // history it is.
     if let Some(h) = &f.history
@@ -623,12 +632,14 @@ pub fn write(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
     let c = r.color;
     let width = width();
     let steps = plan(r, w, width)?;
-    // Group by path, files ordered by their most severe finding.
-    let mut files: Vec<(&str, Vec<&Finding>)> = Vec::new();
+    // Group by path (by image inside container images), files ordered by
+    // their most severe finding.
+    let mut files: Vec<(String, Vec<&Finding>)> = Vec::new();
     for f in r.findings.iter().filter(|f| !folded(f)) {
-        match files.iter_mut().find(|(p, _)| *p == f.path) {
+        let key = crate::findings::image::group(f).unwrap_or_else(|| f.path.clone());
+        match files.iter_mut().find(|(p, _)| *p == key) {
             Some((_, v)) => v.push(f),
-            None => files.push((&f.path, vec![f])),
+            None => files.push((key, vec![f])),
         }
     }
     for (path, list) in &files {

@@ -57,6 +57,7 @@ fn finding_value(r: &Report<'_>, f: &Finding) -> Value {
             "in_working_tree": h.in_working_tree,
         })),
         "verification": f.verify.outcome.as_deref(),
+        "image": f.image,
     })
 }
 

@@ -438,6 +438,9 @@ fn result(r: &Report<'_>, f: &Finding, k: usize) -> SarifResult {
     if let Some(member) = member {
         props.insert("archiveMember".to_string(), json!(member));
     }
+    if let Some(image) = &f.image {
+        props.insert("image".to_string(), json!(image));
+    }
     if let Some(via) = &f.via {
         props.insert("via".to_string(), json!(via));
     }
