@@ -84,6 +84,10 @@ pub struct Collector<'a> {
     /// provider's format or a keyword-anchored assignment, no risks (see
     /// [`crate::matcher::reads_binaries`]). Built on the first binary.
     binary_matcher: std::sync::OnceLock<Option<Matcher<'a>>>,
+    /// The keywords of the rules that read binaries, where a key glued to
+    /// the string before it in a Go binary is split off
+    /// ([`binary::split_glued`]). Built on the first Go binary.
+    glued_starts: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>>,
     archives: ArchiveLimits,
     /// Shared by every root of a scan: the per-scan unpacking limit.
     archive_totals: Arc<ArchiveTotals>,
@@ -111,6 +115,7 @@ impl<'a> Collector<'a> {
             media: AtomicU64::new(0),
             binaries: true,
             binary_matcher: std::sync::OnceLock::new(),
+            glued_starts: std::sync::OnceLock::new(),
             archives: ArchiveLimits::default(),
             archive_totals: Arc::default(),
         }
@@ -157,6 +162,31 @@ impl<'a> Collector<'a> {
                     })
                     .collect();
                 Matcher::with_enabled(rules, enabled).ok()
+            })
+            .as_ref()
+    }
+
+    /// The keywords (4 characters or more) that start the secrets of the
+    /// rules `matcher` enables, as one automaton.
+    fn glued_starts(&self, matcher: &Matcher<'_>) -> Option<&aho_corasick::AhoCorasick> {
+        self.glued_starts
+            .get_or_init(|| {
+                let rules = matcher.rules();
+                // A keyword that starts the secret: the regex has it right
+                // after a word boundary (`\b(sk-proj-`), not inside a key
+                // (`T3BlbkFJ`) or an assignment.
+                let words: Vec<&str> = (0..rules.len())
+                    .filter(|&i| matcher.is_enabled(i))
+                    .flat_map(|i| {
+                        let r = &rules.rules[i].syntax;
+                        r.keywords.iter().map(String::as_str).filter(|k| {
+                            k.len() >= 4
+                                && (r.regex.contains(&format!("\\b({k}"))
+                                    || r.regex.contains(&format!("\\b{k}")))
+                        })
+                    })
+                    .collect();
+                aho_corasick::AhoCorasick::new(words).ok()
             })
             .as_ref()
     }
@@ -637,15 +667,23 @@ impl Collector<'_> {
             }
         };
         self.binaries_read.fetch_add(1, Ordering::Relaxed);
-        let text =
-            match kind {
-                binary::Kind::Sqlite => binary::sqlite_text(bytes, budget)
-                    .unwrap_or_else(|| binary::strings(bytes, budget)),
-                binary::Kind::JavaClass => binary::class_text(bytes, budget)
-                    .unwrap_or_else(|| binary::strings(bytes, budget)),
-                binary::Kind::Pyc => binary::pyc_text(bytes, budget),
-                _ => binary::strings(bytes, budget),
-            };
+        let text = match kind {
+            binary::Kind::Sqlite => {
+                binary::sqlite_text(bytes, budget).unwrap_or_else(|| binary::strings(bytes, budget))
+            }
+            binary::Kind::JavaClass => {
+                binary::class_text(bytes, budget).unwrap_or_else(|| binary::strings(bytes, budget))
+            }
+            binary::Kind::Pyc => binary::pyc_text(bytes, budget),
+            binary::Kind::Elf | binary::Kind::MachO | binary::Kind::Pe if binary::is_go(bytes) => {
+                let text = binary::strings(bytes, budget);
+                match self.glued_starts(matcher) {
+                    Some(ac) => binary::split_glued(&text, ac),
+                    None => text,
+                }
+            }
+            _ => binary::strings(bytes, budget),
+        };
         // Inside an app package the package is the cause (cause 5 already);
         // the binary's own kind names it elsewhere.
         let kind = (!in_app).then_some(kind);

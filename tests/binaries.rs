@@ -347,3 +347,77 @@ fn no_binaries_skips_them_and_the_checklist_says_what_was_not_read() {
         assert!(advice.contains("-v"), "{advice}");
     }
 }
+
+/// A Go executable keeps its string literals back to back with no NUL
+/// between them (a Go-like layout is built here: the build-info magic, then
+/// strings glued together): the key glued to the string before it is found.
+/// A Node native addon (`.node`, an ELF shared object) is read like any
+/// library.
+#[test]
+fn go_executables_and_node_addons() {
+    let env = Env::new();
+    let (k1, k2, k3) = (key(50), key(51), key(52));
+    let go = |k: &str, after: &str, seed: u64| {
+        let mut body = b"\xff Go buildinf:\x08\x02".to_vec();
+        body.extend(noise(seed, 500));
+        body.extend_from_slice(b"net/http: request canceled");
+        body.extend_from_slice(k.as_bytes());
+        body.extend_from_slice(after.as_bytes());
+        binary(b"\x7fELF\x02\x01\x01\0", &body, seed)
+    };
+    env.write("bin/server", go(&k1, "/usr/share/zoneinfo/", 53));
+    env.write("bin/worker", go(&k2, "application/json", 54));
+    env.write(
+        "native/build/Release/addon.node",
+        binary(
+            b"\x7fELF\x02\x01\x01\0",
+            format!("Authorization: Bearer {k3}").as_bytes(),
+            55,
+        ),
+    );
+    let (code, v) = env.scan_json(&["--no-redact"]);
+    assert_eq!(code, 1, "{v:#}");
+    let at = |path: &str| -> Vec<&Value> {
+        findings(&v)
+            .iter()
+            .filter(|f| f["path"] == path && f["rule"] == RULE)
+            .collect()
+    };
+    let server = at("bin/server");
+    assert_eq!(server.len(), 1, "{v:#}");
+    assert_eq!(server[0]["secret"], k1.as_str());
+    assert!(causes(server[0]).contains(&"app-binary".to_string()));
+    // The end of a key glued to a string that starts with a letter is not
+    // known (docs/inputs.md): the key is found, with that string attached.
+    let worker = at("bin/worker");
+    assert_eq!(worker.len(), 1, "{v:#}");
+    assert!(worker[0]["secret"].as_str().unwrap().starts_with(&k2));
+    let addon = at("native/build/Release/addon.node");
+    assert_eq!(addon.len(), 1, "{v:#}");
+    assert_eq!(addon[0]["secret"], k3.as_str());
+}
+
+/// `jikimi scan -` reads a binary on standard input like a file (an ELF
+/// with a key), and `--no-binaries` skips it there too.
+#[test]
+fn a_binary_on_standard_input() {
+    let env = Env::new();
+    let k = key(56);
+    let run = |extra: &[&str]| {
+        let mut args = vec!["scan", "-", "--format", "json", "--no-redact"];
+        args.extend_from_slice(extra);
+        let out = env.cmd().args(&args).write_stdin(elf(&k)).output().unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        (out.status.code().unwrap_or(-1), v)
+    };
+    let (code, v) = run(&[]);
+    assert_eq!(code, 1, "{v:#}");
+    assert!(
+        findings(&v).iter().any(|f| f["secret"] == k.as_str()),
+        "{v:#}"
+    );
+    let (code, v) = run(&["--no-binaries"]);
+    assert_eq!(code, 0, "{v:#}");
+    assert!(findings(&v).is_empty(), "{v:#}");
+    assert!(v["skipped"].to_string().contains("--no-binaries"), "{v:#}");
+}

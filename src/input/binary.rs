@@ -462,6 +462,37 @@ pub fn strings(bytes: &[u8], budget: &mut Budget) -> Vec<u8> {
     out
 }
 
+/// Whether an executable was built by Go: its build information's magic
+/// (Go 1.13 and later) or its build id note.
+pub fn is_go(bytes: &[u8]) -> bool {
+    memchr::memmem::find(bytes, b"\xff Go buildinf:").is_some()
+        || memchr::memmem::find(bytes, b"Go build ID: \"").is_some()
+}
+
+/// Go keeps its string literals back to back in read-only data, with no NUL
+/// between them, so `strings` shows a key glued to the string before it
+/// (`request canceledsk-proj-…`) and a rule anchored at a word boundary
+/// does not see it start. A line break is put before every place one of
+/// `starts` (the keywords of the rules that read binaries) begins right
+/// after a letter or digit. What follows the key is not separated: a key
+/// directly followed by a string that starts with a letter or digit is
+/// still found by rules whose format has no fixed end, with those
+/// characters attached (docs/inputs.md).
+pub fn split_glued(text: &[u8], starts: &aho_corasick::AhoCorasick) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len() + text.len() / 64);
+    let mut from = 0;
+    for m in starts.find_iter(text) {
+        let s = m.start();
+        if s > from && text.get(s - 1).is_some_and(u8::is_ascii_alphanumeric) {
+            out.extend_from_slice(text.get(from..s).unwrap_or(&[]));
+            out.push(b'\n');
+            from = s;
+        }
+    }
+    out.extend_from_slice(text.get(from..).unwrap_or(&[]));
+    out
+}
+
 /// Printable ASCII, tab, CR and LF, as a table.
 const PRINTABLE: [bool; 256] = {
     let mut t = [false; 256];
@@ -494,6 +525,18 @@ fn push_run(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn go_strings_are_split_before_a_key_prefix() {
+        let ac = aho_corasick::AhoCorasick::new(["sk-proj-", "AKIA"]).unwrap();
+        let text = b"request canceledsk-proj-abc\nxAKIAB and AKIAC\n";
+        assert_eq!(
+            split_glued(text, &ac),
+            b"request canceled\nsk-proj-abc\nx\nAKIAB and AKIAC\n".to_vec()
+        );
+        assert!(is_go(b"\x7fELF....\xff Go buildinf:\x08\x02"));
+        assert!(!is_go(b"\x7fELF\0\0 Go"));
+    }
 
     #[test]
     fn kinds_by_magic() {
