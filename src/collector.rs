@@ -88,6 +88,8 @@ pub struct Collector<'a> {
     /// the string before it in a Go binary is split off
     /// ([`binary::split_glued`]). Built on the first Go binary.
     glued_starts: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>>,
+    /// Every rule's examples, one a line ([`Collector::is_rule_example`]).
+    rule_examples: std::sync::OnceLock<Vec<u8>>,
     archives: ArchiveLimits,
     /// Shared by every root of a scan: the per-scan unpacking limit.
     archive_totals: Arc<ArchiveTotals>,
@@ -116,6 +118,7 @@ impl<'a> Collector<'a> {
             binaries: true,
             binary_matcher: std::sync::OnceLock::new(),
             glued_starts: std::sync::OnceLock::new(),
+            rule_examples: std::sync::OnceLock::new(),
             archives: ArchiveLimits::default(),
             archive_totals: Arc::default(),
         }
@@ -164,6 +167,30 @@ impl<'a> Collector<'a> {
                 Matcher::with_enabled(rules, enabled).ok()
             })
             .as_ref()
+    }
+
+    /// Whether `secret` appears in the embedded rule files or the examples
+    /// of an active rule (the fake keys `rules/*.toml` carry, which
+    /// jikimi's executable embeds).
+    fn is_rule_example(&self, secret: &[u8]) -> bool {
+        let corpus = self.rule_examples.get_or_init(|| {
+            let rules = self.matcher.rules();
+            // The rule files as embedded (examples as written in TOML, with
+            // their escapes), then every active rule's examples as parsed.
+            let mut all = Vec::new();
+            for (_, text) in crate::rules::BUILTIN_RULE_FILES {
+                all.extend_from_slice(text.as_bytes());
+                all.push(b'\n');
+            }
+            for r in &rules.rules {
+                for e in r.syntax.examples.iter().chain(&r.syntax.negative_examples) {
+                    all.extend_from_slice(e.as_bytes());
+                    all.push(b'\n');
+                }
+            }
+            all
+        });
+        secret.len() >= 4 && memchr::memmem::find(corpus, secret).is_some()
     }
 
     /// The keywords (4 characters or more) that start the secrets of the
@@ -327,6 +354,16 @@ impl<'a> Collector<'a> {
         }
         let leaf = origin.leaf_path();
         let mut matches = matcher.find_in(Some(leaf), text);
+        if binary.is_some() && !matches.is_empty() {
+            // jikimi's own executable (a copy committed as a tool, the
+            // image's /usr/local/bin) holds every rule's examples: fake
+            // keys, not leaks.
+            matches.retain(|m| {
+                !text
+                    .get(m.secret_start..m.secret_end)
+                    .is_some_and(|s| self.is_rule_example(s))
+            });
+        }
         if matches.is_empty() {
             return;
         }

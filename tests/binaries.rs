@@ -358,12 +358,17 @@ fn go_executables_and_node_addons() {
     let env = Env::new();
     let (k1, k2, k3) = (key(50), key(51), key(52));
     let go = |k: &str, after: &str, seed: u64| {
-        let mut body = b"\xff Go buildinf:\x08\x02".to_vec();
-        body.extend(noise(seed, 500));
-        body.extend_from_slice(b"net/http: request canceled");
-        body.extend_from_slice(k.as_bytes());
-        body.extend_from_slice(after.as_bytes());
-        binary(b"\x7fELF\x02\x01\x01\0", &body, seed)
+        // The build information starts its own 16-byte aligned section.
+        let mut b = b"\x7fELF\x02\x01\x01\0".to_vec();
+        b.extend(noise(seed, 3000));
+        b.resize(3008, 0);
+        b.extend_from_slice(b"\xff Go buildinf:\x08\x02");
+        b.extend(noise(seed + 1, 500));
+        b.extend_from_slice(b"net/http: request canceled");
+        b.extend_from_slice(k.as_bytes());
+        b.extend_from_slice(after.as_bytes());
+        b.extend(noise(seed + 2, 500));
+        b
     };
     env.write("bin/server", go(&k1, "/usr/share/zoneinfo/", 53));
     env.write("bin/worker", go(&k2, "application/json", 54));
@@ -420,4 +425,42 @@ fn a_binary_on_standard_input() {
     assert_eq!(code, 0, "{v:#}");
     assert!(findings(&v).is_empty(), "{v:#}");
     assert!(v["skipped"].to_string().contains("--no-binaries"), "{v:#}");
+}
+
+/// jikimi's own executable embeds every rule file, examples included:
+/// fake keys, not leaks. A binary holding rule examples (as parsed, and as
+/// written in TOML) gives no finding for them, and a key that is no
+/// example is still found beside them.
+#[test]
+fn rule_examples_embedded_in_a_binary_are_not_findings() {
+    let env = Env::new();
+    let rules = jikimi::rules::RuleSet::builtin().unwrap();
+    let mut body = Vec::new();
+    for r in rules
+        .rules
+        .iter()
+        .filter(|r| r.syntax.id.starts_with("openai.") || r.syntax.id.starts_with("pem."))
+    {
+        for e in &r.syntax.examples {
+            body.extend_from_slice(e.as_bytes());
+            body.push(0);
+        }
+    }
+    assert!(body.len() > 1000, "examples found: {}", body.len());
+    for (name, text) in jikimi::rules::BUILTIN_RULE_FILES {
+        if name.starts_with("openai") {
+            body.extend_from_slice(text.as_bytes());
+            body.push(0);
+        }
+    }
+    let k = key(57);
+    body.extend_from_slice(format!("Bearer {k}").as_bytes());
+    env.write("tools/jikimi", binary(b"\x7fELF\x02\x01\x01\0", &body, 58));
+    let (code, v) = env.scan_json(&["--no-redact"]);
+    assert_eq!(code, 1, "{v:#}");
+    let found: Vec<&str> = findings(&v)
+        .iter()
+        .map(|f| f["secret"].as_str().unwrap())
+        .collect();
+    assert_eq!(found, [k.as_str()], "{v:#}");
 }

@@ -462,11 +462,18 @@ pub fn strings(bytes: &[u8], budget: &mut Budget) -> Vec<u8> {
     out
 }
 
-/// Whether an executable was built by Go: its build information's magic
-/// (Go 1.13 and later) or its build id note.
+/// Whether an executable was built by Go (1.13 and later): its build
+/// information header, `\xff Go buildinf:` at the 16-byte aligned start of
+/// its own section, then the pointer size (4 or 8) and a flags byte. The
+/// magic alone is not enough: a program that looks for Go binaries (jikimi
+/// itself) holds it as a string literal.
 pub fn is_go(bytes: &[u8]) -> bool {
-    memchr::memmem::find(bytes, b"\xff Go buildinf:").is_some()
-        || memchr::memmem::find(bytes, b"Go build ID: \"").is_some()
+    const MAGIC: &[u8] = b"\xff Go buildinf:";
+    memchr::memmem::find_iter(bytes, MAGIC).any(|at| {
+        at % 16 == 0
+            && matches!(bytes.get(at + MAGIC.len()), Some(4 | 8))
+            && bytes.get(at + MAGIC.len() + 1).is_some_and(|f| f & !3 == 0)
+    })
 }
 
 /// Go keeps its string literals back to back in read-only data, with no NUL
@@ -534,8 +541,10 @@ mod tests {
             split_glued(text, &ac),
             b"request canceled\nsk-proj-abc\nx\nAKIAB and AKIAC\n".to_vec()
         );
-        assert!(is_go(b"\x7fELF....\xff Go buildinf:\x08\x02"));
-        assert!(!is_go(b"\x7fELF\0\0 Go"));
+        assert!(is_go(b"\x7fELF............\xff Go buildinf:\x08\x02"));
+        // Not aligned, or not followed by a pointer size: a string literal.
+        assert!(!is_go(b"\x7fELF.............\xff Go buildinf:\x08\x02"));
+        assert!(!is_go(b"\x7fELF............\xff Go buildinf:Go build ID"));
     }
 
     #[test]
