@@ -323,7 +323,7 @@ impl<'a> Collector<'a> {
     /// Scan text from `origin`; `part` says where to report it when it was
     /// read out of a source map, a notebook or a base64 payload.
     fn scan_text(&self, origin: &Origin, text: &[u8], part: Option<&Part>) {
-        self.scan_text_with(self.matcher, origin, text, part, None);
+        self.scan_text_with(self.matcher, origin, text, part, None, 0);
     }
 
     /// [`Self::scan_text`] with `matcher`; `binary` says what kind of binary
@@ -335,6 +335,7 @@ impl<'a> Collector<'a> {
         text: &[u8],
         part: Option<&Part>,
         binary: Option<binary::Kind>,
+        line_base: usize,
     ) {
         if part.is_none() && binary.is_none() {
             self.gatherer.observe(origin, text, self.projects);
@@ -433,7 +434,10 @@ impl<'a> Collector<'a> {
             let secret = crate::text::widen(&text, m.secret_start, m.secret_end);
             let (line, column) = match part.and_then(|p| p.at) {
                 Some(at) => at,
-                None => lines.position(m.secret_start),
+                None => {
+                    let (l, c) = lines.position(m.secret_start);
+                    (l + line_base, c)
+                }
             };
             let causes = match rule.kind {
                 RuleKind::Risk => match risks::risk_applies(&rule.id, facts.role) {
@@ -672,6 +676,9 @@ impl Collector<'_> {
     }
 }
 
+/// The strings of a binary are matched in pieces of this size.
+const STRINGS_PIECE: usize = 1 << 20;
+
 impl Collector<'_> {
     /// A binary blob: media are passed over (counted); executables,
     /// libraries, compiled code, databases and unknown binaries are read as
@@ -704,27 +711,40 @@ impl Collector<'_> {
             }
         };
         self.binaries_read.fetch_add(1, Ordering::Relaxed);
-        let text = match kind {
-            binary::Kind::Sqlite => {
-                binary::sqlite_text(bytes, budget).unwrap_or_else(|| binary::strings(bytes, budget))
-            }
-            binary::Kind::JavaClass => {
-                binary::class_text(bytes, budget).unwrap_or_else(|| binary::strings(bytes, budget))
-            }
-            binary::Kind::Pyc => binary::pyc_text(bytes, budget),
-            binary::Kind::Elf | binary::Kind::MachO | binary::Kind::Pe if binary::is_go(bytes) => {
-                let text = binary::strings(bytes, budget);
-                match self.glued_starts(matcher) {
-                    Some(ac) => binary::split_glued(&text, ac),
-                    None => text,
-                }
-            }
-            _ => binary::strings(bytes, budget),
-        };
         // Inside an app package the package is the cause (cause 5 already);
         // the binary's own kind names it elsewhere.
-        let kind = (!in_app).then_some(kind);
-        self.scan_text_with(matcher, origin, &text, None, kind);
+        let shown = (!in_app).then_some(kind);
+        let parsed = match kind {
+            binary::Kind::Sqlite => binary::sqlite_text(bytes, budget),
+            binary::Kind::JavaClass => binary::class_text(bytes, budget),
+            binary::Kind::Pyc => Some(binary::pyc_text(bytes, budget)),
+            _ => None,
+        };
+        if let Some(text) = parsed {
+            self.scan_text_with(matcher, origin, &text, None, shown, 0);
+            return;
+        }
+        // Strings in pieces: memory stays the binary's bytes plus a piece,
+        // whatever its size (a 100 MiB library is not copied as text).
+        let glued = match kind {
+            binary::Kind::Elf | binary::Kind::MachO | binary::Kind::Pe if binary::is_go(bytes) => {
+                self.glued_starts(matcher)
+            }
+            _ => None,
+        };
+        let mut line_base = 0;
+        binary::strings_each(bytes, budget, STRINGS_PIECE, &mut |piece| {
+            let split;
+            let piece = match glued {
+                Some(ac) => {
+                    split = binary::split_glued(piece, ac);
+                    &split[..]
+                }
+                None => piece,
+            };
+            self.scan_text_with(matcher, origin, piece, None, shown, line_base);
+            line_base += memchr::memchr_iter(b'\n', piece).count();
+        });
     }
 }
 

@@ -464,3 +464,25 @@ fn rule_examples_embedded_in_a_binary_are_not_findings() {
         .collect();
     assert_eq!(found, [k.as_str()], "{v:#}");
 }
+
+/// A binary's strings are matched in pieces of 1 MiB (memory stays the
+/// binary plus a piece): a key in a later piece is found, and reported at
+/// its line of the whole `strings` output, as `strings` numbers it.
+#[test]
+fn a_large_binary_is_read_in_pieces_with_its_line_numbers() {
+    let env = Env::new();
+    let k = key(59);
+    let run = b"printable text of a library here\0";
+    let runs = (3 << 20) / run.len();
+    let mut b = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0".to_vec();
+    for _ in 0..runs {
+        b.extend_from_slice(run);
+    }
+    b.extend_from_slice(format!("Bearer {k}\0").as_bytes());
+    env.write("lib/libbig.so", b);
+    let (code, v) = env.scan_json(&["--no-redact", "--max-file-size", "8M"]);
+    assert_eq!(code, 1, "{v:#}");
+    let f = &findings(&v)[0];
+    assert_eq!(f["secret"], k.as_str());
+    assert_eq!(f["line"], runs + 1, "{f:#}");
+}

@@ -402,15 +402,33 @@ fn printable(b: u8) -> bool {
 /// followed by a newline: what `strings` and `strings -el` print. The output
 /// is charged to `budget` (it is at most about the input's size).
 pub fn strings(bytes: &[u8], budget: &mut Budget) -> Vec<u8> {
+    let mut all = Vec::new();
+    strings_each(bytes, budget, usize::MAX, &mut |piece| {
+        all.extend_from_slice(piece)
+    });
+    all
+}
+
+/// [`strings`] handed to `emit` in pieces of about `piece` bytes, each
+/// ending at a line end, so that a binary of any size is matched with one
+/// piece in memory beside its bytes, not a copy of its text.
+pub fn strings_each(bytes: &[u8], budget: &mut Budget, piece: usize, emit: &mut dyn FnMut(&[u8])) {
     const WHAT: &str = "strings of the binary";
-    // Runs are mostly shorter than the bytes around them: half the input
-    // is a generous first guess that avoids most regrowth.
-    let mut out = Vec::with_capacity(bytes.len() / 2);
+    let mut out = Vec::with_capacity(piece.min(bytes.len() / 2 + 16));
+    let mut flush = |out: &mut Vec<u8>, at_least: usize| {
+        if !out.is_empty() && out.len() >= at_least {
+            emit(out);
+            out.clear();
+        }
+    };
     // ASCII: the pieces between non-printable bytes.
     for run in bytes.split(|&b| !PRINTABLE[usize::from(b)]) {
-        if run.len() >= MIN_RUN && !push_run(run.iter().copied(), run.len(), &mut out, budget, WHAT)
-        {
-            return out;
+        if run.len() >= MIN_RUN {
+            if !push_run(run.iter().copied(), run.len(), &mut out, budget, WHAT) {
+                flush(&mut out, 0);
+                return;
+            }
+            flush(&mut out, piece);
         }
     }
     // UTF-16LE: a printable byte, then a NUL, at either alignment; both
@@ -438,8 +456,10 @@ pub fn strings(bytes: &[u8], budget: &mut Budget) -> Vec<u8> {
                     WHAT,
                 )
             {
-                return out;
+                flush(&mut out, 0);
+                return;
             }
+            flush(&mut out, piece);
         }
         i += 1;
     }
@@ -455,11 +475,12 @@ pub fn strings(bytes: &[u8], budget: &mut Budget) -> Vec<u8> {
                     WHAT,
                 )
             {
-                return out;
+                flush(&mut out, 0);
+                return;
             }
         }
     }
-    out
+    flush(&mut out, 0);
 }
 
 /// Whether an executable was built by Go (1.13 and later): its build
