@@ -84,6 +84,12 @@ pub struct Collector<'a> {
     /// provider's format or a keyword-anchored assignment, no risks (see
     /// [`crate::matcher::reads_binaries`]). Built on the first binary.
     binary_matcher: std::sync::OnceLock<Option<Matcher<'a>>>,
+    /// The keywords of the rules that read binaries, where a key glued to
+    /// the string before it in a Go binary is split off
+    /// ([`binary::split_glued`]). Built on the first Go binary.
+    glued_starts: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>>,
+    /// Every rule's examples, one a line ([`Collector::is_rule_example`]).
+    rule_examples: std::sync::OnceLock<Vec<u8>>,
     archives: ArchiveLimits,
     /// Shared by every root of a scan: the per-scan unpacking limit.
     archive_totals: Arc<ArchiveTotals>,
@@ -111,6 +117,8 @@ impl<'a> Collector<'a> {
             media: AtomicU64::new(0),
             binaries: true,
             binary_matcher: std::sync::OnceLock::new(),
+            glued_starts: std::sync::OnceLock::new(),
+            rule_examples: std::sync::OnceLock::new(),
             archives: ArchiveLimits::default(),
             archive_totals: Arc::default(),
         }
@@ -157,6 +165,55 @@ impl<'a> Collector<'a> {
                     })
                     .collect();
                 Matcher::with_enabled(rules, enabled).ok()
+            })
+            .as_ref()
+    }
+
+    /// Whether `secret` appears in the embedded rule files or the examples
+    /// of an active rule (the fake keys `rules/*.toml` carry, which
+    /// jikimi's executable embeds).
+    fn is_rule_example(&self, secret: &[u8]) -> bool {
+        let corpus = self.rule_examples.get_or_init(|| {
+            let rules = self.matcher.rules();
+            // The rule files as embedded (examples as written in TOML, with
+            // their escapes), then every active rule's examples as parsed.
+            let mut all = Vec::new();
+            for (_, text) in crate::rules::BUILTIN_RULE_FILES {
+                all.extend_from_slice(text.as_bytes());
+                all.push(b'\n');
+            }
+            for r in &rules.rules {
+                for e in r.syntax.examples.iter().chain(&r.syntax.negative_examples) {
+                    all.extend_from_slice(e.as_bytes());
+                    all.push(b'\n');
+                }
+            }
+            all
+        });
+        secret.len() >= 4 && memchr::memmem::find(corpus, secret).is_some()
+    }
+
+    /// The keywords (4 characters or more) that start the secrets of the
+    /// rules `matcher` enables, as one automaton.
+    fn glued_starts(&self, matcher: &Matcher<'_>) -> Option<&aho_corasick::AhoCorasick> {
+        self.glued_starts
+            .get_or_init(|| {
+                let rules = matcher.rules();
+                // A keyword that starts the secret: the regex has it right
+                // after a word boundary (`\b(sk-proj-`), not inside a key
+                // (`T3BlbkFJ`) or an assignment.
+                let words: Vec<&str> = (0..rules.len())
+                    .filter(|&i| matcher.is_enabled(i))
+                    .flat_map(|i| {
+                        let r = &rules.rules[i].syntax;
+                        r.keywords.iter().map(String::as_str).filter(|k| {
+                            k.len() >= 4
+                                && (r.regex.contains(&format!("\\b({k}"))
+                                    || r.regex.contains(&format!("\\b{k}")))
+                        })
+                    })
+                    .collect();
+                aho_corasick::AhoCorasick::new(words).ok()
             })
             .as_ref()
     }
@@ -266,7 +323,7 @@ impl<'a> Collector<'a> {
     /// Scan text from `origin`; `part` says where to report it when it was
     /// read out of a source map, a notebook or a base64 payload.
     fn scan_text(&self, origin: &Origin, text: &[u8], part: Option<&Part>) {
-        self.scan_text_with(self.matcher, origin, text, part, None);
+        self.scan_text_with(self.matcher, origin, text, part, None, 0);
     }
 
     /// [`Self::scan_text`] with `matcher`; `binary` says what kind of binary
@@ -278,6 +335,7 @@ impl<'a> Collector<'a> {
         text: &[u8],
         part: Option<&Part>,
         binary: Option<binary::Kind>,
+        line_base: usize,
     ) {
         if part.is_none() && binary.is_none() {
             self.gatherer.observe(origin, text, self.projects);
@@ -297,6 +355,16 @@ impl<'a> Collector<'a> {
         }
         let leaf = origin.leaf_path();
         let mut matches = matcher.find_in(Some(leaf), text);
+        if binary.is_some() && !matches.is_empty() {
+            // jikimi's own executable (a copy committed as a tool, the
+            // image's /usr/local/bin) holds every rule's examples: fake
+            // keys, not leaks.
+            matches.retain(|m| {
+                !text
+                    .get(m.secret_start..m.secret_end)
+                    .is_some_and(|s| self.is_rule_example(s))
+            });
+        }
         if matches.is_empty() {
             return;
         }
@@ -366,7 +434,10 @@ impl<'a> Collector<'a> {
             let secret = crate::text::widen(&text, m.secret_start, m.secret_end);
             let (line, column) = match part.and_then(|p| p.at) {
                 Some(at) => at,
-                None => lines.position(m.secret_start),
+                None => {
+                    let (l, c) = lines.position(m.secret_start);
+                    (l + line_base, c)
+                }
             };
             let causes = match rule.kind {
                 RuleKind::Risk => match risks::risk_applies(&rule.id, facts.role) {
@@ -606,6 +677,9 @@ impl Collector<'_> {
     }
 }
 
+/// The strings of a binary are matched in pieces of this size.
+const STRINGS_PIECE: usize = 1 << 20;
+
 impl Collector<'_> {
     /// A binary blob: media are passed over (counted); executables,
     /// libraries, compiled code, databases and unknown binaries are read as
@@ -638,19 +712,40 @@ impl Collector<'_> {
             }
         };
         self.binaries_read.fetch_add(1, Ordering::Relaxed);
-        let text =
-            match kind {
-                binary::Kind::Sqlite => binary::sqlite_text(bytes, budget)
-                    .unwrap_or_else(|| binary::strings(bytes, budget)),
-                binary::Kind::JavaClass => binary::class_text(bytes, budget)
-                    .unwrap_or_else(|| binary::strings(bytes, budget)),
-                binary::Kind::Pyc => binary::pyc_text(bytes, budget),
-                _ => binary::strings(bytes, budget),
-            };
         // Inside an app package the package is the cause (cause 5 already);
         // the binary's own kind names it elsewhere.
-        let kind = (!in_app).then_some(kind);
-        self.scan_text_with(matcher, origin, &text, None, kind);
+        let shown = (!in_app).then_some(kind);
+        let parsed = match kind {
+            binary::Kind::Sqlite => binary::sqlite_text(bytes, budget),
+            binary::Kind::JavaClass => binary::class_text(bytes, budget),
+            binary::Kind::Pyc => Some(binary::pyc_text(bytes, budget)),
+            _ => None,
+        };
+        if let Some(text) = parsed {
+            self.scan_text_with(matcher, origin, &text, None, shown, 0);
+            return;
+        }
+        // Strings in pieces: memory stays the binary's bytes plus a piece,
+        // whatever its size (a 100 MiB library is not copied as text).
+        let glued = match kind {
+            binary::Kind::Elf | binary::Kind::MachO | binary::Kind::Pe if binary::is_go(bytes) => {
+                self.glued_starts(matcher)
+            }
+            _ => None,
+        };
+        let mut line_base = 0;
+        binary::strings_each(bytes, budget, STRINGS_PIECE, &mut |piece| {
+            let split;
+            let piece = match glued {
+                Some(ac) => {
+                    split = binary::split_glued(piece, ac);
+                    &split[..]
+                }
+                None => piece,
+            };
+            self.scan_text_with(matcher, origin, piece, None, shown, line_base);
+            line_base += memchr::memchr_iter(b'\n', piece).count();
+        });
     }
 }
 

@@ -450,7 +450,12 @@ fn scan_root(
             .filter(|f| f.git == Some(GitState::Tracked))
         {
             if f.kind == RuleKind::Secret
-                && g.head_contains(&repo, &g.repo_path(&f.path), f.secret.as_bytes())
+                && g.head_contains(
+                    &repo,
+                    &g.repo_path(&f.path),
+                    f.secret.as_bytes(),
+                    opts.max_file_size,
+                )
                 && !f.causes.contains(&causes::Cause::GitHistory)
             {
                 f.causes.push(causes::Cause::GitHistory);
@@ -683,7 +688,8 @@ fn scan_piped(
     let projects = Projects::new(&cwd, None);
     let collector = Collector::new(matcher, &projects, opts.print_errors)
         .with_filters(&opts.filters)
-        .with_archives(opts.archives.clone(), Arc::clone(archive_totals));
+        .with_archives(opts.archives.clone(), Arc::clone(archive_totals))
+        .with_binaries(opts.binaries);
     if more {
         collector.skipped(
             &name,

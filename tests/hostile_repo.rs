@@ -593,3 +593,175 @@ fn a_looping_head_tree_does_not_hang_the_tree_scan() {
         "{v:#}"
     );
 }
+
+/// Run `jikimi <args>` with a timeout: (exit code, stdout, stderr).
+fn run_timed(env: &Env, args: &[&str]) -> (i32, String, String) {
+    let out = env
+        .cmd()
+        .args(args)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `--staged` (the pre-commit hook) with HEAD's root tree stored as a
+/// delta of itself: libgit2's diff of the index against HEAD would follow
+/// the loop forever. The tree is refused by the pack survey, the scan says
+/// so, and every staged file is scanned whole: the staged key is found.
+#[test]
+fn staged_with_a_looping_head_tree() {
+    let env = Env::new();
+    let mut fake = Fake::new(1930);
+    let (k1, k2) = (fake.openai_project(), fake.openai_project());
+    let repo = env.git_init();
+    env.write("src/app.py", py(&k1));
+    let c = env.commit_all(&repo, "init");
+    let t = repo.find_commit(c).unwrap().tree_id();
+    let len = repo.find_tree(t).unwrap().len() * 40;
+    env.write("src/new.py", py(&k2));
+    let mut index = repo.index().unwrap();
+    index.add_path(std::path::Path::new("src/new.py")).unwrap();
+    index.write().unwrap();
+    pack::write_pack(&pack_dir(&env), "loop", &[ref_delta(t, t, len, b"x")], &[]);
+    remove_loose(&env, t);
+    drop(repo);
+    let (code, out, err) = run_timed(
+        &env,
+        &["scan", "--staged", ".", "--no-redact", "--format", "json"],
+    );
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(out.contains(&k2), "the staged key: {out}\n{err}");
+    assert!(
+        err.contains(&t.to_string()) && err.contains("loops") && err.contains("whole"),
+        "{err}"
+    );
+}
+
+/// `--since` and `--range` resolve their revisions without handing libgit2
+/// an object whose delta chain loops (its revparse would never return): a
+/// branch at such a commit is an error naming it (exit 2), at once; the
+/// usual forms (`HEAD~1`, a short id, `^2`-style suffixes) still resolve.
+#[test]
+fn since_and_range_at_a_looping_commit() {
+    let env = Env::new();
+    let mut fake = Fake::new(1931);
+    let (k1, k2) = (fake.openai_project(), fake.openai_project());
+    let repo = env.git_init();
+    let t1 = tree_of(&repo, &[("one.py", &py(&k1))]);
+    let c1 = commit_tree(&repo, Some("HEAD"), "c1", t1, &[], T0);
+    let t2 = tree_of(&repo, &[("one.py", &py(&k1)), ("two.py", &py(&k2))]);
+    let c2 = commit_tree(&repo, Some("HEAD"), "c2", t2, &[c1], T0 + 1);
+    let t0 = tree_of(&repo, &[("zero.txt", "nothing\n")]);
+    let c0 = commit_tree(&repo, Some("refs/heads/looped"), "c0", t0, &[], T0 - 1);
+    let c0_len = repo.odb().unwrap().read(c0).unwrap().len();
+    pack::write_pack(
+        &pack_dir(&env),
+        "loop",
+        &[ref_delta(c0, c0, c0_len, b"x")],
+        &[],
+    );
+    remove_loose(&env, c0);
+    drop(repo);
+    for args in [
+        &["--since", "looped"][..],
+        &["--since", "looped~1"],
+        &["--range", "looped..HEAD"],
+        &["--range", &format!("{}..HEAD", &c0.to_string()[..12])],
+    ] {
+        let mut all = vec!["scan", ".", "--format", "json", "--no-redact"];
+        all.extend_from_slice(args);
+        let (code, out, err) = run_timed(&env, &all);
+        assert_eq!(code, 2, "{args:?}: {out}\n{err}");
+        assert!(
+            err.contains(&c0.to_string()) || err.contains("loops"),
+            "{args:?}: {err}"
+        );
+    }
+    for args in [
+        &["--since", "HEAD~1"][..],
+        &["--since", &c1.to_string()[..10]],
+        &["--range", "HEAD^..HEAD"],
+        &["--range", &format!("{c1}..{c2}")],
+    ] {
+        let mut all = vec!["scan", ".", "--format", "json", "--no-redact"];
+        all.extend_from_slice(args);
+        let (code, out, err) = run_timed(&env, &all);
+        assert_eq!(code, 1, "{args:?}: {out}\n{err}");
+        assert!(out.contains(&k2) && !out.contains(&k1), "{args:?}: {out}");
+    }
+}
+
+/// A tree object of 70 MiB built from a delta of a few kilobytes (a real
+/// tree copied over and over): libgit2 would build all of it, and a crafted
+/// one of gigabytes would exhaust memory. The pack survey reads the size
+/// the delta declares and the tree is refused unread; the rest is scanned.
+#[test]
+fn an_oversized_tree_is_not_read() {
+    let env = Env::new();
+    let key = Fake::new(1932).openai_project();
+    let repo = env.git_init();
+    let t = tree_of(&repo, &[("k.py", &py(&key))]);
+    commit_tree(&repo, Some("HEAD"), "c1", t, &[], T0);
+    // A real tree of 1,000 entries (about 31 KB) as the base.
+    let blob = repo.blob(b"filler\n").unwrap();
+    let mut tb = repo.treebuilder(None).unwrap();
+    for i in 0..1000 {
+        tb.insert(format!("f{i:04}"), blob, 0o100644).unwrap();
+    }
+    let base_id = tb.write().unwrap();
+    drop(tb);
+    let base = repo.odb().unwrap().read(base_id).unwrap().data().to_vec();
+    let copies = (70usize << 20) / base.len() + 1;
+    let mut big = Vec::with_capacity(copies * base.len());
+    for _ in 0..copies {
+        big.extend_from_slice(&base);
+    }
+    let big_id = Oid::from_bytes(&pack::git_id("tree", &big)).unwrap();
+    drop(big);
+    let ops: Vec<DeltaOp> = (0..copies)
+        .map(|_| DeltaOp::Copy(0, base.len() as u32))
+        .collect();
+    pack::write_pack(
+        &pack_dir(&env),
+        "bigtree",
+        &[
+            PackObj::Full {
+                id: bytes(base_id),
+                kind: pack::TREE,
+                data: base.clone(),
+            },
+            PackObj::RefDelta {
+                id: bytes(big_id),
+                base: bytes(base_id),
+                delta: pack::delta(base.len() as u64, &ops),
+            },
+        ],
+        &[],
+    );
+    // A commit at the big tree, written as a loose object.
+    let commit = format!(
+        "tree {big_id}\nauthor A <a@example.com> {T0} +0000\ncommitter A <a@example.com> {T0} +0000\n\nbig\n"
+    );
+    let c = repo
+        .odb()
+        .unwrap()
+        .write(git2::ObjectType::Commit, commit.as_bytes())
+        .unwrap();
+    repo.reference("refs/heads/big", c, true, "").unwrap();
+    drop(repo);
+    let (code, v, stderr) = scan(&env, &["--history-only", "--no-redact"]);
+    assert_eq!(code, 1, "{v:#}\n{stderr}");
+    assert!(has_key(&v, &key), "{v:#}");
+    assert!(
+        errors(&v)
+            .iter()
+            .any(|e| e.contains(&big_id.to_string()) && e.contains("larger than any real tree")),
+        "{:#?}",
+        errors(&v)
+    );
+}

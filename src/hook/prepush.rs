@@ -58,24 +58,30 @@ pub fn parse(text: &str) -> Result<Vec<Update>> {
 }
 
 /// The tips to walk and the commits whose ancestry is already on the
-/// remote (to hide), for `updates` in `repo`.
-pub fn tips_and_bases(repo: &Repository, updates: &[Update]) -> Result<(Vec<Oid>, Vec<Oid>)> {
+/// remote (to hide), for `updates` in `repo`. `commit` gives the commit an
+/// object names, each object checked before libgit2 reads it (see
+/// `input::history::commit_at`).
+pub fn tips_and_bases(
+    repo: &Repository,
+    updates: &[Update],
+    commit: &dyn Fn(Oid) -> Option<Oid>,
+) -> Result<(Vec<Oid>, Vec<Oid>)> {
     let mut tips = Vec::new();
     let mut bases = Vec::new();
     let mut need_remotes = false;
     for u in updates {
         let local = Oid::from_str(&u.local)
             .ok()
-            .and_then(|id| repo.find_commit(id).ok())
+            .and_then(commit)
             .ok_or_else(|| anyhow!("--pre-push: commit {} is not in this repository", u.local))?;
-        tips.push(local.id());
+        tips.push(local);
         match u
             .remote
             .as_deref()
             .and_then(|r| Oid::from_str(r).ok())
-            .and_then(|id| repo.find_commit(id).ok())
+            .and_then(commit)
         {
-            Some(c) => bases.push(c.id()),
+            Some(c) => bases.push(c),
             // A new branch, or a remote commit this clone has not fetched
             // (a force push): what the remote-tracking branches hold is
             // already there.
@@ -84,8 +90,8 @@ pub fn tips_and_bases(repo: &Repository, updates: &[Update]) -> Result<(Vec<Oid>
     }
     if need_remotes && let Ok(refs) = repo.references_glob("refs/remotes/*") {
         for r in refs.flatten() {
-            if let Ok(c) = r.peel_to_commit() {
-                bases.push(c.id());
+            if let Some(c) = r.resolve().ok().and_then(|r| r.target()).and_then(commit) {
+                bases.push(c);
             }
         }
     }

@@ -402,15 +402,33 @@ fn printable(b: u8) -> bool {
 /// followed by a newline: what `strings` and `strings -el` print. The output
 /// is charged to `budget` (it is at most about the input's size).
 pub fn strings(bytes: &[u8], budget: &mut Budget) -> Vec<u8> {
+    let mut all = Vec::new();
+    strings_each(bytes, budget, usize::MAX, &mut |piece| {
+        all.extend_from_slice(piece)
+    });
+    all
+}
+
+/// [`strings`] handed to `emit` in pieces of about `piece` bytes, each
+/// ending at a line end, so that a binary of any size is matched with one
+/// piece in memory beside its bytes, not a copy of its text.
+pub fn strings_each(bytes: &[u8], budget: &mut Budget, piece: usize, emit: &mut dyn FnMut(&[u8])) {
     const WHAT: &str = "strings of the binary";
-    // Runs are mostly shorter than the bytes around them: half the input
-    // is a generous first guess that avoids most regrowth.
-    let mut out = Vec::with_capacity(bytes.len() / 2);
+    let mut out = Vec::with_capacity(piece.min(bytes.len() / 2 + 16));
+    let mut flush = |out: &mut Vec<u8>, at_least: usize| {
+        if !out.is_empty() && out.len() >= at_least {
+            emit(out);
+            out.clear();
+        }
+    };
     // ASCII: the pieces between non-printable bytes.
     for run in bytes.split(|&b| !PRINTABLE[usize::from(b)]) {
-        if run.len() >= MIN_RUN && !push_run(run.iter().copied(), run.len(), &mut out, budget, WHAT)
-        {
-            return out;
+        if run.len() >= MIN_RUN {
+            if !push_run(run.iter().copied(), run.len(), &mut out, budget, WHAT) {
+                flush(&mut out, 0);
+                return;
+            }
+            flush(&mut out, piece);
         }
     }
     // UTF-16LE: a printable byte, then a NUL, at either alignment; both
@@ -438,8 +456,10 @@ pub fn strings(bytes: &[u8], budget: &mut Budget) -> Vec<u8> {
                     WHAT,
                 )
             {
-                return out;
+                flush(&mut out, 0);
+                return;
             }
+            flush(&mut out, piece);
         }
         i += 1;
     }
@@ -455,10 +475,49 @@ pub fn strings(bytes: &[u8], budget: &mut Budget) -> Vec<u8> {
                     WHAT,
                 )
             {
-                return out;
+                flush(&mut out, 0);
+                return;
             }
         }
     }
+    flush(&mut out, 0);
+}
+
+/// Whether an executable was built by Go (1.13 and later): its build
+/// information header, `\xff Go buildinf:` at the 16-byte aligned start of
+/// its own section, then the pointer size (4 or 8) and a flags byte. The
+/// magic alone is not enough: a program that looks for Go binaries (jikimi
+/// itself) holds it as a string literal.
+pub fn is_go(bytes: &[u8]) -> bool {
+    const MAGIC: &[u8] = b"\xff Go buildinf:";
+    memchr::memmem::find_iter(bytes, MAGIC).any(|at| {
+        at % 16 == 0
+            && matches!(bytes.get(at + MAGIC.len()), Some(4 | 8))
+            && bytes.get(at + MAGIC.len() + 1).is_some_and(|f| f & !3 == 0)
+    })
+}
+
+/// Go keeps its string literals back to back in read-only data, with no NUL
+/// between them, so `strings` shows a key glued to the string before it
+/// (`request canceledsk-proj-…`) and a rule anchored at a word boundary
+/// does not see it start. A line break is put before every place one of
+/// `starts` (the keywords of the rules that read binaries) begins right
+/// after a letter or digit. What follows the key is not separated: a key
+/// directly followed by a string that starts with a letter or digit is
+/// still found by rules whose format has no fixed end, with those
+/// characters attached (docs/inputs.md).
+pub fn split_glued(text: &[u8], starts: &aho_corasick::AhoCorasick) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len() + text.len() / 64);
+    let mut from = 0;
+    for m in starts.find_iter(text) {
+        let s = m.start();
+        if s > from && text.get(s - 1).is_some_and(u8::is_ascii_alphanumeric) {
+            out.extend_from_slice(text.get(from..s).unwrap_or(&[]));
+            out.push(b'\n');
+            from = s;
+        }
+    }
+    out.extend_from_slice(text.get(from..).unwrap_or(&[]));
     out
 }
 
@@ -494,6 +553,20 @@ fn push_run(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn go_strings_are_split_before_a_key_prefix() {
+        let ac = aho_corasick::AhoCorasick::new(["sk-proj-", "AKIA"]).unwrap();
+        let text = b"request canceledsk-proj-abc\nxAKIAB and AKIAC\n";
+        assert_eq!(
+            split_glued(text, &ac),
+            b"request canceled\nsk-proj-abc\nx\nAKIAB and AKIAC\n".to_vec()
+        );
+        assert!(is_go(b"\x7fELF............\xff Go buildinf:\x08\x02"));
+        // Not aligned, or not followed by a pointer size: a string literal.
+        assert!(!is_go(b"\x7fELF.............\xff Go buildinf:\x08\x02"));
+        assert!(!is_go(b"\x7fELF............\xff Go buildinf:Go build ID"));
+    }
 
     #[test]
     fn kinds_by_magic() {

@@ -101,24 +101,31 @@ impl GitContext {
 
     /// Whether the HEAD version of `rel` contains `needle`: the secret is in
     /// a commit, not just in the working copy. Each object on the way is
-    /// checked first: one whose delta chain loops is not read (libgit2
-    /// would follow the loop forever).
-    pub fn head_contains(&self, repo: &Repository, repo_path: &str, needle: &[u8]) -> bool {
+    /// checked first ([`Packs::check`]): one whose delta chain loops, or
+    /// larger than a real commit or tree (a blob: than `max`), is not read.
+    pub fn head_contains(
+        &self,
+        repo: &Repository,
+        repo_path: &str,
+        needle: &[u8],
+        max: u64,
+    ) -> bool {
         let packs = self
             .packs
             .get_or_init(|| Packs::open(&repo.commondir().join("objects")));
-        let ok = |id: git2::Oid| packs.unsafe_reason(id).is_none();
+        use crate::input::history::{MAX_COMMIT_BYTES, MAX_TREE_BYTES};
+        let ok = |id: git2::Oid, limit: u64| packs.check(id, limit, "object").is_ok();
         let Some(head) = repo.head().ok().and_then(|h| h.resolve().ok()?.target()) else {
             return false;
         };
-        if !ok(head) {
+        if !ok(head, MAX_COMMIT_BYTES) {
             return false;
         }
         let Ok(mut id) = repo.find_commit(head).map(|c| c.tree_id()) else {
             return false;
         };
         for part in repo_path.split('/') {
-            if !ok(id) {
+            if !ok(id, MAX_TREE_BYTES) {
                 return false;
             }
             let Ok(tree) = repo.find_tree(id) else {
@@ -129,7 +136,7 @@ impl GitContext {
             };
             id = entry.id();
         }
-        if !ok(id) {
+        if !ok(id, max) {
             return false;
         }
         let Ok(blob) = repo.find_blob(id) else {

@@ -158,28 +158,33 @@ pub struct BlobSet {
 /// message of this size, and libgit2 would hold all of it in memory.
 pub const MAX_COMMIT_BYTES: u64 = 64 << 20;
 
-/// Whether libgit2 may read the object `id`: not when one of its packed
-/// copies has a delta chain that loops (libgit2 would follow it forever).
+/// A tree object larger than this is not read: a directory of a million
+/// files is about 40 MiB; libgit2 would hold all of it in memory.
+pub const MAX_TREE_BYTES: u64 = 64 << 20;
+
+/// Whether libgit2 may read the tree `id` (see [`Packs::check`]).
 fn readable(packs: &Packs, id: Oid) -> Result<(), String> {
-    match packs.unsafe_reason(id) {
-        Some(why) => Err(format!("not read: {why}")),
-        None => Ok(()),
-    }
+    packs.check(id, MAX_TREE_BYTES, "tree")
 }
 
-/// [`readable`], and for a commit, not larger than [`MAX_COMMIT_BYTES`].
-fn readable_commit(repo: &Repository, packs: &Packs, id: Oid) -> Result<(), String> {
-    readable(packs, id)?;
-    if let Ok(odb) = repo.odb()
-        && let Ok((size, _)) = odb.read_header(id)
-        && size as u64 > MAX_COMMIT_BYTES
-    {
-        return Err(format!(
-            "not read: {size} bytes, larger than any real commit ({} MiB); its parents are not walked",
-            MAX_COMMIT_BYTES >> 20
-        ));
+/// Whether libgit2 may read the commit `id`: [`Packs::check`] with
+/// [`MAX_COMMIT_BYTES`].
+fn readable_commit(packs: &Packs, id: Oid) -> Result<(), String> {
+    packs
+        .check(id, MAX_COMMIT_BYTES, "commit")
+        .map_err(|e| format!("{e}; its parents are not walked"))
+}
+
+/// The commit `id` names once peeled through tags, each object checked
+/// before libgit2 reads it (the `--pre-push` hook's refs, `--since`).
+pub fn commit_at(repo: &Repository, packs: &Packs, id: Oid) -> Result<Oid, String> {
+    match peel(repo, packs, id)? {
+        (id, ObjectType::Commit) => {
+            readable_commit(packs, id)?;
+            Ok(id)
+        }
+        (_, k) => Err(format!("it names a {}, not a commit", k.str())),
     }
-    Ok(())
 }
 
 /// Counters of the blob pass.
@@ -318,13 +323,109 @@ fn shallow_roots(repo: &Repository) -> IdSet {
 }
 
 /// Resolve a revision to a commit, or say clearly that it does not exist.
-fn resolve_commit(repo: &Repository, rev: &str, flag: &str) -> Result<Oid> {
-    let obj = repo.revparse_single(rev).map_err(|e| {
+///
+/// libgit2's revparse reads every object it meets, so a ref at a commit
+/// whose delta chain loops would hang it: the usual forms are resolved here,
+/// each object checked first ([`Packs::check`]): a full or abbreviated id,
+/// a ref name as git reads it (`main`, `origin/main`, `v1.2.0`, `HEAD`),
+/// followed by `~N`, `^N`, `^{commit}` or `^{}`. Other forms (`@{1}`,
+/// `:/text`) go to libgit2 only when no object of the repository is unsafe.
+fn resolve_commit(repo: &Repository, packs: &Packs, rev: &str, flag: &str) -> Result<Oid> {
+    let missing = |why: &str| {
         anyhow!(
-            "{flag}: revision '{rev}' not found in this repository ({}); give a branch, tag or commit id that exists here (in CI, fetch it first)",
-            e.message()
+            "{flag}: revision '{rev}' not found in this repository ({why}); give a branch, tag or commit id that exists here (in CI, fetch it first)"
         )
-    })?;
+    };
+    let unreadable = |why: String| anyhow!("{flag}: revision '{rev}' cannot be read ({why})");
+    let cut = rev.find(['~', '^']).unwrap_or(rev.len());
+    let (base, ops) = rev.split_at_checked(cut).unwrap_or((rev, ""));
+    let Some(steps) = rev_steps(ops) else {
+        return revparse_fallback(repo, packs, rev, flag, &missing);
+    };
+    let hex = !base.is_empty() && base.len() <= 40 && base.bytes().all(|c| c.is_ascii_hexdigit());
+    let id = if hex && base.len() == 40 {
+        Oid::from_str(base).ok()
+    } else {
+        None
+    };
+    let id = match id {
+        Some(id) => id,
+        None => match repo
+            .resolve_reference_from_short_name(base)
+            .and_then(|r| r.resolve())
+        {
+            Ok(r) => r.target().ok_or_else(|| missing("a ref to nothing"))?,
+            Err(_) if hex && base.len() >= 4 => {
+                let short = Oid::from_str(base).map_err(|e| missing(e.message()))?;
+                repo.odb()
+                    .and_then(|o| o.exists_prefix(short, base.len()))
+                    .map_err(|e| missing(e.message()))?
+            }
+            Err(_) => return revparse_fallback(repo, packs, rev, flag, &missing),
+        },
+    };
+    let mut id = commit_at(repo, packs, id).map_err(unreadable)?;
+    // (n-th parent, times): `~N` is the first parent N times, `^N` the
+    // N-th parent once, `^0` the commit itself.
+    for (nth, times) in steps {
+        for _ in 0..times {
+            if nth == 0 {
+                break;
+            }
+            readable_commit(packs, id).map_err(unreadable)?;
+            let c = repo
+                .find_commit(id)
+                .map_err(|e| unreadable(e.message().to_string()))?;
+            id = c
+                .parent_id(nth - 1)
+                .map_err(|_| missing("it has no such parent"))?;
+        }
+    }
+    readable_commit(packs, id).map_err(unreadable)?;
+    Ok(id)
+}
+
+/// The `~N`, `^N`, `^{commit}` and `^{}` suffixes of a revision, as
+/// (n-th parent, times); `None` for anything else.
+fn rev_steps(mut ops: &str) -> Option<Vec<(usize, usize)>> {
+    let mut out = Vec::new();
+    while let Some(c) = ops.chars().next() {
+        ops = ops.get(1..)?;
+        if c == '^' && (ops.starts_with("{commit}") || ops.starts_with("{}")) {
+            let close = ops.find('}')?;
+            ops = ops.get(close + 1..)?;
+            continue;
+        }
+        let digits = ops.bytes().take_while(u8::is_ascii_digit).count();
+        let (num, rest) = ops.split_at_checked(digits)?;
+        ops = rest;
+        let n: usize = if num.is_empty() { 1 } else { num.parse().ok()? };
+        match c {
+            '~' => out.push((1, n)),
+            '^' => out.push((n, 1)),
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+/// A revision of another form, through libgit2's revparse, which reads
+/// objects unchecked: only when the pack survey found no unsafe object.
+fn revparse_fallback(
+    repo: &Repository,
+    packs: &Packs,
+    rev: &str,
+    flag: &str,
+    missing: &dyn Fn(&str) -> anyhow::Error,
+) -> Result<Oid> {
+    if packs.unsafe_count() > 0 {
+        bail!(
+            "{flag}: revision '{rev}' is not resolved in this repository: it holds objects whose delta chains loop, and only a branch, a tag or a commit id (with ~N or ^N) is resolved safely there"
+        );
+    }
+    let obj = repo
+        .revparse_single(rev)
+        .map_err(|e| missing(e.message()))?;
     let commit = obj
         .peel_to_commit()
         .map_err(|_| anyhow!("{flag}: '{rev}' does not name a commit"))?;
@@ -354,7 +455,7 @@ fn walk_commits(
                 if hidden.contains(&id) || !visited.insert(id) {
                     continue;
                 }
-                if let Err(why) = readable_commit(repo, packs, id) {
+                if let Err(why) = readable_commit(packs, id) {
                     sink.error(&format!("commit {id}"), &why);
                     continue;
                 }
@@ -490,7 +591,7 @@ fn peel(repo: &Repository, packs: &Packs, mut id: Oid) -> Peeled {
     // A chain of tags longer than this is crafted (git stops at 32 too).
     let odb = repo.odb().map_err(|e| e.message().to_string())?;
     for _ in 0..32 {
-        readable(packs, id)?;
+        packs.check(id, u64::MAX, "object")?;
         // The type from the header: a commit is not read here (it can be
         // a gigabyte; the walk decides whether to read it).
         let (size, kind) = odb
@@ -500,7 +601,7 @@ fn peel(repo: &Repository, packs: &Packs, mut id: Oid) -> Peeled {
             ObjectType::Tag if size as u64 > MAX_COMMIT_BYTES => {
                 return Err(format!("a tag of {size} bytes, not read"));
             }
-            ObjectType::Tag => {}
+            ObjectType::Tag => packs.check(id, MAX_COMMIT_BYTES, "tag")?,
             ObjectType::Commit | ObjectType::Tree | ObjectType::Blob => return Ok((id, kind)),
             _ => return Err("an object of no known type".into()),
         }
@@ -707,12 +808,14 @@ pub fn enumerate(
             (t, IdSet::default(), false, loose)
         }
         Scope::Since(rev) => {
-            let base = resolve_commit(repo, rev, "--since")?;
+            let base = resolve_commit(repo, &packs, rev, "--since")?;
             let head = repo
                 .head()
-                .and_then(|h| h.peel_to_commit())
-                .map_err(|e| anyhow!("--since: HEAD has no commit ({})", e.message()))?
-                .id();
+                .and_then(|h| h.resolve())
+                .map_err(|e| e.message().to_string())
+                .and_then(|h| h.target().ok_or_else(|| "a ref to nothing".to_string()))
+                .and_then(|id| commit_at(repo, &packs, id))
+                .map_err(|e| anyhow!("--since: HEAD has no readable commit ({e})"))?;
             let hidden = walk_commits(
                 repo,
                 &packs,
@@ -733,8 +836,8 @@ pub fn enumerate(
                 })?;
             let a = if a.is_empty() { "HEAD" } else { a };
             let b = if b.is_empty() { "HEAD" } else { b };
-            let from = resolve_commit(repo, a, "--range")?;
-            let to = resolve_commit(repo, b, "--range")?;
+            let from = resolve_commit(repo, &packs, a, "--range")?;
+            let to = resolve_commit(repo, &packs, b, "--range")?;
             let hidden = walk_commits(
                 repo,
                 &packs,
@@ -747,7 +850,9 @@ pub fn enumerate(
             (vec![to], hidden, true, Vec::new())
         }
         Scope::Push(updates) => {
-            let (tips, bases) = crate::hook::prepush::tips_and_bases(repo, updates)?;
+            let (tips, bases) = crate::hook::prepush::tips_and_bases(repo, updates, &|id| {
+                commit_at(repo, &packs, id).ok()
+            })?;
             let hidden = walk_commits(
                 repo,
                 &packs,
@@ -799,7 +904,7 @@ pub fn enumerate(
         let parent_trees: Vec<Oid> = if range_mode {
             parents
                 .iter()
-                .filter(|p| readable_commit(repo, &packs, **p).is_ok())
+                .filter(|p| readable_commit(&packs, **p).is_ok())
                 .filter_map(|p| repo.find_commit(*p).ok().map(|c| c.tree_id()))
                 .collect()
         } else {
@@ -1439,7 +1544,7 @@ pub fn locate(repo: &Repository, set: &BlobSet, targets: &[Oid]) -> Locations {
         .head()
         .ok()
         .and_then(|h| h.resolve().ok()?.target())
-        .filter(|id| readable_commit(repo, &set.packs, *id).is_ok())
+        .filter(|id| readable_commit(&set.packs, *id).is_ok())
         .and_then(|id| repo.find_commit(id).ok())
         .map(|c| c.tree_id());
     if let Some(tree) = head_tree {
@@ -1468,14 +1573,32 @@ pub fn locate(repo: &Repository, set: &BlobSet, targets: &[Oid]) -> Locations {
 /// lines blanked so that line numbers are those of the new file. Returns
 /// (files, bytes) scanned.
 pub fn staged(repo: &Repository, max: u64, sink: &dyn Sink) -> Result<(u64, u64)> {
-    let head_tree = match repo.head() {
-        Ok(h) => Some(
-            h.peel_to_tree()
-                .context("--staged: cannot read the tree of HEAD")?,
-        ),
+    // libgit2's diff reads HEAD's commit and trees, and a patch reads the
+    // old and new blobs: each is checked by the pack survey first (a tree
+    // whose delta chain loops would hang the diff forever). When HEAD's
+    // tree cannot be read safely, every staged file is scanned whole.
+    let packs = Packs::open(&repo.commondir().join("objects"));
+    let head_id = match repo.head() {
+        Ok(h) => h
+            .resolve()
+            .ok()
+            .and_then(|h| h.target())
+            .context("--staged: cannot resolve HEAD")
+            .map(Some)?,
         Err(e) if e.code() == git2::ErrorCode::UnbornBranch => None,
         Err(e) if e.code() == git2::ErrorCode::NotFound => None,
         Err(e) => bail!("--staged: cannot read HEAD ({})", e.message()),
+    };
+    let head_tree = match head_id.map(|id| safe_head_tree(repo, &packs, id)) {
+        None => None,
+        Some(Ok(t)) => Some(t),
+        Some(Err(why)) => {
+            sink.error(
+                "HEAD",
+                &format!("{why}; every staged file is scanned whole"),
+            );
+            None
+        }
     };
     let index = repo
         .index()
@@ -1521,6 +1644,10 @@ pub fn staged(repo: &Repository, max: u64, sink: &dyn Sink) -> Result<(u64, u64)
             );
             continue;
         }
+        if let Err(why) = packs.check(new.id(), max, "staged file") {
+            sink.error(&path, &why);
+            continue;
+        }
         let blob = match repo.find_blob(new.id()) {
             Ok(b) => b,
             Err(e) => {
@@ -1542,9 +1669,14 @@ pub fn staged(repo: &Repository, max: u64, sink: &dyn Sink) -> Result<(u64, u64)
             sink.blob(&origin, content);
             continue;
         }
-        let added = match git2::Patch::from_diff(&diff, i) {
-            Ok(Some(p)) => added_lines(&p),
-            _ => None,
+        // The patch reads HEAD's copy too.
+        let old = delta.old_file().id();
+        let added = match packs.check(old, max, "file") {
+            Ok(()) => match git2::Patch::from_diff(&diff, i) {
+                Ok(Some(p)) => added_lines(&p),
+                _ => None,
+            },
+            Err(_) => None,
         };
         match added {
             Some(lines) => sink.blob(&origin, &keep_lines(content, &lines)),
@@ -1552,6 +1684,38 @@ pub fn staged(repo: &Repository, max: u64, sink: &dyn Sink) -> Result<(u64, u64)
         }
     }
     Ok((files, bytes))
+}
+
+/// HEAD's commit `id` and its tree, each tree under it checked by the pack
+/// survey before libgit2's diff may read it.
+fn safe_head_tree<'r>(
+    repo: &'r Repository,
+    packs: &Packs,
+    id: Oid,
+) -> std::result::Result<git2::Tree<'r>, String> {
+    let id = commit_at(repo, packs, id).map_err(|e| format!("commit {id}: {e}"))?;
+    let commit = repo
+        .find_commit(id)
+        .map_err(|e| format!("commit {id}: cannot read it ({})", e.message()))?;
+    let root = commit.tree_id();
+    let mut stack = vec![root];
+    let mut seen = IdSet::default();
+    while let Some(t) = stack.pop() {
+        if !seen.insert(t) {
+            continue;
+        }
+        readable(packs, t).map_err(|e| format!("tree {t}: {e}"))?;
+        let tree = repo
+            .find_tree(t)
+            .map_err(|e| format!("tree {t}: cannot read it ({})", e.message()))?;
+        stack.extend(
+            tree.iter()
+                .filter(|e| e.kind() == Some(ObjectType::Tree))
+                .map(|e| e.id()),
+        );
+    }
+    repo.find_tree(root)
+        .map_err(|e| format!("tree {root}: cannot read it ({})", e.message()))
 }
 
 /// 1-based numbers (in the new file) of the lines a patch adds.

@@ -78,6 +78,9 @@ const MAX_RATIO: u64 = 1100;
 /// Alternates are followed this deep (libgit2's limit).
 const MAX_ALTERNATE_DEPTH: usize = 5;
 
+/// A ref-delta chain may go from pack to pack this many times.
+const MAX_CROSS_PACK_HOPS: usize = 64;
+
 /// Compressed bytes are read in pieces of this size.
 const CHUNK: usize = 64 << 10;
 
@@ -263,6 +266,87 @@ impl Packs {
     /// How many objects are unsafe.
     pub fn unsafe_count(&self) -> usize {
         self.unsafe_ids.len()
+    }
+
+    /// Whether libgit2 may read the object `id`, a `what` ("commit",
+    /// "tree", "tag") that no real repository has larger than `limit`
+    /// bytes. Every read of an object through libgit2 asks this first:
+    /// not when a copy's delta chain loops (libgit2 would follow it
+    /// forever), not when every copy the packs hold is damaged, and not
+    /// when building it takes more than `limit` bytes, itself or any base
+    /// on its delta chain (libgit2 allocates what a header declares).
+    /// Objects in no pack are checked by their loose header. The message
+    /// says why, for the caller to report.
+    pub fn check(&self, id: Oid, limit: u64, what: &str) -> Result<(), String> {
+        if let Some(why) = self.unsafe_reason(id) {
+            return Err(format!("not read: {why}"));
+        }
+        match self.largest(id, 0) {
+            Ok(Some(size)) if size > limit => Err(format!(
+                "not read: {size} bytes to build, larger than any real {what} ({} MiB)",
+                limit >> 20
+            )),
+            Ok(_) => Ok(()),
+            Err(why) => Err(format!("not read: {why}")),
+        }
+    }
+
+    /// The largest object built to read `id` from any copy (packed, else
+    /// loose), following ref-deltas into other packs; `None` when no copy
+    /// was found (libgit2 reports it missing).
+    fn largest(&self, id: Oid, depth: usize) -> Result<Option<u64>, String> {
+        // Cross-pack chains: loops are unsafe already; a crafted chain of
+        // thousands of hops is refused.
+        if depth > MAX_CROSS_PACK_HOPS {
+            return Err("its delta chain crosses packs too many times".into());
+        }
+        let key: [u8; 20] = match id.as_bytes().try_into() {
+            Ok(k) => k,
+            Err(_) => return Ok(None),
+        };
+        let mut best: Option<u64> = None;
+        let mut damaged: Option<String> = None;
+        for p in &self.packs {
+            for i in p.entries_of(&key) {
+                match p.chain_size(i) {
+                    Ok((size, ext)) => {
+                        let mut size = size;
+                        if let Some(base) = ext.and_then(|b| Oid::from_bytes(&b).ok()) {
+                            match self.largest(base, depth + 1)? {
+                                Some(b) => size = size.max(b),
+                                None => continue,
+                            }
+                        }
+                        best = Some(best.map_or(size, |b| b.max(size)));
+                    }
+                    Err(()) => {
+                        damaged
+                            .get_or_insert_with(|| format!("its copy in {} is damaged", p.name()));
+                    }
+                }
+            }
+        }
+        if best.is_some() {
+            return Ok(best);
+        }
+        if let Some(size) = self.loose_size(id) {
+            return Ok(Some(size));
+        }
+        match damaged {
+            Some(why) => Err(why),
+            None => Ok(None),
+        }
+    }
+
+    /// The size a loose copy of `id` declares, from its first bytes.
+    fn loose_size(&self, id: Oid) -> Option<u64> {
+        let hex = id.to_string();
+        let (dir, name) = (hex.get(..2)?, hex.get(2..)?);
+        self.dirs.iter().find_map(|objects| {
+            let (file, len) = open_existing(&objects.join(dir).join(name)).ok()?;
+            let head = inflate_prefix(&file, 0, len, 64)?;
+            loose_header(&head).map(|(_, size, _)| size)
+        })
     }
 
     /// Mark every object with a copy whose delta chain loops, within a pack
@@ -628,6 +712,10 @@ struct Pack {
     ext_end: HashMap<u32, u32>,
     /// Ids listed more than once in the index.
     duplicates: usize,
+    /// Entry of each index position (`entries[pos[id]].id == id`).
+    pos: Vec<u32>,
+    /// Entry → the largest object its chain builds (see [`Pack::chain_size`]).
+    sizes: Mutex<HashMap<u32, u64>>,
 }
 
 fn be32(b: &[u8], at: usize) -> Option<u32> {
@@ -731,6 +819,8 @@ impl Pack {
             ext_base: HashMap::new(),
             ext_end: HashMap::new(),
             duplicates,
+            pos: Vec::new(),
+            sizes: Mutex::new(HashMap::new()),
         };
         pack.read_kinds();
         pack.follow_chains();
@@ -817,6 +907,7 @@ impl Pack {
         }
         self.kinds = kinds;
         self.ext_base = ext_base;
+        self.pos = pos_of_id;
     }
 
     /// Follow every delta chain to its end once: to a base object (OK), to
@@ -946,6 +1037,77 @@ impl Pack {
                 .par_iter()
                 .for_each_init(Vec::new, |chunk, &r| tree.walk(r, chunk, s));
         });
+    }
+
+    /// The entries holding `id` (an index can list an id twice).
+    fn entries_of(&self, id: &[u8; 20]) -> Vec<usize> {
+        let first = self.oids.partition_point(|o| o < id);
+        self.oids[first..]
+            .iter()
+            .take_while(|o| *o == id)
+            .enumerate()
+            .filter_map(|(k, _)| self.pos.get(first + k).map(|&p| p as usize))
+            .collect()
+    }
+
+    /// The size of the object entry `i` stores: for a base, from its
+    /// header; for a delta, the result size its delta data declares (its
+    /// first inflated bytes). `None` when the header cannot be read.
+    fn own_size(&self, i: usize) -> Option<u64> {
+        let e = self.entries.get(i)?;
+        let mut head = [0u8; HEADER_MAX];
+        let want = (e.end - e.offset).min(HEADER_MAX as u64) as usize;
+        let got = read_at(&self.file, &mut head[..want], e.offset).ok()?;
+        let h = parse_header(head.get(..got)?)?;
+        match h.kind {
+            1..=4 => Some(h.size),
+            6 | 7 => {
+                let p = inflate_prefix(&self.file, e.offset + h.len as u64, e.end, 20)?;
+                delta_sizes(&p).map(|(_, dst, _)| dst)
+            }
+            _ => None,
+        }
+    }
+
+    /// The largest object libgit2 builds to read entry `i`: the entry
+    /// itself and every base on its chain inside this pack (a small tree
+    /// stored as a delta of a gigabyte is a gigabyte to read), with the id
+    /// of the base outside this pack the chain ends at, if it does.
+    /// Memoised: each entry's header is read once a scan. `Err` when the
+    /// chain is damaged (libgit2 could not read it either).
+    fn chain_size(&self, i: usize) -> Result<(u64, Option<[u8; 20]>), ()> {
+        match self.state.get(i).copied() {
+            Some(ST_OK) | Some(ST_EXTERNAL) => {}
+            _ => return Err(()),
+        }
+        let mut memo = self.sizes.lock().map_err(|_| ())?;
+        let ext = match self.state[i] {
+            ST_EXTERNAL => {
+                let end = self.ext_end.get(&(i as u32)).copied().unwrap_or(i as u32);
+                self.ext_base.get(&end).copied()
+            }
+            _ => None,
+        };
+        let mut path = Vec::new();
+        let mut cur = i;
+        let mut acc = loop {
+            if let Some(&m) = memo.get(&(cur as u32)) {
+                break m;
+            }
+            path.push(cur);
+            if path.len() > self.entries.len() {
+                return Err(());
+            }
+            match self.kinds[cur] {
+                Kind::Delta(b) => cur = b as usize,
+                _ => break 0,
+            }
+        };
+        for &e in path.iter().rev() {
+            acc = acc.max(self.own_size(e).ok_or(())?);
+            memo.insert(e as u32, acc);
+        }
+        Ok((acc, ext))
     }
 
     /// Whether entry `i`'s chain starts at a blob.
