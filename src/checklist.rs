@@ -380,7 +380,8 @@ fn answer(
 /// Answer the five questions from the reported findings, the held-back
 /// ones and the evidence.
 pub fn build(findings: &[Finding], suppressed: &[Suppressed], ev: &Evidence) -> Vec<Item> {
-    let secret = |f: &Finding| f.kind == RuleKind::Secret;
+    // A key that is public by design is no leak: it answers no question.
+    let secret = |f: &Finding| f.kind == RuleKind::Secret && !crate::findings::public::is_public(f);
     let has = |f: &Finding, cs: &[Cause]| f.causes.iter().any(|c| cs.contains(c));
     let not_read = ev.not_read();
 
@@ -441,7 +442,14 @@ pub fn build(findings: &[Finding], suppressed: &[Suppressed], ev: &Evidence) -> 
     };
     let q3 = env_question(findings, suppressed, ev);
 
-    let to_rotate = ids(findings, secret);
+    // Keys in test data may be fake: they are counted apart.
+    let to_rotate = ids(findings, |f| {
+        secret(f) && !crate::findings::test_data::is_test_finding(f)
+    });
+    let test_keys = findings
+        .iter()
+        .filter(|f| crate::findings::test_data::is_test_finding(f))
+        .count();
     let held_keys = suppressed
         .iter()
         .filter(|s| s.kind == RuleKind::Secret)
@@ -474,6 +482,12 @@ pub fn build(findings: &[Finding], suppressed: &[Suppressed], ev: &Evidence) -> 
     } else {
         "no leaked key found; still set usage limits and billing alerts in each provider's console and rotate keys periodically".to_string()
     };
+    if test_keys > 0 {
+        advice.push_str(&format!(
+            "; {test_keys} key{} in test data: rotate any that is real",
+            if test_keys == 1 { "" } else { "s" }
+        ));
+    }
     if let Some(nr) = &not_read {
         advice.push_str(&format!("; {nr}"));
     }

@@ -155,6 +155,13 @@ pub fn run(matcher: &Matcher<'_>, opts: &ScanOptions) -> Result<ScanOutput> {
     out.stats.archive_members = archive_totals.members.load(Ordering::Relaxed);
     out.stats.archive_bytes = archive_totals.bytes.load(Ordering::Relaxed);
     out.findings = crate::findings::dedup_and_sort(std::mem::take(&mut out.findings));
+    crate::findings::public::apply(&mut out.findings, matcher.rules());
+    out.findings = crate::findings::test_data::apply(
+        std::mem::take(&mut out.findings),
+        opts.filters.tests,
+        &mut out.suppressed,
+    );
+    crate::findings::sort(&mut out.findings);
     out.notes
         .sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
     out.skipped.sort_by(|a, b| a.path.cmp(&b.path));

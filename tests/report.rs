@@ -427,7 +427,9 @@ fn the_issue_report_is_short_fits_80_columns_and_starts_with_the_advice() {
     assert_eq!(code, 1);
     assert_fits("scan", &text);
     let n = text.lines().count();
-    assert!(n <= 42, "{n} lines (before: 85):\n{text}");
+    // 42 until issue 20: every finding is now in the body (the three risks
+    // the steps resolve, one line each) and each shows its rule id.
+    assert!(n <= 48, "{n} lines (before: 85):\n{text}");
     for k in &keys {
         assert!(!text.contains(k.as_str()));
     }

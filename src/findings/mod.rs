@@ -6,9 +6,11 @@
 pub mod causes;
 pub mod policy;
 pub mod project;
+pub mod public;
 pub mod risks;
 pub mod role;
 pub mod suppress;
+pub mod test_data;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};

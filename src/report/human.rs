@@ -45,6 +45,7 @@ fn sev_label(color: bool, s: Severity) -> String {
         Severity::High => t.red(),
         Severity::Medium => t.yellow(),
         Severity::Low => t.normal(),
+        Severity::Info => t.dimmed(),
     })
 }
 
@@ -175,11 +176,48 @@ fn public_var(f: &Finding) -> Option<String> {
         .then(|| name.to_string())
 }
 
-/// Risks that one of the "do this first" steps resolves: they are cited
-/// there, not repeated per file.
-fn folded(f: &Finding) -> bool {
-    f.kind == RuleKind::Risk
-        && [BROWSER_DIRECT_CALL, PUBLIC_ENV_SECRET, GITIGNORE_GAP].contains(&f.rule.as_str())
+/// The "do this first" step that resolves a risk finding (moving calls,
+/// dropping prefixes, fixing `.gitignore`): such a risk is listed in the
+/// body in one line pointing at its step.
+fn folded_step(f: &Finding, steps: &Steps) -> Option<usize> {
+    if f.kind != RuleKind::Risk {
+        return None;
+    }
+    match f.rule.as_str() {
+        BROWSER_DIRECT_CALL => steps.calls,
+        PUBLIC_ENV_SECRET => steps.prefixes,
+        GITIGNORE_GAP => steps.env,
+        _ => None,
+    }
+}
+
+/// A risk that a step resolves, in one line: severity, rule id, short id,
+/// where, and the step.
+fn folded_line(
+    r: &Report<'_>,
+    w: &mut dyn Write,
+    f: &Finding,
+    step: usize,
+    width: usize,
+) -> Result<()> {
+    let at = if f.line == 0 {
+        String::new()
+    } else {
+        format!(" {}:{}", f.line, f.column)
+    };
+    let line = format!(
+        "{} {} (risk) [{}]{at}: see step {step}",
+        sev_label(false, f.severity).trim_end(),
+        f.rule,
+        short_id(f),
+    );
+    let line = wrap(&line, 2, 4, width);
+    let line = match line.split_once(' ') {
+        Some((_, rest)) if r.color => format!("{} {rest}", sev_label(true, f.severity).trim_end()),
+        _ => line,
+    };
+    writeln!(w, "  {line}")?;
+    Ok(())
 }
 
 /// Add `item` to `list` once.
@@ -270,6 +308,7 @@ fn plan(r: &Report<'_>, w: &mut dyn Write, width: usize) -> Result<Steps> {
     let mut untrack: Vec<String> = Vec::new();
     let mut ignore_gap: Option<&Finding> = None;
     let mut purge: Vec<String> = Vec::new();
+    let mut tests: Vec<Key> = Vec::new();
     let mut risk_ids: [Vec<&str>; 3] = Default::default();
     for f in r.findings {
         let s = f.situation();
@@ -291,6 +330,10 @@ fn plan(r: &Report<'_>, w: &mut dyn Write, width: usize) -> Result<Steps> {
             }
             continue;
         }
+        // Public by design: nothing to rotate (the body says what to check).
+        if crate::findings::public::is_public(f) {
+            continue;
+        }
         let only_history = f.history.as_ref().is_some_and(|h| h.only_in_history());
         let place = if f.line == 0 {
             f.path.clone()
@@ -300,7 +343,9 @@ fn plan(r: &Report<'_>, w: &mut dyn Write, width: usize) -> Result<Steps> {
             format!("{} {}", f.path, lines(f))
         };
         let shown = r.shown_secret(f);
-        let list = if causes::leaked(&f.causes, &s) {
+        let list = if crate::findings::test_data::is_test_finding(f) {
+            &mut tests
+        } else if causes::leaked(&f.causes, &s) {
             &mut rotate
         } else {
             &mut remove
@@ -333,11 +378,15 @@ fn plan(r: &Report<'_>, w: &mut dyn Write, width: usize) -> Result<Steps> {
         {
             push_once(&mut untrack, f.path.clone());
         }
-        if has(&[Cause::GitHistory]) && causes::leaked(&f.causes, &s) {
+        if has(&[Cause::GitHistory])
+            && causes::leaked(&f.causes, &s)
+            && !crate::findings::test_data::is_test_finding(f)
+        {
             push_once(&mut purge, f.path.clone());
         }
     }
     if rotate.is_empty()
+        && tests.is_empty()
         && remove.is_empty()
         && calls.is_empty()
         && prefixes.is_empty()
@@ -411,6 +460,16 @@ fn plan(r: &Report<'_>, w: &mut dyn Write, width: usize) -> Result<Steps> {
     if !rotate.is_empty() {
         steps.rotate = Some(step(w, &keys_step("Rotate these leaked keys", &rotate))?);
         keys(w, &rotate)?;
+    }
+    if !tests.is_empty() {
+        step(
+            w,
+            &keys_step(
+                "Check these keys in test data: rotate any that is real and let the test read it from the environment; make fake ones obviously fake or mark them `jikimi:allow`",
+                &tests,
+            ),
+        )?;
+        keys(w, &tests)?;
     }
     if !remove.is_empty() {
         step(
@@ -507,9 +566,12 @@ fn specific_fix(f: &Finding) -> Option<String> {
         return (!f.fix.is_empty()).then(|| f.fix.clone());
     }
     let s = f.situation();
+    if crate::findings::public::is_public(f) {
+        return Some(f.fix.clone());
+    }
     let mut parts = Vec::new();
     for cause in &f.causes {
-        if *cause == Cause::ServerCode {
+        if matches!(cause, Cause::ServerCode | Cause::TestData) {
             parts.push(cause.fix_in(&s));
         }
     }
@@ -556,11 +618,13 @@ fn finding(r: &Report<'_>, w: &mut dyn Write, f: &Finding, width: usize) -> Resu
     if only_history {
         at.push_str(", only in history");
     }
+    // The rule id is what `jikimi explain` takes (the short id works too).
     let head = format!(
-        "{} {}{kind} [{}] {}",
+        "{} {}{kind} [{} {}] {}",
         sev_label(false, f.severity).trim_end(),
         f.title,
         short_id(f),
+        f.rule,
         at
     );
     // Colors only on the label: the rest is plain so the wrap can count it.
@@ -625,7 +689,9 @@ pub fn write(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
     let steps = plan(r, w, width)?;
     // Group by path, files ordered by their most severe finding.
     let mut files: Vec<(&str, Vec<&Finding>)> = Vec::new();
-    for f in r.findings.iter().filter(|f| !folded(f)) {
+    // Every finding is listed, the risks the steps above cite too: a
+    // cited id must lead somewhere.
+    for f in r.findings.iter() {
         match files.iter_mut().find(|(p, _)| *p == f.path) {
             Some((_, v)) => v.push(f),
             None => files.push((&f.path, vec![f])),
@@ -638,7 +704,10 @@ pub fn write(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
             paint(c, &wrap(path, 0, 2, width), |t| t.bold().underline())
         )?;
         for f in list {
-            finding(r, w, f, width)?;
+            match folded_step(f, &steps) {
+                Some(n) => folded_line(r, w, f, n, width)?,
+                None => finding(r, w, f, width)?,
+            }
         }
     }
     if r.verbose {
