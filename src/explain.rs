@@ -88,11 +88,75 @@ pub fn explain(topic: &str, rules: &RuleSet) -> Option<String> {
     rule.map(explain_rule)
 }
 
+/// Whether a topic is a finding id (or its first 8 or more hex digits), as
+/// the reports show them.
+pub fn looks_like_id(topic: &str) -> bool {
+    let t = topic.trim();
+    (4..=32).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// One finding of a scan, explained: what was found and where, why it is a
+/// problem (each cause in full), what to do, and where to read more.
+pub fn explain_finding(f: &crate::findings::Finding, redact: bool) -> String {
+    let mut s = format!(
+        "{} [{}]: {} ({} {}, severity {})\n",
+        crate::text::head(&f.id, 8),
+        f.rule,
+        f.title,
+        f.provider,
+        f.kind.as_str(),
+        f.severity
+    );
+    let at = if f.line == 0 {
+        f.path.clone()
+    } else {
+        format!("{}:{}:{}", f.path, f.line, f.column)
+    };
+    let _ = writeln!(s, "  at: {at}");
+    if f.occurrences > 1 {
+        let _ = writeln!(s, "  places: {} in this file", f.occurrences);
+    }
+    if let Some(c) = &f.commit
+        && !c.id.is_empty()
+    {
+        let _ = writeln!(
+            s,
+            "  commit: {} ({})",
+            crate::text::head(&c.id, 10),
+            c.summary
+        );
+    }
+    if f.kind == RuleKind::Secret && !f.secret.is_empty() {
+        let shown = if redact {
+            crate::findings::redact(&f.secret)
+        } else {
+            f.secret.clone()
+        };
+        let _ = writeln!(s, "  key: {shown}");
+    }
+    let _ = writeln!(s, "\nWhy: {}.", capitalize(&f.why));
+    let _ = writeln!(s, "\nWhat to do: {}.", capitalize(&f.fix));
+    for c in &f.causes {
+        let (guide, long) = cause_guide(*c);
+        let _ = writeln!(
+            s,
+            "\n{} (cause): {long}\n  In the guide's terms: {guide}.",
+            c.as_str()
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\n(`jikimi explain {}` explains the rule; `jikimi explain <cause>` each cause.)",
+        f.rule
+    );
+    s
+}
+
 /// The message for an unknown topic: what is valid, and close rule ids.
 pub fn unknown_topic(topic: &str, rules: &RuleSet) -> String {
     let causes: Vec<&str> = Cause::ALL.iter().map(|c| c.as_str()).collect();
     let mut m = format!(
-        "unknown topic '{topic}': give a rule id (list them with `jikimi rules`), a leak cause ({}), a risk ({}) or `checklist`",
+        "unknown topic '{topic}': give a rule id (list them with `jikimi rules`), a leak cause ({}), a risk ({}), `checklist` or a finding's id from a report",
         causes.join(", "),
         RISK_IDS.join(", "),
     );

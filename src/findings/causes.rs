@@ -526,7 +526,7 @@ pub fn first_step(causes: &[Cause], s: &Situation) -> &'static str {
     if causes.contains(&Cause::PublicByDesign) {
         "Keep it: it is public by design"
     } else if causes.contains(&Cause::TestData) {
-        "If the key is real, rotate it now (a real key in a test is leaked like any other)"
+        "Check whether the key is real (a real key in a test is leaked like any other)"
     } else if s.staged {
         "Remove it before you commit: it has not left this machine (rotate it only if you shared it elsewhere)"
     } else if !leaked(causes, s) {
