@@ -296,7 +296,7 @@ fn staged_keys_have_not_left_the_machine() {
 }
 
 #[test]
-fn history_only_keys_are_file_notices_in_github_format() {
+fn history_only_keys_are_file_errors_in_github_format() {
     let (env, keys) = vite_issue_repo();
     let out = env
         .cmd()
@@ -304,13 +304,14 @@ fn history_only_keys_are_file_notices_in_github_format() {
         .output()
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    // The key removed from src/App.jsx: a notice on the file, naming the
-    // commit, with no line of today's App.jsx.
+    // The key removed from src/App.jsx: on the file, naming the commit,
+    // with no line of today's App.jsx; a critical key that fails the scan
+    // is an error like the others (issue 20: it was a notice).
     let line = text
         .lines()
         .find(|l| l.contains("file=src/App.jsx"))
         .unwrap_or_else(|| panic!("{text}"));
-    assert!(line.starts_with("::notice "), "{line}");
+    assert!(line.starts_with("::error "), "{line}");
     assert!(!line.contains("line="), "{line}");
     assert!(line.contains("in commit "), "{line}");
     assert!(line.contains("not in the current file"), "{line}");
@@ -428,8 +429,16 @@ fn the_issue_report_is_short_fits_80_columns_and_starts_with_the_advice() {
     assert_fits("scan", &text);
     let n = text.lines().count();
     // 42 until issue 20: every finding is now in the body (the three risks
-    // the steps resolve, one line each) and each shows its rule id.
-    assert!(n <= 48, "{n} lines (before: 85):\n{text}");
+    // the steps resolve, one line each), each shows its rule id, and the
+    // purge step gives the git filter-repo commands and how to install it.
+    assert!(n <= 50, "{n} lines (before: 85):\n{text}");
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("git filter-repo --invert-paths --path .env`"),
+        "{text}"
+    );
+    assert!(flat.contains("git filter-repo --replace-text"), "{text}");
+    assert!(flat.contains("pip install git-filter-repo"), "{text}");
     for k in &keys {
         assert!(!text.contains(k.as_str()));
     }

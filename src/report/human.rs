@@ -220,6 +220,19 @@ fn folded_line(
     Ok(())
 }
 
+/// A path as a shell word: as it is when it holds only safe characters,
+/// else in single quotes.
+fn shell_quote(p: &str) -> String {
+    if !p.is_empty()
+        && p.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '/' | '-' | '+' | '@'))
+    {
+        p.to_string()
+    } else {
+        format!("'{}'", p.replace('\'', "'\\''"))
+    }
+}
+
 /// Add `item` to `list` once.
 fn push_once(list: &mut Vec<String>, item: String) {
     if !list.contains(&item) {
@@ -308,6 +321,7 @@ fn plan(r: &Report<'_>, w: &mut dyn Write, width: usize) -> Result<Steps> {
     let mut untrack: Vec<String> = Vec::new();
     let mut ignore_gap: Option<&Finding> = None;
     let mut purge: Vec<String> = Vec::new();
+    let mut purge_text = false;
     let mut tests: Vec<Key> = Vec::new();
     let mut risk_ids: [Vec<&str>; 3] = Default::default();
     for f in r.findings {
@@ -373,7 +387,10 @@ fn plan(r: &Report<'_>, w: &mut dyn Write, width: usize) -> Result<Steps> {
         {
             push_once(&mut prefixes, format!("{var} ({})", f.path));
         }
+        // A .env only old commits have is not tracked today: nothing to
+        // untrack (the purge step covers it).
         if has(&[Cause::EnvFileCommitted])
+            && !only_history
             && (s.staged || matches!(s.git, Some(GitState::Tracked) | None))
         {
             push_once(&mut untrack, f.path.clone());
@@ -382,7 +399,16 @@ fn plan(r: &Report<'_>, w: &mut dyn Write, width: usize) -> Result<Steps> {
             && causes::leaked(&f.causes, &s)
             && !crate::findings::test_data::is_test_finding(f)
         {
-            push_once(&mut purge, f.path.clone());
+            // A file that is all secret (a .env, a database, an archive)
+            // leaves history whole; in source code only the key is replaced.
+            let whole = causes::is_env_file(&f.path)
+                || crate::report::split_member(&f.path).1.is_some()
+                || has(&[Cause::DataCommitted]);
+            if whole {
+                push_once(&mut purge, f.path.clone());
+            } else {
+                purge_text = true;
+            }
         }
     }
     if rotate.is_empty()
@@ -540,18 +566,42 @@ fn plan(r: &Report<'_>, w: &mut dyn Write, width: usize) -> Result<Steps> {
         } else {
             "ignore .env and .env.* in .gitignore"
         });
-        if ignore_gap.is_none() {
+        // The gitignore check reads the working tree: without it (history
+        // only) nothing is known about today's .gitignore.
+        if ignore_gap.is_none() && r.stats.files > 0 {
             text.push_str(" (it already does: untracking is what is left)");
+        } else if ignore_gap.is_none() {
+            text.push_str(" (check it with `git check-ignore .env`)");
         }
         text.push_str(&ids(&risk_ids[2]));
         steps.env = Some(step(w, &text)?);
     }
-    if !purge.is_empty() {
+    if !purge.is_empty() || purge_text {
+        let mut paths: Vec<String> = Vec::new();
+        for p in &purge {
+            push_once(
+                &mut paths,
+                format!("--path {}", shell_quote(crate::report::split_member(p).0)),
+            );
+        }
+        let mut how = Vec::new();
+        if !paths.is_empty() {
+            how.push(format!(
+                "`git filter-repo --invert-paths {}`",
+                paths.join(" ")
+            ));
+        }
+        if purge_text {
+            how.push(
+                "`git filter-repo --replace-text keys.txt` (keys.txt: one key a line)".to_string(),
+            );
+        }
         step(
             w,
             &format!(
-                "After rotating, purge {} from git history (git filter-repo).",
-                if rotate.len() == 1 { "it" } else { "them" }
+                "After rotating, purge {} from git history (`pip install git-filter-repo`): {}.",
+                if rotate.len() == 1 { "it" } else { "them" },
+                how.join(", then ")
             ),
         )?;
     }
