@@ -829,3 +829,31 @@ fn keys_public_by_design_are_info_and_never_to_rotate() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("Rotate these leaked keys (Algolia"), "{text}");
 }
+
+/// Issue 20: a `.env` inside a committed tarball was told `git rm --cached
+/// .env`. The advice names the container: rebuild it, untrack it.
+#[test]
+fn keys_inside_archives_get_advice_about_the_archive() {
+    let env = Env::new();
+    let key = Fake::new(2500).openai_project();
+    let env_file = format!("OPENAI_API_KEY={key}\n");
+    let tgz =
+        crate::common::pack::gzip(&crate::common::pack::tar(&[(".env", env_file.as_bytes())]));
+    env.write("release/bundle.tgz", tgz);
+    let repo = env.git_init();
+    env.commit_all(&repo, "add the release bundle");
+    let (code, v) = env.scan_json(&[]);
+    assert_eq!(code, 1, "{v:#}");
+    let f = finding_at(&v, "release/bundle.tgz!/.env");
+    let fix = f["fix"].as_str().unwrap();
+    assert!(fix.contains("rebuild release/bundle.tgz"), "{fix}");
+    assert!(fix.contains("git rm --cached release/bundle.tgz"), "{fix}");
+    assert!(!fix.contains("git rm --cached the .env"), "{fix}");
+    let out = env.cmd().arg("scan").output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("Rebuild release/bundle.tgz without the keys"),
+        "{text}"
+    );
+    assert!(!text.contains("Untrack release/bundle.tgz!/.env"), "{text}");
+}

@@ -4,6 +4,7 @@
 //! line ([`risks`]), and deduplication and ordering before reporting.
 
 pub mod causes;
+pub mod container;
 pub mod policy;
 pub mod project;
 pub mod public;

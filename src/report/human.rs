@@ -319,6 +319,7 @@ fn plan(r: &Report<'_>, w: &mut dyn Write, width: usize) -> Result<Steps> {
     let mut calls: Vec<String> = Vec::new();
     let mut prefixes: Vec<String> = Vec::new();
     let mut untrack: Vec<String> = Vec::new();
+    let mut containers: Vec<String> = Vec::new();
     let mut ignore_gap: Option<&Finding> = None;
     let mut purge: Vec<String> = Vec::new();
     let mut purge_text = false;
@@ -393,7 +394,11 @@ fn plan(r: &Report<'_>, w: &mut dyn Write, width: usize) -> Result<Steps> {
             && !only_history
             && (s.staged || matches!(s.git, Some(GitState::Tracked) | None))
         {
-            push_once(&mut untrack, f.path.clone());
+            // Inside an archive, the archive is what git tracks.
+            match crate::findings::container::container_of(&f.path) {
+                Some(c) => push_once(&mut containers, c.to_string()),
+                None => push_once(&mut untrack, f.path.clone()),
+            }
         }
         if has(&[Cause::GitHistory])
             && causes::leaked(&f.causes, &s)
@@ -417,6 +422,7 @@ fn plan(r: &Report<'_>, w: &mut dyn Write, width: usize) -> Result<Steps> {
         && calls.is_empty()
         && prefixes.is_empty()
         && untrack.is_empty()
+        && containers.is_empty()
         && ignore_gap.is_none()
     {
         return Ok(Steps::default());
@@ -576,6 +582,17 @@ fn plan(r: &Report<'_>, w: &mut dyn Write, width: usize) -> Result<Steps> {
         text.push_str(&ids(&risk_ids[2]));
         steps.env = Some(step(w, &text)?);
     }
+    if !containers.is_empty() {
+        step(
+            w,
+            &format!(
+                "Rebuild {} without the keys, untrack {} (git rm --cached) and list {} in .gitignore",
+                containers.join(", "),
+                if containers.len() == 1 { "it" } else { "them" },
+                if containers.len() == 1 { "it" } else { "them" },
+            ),
+        )?;
+    }
     if !purge.is_empty() || purge_text {
         let mut paths: Vec<String> = Vec::new();
         for p in &purge {
@@ -618,6 +635,15 @@ fn specific_fix(f: &Finding) -> Option<String> {
     let s = f.situation();
     if crate::findings::public::is_public(f) {
         return Some(f.fix.clone());
+    }
+    if let Some(container) = crate::findings::container::container_of(&f.path)
+        && !crate::findings::test_data::is_test_finding(f)
+    {
+        return Some(crate::findings::container::container_fix(
+            container,
+            f.git,
+            f.causes.contains(&Cause::AppBinary),
+        ));
     }
     let mut parts = Vec::new();
     for cause in &f.causes {

@@ -226,34 +226,7 @@ pub fn escape_for_text(out: &mut crate::scan::ScanOutput, unused: &mut [Entry]) 
     }
 }
 
-/// Archive extensions whose members are reported as `outer!/member`.
-const ARCHIVE_EXT: &[&str] = &[
-    "zip", "jar", "war", "ear", "aar", "apk", "aab", "xapk", "ipa", "asar", "tar", "tgz", "gz",
-    "bz2", "xz", "zst", "7z", "whl", "egg", "nupkg", "vsix", "crx", "xpi", "appx", "msix",
-];
-
-/// Split `app/release.apk!/assets/x.json` into the file on disk
-/// (`app/release.apk`) and the member inside it (`assets/x.json`); a path
-/// with no archive in it is returned whole. Only a `!/` after a name with an
-/// archive extension counts, so a folder that happens to end in `!` is not
-/// mistaken for an archive.
-pub fn split_member(path: &str) -> (&str, Option<&str>) {
-    let mut from = 0;
-    while let Some(i) = text::from(path, from).find("!/") {
-        let at = from + i;
-        let outer = text::to(path, at);
-        let ext = outer
-            .rsplit('/')
-            .next()
-            .and_then(|name| name.rsplit_once('.'))
-            .map(|(_, e)| e.to_ascii_lowercase());
-        if ext.is_some_and(|e| ARCHIVE_EXT.contains(&e.as_str())) {
-            return (outer, Some(text::from(path, at + 2)));
-        }
-        from = at + 2;
-    }
-    (path, None)
-}
+pub use crate::findings::container::split_member;
 
 #[cfg(test)]
 mod tests {
