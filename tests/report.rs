@@ -566,3 +566,54 @@ fn a_key_repeated_on_every_line_is_one_finding_with_a_capped_place_list() {
         "{text}"
     );
 }
+
+/// Issue 20: "lines 19, 28, 30, 42" listed line numbers of different old
+/// versions of a file as if they were one file. The human report groups
+/// them per commit; SARIF has one result per place naming its commit.
+#[test]
+fn history_lines_are_grouped_per_version() {
+    let env = Env::new();
+    let key = Fake::new(2600).openai_project();
+    let repo = env.git_init();
+    env.write("app.py", format!("import os\nKEY = \"{key}\"\n"));
+    let c1 = env.commit_all(&repo, "first version");
+    env.write(
+        "app.py",
+        format!("import os\n\n\n\nKEY = \"{key}\"\n\n\n\nOTHER = \"{key}\"\n"),
+    );
+    let c2 = env.commit_all(&repo, "second version");
+    env.write(
+        "app.py",
+        "import os\nKEY = os.environ[\"OPENAI_API_KEY\"]\n",
+    );
+    env.commit_all(&repo, "read the key from the environment");
+    let (code, text) = human(&env, &[]);
+    assert_eq!(code, 1, "{text}");
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let (s1, s2) = (&c1.to_string()[..10], &c2.to_string()[..10]);
+    assert!(
+        flat.contains(&format!("line 2 in {s1}; lines 5, 9 in {s2}")),
+        "{text}"
+    );
+    let out = env
+        .cmd()
+        .args(["scan", "--format", "sarif"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let results = v["runs"][0]["results"].as_array().unwrap();
+    let messages: Vec<&str> = results
+        .iter()
+        .map(|r| r["message"]["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(results.len(), 3, "{messages:#?}");
+    for (line, commit) in [(2, &c1), (5, &c2), (9, &c2)] {
+        assert!(
+            messages.iter().any(|m| m.contains(&format!(
+                "line {line} of commit {}",
+                &commit.to_string()[..10]
+            )) || m.contains(&format!("line {line} of commit {commit}"))),
+            "line {line}: {messages:#?}"
+        );
+    }
+}

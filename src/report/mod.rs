@@ -134,6 +134,46 @@ pub fn lines(f: &Finding) -> String {
             None => format!("line {}", f.line),
         };
     }
+    // Places from different old versions of the file are not lines of one
+    // file: group them per commit and name each (issue 20).
+    let mut commits: Vec<&str> = Vec::new();
+    for l in &f.locations {
+        if let Some(c) = l.commit.as_deref()
+            && !commits.contains(&c)
+        {
+            commits.push(c);
+        }
+    }
+    if commits.len() > 1 {
+        let mut groups = Vec::new();
+        let mut budget = 8usize;
+        for c in &commits {
+            let here: Vec<String> = f
+                .locations
+                .iter()
+                .filter(|l| l.commit.as_deref() == Some(*c))
+                .take(budget)
+                .map(show)
+                .collect();
+            if here.is_empty() {
+                break;
+            }
+            budget -= here.len();
+            groups.push(format!(
+                "{} {} in {}",
+                if here.len() == 1 { "line" } else { "lines" },
+                here.join(", "),
+                crate::text::head(c, 10)
+            ));
+        }
+        let shown_n: usize = 8 - budget;
+        let more = if n > shown_n {
+            format!(" and {} more", n - shown_n)
+        } else {
+            String::new()
+        };
+        return format!("{}{more}", groups.join("; "));
+    }
     let mut shown: Vec<String> = f.locations.iter().take(8).map(show).collect();
     shown.dedup();
     let more = if n > 8 {
