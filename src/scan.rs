@@ -146,6 +146,9 @@ pub fn run(matcher: &Matcher<'_>, opts: &ScanOptions) -> Result<ScanOutput> {
             );
         }
     }
+    for p in opts.paths.iter().filter(|_| !piped) {
+        named_input_readable(p)?;
+    }
     let mut out = ScanOutput::default();
     let archive_totals = Arc::new(ArchiveTotals::default());
     for root in &opts.paths {
@@ -209,6 +212,31 @@ pub fn run(matcher: &Matcher<'_>, opts: &ScanOptions) -> Result<ScanOutput> {
     out.checklist = checklist::build(&out.findings, &out.suppressed, &out.evidence);
     out.stats.duration_ms = started.elapsed().as_millis() as u64;
     Ok(out)
+}
+
+/// A path named on the command line must be something the scan reads: a
+/// folder, or a regular file that opens. Anything else (`/dev/stdin`, a
+/// FIFO, a device, a dangling link, a file without read permission) is an
+/// error rather than a clean scan of nothing.
+fn named_input_readable(p: &Path) -> Result<()> {
+    match std::fs::metadata(p) {
+        Ok(m) if m.is_dir() => Ok(()),
+        Ok(m) if m.is_file() => match std::fs::File::open(p) {
+            Ok(_) => Ok(()),
+            Err(e) => bail!(
+                "{}: cannot be read ({e}); nothing was scanned",
+                crate::text::escape_controls(&p.display().to_string())
+            ),
+        },
+        Ok(_) => bail!(
+            "{}: not a regular file or folder (a pipe, device or socket), so there is nothing to scan; to scan standard input use `jikimi scan -` (e.g. `cat file | jikimi scan - --stdin-name file`)",
+            crate::text::escape_controls(&p.display().to_string())
+        ),
+        Err(e) => bail!(
+            "{}: cannot be read ({e}); nothing was scanned",
+            crate::text::escape_controls(&p.display().to_string())
+        ),
+    }
 }
 
 fn scan_root(

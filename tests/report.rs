@@ -617,3 +617,31 @@ fn history_lines_are_grouped_per_version() {
         );
     }
 }
+
+/// Issue 20: `echo … | jikimi scan /dev/stdin` said "No findings; 0 files"
+/// and exit 0. A named input the scan cannot read is an error (exit 2)
+/// saying what to do instead.
+#[test]
+fn a_named_input_that_cannot_be_read_is_an_error() {
+    let env = Env::new();
+    let key = Fake::new(2700).openai_project();
+    let out = env
+        .cmd()
+        .args(["scan", "/dev/stdin"])
+        .write_stdin(format!("OPENAI_API_KEY={key}\n"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("jikimi scan -"), "{err}");
+    let out = env.cmd().args(["scan", "missing.env"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    // `-` reads standard input.
+    let out = env
+        .cmd()
+        .args(["scan", "-"])
+        .write_stdin(format!("OPENAI_API_KEY={key}\n"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}
