@@ -622,7 +622,12 @@ fn rate_question(findings: &[Finding], ev: &Evidence) -> Item {
         );
     }
     let p = &ev.projects;
-    let keys = findings.iter().any(|f| f.kind == RuleKind::Secret);
+    // Keys in test data and public keys say nothing about serving users.
+    let keys = findings.iter().any(|f| {
+        f.kind == RuleKind::Secret
+            && !crate::findings::public::is_public(f)
+            && !crate::findings::test_data::is_test_finding(f)
+    });
     if p.only_tools() && !p.ai_sdk && !keys {
         let list: Vec<String> = p
             .projects
@@ -643,14 +648,20 @@ fn rate_question(findings: &[Finding], ev: &Evidence) -> Item {
         .iter()
         .map(|e| e.rate_limiter())
         .collect();
-    let suggestion = if libs.is_empty() {
-        "express-rate-limit, slowapi".to_string()
-    } else {
-        libs.join("; ")
-    };
+    if libs.is_empty() {
+        // No project here serves requests: name no library of an
+        // ecosystem it does not use.
+        return item(
+            Status::Review,
+            "no rate limiter found: limit calls per user on the server that calls the provider (none of the projects scanned here serves requests)".into(),
+        );
+    }
     item(
         Status::Review,
-        format!("no rate limiter found: limit calls per user on your server ({suggestion})"),
+        format!(
+            "no rate limiter found: limit calls per user on your server ({})",
+            libs.join("; ")
+        ),
     )
 }
 

@@ -452,7 +452,24 @@ fn scan_root(
         env_loader,
     } = collector.finish();
     let summary = projects.summary();
-    let env_use = checklist::env_use(&env_seen, &summary, env_loader);
+    // Env files under test folders that hold no key are test fixtures (a
+    // bundler's tests/fixtures/.env): they say nothing about how the
+    // project keeps its own secrets, so they neither make it an env-file
+    // user nor need ignoring.
+    let keyed: HashSet<&str> = findings
+        .iter()
+        .filter(|f| f.kind == RuleKind::Secret)
+        .map(|f| f.path.as_str())
+        .collect();
+    let fixture = |p: &str| crate::findings::test_data::is_test_path(p) && !keyed.contains(p);
+    let env_seen_real: Vec<checklist::EnvFile> = env_seen
+        .iter()
+        .filter(|e| !fixture(&e.path))
+        .cloned()
+        .collect();
+    let env_files: Vec<String> = env_files.into_iter().filter(|p| !fixture(p)).collect();
+    drop(keyed);
+    let env_use = checklist::env_use(&env_seen_real, &summary, env_loader);
     if !marked.is_empty() {
         findings.retain(|f| match (&f.history, marked.get(&f.id)) {
             (Some(_), Some(by)) => {
@@ -577,7 +594,7 @@ fn scan_root(
     out.skipped.extend(skipped);
     out.errors.extend(errors);
     out.evidence.rate_limit.extend(rate_limit);
-    out.evidence.env_files.extend(env_seen);
+    out.evidence.env_files.extend(env_seen_real);
     if out.evidence.env_use.is_none() {
         out.evidence.env_use = env_use;
     }

@@ -211,3 +211,42 @@ fn a_tracked_env_file_fails_even_when_gitignore_covers_it() {
         item(&v, "env-out-of-git")
     );
 }
+
+/// Issue 20: a bundler library that tracks `.env` files on purpose as test
+/// fixtures (no secret values in them) was told to ignore `.env` files and
+/// to add `express-rate-limit`, and failed questions 1 and 2 on public
+/// search keys.
+#[test]
+fn a_library_with_fixture_env_files_and_a_docsearch_key_gets_advice_that_fits() {
+    let env = Env::new();
+    env.write(
+        "package.json",
+        r#"{"name":"acme-bundler","version":"5.0.0","main":"dist/index.js","bin":{"acme":"bin/acme.js"},"devDependencies":{"jest":"29"}}"#,
+    );
+    env.write("src/index.js", "module.exports = function bundle() {};\n");
+    env.write(".gitignore", "node_modules/\ndist/\n");
+    for dir in ["dotenv-basic", "dotenv-expand", "mode-production"] {
+        env.write(
+            &format!("test/fixtures/{dir}/.env"),
+            "APP_TITLE=hello\nAPP_MODE=development\n",
+        );
+    }
+    let hex = Fake::new(2800).chars("0123456789abcdef", 32);
+    env.write(
+        "docs/.vitepress/config.js",
+        format!(
+            "export default {{\n  themeConfig: {{\n    algolia: {{\n      appId: 'BH4D9OD16A',\n      apiKey: '{hex}',\n      indexName: 'acme',\n    }},\n  }},\n}};\n"
+        ),
+    );
+    let repo = env.git_init();
+    env.commit_all(&repo, "library with fixtures");
+    let (code, v) = env.scan_json(&[]);
+    assert_eq!(code, 0, "{v:#}");
+    assert!(by_rule(&v, "gitignore-gap").is_empty(), "{v:#}");
+    let checklist = v["checklist"].as_array().unwrap();
+    for i in [0, 1, 2] {
+        assert_ne!(checklist[i]["status"], "fail", "{:#}", checklist[i]);
+    }
+    let q5 = checklist[4]["advice"].as_str().unwrap();
+    assert!(!q5.contains("express-rate-limit"), "{q5}");
+}
