@@ -38,6 +38,8 @@ use crate::input::{GitState, Sink};
 use crate::matcher::Matcher;
 use crate::rules::RuleKind;
 
+mod range;
+
 /// Which inputs a scan reads.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Mode {
@@ -435,6 +437,20 @@ fn scan_root(
             );
         }
         blobs = Some(set);
+        // A range's changed files get the risk rules too, as `--staged`
+        // gives them to the index.
+        if matches!(opts.scope, Scope::Since(_) | Scope::Range(_)) {
+            match range::scan_changed_files(repo, &opts.scope, opts.max_file_size, &collector) {
+                Ok((files, bytes)) => {
+                    out.stats.files += files;
+                    out.stats.bytes += bytes;
+                }
+                Err(e) => collector.error(
+                    &root.display().to_string(),
+                    &format!("cannot compare the range's files for risks ({e})"),
+                ),
+            }
+        }
     }
     out.stats.blobs_skipped += collector.history_binary();
     out.stats.binaries += collector.binaries_read();

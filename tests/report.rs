@@ -645,3 +645,31 @@ fn a_named_input_that_cannot_be_read_is_an_error() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// Issue 20: `--since main` on a branch that adds a `dangerouslyAllowBrowser`
+/// call printed nothing and exited 0, while `--staged` on the same file
+/// reported the risk. The range's changed files get the risk rules.
+#[test]
+fn risk_rules_run_on_the_files_a_range_changes() {
+    let env = Env::new();
+    let repo = env.git_init();
+    env.write(
+        "package.json",
+        r#"{"name":"web","dependencies":{"react":"18","openai":"4"},"devDependencies":{"vite":"5"}}"#,
+    );
+    env.write("src/main.tsx", "export const x = 1;\n");
+    let base = env.commit_all(&repo, "base");
+    env.write(
+        "src/lib/ai.ts",
+        "import OpenAI from 'openai';\nexport const client = new OpenAI({\n  apiKey: import.meta.env.VITE_OPENAI_API_KEY,\n  dangerouslyAllowBrowser: true,\n});\n",
+    );
+    env.commit_all(&repo, "call OpenAI from the browser");
+    let (code, v) = env.scan_json(&["--since", &base.to_string()]);
+    assert_eq!(code, 1, "{v:#}");
+    let risk = by_rule(&v, "browser-direct-call");
+    assert_eq!(risk.len(), 1, "{v:#}");
+    assert_eq!(risk[0]["path"], "src/lib/ai.ts");
+    let (code, v) = env.scan_json(&["--range", &format!("{base}..HEAD")]);
+    assert_eq!(code, 1, "{v:#}");
+    assert_eq!(by_rule(&v, "browser-direct-call").len(), 1, "{v:#}");
+}
