@@ -592,10 +592,18 @@ const PYPROJECT: &str = "[project]\nname = \"acme-client\"\nversion = \"0.1.0\"\
 const POM: &str = "<project><modelVersion>4.0.0</modelVersion><groupId>com.acme</groupId><artifactId>client</artifactId><version>1.0</version></project>\n";
 const NODE_LIB: &str = r#"{"name":"@acme/client","version":"1.0.0","main":"dist/index.js","devDependencies":{"jest":"^29.7.0"}}"#;
 
+/// (layout, its files, test files holding a key, product files holding a
+/// key)
+type EcosystemCase = (
+    &'static str,
+    &'static [(&'static str, &'static str)],
+    &'static [&'static str],
+    &'static [&'static str],
+);
+
 #[test]
 fn keys_in_test_data_are_test_data_in_every_ecosystem() {
-    // (layout, test files holding a key, product files holding a key)
-    let cases: &[(&str, &[(&str, &str)], &[&str], &[&str])] = &[
+    let cases: &[EcosystemCase] = &[
         (
             "Go module with testdata",
             &[
