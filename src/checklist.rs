@@ -86,6 +86,10 @@ pub struct Evidence {
     /// it covered. A question it cannot answer from that part is `review`,
     /// never a false `pass`.
     pub partial: Option<&'static str>,
+    /// A scanned folder is a subdirectory of its git work tree: the rest
+    /// of the repository (its other files, its history) was not read.
+    #[serde(skip)]
+    pub subdirectory: bool,
     /// The projects found, from their manifests.
     pub projects: Summary,
     /// Why the project uses `.env` files (an env file in the tree or in

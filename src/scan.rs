@@ -191,6 +191,9 @@ pub fn run(matcher: &Matcher<'_>, opts: &ScanOptions) -> Result<ScanOutput> {
             Some("--since/--range: only the commits in the range")
         }
         (Mode::HistoryOnly, _) => Some("--history-only: the working tree was not read"),
+        _ if out.evidence.subdirectory => Some(
+            "a subdirectory of its repository: the rest of the work tree and the history were not read (scan the repository's top for the whole answer)",
+        ),
         _ if only_files => Some("only the files given on the command line were read"),
         _ => None,
     };
@@ -333,6 +336,9 @@ fn scan_root(
         filters: Arc::clone(&opts.filters),
     };
     out.evidence.git_repo |= repo.is_some();
+    if is_dir && repo.is_none() && git.as_ref().is_some_and(|g| !g.prefix.is_empty()) {
+        out.evidence.subdirectory = true;
+    }
     if !want_tree {
         // History only: no working-tree files.
     } else if is_dir {

@@ -250,3 +250,32 @@ fn a_library_with_fixture_env_files_and_a_docsearch_key_gets_advice_that_fits() 
     let q5 = checklist[4]["advice"].as_str().unwrap();
     assert!(!q5.contains("express-rate-limit"), "{q5}");
 }
+
+/// Issue 20: from a repository's subdirectory, question 3 passed although
+/// the root tracks `.env`, and questions 1-2 claimed "none in the tree or
+/// history" without reading either. A subdirectory scan answers `review`.
+#[test]
+fn a_subdirectory_scan_never_passes_for_the_whole_repository() {
+    let env = Env::new();
+    let key = Fake::new(2900).openai_project();
+    env.write(".env", format!("OPENAI_API_KEY={key}\n"));
+    env.write(
+        "web/package.json",
+        r#"{"name":"web","dependencies":{"react":"18"}}"#,
+    );
+    env.write("web/src/app.js", "export const x = 1;\n");
+    let repo = env.git_init();
+    env.commit_all(&repo, "app with a tracked .env");
+    let (code, v) = env.scan_json(&["web"]);
+    assert_eq!(code, 0, "{v:#}");
+    for item in v["checklist"].as_array().unwrap().iter().take(3) {
+        assert_ne!(item["status"], "pass", "{item:#}");
+    }
+    // From the top, question 3 fails on the tracked .env.
+    let (_, v) = env.scan_json(&[]);
+    assert_eq!(
+        v["checklist"][2]["status"], "fail",
+        "{:#}",
+        v["checklist"][2]
+    );
+}
