@@ -38,6 +38,7 @@ use crate::input::{GitState, Sink};
 use crate::matcher::Matcher;
 use crate::rules::RuleKind;
 
+mod nested;
 mod range;
 
 /// Which inputs a scan reads.
@@ -155,6 +156,9 @@ pub fn run(matcher: &Matcher<'_>, opts: &ScanOptions) -> Result<ScanOutput> {
     let archive_totals = Arc::new(ArchiveTotals::default());
     for root in &opts.paths {
         scan_root(matcher, root, opts, &archive_totals, &mut out)?;
+        if opts.mode == Mode::TreeAndHistory && outside_any_repository(root) {
+            scan_nested_histories(matcher, root, opts, &archive_totals, &mut out);
+        }
     }
     out.stats.archives = archive_totals.archives.load(Ordering::Relaxed);
     out.stats.archive_members = archive_totals.members.load(Ordering::Relaxed);
@@ -217,6 +221,74 @@ pub fn run(matcher: &Matcher<'_>, opts: &ScanOptions) -> Result<ScanOutput> {
     out.checklist = checklist::build(&out.findings, &out.suppressed, &out.evidence);
     out.stats.duration_ms = started.elapsed().as_millis() as u64;
     Ok(out)
+}
+
+/// Whether `root` is a folder that no git repository holds (neither it nor
+/// a parent has `.git`).
+fn outside_any_repository(root: &Path) -> bool {
+    if !root.is_dir() {
+        return false;
+    }
+    let Ok(abs) = root.canonicalize() else {
+        return false;
+    };
+    !abs.ancestors()
+        .any(|a| std::fs::symlink_metadata(a.join(".git")).is_ok())
+}
+
+/// The history of each repository nested in `root` (see [`nested`]), its
+/// findings named by their path from `root` (`a/app.py`), so that they
+/// merge with what the tree walk found in the same files.
+fn scan_nested_histories(
+    matcher: &Matcher<'_>,
+    root: &Path,
+    opts: &ScanOptions,
+    archive_totals: &Arc<ArchiveTotals>,
+    out: &mut ScanOutput,
+) {
+    for rel in nested::find(root) {
+        let path = root.join(&rel);
+        let sub_opts = ScanOptions {
+            paths: vec![path.clone()],
+            mode: Mode::HistoryOnly,
+            ..opts.clone()
+        };
+        let mut sub = ScanOutput::default();
+        if let Err(e) = scan_root(matcher, &path, &sub_opts, archive_totals, &mut sub) {
+            out.errors
+                .push(format!("{rel}: history not scanned ({e:#})"));
+            continue;
+        }
+        for mut f in sub.findings {
+            f.path = format!("{rel}/{}", f.path);
+            if let Some(h) = f.history.as_mut() {
+                h.path = format!("{rel}/{}", h.path);
+            }
+            f.id = fingerprint(&f.rule, &f.secret, &f.path);
+            out.findings.push(f);
+        }
+        for mut s in sub.suppressed {
+            s.path = format!("{rel}/{}", s.path);
+            out.suppressed.push(s);
+        }
+        for mut s in sub.skipped {
+            s.path = format!("{rel}/{}", s.path);
+            out.skipped.push(s);
+        }
+        out.errors
+            .extend(sub.errors.into_iter().map(|e| format!("{rel}/{e}")));
+        out.stats.commits += sub.stats.commits;
+        out.stats.blobs += sub.stats.blobs;
+        out.stats.blob_bytes += sub.stats.blob_bytes;
+        out.stats.blobs_skipped += sub.stats.blobs_skipped;
+        out.stats.history_truncated |= sub.stats.history_truncated;
+        out.stats.submodules += sub.stats.submodules;
+        out.evidence.git_repo |= sub.evidence.git_repo;
+        for mut e in sub.evidence.env_files {
+            e.path = format!("{rel}/{}", e.path);
+            out.evidence.env_files.push(e);
+        }
+    }
 }
 
 /// A path named on the command line must be something the scan reads: a

@@ -279,3 +279,52 @@ fn a_subdirectory_scan_never_passes_for_the_whole_repository() {
         v["checklist"][2]
     );
 }
+
+/// Issue 20: a folder holding two repositories, each with a key only in its
+/// history: `jikimi scan .` said "No findings" and passed questions 1-3
+/// ("none in the tree or history"). Each nested repository's history is
+/// scanned, its folder in every path.
+#[test]
+fn a_folder_of_repositories_gets_each_history_scanned() {
+    let env = Env::new();
+    let mut fake = Fake::new(3000);
+    for name in ["api", "web"] {
+        let key = fake.openai_project();
+        let dir = env.path().join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        let repo = git2::Repository::init(&dir).unwrap();
+        let sig = git2::Signature::now("Test", "test@example.com").unwrap();
+        let with_key = tree_of(&repo, &[("app.py", &format!("KEY = \"{key}\"\n"))]);
+        let c1 = repo
+            .commit(
+                Some("HEAD"),
+                &sig,
+                &sig,
+                "add",
+                &repo.find_tree(with_key).unwrap(),
+                &[],
+            )
+            .unwrap();
+        let clean = tree_of(&repo, &[("app.py", "import os\nKEY = os.environ[\"K\"]\n")]);
+        let parent = repo.find_commit(c1).unwrap();
+        repo.commit(
+            Some("HEAD"),
+            &sig,
+            &sig,
+            "env",
+            &repo.find_tree(clean).unwrap(),
+            &[&parent],
+        )
+        .unwrap();
+        checkout_head(&repo);
+    }
+    let (code, v) = env.scan_json(&[]);
+    assert_eq!(code, 1, "{v:#}");
+    let mut paths: Vec<&str> = findings(&v)
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    paths.sort();
+    assert_eq!(paths, ["api/app.py", "web/app.py"], "{v:#}");
+    assert_eq!(v["checklist"][3]["findings"].as_array().unwrap().len(), 2);
+}
