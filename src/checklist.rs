@@ -86,6 +86,10 @@ pub struct Evidence {
     /// it covered. A question it cannot answer from that part is `review`,
     /// never a false `pass`.
     pub partial: Option<&'static str>,
+    /// A scanned folder is a subdirectory of its git work tree: the rest
+    /// of the repository (its other files, its history) was not read.
+    #[serde(skip)]
+    pub subdirectory: bool,
     /// The projects found, from their manifests.
     pub projects: Summary,
     /// Why the project uses `.env` files (an env file in the tree or in
@@ -380,7 +384,8 @@ fn answer(
 /// Answer the five questions from the reported findings, the held-back
 /// ones and the evidence.
 pub fn build(findings: &[Finding], suppressed: &[Suppressed], ev: &Evidence) -> Vec<Item> {
-    let secret = |f: &Finding| f.kind == RuleKind::Secret;
+    // A key that is public by design is no leak: it answers no question.
+    let secret = |f: &Finding| f.kind == RuleKind::Secret && !crate::findings::public::is_public(f);
     let has = |f: &Finding, cs: &[Cause]| f.causes.iter().any(|c| cs.contains(c));
     let not_read = ev.not_read();
 
@@ -441,7 +446,14 @@ pub fn build(findings: &[Finding], suppressed: &[Suppressed], ev: &Evidence) -> 
     };
     let q3 = env_question(findings, suppressed, ev);
 
-    let to_rotate = ids(findings, secret);
+    // Keys in test data may be fake: they are counted apart.
+    let to_rotate = ids(findings, |f| {
+        secret(f) && !crate::findings::test_data::is_test_finding(f)
+    });
+    let test_keys = findings
+        .iter()
+        .filter(|f| crate::findings::test_data::is_test_finding(f))
+        .count();
     let held_keys = suppressed
         .iter()
         .filter(|s| s.kind == RuleKind::Secret)
@@ -474,6 +486,12 @@ pub fn build(findings: &[Finding], suppressed: &[Suppressed], ev: &Evidence) -> 
     } else {
         "no leaked key found; still set usage limits and billing alerts in each provider's console and rotate keys periodically".to_string()
     };
+    if test_keys > 0 {
+        advice.push_str(&format!(
+            "; {test_keys} key{} in test data: rotate any that is real",
+            if test_keys == 1 { "" } else { "s" }
+        ));
+    }
     if let Some(nr) = &not_read {
         advice.push_str(&format!("; {nr}"));
     }
@@ -608,7 +626,12 @@ fn rate_question(findings: &[Finding], ev: &Evidence) -> Item {
         );
     }
     let p = &ev.projects;
-    let keys = findings.iter().any(|f| f.kind == RuleKind::Secret);
+    // Keys in test data and public keys say nothing about serving users.
+    let keys = findings.iter().any(|f| {
+        f.kind == RuleKind::Secret
+            && !crate::findings::public::is_public(f)
+            && !crate::findings::test_data::is_test_finding(f)
+    });
     if p.only_tools() && !p.ai_sdk && !keys {
         let list: Vec<String> = p
             .projects
@@ -629,14 +652,20 @@ fn rate_question(findings: &[Finding], ev: &Evidence) -> Item {
         .iter()
         .map(|e| e.rate_limiter())
         .collect();
-    let suggestion = if libs.is_empty() {
-        "express-rate-limit, slowapi".to_string()
-    } else {
-        libs.join("; ")
-    };
+    if libs.is_empty() {
+        // No project here serves requests: name no library of an
+        // ecosystem it does not use.
+        return item(
+            Status::Review,
+            "no rate limiter found: limit calls per user on the server that calls the provider (none of the projects scanned here serves requests)".into(),
+        );
+    }
     item(
         Status::Review,
-        format!("no rate limiter found: limit calls per user on your server ({suggestion})"),
+        format!(
+            "no rate limiter found: limit calls per user on your server ({})",
+            libs.join("; ")
+        ),
     )
 }
 

@@ -289,16 +289,23 @@ Examples:
   jikimi explain frontend-code        a leak cause, as shown in scan results
   jikimi explain gitignore-gap        a risk
   jikimi explain checklist            the guide's five questions
+  jikimi explain 1a2b3c4d [PATH]      a finding of the report, by its id
+                                      (scans PATH, default `.`, to find it)
 
 Causes: frontend-code, server-code, env-file-committed, public-env-var,
-client-transit, app-binary, git-history.
+client-transit, app-binary, data-committed, git-history, test-data,
+public-by-design.
 Risks: gitignore-gap, browser-direct-call, public-env-secret.";
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// A rule id, a cause, a risk id, or `checklist`.
-    #[arg(value_name = "RULE_ID|CAUSE")]
+    /// A rule id, a cause, a risk id, `checklist`, or a finding's id from
+    /// a report (its first 8 hex digits or more).
+    #[arg(value_name = "RULE_ID|CAUSE|FINDING_ID")]
     pub topic: String,
+    /// For a finding id: the folder to scan for it (default: `.`).
+    #[arg(value_name = "PATH")]
+    pub path: Option<std::path::PathBuf>,
 }
 
 /// The `--help` text of `--verify`: what it does and the override variables.
@@ -410,6 +417,14 @@ pub struct ScanArgs {
     /// trust: its config could exclude or allowlist anything).
     #[arg(long)]
     pub no_config: bool,
+
+    /// Audit code you do not trust: honour no suppression the scanned
+    /// repository controls. Inline markers (`jikimi:allow`,
+    /// `gitleaks:allow`, ...) are ignored, its jikimi.toml is not read, and a
+    /// --config or --baseline file inside a scanned folder is refused (give
+    /// your own, from outside it).
+    #[arg(long)]
+    pub audit: bool,
 
     /// Report only findings not recorded in this baseline file (see
     /// `jikimi baseline create`).

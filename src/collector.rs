@@ -249,7 +249,10 @@ impl<'a> Collector<'a> {
         path: &str,
         line: &[u8],
     ) -> Option<(Reason, String)> {
-        if let Some(m) = suppress::inline_marker(line) {
+        // `--audit` honours no marker the scanned code carries.
+        if self.filters.is_none_or(|f| f.inline)
+            && let Some(m) = suppress::inline_marker(line)
+        {
             return Some((Reason::Inline, m.to_string()));
         }
         let f = self.filters?;

@@ -258,7 +258,56 @@ fn explain(args: &ExplainArgs) -> Result<ExitCode> {
             out.flush()?;
             Ok(ExitCode::Clean)
         }
+        None if crate::explain::looks_like_id(&args.topic) => explain_finding(args),
         None => anyhow::bail!("{}", crate::explain::unknown_topic(&args.topic, &rules)),
+    }
+}
+
+/// `jikimi explain ID [PATH]`: scan PATH as `jikimi scan PATH` would (its
+/// config included) and explain the finding whose id starts with ID.
+fn explain_finding(args: &ExplainArgs) -> Result<ExitCode> {
+    use clap::Parser;
+    let path = args.path.clone().unwrap_or_else(|| ".".into());
+    let mut argv: Vec<std::ffi::OsString> = vec!["jikimi".into(), "scan".into(), "--quiet".into()];
+    argv.push(path.clone().into_os_string());
+    let Command::Scan(scan_args) = Cli::try_parse_from(argv)?.command else {
+        anyhow::bail!("internal error: `scan` did not parse as a scan");
+    };
+    let mut cfg = ScanConfig::from_args(&scan_args, false)?;
+    cfg.scan.print_errors = false;
+    cfg.scan.progress = false;
+    let (mut out, _) = run_scan(&cfg)?;
+    report::escape_for_text(&mut out, &mut Vec::new());
+    let id = args.topic.trim().to_ascii_lowercase();
+    let hits: Vec<&crate::findings::Finding> = out
+        .findings
+        .iter()
+        .filter(|f| f.id.starts_with(&id))
+        .collect();
+    match hits.as_slice() {
+        [] => anyhow::bail!(
+            "no finding with id {} in a scan of {} (give the folder the report was made of: `jikimi explain {} PATH`; ids of suppressed findings are not listed)",
+            args.topic.trim(),
+            path.display(),
+            args.topic.trim()
+        ),
+        [f] => {
+            let text = crate::explain::explain_finding(f, !scan_args.no_redact);
+            let text = crate::report::layout::wrap_block(&text, crate::report::layout::width());
+            let mut o = std::io::stdout().lock();
+            o.write_all(text.as_bytes())?;
+            o.flush()?;
+            Ok(ExitCode::Clean)
+        }
+        many => anyhow::bail!(
+            "{} findings have ids starting with {}: give more digits ({})",
+            many.len(),
+            args.topic.trim(),
+            many.iter()
+                .map(|f| crate::text::head(&f.id, 12))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     }
 }
 

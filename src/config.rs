@@ -67,11 +67,42 @@ fn find_config(args: &ScanArgs) -> Option<PathBuf> {
     if let Some(p) = &args.config {
         return Some(p.clone());
     }
+    // An audit reads no config the scanned repository brings.
+    if args.audit {
+        return None;
+    }
     let p = match args.paths.as_slice() {
         [one] if one.is_dir() && one != Path::new(".") => one.join(config_file::FILE_NAME),
         _ => PathBuf::from(config_file::FILE_NAME),
     };
     p.is_file().then_some(p)
+}
+
+/// `--audit`: a config or baseline file given on the command line must not
+/// come from the code being audited (it could allowlist anything).
+fn audit_check(args: &ScanArgs) -> Result<()> {
+    let roots: Vec<PathBuf> = args
+        .paths
+        .iter()
+        .filter_map(|p| p.canonicalize().ok())
+        .filter(|p| p.is_dir())
+        .collect();
+    let inside = |file: &Path| {
+        file.canonicalize()
+            .ok()
+            .is_some_and(|f| roots.iter().any(|r| f.starts_with(r)))
+    };
+    for (flag, file) in [("--config", &args.config), ("--baseline", &args.baseline)] {
+        if let Some(f) = file
+            && inside(f)
+        {
+            bail!(
+                "--audit: {flag} {} lies inside the scanned code, which an audit does not trust; give a file from outside it, or drop {flag}",
+                f.display()
+            );
+        }
+    }
+    Ok(())
 }
 
 /// The config file's path relative to each scanned folder that holds it.
@@ -165,6 +196,9 @@ impl ScanConfig {
             && args.output.is_none()
             && args.format == Format::Human
             && stdout_is_terminal;
+        if args.audit {
+            audit_check(args)?;
+        }
         let config_path = find_config(args);
         let ((rules, enabled, project), untrusted_verify) =
             load_project_trusting(config_path.as_deref(), args.config.is_some())?;
@@ -211,6 +245,9 @@ impl ScanConfig {
         };
         if let Some(c) = &config_path {
             filters.own_files = config_rel_paths(c, &args.paths);
+        }
+        if args.audit {
+            filters.inline = false;
         }
         let limits = archive_limits(args, &archives, max_file_size)?;
         let scope = match (&args.since, &args.range) {

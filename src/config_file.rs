@@ -44,6 +44,8 @@ struct ConfigSyntax {
     #[serde(default)]
     min_severity: Option<Spanned<String>>,
     #[serde(default)]
+    tests: Option<Spanned<String>>,
+    #[serde(default)]
     exclude: Vec<Spanned<String>>,
     #[serde(default)]
     disable: Vec<Spanned<String>>,
@@ -234,6 +236,18 @@ pub fn parse(text: &str, path: &Path, builtin: &RuleSet) -> Result<ProjectConfig
     if let Some(s) = &syn.min_severity {
         cfg.min_severity = Some(s.get_ref().parse().map_err(|e| loc.err(s.span(), e))?);
     }
+    if let Some(t) = &syn.tests {
+        cfg.filters.tests = crate::findings::test_data::TestsPolicy::parse(t.get_ref())
+            .ok_or_else(|| {
+                loc.err(
+                    t.span(),
+                    format!(
+                        "tests must be \"report\", \"warn\" or \"ignore\", not {:?}",
+                        t.get_ref()
+                    ),
+                )
+            })?;
+    }
 
     // Custom rules: checked exactly as `jikimi rules check` checks the
     // built-in ones, and never allowed to shadow a built-in id.
@@ -393,6 +407,12 @@ version = 1
 # fail_on = "secret"
 # min_severity = "low"        # low, medium, high or critical
 
+# Keys in test code and test data (tests/, *_test.go, __tests__/, fixtures/...):
+#   "report": reported one severity step lower, failing as usual (the default)
+#   "warn":   reported at severity info, never failing the scan
+#   "ignore": held back, counted as suppressed (-v lists them)
+# tests = "report"
+
 # Paths not scanned at all, in .gitignore syntax, relative to the scanned root.
 # Prefer the allowlist below for real source files: allowed findings are still counted.
 exclude = [
@@ -529,6 +549,13 @@ mod tests {
         let ok = load_str("fail_on = 'risk'\nmin_severity = 'high'\ndisable = ['gitignore-gap']\n")
             .unwrap();
         assert_eq!(ok.fail_on, Some(FailOn::Risk));
+        let t = load_str("tests = 'warn'\n").unwrap();
+        assert_eq!(
+            t.filters.tests,
+            crate::findings::test_data::TestsPolicy::Warn
+        );
+        let e = load_str("tests = 'skip'\n").unwrap_err();
+        assert!(format!("{e:#}").contains("1:9: tests must be"), "{e:#}");
         assert_eq!(ok.min_severity, Some(Severity::High));
         assert!(ok.filters.disabled.contains("gitignore-gap"));
     }

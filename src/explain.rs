@@ -69,6 +69,14 @@ pub fn cause_guide(c: Cause) -> (&'static str, &'static str) {
             "leak cause 2: committed to a Git repository; rotate leaked keys",
             "The key is in a commit. Deleting the line in a later commit does not remove it: every clone keeps the old commit, and harvesters scan public repositories (and their history) for keys within minutes of a push.",
         ),
+        Cause::TestData => (
+            "not one of the guide's five causes: where the key sits is a test; a real key there is leaked by whichever cause applies (most often leak cause 2, git)",
+            "The key is in test code or test data: Go `*_test.go` and `testdata/`, Rust `tests/` and `#[cfg(test)]` modules, JS/TS `*.test.*`, `*.spec.*` and `__tests__/`, Python `test_*.py`, `tests/` and `conftest.py`, Java/Kotlin `src/test/`, Ruby `spec/`, PHP `tests/`, C# `*.Tests` projects, and `fixtures/` anywhere. Most keys there are deliberately fake; some are real by mistake, and a real key in a test is in every clone like any other. jikimi reports it one severity step lower; `tests = \"warn\"` in jikimi.toml reports it as info (never failing the scan), `tests = \"ignore\"` holds it back (counted as suppressed).",
+        ),
+        Cause::PublicByDesign => (
+            "not a leak: the guide's rule (keys only on the server) is about secret keys; publishable and search-only keys are made to be seen",
+            "The key's rule says its keys are public by design: a Stripe publishable key, an Algolia search-only key, a Firebase web apiKey, a Mapbox public token, a Sentry DSN, a Google Maps browser key. They ship to browsers and apps on purpose; what protects them is what they are allowed to do (allowed domains or referrers, search-only rights, per-key quotas). jikimi reports them at severity info, never in the keys to rotate and never against checklist questions 1 and 2.",
+        ),
     }
 }
 
@@ -88,11 +96,75 @@ pub fn explain(topic: &str, rules: &RuleSet) -> Option<String> {
     rule.map(explain_rule)
 }
 
+/// Whether a topic is a finding id (or its first 8 or more hex digits), as
+/// the reports show them.
+pub fn looks_like_id(topic: &str) -> bool {
+    let t = topic.trim();
+    (4..=32).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// One finding of a scan, explained: what was found and where, why it is a
+/// problem (each cause in full), what to do, and where to read more.
+pub fn explain_finding(f: &crate::findings::Finding, redact: bool) -> String {
+    let mut s = format!(
+        "{} [{}]: {} ({} {}, severity {})\n",
+        crate::text::head(&f.id, 8),
+        f.rule,
+        f.title,
+        f.provider,
+        f.kind.as_str(),
+        f.severity
+    );
+    let at = if f.line == 0 {
+        f.path.clone()
+    } else {
+        format!("{}:{}:{}", f.path, f.line, f.column)
+    };
+    let _ = writeln!(s, "  at: {at}");
+    if f.occurrences > 1 {
+        let _ = writeln!(s, "  places: {} in this file", f.occurrences);
+    }
+    if let Some(c) = &f.commit
+        && !c.id.is_empty()
+    {
+        let _ = writeln!(
+            s,
+            "  commit: {} ({})",
+            crate::text::head(&c.id, 10),
+            c.summary
+        );
+    }
+    if f.kind == RuleKind::Secret && !f.secret.is_empty() {
+        let shown = if redact {
+            crate::findings::redact(&f.secret)
+        } else {
+            f.secret.clone()
+        };
+        let _ = writeln!(s, "  key: {shown}");
+    }
+    let _ = writeln!(s, "\nWhy: {}.", capitalize(&f.why));
+    let _ = writeln!(s, "\nWhat to do: {}.", capitalize(&f.fix));
+    for c in &f.causes {
+        let (guide, long) = cause_guide(*c);
+        let _ = writeln!(
+            s,
+            "\n{} (cause): {long}\n  In the guide's terms: {guide}.",
+            c.as_str()
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\n(`jikimi explain {}` explains the rule; `jikimi explain <cause>` each cause.)",
+        f.rule
+    );
+    s
+}
+
 /// The message for an unknown topic: what is valid, and close rule ids.
 pub fn unknown_topic(topic: &str, rules: &RuleSet) -> String {
     let causes: Vec<&str> = Cause::ALL.iter().map(|c| c.as_str()).collect();
     let mut m = format!(
-        "unknown topic '{topic}': give a rule id (list them with `jikimi rules`), a leak cause ({}), a risk ({}) or `checklist`",
+        "unknown topic '{topic}': give a rule id (list them with `jikimi rules`), a leak cause ({}), a risk ({}), `checklist` or a finding's id from a report",
         causes.join(", "),
         RISK_IDS.join(", "),
     );
@@ -138,6 +210,12 @@ fn explain_cause(c: Cause) -> String {
     let (guide, long) = cause_guide(c);
     let mut s = format!("{} (leak cause)\n\n", c.as_str());
     let _ = writeln!(s, "What it means: {long}\n");
+    if matches!(c, Cause::PublicByDesign | Cause::TestData) {
+        let _ = writeln!(s, "Why it matters: {}.\n", capitalize(c.why()));
+        let _ = writeln!(s, "How to fix: {}.\n", capitalize(c.fix()));
+        let _ = writeln!(s, "In the guide's terms: {guide}.");
+        return s;
+    }
     let _ = writeln!(s, "Why it matters: {}. {WHY_SECRET}\n", capitalize(c.why()));
     let _ = writeln!(s, "How to fix:");
     let _ = writeln!(s, "  1. {}", FIX_SECRET[0]);
@@ -183,6 +261,16 @@ fn explain_rule(r: &RuleSyntax) -> String {
     if !r.description.is_empty() {
         let _ = writeln!(s, "{}\n", r.description);
     }
+    if let Some(check) = r.public.as_deref() {
+        let _ = writeln!(
+            s,
+            "Public by design: these keys are meant to ship to browsers or apps, so finding one is not a leak and rotating it fixes nothing. jikimi reports them at severity info, never in the keys to rotate.\n"
+        );
+        let _ = writeln!(s, "What to check instead: {check}.");
+        let _ = writeln!(s, "\n(`jikimi explain public-by-design` says more.)");
+        references(&mut s, Some(r));
+        return s;
+    }
     let _ = writeln!(s, "Why it matters: {WHY_SECRET}\n");
     let _ = writeln!(s, "How to fix:");
     let _ = writeln!(s, "  1. {}", FIX_SECRET[0]);
@@ -196,7 +284,10 @@ fn explain_rule(r: &RuleSyntax) -> String {
         .map(|c| c.as_str().len())
         .max()
         .unwrap_or(0);
-    for c in Cause::ALL {
+    for c in Cause::ALL
+        .into_iter()
+        .filter(|c| *c != Cause::PublicByDesign)
+    {
         let _ = writeln!(s, "     {:<w$}  {}", c.as_str(), c.fix());
     }
     let _ = writeln!(s, "\n(`jikimi explain <cause>` explains each cause.)");

@@ -40,6 +40,9 @@ use crate::input::{GitState, Sink};
 use crate::matcher::Matcher;
 use crate::rules::RuleKind;
 
+mod nested;
+mod range;
+
 /// Which inputs a scan reads.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Mode {
@@ -148,15 +151,29 @@ pub fn run(matcher: &Matcher<'_>, opts: &ScanOptions) -> Result<ScanOutput> {
             );
         }
     }
+    for p in opts.paths.iter().filter(|_| !piped) {
+        named_input_readable(p)?;
+    }
     let mut out = ScanOutput::default();
     let archive_totals = Arc::new(ArchiveTotals::default());
     for root in &opts.paths {
         scan_root(matcher, root, opts, &archive_totals, &mut out)?;
+        if opts.mode == Mode::TreeAndHistory && outside_any_repository(root) {
+            scan_nested_histories(matcher, root, opts, &archive_totals, &mut out);
+        }
     }
     out.stats.archives = archive_totals.archives.load(Ordering::Relaxed);
     out.stats.archive_members = archive_totals.members.load(Ordering::Relaxed);
     out.stats.archive_bytes = archive_totals.bytes.load(Ordering::Relaxed);
     out.findings = crate::findings::dedup_and_sort(std::mem::take(&mut out.findings));
+    crate::findings::public::apply(&mut out.findings, matcher.rules());
+    crate::findings::container::apply(&mut out.findings);
+    out.findings = crate::findings::test_data::apply(
+        std::mem::take(&mut out.findings),
+        opts.filters.tests,
+        &mut out.suppressed,
+    );
+    crate::findings::sort(&mut out.findings);
     out.notes
         .sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
     out.skipped.sort_by(|a, b| a.path.cmp(&b.path));
@@ -180,6 +197,9 @@ pub fn run(matcher: &Matcher<'_>, opts: &ScanOptions) -> Result<ScanOutput> {
             Some("--since/--range: only the commits in the range")
         }
         (Mode::HistoryOnly, _) => Some("--history-only: the working tree was not read"),
+        _ if out.evidence.subdirectory => Some(
+            "a subdirectory of its repository: the rest of the work tree and the history were not read (scan the repository's top for the whole answer)",
+        ),
         _ if only_files => Some("only the files given on the command line were read"),
         _ => None,
     };
@@ -203,6 +223,99 @@ pub fn run(matcher: &Matcher<'_>, opts: &ScanOptions) -> Result<ScanOutput> {
     out.checklist = checklist::build(&out.findings, &out.suppressed, &out.evidence);
     out.stats.duration_ms = started.elapsed().as_millis() as u64;
     Ok(out)
+}
+
+/// Whether `root` is a folder that no git repository holds (neither it nor
+/// a parent has `.git`).
+fn outside_any_repository(root: &Path) -> bool {
+    if !root.is_dir() {
+        return false;
+    }
+    let Ok(abs) = root.canonicalize() else {
+        return false;
+    };
+    !abs.ancestors()
+        .any(|a| std::fs::symlink_metadata(a.join(".git")).is_ok())
+}
+
+/// The history of each repository nested in `root` (see [`nested`]), its
+/// findings named by their path from `root` (`a/app.py`), so that they
+/// merge with what the tree walk found in the same files.
+fn scan_nested_histories(
+    matcher: &Matcher<'_>,
+    root: &Path,
+    opts: &ScanOptions,
+    archive_totals: &Arc<ArchiveTotals>,
+    out: &mut ScanOutput,
+) {
+    for rel in nested::find(root) {
+        let path = root.join(&rel);
+        let sub_opts = ScanOptions {
+            paths: vec![path.clone()],
+            mode: Mode::HistoryOnly,
+            ..opts.clone()
+        };
+        let mut sub = ScanOutput::default();
+        if let Err(e) = scan_root(matcher, &path, &sub_opts, archive_totals, &mut sub) {
+            out.errors
+                .push(format!("{rel}: history not scanned ({e:#})"));
+            continue;
+        }
+        for mut f in sub.findings {
+            f.path = format!("{rel}/{}", f.path);
+            if let Some(h) = f.history.as_mut() {
+                h.path = format!("{rel}/{}", h.path);
+            }
+            f.id = fingerprint(&f.rule, &f.secret, &f.path);
+            out.findings.push(f);
+        }
+        for mut s in sub.suppressed {
+            s.path = format!("{rel}/{}", s.path);
+            out.suppressed.push(s);
+        }
+        for mut s in sub.skipped {
+            s.path = format!("{rel}/{}", s.path);
+            out.skipped.push(s);
+        }
+        out.errors
+            .extend(sub.errors.into_iter().map(|e| format!("{rel}/{e}")));
+        out.stats.commits += sub.stats.commits;
+        out.stats.blobs += sub.stats.blobs;
+        out.stats.blob_bytes += sub.stats.blob_bytes;
+        out.stats.blobs_skipped += sub.stats.blobs_skipped;
+        out.stats.history_truncated |= sub.stats.history_truncated;
+        out.stats.submodules += sub.stats.submodules;
+        out.evidence.git_repo |= sub.evidence.git_repo;
+        for mut e in sub.evidence.env_files {
+            e.path = format!("{rel}/{}", e.path);
+            out.evidence.env_files.push(e);
+        }
+    }
+}
+
+/// A path named on the command line must be something the scan reads: a
+/// folder, or a regular file that opens. Anything else (`/dev/stdin`, a
+/// FIFO, a device, a dangling link, a file without read permission) is an
+/// error rather than a clean scan of nothing.
+fn named_input_readable(p: &Path) -> Result<()> {
+    match std::fs::metadata(p) {
+        Ok(m) if m.is_dir() => Ok(()),
+        Ok(m) if m.is_file() => match std::fs::File::open(p) {
+            Ok(_) => Ok(()),
+            Err(e) => bail!(
+                "{}: cannot be read ({e}); nothing was scanned",
+                crate::text::escape_controls(&p.display().to_string())
+            ),
+        },
+        Ok(_) => bail!(
+            "{}: not a regular file or folder (a pipe, device or socket), so there is nothing to scan; to scan standard input use `jikimi scan -` (e.g. `cat file | jikimi scan - --stdin-name file`)",
+            crate::text::escape_controls(&p.display().to_string())
+        ),
+        Err(e) => bail!(
+            "{}: cannot be read ({e}); nothing was scanned",
+            crate::text::escape_controls(&p.display().to_string())
+        ),
+    }
 }
 
 fn scan_root(
@@ -302,6 +415,9 @@ fn scan_root(
         filters: Arc::clone(&opts.filters),
     };
     out.evidence.git_repo |= repo.is_some();
+    if is_dir && repo.is_none() && git.as_ref().is_some_and(|g| !g.prefix.is_empty()) {
+        out.evidence.subdirectory = true;
+    }
     if !want_tree {
         // History only: no working-tree files.
     } else if is_dir {
@@ -406,6 +522,20 @@ fn scan_root(
             );
         }
         blobs = Some(set);
+        // A range's changed files get the risk rules too, as `--staged`
+        // gives them to the index.
+        if matches!(opts.scope, Scope::Since(_) | Scope::Range(_)) {
+            match range::scan_changed_files(repo, &opts.scope, opts.max_file_size, &collector) {
+                Ok((files, bytes)) => {
+                    out.stats.files += files;
+                    out.stats.bytes += bytes;
+                }
+                Err(e) => collector.error(
+                    &root.display().to_string(),
+                    &format!("cannot compare the range's files for risks ({e})"),
+                ),
+            }
+        }
     }
     out.stats.blobs_skipped += collector.history_binary();
     out.stats.binaries += collector.binaries_read();
@@ -423,7 +553,24 @@ fn scan_root(
         env_loader,
     } = collector.finish();
     let summary = projects.summary();
-    let env_use = checklist::env_use(&env_seen, &summary, env_loader);
+    // Env files under test folders that hold no key are test fixtures (a
+    // bundler's tests/fixtures/.env): they say nothing about how the
+    // project keeps its own secrets, so they neither make it an env-file
+    // user nor need ignoring.
+    let keyed: HashSet<&str> = findings
+        .iter()
+        .filter(|f| f.kind == RuleKind::Secret)
+        .map(|f| f.path.as_str())
+        .collect();
+    let fixture = |p: &str| crate::findings::test_data::is_test_path(p) && !keyed.contains(p);
+    let env_seen_real: Vec<checklist::EnvFile> = env_seen
+        .iter()
+        .filter(|e| !fixture(&e.path))
+        .cloned()
+        .collect();
+    let env_files: Vec<String> = env_files.into_iter().filter(|p| !fixture(p)).collect();
+    drop(keyed);
+    let env_use = checklist::env_use(&env_seen_real, &summary, env_loader);
     if !marked.is_empty() {
         findings.retain(|f| match (&f.history, marked.get(&f.id)) {
             (Some(_), Some(by)) => {
@@ -561,7 +708,7 @@ fn scan_root(
     out.skipped.extend(skipped);
     out.errors.extend(errors);
     out.evidence.rate_limit.extend(rate_limit);
-    out.evidence.env_files.extend(env_seen);
+    out.evidence.env_files.extend(env_seen_real);
     if out.evidence.env_use.is_none() {
         out.evidence.env_use = env_use;
     }

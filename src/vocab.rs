@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Public by design (a publishable or search-only key) or a test key the
+    /// config says only to warn about: reported, never failing by default.
+    Info,
     Low,
     Medium,
     High,
@@ -19,6 +22,7 @@ pub enum Severity {
 impl Severity {
     pub fn as_str(self) -> &'static str {
         match self {
+            Severity::Info => "info",
             Severity::Low => "low",
             Severity::Medium => "medium",
             Severity::High => "high",
@@ -31,6 +35,7 @@ impl Severity {
     /// 4.0-6.9 medium, under 4.0 low).
     pub fn security_severity(self) -> &'static str {
         match self {
+            Severity::Info => "0.0",
             Severity::Low => "3.0",
             Severity::Medium => "5.5",
             Severity::High => "8.0",
@@ -49,12 +54,13 @@ impl std::str::FromStr for Severity {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         match s.to_ascii_lowercase().as_str() {
+            "info" => Ok(Severity::Info),
             "low" => Ok(Severity::Low),
             "medium" => Ok(Severity::Medium),
             "high" => Ok(Severity::High),
             "critical" => Ok(Severity::Critical),
             _ => Err(format!(
-                "unknown severity '{s}' (expected low, medium, high or critical)"
+                "unknown severity '{s}' (expected info, low, medium, high or critical)"
             )),
         }
     }

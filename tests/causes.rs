@@ -563,3 +563,305 @@ fn causes_follow_the_project_on_every_layout() {
     );
     assert!(LAYOUTS.len() >= 30);
 }
+
+// ---------------------------------------------------------------------
+// Issue 20: keys in test data, keys public by design, on layouts modelled
+// on real projects of each ecosystem.
+
+/// Write `files` (path, content; `{KEY}` becomes a fresh fake OpenAI key)
+/// into a new folder.
+fn layout(files: &[(&str, &str)], seed: u64) -> Env {
+    let env = Env::new();
+    let mut fake = Fake::new(seed);
+    for (path, content) in files {
+        env.write(path, content.replace("{KEY}", &fake.openai_project()));
+    }
+    env
+}
+
+fn finding_at<'a>(v: &'a serde_json::Value, path: &str) -> &'a serde_json::Value {
+    findings(v)
+        .iter()
+        .find(|f| f["path"] == path)
+        .unwrap_or_else(|| panic!("no finding at {path}: {v:#}"))
+}
+
+const GO_MOD: &str = "module example.com/acme/client\n\ngo 1.22\n";
+const CARGO: &str = "[package]\nname = \"acme-client\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nreqwest = \"0.12\"\n";
+const PYPROJECT: &str = "[project]\nname = \"acme-client\"\nversion = \"0.1.0\"\ndependencies = [\"httpx\"]\n\n[tool.pytest.ini_options]\ntestpaths = [\"tests\"]\n";
+const POM: &str = "<project><modelVersion>4.0.0</modelVersion><groupId>com.acme</groupId><artifactId>client</artifactId><version>1.0</version></project>\n";
+const NODE_LIB: &str = r#"{"name":"@acme/client","version":"1.0.0","main":"dist/index.js","devDependencies":{"jest":"^29.7.0"}}"#;
+
+/// (layout, its files, test files holding a key, product files holding a
+/// key)
+type EcosystemCase = (
+    &'static str,
+    &'static [(&'static str, &'static str)],
+    &'static [&'static str],
+    &'static [&'static str],
+);
+
+#[test]
+fn keys_in_test_data_are_test_data_in_every_ecosystem() {
+    let cases: &[EcosystemCase] = &[
+        (
+            "Go module with testdata",
+            &[
+                ("go.mod", GO_MOD),
+                (
+                    "client.go",
+                    "package client\n\nfunc New() *Client { return &Client{} }\n",
+                ),
+                (
+                    "client_test.go",
+                    "package client\n\nconst testKey = \"{KEY}\"\n",
+                ),
+                ("testdata/config.json", "{\"openai_api_key\": \"{KEY}\"}\n"),
+            ],
+            &["client_test.go", "testdata/config.json"],
+            &[],
+        ),
+        (
+            "Rust crate with tests/ and a #[cfg(test)] module",
+            &[
+                ("Cargo.toml", CARGO),
+                (
+                    "src/lib.rs",
+                    "pub const PROD: &str = \"{KEY}\";\n\n#[cfg(test)]\nmod tests {\n    const K: &str = \"{KEY}\";\n    #[test]\n    fn t() { assert!(!K.is_empty()); }\n}\n",
+                ),
+                ("tests/api.rs", "const KEY: &str = \"{KEY}\";\n"),
+            ],
+            &["tests/api.rs"],
+            &["src/lib.rs"],
+        ),
+        (
+            "Python package with tests/ and conftest.py",
+            &[
+                ("pyproject.toml", PYPROJECT),
+                (
+                    "src/acme/client.py",
+                    "import os\nKEY = os.environ[\"OPENAI_API_KEY\"]\n",
+                ),
+                ("tests/test_client.py", "KEY = \"{KEY}\"\n"),
+                ("conftest.py", "import pytest\nOPENAI_KEY = \"{KEY}\"\n"),
+            ],
+            &["tests/test_client.py", "conftest.py"],
+            &[],
+        ),
+        (
+            "Java project with src/test",
+            &[
+                ("pom.xml", POM),
+                (
+                    "src/main/java/com/acme/Client.java",
+                    "package com.acme;\nclass Client { static final String KEY = \"{KEY}\"; }\n",
+                ),
+                (
+                    "src/test/java/com/acme/ClientTest.java",
+                    "package com.acme;\nclass ClientTest { static final String KEY = \"{KEY}\"; }\n",
+                ),
+            ],
+            &["src/test/java/com/acme/ClientTest.java"],
+            &["src/main/java/com/acme/Client.java"],
+        ),
+        (
+            "Node library with __tests__",
+            &[
+                ("package.json", NODE_LIB),
+                ("src/index.js", "module.exports = {};\n"),
+                ("src/__tests__/client.test.js", "const key = \"{KEY}\";\n"),
+                ("test/fixtures/.env", "OPENAI_API_KEY={KEY}\n"),
+            ],
+            &["src/__tests__/client.test.js", "test/fixtures/.env"],
+            &[],
+        ),
+    ];
+    for (i, (name, files, tests, product)) in cases.iter().enumerate() {
+        let env = layout(files, 2000 + i as u64);
+        let (code, v) = env.scan_json(&["--no-history"]);
+        // A key in a test is still a finding, and still fails by default.
+        assert_eq!(code, 1, "{name}: {v:#}");
+        for p in *tests {
+            let f = finding_at(&v, p);
+            assert_eq!(causes(f), vec!["test-data"], "{name} {p}: {f:#}");
+            // One step lower than the rule's critical.
+            assert_eq!(f["severity"], "high", "{name} {p}");
+            let fix = f["fix"].as_str().unwrap();
+            assert!(
+                fix.contains("environment") && fix.contains("jikimi:allow"),
+                "{name}: {fix}"
+            );
+            assert!(!fix.contains("git rm --cached"), "{name}: {fix}");
+        }
+        for p in *product {
+            let f = finding_at(&v, p);
+            assert!(
+                !causes(f).contains(&"test-data".to_string()),
+                "{name} {p}: {f:#}"
+            );
+            assert_eq!(f["severity"], "critical", "{name} {p}");
+        }
+        // The human report puts test keys in their own step, not in the
+        // keys to rotate now.
+        let out = env.cmd().args(["scan", "--no-history"]).output().unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            text.contains("Check these keys in test data"),
+            "{name}:\n{text}"
+        );
+        if product.is_empty() {
+            assert!(
+                !text.contains("Rotate these leaked keys"),
+                "{name}:\n{text}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_tests_switch_warns_or_ignores_test_keys() {
+    let files: &[(&str, &str)] = &[
+        ("go.mod", GO_MOD),
+        (
+            "client_test.go",
+            "package client\n\nconst testKey = \"{KEY}\"\n",
+        ),
+    ];
+    let env = layout(files, 2100);
+    env.write("jikimi.toml", "version = 1\ntests = \"warn\"\n");
+    let (code, v) = env.scan_json(&["--no-history"]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(finding_at(&v, "client_test.go")["severity"], "info");
+
+    env.write("jikimi.toml", "version = 1\ntests = \"ignore\"\n");
+    let (code, v) = env.scan_json(&["--no-history"]);
+    assert_eq!(code, 0, "{v:#}");
+    assert!(findings(&v).is_empty(), "{v:#}");
+    let held = v["suppressed"].as_array().unwrap();
+    assert_eq!(held.len(), 1, "{v:#}");
+    assert_eq!(held[0]["reason"], "tests");
+
+    env.write("jikimi.toml", "version = 1\ntests = \"skip\"\n");
+    let out = env.cmd().args(["scan", "--no-history"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("tests must be"));
+}
+
+#[test]
+fn keys_public_by_design_are_info_and_never_to_rotate() {
+    let mut fake = Fake::new(2200);
+    let hex = |f: &mut Fake| f.chars("0123456789abcdef", 32);
+    let env = Env::new();
+    // A Docusaurus docs site with DocSearch.
+    env.write(
+        "docs-site/package.json",
+        r#"{"name":"docs","private":true,"dependencies":{"@docusaurus/core":"3.4.0","react":"18"}}"#,
+    );
+    env.write(
+        "docs-site/docusaurus.config.js",
+        format!(
+            "module.exports = {{\n  themeConfig: {{\n    algolia: {{\n      appId: 'BH4D9OD16A',\n      apiKey: '{}',\n      indexName: 'acme',\n    }},\n  }},\n}};\n",
+            hex(&mut fake)
+        ),
+    );
+    // A Firebase web app (Vite) with Stripe.js, Mapbox and Sentry.
+    env.write(
+        "web/package.json",
+        r#"{"name":"web","dependencies":{"firebase":"10.12.0","react":"18","@sentry/react":"8","mapbox-gl":"3"},"devDependencies":{"vite":"5"}}"#,
+    );
+    let google = format!(
+        "AIza{}",
+        fake.chars(
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-",
+            35
+        )
+    );
+    env.write(
+        "web/src/firebase.ts",
+        format!(
+            "import {{ initializeApp }} from 'firebase/app';\nconst firebaseConfig = {{\n  apiKey: \"{google}\",\n  authDomain: \"acme.firebaseapp.com\",\n  projectId: \"acme\",\n}};\nexport const app = initializeApp(firebaseConfig);\n"
+        ),
+    );
+    env.write(
+        "web/src/pay.ts",
+        format!(
+            "const stripe = Stripe('pk_live_{}');\nmapboxgl.accessToken = 'pk.eyJ1Ijoi{}IiwiYSI6Im{}.{}';\nSentry.init({{ dsn: 'https://{}@o450210.ingest.sentry.io/5512345' }});\n",
+            fake.alnum(24),
+            fake.alnum(12),
+            fake.alnum(20),
+            fake.alnum(22),
+            hex(&mut fake)
+        ),
+    );
+    let (code, v) = env.scan_json(&["--no-history"]);
+    assert_eq!(code, 0, "public keys never fail the scan: {v:#}");
+    let rules: Vec<&str> = findings(&v)
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    for r in [
+        "algolia.docsearch-api-key",
+        "google.firebase-web-api-key",
+        "stripe.publishable-key",
+        "mapbox.public-token",
+        "sentry.dsn",
+    ] {
+        assert!(rules.contains(&r), "{r} missing: {rules:?}");
+    }
+    for f in findings(&v) {
+        assert_eq!(f["severity"], "info", "{f:#}");
+        assert_eq!(causes(f), vec!["public-by-design"], "{f:#}");
+        assert!(
+            f["fix"].as_str().unwrap().starts_with("no need to rotate"),
+            "{f:#}"
+        );
+    }
+    let checklist = v["checklist"].as_array().unwrap();
+    assert_eq!(checklist[0]["status"], "pass", "{:#}", checklist[0]);
+    assert_eq!(checklist[1]["status"], "pass", "{:#}", checklist[1]);
+    let out = env.cmd().args(["scan", "--no-history"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains("Rotate these"), "{text}");
+    assert!(text.contains("public by design"), "{text}");
+
+    // The secret counterparts stay critical and are to be rotated.
+    env.write(
+        "web/scripts/index.js",
+        format!("const ALGOLIA_ADMIN_API_KEY = '{}';\n", hex(&mut fake)),
+    );
+    let (code, v) = env.scan_json(&["--no-history"]);
+    assert_eq!(code, 1);
+    let admin = &by_rule(&v, "algolia.admin-api-key")[0];
+    assert_eq!(admin["severity"], "critical");
+    let out = env.cmd().args(["scan", "--no-history"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("Rotate these leaked keys (Algolia"), "{text}");
+}
+
+/// Issue 20: a `.env` inside a committed tarball was told `git rm --cached
+/// .env`. The advice names the container: rebuild it, untrack it.
+#[test]
+fn keys_inside_archives_get_advice_about_the_archive() {
+    let env = Env::new();
+    let key = Fake::new(2500).openai_project();
+    let env_file = format!("OPENAI_API_KEY={key}\n");
+    let tgz =
+        crate::common::pack::gzip(&crate::common::pack::tar(&[(".env", env_file.as_bytes())]));
+    env.write("release/bundle.tgz", tgz);
+    let repo = env.git_init();
+    env.commit_all(&repo, "add the release bundle");
+    let (code, v) = env.scan_json(&[]);
+    assert_eq!(code, 1, "{v:#}");
+    let f = finding_at(&v, "release/bundle.tgz!/.env");
+    let fix = f["fix"].as_str().unwrap();
+    assert!(fix.contains("rebuild release/bundle.tgz"), "{fix}");
+    assert!(fix.contains("git rm --cached release/bundle.tgz"), "{fix}");
+    assert!(!fix.contains("git rm --cached the .env"), "{fix}");
+    let out = env.cmd().arg("scan").output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("Rebuild release/bundle.tgz without the keys"),
+        "{text}"
+    );
+    assert!(!text.contains("Untrack release/bundle.tgz!/.env"), "{text}");
+}

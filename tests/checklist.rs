@@ -211,3 +211,120 @@ fn a_tracked_env_file_fails_even_when_gitignore_covers_it() {
         item(&v, "env-out-of-git")
     );
 }
+
+/// Issue 20: a bundler library that tracks `.env` files on purpose as test
+/// fixtures (no secret values in them) was told to ignore `.env` files and
+/// to add `express-rate-limit`, and failed questions 1 and 2 on public
+/// search keys.
+#[test]
+fn a_library_with_fixture_env_files_and_a_docsearch_key_gets_advice_that_fits() {
+    let env = Env::new();
+    env.write(
+        "package.json",
+        r#"{"name":"acme-bundler","version":"5.0.0","main":"dist/index.js","bin":{"acme":"bin/acme.js"},"devDependencies":{"jest":"29"}}"#,
+    );
+    env.write("src/index.js", "module.exports = function bundle() {};\n");
+    env.write(".gitignore", "node_modules/\ndist/\n");
+    for dir in ["dotenv-basic", "dotenv-expand", "mode-production"] {
+        env.write(
+            &format!("test/fixtures/{dir}/.env"),
+            "APP_TITLE=hello\nAPP_MODE=development\n",
+        );
+    }
+    let hex = Fake::new(2800).chars("0123456789abcdef", 32);
+    env.write(
+        "docs/.vitepress/config.js",
+        format!(
+            "export default {{\n  themeConfig: {{\n    algolia: {{\n      appId: 'BH4D9OD16A',\n      apiKey: '{hex}',\n      indexName: 'acme',\n    }},\n  }},\n}};\n"
+        ),
+    );
+    let repo = env.git_init();
+    env.commit_all(&repo, "library with fixtures");
+    let (code, v) = env.scan_json(&[]);
+    assert_eq!(code, 0, "{v:#}");
+    assert!(by_rule(&v, "gitignore-gap").is_empty(), "{v:#}");
+    let checklist = v["checklist"].as_array().unwrap();
+    for i in [0, 1, 2] {
+        assert_ne!(checklist[i]["status"], "fail", "{:#}", checklist[i]);
+    }
+    let q5 = checklist[4]["advice"].as_str().unwrap();
+    assert!(!q5.contains("express-rate-limit"), "{q5}");
+}
+
+/// Issue 20: from a repository's subdirectory, question 3 passed although
+/// the root tracks `.env`, and questions 1-2 claimed "none in the tree or
+/// history" without reading either. A subdirectory scan answers `review`.
+#[test]
+fn a_subdirectory_scan_never_passes_for_the_whole_repository() {
+    let env = Env::new();
+    let key = Fake::new(2900).openai_project();
+    env.write(".env", format!("OPENAI_API_KEY={key}\n"));
+    env.write(
+        "web/package.json",
+        r#"{"name":"web","dependencies":{"react":"18"}}"#,
+    );
+    env.write("web/src/app.js", "export const x = 1;\n");
+    let repo = env.git_init();
+    env.commit_all(&repo, "app with a tracked .env");
+    let (code, v) = env.scan_json(&["web"]);
+    assert_eq!(code, 0, "{v:#}");
+    for item in v["checklist"].as_array().unwrap().iter().take(3) {
+        assert_ne!(item["status"], "pass", "{item:#}");
+    }
+    // From the top, question 3 fails on the tracked .env.
+    let (_, v) = env.scan_json(&[]);
+    assert_eq!(
+        v["checklist"][2]["status"], "fail",
+        "{:#}",
+        v["checklist"][2]
+    );
+}
+
+/// Issue 20: a folder holding two repositories, each with a key only in its
+/// history: `jikimi scan .` said "No findings" and passed questions 1-3
+/// ("none in the tree or history"). Each nested repository's history is
+/// scanned, its folder in every path.
+#[test]
+fn a_folder_of_repositories_gets_each_history_scanned() {
+    let env = Env::new();
+    let mut fake = Fake::new(3000);
+    for name in ["api", "web"] {
+        let key = fake.openai_project();
+        let dir = env.path().join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        let repo = git2::Repository::init(&dir).unwrap();
+        let sig = git2::Signature::now("Test", "test@example.com").unwrap();
+        let with_key = tree_of(&repo, &[("app.py", &format!("KEY = \"{key}\"\n"))]);
+        let c1 = repo
+            .commit(
+                Some("HEAD"),
+                &sig,
+                &sig,
+                "add",
+                &repo.find_tree(with_key).unwrap(),
+                &[],
+            )
+            .unwrap();
+        let clean = tree_of(&repo, &[("app.py", "import os\nKEY = os.environ[\"K\"]\n")]);
+        let parent = repo.find_commit(c1).unwrap();
+        repo.commit(
+            Some("HEAD"),
+            &sig,
+            &sig,
+            "env",
+            &repo.find_tree(clean).unwrap(),
+            &[&parent],
+        )
+        .unwrap();
+        checkout_head(&repo);
+    }
+    let (code, v) = env.scan_json(&[]);
+    assert_eq!(code, 1, "{v:#}");
+    let mut paths: Vec<&str> = findings(&v)
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    paths.sort();
+    assert_eq!(paths, ["api/app.py", "web/app.py"], "{v:#}");
+    assert_eq!(v["checklist"][3]["findings"].as_array().unwrap().len(), 2);
+}

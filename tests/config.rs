@@ -635,3 +635,59 @@ fn oversized_custom_regex_is_refused_by_name() {
     assert!(err.contains("rule 'acme.huge'"), "{err}");
     assert!(err.contains("too big once compiled"), "{err}");
 }
+
+/// Issue 20: with `--no-config`, inline `gitleaks:allow` markers still
+/// hid findings. `--audit` honours no suppression the scanned repository
+/// controls: inline markers, its jikimi.toml, a baseline or config inside it.
+#[test]
+fn audit_honours_no_suppression_the_repository_controls() {
+    let env = Env::new();
+    let mut fake = Fake::new(2400);
+    let (a, b) = (fake.openai_project(), fake.openai_project());
+    env.write("src/a.py", format!("KEY = \"{a}\"  # gitleaks:allow\n"));
+    env.write("src/b.py", format!("KEY = \"{b}\"\n"));
+    env.write(
+        "jikimi.toml",
+        format!("version = 1\n[allow]\nvalues = [\"{b}\"]\n"),
+    );
+    let (code, v) = env.scan_json(&["--no-history"]);
+    assert_eq!(code, 0, "{v:#}");
+    assert!(findings(&v).is_empty());
+
+    let (code, v) = env.scan_json(&["--no-history", "--audit"]);
+    assert_eq!(code, 1, "{v:#}");
+    let mut paths: Vec<&str> = findings(&v)
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    paths.sort();
+    // The repository's own jikimi.toml is scanned as any file (it holds
+    // the key it tried to allowlist).
+    assert_eq!(paths, ["jikimi.toml", "src/a.py", "src/b.py"]);
+    assert_eq!(v["suppressed"].as_array().unwrap().len(), 0);
+
+    // A config or baseline from inside the audited code is refused.
+    for flag in ["--config", "--baseline"] {
+        let out = env
+            .cmd()
+            .args(["scan", "--no-history", "--audit", flag, "jikimi.toml", "."])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{flag}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("--audit") && err.contains("inside the scanned code"),
+            "{err}"
+        );
+    }
+    // The auditor's own config, from outside, is read.
+    let own = Env::new();
+    let cfg = own.write("audit.toml", "version = 1\nfail_on = \"none\"\n");
+    let out = env
+        .cmd()
+        .args(["scan", "--no-history", "--audit", "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+}

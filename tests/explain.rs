@@ -107,3 +107,64 @@ fn unknown_topics_exit_2_and_say_what_is_valid() {
     assert_eq!(code, 2);
     assert!(err.contains("openai.project-key"), "{err}");
 }
+
+/// Issue 20: "Do this first" cites `[e51ade8e]`, and `jikimi explain
+/// e51ade8e` answered `unknown topic`. Every finding of the report is in
+/// its body with its rule id, and `explain` takes the id (a secret's and a
+/// risk's alike).
+#[test]
+fn explain_takes_a_finding_id_from_the_report() {
+    let env = Env::new();
+    let key = Fake::new(2300).openai_project();
+    env.write(
+        "package.json",
+        r#"{"name":"web","dependencies":{"react":"18","openai":"4"},"devDependencies":{"vite":"5"}}"#,
+    );
+    env.write(
+        "src/lib/ai.ts",
+        format!(
+            "import OpenAI from 'openai';\nexport const client = new OpenAI({{ apiKey: \"{key}\", dangerouslyAllowBrowser: true }});\n"
+        ),
+    );
+    let (_, v) = env.scan_json(&["--no-history"]);
+    let out = env
+        .cmd()
+        .args(["scan", "--no-history", "src/lib/ai.ts"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!findings(&v).is_empty(), "{v:#}");
+    for f in findings(&v) {
+        let id = f["id"].as_str().unwrap();
+        let short = &id[..8];
+        let rule = f["rule"].as_str().unwrap();
+        // Listed in the body with its rule id, even when scanning one file.
+        assert!(
+            text.contains(&format!("[{short} {rule}]"))
+                || text.contains(&format!("{rule} (risk) [{short}]")),
+            "{short} {rule} not in the body:\n{text}"
+        );
+        let out = env.cmd().args(["explain", short]).output().unwrap();
+        let shown = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            shown.contains(rule) && shown.contains("src/lib/ai.ts"),
+            "{shown}"
+        );
+        assert!(shown.contains("What to do:"), "{shown}");
+        assert!(!shown.contains(&key), "the key is redacted: {shown}");
+    }
+    // An id no finding has: exit 2, saying where it looked.
+    let out = env
+        .cmd()
+        .args(["explain", "0000abcd", "."])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no finding with id 0000abcd"));
+}

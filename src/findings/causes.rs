@@ -24,6 +24,14 @@ use crate::text;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Cause {
+    // First: where the key sits decides the advice before anything else.
+    /// The key's rule says its keys are public by design (a publishable,
+    /// search-only or browser key): not a leak, check its restrictions.
+    PublicByDesign,
+    /// In test code or test data (`*_test.go`, `tests/`, `__tests__/`,
+    /// `conftest.py`, `src/test/`, a `#[cfg(test)]` module...): a fake key
+    /// is harmless there, a real one is leaked.
+    TestData,
     FrontendCode,
     ClientTransit,
     PublicEnvVar,
@@ -39,7 +47,7 @@ pub enum Cause {
 }
 
 impl Cause {
-    pub const ALL: [Cause; 10] = [
+    pub const ALL: [Cause; 12] = [
         Cause::FrontendCode,
         Cause::ServerCode,
         Cause::EnvFileCommitted,
@@ -50,6 +58,8 @@ impl Cause {
         Cause::ImageLayer,
         Cause::ImageConfig,
         Cause::GitHistory,
+        Cause::TestData,
+        Cause::PublicByDesign,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -62,6 +72,8 @@ impl Cause {
             Cause::ClientTransit => "client-transit",
             Cause::AppBinary => "app-binary",
             Cause::GitHistory => "git-history",
+            Cause::TestData => "test-data",
+            Cause::PublicByDesign => "public-by-design",
             c => c.image_str(),
         }
     }
@@ -97,6 +109,12 @@ impl Cause {
             Cause::GitHistory => {
                 "committed to git: deleting the line later does not help, every clone keeps the old commit"
             }
+            Cause::TestData => {
+                "in test code or test data: harmless if the key is fake, but a real key there is in every clone like any other"
+            }
+            Cause::PublicByDesign => {
+                "a key that is public by design: it is meant to ship to browsers or apps, so this is not a leak"
+            }
             c => c.image_why(),
         }
     }
@@ -127,6 +145,12 @@ impl Cause {
             }
             Cause::GitHistory => {
                 "rotate the key first, then purge it from history (git filter-repo) if needed"
+            }
+            Cause::TestData => {
+                "if the key is real, rotate it and let the test read it from the environment (skip the test when it is unset); if it is fake, make it obviously fake (FAKE, EXAMPLE, 0000...) or mark the line `jikimi:allow`"
+            }
+            Cause::PublicByDesign => {
+                "no need to rotate it: check its restrictions (allowed domains or referrers, read-only or search-only rights) so that it cannot be used for more"
             }
             c => c.image_fix(),
         }
@@ -319,6 +343,9 @@ pub struct FileFacts {
     pub project: Project,
     /// The blob is inside a mobile or desktop app package.
     pub in_app_package: bool,
+    /// The file is test code or test data by its ecosystem's conventions
+    /// ([`crate::findings::test_data::is_test_path`]).
+    pub test_data: bool,
     /// The text is the strings of a binary of this kind (set by the
     /// collector; `None` for text and for binaries inside app packages).
     pub binary: Option<crate::input::binary::Kind>,
@@ -355,6 +382,8 @@ impl FileFacts {
             role,
             project,
             in_app_package,
+            test_data: !in_app_package
+                && crate::findings::test_data::is_test_path(&origin.display_path()),
             binary: None,
         }
     }
@@ -388,6 +417,19 @@ pub fn causes_for(
         } else {
             Cause::AppBinary
         });
+        if origin.commit().is_some() {
+            causes.push(Cause::GitHistory);
+        }
+        causes.sort();
+        causes.dedup();
+        return causes;
+    }
+    // Test code and test data do not ship: where the key sits is a test,
+    // whatever the file's role would be in the product.
+    if facts.test_data
+        || crate::findings::test_data::in_rust_test_module(origin.leaf_path(), text, start)
+    {
+        causes.push(Cause::TestData);
         if origin.commit().is_some() {
             causes.push(Cause::GitHistory);
         }
@@ -521,7 +563,11 @@ pub fn leaked(causes: &[Cause], s: &Situation) -> bool {
 /// The first step for a secret: rotate a leaked key; a key that has not
 /// left the machine only has to stay there.
 pub fn first_step(causes: &[Cause], s: &Situation) -> &'static str {
-    if s.staged {
+    if causes.contains(&Cause::PublicByDesign) {
+        "Keep it: it is public by design"
+    } else if causes.contains(&Cause::TestData) {
+        "Check whether the key is real (a real key in a test is leaked like any other)"
+    } else if s.staged {
         "Remove it before you commit: it has not left this machine (rotate it only if you shared it elsewhere)"
     } else if !leaked(causes, s) {
         "It has not been committed: keep it out of git (rotate it only if you shared it elsewhere)"
@@ -571,7 +617,10 @@ pub fn cause_fixes(causes: &[Cause], s: &Situation) -> Vec<String> {
 pub fn fix(causes: &[Cause], s: &Situation) -> String {
     let mut parts = vec![first_step(causes, s).to_string()];
     parts.extend(cause_fixes(causes, s));
-    if causes.contains(&Cause::GitHistory) && causes.len() > 1 {
+    let maybe_fake = causes
+        .iter()
+        .any(|c| matches!(c, Cause::TestData | Cause::PublicByDesign));
+    if causes.contains(&Cause::GitHistory) && causes.len() > 1 && !maybe_fake {
         parts.push("purge it from git history (git filter-repo) once rotated".into());
     }
     parts.join("; ")

@@ -6,11 +6,14 @@
 pub mod causes;
 pub mod docker;
 pub mod image;
+pub mod container;
 pub mod policy;
 pub mod project;
+pub mod public;
 pub mod risks;
 pub mod role;
 pub mod suppress;
+pub mod test_data;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};

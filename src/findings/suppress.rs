@@ -49,6 +49,8 @@ pub enum Reason {
     Baseline,
     /// `--only-verified`: the provider did not confirm the key live.
     NotVerified,
+    /// A key in test data, with `tests = "ignore"` in the config.
+    Tests,
 }
 
 impl Reason {
@@ -58,6 +60,7 @@ impl Reason {
             Reason::Allowlist => "allowlist",
             Reason::Baseline => "baseline",
             Reason::NotVerified => "not-verified",
+            Reason::Tests => "tests",
         }
     }
 }
@@ -170,6 +173,11 @@ pub struct Filters {
     pub disabled: HashSet<String>,
     /// The config file itself, relative to the scan root(s): not scanned.
     pub own_files: Vec<String>,
+    /// What to do with keys in test data (`tests` in the config).
+    pub tests: crate::findings::test_data::TestsPolicy,
+    /// Honour inline markers (`jikimi:allow`, `gitleaks:allow`, ...);
+    /// `--audit` turns them off.
+    pub inline: bool,
 }
 
 impl Default for Filters {
@@ -180,6 +188,8 @@ impl Default for Filters {
             rule_allow: Vec::new(),
             disabled: HashSet::new(),
             own_files: Vec::new(),
+            tests: Default::default(),
+            inline: true,
         }
     }
 }

@@ -7,8 +7,9 @@
 //!
 //! A finding whose location comes from an old commit (the key is not in
 //! today's file) is annotated on the file, not on a line that now holds
-//! something else, and names the commit; when the key survives only in
-//! history it is a `::notice`.
+//! something else, and names the commit. A finding that fails the scan is
+//! an `::error` there too; one that does not and survives only in history
+//! is a `::notice`.
 //!
 //! Escaping follows `@actions/core`: in the message `%`, `\r` and `\n` are
 //! percent-encoded; in properties (`file=`, `title=`) also `:` and `,`, which
@@ -53,10 +54,12 @@ fn command_at(r: &Report<'_>, f: &Finding, line: usize, column: usize) -> String
     // annotate the file, and name the commit in the message.
     let from_history = f.git.is_none() && f.commit.is_some();
     let only_history = f.history.as_ref().is_some_and(|h| h.only_in_history());
-    let level = if from_history && only_history {
-        "notice"
-    } else if r.fails(f) {
+    // A key that fails the scan is an error wherever it is: one that
+    // survives only in history is as leaked as one in today's file.
+    let level = if r.fails(f) {
         "error"
+    } else if from_history && only_history {
+        "notice"
     } else {
         "warning"
     };

@@ -45,6 +45,7 @@ fn sev_label(color: bool, s: Severity) -> String {
         Severity::High => t.red(),
         Severity::Medium => t.yellow(),
         Severity::Low => t.normal(),
+        Severity::Info => t.dimmed(),
     })
 }
 
@@ -175,11 +176,61 @@ fn public_var(f: &Finding) -> Option<String> {
         .then(|| name.to_string())
 }
 
-/// Risks that one of the "do this first" steps resolves: they are cited
-/// there, not repeated per file.
-fn folded(f: &Finding) -> bool {
-    f.kind == RuleKind::Risk
-        && [BROWSER_DIRECT_CALL, PUBLIC_ENV_SECRET, GITIGNORE_GAP].contains(&f.rule.as_str())
+/// The "do this first" step that resolves a risk finding (moving calls,
+/// dropping prefixes, fixing `.gitignore`): such a risk is listed in the
+/// body in one line pointing at its step.
+fn folded_step(f: &Finding, steps: &Steps) -> Option<usize> {
+    if f.kind != RuleKind::Risk {
+        return None;
+    }
+    match f.rule.as_str() {
+        BROWSER_DIRECT_CALL => steps.calls,
+        PUBLIC_ENV_SECRET => steps.prefixes,
+        GITIGNORE_GAP => steps.env,
+        _ => None,
+    }
+}
+
+/// A risk that a step resolves, in one line: severity, rule id, short id,
+/// where, and the step.
+fn folded_line(
+    r: &Report<'_>,
+    w: &mut dyn Write,
+    f: &Finding,
+    step: usize,
+    width: usize,
+) -> Result<()> {
+    let at = if f.line == 0 {
+        String::new()
+    } else {
+        format!(" {}:{}", f.line, f.column)
+    };
+    let line = format!(
+        "{} {} (risk) [{}]{at}: see step {step}",
+        sev_label(false, f.severity).trim_end(),
+        f.rule,
+        short_id(f),
+    );
+    let line = wrap(&line, 2, 4, width);
+    let line = match line.split_once(' ') {
+        Some((_, rest)) if r.color => format!("{} {rest}", sev_label(true, f.severity).trim_end()),
+        _ => line,
+    };
+    writeln!(w, "  {line}")?;
+    Ok(())
+}
+
+/// A path as a shell word: as it is when it holds only safe characters,
+/// else in single quotes.
+fn shell_quote(p: &str) -> String {
+    if !p.is_empty()
+        && p.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '/' | '-' | '+' | '@'))
+    {
+        p.to_string()
+    } else {
+        format!("'{}'", p.replace('\'', "'\\''"))
+    }
 }
 
 /// Add `item` to `list` once.
@@ -268,8 +319,11 @@ fn plan(r: &Report<'_>, w: &mut dyn Write, width: usize) -> Result<Steps> {
     let mut calls: Vec<String> = Vec::new();
     let mut prefixes: Vec<String> = Vec::new();
     let mut untrack: Vec<String> = Vec::new();
+    let mut containers: Vec<String> = Vec::new();
     let mut ignore_gap: Option<&Finding> = None;
     let mut purge: Vec<String> = Vec::new();
+    let mut purge_text = false;
+    let mut tests: Vec<Key> = Vec::new();
     let mut risk_ids: [Vec<&str>; 3] = Default::default();
     for f in r.findings {
         let s = f.situation();
@@ -291,6 +345,10 @@ fn plan(r: &Report<'_>, w: &mut dyn Write, width: usize) -> Result<Steps> {
             }
             continue;
         }
+        // Public by design: nothing to rotate (the body says what to check).
+        if crate::findings::public::is_public(f) {
+            continue;
+        }
         let only_history = f.history.as_ref().is_some_and(|h| h.only_in_history());
         let place = if f.line == 0 {
             f.path.clone()
@@ -300,7 +358,9 @@ fn plan(r: &Report<'_>, w: &mut dyn Write, width: usize) -> Result<Steps> {
             format!("{} {}", f.path, lines(f))
         };
         let shown = r.shown_secret(f);
-        let list = if causes::leaked(&f.causes, &s) {
+        let list = if crate::findings::test_data::is_test_finding(f) {
+            &mut tests
+        } else if causes::leaked(&f.causes, &s) {
             &mut rotate
         } else {
             &mut remove
@@ -328,20 +388,41 @@ fn plan(r: &Report<'_>, w: &mut dyn Write, width: usize) -> Result<Steps> {
         {
             push_once(&mut prefixes, format!("{var} ({})", f.path));
         }
+        // A .env only old commits have is not tracked today: nothing to
+        // untrack (the purge step covers it).
         if has(&[Cause::EnvFileCommitted])
+            && !only_history
             && (s.staged || matches!(s.git, Some(GitState::Tracked) | None))
         {
-            push_once(&mut untrack, f.path.clone());
+            // Inside an archive, the archive is what git tracks.
+            match crate::findings::container::container_of(&f.path) {
+                Some(c) => push_once(&mut containers, c.to_string()),
+                None => push_once(&mut untrack, f.path.clone()),
+            }
         }
-        if has(&[Cause::GitHistory]) && causes::leaked(&f.causes, &s) {
-            push_once(&mut purge, f.path.clone());
+        if has(&[Cause::GitHistory])
+            && causes::leaked(&f.causes, &s)
+            && !crate::findings::test_data::is_test_finding(f)
+        {
+            // A file that is all secret (a .env, a database, an archive)
+            // leaves history whole; in source code only the key is replaced.
+            let whole = causes::is_env_file(&f.path)
+                || crate::report::split_member(&f.path).1.is_some()
+                || has(&[Cause::DataCommitted]);
+            if whole {
+                push_once(&mut purge, f.path.clone());
+            } else {
+                purge_text = true;
+            }
         }
     }
     if rotate.is_empty()
+        && tests.is_empty()
         && remove.is_empty()
         && calls.is_empty()
         && prefixes.is_empty()
         && untrack.is_empty()
+        && containers.is_empty()
         && ignore_gap.is_none()
     {
         return Ok(Steps::default());
@@ -412,6 +493,16 @@ fn plan(r: &Report<'_>, w: &mut dyn Write, width: usize) -> Result<Steps> {
         steps.rotate = Some(step(w, &keys_step("Rotate these leaked keys", &rotate))?);
         keys(w, &rotate)?;
     }
+    if !tests.is_empty() {
+        step(
+            w,
+            &keys_step(
+                "Check these keys in test data: rotate any that is real and let the test read it from the environment; make fake ones obviously fake or mark them `jikimi:allow`",
+                &tests,
+            ),
+        )?;
+        keys(w, &tests)?;
+    }
     if !remove.is_empty() {
         step(
             w,
@@ -481,18 +572,53 @@ fn plan(r: &Report<'_>, w: &mut dyn Write, width: usize) -> Result<Steps> {
         } else {
             "ignore .env and .env.* in .gitignore"
         });
-        if ignore_gap.is_none() {
+        // The gitignore check reads the working tree: without it (history
+        // only) nothing is known about today's .gitignore.
+        if ignore_gap.is_none() && r.stats.files > 0 {
             text.push_str(" (it already does: untracking is what is left)");
+        } else if ignore_gap.is_none() {
+            text.push_str(" (check it with `git check-ignore .env`)");
         }
         text.push_str(&ids(&risk_ids[2]));
         steps.env = Some(step(w, &text)?);
     }
-    if !purge.is_empty() {
+    if !containers.is_empty() {
         step(
             w,
             &format!(
-                "After rotating, purge {} from git history (git filter-repo).",
-                if rotate.len() == 1 { "it" } else { "them" }
+                "Rebuild {} without the keys, untrack {} (git rm --cached) and list {} in .gitignore",
+                containers.join(", "),
+                if containers.len() == 1 { "it" } else { "them" },
+                if containers.len() == 1 { "it" } else { "them" },
+            ),
+        )?;
+    }
+    if !purge.is_empty() || purge_text {
+        let mut paths: Vec<String> = Vec::new();
+        for p in &purge {
+            push_once(
+                &mut paths,
+                format!("--path {}", shell_quote(crate::report::split_member(p).0)),
+            );
+        }
+        let mut how = Vec::new();
+        if !paths.is_empty() {
+            how.push(format!(
+                "`git filter-repo --invert-paths {}`",
+                paths.join(" ")
+            ));
+        }
+        if purge_text {
+            how.push(
+                "`git filter-repo --replace-text keys.txt` (keys.txt: one key a line)".to_string(),
+            );
+        }
+        step(
+            w,
+            &format!(
+                "After rotating, purge {} from git history (`pip install git-filter-repo`): {}.",
+                if rotate.len() == 1 { "it" } else { "them" },
+                how.join(", then ")
             ),
         )?;
     }
@@ -507,9 +633,21 @@ fn specific_fix(f: &Finding) -> Option<String> {
         return (!f.fix.is_empty()).then(|| f.fix.clone());
     }
     let s = f.situation();
+    if crate::findings::public::is_public(f) {
+        return Some(f.fix.clone());
+    }
+    if let Some(container) = crate::findings::container::container_of(&f.path)
+        && !crate::findings::test_data::is_test_finding(f)
+    {
+        return Some(crate::findings::container::container_fix(
+            container,
+            f.git,
+            f.causes.contains(&Cause::AppBinary),
+        ));
+    }
     let mut parts = Vec::new();
     for cause in &f.causes {
-        if *cause == Cause::ServerCode {
+        if matches!(cause, Cause::ServerCode | Cause::TestData) {
             parts.push(cause.fix_in(&s));
         }
     }
@@ -556,11 +694,13 @@ fn finding(r: &Report<'_>, w: &mut dyn Write, f: &Finding, width: usize) -> Resu
     if only_history {
         at.push_str(", only in history");
     }
+    // The rule id is what `jikimi explain` takes (the short id works too).
     let head = format!(
-        "{} {}{kind} [{}] {}",
+        "{} {}{kind} [{} {}] {}",
         sev_label(false, f.severity).trim_end(),
         f.title,
         short_id(f),
+        f.rule,
         at
     );
     // Colors only on the label: the rest is plain so the wrap can count it.
@@ -633,9 +773,10 @@ pub fn write(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
     let width = width();
     let steps = plan(r, w, width)?;
     // Group by path (by image inside container images), files ordered by
-    // their most severe finding.
+    // their most severe finding. Every finding is listed, the risks the
+    // steps above cite too: a cited id must lead somewhere.
     let mut files: Vec<(String, Vec<&Finding>)> = Vec::new();
-    for f in r.findings.iter().filter(|f| !folded(f)) {
+    for f in r.findings.iter() {
         let key = crate::findings::image::group(f).unwrap_or_else(|| f.path.clone());
         match files.iter_mut().find(|(p, _)| *p == key) {
             Some((_, v)) => v.push(f),
@@ -649,7 +790,10 @@ pub fn write(r: &Report<'_>, w: &mut dyn Write) -> Result<()> {
             paint(c, &wrap(path, 0, 2, width), |t| t.bold().underline())
         )?;
         for f in list {
-            finding(r, w, f, width)?;
+            match folded_step(f, &steps) {
+                Some(n) => folded_line(r, w, f, n, width)?,
+                None => finding(r, w, f, width)?,
+            }
         }
     }
     if r.verbose {

@@ -134,6 +134,46 @@ pub fn lines(f: &Finding) -> String {
             None => format!("line {}", f.line),
         };
     }
+    // Places from different old versions of the file are not lines of one
+    // file: group them per commit and name each (issue 20).
+    let mut commits: Vec<&str> = Vec::new();
+    for l in &f.locations {
+        if let Some(c) = l.commit.as_deref()
+            && !commits.contains(&c)
+        {
+            commits.push(c);
+        }
+    }
+    if commits.len() > 1 {
+        let mut groups = Vec::new();
+        let mut budget = 8usize;
+        for c in &commits {
+            let here: Vec<String> = f
+                .locations
+                .iter()
+                .filter(|l| l.commit.as_deref() == Some(*c))
+                .take(budget)
+                .map(show)
+                .collect();
+            if here.is_empty() {
+                break;
+            }
+            budget -= here.len();
+            groups.push(format!(
+                "{} {} in {}",
+                if here.len() == 1 { "line" } else { "lines" },
+                here.join(", "),
+                crate::text::head(c, 10)
+            ));
+        }
+        let shown_n: usize = 8 - budget;
+        let more = if n > shown_n {
+            format!(" and {} more", n - shown_n)
+        } else {
+            String::new()
+        };
+        return format!("{}{more}", groups.join("; "));
+    }
     let mut shown: Vec<String> = f.locations.iter().take(8).map(show).collect();
     shown.dedup();
     let more = if n > 8 {
@@ -226,34 +266,7 @@ pub fn escape_for_text(out: &mut crate::scan::ScanOutput, unused: &mut [Entry]) 
     }
 }
 
-/// Archive extensions whose members are reported as `outer!/member`.
-const ARCHIVE_EXT: &[&str] = &[
-    "zip", "jar", "war", "ear", "aar", "apk", "aab", "xapk", "ipa", "asar", "tar", "tgz", "gz",
-    "bz2", "xz", "zst", "7z", "whl", "egg", "nupkg", "vsix", "crx", "xpi", "appx", "msix",
-];
-
-/// Split `app/release.apk!/assets/x.json` into the file on disk
-/// (`app/release.apk`) and the member inside it (`assets/x.json`); a path
-/// with no archive in it is returned whole. Only a `!/` after a name with an
-/// archive extension counts, so a folder that happens to end in `!` is not
-/// mistaken for an archive.
-pub fn split_member(path: &str) -> (&str, Option<&str>) {
-    let mut from = 0;
-    while let Some(i) = text::from(path, from).find("!/") {
-        let at = from + i;
-        let outer = text::to(path, at);
-        let ext = outer
-            .rsplit('/')
-            .next()
-            .and_then(|name| name.rsplit_once('.'))
-            .map(|(_, e)| e.to_ascii_lowercase());
-        if ext.is_some_and(|e| ARCHIVE_EXT.contains(&e.as_str())) {
-            return (outer, Some(text::from(path, at + 2)));
-        }
-        from = at + 2;
-    }
-    (path, None)
-}
+pub use crate::findings::container::split_member;
 
 #[cfg(test)]
 mod tests {

@@ -266,7 +266,7 @@ pub fn level(s: Severity) -> ResultLevel {
     match s {
         Severity::Critical | Severity::High => ResultLevel::Error,
         Severity::Medium => ResultLevel::Warning,
-        Severity::Low => ResultLevel::Note,
+        Severity::Low | Severity::Info => ResultLevel::Note,
     }
 }
 

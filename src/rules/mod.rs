@@ -96,6 +96,12 @@ pub struct RuleSyntax {
     /// checked as the first of these files.
     #[serde(default)]
     pub files: Vec<String>,
+    /// The rule's keys are public by design (they ship to browsers or apps
+    /// on purpose: publishable, search-only, browser keys): what to check
+    /// instead of rotating, e.g. "check its HTTP referrer restrictions".
+    /// Findings are then severity info, never in the keys to rotate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public: Option<String>,
     /// Text that must produce a finding.
     #[serde(default)]
     pub examples: Vec<String>,
