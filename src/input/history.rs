@@ -15,7 +15,9 @@
 //!    yields the set of unique blobs with the commit and path where each was
 //!    first seen (an introducing commit, because parents come first). For
 //!    `--since`/`--range`, only blobs that a commit in the range introduces
-//!    (not in any parent at the same path) count, merges included.
+//!    (not in any parent at the same path) count, merges included. In full
+//!    mode the commits and trees are read ahead on every core, a batch of
+//!    commits at a time ([`treeread`]); the walk over them stays ordered.
 //! 2. [`scan_blobs`]: the blobs are read in parallel with rayon, one
 //!    `git2::Repository` per worker (a handle is not `Sync`), and handed to
 //!    the same [`Sink`] as working-tree files, so the matcher and causes are
@@ -280,13 +282,25 @@ fn lossy(b: &[u8]) -> String {
 /// an input, see [`Enumerator::message`], and its keys are findings).
 pub fn commit_info(c: &Commit<'_>) -> CommitInfo {
     let a = c.author();
+    info_of(
+        c.id(),
+        a.name_bytes(),
+        a.email_bytes(),
+        a.when().seconds(),
+        c.message_bytes(),
+    )
+}
+
+/// [`commit_info`] from a commit's parts (one read ahead by a worker:
+/// redacting is left until a commit is shown, most never are).
+pub fn info_of(id: Oid, name: &[u8], email: &[u8], when: i64, message: &[u8]) -> CommitInfo {
     let shown = |b: &[u8]| redact_known_secrets(&String::from_utf8_lossy(bounded(b)));
     CommitInfo {
-        id: c.id().to_string(),
-        author_name: shown(a.name_bytes()),
-        author_email: shown(a.email_bytes()),
-        date: rfc3339(a.when().seconds()),
-        summary: shown(&summary(c.message_bytes())),
+        id: id.to_string(),
+        author_name: shown(name),
+        author_email: shown(email),
+        date: rfc3339(when),
+        summary: shown(&summary(message)),
     }
 }
 
@@ -751,7 +765,7 @@ impl Enumerator<'_, '_> {
                             continue;
                         }
                         let c = *slot.get_or_insert_with(|| {
-                            self.set.commits.push(Arc::new(commit.info.clone()));
+                            self.set.commits.push(Arc::new(commit.info()));
                             (self.set.commits.len() - 1) as u32
                         });
                         self.set.index.insert(id, self.set.blobs.len() as u32);
@@ -971,8 +985,7 @@ fn walk_trees_full(en: &mut Enumerator<'_, '_>, order: &[(Oid, Vec<Oid>)], progr
     let mut done = 0;
     for chunk in order.chunks(READ_BATCH) {
         let ids: Vec<Oid> = chunk.iter().map(|(id, _)| *id).collect();
-        let mut batch =
-            treeread::read_batch(&git_dir, &en.packs, &ids, &en.seen_trees, commit_info);
+        let mut batch = treeread::read_batch(&git_dir, &en.packs, &ids, &en.seen_trees);
         let commits = std::mem::take(&mut batch.commits);
         for (id, read) in ids.iter().zip(commits) {
             done += 1;
@@ -980,18 +993,13 @@ fn walk_trees_full(en: &mut Enumerator<'_, '_>, order: &[(Oid, Vec<Oid>)], progr
                 Some(r) => r,
                 // A worker could not read it: read here, as before.
                 None => match en.repo.find_commit(*id) {
-                    Ok(c) => treeread::CommitRead {
-                        id: *id,
-                        tree: c.tree_id(),
-                        message: c.message_bytes().to_vec(),
-                        info: commit_info(&c),
-                    },
+                    Ok(c) => treeread::CommitRead::of(&c),
                     Err(_) => continue, // reported by the walk
                 },
             };
             en.set.commit_trees.push(read.tree);
             let mut slot = None;
-            en.message_of(read.id, &read.message, || read.info.clone(), &mut slot);
+            en.message_of(read.id, &read.message, || read.info(), &mut slot);
             en.visit_read(read.tree, &mut batch, &read, &mut slot);
         }
         progress.enumerating(done, en.set.blobs.len());

@@ -26,7 +26,34 @@ pub struct CommitRead {
     pub id: Oid,
     pub tree: Oid,
     pub message: Vec<u8>,
-    pub info: CommitInfo,
+    author_name: Vec<u8>,
+    author_email: Vec<u8>,
+    when: i64,
+}
+
+impl CommitRead {
+    pub fn of(c: &git2::Commit<'_>) -> CommitRead {
+        let a = c.author();
+        CommitRead {
+            id: c.id(),
+            tree: c.tree_id(),
+            message: c.message_bytes().to_vec(),
+            author_name: a.name_bytes().to_vec(),
+            author_email: a.email_bytes().to_vec(),
+            when: a.when().seconds(),
+        }
+    }
+
+    /// What reports show of the commit ([`super::history::commit_info`]).
+    pub fn info(&self) -> CommitInfo {
+        super::history::info_of(
+            self.id,
+            &self.author_name,
+            &self.author_email,
+            self.when,
+            &self.message,
+        )
+    }
 }
 
 /// A tree's raw bytes (checked to parse), or why it could not be read.
@@ -131,14 +158,8 @@ fn shard(id: Oid) -> usize {
 }
 
 /// Read, on the rayon workers, the commits `ids` and every tree they reach
-/// that is not in `seen`. `info` turns a commit into what reports show.
-pub fn read_batch(
-    git_dir: &Path,
-    packs: &Packs,
-    ids: &[Oid],
-    seen: &IdSet,
-    info: fn(&git2::Commit<'_>) -> CommitInfo,
-) -> Batch {
+/// that is not in `seen`.
+pub fn read_batch(git_dir: &Path, packs: &Packs, ids: &[Oid], seen: &IdSet) -> Batch {
     let shards: Vec<Mutex<IdMap<Option<TreeRead>>>> =
         (0..SHARDS).map(|_| Mutex::new(IdMap::default())).collect();
     let claim = |id: Oid| -> bool {
@@ -159,14 +180,7 @@ pub fn read_batch(
             || Repository::open(git_dir).ok(),
             |repo, &id| {
                 let repo = repo.as_ref()?;
-                let c = repo.find_commit(id).ok()?;
-                let read = CommitRead {
-                    id,
-                    tree: c.tree_id(),
-                    message: c.message_bytes().to_vec(),
-                    info: info(&c),
-                };
-                drop(c);
+                let read = CommitRead::of(&repo.find_commit(id).ok()?);
                 let mut stack = vec![read.tree];
                 while let Some(t) = stack.pop() {
                     if seen.contains(&t) || !claim(t) {
