@@ -53,7 +53,8 @@ fi
 if [ ! -x "$PEERS/kingfisher" ] && [ -x ../shared/bench/install-peers.sh ]; then
   bash ../shared/bench/install-peers.sh "$(dirname "$PEERS")" >/dev/null || true
 fi
-cargo build --release --quiet ${FEATURES:+--features "$FEATURES"}
+# JIKIMI=PATH: that binary, not a fresh release build.
+[ -n "${JIKIMI:-}" ] || cargo build --release --quiet ${FEATURES:+--features "$FEATURES"}
 JIKIMI=${JIKIMI:-${CARGO_TARGET_DIR:-$(pwd)/target}/release/jikimi}
 
 declare -A CMD
@@ -66,7 +67,11 @@ TOOLS=(jikimi)
 
 source benches/lib.sh
 
-bench_warm_up "${TOOLS[@]}"
+# WARM_UP=0 skips the warm-up runs (large repositories: each run is long).
+[ "${WARM_UP:-1}" = 0 ] || bench_warm_up "${TOOLS[@]}"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+bench_rounds "$RUNS" "${TOOLS[@]}"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 # Unique blob bytes, as jikimi counted them (the MiB/s denominator for all).
 read -r NC NB BYTES < <(python3 -c '
 import json, sys
@@ -75,8 +80,7 @@ print(s["commits"], s["blobs"] + s["blobs_skipped"], s["blob_bytes"])' "$OUT/jik
 OBJ="$REPO/.git/objects"; [ -d "$OBJ" ] || OBJ="$REPO/objects"  # a bare repository
 PACK=$(du -sk "$OBJ/pack" | cut -f1)
 echo "repo: $REPO ($NC commits, $NB unique blobs, $((BYTES >> 20)) MiB of blob data, $((PACK >> 10)) MiB packed)"
-echo "$RUNS runs after a warm-up, $(nproc) cores"
-bench_rounds "$RUNS" "${TOOLS[@]}"
+echo "$RUNS runs, alternating$([ "${WARM_UP:-1}" = 0 ] && echo ", no warm-up" || echo " after a warm-up"), $(nproc) cores"
 bench_table "$BYTES" "${TOOLS[@]}"
 # CPU use: median CPU time (user + sys) over median wall time; 100% is one
 # core busy, $(nproc)00% all of them.

@@ -80,8 +80,23 @@ pub fn is_config_file(path: &str) -> bool {
     name.starts_with(".env") || BASE64_CONFIG_EXT.contains(&ext)
 }
 
+/// Bytes of the standard and URL-safe base64 alphabets, as a table: the
+/// payload search tests every byte of every configuration file (lockfiles
+/// are most of a JavaScript project's history), and a load beats the
+/// comparisons.
+static BASE64_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'-' | b'_');
+        b += 1;
+    }
+    t
+};
+
 fn is_base64_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_')
+    BASE64_BYTE[b as usize]
 }
 
 /// Base64 payloads in `text` that decode to text: `(byte offset of the

@@ -15,7 +15,9 @@
 //!    yields the set of unique blobs with the commit and path where each was
 //!    first seen (an introducing commit, because parents come first). For
 //!    `--since`/`--range`, only blobs that a commit in the range introduces
-//!    (not in any parent at the same path) count, merges included.
+//!    (not in any parent at the same path) count, merges included. In full
+//!    mode the commits and trees are read ahead on every core, a batch of
+//!    commits at a time ([`treeread`]); the walk over them stays ordered.
 //! 2. [`scan_blobs`]: the blobs are read in parallel with rayon, one
 //!    `git2::Repository` per worker (a handle is not `Sync`), and handed to
 //!    the same [`Sink`] as working-tree files, so the matcher and causes are
@@ -47,7 +49,7 @@ use rayon::prelude::*;
 
 use crate::findings::redact_known_secrets;
 use crate::input::pack::Packs;
-use crate::input::{CommitInfo, GitState, Origin, Sink, isolate, pack};
+use crate::input::{CommitInfo, GitState, Origin, Sink, isolate, pack, treeread};
 use crate::text;
 use crate::time::rfc3339;
 
@@ -264,6 +266,17 @@ impl Progress {
     }
 }
 
+/// With `JIKIMI_TIMINGS` set, the history pass prints how long each of its
+/// steps took to stderr (for profiling; not a stable output).
+fn timing(step: &str, since: Instant) {
+    if std::env::var_os("JIKIMI_TIMINGS").is_some() {
+        eprintln!(
+            "jikimi timing: {step}: {:.2} s",
+            since.elapsed().as_secs_f64()
+        );
+    }
+}
+
 fn lossy(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -274,13 +287,25 @@ fn lossy(b: &[u8]) -> String {
 /// an input, see [`Enumerator::message`], and its keys are findings).
 pub fn commit_info(c: &Commit<'_>) -> CommitInfo {
     let a = c.author();
+    info_of(
+        c.id(),
+        a.name_bytes(),
+        a.email_bytes(),
+        a.when().seconds(),
+        c.message_bytes(),
+    )
+}
+
+/// [`commit_info`] from a commit's parts (one read ahead by a worker:
+/// redacting is left until a commit is shown, most never are).
+pub fn info_of(id: Oid, name: &[u8], email: &[u8], when: i64, message: &[u8]) -> CommitInfo {
     let shown = |b: &[u8]| redact_known_secrets(&String::from_utf8_lossy(bounded(b)));
     CommitInfo {
-        id: c.id().to_string(),
-        author_name: shown(a.name_bytes()),
-        author_email: shown(a.email_bytes()),
-        date: rfc3339(a.when().seconds()),
-        summary: shown(&summary(c.message_bytes())),
+        id: id.to_string(),
+        author_name: shown(name),
+        author_email: shown(email),
+        date: rfc3339(when),
+        summary: shown(&summary(message)),
     }
 }
 
@@ -637,7 +662,23 @@ impl Enumerator<'_, '_> {
     /// message is in every clone, like one in a file. Findings are reported
     /// at `commit <short id> message`, line 1 being the summary.
     fn message(&mut self, commit: &Commit<'_>, slot: &mut Option<u32>) {
-        let msg = commit.message_bytes();
+        self.message_of(
+            commit.id(),
+            commit.message_bytes(),
+            || commit_info(commit),
+            slot,
+        );
+    }
+
+    /// [`Self::message`] for a commit read ahead ([`treeread::CommitRead`]):
+    /// `info` gives what reports show of it, when it is first needed.
+    fn message_of(
+        &mut self,
+        commit_id: Oid,
+        msg: &[u8],
+        info: impl FnOnce() -> CommitInfo,
+        slot: &mut Option<u32>,
+    ) {
         // Hashed with a prefix, so that the id is no blob's: a file whose
         // content is the same text stays a separate target for `locate`.
         // (The id of a blob holding the prefix and the message, hashed
@@ -658,9 +699,9 @@ impl Enumerator<'_, '_> {
             m.commits += 1;
             return;
         }
-        let path = format!("commit {} message", short(commit.id()));
+        let path = format!("commit {} message", short(commit_id));
         let c = *slot.get_or_insert_with(|| {
-            self.set.commits.push(Arc::new(commit_info(commit)));
+            self.set.commits.push(Arc::new(info()));
             (self.set.commits.len() - 1) as u32
         });
         let origin = Origin::GitBlob {
@@ -778,6 +819,85 @@ impl Enumerator<'_, '_> {
     }
 }
 
+impl Enumerator<'_, '_> {
+    /// [`Self::visit`] in full mode (no parents to compare with), over
+    /// trees the workers read ahead ([`treeread::Batch`]): the same order,
+    /// the same first commit and path for each blob, the same errors. A
+    /// tree no worker read (a worker could not open the repository) is
+    /// read here.
+    fn visit_read(
+        &mut self,
+        tree: Oid,
+        batch: &mut treeread::Batch,
+        commit: &treeread::CommitRead,
+        slot: &mut Option<u32>,
+    ) {
+        let mut stack: Vec<(Oid, String)> = vec![(tree, String::new())];
+        while let Some((tid, prefix)) = stack.pop() {
+            if !self.seen_trees.insert(tid) {
+                continue;
+            }
+            let read = batch
+                .take(tid)
+                .unwrap_or_else(|| treeread::read_tree(self.repo, &self.packs, tid));
+            let raw = match read {
+                Ok(raw) => raw,
+                Err(e) => {
+                    let at = if prefix.is_empty() { "/" } else { &prefix };
+                    self.sink
+                        .error(&format!("tree {tid} ({at} in commit {})", commit.id), &e);
+                    continue;
+                }
+            };
+            for e in treeread::entries(&raw).unwrap_or_default() {
+                let id = e.id;
+                // Nothing is allocated for an entry already seen: the path
+                // is built only for a new blob or a tree to enter.
+                let path = |prefix: &str| {
+                    let name = String::from_utf8_lossy(e.name);
+                    let mut p = String::with_capacity(prefix.len() + name.len() + 1);
+                    p.push_str(prefix);
+                    p.push_str(&name);
+                    p
+                };
+                match e.kind {
+                    ObjectType::Blob => {
+                        if self.set.index.contains_key(&id) {
+                            continue;
+                        }
+                        let c = *slot.get_or_insert_with(|| {
+                            self.set.commits.push(Arc::new(commit.info()));
+                            (self.set.commits.len() - 1) as u32
+                        });
+                        self.set.index.insert(id, self.set.blobs.len() as u32);
+                        self.set.blobs.push(BlobEntry {
+                            id,
+                            path: path(&prefix),
+                            commit: c,
+                        });
+                    }
+                    ObjectType::Tree => {
+                        if self.seen_trees.contains(&id) {
+                            continue;
+                        }
+                        let mut sub = path(&prefix);
+                        sub.push('/');
+                        stack.push((id, sub));
+                    }
+                    ObjectType::Commit => {
+                        self.set.submodules.insert(path(&prefix));
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+/// Commits whose trees the workers read at once: enough that both cores
+/// stay busy, few enough that the trees waiting for the walk stay small.
+const READ_BATCH: usize = 256;
+
 /// Enumerate the commits of `scope` and the unique blobs they carry.
 pub fn enumerate(
     repo: &Repository,
@@ -801,7 +921,10 @@ pub fn enumerate(
     git2::opts::strict_hash_verification(false);
     let shallow = shallow_roots(repo);
     // Before libgit2 reads any object: which objects it must not read.
+    let t = Instant::now();
     let packs = Arc::new(Packs::open(&repo.commondir().join("objects")));
+    timing("pack survey", t);
+    let t = Instant::now();
     let (tips, hidden, range_mode, loose) = match scope {
         Scope::Full => {
             let (t, loose) = tips(repo, &packs, sink);
@@ -892,31 +1015,14 @@ pub fn enumerate(
         },
         seen_trees: IdSet::default(),
     };
-    for (n, (id, parents)) in order.iter().enumerate() {
-        let commit = match repo.find_commit(*id) {
-            Ok(c) => c,
-            Err(_) => continue, // reported by the walk
-        };
-        let tree = commit.tree_id();
-        en.set.commit_trees.push(tree);
-        // In range mode a blob is new when no parent has it at the same
-        // path; parents outside the range count (they are the base).
-        let parent_trees: Vec<Oid> = if range_mode {
-            parents
-                .iter()
-                .filter(|p| readable_commit(&packs, **p).is_ok())
-                .filter_map(|p| repo.find_commit(*p).ok().map(|c| c.tree_id()))
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let mut slot = None;
-        en.message(&commit, &mut slot);
-        en.visit(tree, parent_trees, &commit, &mut slot);
-        if n % 64 == 0 {
-            progress.enumerating(n + 1, en.set.blobs.len());
-        }
+    timing("tips and commit walk", t);
+    let t = Instant::now();
+    if range_mode {
+        walk_trees_range(&mut en, &order, progress);
+    } else {
+        walk_trees_full(&mut en, &order, progress);
     }
+    timing("tree walk", t);
     for (name, id, kind) in loose {
         // A ref straight at a tree or blob (rare; `git tag t <tree>`): no
         // commit to show, so the ref stands in for one.
@@ -948,6 +1054,61 @@ pub fn enumerate(
     }
     progress.enumerating(order.len(), en.set.blobs.len());
     Ok(en.set)
+}
+
+/// The trees of `order` in range mode: a blob is new when no parent has it
+/// at the same path; parents outside the range count (they are the base).
+/// Read here, one tree after the other (a range is short).
+fn walk_trees_range(en: &mut Enumerator<'_, '_>, order: &[(Oid, Vec<Oid>)], progress: &Progress) {
+    let repo = en.repo;
+    for (n, (id, parents)) in order.iter().enumerate() {
+        let commit = match repo.find_commit(*id) {
+            Ok(c) => c,
+            Err(_) => continue, // reported by the walk
+        };
+        let tree = commit.tree_id();
+        en.set.commit_trees.push(tree);
+        let parent_trees: Vec<Oid> = parents
+            .iter()
+            .filter(|p| readable_commit(&en.packs, **p).is_ok())
+            .filter_map(|p| repo.find_commit(*p).ok().map(|c| c.tree_id()))
+            .collect();
+        let mut slot = None;
+        en.message(&commit, &mut slot);
+        en.visit(tree, parent_trees, &commit, &mut slot);
+        if n % 64 == 0 {
+            progress.enumerating(n + 1, en.set.blobs.len());
+        }
+    }
+}
+
+/// The trees of `order` in full mode: [`READ_BATCH`] commits at a time, the
+/// workers read the commits and their new trees ([`treeread::read_batch`]),
+/// then the walk visits them in order.
+fn walk_trees_full(en: &mut Enumerator<'_, '_>, order: &[(Oid, Vec<Oid>)], progress: &Progress) {
+    let git_dir = en.repo.path().to_path_buf();
+    let mut done = 0;
+    for chunk in order.chunks(READ_BATCH) {
+        let ids: Vec<Oid> = chunk.iter().map(|(id, _)| *id).collect();
+        let mut batch = treeread::read_batch(&git_dir, &en.packs, &ids, &en.seen_trees);
+        let commits = std::mem::take(&mut batch.commits);
+        for (id, read) in ids.iter().zip(commits) {
+            done += 1;
+            let read = match read {
+                Some(r) => r,
+                // A worker could not read it: read here, as before.
+                None => match en.repo.find_commit(*id) {
+                    Ok(c) => treeread::CommitRead::of(&c),
+                    Err(_) => continue, // reported by the walk
+                },
+            };
+            en.set.commit_trees.push(read.tree);
+            let mut slot = None;
+            en.message_of(read.id, &read.message, || read.info(), &mut slot);
+            en.visit_read(read.tree, &mut batch, &read, &mut slot);
+        }
+        progress.enumerating(done, en.set.blobs.len());
+    }
 }
 
 /// Blobs of a tree that a ref points at without a commit.
@@ -1013,7 +1174,9 @@ pub fn scan_blobs(
             ),
         );
     }
+    let t = Instant::now();
     let pass = packs.scan(&set.index, set.blobs.len(), max, &packed);
+    timing("pack pass (decode and match)", t);
     if pass.cut > 0 {
         sink.error(
             "git history",

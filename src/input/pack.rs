@@ -1145,7 +1145,7 @@ struct DeltaTree<'a> {
 }
 
 /// At most this many decoded bytes wait for matching at once.
-const IN_FLIGHT_MAX: usize = 48 << 20;
+const IN_FLIGHT_MAX: usize = 16 << 20;
 
 impl DeltaTree<'_> {
     fn children(&self, i: u32) -> &[u32] {
