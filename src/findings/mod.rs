@@ -4,9 +4,9 @@
 //! line ([`risks`]), and deduplication and ordering before reporting.
 
 pub mod causes;
+pub mod container;
 pub mod docker;
 pub mod image;
-pub mod container;
 pub mod policy;
 pub mod project;
 pub mod public;
