@@ -329,7 +329,15 @@ fn toml_snippets_load_through_the_real_loaders() {
     let readme = read("README.md");
     let mut configs = 0;
     let mut rule_files = 0;
-    for (lang, body) in blocks(&readme) {
+    // The README's blocks, and the complete rule examples of docs/rules.md
+    // (its field-by-field reference elides values with `…`).
+    let rules_doc = read("docs/rules.md");
+    let all = blocks(&readme).into_iter().chain(
+        blocks(&rules_doc)
+            .into_iter()
+            .filter(|(_, b)| !b.contains('…')),
+    );
+    for (lang, body) in all {
         if lang != "toml" {
             continue;
         }

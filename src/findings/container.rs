@@ -71,9 +71,13 @@ pub fn container_fix(container: &str, git: Option<GitState>, app: bool) -> Strin
 
 /// Rewrite the fix of every secret found inside an archive or app package
 /// (public keys and test data keep theirs: their advice does not depend on
-/// where the file sits).
+/// where the file sits, and a container image's layers and config have
+/// their own causes and fixes: src/findings/image.rs).
 pub fn apply(findings: &mut [Finding]) {
-    for f in findings.iter_mut().filter(|f| f.kind == RuleKind::Secret) {
+    for f in findings
+        .iter_mut()
+        .filter(|f| f.kind == RuleKind::Secret && f.image.is_none())
+    {
         if f.causes
             .iter()
             .any(|c| matches!(c, Cause::PublicByDesign | Cause::TestData))

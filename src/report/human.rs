@@ -638,6 +638,7 @@ fn specific_fix(f: &Finding) -> Option<String> {
     }
     if let Some(container) = crate::findings::container::container_of(&f.path)
         && !crate::findings::test_data::is_test_finding(f)
+        && f.image.is_none()
     {
         return Some(crate::findings::container::container_fix(
             container,
