@@ -25,8 +25,10 @@ pub mod input;
 pub mod isolate;
 pub mod matcher;
 pub mod merge;
+pub mod paths;
 #[doc(hidden)]
 pub mod recall;
+pub mod redact;
 pub mod remote;
 pub mod report;
 pub mod rules;

@@ -347,51 +347,7 @@ fn scan_root(
             .filter(|p| !p.as_os_str().is_empty())
             .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
     };
-    // History needs the root to *be* a repository; a plain directory (or a
-    // subdirectory of a work tree) is scanned as a tree without complaint.
-    let git_problem = gitinfo::unsafe_git_files(if is_dir { root } else { &project_root });
-    if let Some(problem) = &git_problem {
-        let msg = format!(
-            "{}: cannot read the git repository ({problem}: not opened); scanning the files without git awareness or history",
-            root.display()
-        );
-        if opts.print_errors {
-            eprintln!("jikimi: warning: {}", crate::text::escape_controls(&msg));
-        }
-        out.errors.push(msg);
-    }
-    let repo = if is_dir && opts.mode != Mode::TreeOnly && git_problem.is_none() {
-        history::open_root(root)
-    } else {
-        None
-    };
-    if opts.mode == Mode::HistoryOnly && repo.is_none() {
-        bail!(
-            "{}: not a git repository, so there is no history to scan (give the top of a work tree or a bare repository, or drop --history-only/--since/--range)",
-            root.display()
-        );
-    }
-    let git_dir_only = repo.as_ref().is_some_and(|r| history::is_git_dir(r, root));
-    let want_tree = opts.mode != Mode::HistoryOnly && !git_dir_only;
-    let git = if !want_tree || git_problem.is_some() {
-        None
-    } else {
-        match GitContext::discover(if is_dir { root } else { &project_root }) {
-            Ok(g) => g,
-            Err(e) => {
-                let msg = format!(
-                    "{}: cannot read the git repository ({}); scanning the files without git awareness",
-                    root.display(),
-                    e.message()
-                );
-                if opts.print_errors {
-                    eprintln!("jikimi: warning: {}", crate::text::escape_controls(&msg));
-                }
-                out.errors.push(msg);
-                None
-            }
-        }
-    };
+    let (repo, git, want_tree) = locate_repository(root, is_dir, &project_root, opts, out)?;
     let top = git.as_ref().map(|g| g.workdir.clone()).or_else(|| {
         repo.as_ref()
             .and_then(|r| r.workdir().map(Path::to_path_buf))
@@ -412,131 +368,31 @@ fn scan_root(
         } else {
             0
         },
-        filters: Arc::clone(&opts.filters),
+        excludes: {
+            let filters = Arc::clone(&opts.filters);
+            walk::Excludes::new(move |rel, is_dir| filters.excluded_entry(rel, is_dir))
+        },
     };
     out.evidence.git_repo |= repo.is_some();
     if is_dir && repo.is_none() && git.as_ref().is_some_and(|g| !g.prefix.is_empty()) {
         out.evidence.subdirectory = true;
     }
-    if !want_tree {
-        // History only: no working-tree files.
-    } else if is_dir {
-        out.evidence.git_repo |= git.is_some();
-        let root_abs = walk::absolute(root);
-        let ignores = Arc::new(Ignores::new(
-            &root_abs,
-            git.as_ref()
-                .map(|g| (g.workdir.as_path(), g.git_dir.as_path())),
-        ));
-        walk::walk_dir(root, &wopts, git.as_ref(), &ignores, &collector, &totals);
-        if let Some(g) = &git {
-            let extra = walk::ignored_of_interest(root, &ignores, opts.include_deps)
-                .into_iter()
-                .filter(|(_, rel)| !opts.filters.excluded(rel));
-            let mut buf = Vec::new();
-            for (abs, rel) in extra {
-                let max = wopts.size_limit(&rel);
-                let state = if g.tracked.contains(&g.repo_path(&rel)) {
-                    GitState::Tracked
-                } else {
-                    GitState::Ignored
-                };
-                let file = walk::ToScan {
-                    path: &abs,
-                    listed: true,
-                    rel,
-                    git: state,
-                };
-                walk::read_and_scan(file, max, &mut buf, &collector, &totals);
-            }
-        }
-    } else {
-        let rel = root.to_string_lossy().replace('\\', "/");
-        // A file given on the command line: git's own answer for it, since
-        // no walk filtered it (it may be ignored, and then it is not
-        // "about to be committed").
-        let state = match &git {
-            Some(g) => {
-                let name = root
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                match g.state_of_walked(&name) {
-                    GitState::Untracked => {
-                        let abs = walk::absolute(root);
-                        let parent = abs.parent().unwrap_or(&abs).to_path_buf();
-                        let ignores =
-                            Ignores::new(&parent, Some((g.workdir.as_path(), g.git_dir.as_path())));
-                        if ignores.is_ignored(&abs, false) {
-                            GitState::Ignored
-                        } else {
-                            GitState::Untracked
-                        }
-                    }
-                    s => s,
-                }
-            }
-            None => GitState::NoRepo,
-        };
-        let mut buf = Vec::new();
-        let max = wopts.size_limit(&rel);
-        let file = walk::ToScan {
-            path: root,
-            listed: false,
-            rel,
-            git: state,
-        };
-        walk::read_and_scan(file, max, &mut buf, &collector, &totals);
-    }
-    let mut blobs: Option<BlobSet> = None;
-    if let Some(repo) = &repo {
-        let progress = Progress::new(opts.progress);
-        let htotals = HistoryTotals::default();
-        let set = history::enumerate(repo, &opts.scope, opts.max_file_size, &collector, &progress);
-        let set = match set {
-            Ok(s) => s,
-            Err(e) => {
-                progress.finish();
-                return Err(e.context(format!("{}: cannot scan the git history", root.display())));
-            }
-        };
-        history::scan_blobs(
-            repo,
-            &set,
-            opts.max_file_size,
+    if want_tree {
+        scan_working_tree(
+            root,
+            is_dir,
+            git.as_ref(),
+            opts,
+            &wopts,
             &collector,
-            &htotals,
-            &progress,
+            &totals,
+            out,
         );
-        progress.finish();
-        out.stats.commits += set.commit_trees.len() as u64;
-        out.stats.blobs += htotals.blobs.load(Ordering::Relaxed);
-        out.stats.blob_bytes += htotals.bytes.load(Ordering::Relaxed);
-        out.stats.blobs_skipped += htotals.too_large.load(Ordering::Relaxed);
-        out.stats.history_truncated |= set.truncated;
-        out.stats.submodules += set.submodules.len() as u64;
-        for sub in &set.submodules {
-            collector.skipped(
-                sub,
-                "submodule in history: not followed (scan its repository separately)",
-            );
-        }
-        blobs = Some(set);
-        // A range's changed files get the risk rules too, as `--staged`
-        // gives them to the index.
-        if matches!(opts.scope, Scope::Since(_) | Scope::Range(_)) {
-            match range::scan_changed_files(repo, &opts.scope, opts.max_file_size, &collector) {
-                Ok((files, bytes)) => {
-                    out.stats.files += files;
-                    out.stats.bytes += bytes;
-                }
-                Err(e) => collector.error(
-                    &root.display().to_string(),
-                    &format!("cannot compare the range's files for risks ({e})"),
-                ),
-            }
-        }
     }
+    let blobs = match &repo {
+        Some(repo) => Some(scan_repo_history(repo, root, opts, &collector, out)?),
+        None => None,
+    };
     out.stats.blobs_skipped += collector.history_binary();
     out.stats.binaries += collector.binaries_read();
     out.stats.media += collector.media();
@@ -571,45 +427,9 @@ fn scan_root(
     let env_files: Vec<String> = env_files.into_iter().filter(|p| !fixture(p)).collect();
     drop(keyed);
     let env_use = checklist::env_use(&env_seen_real, &summary, env_loader);
-    if !marked.is_empty() {
-        findings.retain(|f| match (&f.history, marked.get(&f.id)) {
-            (Some(_), Some(by)) => {
-                out.suppressed.push(Suppressed {
-                    rule: f.rule.clone(),
-                    path: f.path.clone(),
-                    line: f.line,
-                    reason: Reason::Inline,
-                    by: format!("{by} (on the same secret in the working tree)"),
-                    causes: f.causes.clone(),
-                    kind: f.kind,
-                });
-                false
-            }
-            _ => true,
-        });
-    }
-    // A key in a tracked file is in a commit when HEAD has it too.
-    if let Some(g) = &git
-        && let Ok(repo) = g.open()
-    {
-        for f in findings
-            .iter_mut()
-            .filter(|f| f.git == Some(GitState::Tracked))
-        {
-            if f.kind == RuleKind::Secret
-                && g.head_contains(
-                    &repo,
-                    &g.repo_path(&f.path),
-                    f.secret.as_bytes(),
-                    opts.max_file_size,
-                )
-                && !f.causes.contains(&causes::Cause::GitHistory)
-            {
-                f.causes.push(causes::Cause::GitHistory);
-                f.causes.sort();
-                f.fix = causes::fix(&f.causes, &f.situation());
-            }
-        }
+    drop_marked_in_history(&mut findings, &marked, &mut out.suppressed);
+    if let Some(g) = &git {
+        mark_committed(g, &mut findings, opts.max_file_size);
     }
     // The gap matters only to a project that uses .env files; one that
     // never does (a Rust CLI, a library) is not told to ignore them.
@@ -618,80 +438,7 @@ fn scan_root(
         && !opts.filters.disabled.contains(GITIGNORE_GAP)
         && env_use.is_some()
     {
-        let existing: Vec<String> = env_files.iter().map(|p| g.repo_path(p)).collect();
-        // The committed .gitignore files, plus those in the working tree that
-        // are about to be (before the first commit, or just edited): the root
-        // one and any on the way to an env file.
-        let mut gitignores = g.gitignores.clone();
-        let mut dirs: Vec<String> = vec![String::new()];
-        for e in &existing {
-            let mut d = e.as_str();
-            while let Some(i) = d.rfind('/') {
-                d = crate::text::to(d, i);
-                dirs.push(format!("{d}/"));
-            }
-        }
-        for d in dirs {
-            let rel = format!("{d}.gitignore");
-            if !gitignores.contains(&rel) && g.workdir.join(&rel).is_file() {
-                gitignores.push(rel);
-            }
-        }
-        if let Some(gap) = risks::gitignore_gap(&g.workdir, &gitignores, &existing) {
-            let path = if gitignores.iter().any(|p| p == ".gitignore") {
-                ".gitignore"
-            } else {
-                ".gitignore (missing)"
-            };
-            let evidence = gap.unignored.join(", ");
-            if let Some(by) = opts.filters.allowed(GITIGNORE_GAP, "", path) {
-                out.suppressed.push(Suppressed {
-                    rule: GITIGNORE_GAP.into(),
-                    path: path.into(),
-                    line: 0,
-                    reason: Reason::Allowlist,
-                    by,
-                    causes: vec![causes::Cause::EnvFileCommitted],
-                    kind: RuleKind::Risk,
-                });
-            } else {
-                findings.push(Finding {
-                    id: fingerprint(GITIGNORE_GAP, "", &g.prefix),
-                    kind: RuleKind::Risk,
-                    rule: GITIGNORE_GAP.into(),
-                    title: risks::GITIGNORE_GAP_TITLE.into(),
-                    provider: "jikimi".into(),
-                    severity: gap.severity,
-                    confidence: crate::rules::Confidence::High,
-                    secret: String::new(),
-                    path: path.into(),
-                    line: 0,
-                    column: 0,
-                    via: None,
-                    cell: None,
-                    cell_output: false,
-                    encoded: None,
-                    minified: false,
-                    context: format!("not ignored: {evidence}"),
-                    commit: None,
-                    git: None,
-                    causes: vec![causes::Cause::EnvFileCommitted],
-                    why: format!(
-                        "{} (not ignored: {evidence})",
-                        risks::risk_why(GITIGNORE_GAP)
-                    ),
-                    fix: risks::risk_fix(GITIGNORE_GAP).into(),
-                    occurrences: 1,
-                    locations: Vec::new(),
-                    spilled: Vec::new(),
-                    history: None,
-                    image: None,
-                    project: None,
-                    staged: false,
-                    verify: Default::default(),
-                });
-            }
-        }
+        gitignore_gap(g, &env_files, opts, &mut findings, &mut out.suppressed);
     }
     if let (Some(repo), Some(set)) = (&repo, &blobs) {
         findings = locate_history(repo, set, findings, want_tree);
@@ -716,6 +463,340 @@ fn scan_root(
     out.stats.files += totals.files.load(Ordering::Relaxed);
     out.stats.bytes += totals.bytes.load(Ordering::Relaxed);
     Ok(())
+}
+
+/// The repository `root` is, whose history is scanned, and the work tree
+/// it lies in, for each file's git state; a repository that cannot be read
+/// is a warning and the files are scanned without it. Also whether the
+/// working tree is scanned at all (not for `--history-only` or a bare
+/// repository).
+fn locate_repository(
+    root: &Path,
+    is_dir: bool,
+    project_root: &Path,
+    opts: &ScanOptions,
+    out: &mut ScanOutput,
+) -> Result<(Option<git2::Repository>, Option<GitContext>, bool)> {
+    // History needs the root to *be* a repository; a plain directory (or a
+    // subdirectory of a work tree) is scanned as a tree without complaint.
+    let git_problem = gitinfo::unsafe_git_files(if is_dir { root } else { project_root });
+    if let Some(problem) = &git_problem {
+        let msg = format!(
+            "{}: cannot read the git repository ({problem}: not opened); scanning the files without git awareness or history",
+            root.display()
+        );
+        if opts.print_errors {
+            eprintln!("jikimi: warning: {}", crate::text::escape_controls(&msg));
+        }
+        out.errors.push(msg);
+    }
+    let repo = if is_dir && opts.mode != Mode::TreeOnly && git_problem.is_none() {
+        history::open_root(root)
+    } else {
+        None
+    };
+    if opts.mode == Mode::HistoryOnly && repo.is_none() {
+        bail!(
+            "{}: not a git repository, so there is no history to scan (give the top of a work tree or a bare repository, or drop --history-only/--since/--range)",
+            root.display()
+        );
+    }
+    let git_dir_only = repo.as_ref().is_some_and(|r| history::is_git_dir(r, root));
+    let want_tree = opts.mode != Mode::HistoryOnly && !git_dir_only;
+    let git = if !want_tree || git_problem.is_some() {
+        None
+    } else {
+        match GitContext::discover(if is_dir { root } else { project_root }) {
+            Ok(g) => g,
+            Err(e) => {
+                let msg = format!(
+                    "{}: cannot read the git repository ({}); scanning the files without git awareness",
+                    root.display(),
+                    e.message()
+                );
+                if opts.print_errors {
+                    eprintln!("jikimi: warning: {}", crate::text::escape_controls(&msg));
+                }
+                out.errors.push(msg);
+                None
+            }
+        }
+    };
+    Ok((repo, git, want_tree))
+}
+
+/// A history finding whose secret is marked `jikimi:allow` in the working
+/// tree is held back too: the marker speaks for the secret.
+fn drop_marked_in_history(
+    findings: &mut Vec<Finding>,
+    marked: &HashMap<String, String>,
+    suppressed: &mut Vec<Suppressed>,
+) {
+    if !marked.is_empty() {
+        findings.retain(|f| match (&f.history, marked.get(&f.id)) {
+            (Some(_), Some(by)) => {
+                suppressed.push(Suppressed {
+                    rule: f.rule.clone(),
+                    path: f.path.clone(),
+                    line: f.line,
+                    reason: Reason::Inline,
+                    by: format!("{by} (on the same secret in the working tree)"),
+                    causes: f.causes.clone(),
+                    kind: f.kind,
+                });
+                false
+            }
+            _ => true,
+        });
+    }
+}
+
+/// A key in a tracked file is in a commit when HEAD has it too.
+fn mark_committed(g: &GitContext, findings: &mut [Finding], max_file_size: u64) {
+    let Ok(repo) = g.open() else {
+        return;
+    };
+    for f in findings
+        .iter_mut()
+        .filter(|f| f.git == Some(GitState::Tracked))
+    {
+        if f.kind == RuleKind::Secret
+            && g.head_contains(
+                &repo,
+                &g.repo_path(&f.path),
+                f.secret.as_bytes(),
+                max_file_size,
+            )
+            && !f.causes.contains(&causes::Cause::GitHistory)
+        {
+            f.causes.push(causes::Cause::GitHistory);
+            f.causes.sort();
+            f.fix = causes::fix(&f.causes, &f.situation());
+        }
+    }
+}
+
+/// The working tree of one root: a folder walked (with the ignored files
+/// that still matter), or one file named on the command line.
+#[allow(clippy::too_many_arguments)]
+fn scan_working_tree(
+    root: &Path,
+    is_dir: bool,
+    git: Option<&GitContext>,
+    opts: &ScanOptions,
+    wopts: &WalkOptions,
+    collector: &Collector<'_>,
+    totals: &WalkTotals,
+    out: &mut ScanOutput,
+) {
+    if is_dir {
+        out.evidence.git_repo |= git.is_some();
+        let root_abs = walk::absolute(root);
+        let ignores = Arc::new(Ignores::new(
+            &root_abs,
+            git.map(|g| (g.workdir.as_path(), g.git_dir.as_path())),
+        ));
+        walk::walk_dir(root, wopts, git, &ignores, collector, totals);
+        if let Some(g) = git {
+            let extra = walk::ignored_of_interest(root, &ignores, opts.include_deps)
+                .into_iter()
+                .filter(|(_, rel)| !opts.filters.excluded(rel));
+            let mut buf = Vec::new();
+            for (abs, rel) in extra {
+                let max = wopts.size_limit(&rel);
+                let state = if g.tracked.contains(&g.repo_path(&rel)) {
+                    GitState::Tracked
+                } else {
+                    GitState::Ignored
+                };
+                let file = walk::ToScan {
+                    path: &abs,
+                    listed: true,
+                    rel,
+                    git: state,
+                };
+                walk::read_and_scan(file, max, &mut buf, collector, totals);
+            }
+        }
+    } else {
+        let rel = root.to_string_lossy().replace('\\', "/");
+        // A file given on the command line: git's own answer for it, since
+        // no walk filtered it (it may be ignored, and then it is not
+        // "about to be committed").
+        let state = match git {
+            Some(g) => {
+                let name = root
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                match g.state_of_walked(&name) {
+                    GitState::Untracked => {
+                        let abs = walk::absolute(root);
+                        let parent = abs.parent().unwrap_or(&abs).to_path_buf();
+                        let ignores =
+                            Ignores::new(&parent, Some((g.workdir.as_path(), g.git_dir.as_path())));
+                        if ignores.is_ignored(&abs, false) {
+                            GitState::Ignored
+                        } else {
+                            GitState::Untracked
+                        }
+                    }
+                    s => s,
+                }
+            }
+            None => GitState::NoRepo,
+        };
+        let mut buf = Vec::new();
+        let max = wopts.size_limit(&rel);
+        let file = walk::ToScan {
+            path: root,
+            listed: false,
+            rel,
+            git: state,
+        };
+        walk::read_and_scan(file, max, &mut buf, collector, totals);
+    }
+}
+
+/// The history of one repository: every unique blob once, then (for a
+/// range) the risk rules on the files the range changes.
+fn scan_repo_history(
+    repo: &git2::Repository,
+    root: &Path,
+    opts: &ScanOptions,
+    collector: &Collector<'_>,
+    out: &mut ScanOutput,
+) -> Result<BlobSet> {
+    let progress = Progress::new(opts.progress);
+    let htotals = HistoryTotals::default();
+    let set = history::enumerate(repo, &opts.scope, opts.max_file_size, collector, &progress);
+    let set = match set {
+        Ok(s) => s,
+        Err(e) => {
+            progress.finish();
+            return Err(e.context(format!("{}: cannot scan the git history", root.display())));
+        }
+    };
+    history::scan_blobs(
+        repo,
+        &set,
+        opts.max_file_size,
+        collector,
+        &htotals,
+        &progress,
+    );
+    progress.finish();
+    out.stats.commits += set.commit_trees.len() as u64;
+    out.stats.blobs += htotals.blobs.load(Ordering::Relaxed);
+    out.stats.blob_bytes += htotals.bytes.load(Ordering::Relaxed);
+    out.stats.blobs_skipped += htotals.too_large.load(Ordering::Relaxed);
+    out.stats.history_truncated |= set.truncated;
+    out.stats.submodules += set.submodules.len() as u64;
+    for sub in &set.submodules {
+        collector.skipped(
+            sub,
+            "submodule in history: not followed (scan its repository separately)",
+        );
+    }
+    // A range's changed files get the risk rules too, as `--staged`
+    // gives them to the index.
+    if matches!(opts.scope, Scope::Since(_) | Scope::Range(_)) {
+        match range::scan_changed_files(repo, &opts.scope, opts.max_file_size, collector) {
+            Ok((files, bytes)) => {
+                out.stats.files += files;
+                out.stats.bytes += bytes;
+            }
+            Err(e) => collector.error(
+                &root.display().to_string(),
+                &format!("cannot compare the range's files for risks ({e})"),
+            ),
+        }
+    }
+    Ok(set)
+}
+
+/// The `gitignore-gap` risk: env files the ignore rules do not cover.
+fn gitignore_gap(
+    g: &GitContext,
+    env_files: &[String],
+    opts: &ScanOptions,
+    findings: &mut Vec<Finding>,
+    suppressed: &mut Vec<Suppressed>,
+) {
+    let existing: Vec<String> = env_files.iter().map(|p| g.repo_path(p)).collect();
+    // The committed .gitignore files, plus those in the working tree that
+    // are about to be (before the first commit, or just edited): the root
+    // one and any on the way to an env file.
+    let mut gitignores = g.gitignores.clone();
+    let mut dirs: Vec<String> = vec![String::new()];
+    for e in &existing {
+        let mut d = e.as_str();
+        while let Some(i) = d.rfind('/') {
+            d = crate::text::to(d, i);
+            dirs.push(format!("{d}/"));
+        }
+    }
+    for d in dirs {
+        let rel = format!("{d}.gitignore");
+        if !gitignores.contains(&rel) && g.workdir.join(&rel).is_file() {
+            gitignores.push(rel);
+        }
+    }
+    if let Some(gap) = risks::gitignore_gap(&g.workdir, &gitignores, &existing) {
+        let path = if gitignores.iter().any(|p| p == ".gitignore") {
+            ".gitignore"
+        } else {
+            ".gitignore (missing)"
+        };
+        let evidence = gap.unignored.join(", ");
+        if let Some(by) = opts.filters.allowed(GITIGNORE_GAP, "", path) {
+            suppressed.push(Suppressed {
+                rule: GITIGNORE_GAP.into(),
+                path: path.into(),
+                line: 0,
+                reason: Reason::Allowlist,
+                by,
+                causes: vec![causes::Cause::EnvFileCommitted],
+                kind: RuleKind::Risk,
+            });
+        } else {
+            findings.push(Finding {
+                id: fingerprint(GITIGNORE_GAP, "", &g.prefix),
+                kind: RuleKind::Risk,
+                rule: GITIGNORE_GAP.into(),
+                title: risks::GITIGNORE_GAP_TITLE.into(),
+                provider: "jikimi".into(),
+                severity: gap.severity,
+                confidence: crate::rules::Confidence::High,
+                secret: String::new(),
+                path: path.into(),
+                line: 0,
+                column: 0,
+                via: None,
+                cell: None,
+                cell_output: false,
+                encoded: None,
+                minified: false,
+                context: format!("not ignored: {evidence}"),
+                commit: None,
+                git: None,
+                causes: vec![causes::Cause::EnvFileCommitted],
+                why: format!(
+                    "{} (not ignored: {evidence})",
+                    risks::risk_why(GITIGNORE_GAP)
+                ),
+                fix: risks::risk_fix(GITIGNORE_GAP).into(),
+                occurrences: 1,
+                locations: Vec::new(),
+                spilled: Vec::new(),
+                history: None,
+                image: None,
+                project: None,
+                staged: false,
+                verify: Default::default(),
+            });
+        }
+    }
 }
 
 /// Merge the history findings of one repository with its tree findings and

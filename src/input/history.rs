@@ -47,9 +47,9 @@ use git2::{Commit, ObjectType, Oid, Repository};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
-use crate::findings::redact_known_secrets;
 use crate::input::pack::Packs;
 use crate::input::{CommitInfo, GitState, Origin, Sink, isolate, pack, treeread};
+use crate::redact::redact_known_secrets;
 use crate::text;
 use crate::time::rfc3339;
 

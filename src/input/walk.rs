@@ -15,12 +15,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use ignore::{WalkBuilder, WalkState};
 
-use crate::findings::causes::{BUILD_OUTPUT_DIRS, in_build_output, is_env_file, is_env_template};
-use crate::findings::suppress::Filters;
 use crate::input::fsread;
 use crate::input::gitinfo::{GitContext, to_slash};
 use crate::input::ignores::Ignores;
 use crate::input::{GitState, Origin, Sink};
+use crate::paths::{BUILD_OUTPUT_DIRS, in_build_output, is_env_file, is_env_template};
 
 /// Version-control folders: never scanned as files (history is its own input).
 pub const VCS_DIRS: &[&str] = &[".git", ".hg", ".svn", ".jj"];
@@ -62,7 +61,36 @@ pub struct WalkOptions {
     /// scanned as text); 0 when archives are not opened.
     pub max_archive_size: u64,
     /// Config-file excludes: pruned here so excluded folders are never read.
-    pub filters: Arc<Filters>,
+    pub excludes: Excludes,
+}
+
+/// Which walk entries the configuration excludes, asked with the entry's
+/// path relative to the root and whether it is a folder. The scan stage
+/// builds it from its filters; the walk only asks.
+#[derive(Clone)]
+pub struct Excludes(Arc<ExcludeFn>);
+
+type ExcludeFn = dyn Fn(&str, bool) -> bool + Send + Sync;
+
+impl Excludes {
+    pub fn new(excluded: impl Fn(&str, bool) -> bool + Send + Sync + 'static) -> Self {
+        Excludes(Arc::new(excluded))
+    }
+
+    /// Nothing excluded.
+    pub fn none() -> Self {
+        Excludes::new(|_, _| false)
+    }
+
+    pub fn excluded(&self, rel: &str, is_dir: bool) -> bool {
+        (self.0)(rel, is_dir)
+    }
+}
+
+impl std::fmt::Debug for Excludes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Excludes")
+    }
 }
 
 impl WalkOptions {
@@ -98,7 +126,7 @@ pub fn walk_dir(
     totals: &WalkTotals,
 ) {
     let include_deps = opts.include_deps;
-    let filters = Arc::clone(&opts.filters);
+    let excludes = opts.excludes.clone();
     let root_owned = root.to_path_buf();
     let root_abs = absolute(root);
     let filter_root = root_abs.clone();
@@ -124,7 +152,7 @@ pub fn walk_dir(
                 return false;
             }
             let rel = rel_path(&root_owned, e.path());
-            !filters.excluded_entry(&rel, is_dir)
+            !excludes.excluded(&rel, is_dir)
                 && !rules.is_ignored_below(&filter_root, &filter_root.join(&rel), is_dir)
         });
     // A root that git ignores is scanned (the user named it), and what is
