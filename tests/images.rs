@@ -247,10 +247,16 @@ fn env_and_build_arg_in_the_config_have_their_own_cause() {
     let mut fake = Fake::new(2);
     let env_key = fake.openai_project();
     let arg_key = fake.openai_legacy();
+    // An ENV set again later: the first value is only in the history.
+    let old_key = fake.openai_project();
     let l1 = layer(&[Entry::File("app/index.js", b"console.log(1)\n")]);
     let cfg = config(
         &["PATH=/usr/bin".into(), format!("OPENAI_API_KEY={env_key}")],
         &[
+            (
+                format!("/bin/sh -c #(nop)  ENV OPENAI_API_KEY={old_key}"),
+                true,
+            ),
             (
                 format!("/bin/sh -c #(nop)  ENV OPENAI_API_KEY={env_key}"),
                 true,
@@ -268,6 +274,30 @@ fn env_and_build_arg_in_the_config_have_their_own_cause() {
         .unwrap_or_else(|| panic!("no ENV finding: {v:#}"));
     assert_eq!(causes(in_env), vec!["image-config"]);
     assert!(in_env["why"].as_str().unwrap().contains("set with ENV"));
+    // One finding for the ENV key, though the value is both in config.Env
+    // and in the history entry of its ENV instruction: it names both.
+    assert!(
+        !list.iter().any(|f| image_of(f)["path"] == "history[1]"),
+        "ENV key reported twice: {v:#}"
+    );
+    assert_eq!(
+        image_of(in_env)["also_in"],
+        serde_json::json!(["history[1]"])
+    );
+    let step = image_of(in_env)["instruction"].as_str().unwrap();
+    assert!(step.starts_with("ENV OPENAI_API_KEY="), "{step}");
+    assert!(
+        in_env["why"]
+            .as_str()
+            .unwrap()
+            .contains("(`ENV OPENAI_API_KEY=")
+    );
+    // The overridden value is only in the history: a finding of its own.
+    let old = list
+        .iter()
+        .find(|f| image_of(f)["path"] == "history[0]")
+        .unwrap_or_else(|| panic!("no finding for the overridden ENV: {v:#}"));
+    assert!(old["why"].as_str().unwrap().contains("set with ENV"));
     assert!(
         in_env["fix"]
             .as_str()
@@ -276,7 +306,7 @@ fn env_and_build_arg_in_the_config_have_their_own_cause() {
     );
     let arg = list
         .iter()
-        .find(|f| image_of(f)["path"] == "history[1]")
+        .find(|f| image_of(f)["path"] == "history[2]")
         .unwrap_or_else(|| panic!("no build-arg finding: {v:#}"));
     assert_eq!(causes(arg), vec!["image-config"]);
     let why = arg["why"].as_str().unwrap();
@@ -290,7 +320,7 @@ fn env_and_build_arg_in_the_config_have_their_own_cause() {
         "instruction shows the key: {instr}"
     );
     let all = serde_json::to_string(&v).unwrap();
-    assert!(!all.contains(&arg_key) && !all.contains(&env_key));
+    assert!(!all.contains(&arg_key) && !all.contains(&env_key) && !all.contains(&old_key));
 }
 
 #[test]

@@ -75,6 +75,11 @@ pub struct ImageInfo {
     /// The later layer whose whiteout deletes the file: it is still in the
     /// image, in `layer`.
     pub removed_in: Option<usize>,
+    /// Other places of the config that hold the same key, reported as this
+    /// one finding: the `history[i]` entry of the `ENV` that set a
+    /// `config.Env` value.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also_in: Vec<String>,
 }
 
 /// One layer of an image.
