@@ -241,6 +241,49 @@ fn docker_save_file_deleted_in_a_later_layer_is_still_reported() {
     assert_eq!(r["properties"]["image"]["removed_in"], 2);
 }
 
+/// `docker save app | gzip > app.tar.gz`: read as the image it holds (not
+/// as a nested archive with blob paths and repository causes); a gzipped
+/// tar that is not an image is still scanned as an archive.
+#[test]
+fn gzipped_docker_save_is_read_as_an_image() {
+    let env = Env::new();
+    let key = Fake::new(4).openai_project();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, &shop_api(&key)).unwrap();
+    env.write("shop-api.tar.gz", gz.finish().unwrap());
+    let (code, v) = env.scan_json(&["shop-api.tar.gz"]);
+    assert_eq!(code, 1, "{v:#}");
+    let list = findings(&v);
+    let f = list
+        .iter()
+        .find(|f| f["image"]["path"] == "/app/.env")
+        .unwrap_or_else(|| panic!("not read as an image: {v:#}"));
+    assert_eq!(image_of(f)["image"], "shop-api:latest");
+    assert_eq!(image_of(f)["removed_in"], 2);
+    assert_eq!(causes(f), vec!["image-layer"]);
+    assert!(
+        f["path"].as_str().unwrap().starts_with("shop-api.tar.gz!/"),
+        "{f:#}"
+    );
+    assert!(
+        list.iter().all(|f| f["image"].is_object()),
+        "a finding outside the image: {v:#}"
+    );
+    // A gzipped tar of plain files is an archive as before.
+    let plain = outer(&[(
+        "src/.env".to_string(),
+        format!("OPENAI_API_KEY={key}\n").into_bytes(),
+    )]);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, &plain).unwrap();
+    env.write("src.tar.gz", gz.finish().unwrap());
+    let (code, v) = env.scan_json(&["src.tar.gz"]);
+    assert_eq!(code, 1, "{v:#}");
+    let f = &findings(&v)[0];
+    assert!(f["image"].is_null(), "{f:#}");
+    assert!(f["path"].as_str().unwrap().contains("src/.env"), "{f:#}");
+}
+
 #[test]
 fn env_and_build_arg_in_the_config_have_their_own_cause() {
     let env = Env::new();
