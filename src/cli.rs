@@ -293,9 +293,10 @@ Examples:
                                       (scans PATH, default `.`, to find it)
 
 Causes: frontend-code, server-code, env-file-committed, public-env-var,
-client-transit, app-binary, data-committed, git-history, test-data,
-public-by-design.
-Risks: gitignore-gap, browser-direct-call, public-env-secret.";
+client-transit, app-binary, data-committed, image-layer, image-config,
+git-history, test-data, public-by-design.
+Risks: gitignore-gap, dockerignore-gap, browser-direct-call,
+public-env-secret.";
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {

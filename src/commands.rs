@@ -14,6 +14,7 @@ use crate::cli::{
 };
 use crate::config::ScanConfig;
 use crate::exit_code::ExitCode;
+use crate::findings::docker::{DOCKERIGNORE_GAP, DOCKERIGNORE_GAP_TITLE};
 use crate::findings::risks::{GITIGNORE_GAP, GITIGNORE_GAP_TITLE};
 use crate::hook;
 use crate::matcher::Matcher;
@@ -805,6 +806,13 @@ fn list_rules(json: bool) -> Result<ExitCode> {
             "description": crate::findings::risks::risk_why(GITIGNORE_GAP),
             "rotate_url": null,
         }));
+        v.push(serde_json::json!({
+            "id": DOCKERIGNORE_GAP, "family": "risk", "kind": "risk",
+            "title": DOCKERIGNORE_GAP_TITLE, "provider": "Architecture",
+            "severity": "high", "confidence": "high",
+            "description": crate::findings::risks::risk_why(DOCKERIGNORE_GAP),
+            "rotate_url": null,
+        }));
         serde_json::to_writer_pretty(&mut out, &v)?;
         writeln!(out)?;
         return Ok(ExitCode::Clean);
@@ -821,11 +829,16 @@ fn list_rules(json: bool) -> Result<ExitCode> {
             None => families.push((r.family.clone(), vec![row])),
         }
     }
-    // gitignore-gap is computed from the repository, not matched by a rule.
-    let gap = (GITIGNORE_GAP, "high", GITIGNORE_GAP_TITLE);
-    match families.iter_mut().find(|(f, _)| f == "risk") {
-        Some((_, list)) => list.push(gap),
-        None => families.push(("risk".into(), vec![gap])),
+    // gitignore-gap and dockerignore-gap are computed from the tree, not
+    // matched by a rule.
+    for gap in [
+        (GITIGNORE_GAP, "high", GITIGNORE_GAP_TITLE),
+        (DOCKERIGNORE_GAP, "high", DOCKERIGNORE_GAP_TITLE),
+    ] {
+        match families.iter_mut().find(|(f, _)| f == "risk") {
+            Some((_, list)) => list.push(gap),
+            None => families.push(("risk".into(), vec![gap])),
+        }
     }
     let total: usize = families.iter().map(|(_, l)| l.len()).sum();
     let idw = families

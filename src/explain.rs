@@ -4,13 +4,14 @@
 //! terminal and GitHub's alert page say the same thing.
 //!
 //! Topics, in the order they are looked up: `checklist`, a leak cause
-//! (`frontend-code`, ...), a risk id (`gitignore-gap`, `browser-direct-call`,
-//! `public-env-secret`), a rule id (`jikimi rules` lists them).
+//! (`frontend-code`, ...), a risk id (`gitignore-gap`, `dockerignore-gap`,
+//! `browser-direct-call`, `public-env-secret`), a rule id (`jikimi rules` lists them).
 
 use std::fmt::Write as _;
 
 use crate::checklist::{self, Evidence};
 use crate::findings::Cause;
+use crate::findings::docker::{DOCKERIGNORE_GAP, DOCKERIGNORE_GAP_TITLE};
 use crate::findings::risks::{self, BROWSER_DIRECT_CALL, GITIGNORE_GAP, PUBLIC_ENV_SECRET};
 use crate::rules::{RuleKind, RuleSet, RuleSyntax};
 
@@ -24,7 +25,12 @@ pub const FIX_SECRET: [&str; 2] = [
 ];
 
 /// The risk ids computed or kept by [`risks`].
-pub const RISK_IDS: [&str; 3] = [GITIGNORE_GAP, BROWSER_DIRECT_CALL, PUBLIC_ENV_SECRET];
+pub const RISK_IDS: [&str; 4] = [
+    GITIGNORE_GAP,
+    DOCKERIGNORE_GAP,
+    BROWSER_DIRECT_CALL,
+    PUBLIC_ENV_SECRET,
+];
 
 /// The guide point a cause comes from, and a longer explanation.
 pub fn cause_guide(c: Cause) -> (&'static str, &'static str) {
@@ -225,9 +231,12 @@ fn explain_cause(c: Cause) -> String {
 }
 
 fn explain_risk(id: &str, rule: Option<&RuleSyntax>) -> String {
-    let mut s = match rule {
-        Some(r) => header(r),
-        None => format!(
+    let mut s = match (rule, id) {
+        (Some(r), _) => header(r),
+        (None, DOCKERIGNORE_GAP) => format!(
+            "{id}: {DOCKERIGNORE_GAP_TITLE} (risk, computed from each Dockerfile that copies its whole build context, `COPY . .` or `ADD .`, and the .dockerignore beside it)\n  severity: high\n\n"
+        ),
+        (None, _) => format!(
             "{id}: .env files are not ignored by git (risk, computed from the repository's .gitignore files)\n  severity: high when an unignored .env file exists, medium otherwise\n\n"
         ),
     };
@@ -238,6 +247,9 @@ fn explain_risk(id: &str, rule: Option<&RuleSyntax>) -> String {
     }
     let guide = match id {
         GITIGNORE_GAP => "leak cause 4; keep .env for local development and list it in .gitignore",
+        DOCKERIGNORE_GAP => {
+            "shipped in a binary, for servers: `COPY . .` takes a local .env into a container image layer; give the container its keys at run time"
+        }
         BROWSER_DIRECT_CALL => "leak causes 1 and 3; client -> backend server -> API",
         _ => "leak cause 1; keys in server-side environment variables",
     };

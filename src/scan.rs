@@ -332,7 +332,7 @@ fn scan_root(
         return scan_piped(matcher, root, opts, archive_totals, out);
     }
     if opts.archives.enabled
-        && let Some(store) = image::detect(root, opts.archives.max_members)
+        && let Some(store) = image::detect(root, &opts.archives)
     {
         return scan_image(matcher, root, &store, opts, archive_totals, out);
     }

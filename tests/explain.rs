@@ -77,6 +77,20 @@ fn explains_risks() {
         fold(&out).contains("In the guide's terms: leak cause 4; keep .env for local development"),
         "{out}"
     );
+    // The Dockerfile risk is computed too, and explained with its own text.
+    let (code, out, _) = explain("dockerignore-gap");
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.starts_with("dockerignore-gap: Dockerfile copies .env files into the image"),
+        "{out}"
+    );
+    assert!(
+        out.contains(&fold(
+            &jikimi::findings::risks::risk_fix("dockerignore-gap")[1..]
+        )),
+        "{out}"
+    );
+    assert!(!out.contains("ignored by git"), "{out}");
     // A risk that is also a rule shows the rule and the risk's fix.
     let (code, out, _) = explain("browser-direct-call");
     assert_eq!(code, 0);

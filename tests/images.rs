@@ -241,16 +241,65 @@ fn docker_save_file_deleted_in_a_later_layer_is_still_reported() {
     assert_eq!(r["properties"]["image"]["removed_in"], 2);
 }
 
+/// `docker save app | gzip > app.tar.gz`: read as the image it holds (not
+/// as a nested archive with blob paths and repository causes); a gzipped
+/// tar that is not an image is still scanned as an archive.
+#[test]
+fn gzipped_docker_save_is_read_as_an_image() {
+    let env = Env::new();
+    let key = Fake::new(4).openai_project();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, &shop_api(&key)).unwrap();
+    env.write("shop-api.tar.gz", gz.finish().unwrap());
+    let (code, v) = env.scan_json(&["shop-api.tar.gz"]);
+    assert_eq!(code, 1, "{v:#}");
+    let list = findings(&v);
+    let f = list
+        .iter()
+        .find(|f| f["image"]["path"] == "/app/.env")
+        .unwrap_or_else(|| panic!("not read as an image: {v:#}"));
+    assert_eq!(image_of(f)["image"], "shop-api:latest");
+    assert_eq!(image_of(f)["removed_in"], 2);
+    assert_eq!(causes(f), vec!["image-layer"]);
+    assert!(
+        f["path"].as_str().unwrap().starts_with("shop-api.tar.gz!/"),
+        "{f:#}"
+    );
+    assert!(
+        list.iter().all(|f| f["image"].is_object()),
+        "a finding outside the image: {v:#}"
+    );
+    // A gzipped tar of plain files is an archive as before.
+    let plain = outer(&[(
+        "src/.env".to_string(),
+        format!("OPENAI_API_KEY={key}\n").into_bytes(),
+    )]);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, &plain).unwrap();
+    env.write("src.tar.gz", gz.finish().unwrap());
+    let (code, v) = env.scan_json(&["src.tar.gz"]);
+    assert_eq!(code, 1, "{v:#}");
+    let f = &findings(&v)[0];
+    assert!(f["image"].is_null(), "{f:#}");
+    assert!(f["path"].as_str().unwrap().contains("src/.env"), "{f:#}");
+}
+
 #[test]
 fn env_and_build_arg_in_the_config_have_their_own_cause() {
     let env = Env::new();
     let mut fake = Fake::new(2);
     let env_key = fake.openai_project();
     let arg_key = fake.openai_legacy();
+    // An ENV set again later: the first value is only in the history.
+    let old_key = fake.openai_project();
     let l1 = layer(&[Entry::File("app/index.js", b"console.log(1)\n")]);
     let cfg = config(
         &["PATH=/usr/bin".into(), format!("OPENAI_API_KEY={env_key}")],
         &[
+            (
+                format!("/bin/sh -c #(nop)  ENV OPENAI_API_KEY={old_key}"),
+                true,
+            ),
             (
                 format!("/bin/sh -c #(nop)  ENV OPENAI_API_KEY={env_key}"),
                 true,
@@ -268,6 +317,30 @@ fn env_and_build_arg_in_the_config_have_their_own_cause() {
         .unwrap_or_else(|| panic!("no ENV finding: {v:#}"));
     assert_eq!(causes(in_env), vec!["image-config"]);
     assert!(in_env["why"].as_str().unwrap().contains("set with ENV"));
+    // One finding for the ENV key, though the value is both in config.Env
+    // and in the history entry of its ENV instruction: it names both.
+    assert!(
+        !list.iter().any(|f| image_of(f)["path"] == "history[1]"),
+        "ENV key reported twice: {v:#}"
+    );
+    assert_eq!(
+        image_of(in_env)["also_in"],
+        serde_json::json!(["history[1]"])
+    );
+    let step = image_of(in_env)["instruction"].as_str().unwrap();
+    assert!(step.starts_with("ENV OPENAI_API_KEY="), "{step}");
+    assert!(
+        in_env["why"]
+            .as_str()
+            .unwrap()
+            .contains("(`ENV OPENAI_API_KEY=")
+    );
+    // The overridden value is only in the history: a finding of its own.
+    let old = list
+        .iter()
+        .find(|f| image_of(f)["path"] == "history[0]")
+        .unwrap_or_else(|| panic!("no finding for the overridden ENV: {v:#}"));
+    assert!(old["why"].as_str().unwrap().contains("set with ENV"));
     assert!(
         in_env["fix"]
             .as_str()
@@ -276,7 +349,7 @@ fn env_and_build_arg_in_the_config_have_their_own_cause() {
     );
     let arg = list
         .iter()
-        .find(|f| image_of(f)["path"] == "history[1]")
+        .find(|f| image_of(f)["path"] == "history[2]")
         .unwrap_or_else(|| panic!("no build-arg finding: {v:#}"));
     assert_eq!(causes(arg), vec!["image-config"]);
     let why = arg["why"].as_str().unwrap();
@@ -290,7 +363,7 @@ fn env_and_build_arg_in_the_config_have_their_own_cause() {
         "instruction shows the key: {instr}"
     );
     let all = serde_json::to_string(&v).unwrap();
-    assert!(!all.contains(&arg_key) && !all.contains(&env_key));
+    assert!(!all.contains(&arg_key) && !all.contains(&env_key) && !all.contains(&old_key));
 }
 
 #[test]

@@ -140,7 +140,12 @@ fn rules_listing_has_a_header_families_and_the_risk_rules() {
     let mut sorted = names[..names.len() - 1].to_vec();
     sorted.sort();
     assert_eq!(sorted, names[..names.len() - 1]);
-    for id in ["browser-direct-call", "public-env-secret", "gitignore-gap"] {
+    for id in [
+        "browser-direct-call",
+        "public-env-secret",
+        "gitignore-gap",
+        "dockerignore-gap",
+    ] {
         assert!(text.contains(id), "{id} missing");
     }
     for line in text.lines() {
@@ -506,6 +511,7 @@ fn explain_fits_80_columns() {
         "app-binary",
         "git-history",
         "gitignore-gap",
+        "dockerignore-gap",
         "browser-direct-call",
         "public-env-secret",
     ]

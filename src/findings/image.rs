@@ -19,7 +19,7 @@ const INSTRUCTION_MAX: usize = 160;
 
 /// Fill in [`Finding::image`], the image causes, `why` and `fix` of the
 /// findings that came out of the image(s) in `s`.
-pub fn annotate(findings: &mut [Finding], s: &Scanned) {
+pub fn annotate(findings: &mut Vec<Finding>, s: &Scanned) {
     let prefix = format!("{}!/", crate::findings::redact_known_secrets(&s.root));
     for f in findings.iter_mut() {
         let Some(rest) = f.path.strip_prefix(&prefix) else {
@@ -35,6 +35,7 @@ pub fn annotate(findings: &mut [Finding], s: &Scanned) {
             in_config(f, s, img, &blob, &inner);
         }
     }
+    merge_env_history(findings);
 }
 
 /// An instruction as shown: this finding's secret and any known key shape
@@ -68,6 +69,7 @@ fn in_layer(f: &mut Finding, s: &Scanned, img: usize, idx: usize, inner: &str) {
         path: format!("/{inner}"),
         instruction: instruction.clone(),
         removed_in: removed,
+        also_in: Vec::new(),
     };
     if f.kind == RuleKind::Secret {
         // What the content says (a browser bundle, an app package) still
@@ -161,6 +163,71 @@ fn in_config(f: &mut Finding, s: &Scanned, img: usize, blob: &str, inner: &str) 
         path: inner.to_string(),
         instruction,
         removed_in: None,
+        also_in: Vec::new(),
+    });
+}
+
+/// An `ENV` sets a value twice over: in `config.Env` and in the history
+/// entry that records the instruction. A key there is one finding, at
+/// `config.Env`, naming the `ENV` instruction and its history entry; the
+/// history copy is dropped. A history `ENV` whose value is no longer in
+/// `config.Env` (set again later) stays a finding of its own.
+fn merge_env_history(findings: &mut Vec<Finding>) {
+    let is_env_history = |f: &Finding| {
+        f.image.as_ref().is_some_and(|i| {
+            config::history_index(&i.path).is_some()
+                && i.instruction
+                    .as_deref()
+                    .is_some_and(|t| config::kind(t) == Kind::Env)
+        })
+    };
+    let mut drop = vec![false; findings.len()];
+    for e in 0..findings.len() {
+        let Some(info) = &findings[e].image else {
+            continue;
+        };
+        if info.path != config::ENV || findings[e].secret.is_empty() {
+            continue;
+        }
+        let image = info.image.clone();
+        let mut places: Vec<(String, Option<String>)> = Vec::new();
+        for (h, gone) in drop.iter_mut().enumerate() {
+            let other = &findings[h];
+            if h == e || *gone || !is_env_history(other) || other.secret != findings[e].secret {
+                continue;
+            }
+            let Some(hi) = &other.image else { continue };
+            if hi.image != image || other.rule != findings[e].rule {
+                continue;
+            }
+            places.push((hi.path.clone(), hi.instruction.clone()));
+            *gone = true;
+        }
+        if places.is_empty() {
+            continue;
+        }
+        let f = &mut findings[e];
+        let step = places.iter().find_map(|(_, i)| i.clone());
+        if let Some(info) = f.image.as_mut() {
+            if info.instruction.is_none() {
+                info.instruction = step.clone();
+            }
+            info.also_in.extend(places.into_iter().map(|(p, _)| p));
+        }
+        if f.kind == RuleKind::Secret
+            && let Some(i) = step
+        {
+            f.why = f.why.replacen(
+                ": stored in its config",
+                &format!(" (`{i}`): stored in its config"),
+                1,
+            );
+        }
+    }
+    let mut i = 0;
+    findings.retain(|_| {
+        i += 1;
+        !drop[i - 1]
     });
 }
 
@@ -176,6 +243,9 @@ pub fn describe(i: &ImageInfo) -> String {
     }
     if let Some(n) = i.removed_in {
         out.push_str(&format!(", removed in layer {n} (still in the image)"));
+    }
+    if !i.also_in.is_empty() {
+        out.push_str(&format!(", also in {}", i.also_in.join(", ")));
     }
     out
 }

@@ -42,6 +42,7 @@ pub fn risk_why(rule_id: &str) -> &'static str {
         GITIGNORE_GAP => {
             "the repository's .gitignore does not ignore .env files: the next `git add .` commits your keys"
         }
+        crate::findings::docker::DOCKERIGNORE_GAP => crate::findings::docker::DOCKERIGNORE_GAP_WHY,
         _ => "an architecture risk",
     }
 }
@@ -57,6 +58,7 @@ pub fn risk_fix(rule_id: &str) -> &'static str {
         GITIGNORE_GAP => {
             "add `.env` and `.env.*` (with `!.env.example`) to .gitignore and commit it"
         }
+        crate::findings::docker::DOCKERIGNORE_GAP => crate::findings::docker::DOCKERIGNORE_GAP_FIX,
         _ => "",
     }
 }

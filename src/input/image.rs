@@ -75,6 +75,11 @@ pub struct ImageInfo {
     /// The later layer whose whiteout deletes the file: it is still in the
     /// image, in `layer`.
     pub removed_in: Option<usize>,
+    /// Other places of the config that hold the same key, reported as this
+    /// one finding: the `history[i]` entry of the `ENV` that set a
+    /// `config.Env` value.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also_in: Vec<String>,
 }
 
 /// One layer of an image.
@@ -95,16 +100,24 @@ pub enum Store {
     Archive {
         file: PathBuf,
         members: HashMap<String, (u64, u64)>,
+        /// For a gzipped archive (`docker save app | gzip > app.tar.gz`):
+        /// the temporary uncompressed copy `file` names, removed on drop.
+        spool: Option<tempfile::TempPath>,
     },
     /// An OCI image layout folder.
     Layout(PathBuf),
 }
 
-/// Whether `path` is an image: a folder with an OCI layout, or an
-/// uncompressed tar whose members include a `manifest.json` (docker save)
-/// or `index.json` and `oci-layout` (OCI archive). Only the tar headers are
-/// read. `None` for anything else (it is scanned as usual).
-pub fn detect(path: &Path, max_members: u64) -> Option<Store> {
+/// Whether `path` is an image: a folder with an OCI layout, or a tar
+/// (uncompressed or gzipped) whose members include a `manifest.json`
+/// (docker save) or `index.json` and `oci-layout` (OCI archive). Only the
+/// tar headers are read. `None` for anything else (it is scanned as usual).
+///
+/// A gzipped tar cannot be read at an offset, so it is inflated once into a
+/// private temporary file (streamed, at most `--archive-max-total` bytes)
+/// and read from there like an uncompressed archive. One that is not an
+/// image, or is larger than that, is left to the archive reader.
+pub fn detect(path: &Path, limits: &ArchiveLimits) -> Option<Store> {
     let meta = std::fs::metadata(path).ok()?;
     if meta.is_dir() {
         let layout = path.join("oci-layout").is_file() && path.join("index.json").is_file();
@@ -113,17 +126,55 @@ pub fn detect(path: &Path, max_members: u64) -> Option<Store> {
     let mut file = fsread::open_regular(path).ok()?;
     let mut head = [0u8; 512];
     file.read_exact(&mut head).ok()?;
-    if archive::sniff(&head) != Some(archive::Kind::Tar) {
-        return None;
-    }
-    file.seek(SeekFrom::Start(0)).ok()?;
-    let members = index_tar(file, max_members).ok()?;
+    let spool = match archive::sniff(&head) {
+        Some(archive::Kind::Tar) => None,
+        Some(archive::Kind::Gzip) => {
+            file.seek(SeekFrom::Start(0)).ok()?;
+            Some(inflate_tar(&mut file, limits.max_total)?)
+        }
+        _ => return None,
+    };
+    let tar_file = match &spool {
+        Some(t) => fsread::open_regular(t).ok()?,
+        None => {
+            file.seek(SeekFrom::Start(0)).ok()?;
+            file
+        }
+    };
+    let members = index_tar(tar_file, limits.max_members).ok()?;
     let image = members.contains_key("manifest.json")
         || (members.contains_key("index.json") && members.contains_key("oci-layout"));
     image.then(|| Store::Archive {
-        file: path.to_path_buf(),
+        file: spool
+            .as_ref()
+            .map_or_else(|| path.to_path_buf(), |t| t.to_path_buf()),
         members,
+        spool,
     })
+}
+
+/// Inflate a gzip stream that holds a tar into a temporary file, at most
+/// `max` bytes. `None` when the content is not a tar (only its first block
+/// is inflated then), or is larger than `max`, or cannot be written.
+fn inflate_tar(file: &mut File, max: u64) -> Option<tempfile::TempPath> {
+    let mut gz = flate2::read::MultiGzDecoder::new(BufReader::new(file));
+    let mut head = [0u8; 512];
+    gz.read_exact(&mut head).ok()?;
+    if archive::sniff(&head) != Some(archive::Kind::Tar) {
+        return None;
+    }
+    let mut tmp = tempfile::NamedTempFile::new().ok()?;
+    io::Write::write_all(&mut tmp, &head).ok()?;
+    let room = max.saturating_sub(head.len() as u64);
+    let copied = io::copy(&mut (&mut gz).take(room), &mut tmp).ok()?;
+    if copied == room {
+        // Over the budget: one byte more tells a cut stream from an exact fit.
+        let mut one = [0u8; 1];
+        if gz.read(&mut one).ok()? > 0 {
+            return None;
+        }
+    }
+    Some(tmp.into_temp_path())
 }
 
 /// The regular files of a tar: name → (data offset, size), from the
@@ -190,7 +241,7 @@ impl Store {
     /// the archive or layout (already checked not to escape).
     fn open(&self, name: &str) -> Result<(Box<dyn Read>, u64), String> {
         match self {
-            Store::Archive { file, members } => {
+            Store::Archive { file, members, .. } => {
                 let &(offset, size) = members
                     .get(name)
                     .ok_or_else(|| format!("`{name}` is not in the archive"))?;
