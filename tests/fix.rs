@@ -924,3 +924,36 @@ fn fastify_backend_gets_a_plugin_route() {
     node_check(&env, "public/ask.js");
     node_check(&env, "server/openai-proxy.js");
 }
+
+#[test]
+fn react_router_7_typescript_route_is_typed_and_registration_is_named() {
+    let key = Fake::new(64).openai_project();
+    let (env, _repo) = layout(&[
+        (
+            "package.json",
+            r#"{"name":"app","type":"module","dependencies":{"react-router":"^7.0.0","react":"^18.3.1"},"devDependencies":{"@react-router/dev":"^7.0.0","vite":"^5.4.0"}}"#,
+        ),
+        ("tsconfig.json", "{}\n"),
+        ("app/lib/ask.ts", &openai_client_call(&key)),
+    ]);
+    let (code, out, err) = fix(&env, &["--apply"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let route = read(&env, "app/routes/api.openai.$.ts");
+    assert!(
+        route.contains(
+            "export const loader = ({ request }: { request: Request }) => forward(request);"
+        ),
+        "{route}"
+    );
+    assert!(
+        route.contains("async function forward(request: Request): Promise<Response>"),
+        "{route}"
+    );
+    assert!(
+        out.contains("route(\"api/openai/*\", \"routes/api.openai.$.ts\")"),
+        "{out}"
+    );
+    assert!(!out.contains("serverless function"), "{out}");
+    assert!(!read(&env, "app/lib/ask.ts").contains(&key));
+    assert_eq!(tree_findings(&env), Vec::<String>::new());
+}
