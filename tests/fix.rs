@@ -737,3 +737,223 @@ fn the_printed_diff_escapes_control_characters_unless_it_is_the_patch() {
     let (_, patch, _) = fix(&env, &["--no-redact"]);
     assert!(patch.contains("\u{1b}[31mred"), "a piped patch is exact");
 }
+
+/// A browser `fetch` to OpenAI holding `key` (JSX or plain JS).
+fn openai_client_call(key: &str) -> String {
+    format!(
+        "export async function ask(prompt) {{\n  const res = await fetch(\"https://api.openai.com/v1/chat/completions\", {{\n    method: \"POST\",\n    headers: {{ \"Content-Type\": \"application/json\", Authorization: \"Bearer {key}\" }},\n    body: JSON.stringify({{ model: \"gpt-4o-mini\", messages: [{{ role: \"user\", content: prompt }}] }}),\n  }});\n  return (await res.json()).choices[0].message.content;\n}}\n"
+    )
+}
+
+#[test]
+fn remix_app_gets_a_resource_route() {
+    let key = Fake::new(60).openai_project();
+    let (env, _repo) = layout(&[
+        (
+            "package.json",
+            r#"{"name":"shop","type":"module","dependencies":{"@remix-run/node":"^2.9.0","@remix-run/react":"^2.9.0","react":"^18.3.1"},"devDependencies":{"@remix-run/dev":"^2.9.0","vite":"^5.1.0"}}"#,
+        ),
+        ("app/lib/ask.js", &openai_client_call(&key)),
+        (
+            "app/routes/_index.jsx",
+            "import { ask } from \"../lib/ask\";\n\nexport default function Index() {\n  return <button onClick={() => ask(\"hi\")}>Ask</button>;\n}\n",
+        ),
+    ]);
+    let (code, diff, _) = fix(&env, &["--no-redact"]);
+    assert_eq!(code, 0, "{diff}");
+    assert!(diff.contains("+++ b/app/routes/api.openai.$.js"), "{diff}");
+    let (code, out, err) = fix(&env, &["--apply"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!out.contains("no server side was found"), "{out}");
+    assert!(!out.contains("serverless function"), "{out}");
+    assert!(!env.path().join("api").exists(), "no serverless fallback");
+    let lib = read(&env, "app/lib/ask.js");
+    assert!(!lib.contains(&key));
+    assert!(
+        lib.contains("fetch(\"/api/openai/v1/chat/completions\""),
+        "{lib}"
+    );
+    let route = read(&env, "app/routes/api.openai.$.js");
+    assert!(
+        route.contains("export const loader = ({ request }) => forward(request);"),
+        "{route}"
+    );
+    assert!(
+        route.contains("export const action = ({ request }) => forward(request);"),
+        "{route}"
+    );
+    assert!(
+        !route.contains("export default"),
+        "a resource route: {route}"
+    );
+    assert!(route.contains("const PREFIX = \"/api/openai\";"), "{route}");
+    assert!(
+        route.contains("const ALLOWED = [\"/v1/chat/completions\"]"),
+        "{route}"
+    );
+    assert!(route.contains("process.env.OPENAI_API_KEY"), "{route}");
+    assert!(read(&env, ".env").contains(&format!("OPENAI_API_KEY={key}")));
+    assert_eq!(tree_findings(&env), Vec::<String>::new());
+    node_check(&env, "app/lib/ask.js");
+    node_check(&env, "app/routes/api.openai.$.js");
+}
+
+#[test]
+fn next_pages_router_gets_a_pages_api_route() {
+    let key = Fake::new(61).openai_project();
+    let (env, _repo) = layout(&[
+        (
+            "package.json",
+            r#"{"name":"blog","dependencies":{"next":"13.5.0","react":"18.2.0","react-dom":"18.2.0"}}"#,
+        ),
+        ("lib/ask.js", &openai_client_call(&key)),
+        (
+            "pages/index.js",
+            "import { ask } from \"../lib/ask\";\n\nexport default function Home() {\n  return <button onClick={() => ask(\"hi\")}>Ask</button>;\n}\n",
+        ),
+    ]);
+    let (code, out, err) = fix(&env, &["--apply"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        !env.path().join("app").exists(),
+        "no app-router file in a pages-router app"
+    );
+    let lib = read(&env, "lib/ask.js");
+    assert!(!lib.contains(&key));
+    assert!(
+        lib.contains("fetch(\"/api/openai/v1/chat/completions\""),
+        "{lib}"
+    );
+    let route = read(&env, "pages/api/openai/[...path].js");
+    assert!(
+        route.contains("export default async function handler(req, res)"),
+        "{route}"
+    );
+    assert!(
+        route.contains("export const config = { api: { bodyParser: false } };"),
+        "the raw body is forwarded: {route}"
+    );
+    assert!(
+        route.contains("const ALLOWED = [\"/v1/chat/completions\"]"),
+        "{route}"
+    );
+    assert!(route.contains("process.env.OPENAI_API_KEY"), "{route}");
+    assert_eq!(tree_findings(&env), Vec::<String>::new());
+    node_check(&env, "pages/api/openai/[...path].js");
+}
+
+#[test]
+fn next_pages_router_with_typescript_and_anthropic_types_the_handler() {
+    let key = format!("sk-ant-api03-{}AA", Fake::new(62).alnum(93));
+    let call = format!(
+        "export async function ask(prompt: string) {{\n  const res = await fetch(\"https://api.anthropic.com/v1/messages\", {{\n    method: \"POST\",\n    headers: {{ \"x-api-key\": \"{key}\", \"content-type\": \"application/json\" }},\n    body: JSON.stringify({{ model: \"claude-3-5-haiku-latest\", max_tokens: 256, messages: [{{ role: \"user\", content: prompt }}] }}),\n  }});\n  return res.json();\n}}\n"
+    );
+    let (env, _repo) = layout(&[
+        (
+            "package.json",
+            r#"{"dependencies":{"next":"14.2.0","react":"18.3.1"}}"#,
+        ),
+        ("tsconfig.json", "{}\n"),
+        ("src/lib/ask.ts", &call),
+        (
+            "src/pages/index.tsx",
+            "import { ask } from \"../lib/ask\";\n\nexport default function Home() {\n  return <button onClick={() => ask(\"hi\")}>Ask</button>;\n}\n",
+        ),
+    ]);
+    let (code, out, err) = fix(&env, &["--apply"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!read(&env, "src/lib/ask.ts").contains(&key));
+    let route = read(&env, "src/pages/api/anthropic/[...path].ts");
+    assert!(
+        route.contains("import type { NextApiRequest, NextApiResponse } from \"next\";"),
+        "{route}"
+    );
+    assert!(
+        route.contains("handler(req: NextApiRequest, res: NextApiResponse)"),
+        "{route}"
+    );
+    assert!(
+        route.contains(
+            "\"anthropic-version\": String(req.headers[\"anthropic-version\"] ?? \"2023-06-01\"),"
+        ),
+        "{route}"
+    );
+    assert_eq!(tree_findings(&env), Vec::<String>::new());
+}
+
+#[test]
+fn fastify_backend_gets_a_plugin_route() {
+    let key = Fake::new(63).openai_project();
+    let (env, _repo) = layout(&[
+        (
+            "package.json",
+            r#"{"name":"api","type":"module","dependencies":{"fastify":"^4.26.0","@fastify/static":"^7.0.0"}}"#,
+        ),
+        (
+            "server.js",
+            "import Fastify from \"fastify\";\n\nconst app = Fastify();\napp.get(\"/health\", async () => ({ ok: true }));\nawait app.listen({ port: 3000 });\n",
+        ),
+        ("public/ask.js", &openai_client_call(&key)),
+    ]);
+    let (code, out, err) = fix(&env, &["--apply"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!out.contains("serverless function"), "{out}");
+    assert!(!env.path().join("api").exists(), "no serverless fallback");
+    assert!(
+        out.contains("app.register(openaiProxy, { prefix: \"/api/openai\" });"),
+        "{out}"
+    );
+    let client = read(&env, "public/ask.js");
+    assert!(!client.contains(&key));
+    assert!(
+        client.contains("fetch(\"/api/openai/v1/chat/completions\""),
+        "{client}"
+    );
+    let route = read(&env, "server/openai-proxy.js");
+    assert!(
+        route.contains("export async function openaiProxy(fastify)"),
+        "{route}"
+    );
+    assert!(route.contains("fastify.all(\"/*\""), "{route}");
+    assert!(
+        route.contains("const ALLOWED = [\"/v1/chat/completions\"]"),
+        "{route}"
+    );
+    assert!(!route.contains("express"), "{route}");
+    assert_eq!(tree_findings(&env), Vec::<String>::new());
+    node_check(&env, "public/ask.js");
+    node_check(&env, "server/openai-proxy.js");
+}
+
+#[test]
+fn react_router_7_typescript_route_is_typed_and_registration_is_named() {
+    let key = Fake::new(64).openai_project();
+    let (env, _repo) = layout(&[
+        (
+            "package.json",
+            r#"{"name":"app","type":"module","dependencies":{"react-router":"^7.0.0","react":"^18.3.1"},"devDependencies":{"@react-router/dev":"^7.0.0","vite":"^5.4.0"}}"#,
+        ),
+        ("tsconfig.json", "{}\n"),
+        ("app/lib/ask.ts", &openai_client_call(&key)),
+    ]);
+    let (code, out, err) = fix(&env, &["--apply"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let route = read(&env, "app/routes/api.openai.$.ts");
+    assert!(
+        route.contains(
+            "export const loader = ({ request }: { request: Request }) => forward(request);"
+        ),
+        "{route}"
+    );
+    assert!(
+        route.contains("async function forward(request: Request): Promise<Response>"),
+        "{route}"
+    );
+    assert!(
+        out.contains("route(\"api/openai/*\", \"routes/api.openai.$.ts\")"),
+        "{out}"
+    );
+    assert!(!out.contains("serverless function"), "{out}");
+    assert!(!read(&env, "app/lib/ask.ts").contains(&key));
+    assert_eq!(tree_findings(&env), Vec::<String>::new());
+}

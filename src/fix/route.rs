@@ -3,11 +3,12 @@
 //! route forwards only the provider paths the client used, adding the key
 //! from the server's environment.
 //!
-//! Where the route goes follows the project: a Next.js route handler, a
-//! SvelteKit `+server`, a Nuxt `server/api` handler, an Astro endpoint, an
-//! Express router when the repository has an Express server; a pure SPA
-//! (Vite, CRA) gets a serverless function in `api/` (the layout Vercel
-//! deploys as is) and the user is told what to deploy.
+//! Where the route goes follows the project: a Next.js route handler (or a
+//! `pages/api` route on the pages router), a SvelteKit `+server`, a Nuxt
+//! `server/api` handler, an Astro endpoint, a Remix resource route, an
+//! Express router or a Fastify plugin when the repository has that server;
+//! a pure SPA (Vite, CRA) gets a serverless function in `api/` (the layout
+//! Vercel deploys as is) and the user is told what to deploy.
 
 use super::lexer::{Family, Region, region_at};
 use super::plan::{Plan, join};
@@ -220,11 +221,43 @@ fn write_route(
     let ext = if ts { "ts" } else { "js" };
     let slug = up.slug;
     let fw = framework(f);
-    let express = !matches!(
+    let own = matches!(
         fw,
-        Framework::Next | Framework::SvelteKit | Framework::Nuxt | Framework::Astro
-    ) && has_express(plan, dir);
+        Framework::Next
+            | Framework::SvelteKit
+            | Framework::Nuxt
+            | Framework::Astro
+            | Framework::Remix
+    );
+    let express = !own && depends_on(plan, dir, "express");
+    let fastify = !own && !express && depends_on(plan, dir, "fastify");
     let (rel, body, deploy) = match fw {
+        Framework::Next if pages_router(plan, dir) => {
+            let pages = if plan.root.join(join(dir, "src/pages")).is_dir() {
+                "src/pages"
+            } else {
+                "pages"
+            };
+            let rel = join(dir, &format!("{pages}/api/{slug}/[...path].{ext}"));
+            (rel, next_pages(up, name, paths, ts), None)
+        }
+        Framework::Remix => {
+            let rel = join(dir, &format!("app/routes/api.{slug}.$.{ext}"));
+            let ev = if ts { ": { request: Request }" } else { "" };
+            let body = format!(
+                "{}\n// A resource route (no default export): GET is the loader, other methods the action.\nexport const loader = ({{ request }}{ev}) => forward(request);\nexport const action = ({{ request }}{ev}) => forward(request);\n",
+                forward(up, name, paths, ts)
+            );
+            let deploy = plan
+                .text(&join(dir, "package.json"))
+                .is_some_and(|t| t.contains("\"@react-router/dev\""))
+                .then(|| {
+                    format!(
+                        "React Router: if app/routes.ts lists routes rather than using flatRoutes(), add `route(\"api/{slug}/*\", \"routes/api.{slug}.$.{ext}\")`; set {name} in the server's environment"
+                    )
+                });
+            (rel, body, deploy)
+        }
         Framework::Next => {
             let app = if plan.root.join(join(dir, "src/app")).is_dir() {
                 "src/app"
@@ -277,12 +310,19 @@ fn write_route(
         }
         _ if express => {
             let rel = join(dir, &format!("server/{slug}-proxy.js"));
-            let module = plan.text(&join(dir, "package.json")).is_some_and(|t| {
-                t.contains("\"type\": \"module\"") || t.contains("\"type\":\"module\"")
-            });
+            let module = is_module(plan, dir);
             let body = express_router(up, name, paths, module);
             let mount = format!(
                 "mount the route in your Express app: `{slug}Proxy` from server/{slug}-proxy.js, then `app.use(\"/api/{slug}\", {slug}Proxy);` (before any catch-all); set {name} in the server's environment"
+            );
+            (rel, body, Some(mount))
+        }
+        _ if fastify => {
+            let rel = join(dir, &format!("server/{slug}-proxy.js"));
+            let module = is_module(plan, dir);
+            let body = fastify_plugin(up, name, paths, module);
+            let mount = format!(
+                "register the route in your Fastify app: `{slug}Proxy` from server/{slug}-proxy.js, then `app.register({slug}Proxy, {{ prefix: \"/api/{slug}\" }});`; set {name} in the server's environment"
             );
             (rel, body, Some(mount))
         }
@@ -310,22 +350,48 @@ fn write_route(
     (rel, deploy)
 }
 
-/// Whether the project (or the top of the repository) depends on Express.
-fn has_express(plan: &mut Plan, dir: &str) -> bool {
+/// Whether the project (or the top of the repository) depends on `dep`
+/// (`express`, `fastify`).
+fn depends_on(plan: &mut Plan, dir: &str, dep: &str) -> bool {
+    let quoted = format!("\"{dep}\"");
     [join(dir, "package.json"), "package.json".to_string()]
         .iter()
-        .any(|p| plan.text(p).is_some_and(|t| t.contains("\"express\"")))
+        .any(|p| plan.text(p).is_some_and(|t| t.contains(&quoted)))
+}
+
+/// Whether the project's package is an ES module.
+fn is_module(plan: &mut Plan, dir: &str) -> bool {
+    plan.text(&join(dir, "package.json"))
+        .is_some_and(|t| t.contains("\"type\": \"module\"") || t.contains("\"type\":\"module\""))
+}
+
+/// A Next.js app on the pages router: `pages/` (or `src/pages/`) and no
+/// `app/` (or `src/app/`) folder.
+fn pages_router(plan: &Plan, dir: &str) -> bool {
+    let is_dir = |p: &str| plan.root.join(join(dir, p)).is_dir();
+    !is_dir("app") && !is_dir("src/app") && (is_dir("pages") || is_dir("src/pages"))
 }
 
 /// The header line that carries the key.
 fn auth(up: &Upstream) -> String {
+    auth_with(up, |h, d| {
+        format!("request.headers.get(\"{h}\") ?? \"{d}\"")
+    })
+}
+
+/// The header line that carries the key; `get(header, default)` reads a
+/// request header.
+fn auth_with(up: &Upstream, get: impl Fn(&str, &str) -> String) -> String {
     if up.header == "authorization" {
         "authorization: `Bearer ${key}`".to_string()
     } else {
         let extra = if up.slug == "anthropic" {
-            "\n      \"anthropic-version\": request.headers.get(\"anthropic-version\") ?? \"2023-06-01\","
+            format!(
+                "\n      \"anthropic-version\": {},",
+                get("anthropic-version", "2023-06-01")
+            )
         } else {
-            ""
+            String::new()
         };
         format!("\"{}\": key,{extra}", up.header)
     }
@@ -406,7 +472,7 @@ fn express_router(up: &Upstream, name: &str, paths: &[String], module: bool) -> 
     } else {
         format!("\nmodule.exports = {{ {}Proxy }};\n", up.slug)
     };
-    let auth = auth(up).replace("request.headers.get(", "req.get(");
+    let auth = auth_with(up, |h, d| format!("req.get(\"{h}\") ?? \"{d}\""));
     format!(
         "// Generated by `jikimi fix`: the browser calls /api/{slug}/..., this router
 // calls {base} with the key from the server's environment ({name}), so the
@@ -441,6 +507,136 @@ const ALLOWED = {allowed};
   res.type(upstream.headers.get(\"content-type\") ?? \"application/json\");
   res.send(Buffer.from(await upstream.arrayBuffer()));
 }});
+{tail}",
+        base = up.base,
+        slug = up.slug,
+        allowed = allowed(paths),
+    )
+}
+
+/// A Next.js pages-router API route: a Node handler (`req`, `res`) that
+/// reads the raw body itself (Next's body parser is off for it).
+fn next_pages(up: &Upstream, name: &str, paths: &[String], ts: bool) -> String {
+    let (import, rq, rs, chunks, body_ret, at) = if ts {
+        (
+            "import type { NextApiRequest, NextApiResponse } from \"next\";\n\n",
+            ": NextApiRequest",
+            ": NextApiResponse",
+            ": Buffer[]",
+            ": Promise<string>",
+            ": string[]",
+        )
+    } else {
+        ("", "", "", "", "", "")
+    };
+    let auth = auth_with(up, |h, d| {
+        format!("String(req.headers[\"{h}\"] ?? \"{d}\")")
+    });
+    format!(
+        "// Generated by `jikimi fix`: the browser calls /api/{slug}/..., this route
+// calls {base} with the key from the server's environment ({name}), so the
+// key never ships to the browser. Only the paths the client used are
+// forwarded. Check the caller (session, rate limit) before deploying.
+{import}export const config = {{ api: {{ bodyParser: false }} }};
+
+const UPSTREAM = \"{base}\";
+const PREFIX = \"/api/{slug}\";
+const ALLOWED{at} = {allowed};
+
+async function readBody(req{rq}){body_ret} {{
+  const chunks{chunks} = [];
+  for await (const chunk of req) {{
+    chunks.push(Buffer.from(chunk));
+  }}
+  return Buffer.concat(chunks).toString();
+}}
+
+export default async function handler(req{rq}, res{rs}) {{
+  const path = new URL(req.url ?? \"/\", \"http://localhost\").pathname.slice(PREFIX.length);
+  if (!ALLOWED.includes(path)) {{
+    res.status(404).send(\"Not found\");
+    return;
+  }}
+  const key = process.env.{name};
+  if (!key) {{
+    res.status(500).send(\"{name} is not set on the server\");
+    return;
+  }}
+  const upstream = await fetch(UPSTREAM + path, {{
+    method: req.method,
+    headers: {{
+      \"content-type\": req.headers[\"content-type\"] ?? \"application/json\",
+      {auth}
+    }},
+    body: req.method === \"GET\" ? undefined : await readBody(req),
+  }});
+  res.status(upstream.status);
+  res.setHeader(\"content-type\", upstream.headers.get(\"content-type\") ?? \"application/json\");
+  res.send(Buffer.from(await upstream.arrayBuffer()));
+}}
+",
+        base = up.base,
+        slug = up.slug,
+        allowed = allowed(paths),
+    )
+}
+
+/// A Fastify plugin doing the same, registered under `/api/<provider>`.
+/// Fastify encapsulates a plugin, so its raw-body parser stays inside it.
+fn fastify_plugin(up: &Upstream, name: &str, paths: &[String], module: bool) -> String {
+    let (export, tail) = if module {
+        ("export async function", String::new())
+    } else {
+        (
+            "async function",
+            format!("\nmodule.exports = {{ {}Proxy }};\n", up.slug),
+        )
+    };
+    let auth = auth_with(up, |h, d| {
+        format!("String(request.headers[\"{h}\"] ?? \"{d}\")")
+    });
+    // One level deeper than the other templates: inside the route handler.
+    let auth = auth.replace("\n      ", "\n        ");
+    format!(
+        "// Generated by `jikimi fix`: the browser calls /api/{slug}/..., this plugin
+// calls {base} with the key from the server's environment ({name}), so the
+// key never ships to the browser. Only the paths the client used are
+// forwarded. Check the caller (session, rate limit) before deploying.
+// Register it with: app.register({slug}Proxy, {{ prefix: \"/api/{slug}\" }})
+
+const UPSTREAM = \"{base}\";
+const ALLOWED = {allowed};
+
+{export} {slug}Proxy(fastify) {{
+  // Forward the body as sent: one raw-text parser for every content type.
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser(\"*\", {{ parseAs: \"string\", bodyLimit: 1048576 }}, (_request, body, done) => {{
+    done(null, body);
+  }});
+
+  fastify.all(\"/*\", async (request, reply) => {{
+    const path = \"/\" + request.params[\"*\"];
+    if (!ALLOWED.includes(path)) {{
+      return reply.code(404).send(\"Not found\");
+    }}
+    const key = process.env.{name};
+    if (!key) {{
+      return reply.code(500).send(\"{name} is not set on the server\");
+    }}
+    const upstream = await fetch(UPSTREAM + path, {{
+      method: request.method,
+      headers: {{
+        \"content-type\": request.headers[\"content-type\"] ?? \"application/json\",
+        {auth}
+      }},
+      body: request.method === \"GET\" ? undefined : request.body,
+    }});
+    return reply
+      .code(upstream.status)
+      .type(upstream.headers.get(\"content-type\") ?? \"application/json\")
+      .send(Buffer.from(await upstream.arrayBuffer()));
+  }});
+}}
 {tail}",
         base = up.base,
         slug = up.slug,
