@@ -421,66 +421,90 @@ pub fn strings_each(bytes: &[u8], budget: &mut Budget, piece: usize, emit: &mut 
             out.clear();
         }
     };
-    // ASCII: the pieces between non-printable bytes.
-    for run in bytes.split(|&b| !PRINTABLE[usize::from(b)]) {
-        if run.len() >= MIN_RUN {
-            if !push_run(run.iter().copied(), run.len(), &mut out, budget, WHAT) {
-                flush(&mut out, 0);
-                return;
-            }
-            flush(&mut out, piece);
+    // ASCII runs.
+    let ascii = Runs::new(bytes.len(), |k| PRINTABLE[usize::from(bytes[k])]);
+    for (s, e) in ascii {
+        if !push_run(bytes[s..e].iter().copied(), e - s, &mut out, budget, WHAT) {
+            flush(&mut out, 0);
+            return;
         }
+        flush(&mut out, piece);
     }
-    // UTF-16LE: a printable byte, then a NUL, at either alignment; both
-    // alignments in one pass (`start[i & 1]` is where the current run of
-    // pairs starting at that parity began). Decoded runs are ASCII.
-    let mut start = [usize::MAX; 2];
-    let n = bytes.len();
-    let mut i = 0;
-    while i + 1 < n {
-        let a = i & 1;
-        if bytes[i + 1] == 0 && PRINTABLE[usize::from(bytes[i])] {
-            if start[a] == usize::MAX {
-                start[a] = i;
-            }
-        } else if start[a] != usize::MAX {
-            let s = start[a];
-            start[a] = usize::MAX;
-            let chars = (i - s) / 2;
-            if chars >= MIN_RUN
-                && !push_run(
-                    bytes[s..i].iter().step_by(2).copied(),
-                    chars,
-                    &mut out,
-                    budget,
-                    WHAT,
-                )
-            {
-                flush(&mut out, 0);
-                return;
-            }
-            flush(&mut out, piece);
+    // UTF-16LE runs: a printable byte, then a NUL, at either byte alignment,
+    // in the order they end. Decoded runs are ASCII.
+    let utf16 = |a: usize| {
+        let units = bytes.len().saturating_sub(a) / 2;
+        Runs::new(units, move |k| {
+            let i = a + 2 * k;
+            bytes[i + 1] == 0 && PRINTABLE[usize::from(bytes[i])]
+        })
+        .map(move |(s, e)| (a + 2 * s, a + 2 * e))
+    };
+    let (mut even, mut odd) = (utf16(0).peekable(), utf16(1).peekable());
+    loop {
+        let next = match (even.peek(), odd.peek()) {
+            (Some(x), Some(y)) if x.1 <= y.1 => even.next(),
+            (Some(_), Some(_)) | (None, Some(_)) => odd.next(),
+            (Some(_), None) => even.next(),
+            (None, None) => None,
+        };
+        let Some((s, e)) = next else { break };
+        let run = bytes[s..e].iter().step_by(2).copied();
+        if !push_run(run, (e - s) / 2, &mut out, budget, WHAT) {
+            flush(&mut out, 0);
+            return;
         }
-        i += 1;
-    }
-    for s in start {
-        if s != usize::MAX {
-            let chars = (n - s) / 2;
-            if chars >= MIN_RUN
-                && !push_run(
-                    bytes[s..].iter().step_by(2).copied(),
-                    chars,
-                    &mut out,
-                    budget,
-                    WHAT,
-                )
-            {
-                flush(&mut out, 0);
-                return;
-            }
-        }
+        flush(&mut out, piece);
     }
     flush(&mut out, 0);
+}
+
+/// The runs of at least [`MIN_RUN`] units `0..len` for which `good` holds,
+/// as `(start, end)`, in order. Each step looks at the last unit a run
+/// starting at the cursor would need: where it is bad (most places in
+/// machine code), no run of [`MIN_RUN`] can start before it and the cursor
+/// jumps past it, so most units are never looked at.
+struct Runs<F> {
+    len: usize,
+    /// Units before `at` are done; `at` is 0 or follows a bad unit.
+    at: usize,
+    good: F,
+}
+
+impl<F: Fn(usize) -> bool> Runs<F> {
+    fn new(len: usize, good: F) -> Self {
+        Runs { len, at: 0, good }
+    }
+}
+
+impl<F: Fn(usize) -> bool> Iterator for Runs<F> {
+    type Item = (usize, usize);
+
+    fn next(&mut self) -> Option<(usize, usize)> {
+        loop {
+            let probe = self.at + MIN_RUN - 1;
+            if probe >= self.len {
+                self.at = self.len;
+                return None;
+            }
+            if !(self.good)(probe) {
+                self.at = probe + 1;
+                continue;
+            }
+            // The last bad unit before the probe, if any: a run starts after it.
+            if let Some(bad) = (self.at..probe).rev().find(|&k| !(self.good)(k)) {
+                self.at = bad + 1;
+                continue;
+            }
+            let start = self.at;
+            let mut end = probe + 1;
+            while end < self.len && (self.good)(end) {
+                end += 1;
+            }
+            self.at = (end + 1).min(self.len);
+            return Some((start, end));
+        }
+    }
 }
 
 /// Whether an executable was built by Go (1.13 and later): its build
@@ -659,6 +683,76 @@ mod tests {
         pyc.extend(b"a\x09\0\0\0secret-42Z");
         let out = pyc_text(&pyc, &mut Budget::new(1 << 20));
         assert_eq!(out, b"OPENAI_TOKEN\nsecret-42\n");
+    }
+
+    /// `strings` the plain way: every unit looked at, one pass per alignment.
+    fn naive(bytes: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for run in bytes.split(|&b| !PRINTABLE[usize::from(b)]) {
+            if run.len() >= MIN_RUN {
+                out.extend_from_slice(run);
+                out.push(b'\n');
+            }
+        }
+        let mut runs = Vec::new();
+        for a in 0..2 {
+            let mut start = None;
+            let mut i = a;
+            while i + 1 < bytes.len() + 1 {
+                let good = i + 1 < bytes.len() && bytes[i + 1] == 0 && PRINTABLE[usize::from(bytes[i])];
+                match (good, start) {
+                    (true, None) => start = Some(i),
+                    (false, Some(s)) => {
+                        if (i - s) / 2 >= MIN_RUN {
+                            runs.push((i, s));
+                        }
+                        start = None;
+                    }
+                    _ => {}
+                }
+                i += 2;
+            }
+        }
+        runs.sort();
+        for (e, s) in runs {
+            out.extend(bytes[s..e].iter().step_by(2));
+            out.push(b'\n');
+        }
+        out
+    }
+
+    #[test]
+    fn skipping_finds_every_run() {
+        // Pseudo-random bytes biased towards printable ones and NULs, with
+        // runs of every length around MIN_RUN, at both alignments.
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut b = Vec::new();
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let r = (x >> 32) as u8;
+            match r % 8 {
+                0 | 1 => b.push(0),
+                2 => {
+                    let n = usize::from(r / 8 % 12);
+                    for c in 0..n {
+                        b.extend([b'a' + c as u8, 0]);
+                    }
+                }
+                3 => b.extend(std::iter::repeat_n(b'k', usize::from(r / 8 % 12))),
+                _ => b.push(r),
+            }
+        }
+        let fast = strings(&b, &mut Budget::new(1 << 30));
+        assert!(fast.len() > 10_000, "{}", fast.len());
+        assert_eq!(fast, naive(&b));
+        for cut in [0, 1, 7, 8, 9, 15, 16, 17] {
+            let s = &b[..cut.min(b.len())];
+            assert_eq!(strings(s, &mut Budget::new(1 << 20)), naive(s), "{cut}");
+        }
+        assert_eq!(strings(b"12345678", &mut Budget::new(99)), b"12345678\n");
+        assert_eq!(strings(b"\x011234567", &mut Budget::new(99)), b"");
     }
 
     #[test]
