@@ -5,6 +5,9 @@
 #
 #   benches/tree.sh [SIZE_MIB] [RUNS]     (defaults: 1024 MiB, 3 runs)
 #   TREE=DIR benches/tree.sh 0 [RUNS]       (a folder of real files instead)
+#   benches/gen_corpus.sh /work/corpus && TREE=/work/corpus benches/tree.sh 0 3
+#                                           (the bench corpus: real repositories'
+#                                           trees and registry binaries)
 #
 # Needs python3 and /usr/bin/time (apt-get install time). Peers are installed
 # by ../shared/bench/install-peers.sh into ../peers (skipped if absent).
@@ -56,16 +59,29 @@ s = v['stats']
 print(f"jikimi findings: {len(v['findings'])}, files {s['files']}, skipped {s['skipped']}, "
       f"binaries read {s.get('binaries', 'n/a')}, media passed over {s.get('media', 'n/a')}")
 PY
-# The cost of reading binaries as strings: the same scan with --no-binaries
-# (median of the runs), when the build has the flag.
+# The cost of reading binaries as strings: the same scan with and without
+# --no-binaries, alternating, medians of wall and CPU time (user + system:
+# on a shared machine the CPU time is the steadier figure), peak RSS.
 if $JIKIMI scan --help | grep -q -- --no-binaries; then
-  timed() {
-    /usr/bin/time -f "%e" -o "$OUT/binaries.time" bash -c "$1" >/dev/null 2>&1 || true
-    tail -1 "$OUT/binaries.time"
+  CMD[with]="${CMD[jikimi]}"
+  CMD[without]="${CMD[jikimi]} --no-binaries"
+  declare -A BW BC BM
+  for _ in $(seq "$RUNS"); do
+    for t in with without; do
+      read -r s m c < <(measure "$t")
+      BW[$t]+="$s "; BC[$t]+="$c "; BM[$t]+="$m "
+    done
+  done
+  row() { # tool -> "wall cpu rss_mib"
+    echo "$(echo ${BW[$1]} | tr ' ' '\n' | median) $(echo ${BC[$1]} | tr ' ' '\n' | median)" \
+      "$(( $(echo ${BM[$1]} | tr ' ' '\n' | sort -n | tail -1) / 1024 ))"
   }
-  NB=$(for _ in $(seq "$RUNS"); do timed "${CMD[jikimi]} --no-binaries"; done | median)
-  WB=$(for _ in $(seq "$RUNS"); do timed "${CMD[jikimi]}"; done | median)
-  echo "reading binaries: ${WB} s with, ${NB} s with --no-binaries (median of $RUNS)"
+  read -r ww wc wm < <(row with)
+  read -r nw nc nm < <(row without)
+  echo "reading binaries: ${ww} s wall, ${wc} s CPU, ${wm} MiB with;" \
+    "${nw} s, ${nc} s, ${nm} MiB with --no-binaries (median of $RUNS, alternating):" \
+    "$(echo "($wc - $nc) * 100 / $nc" | bc -l | xargs printf '%+.0f')% CPU," \
+    "$(echo "($ww - $nw) * 100 / $nw" | bc -l | xargs printf '%+.0f')% wall"
 fi
 # Start-up: one small file that hits a keyword (the prefilter is built,
 # one rule's regex compiled); the median of 5.

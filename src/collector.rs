@@ -158,13 +158,10 @@ impl<'a> Collector<'a> {
         self.binary_matcher
             .get_or_init(|| {
                 let rules = self.matcher.rules();
-                let enabled = (0..rules.len())
-                    .map(|i| {
-                        self.matcher.is_enabled(i)
-                            && crate::matcher::reads_binaries(&rules.rules[i])
-                    })
-                    .collect();
-                Matcher::with_enabled(rules, enabled).ok()
+                Some(
+                    self.matcher
+                        .subset(|i| crate::matcher::reads_binaries(&rules.rules[i])),
+                )
             })
             .as_ref()
     }

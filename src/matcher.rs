@@ -37,8 +37,9 @@ pub struct RawMatch {
 /// The compiled prefilter over a rule set.
 pub struct Matcher<'r> {
     rules: &'r RuleSet,
-    /// `None` when no rule has keywords (nothing can match).
-    keywords: Option<Keywords>,
+    /// `None` when no rule has keywords (nothing can match). Shared with
+    /// the matchers made by [`Matcher::subset`].
+    keywords: Option<std::sync::Arc<Keywords>>,
     /// For each Aho-Corasick pattern, the rules that own that keyword.
     owners: Vec<Vec<usize>>,
     /// Rules that are enabled (all by default).
@@ -83,7 +84,7 @@ impl<'r> Matcher<'r> {
         let keywords = if keywords.is_empty() {
             None
         } else {
-            Some(Keywords::new(&keywords)?)
+            Some(std::sync::Arc::new(Keywords::new(&keywords)?))
         };
         let file_rules = (0..rules.len())
             .filter(|&i| enabled[i] && !rules.rules[i].syntax.files.is_empty())
@@ -99,6 +100,35 @@ impl<'r> Matcher<'r> {
 
     pub fn rules(&self) -> &'r RuleSet {
         self.rules
+    }
+
+    /// This prefilter restricted to its enabled rules for which `keep`
+    /// holds: the same matches as [`Matcher::with_enabled`] with those
+    /// rules, but the keyword automaton is shared, not built again (keywords
+    /// left without a rule hit and are passed over). Building it costs more
+    /// than matching the strings of a tree's binaries.
+    pub fn subset(&self, keep: impl Fn(usize) -> bool) -> Matcher<'r> {
+        let enabled: Vec<bool> = (0..self.rules.len())
+            .map(|i| self.enabled[i] && keep(i))
+            .collect();
+        let owners = self
+            .owners
+            .iter()
+            .map(|o| o.iter().copied().filter(|&r| enabled[r]).collect())
+            .collect();
+        let file_rules = self
+            .file_rules
+            .iter()
+            .copied()
+            .filter(|&r| enabled[r])
+            .collect();
+        Matcher {
+            rules: self.rules,
+            keywords: self.keywords.clone(),
+            owners,
+            enabled,
+            file_rules,
+        }
     }
 
     /// All matches in `hay`, sorted by position, after placeholder, entropy,
@@ -766,6 +796,23 @@ regex = '''\b(tk-[A-Za-z0-9-]{20,})\b'''
         let found = m.find(hay);
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(rules.rules[found[0].rule].id(), "t.specific");
+    }
+
+    #[test]
+    fn a_subset_matches_like_a_matcher_built_for_its_rules() {
+        let rules = set(TWO);
+        let m = Matcher::new(&rules).unwrap();
+        let hay = b"a = 'tk-live-Qm7vT2kR9pLx4NcZ8wYb' b = 'tk-Xq8vT2kR9pLx4NcZ8wYbZZ'";
+        for keep in [0, 1] {
+            let sub = m.subset(|i| i == keep);
+            let built =
+                Matcher::with_enabled(&rules, (0..2).map(|i| i == keep).collect()).unwrap();
+            assert_eq!(sub.find(hay), built.find(hay));
+            assert!(!sub.find(hay).is_empty());
+            assert!(sub.find(hay).iter().all(|f| f.rule == keep));
+            assert!(!sub.is_enabled(1 - keep));
+        }
+        assert!(m.subset(|_| false).find(hay).is_empty());
     }
 
     #[test]

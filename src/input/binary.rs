@@ -424,7 +424,7 @@ pub fn strings_each(bytes: &[u8], budget: &mut Budget, piece: usize, emit: &mut 
     // ASCII runs.
     let ascii = Runs::new(bytes.len(), |k| PRINTABLE[usize::from(bytes[k])]);
     for (s, e) in ascii {
-        if !push_run(bytes[s..e].iter().copied(), e - s, &mut out, budget, WHAT) {
+        if !push_slice(&bytes[s..e], &mut out, budget, WHAT) {
             flush(&mut out, 0);
             return;
         }
@@ -555,6 +555,17 @@ const PRINTABLE: [bool; 256] = {
     }
     t
 };
+
+/// [`push_run`] for a run of ASCII bytes, copied as a slice.
+fn push_slice(run: &[u8], out: &mut Vec<u8>, budget: &mut Budget, what: &'static str) -> bool {
+    let n = budget.take(run.len() + 1, what);
+    if n == 0 {
+        return false;
+    }
+    out.extend_from_slice(run.get(..n - 1).unwrap_or(run));
+    out.push(b'\n');
+    n == run.len() + 1
+}
 
 /// Append a run of `len` characters and a newline, within `budget`; `false`
 /// when the budget ran out (what fitted was appended).
