@@ -805,8 +805,7 @@ regex = '''\b(tk-[A-Za-z0-9-]{20,})\b'''
         let hay = b"a = 'tk-live-Qm7vT2kR9pLx4NcZ8wYb' b = 'tk-Xq8vT2kR9pLx4NcZ8wYbZZ'";
         for keep in [0, 1] {
             let sub = m.subset(|i| i == keep);
-            let built =
-                Matcher::with_enabled(&rules, (0..2).map(|i| i == keep).collect()).unwrap();
+            let built = Matcher::with_enabled(&rules, (0..2).map(|i| i == keep).collect()).unwrap();
             assert_eq!(sub.find(hay), built.find(hay));
             assert!(!sub.find(hay).is_empty());
             assert!(sub.find(hay).iter().all(|f| f.rule == keep));

@@ -710,7 +710,8 @@ mod tests {
             let mut start = None;
             let mut i = a;
             while i + 1 < bytes.len() + 1 {
-                let good = i + 1 < bytes.len() && bytes[i + 1] == 0 && PRINTABLE[usize::from(bytes[i])];
+                let good =
+                    i + 1 < bytes.len() && bytes[i + 1] == 0 && PRINTABLE[usize::from(bytes[i])];
                 match (good, start) {
                     (true, None) => start = Some(i),
                     (false, Some(s)) => {
