@@ -4,17 +4,17 @@
 #     images, fonts, fixtures of about twenty public projects);
 #   - real binaries from the registries, pinned: Python wheels with native
 #     libraries (numpy, cryptography, orjson, pydantic-core: `.so`; ruff:
-#     a Rust executable), npm packages with
-#     native addons (`.node`) and executables (@esbuild/linux-x64: Go);
+#     a Rust executable), npm packages with native addons (`.node`) and
+#     executables (@esbuild/linux-x64: Go);
 #   - Rust executables of the installed toolchain (rustfmt, cargo-fmt).
 #
 #   benches/gen_corpus.sh [DIR]            (default /work/corpus)
 #   TREE=DIR benches/tree.sh 0 3           (then bench it)
 #
-# The mirrors are trusted, read-only clones: `git archive` runs on them here,
-# in a bench script, never in jikimi. Downloads are cached in $CACHE
+# The mirrors are trusted, read-only clones: `git ls-tree` and `git cat-file`
+# run on them here, in a bench script, never in jikimi. Downloads are cached in $CACHE
 # (default DIR-cache, outside the corpus).
-# Needs git, pip, npm, tar, unzip. A few minutes; about 300 MiB.
+# Needs git, pip, npm, tar, unzip. A few minutes; about 355 MiB.
 set -euo pipefail
 DIR=${1:-/work/corpus}
 MIRRORS=${MIRRORS:-/work/.mirror}
