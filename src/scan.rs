@@ -418,7 +418,10 @@ fn scan_root(
         .filter(|f| f.kind == RuleKind::Secret)
         .map(|f| f.path.as_str())
         .collect();
-    let fixture = |p: &str| crate::findings::test_data::is_test_path(p) && !keyed.contains(p);
+    let fixture = |p: &str| {
+        (crate::findings::test_data::is_test_path(p) || projects.named_test_path(p))
+            && !keyed.contains(p)
+    };
     let env_seen_real: Vec<checklist::EnvFile> = env_seen
         .iter()
         .filter(|e| !fixture(&e.path))
@@ -576,6 +579,31 @@ fn mark_committed(g: &GitContext, findings: &mut [Finding], max_file_size: u64) 
     }
 }
 
+/// `--audit`: tracked files under `root` that an ignore rule matches (added
+/// before the rule, or with `git add -f`). The walk skips them, but git
+/// commits them: an audited repository must not hide a file behind its own
+/// `.gitignore`. Those already in `found` are left out.
+fn tracked_but_ignored(
+    root: &Path,
+    root_abs: &Path,
+    g: &GitContext,
+    ignores: &Ignores,
+    found: &[(PathBuf, String)],
+) -> Vec<(PathBuf, String)> {
+    let have: HashSet<&str> = found.iter().map(|(_, r)| r.as_str()).collect();
+    let mut out: Vec<(PathBuf, String)> = g
+        .tracked
+        .iter()
+        .filter_map(|t| t.strip_prefix(g.prefix.as_str()))
+        .filter(|rel| !have.contains(rel))
+        .filter(|rel| ignores.is_ignored_below(root_abs, &root_abs.join(rel), false))
+        .map(|rel| (root.join(rel), rel.to_string()))
+        .filter(|(abs, _)| std::fs::symlink_metadata(abs).is_ok_and(|m| m.is_file()))
+        .collect();
+    out.sort();
+    out
+}
+
 /// The working tree of one root: a folder walked (with the ignored files
 /// that still matter), or one file named on the command line.
 #[allow(clippy::too_many_arguments)]
@@ -592,13 +620,20 @@ fn scan_working_tree(
     if is_dir {
         out.evidence.git_repo |= git.is_some();
         let root_abs = walk::absolute(root);
-        let ignores = Arc::new(Ignores::new(
-            &root_abs,
-            git.map(|g| (g.workdir.as_path(), g.git_dir.as_path())),
-        ));
+        let ignores = Arc::new(
+            Ignores::new(
+                &root_abs,
+                git.map(|g| (g.workdir.as_path(), g.git_dir.as_path())),
+            )
+            .audit(opts.filters.audit),
+        );
         walk::walk_dir(root, wopts, git, &ignores, collector, totals);
         if let Some(g) = git {
-            let extra = walk::ignored_of_interest(root, &ignores, opts.include_deps)
+            let mut extra = walk::ignored_of_interest(root, &ignores, opts.include_deps);
+            if opts.filters.audit {
+                extra.extend(tracked_but_ignored(root, &root_abs, g, &ignores, &extra));
+            }
+            let extra = extra
                 .into_iter()
                 .filter(|(_, rel)| !opts.filters.excluded(rel));
             let mut buf = Vec::new();

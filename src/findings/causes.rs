@@ -339,7 +339,9 @@ impl FileFacts {
             project,
             in_app_package,
             test_data: !in_app_package
-                && crate::findings::test_data::is_test_path(&origin.display_path()),
+                && (crate::findings::test_data::is_test_path(&origin.display_path())
+                    || (!matches!(origin, Origin::Member { .. })
+                        && projects.named_test_path(leaf))),
             binary: None,
         }
     }

@@ -25,6 +25,7 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
+use crate::findings::test_dirs::TestPlace;
 use crate::input::fsread;
 
 /// The largest manifest read (real ones are a few kilobytes).
@@ -925,6 +926,8 @@ pub struct Projects {
     /// first, with their path relative to the root (`..`, `../..`).
     above: Vec<PathBuf>,
     cache: Mutex<HashMap<PathBuf, Option<Project>>>,
+    /// Test folders each folder's manifests name, by folder.
+    tests: Mutex<HashMap<PathBuf, std::sync::Arc<Vec<TestPlace>>>>,
 }
 
 impl Projects {
@@ -948,7 +951,57 @@ impl Projects {
             root,
             above,
             cache: Mutex::new(HashMap::new()),
+            tests: Mutex::new(HashMap::new()),
         }
+    }
+
+    fn dir_tests(&self, abs: &Path) -> std::sync::Arc<Vec<TestPlace>> {
+        if let Some(t) = self.tests.lock().expect("tests lock").get(abs) {
+            return std::sync::Arc::clone(t);
+        }
+        let t = std::sync::Arc::new(crate::findings::test_dirs::read_dir_places(abs));
+        self.tests
+            .lock()
+            .expect("tests lock")
+            .entry(abs.to_path_buf())
+            .or_insert(t)
+            .clone()
+    }
+
+    /// Whether `rel_path` (relative to the scan root, `/`-separated) lies
+    /// in a test folder that a manifest of a folder above it names
+    /// (pytest `testpaths`, Jest `roots`/`testMatch`, Cargo `[[test]]`,
+    /// Maven and Gradle test sources: [`crate::findings::test_dirs`]).
+    pub fn named_test_path(&self, rel_path: &str) -> bool {
+        let parts: Vec<&str> = rel_path.split('/').filter(|p| !p.is_empty()).collect();
+        for depth in (0..parts.len()).rev() {
+            let abs = if depth == 0 {
+                self.root.clone()
+            } else {
+                self.root.join(parts[..depth].join("/"))
+            };
+            let below = parts[depth..].join("/");
+            if self.dir_tests(&abs).iter().any(|p| p.holds(&below)) {
+                return true;
+            }
+        }
+        for abs in &self.above {
+            let mut below: Vec<String> = self
+                .root
+                .strip_prefix(abs)
+                .map(|r| {
+                    r.components()
+                        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                        .collect()
+                })
+                .unwrap_or_default();
+            below.extend(parts.iter().map(|s| s.to_string()));
+            let below = below.join("/");
+            if self.dir_tests(abs).iter().any(|p| p.holds(&below)) {
+                return true;
+            }
+        }
+        false
     }
 
     fn dir_project(&self, abs: &Path) -> Option<Project> {
