@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use serde::Serialize;
 
 use crate::findings::causes::{file_name, is_env_file, is_env_template};
-use crate::findings::project::{self, Projects, Summary};
+use crate::findings::project::{self, Kind, Projects, Summary};
 use crate::findings::risks::{BROWSER_DIRECT_CALL, GITIGNORE_GAP, PUBLIC_ENV_SECRET};
 use crate::findings::suppress::Suppressed;
 use crate::findings::{Cause, Finding};
@@ -639,12 +639,16 @@ fn rate_question(findings: &[Finding], ev: &Evidence) -> Item {
             .map(|(m, k)| format!("{m}: {}", k.as_str()))
             .take(3)
             .collect();
+        let what = if p.projects.values().all(|k| *k == Kind::Docs) {
+            "a docs site serves static pages and calls no paid API"
+        } else if p.projects.values().any(|k| *k == Kind::Docs) {
+            "command-line tools, libraries and docs sites serve no requests and call no paid API"
+        } else {
+            "a command-line tool or library serves no requests and calls no paid API"
+        };
         return item(
             Status::NotApplicable,
-            format!(
-                "a command-line tool or library serves no requests and calls no paid API ({})",
-                list.join("; ")
-            ),
+            format!("{what} ({})", list.join("; ")),
         );
     }
     let libs: Vec<&str> = p

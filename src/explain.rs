@@ -206,7 +206,7 @@ fn explain_checklist() -> String {
          1 and 2 fail on keys in client code, app packages, public variables or direct browser calls;\n\
          3 fails when an env file with values is tracked or .gitignore does not ignore .env files, and passes with \"no env files used\" when the project uses none;\n\
          4 always asks for review: rotate leaked keys and watch usage and billing;\n\
-         5 passes when a rate-limit library is found in a manifest (package.json, requirements.txt, ...), and is n/a for command-line tools and libraries.\n\
+         5 passes when a rate-limit library is found in a manifest (package.json, requirements.txt, ...), and is n/a for command-line tools, libraries and docs sites.\n\
          A question whose only failing findings are held back by a baseline, an inline marker or the allowlist is accepted (with a count), never pass. Files the scan could not read (over a size limit, unreadable) and partial scans (--staged, --since, --history-only) make it review.\n",
     );
     s

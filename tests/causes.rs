@@ -951,6 +951,90 @@ fn keys_public_by_design_are_info_and_never_to_rotate() {
     assert!(text.contains("Rotate these leaked keys (Algolia"), "{text}");
 }
 
+/// Docs sites (Docusaurus, VitePress, MkDocs, Sphinx, Jekyll): their
+/// project kind is `docs`, their DocSearch key is public by design (info,
+/// never to rotate), and the rate-limit question is n/a with advice that
+/// fits a docs site (no server middleware to install).
+#[test]
+fn docs_sites_get_advice_that_fits_them() {
+    let mut fake = Fake::new(2600);
+    let hex = |f: &mut Fake| f.chars("0123456789abcdef", 32);
+    let sites: &[(&str, &[(&str, &str)], &str, &str)] = &[
+        (
+            "Docusaurus",
+            &[(
+                "package.json",
+                r#"{"name":"website","private":true,"dependencies":{"@docusaurus/core":"3.4.0","@docusaurus/preset-classic":"3.4.0","react":"18","react-dom":"18"}}"#,
+            )],
+            "docusaurus.config.js",
+            "docusaurus",
+        ),
+        (
+            "VitePress",
+            &[(
+                "package.json",
+                r#"{"name":"docs","private":true,"devDependencies":{"vitepress":"1.2.3","vue":"3"}}"#,
+            )],
+            ".vitepress/config.ts",
+            "vitepress",
+        ),
+        (
+            "MkDocs",
+            &[
+                ("mkdocs.yml", "site_name: Acme\ntheme:\n  name: material\n"),
+                ("requirements.txt", "mkdocs-material==9.5.0\n"),
+            ],
+            "overrides/search.js",
+            "mkdocs",
+        ),
+    ];
+    for (i, (name, files, config, framework)) in sites.iter().enumerate() {
+        let env = Env::new();
+        for (p, c) in *files {
+            env.write(p, c);
+        }
+        env.write(
+            config,
+            format!(
+                "export default {{\n  themeConfig: {{\n    algolia: {{\n      appId: 'BH4D9OD16A',\n      apiKey: '{}',\n      indexName: 'acme{i}',\n    }},\n  }},\n}};\n",
+                hex(&mut fake)
+            ),
+        );
+        let (code, v) = env.scan_json(&["--no-history"]);
+        assert_eq!(code, 0, "{name}: {v:#}");
+        let f = finding_at(&v, config);
+        assert_eq!(f["rule"], "algolia.docsearch-api-key", "{name}");
+        assert_eq!(f["severity"], "info", "{name}");
+        assert_eq!(f["project"]["kind"], "docs", "{name}: {f:#}");
+        assert_eq!(f["project"]["framework"], *framework, "{name}: {f:#}");
+        let checklist = v["checklist"].as_array().unwrap();
+        for q in &checklist[..2] {
+            assert_eq!(q["status"], "pass", "{name}: {q:#}");
+        }
+        let q5 = &checklist[4];
+        assert_eq!(q5["status"], "n/a", "{name}: {q5:#}");
+        let advice = q5["advice"].as_str().unwrap();
+        assert!(advice.contains("docs site"), "{name}: {advice}");
+        let out = env.cmd().args(["scan", "--no-history"]).output().unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(!text.contains("Rotate these"), "{name}:\n{text}");
+        assert!(!text.contains("express-rate-limit"), "{name}:\n{text}");
+    }
+
+    // mkdocs.yml beside a Python package's manifest: still a library.
+    let env = layout(
+        &[
+            ("pyproject.toml", PYPROJECT),
+            ("mkdocs.yml", "site_name: Acme client\n"),
+            ("src/acme/client.py", "KEY = \"{KEY}\"\n"),
+        ],
+        2650,
+    );
+    let (_, v) = env.scan_json(&["--no-history"]);
+    let f = finding_at(&v, "src/acme/client.py");
+    assert_eq!(f["project"]["kind"], "library", "{f:#}");
+}
+
 /// Issue 20: a `.env` inside a committed tarball was told `git rm --cached
 /// .env`. The advice names the container: rebuild it, untrack it.
 #[test]
