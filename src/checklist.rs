@@ -74,6 +74,11 @@ pub struct EnvFile {
     pub values: bool,
 }
 
+/// The partial scope of a scan of a subdirectory of a work tree. Question 3
+/// is still answered, from the enclosing repository's state (the env files
+/// it tracks, its ignore rules); the others are `review`.
+pub const SUBDIRECTORY_SCOPE: &str = "a subdirectory of its repository: the rest of the work tree and the history were not read (scan the repository's top for the whole answer)";
+
 /// What the scan saw besides findings.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Evidence {
@@ -507,7 +512,13 @@ pub fn build(findings: &[Finding], suppressed: &[Suppressed], ev: &Evidence) -> 
     let q5 = rate_question(findings, ev);
     let mut items = vec![q1, q2, q3, q4, q5];
     if let Some(scope) = ev.partial {
-        for item in items.iter_mut().filter(|i| i.status == Status::Pass) {
+        // A subdirectory scan reads the repository's index and ignore rules:
+        // question 3 stands on them.
+        let from_repo = |i: &Item| ev.subdirectory && scope == SUBDIRECTORY_SCOPE && i.number == 3;
+        for item in items
+            .iter_mut()
+            .filter(|i| i.status == Status::Pass && !from_repo(i))
+        {
             item.status = Status::Review;
             item.advice = format!(
                 "not answered by this scan ({scope}); run a full `jikimi scan` for the whole project"

@@ -307,6 +307,7 @@ impl ScanConfig {
                 mode,
                 scope,
                 progress,
+                skip_dirs: Vec::new(),
             },
             format: args.format,
             output: args.output.clone(),
