@@ -951,6 +951,15 @@ fn keys_public_by_design_are_info_and_never_to_rotate() {
     assert!(text.contains("Rotate these leaked keys (Algolia"), "{text}");
 }
 
+/// (name, manifest files, the site config holding the DocSearch key, the
+/// framework reported)
+type DocsSite = (
+    &'static str,
+    &'static [(&'static str, &'static str)],
+    &'static str,
+    &'static str,
+);
+
 /// Docs sites (Docusaurus, VitePress, MkDocs, Sphinx, Jekyll): their
 /// project kind is `docs`, their DocSearch key is public by design (info,
 /// never to rotate), and the rate-limit question is n/a with advice that
@@ -959,7 +968,7 @@ fn keys_public_by_design_are_info_and_never_to_rotate() {
 fn docs_sites_get_advice_that_fits_them() {
     let mut fake = Fake::new(2600);
     let hex = |f: &mut Fake| f.chars("0123456789abcdef", 32);
-    let sites: &[(&str, &[(&str, &str)], &str, &str)] = &[
+    let sites: &[DocsSite] = &[
         (
             "Docusaurus",
             &[(
