@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use serde::Serialize;
 
 use crate::findings::causes::{file_name, is_env_file, is_env_template};
-use crate::findings::project::{self, Projects, Summary};
+use crate::findings::project::{self, Kind, Projects, Summary};
 use crate::findings::risks::{BROWSER_DIRECT_CALL, GITIGNORE_GAP, PUBLIC_ENV_SECRET};
 use crate::findings::suppress::Suppressed;
 use crate::findings::{Cause, Finding};
@@ -73,6 +73,11 @@ pub struct EnvFile {
     /// It assigns at least one non-empty value.
     pub values: bool,
 }
+
+/// The partial scope of a scan of a subdirectory of a work tree. Question 3
+/// is still answered, from the enclosing repository's state (the env files
+/// it tracks, its ignore rules); the others are `review`.
+pub const SUBDIRECTORY_SCOPE: &str = "a subdirectory of its repository: the rest of the work tree and the history were not read (scan the repository's top for the whole answer)";
 
 /// What the scan saw besides findings.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -507,7 +512,13 @@ pub fn build(findings: &[Finding], suppressed: &[Suppressed], ev: &Evidence) -> 
     let q5 = rate_question(findings, ev);
     let mut items = vec![q1, q2, q3, q4, q5];
     if let Some(scope) = ev.partial {
-        for item in items.iter_mut().filter(|i| i.status == Status::Pass) {
+        // A subdirectory scan reads the repository's index and ignore rules:
+        // question 3 stands on them.
+        let from_repo = |i: &Item| ev.subdirectory && scope == SUBDIRECTORY_SCOPE && i.number == 3;
+        for item in items
+            .iter_mut()
+            .filter(|i| i.status == Status::Pass && !from_repo(i))
+        {
             item.status = Status::Review;
             item.advice = format!(
                 "not answered by this scan ({scope}); run a full `jikimi scan` for the whole project"
@@ -639,12 +650,16 @@ fn rate_question(findings: &[Finding], ev: &Evidence) -> Item {
             .map(|(m, k)| format!("{m}: {}", k.as_str()))
             .take(3)
             .collect();
+        let what = if p.projects.values().all(|k| *k == Kind::Docs) {
+            "a docs site serves static pages and calls no paid API"
+        } else if p.projects.values().any(|k| *k == Kind::Docs) {
+            "command-line tools, libraries and docs sites serve no requests and call no paid API"
+        } else {
+            "a command-line tool or library serves no requests and calls no paid API"
+        };
         return item(
             Status::NotApplicable,
-            format!(
-                "a command-line tool or library serves no requests and calls no paid API ({})",
-                list.join("; ")
-            ),
+            format!("{what} ({})", list.join("; ")),
         );
     }
     let libs: Vec<&str> = p

@@ -248,6 +248,7 @@ impl ScanConfig {
         }
         if args.audit {
             filters.inline = false;
+            filters.audit = true;
         }
         let limits = archive_limits(args, &archives, max_file_size)?;
         let scope = match (&args.since, &args.range) {
@@ -306,6 +307,7 @@ impl ScanConfig {
                 mode,
                 scope,
                 progress,
+                skip_dirs: Vec::new(),
             },
             format: args.format,
             output: args.output.clone(),

@@ -77,7 +77,7 @@ pub fn cause_guide(c: Cause) -> (&'static str, &'static str) {
         ),
         Cause::TestData => (
             "not one of the guide's five causes: where the key sits is a test; a real key there is leaked by whichever cause applies (most often leak cause 2, git)",
-            "The key is in test code or test data: Go `*_test.go` and `testdata/`, Rust `tests/` and `#[cfg(test)]` modules, JS/TS `*.test.*`, `*.spec.*` and `__tests__/`, Python `test_*.py`, `tests/` and `conftest.py`, Java/Kotlin `src/test/`, Ruby `spec/`, PHP `tests/`, C# `*.Tests` projects, and `fixtures/` anywhere. Most keys there are deliberately fake; some are real by mistake, and a real key in a test is in every clone like any other. jikimi reports it one severity step lower; `tests = \"warn\"` in jikimi.toml reports it as info (never failing the scan), `tests = \"ignore\"` holds it back (counted as suppressed).",
+            "The key is in test code or test data: Go `*_test.go` and `testdata/`, Rust `tests/` and `#[cfg(test)]` modules, JS/TS `*.test.*`, `*.spec.*` and `__tests__/`, Python `test_*.py`, `tests/` and `conftest.py`, Java/Kotlin `src/test/`, Ruby `spec/`, PHP `tests/`, C# `*.Tests` projects, `fixtures/`, `testsuite/` and `examples/` anywhere, documentation (`.md`, `.rst`, `.adoc`, `.txt` under `docs/`, Sphinx build output), and the test folders a project's manifests name (pytest `testpaths`, Jest `roots`/`testMatch`, Cargo `[[test]]`, Maven and Gradle test sources). Most keys there are deliberately fake; some are real by mistake, and a real key in a test is in every clone like any other. jikimi reports it one severity step lower; `tests = \"warn\"` in jikimi.toml reports it as info (never failing the scan), `tests = \"ignore\"` holds it back (counted as suppressed).",
         ),
         Cause::PublicByDesign => (
             "not a leak: the guide's rule (keys only on the server) is about secret keys; publishable and search-only keys are made to be seen",
@@ -206,7 +206,7 @@ fn explain_checklist() -> String {
          1 and 2 fail on keys in client code, app packages, public variables or direct browser calls;\n\
          3 fails when an env file with values is tracked or .gitignore does not ignore .env files, and passes with \"no env files used\" when the project uses none;\n\
          4 always asks for review: rotate leaked keys and watch usage and billing;\n\
-         5 passes when a rate-limit library is found in a manifest (package.json, requirements.txt, ...), and is n/a for command-line tools and libraries.\n\
+         5 passes when a rate-limit library is found in a manifest (package.json, requirements.txt, ...), and is n/a for command-line tools, libraries and docs sites.\n\
          A question whose only failing findings are held back by a baseline, an inline marker or the allowlist is accepted (with a count), never pass. Files the scan could not read (over a size limit, unreadable) and partial scans (--staged, --since, --history-only) make it review.\n",
     );
     s

@@ -414,6 +414,18 @@ fn sarif_level(sev: &str) -> &'static str {
     }
 }
 
+/// The `security-severity` score of one JSON finding, as the single-run
+/// SARIF gives it: from its severity, or the top of the scale for a key
+/// its provider confirmed live.
+fn result_security_severity(f: &Value) -> &'static str {
+    if f["verification"] == "live" {
+        return crate::verify::report::LIVE_SECURITY_SEVERITY;
+    }
+    let sev = f["severity"].as_str().unwrap_or_default();
+    serde_json::from_value::<crate::vocab::Severity>(json!(sev))
+        .map_or("0.0", crate::vocab::Severity::security_severity)
+}
+
 /// SARIF 2.1.0 with one run per repository (code scanning shows each as
 /// its own category).
 fn write_sarif(repos: &[&Repository], w: &mut dyn Write) -> Result<()> {
@@ -426,12 +438,23 @@ fn write_sarif(repos: &[&Repository], w: &mut dyn Write) -> Result<()> {
                 .iter()
                 .map(|f| {
                     let s = |k: &str| f[k].as_str().unwrap_or_default();
-                    rules.entry(s("rule")).or_insert_with(|| {
+                    let score = result_security_severity(f);
+                    let rule = rules.entry(s("rule")).or_insert_with(|| {
                         json!({
                             "id": s("rule"),
                             "shortDescription": {"text": s("title")},
+                            "properties": {"security-severity": score},
                         })
                     });
+                    // GitHub reads the score per rule: the rule's worst
+                    // result decides, as in the single-run SARIF.
+                    let current = rule["properties"]["security-severity"]
+                        .as_str()
+                        .and_then(|v| v.parse::<f64>().ok())
+                        .unwrap_or(0.0);
+                    if score.parse::<f64>().unwrap_or(0.0) > current {
+                        rule["properties"]["security-severity"] = json!(score);
+                    }
                     let mut text = s("title").to_string();
                     if !s("why").is_empty() {
                         text.push_str(": ");
@@ -455,6 +478,7 @@ fn write_sarif(repos: &[&Repository], w: &mut dyn Write) -> Result<()> {
                         "partialFingerprints": {"jikimi/v1": s("id")},
                         "properties": {
                             "severity": s("severity"),
+                            "security-severity": score,
                             "secret": f["secret"],
                             "commit": f["commit"]["id"],
                         },

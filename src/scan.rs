@@ -40,6 +40,7 @@ use crate::input::{GitState, Sink};
 use crate::matcher::Matcher;
 use crate::rules::RuleKind;
 
+mod enclosing;
 mod nested;
 mod range;
 
@@ -86,6 +87,9 @@ pub struct ScanOptions {
     pub binaries: bool,
     /// Excludes and allowlists from the config file.
     pub filters: Arc<Filters>,
+    /// Folders under the root the walk leaves out (relative): repositories
+    /// nested in a folder of clones, each scanned as a root of its own.
+    pub skip_dirs: Vec<String>,
 }
 
 /// Totals for the report.
@@ -157,9 +161,25 @@ pub fn run(matcher: &Matcher<'_>, opts: &ScanOptions) -> Result<ScanOutput> {
     let mut out = ScanOutput::default();
     let archive_totals = Arc::new(ArchiveTotals::default());
     for root in &opts.paths {
-        scan_root(matcher, root, opts, &archive_totals, &mut out)?;
-        if opts.mode == Mode::TreeAndHistory && outside_any_repository(root) {
-            scan_nested_histories(matcher, root, opts, &archive_totals, &mut out);
+        let nested = if matches!(opts.mode, Mode::TreeAndHistory | Mode::TreeOnly)
+            && outside_any_repository(root)
+        {
+            nested::find(root)
+        } else {
+            Vec::new()
+        };
+        if nested.is_empty() {
+            scan_root(matcher, root, opts, &archive_totals, &mut out)?;
+        } else {
+            // A folder of repositories: the folder's own files, then each
+            // repository as a root of its own (its git state, its ignore
+            // rules, its history), named by its folder.
+            let outer = ScanOptions {
+                skip_dirs: nested.clone(),
+                ..opts.clone()
+            };
+            scan_root(matcher, root, &outer, &archive_totals, &mut out)?;
+            scan_nested_repositories(matcher, root, &nested, opts, &archive_totals, &mut out);
         }
     }
     out.stats.archives = archive_totals.archives.load(Ordering::Relaxed);
@@ -197,9 +217,7 @@ pub fn run(matcher: &Matcher<'_>, opts: &ScanOptions) -> Result<ScanOutput> {
             Some("--since/--range: only the commits in the range")
         }
         (Mode::HistoryOnly, _) => Some("--history-only: the working tree was not read"),
-        _ if out.evidence.subdirectory => Some(
-            "a subdirectory of its repository: the rest of the work tree and the history were not read (scan the repository's top for the whole answer)",
-        ),
+        _ if out.evidence.subdirectory => Some(checklist::SUBDIRECTORY_SCOPE),
         _ if only_files => Some("only the files given on the command line were read"),
         _ => None,
     };
@@ -238,21 +256,23 @@ fn outside_any_repository(root: &Path) -> bool {
         .any(|a| std::fs::symlink_metadata(a.join(".git")).is_ok())
 }
 
-/// The history of each repository nested in `root` (see [`nested`]), its
-/// findings named by their path from `root` (`a/app.py`), so that they
-/// merge with what the tree walk found in the same files.
-fn scan_nested_histories(
+/// Each repository nested in `root` (see [`nested`]) scanned as a root of
+/// its own (working tree with its own git state, and history unless
+/// `--no-history`), its findings named by their path from `root`
+/// (`a/app.py`).
+fn scan_nested_repositories(
     matcher: &Matcher<'_>,
     root: &Path,
+    nested: &[String],
     opts: &ScanOptions,
     archive_totals: &Arc<ArchiveTotals>,
     out: &mut ScanOutput,
 ) {
-    for rel in nested::find(root) {
-        let path = root.join(&rel);
+    for rel in nested {
+        let path = root.join(rel);
         let sub_opts = ScanOptions {
             paths: vec![path.clone()],
-            mode: Mode::HistoryOnly,
+            skip_dirs: Vec::new(),
             ..opts.clone()
         };
         let mut sub = ScanOutput::default();
@@ -266,9 +286,47 @@ fn scan_nested_histories(
             if let Some(h) = f.history.as_mut() {
                 h.path = format!("{rel}/{}", h.path);
             }
+            if let Some(v) = f.via.as_mut() {
+                *v = format!("{rel}/{v}");
+            }
+            if let Some(p) = f.project.as_mut() {
+                p.manifest = p
+                    .manifest
+                    .split(", ")
+                    .map(|m| format!("{rel}/{m}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+            }
             f.id = fingerprint(&f.rule, &f.secret, &f.path);
             out.findings.push(f);
         }
+        for mut n in sub.notes {
+            n.path = format!("{rel}/{}", n.path);
+            out.notes.push(n);
+        }
+        out.stats.files += sub.stats.files;
+        out.stats.bytes += sub.stats.bytes;
+        out.evidence.rate_limit.extend(
+            sub.evidence
+                .rate_limit
+                .into_iter()
+                .map(|r| format!("{rel}/{r}")),
+        );
+        if out.evidence.env_use.is_none() {
+            out.evidence.env_use = sub.evidence.env_use.map(|why| format!("{rel}: {why}"));
+        }
+        let mut projects = sub.evidence.projects;
+        projects.projects = std::mem::take(&mut projects.projects)
+            .into_iter()
+            .map(|(m, k)| (format!("{rel}/{m}"), k))
+            .collect();
+        out.evidence.projects.merge(projects);
+        out.evidence.unread_env.extend(
+            sub.evidence
+                .unread_env
+                .into_iter()
+                .map(|p| format!("{rel}/{p}")),
+        );
         for mut s in sub.suppressed {
             s.path = format!("{rel}/{}", s.path);
             out.suppressed.push(s);
@@ -370,7 +428,10 @@ fn scan_root(
         },
         excludes: {
             let filters = Arc::clone(&opts.filters);
-            walk::Excludes::new(move |rel, is_dir| filters.excluded_entry(rel, is_dir))
+            let skip = opts.skip_dirs.clone();
+            walk::Excludes::new(move |rel, is_dir| {
+                (is_dir && skip.iter().any(|d| d == rel)) || filters.excluded_entry(rel, is_dir)
+            })
         },
     };
     out.evidence.git_repo |= repo.is_some();
@@ -418,12 +479,26 @@ fn scan_root(
         .filter(|f| f.kind == RuleKind::Secret)
         .map(|f| f.path.as_str())
         .collect();
-    let fixture = |p: &str| crate::findings::test_data::is_test_path(p) && !keyed.contains(p);
-    let env_seen_real: Vec<checklist::EnvFile> = env_seen
+    let fixture = |p: &str| {
+        (crate::findings::test_data::is_test_path(p) || projects.named_test_path(p))
+            && !keyed.contains(p)
+    };
+    let mut env_seen_real: Vec<checklist::EnvFile> = env_seen
         .iter()
         .filter(|e| !fixture(&e.path))
         .cloned()
         .collect();
+    // A subdirectory of a work tree: the env files the repository tracks
+    // outside it count for "is .env kept out of git?".
+    if out.evidence.subdirectory
+        && let Some(g) = &git
+    {
+        env_seen_real.extend(
+            enclosing::env_files_outside(g)
+                .into_iter()
+                .filter(|e| !fixture(&e.path)),
+        );
+    }
     let env_files: Vec<String> = env_files.into_iter().filter(|p| !fixture(p)).collect();
     drop(keyed);
     let env_use = checklist::env_use(&env_seen_real, &summary, env_loader);
@@ -576,6 +651,31 @@ fn mark_committed(g: &GitContext, findings: &mut [Finding], max_file_size: u64) 
     }
 }
 
+/// `--audit`: tracked files under `root` that an ignore rule matches (added
+/// before the rule, or with `git add -f`). The walk skips them, but git
+/// commits them: an audited repository must not hide a file behind its own
+/// `.gitignore`. Those already in `found` are left out.
+fn tracked_but_ignored(
+    root: &Path,
+    root_abs: &Path,
+    g: &GitContext,
+    ignores: &Ignores,
+    found: &[(PathBuf, String)],
+) -> Vec<(PathBuf, String)> {
+    let have: HashSet<&str> = found.iter().map(|(_, r)| r.as_str()).collect();
+    let mut out: Vec<(PathBuf, String)> = g
+        .tracked
+        .iter()
+        .filter_map(|t| t.strip_prefix(g.prefix.as_str()))
+        .filter(|rel| !have.contains(rel))
+        .filter(|rel| ignores.is_ignored_below(root_abs, &root_abs.join(rel), false))
+        .map(|rel| (root.join(rel), rel.to_string()))
+        .filter(|(abs, _)| std::fs::symlink_metadata(abs).is_ok_and(|m| m.is_file()))
+        .collect();
+    out.sort();
+    out
+}
+
 /// The working tree of one root: a folder walked (with the ignored files
 /// that still matter), or one file named on the command line.
 #[allow(clippy::too_many_arguments)]
@@ -592,13 +692,20 @@ fn scan_working_tree(
     if is_dir {
         out.evidence.git_repo |= git.is_some();
         let root_abs = walk::absolute(root);
-        let ignores = Arc::new(Ignores::new(
-            &root_abs,
-            git.map(|g| (g.workdir.as_path(), g.git_dir.as_path())),
-        ));
+        let ignores = Arc::new(
+            Ignores::new(
+                &root_abs,
+                git.map(|g| (g.workdir.as_path(), g.git_dir.as_path())),
+            )
+            .audit(opts.filters.audit),
+        );
         walk::walk_dir(root, wopts, git, &ignores, collector, totals);
         if let Some(g) = git {
-            let extra = walk::ignored_of_interest(root, &ignores, opts.include_deps)
+            let mut extra = walk::ignored_of_interest(root, &ignores, opts.include_deps);
+            if opts.filters.audit {
+                extra.extend(tracked_but_ignored(root, &root_abs, g, &ignores, &extra));
+            }
+            let extra = extra
                 .into_iter()
                 .filter(|(_, rel)| !opts.filters.excluded(rel));
             let mut buf = Vec::new();

@@ -718,6 +718,119 @@ fn keys_in_test_data_are_test_data_in_every_ecosystem() {
     }
 }
 
+/// Test folders a project names in its manifests, outside every naming
+/// convention (`qa/`, `it/`, `e2e/`, `checks/`), hold test data too: pytest
+/// `testpaths`, Jest `roots`/`testMatch`, Cargo `[[test]] path`, Maven
+/// test sources and resources, Gradle test source sets. The same folder
+/// name in a project that does not name it stays product code.
+#[test]
+fn test_folders_named_in_manifests_are_test_data() {
+    let cases: &[EcosystemCase] = &[
+        (
+            "pytest.ini testpaths",
+            &[
+                ("requirements.txt", "httpx\n"),
+                (
+                    "pytest.ini",
+                    "[pytest]\naddopts = -q\ntestpaths =\n    qa\n",
+                ),
+                ("qa/check_client.py", "KEY = \"{KEY}\"\n"),
+                ("app/client.py", "KEY = \"{KEY}\"\n"),
+            ],
+            &["qa/check_client.py"],
+            &["app/client.py"],
+        ),
+        (
+            "pyproject [tool.pytest.ini_options] and setup.cfg",
+            &[
+                (
+                    "pyproject.toml",
+                    "[project]\nname = \"acme\"\nversion = \"1\"\n[tool.pytest.ini_options]\ntestpaths = [\"checks\"]\n",
+                ),
+                ("checks/client_checks.py", "KEY = \"{KEY}\"\n"),
+                ("svc/setup.cfg", "[tool:pytest]\ntestpaths = smoke\n"),
+                ("svc/smoke/run.py", "KEY = \"{KEY}\"\n"),
+            ],
+            &["checks/client_checks.py", "svc/smoke/run.py"],
+            &[],
+        ),
+        (
+            "Jest roots and testMatch",
+            &[
+                (
+                    "package.json",
+                    r#"{"name":"@acme/web-client","version":"1.0.0","jest":{"roots":["<rootDir>/src","<rootDir>/e2e"],"testMatch":["**/contract/**/*.js"]}}"#,
+                ),
+                ("e2e/login.js", "const key = \"{KEY}\";\n"),
+                ("src/contract/pay.js", "const key = \"{KEY}\";\n"),
+                ("src/client.js", "const key = \"{KEY}\";\n"),
+            ],
+            &["e2e/login.js", "src/contract/pay.js"],
+            &["src/client.js"],
+        ),
+        (
+            "Cargo [[test]] path",
+            &[
+                (
+                    "Cargo.toml",
+                    "[package]\nname = \"acme\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[[test]]\nname = \"it\"\npath = \"it/main.rs\"\n",
+                ),
+                ("it/main.rs", "mod helpers;\n"),
+                ("it/helpers.rs", "const KEY: &str = \"{KEY}\";\n"),
+                ("src/lib.rs", "pub const KEY: &str = \"{KEY}\";\n"),
+            ],
+            &["it/helpers.rs"],
+            &["src/lib.rs"],
+        ),
+        (
+            "Maven testSourceDirectory and Gradle source set",
+            &[
+                (
+                    "pom.xml",
+                    "<project><modelVersion>4.0.0</modelVersion><artifactId>a</artifactId><build><testSourceDirectory>src/it/java</testSourceDirectory></build></project>\n",
+                ),
+                (
+                    "src/it/java/com/acme/PayIT2.java",
+                    "class PayIT2 { static final String KEY = \"{KEY}\"; }\n",
+                ),
+                (
+                    "gradle-app/build.gradle",
+                    "plugins { id 'java' }\nsourceSets {\n    integration {\n        java { srcDir 'src/integration/java' }\n    }\n    functionalTest {\n        java { srcDirs = ['src/functional/java'] }\n    }\n}\n",
+                ),
+                (
+                    "gradle-app/src/functional/java/Flow.java",
+                    "class Flow { static final String KEY = \"{KEY}\"; }\n",
+                ),
+                (
+                    "src/main/java/com/acme/Pay.java",
+                    "class Pay { static final String KEY = \"{KEY}\"; }\n",
+                ),
+            ],
+            &[
+                "src/it/java/com/acme/PayIT2.java",
+                "gradle-app/src/functional/java/Flow.java",
+            ],
+            &["src/main/java/com/acme/Pay.java"],
+        ),
+    ];
+    for (i, (name, files, tests, product)) in cases.iter().enumerate() {
+        let env = layout(files, 2100 + i as u64);
+        let (code, v) = env.scan_json(&["--no-history"]);
+        assert_eq!(code, 1, "{name}: {v:#}");
+        for p in *tests {
+            let f = finding_at(&v, p);
+            assert_eq!(causes(f), vec!["test-data"], "{name} {p}: {f:#}");
+        }
+        for p in *product {
+            let f = finding_at(&v, p);
+            assert!(
+                !causes(f).contains(&"test-data".to_string()),
+                "{name} {p}: {f:#}"
+            );
+        }
+    }
+}
+
 #[test]
 fn the_tests_switch_warns_or_ignores_test_keys() {
     let files: &[(&str, &str)] = &[
@@ -836,6 +949,99 @@ fn keys_public_by_design_are_info_and_never_to_rotate() {
     let out = env.cmd().args(["scan", "--no-history"]).output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("Rotate these leaked keys (Algolia"), "{text}");
+}
+
+/// (name, manifest files, the site config holding the DocSearch key, the
+/// framework reported)
+type DocsSite = (
+    &'static str,
+    &'static [(&'static str, &'static str)],
+    &'static str,
+    &'static str,
+);
+
+/// Docs sites (Docusaurus, VitePress, MkDocs, Sphinx, Jekyll): their
+/// project kind is `docs`, their DocSearch key is public by design (info,
+/// never to rotate), and the rate-limit question is n/a with advice that
+/// fits a docs site (no server middleware to install).
+#[test]
+fn docs_sites_get_advice_that_fits_them() {
+    let mut fake = Fake::new(2600);
+    let hex = |f: &mut Fake| f.chars("0123456789abcdef", 32);
+    let sites: &[DocsSite] = &[
+        (
+            "Docusaurus",
+            &[(
+                "package.json",
+                r#"{"name":"website","private":true,"dependencies":{"@docusaurus/core":"3.4.0","@docusaurus/preset-classic":"3.4.0","react":"18","react-dom":"18"}}"#,
+            )],
+            "docusaurus.config.js",
+            "docusaurus",
+        ),
+        (
+            "VitePress",
+            &[(
+                "package.json",
+                r#"{"name":"docs","private":true,"devDependencies":{"vitepress":"1.2.3","vue":"3"}}"#,
+            )],
+            ".vitepress/config.ts",
+            "vitepress",
+        ),
+        (
+            "MkDocs",
+            &[
+                ("mkdocs.yml", "site_name: Acme\ntheme:\n  name: material\n"),
+                ("requirements.txt", "mkdocs-material==9.5.0\n"),
+            ],
+            "overrides/search.js",
+            "mkdocs",
+        ),
+    ];
+    for (i, (name, files, config, framework)) in sites.iter().enumerate() {
+        let env = Env::new();
+        for (p, c) in *files {
+            env.write(p, c);
+        }
+        env.write(
+            config,
+            format!(
+                "export default {{\n  themeConfig: {{\n    algolia: {{\n      appId: 'BH4D9OD16A',\n      apiKey: '{}',\n      indexName: 'acme{i}',\n    }},\n  }},\n}};\n",
+                hex(&mut fake)
+            ),
+        );
+        let (code, v) = env.scan_json(&["--no-history"]);
+        assert_eq!(code, 0, "{name}: {v:#}");
+        let f = finding_at(&v, config);
+        assert_eq!(f["rule"], "algolia.docsearch-api-key", "{name}");
+        assert_eq!(f["severity"], "info", "{name}");
+        assert_eq!(f["project"]["kind"], "docs", "{name}: {f:#}");
+        assert_eq!(f["project"]["framework"], *framework, "{name}: {f:#}");
+        let checklist = v["checklist"].as_array().unwrap();
+        for q in &checklist[..2] {
+            assert_eq!(q["status"], "pass", "{name}: {q:#}");
+        }
+        let q5 = &checklist[4];
+        assert_eq!(q5["status"], "n/a", "{name}: {q5:#}");
+        let advice = q5["advice"].as_str().unwrap();
+        assert!(advice.contains("docs site"), "{name}: {advice}");
+        let out = env.cmd().args(["scan", "--no-history"]).output().unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(!text.contains("Rotate these"), "{name}:\n{text}");
+        assert!(!text.contains("express-rate-limit"), "{name}:\n{text}");
+    }
+
+    // mkdocs.yml beside a Python package's manifest: still a library.
+    let env = layout(
+        &[
+            ("pyproject.toml", PYPROJECT),
+            ("mkdocs.yml", "site_name: Acme client\n"),
+            ("src/acme/client.py", "KEY = \"{KEY}\"\n"),
+        ],
+        2650,
+    );
+    let (_, v) = env.scan_json(&["--no-history"]);
+    let f = finding_at(&v, "src/acme/client.py");
+    assert_eq!(f["project"]["kind"], "library", "{f:#}");
 }
 
 /// Issue 20: a `.env` inside a committed tarball was told `git rm --cached

@@ -691,3 +691,36 @@ fn audit_honours_no_suppression_the_repository_controls() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
 }
+
+/// `--audit` reads no `.ignore` file of the audited repository (a committed
+/// one could hide any file), and scans tracked files that its `.gitignore`
+/// matches (git commits them all the same).
+#[test]
+fn audit_sees_through_ignore_files() {
+    let env = Env::new();
+    let mut fake = Fake::new(2410);
+    let (a, b) = (fake.openai_project(), fake.openai_project());
+    let repo = env.git_init();
+    env.write(".ignore", "hidden/\n");
+    env.write("hidden/keys.py", format!("KEY = \"{a}\"\n"));
+    env.write(".gitignore", "settings.py\n");
+    env.write("settings.py", format!("KEY = \"{b}\"\n"));
+    env.commit_all(&repo, "add");
+    let (code, v) = env.scan_json(&["--no-history"]);
+    assert_eq!(code, 0, "{v:#}");
+    assert!(findings(&v).is_empty(), "{v:#}");
+
+    let (code, v) = env.scan_json(&["--no-history", "--audit"]);
+    assert_eq!(code, 1, "{v:#}");
+    let mut paths: Vec<&str> = findings(&v)
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    paths.sort();
+    assert_eq!(paths, ["hidden/keys.py", "settings.py"]);
+    let tracked = findings(&v)
+        .iter()
+        .find(|f| f["path"] == "settings.py")
+        .unwrap();
+    assert_eq!(tracked["git"], "tracked", "{tracked:#}");
+}

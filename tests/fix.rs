@@ -957,3 +957,164 @@ fn react_router_7_typescript_route_is_typed_and_registration_is_named() {
     assert!(!read(&env, "app/lib/ask.ts").contains(&key));
     assert_eq!(tree_findings(&env), Vec::<String>::new());
 }
+
+/// `python3 -m py_compile` on a file, where Python is installed.
+fn py_check(env: &Env, rel: &str) {
+    if !have("python3", "--version") {
+        return;
+    }
+    let out = Std::new("python3")
+        .args(["-m", "py_compile", rel])
+        .current_dir(env.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "py_compile {rel}: {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        read(env, rel)
+    );
+}
+
+/// A Vite SPA beside a Flask or FastAPI backend in the same repository:
+/// the route goes into the backend (a blueprint, a router) instead of a
+/// serverless function, and the user is told how to mount it.
+#[test]
+fn python_backend_in_the_repository_gets_the_route() {
+    for (i, (req, module, mount)) in [
+        (
+            "flask==3.0.3\ngunicorn\n",
+            "from flask import Blueprint, Response, request",
+            "app.register_blueprint(openai_proxy)",
+        ),
+        (
+            "fastapi>=0.110\nuvicorn[standard]\n",
+            "from fastapi import APIRouter, Request, Response",
+            "app.include_router(openai_proxy)",
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let key = Fake::new(70 + i as u64).openai_project();
+        let (env, _repo) = layout(&[
+            (
+                "web/package.json",
+                r#"{"name":"web","private":true,"type":"module","dependencies":{"react":"^18.3.1"},"devDependencies":{"vite":"^5.2.0"}}"#,
+            ),
+            ("web/src/ask.js", &openai_client_call(&key)),
+            ("backend/requirements.txt", req),
+            ("backend/main.py", "# the service\n"),
+        ]);
+        let (code, out, err) = fix(&env, &["--apply"]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(!out.contains("serverless function"), "{out}");
+        assert!(
+            !env.path().join("web/api").exists(),
+            "no serverless fallback"
+        );
+        assert!(out.contains(mount), "{out}");
+        let client = read(&env, "web/src/ask.js");
+        assert!(!client.contains(&key));
+        assert!(
+            client.contains("fetch(\"/api/openai/v1/chat/completions\""),
+            "{client}"
+        );
+        let route = read(&env, "backend/openai_proxy.py");
+        assert!(route.contains(module), "{route}");
+        assert!(
+            route.contains("ALLOWED = [\"/v1/chat/completions\"]"),
+            "{route}"
+        );
+        assert!(
+            route.contains("os.environ.get(\"OPENAI_API_KEY\")"),
+            "{route}"
+        );
+        assert!(route.contains("\"Bearer \" + key"), "{route}");
+        assert!(!route.contains(&key), "{route}");
+        assert_eq!(tree_findings(&env), Vec::<String>::new());
+        py_check(&env, "backend/openai_proxy.py");
+        node_check(&env, "web/src/ask.js");
+    }
+}
+
+/// A Gatsby site gets a Gatsby Function in `src/api/`, not a serverless
+/// function in `api/`.
+#[test]
+fn gatsby_site_gets_a_gatsby_function() {
+    let key = Fake::new(80).openai_project();
+    let (env, _repo) = layout(&[
+        (
+            "package.json",
+            r#"{"name":"site","private":true,"dependencies":{"gatsby":"^5.13.0","react":"^18.2.0","react-dom":"^18.2.0"}}"#,
+        ),
+        ("src/components/ask.js", &openai_client_call(&key)),
+    ]);
+    let (code, out, err) = fix(&env, &["--apply"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!out.contains("serverless function"), "{out}");
+    assert!(!env.path().join("api").exists(), "no serverless fallback");
+    let route = read(&env, "src/api/openai/[...path].js");
+    assert!(
+        route.contains("export default async function handler(req, res)"),
+        "{route}"
+    );
+    assert!(
+        route.contains("const ALLOWED = [\"/v1/chat/completions\"]"),
+        "{route}"
+    );
+    assert!(route.contains("process.env.OPENAI_API_KEY"), "{route}");
+    let client = read(&env, "src/components/ask.js");
+    assert!(!client.contains(&key));
+    assert_eq!(tree_findings(&env), Vec::<String>::new());
+    node_check(&env, "src/api/openai/[...path].js");
+    node_check(&env, "src/components/ask.js");
+}
+
+/// Remix v1 nests routes in folders: the resource route is
+/// `app/routes/api/openai/$.js`, not the flat `api.openai.$.js`.
+#[test]
+fn remix_v1_gets_a_folder_route() {
+    let key = Fake::new(81).openai_project();
+    let (env, _repo) = layout(&[
+        (
+            "package.json",
+            r#"{"name":"shop","dependencies":{"@remix-run/node":"^1.19.3","@remix-run/react":"^1.19.3","@remix-run/serve":"^1.19.3","react":"^18.2.0"},"devDependencies":{"@remix-run/dev":"^1.19.3"}}"#,
+        ),
+        (
+            "remix.config.js",
+            "/** @type {import('@remix-run/dev').AppConfig} */\nmodule.exports = { ignoredRouteFiles: [\"**/.*\"] };\n",
+        ),
+        ("app/lib/ask.js", &openai_client_call(&key)),
+    ]);
+    let (code, out, err) = fix(&env, &["--apply"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!env.path().join("app/routes/api.openai.$.js").exists());
+    let route = read(&env, "app/routes/api/openai/$.js");
+    assert!(
+        route.contains("export const loader = ({ request }) => forward(request);"),
+        "{route}"
+    );
+    assert!(route.contains("const PREFIX = \"/api/openai\";"), "{route}");
+    assert_eq!(tree_findings(&env), Vec::<String>::new());
+    node_check(&env, "app/routes/api/openai/$.js");
+
+    // Opting into v2's flat routes keeps the flat name.
+    let (env, _repo) = layout(&[
+        (
+            "package.json",
+            r#"{"name":"shop","dependencies":{"@remix-run/node":"^1.19.3","@remix-run/react":"^1.19.3","react":"^18.2.0"}}"#,
+        ),
+        (
+            "remix.config.js",
+            "module.exports = { future: { v2_routeConvention: true } };\n",
+        ),
+        ("app/lib/ask.js", &openai_client_call(&key)),
+    ]);
+    let (code, out, err) = fix(&env, &["--apply"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        env.path().join("app/routes/api.openai.$.js").exists(),
+        "{out}"
+    );
+}

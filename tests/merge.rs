@@ -140,6 +140,37 @@ fn single_reports_merge_with_one_rotation_per_key() {
     );
     assert_eq!(v["rotate"][0]["findings"], 2);
     crate::common::assert_no_key_fragment(&String::from_utf8_lossy(&out.stdout), &key);
+
+    // The merged SARIF scores each rule and result as the single-run SARIF
+    // does (GitHub code scanning sorts alerts by `security-severity`).
+    let single = env
+        .cmd()
+        .args(["scan", "a", "--format", "sarif"])
+        .output()
+        .unwrap();
+    let single: Value = serde_json::from_slice(&single.stdout).unwrap();
+    let rule_score = |s: &Value| {
+        s["runs"][0]["tool"]["driver"]["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == "openai.legacy-key")
+            .map(|r| r["properties"]["security-severity"].clone())
+            .unwrap()
+    };
+    let want = rule_score(&single);
+    assert!(want.as_str().is_some_and(|s| !s.is_empty()), "{want}");
+    let out = env
+        .cmd()
+        .args(["merge", "a.json", "b.json", "--format", "sarif"])
+        .output()
+        .unwrap();
+    let merged: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rule_score(&merged), want);
+    assert_eq!(
+        merged["runs"][1]["results"][0]["properties"]["security-severity"],
+        want
+    );
 }
 
 #[test]

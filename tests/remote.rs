@@ -692,3 +692,68 @@ fn org_scan_workflow_shards_and_merges() {
     assert!(merge.contains("merge shards/*.json --format sarif"));
     assert!(merge_help.contains("--format") && merge_help.contains("sarif"));
 }
+
+/// Ctrl-C while a clone is under way removes the temporary clone before
+/// jikimi exits (130): a server on loopback that accepts the connection and
+/// never answers holds the clone open until the interrupt.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_removes_the_temporary_clone() {
+    use std::io::Read;
+    let env = Env::new();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let held = Arc::new(Mutex::new(Vec::new()));
+    let keep = Arc::clone(&held);
+    std::thread::spawn(move || {
+        for conn in listener.incoming().flatten() {
+            let mut c = conn;
+            let mut buf = [0u8; 1024];
+            let _ = c.read(&mut buf);
+            // Never answer: the clone waits.
+            keep.lock().unwrap().push(c);
+        }
+    });
+    let tmp = env.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("jikimi"))
+        .current_dir(env.path())
+        .env("NO_COLOR", "1")
+        .env("TMPDIR", &tmp)
+        .args(["scan", &format!("http://127.0.0.1:{port}/acme/app.git")])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while std::fs::read_dir(&tmp).unwrap().count() == 0 || held.lock().unwrap().is_empty() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "no clone started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert_eq!(status.code(), Some(130), "{err}");
+    assert!(
+        err.contains("interrupted; 1 temporary clone removed"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_dir(&tmp).unwrap().count(),
+        0,
+        "the clone is removed on Ctrl-C"
+    );
+}

@@ -110,7 +110,7 @@ impl Cause {
                 "committed to git: deleting the line later does not help, every clone keeps the old commit"
             }
             Cause::TestData => {
-                "in test code or test data: harmless if the key is fake, but a real key there is in every clone like any other"
+                "in test code, test data, example code or documentation: harmless if the key is fake, but a real key there is in every clone like any other"
             }
             Cause::PublicByDesign => {
                 "a key that is public by design: it is meant to ship to browsers or apps, so this is not a leak"
@@ -339,7 +339,10 @@ impl FileFacts {
             project,
             in_app_package,
             test_data: !in_app_package
-                && crate::findings::test_data::is_test_path(&origin.display_path()),
+                && (crate::findings::test_data::is_test_path(&origin.display_path())
+                    || crate::findings::test_data::is_docs_path(&origin.display_path())
+                    || (!matches!(origin, Origin::Member { .. })
+                        && projects.named_test_path(leaf))),
             binary: None,
         }
     }
@@ -368,7 +371,10 @@ pub fn causes_for(
     // A binary is its own cause, whatever its path would say of a source
     // file: code compiled into it ships with it, a database's rows are data.
     if let Some(kind) = facts.binary {
-        causes.push(if kind.is_data() {
+        causes.push(if facts.test_data {
+            // A fixture binary, a documentation build's pickles.
+            Cause::TestData
+        } else if kind.is_data() {
             Cause::DataCommitted
         } else {
             Cause::AppBinary

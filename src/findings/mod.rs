@@ -14,6 +14,7 @@ pub mod risks;
 pub mod role;
 pub mod suppress;
 pub mod test_data;
+pub mod test_dirs;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -25,6 +25,7 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
+use crate::findings::test_dirs::TestPlace;
 use crate::input::fsread;
 
 /// The largest manifest read (real ones are a few kilobytes).
@@ -49,6 +50,10 @@ pub enum Kind {
     Cli,
     /// A library others depend on.
     Library,
+    /// A documentation site (Docusaurus, VitePress, MkDocs, Sphinx, Jekyll,
+    /// Hugo, ...): static pages built from the repository, served to
+    /// readers' browsers; it serves no API of its own.
+    Docs,
     /// The root of a monorepo (its packages are projects of their own).
     Workspace,
     /// No manifest, or one that says nothing about where the code runs.
@@ -66,6 +71,7 @@ impl Kind {
             Kind::Desktop => "desktop app",
             Kind::Cli => "command-line tool",
             Kind::Library => "library",
+            Kind::Docs => "docs site",
             Kind::Workspace => "workspace",
             Kind::Unknown => "project",
         }
@@ -104,6 +110,22 @@ pub enum Framework {
     Capacitor,
     Electron,
     Tauri,
+    // Documentation sites.
+    Docusaurus,
+    #[serde(rename = "vitepress")]
+    VitePress,
+    #[serde(rename = "vuepress")]
+    VuePress,
+    Starlight,
+    Nextra,
+    Docsify,
+    #[serde(rename = "mkdocs")]
+    MkDocs,
+    Sphinx,
+    Jekyll,
+    Hugo,
+    #[serde(rename = "mdbook")]
+    MdBook,
 }
 
 impl Framework {
@@ -131,6 +153,17 @@ impl Framework {
             Framework::Capacitor => "Capacitor/Ionic",
             Framework::Electron => "Electron",
             Framework::Tauri => "Tauri",
+            Framework::Docusaurus => "Docusaurus",
+            Framework::VitePress => "VitePress",
+            Framework::VuePress => "VuePress",
+            Framework::Starlight => "Starlight",
+            Framework::Nextra => "Nextra",
+            Framework::Docsify => "Docsify",
+            Framework::MkDocs => "MkDocs",
+            Framework::Sphinx => "Sphinx",
+            Framework::Jekyll => "Jekyll",
+            Framework::Hugo => "Hugo",
+            Framework::MdBook => "mdBook",
         }
     }
 
@@ -148,6 +181,9 @@ impl Framework {
                 | Framework::Astro
                 | Framework::Gatsby
                 | Framework::Expo
+                | Framework::VitePress
+                | Framework::Starlight
+                | Framework::Nextra
         )
     }
 
@@ -155,7 +191,9 @@ impl Framework {
     /// framework (inlined into the client bundle), if it has one.
     pub fn public_prefix(self) -> Option<&'static str> {
         match self {
-            Framework::Vite | Framework::Svelte | Framework::Remix => Some("VITE_"),
+            Framework::Vite | Framework::Svelte | Framework::Remix | Framework::VitePress => {
+                Some("VITE_")
+            }
             Framework::Cra => Some("REACT_APP_"),
             Framework::VueCli => Some("VUE_APP_"),
             Framework::Next => Some("NEXT_PUBLIC_"),
@@ -287,17 +325,17 @@ impl Summary {
         }
     }
 
-    /// Every project is a command-line tool or a library.
+    /// Every project is a command-line tool, a library or a docs site.
     pub fn only_tools(&self) -> bool {
         !self.projects.is_empty()
             && self
                 .projects
                 .values()
-                .all(|k| matches!(k, Kind::Cli | Kind::Library | Kind::Workspace))
+                .all(|k| matches!(k, Kind::Cli | Kind::Library | Kind::Docs | Kind::Workspace))
             && self
                 .projects
                 .values()
-                .any(|k| matches!(k, Kind::Cli | Kind::Library))
+                .any(|k| matches!(k, Kind::Cli | Kind::Library | Kind::Docs))
     }
 }
 
@@ -318,6 +356,13 @@ pub const MANIFEST_NAMES: &[&str] = &[
     "composer.json",
     "pom.xml",
     "angular.json",
+    "mkdocs.yml",
+    "mkdocs.yaml",
+    "hugo.toml",
+    "hugo.yaml",
+    "book.toml",
+    "_config.yml",
+    "conf.py",
 ];
 
 /// Whether `name` is a file name this module reads.
@@ -483,7 +528,19 @@ fn package_json(text: &str) -> Signals {
             }
         }
     }
-    let (kind, fw) = if has("expo") {
+    let (kind, fw) = if has("@docusaurus/core") {
+        (Kind::Docs, Framework::Docusaurus)
+    } else if has("vitepress") {
+        (Kind::Docs, Framework::VitePress)
+    } else if has("vuepress") || starts("@vuepress/") {
+        (Kind::Docs, Framework::VuePress)
+    } else if has("@astrojs/starlight") {
+        (Kind::Docs, Framework::Starlight)
+    } else if has("nextra") {
+        (Kind::Docs, Framework::Nextra)
+    } else if has("docsify") || has("docsify-cli") {
+        (Kind::Docs, Framework::Docsify)
+    } else if has("expo") {
         (Kind::Mobile, Framework::Expo)
     } else if has("react-native") {
         (Kind::Mobile, Framework::ReactNative)
@@ -732,8 +789,20 @@ fn python(name: &str, text: &str) -> Signals {
     if let Some(d) = deps.iter().find(|d| DOTENV_DEPS.contains(&d.as_str())) {
         s.env = Some(format!("depends on {d}"));
     }
+    let docs = deps
+        .iter()
+        .find(|d| d.starts_with("mkdocs") || *d == "sphinx" || d.starts_with("sphinx-"));
     s.kind = Some(if s.serves {
         Kind::Backend
+    } else if let Some(d) = docs.filter(|_| !packaged && !scripts) {
+        // A docs folder's requirements (mkdocs-material, sphinx): a
+        // package that also lists them stays a package.
+        s.framework = if d.starts_with("mkdocs") {
+            Framework::MkDocs
+        } else {
+            Framework::Sphinx
+        };
+        Kind::Docs
     } else if scripts || has(PY_CLI) {
         Kind::Cli
     } else if packaged {
@@ -798,6 +867,9 @@ fn simple(name: &str, text: &str) -> Signals {
             s.serves = has(&["'rails'", "\"rails\"", "sinatra", "hanami", "roda"]);
             s.kind = Some(if s.serves {
                 Kind::Backend
+            } else if has(&["jekyll", "github-pages"]) {
+                s.framework = Framework::Jekyll;
+                Kind::Docs
             } else {
                 Kind::Unknown
             });
@@ -820,6 +892,30 @@ fn simple(name: &str, text: &str) -> Signals {
             s.ecosystem = Ecosystem::Node;
             s.framework = Framework::Angular;
             s.kind = Some(Kind::Spa);
+        }
+        "mkdocs.yml" | "mkdocs.yaml" if has(&["site_name"]) => {
+            s.framework = Framework::MkDocs;
+            s.kind = Some(Kind::Docs);
+        }
+        "hugo.toml" | "hugo.yaml" => {
+            s.framework = Framework::Hugo;
+            s.kind = Some(Kind::Docs);
+        }
+        "book.toml" if has(&["[book]"]) => {
+            s.framework = Framework::MdBook;
+            s.kind = Some(Kind::Docs);
+        }
+        // Jekyll's site config (GitHub Pages).
+        "_config.yml" if has(&["theme:", "remote_theme:", "baseurl:", "jekyll"]) => {
+            s.framework = Framework::Jekyll;
+            s.kind = Some(Kind::Docs);
+        }
+        // Sphinx's build config (`docs/conf.py`): only with Sphinx's own
+        // settings, so an app's conf.py is not mistaken for one.
+        "conf.py" if has(&["html_theme", "sphinx"]) && has(&["extensions", "project ="]) => {
+            s.ecosystem = Ecosystem::Python;
+            s.framework = Framework::Sphinx;
+            s.kind = Some(Kind::Docs);
         }
         _ => {}
     }
@@ -889,11 +985,14 @@ fn classify_dir(dir: &Path) -> Option<(Project, Vec<&'static str>)> {
         Kind::Backend => 3,
         Kind::Cli => 4,
         Kind::Library => 5,
-        Kind::Workspace => 6,
-        Kind::Unknown => 7,
+        // A library's docs configuration beside its manifest (mkdocs.yml
+        // at a package's top) does not make the package a docs site.
+        Kind::Docs => 6,
+        Kind::Workspace => 7,
+        Kind::Unknown => 8,
     };
     let mut p = Project::default();
-    let mut best = 8;
+    let mut best = 9;
     for (_, s) in &found {
         let k = s.kind.unwrap_or_default();
         if rank(k) < best {
@@ -925,6 +1024,8 @@ pub struct Projects {
     /// first, with their path relative to the root (`..`, `../..`).
     above: Vec<PathBuf>,
     cache: Mutex<HashMap<PathBuf, Option<Project>>>,
+    /// Test folders each folder's manifests name, by folder.
+    tests: Mutex<HashMap<PathBuf, std::sync::Arc<Vec<TestPlace>>>>,
 }
 
 impl Projects {
@@ -948,7 +1049,57 @@ impl Projects {
             root,
             above,
             cache: Mutex::new(HashMap::new()),
+            tests: Mutex::new(HashMap::new()),
         }
+    }
+
+    fn dir_tests(&self, abs: &Path) -> std::sync::Arc<Vec<TestPlace>> {
+        if let Some(t) = self.tests.lock().expect("tests lock").get(abs) {
+            return std::sync::Arc::clone(t);
+        }
+        let t = std::sync::Arc::new(crate::findings::test_dirs::read_dir_places(abs));
+        self.tests
+            .lock()
+            .expect("tests lock")
+            .entry(abs.to_path_buf())
+            .or_insert(t)
+            .clone()
+    }
+
+    /// Whether `rel_path` (relative to the scan root, `/`-separated) lies
+    /// in a test folder that a manifest of a folder above it names
+    /// (pytest `testpaths`, Jest `roots`/`testMatch`, Cargo `[[test]]`,
+    /// Maven and Gradle test sources: [`crate::findings::test_dirs`]).
+    pub fn named_test_path(&self, rel_path: &str) -> bool {
+        let parts: Vec<&str> = rel_path.split('/').filter(|p| !p.is_empty()).collect();
+        for depth in (0..parts.len()).rev() {
+            let abs = if depth == 0 {
+                self.root.clone()
+            } else {
+                self.root.join(parts[..depth].join("/"))
+            };
+            let below = parts[depth..].join("/");
+            if self.dir_tests(&abs).iter().any(|p| p.holds(&below)) {
+                return true;
+            }
+        }
+        for abs in &self.above {
+            let mut below: Vec<String> = self
+                .root
+                .strip_prefix(abs)
+                .map(|r| {
+                    r.components()
+                        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                        .collect()
+                })
+                .unwrap_or_default();
+            below.extend(parts.iter().map(|s| s.to_string()));
+            let below = below.join("/");
+            if self.dir_tests(abs).iter().any(|p| p.holds(&below)) {
+                return true;
+            }
+        }
+        false
     }
 
     fn dir_project(&self, abs: &Path) -> Option<Project> {

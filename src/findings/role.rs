@@ -347,6 +347,23 @@ fn spa_role(fw: Framework, lower: &str, text: &str) -> Role {
     Role::Client
 }
 
+/// A docs site (step 3): its site config is built into the pages every
+/// reader loads (Docusaurus' `themeConfig`, VitePress' `.vitepress/config`),
+/// so what it holds ships to browsers; the rest is as in a browser app.
+fn docs_role(fw: Framework, lower: &str, text: &str) -> Role {
+    let name = file_name(lower);
+    if name.starts_with("docusaurus.config.")
+        || lower.starts_with(".vitepress/config.")
+        || lower.starts_with("docs/.vitepress/config.")
+        || lower.starts_with(".vuepress/config.")
+        || lower.starts_with("docs/.vuepress/config.")
+        || lower.starts_with("theme.config.")
+    {
+        return Role::Client;
+    }
+    spa_role(fw, lower, text)
+}
+
 /// A server-rendered framework (step 3): its conventions decide, then the
 /// content; shared code defaults to the browser (it may be bundled there).
 fn ssr_role(fw: Framework, lower: &str, text: &str) -> Role {
@@ -521,6 +538,9 @@ pub fn role_of(path: &str, text: &str, project: &Project) -> Role {
                 Role::Other
             }
         }
+        // A docs site's other files are content and build settings (Sphinx
+        // conf.py, Hugo templates): built into pages, not run as a server.
+        Kind::Docs if !js => Role::Other,
         _ if !js => {
             if SERVER_CODE_EXT.contains(&ext.as_str()) {
                 Role::Server
@@ -528,6 +548,7 @@ pub fn role_of(path: &str, text: &str, project: &Project) -> Role {
                 Role::Other
             }
         }
+        Kind::Docs => docs_role(project.framework, lower, text),
         Kind::Spa => spa_role(project.framework, lower, text),
         Kind::Ssr => ssr_role(project.framework, lower, text),
         Kind::Backend => backend_role(lower),

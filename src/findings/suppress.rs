@@ -178,6 +178,10 @@ pub struct Filters {
     /// Honour inline markers (`jikimi:allow`, `gitleaks:allow`, ...);
     /// `--audit` turns them off.
     pub inline: bool,
+    /// `--audit`: honour nothing the scanned repository controls (inline
+    /// markers, its config, its `.ignore` files; tracked files that its
+    /// `.gitignore` matches are scanned too).
+    pub audit: bool,
 }
 
 impl Default for Filters {
@@ -190,6 +194,7 @@ impl Default for Filters {
             own_files: Vec::new(),
             tests: Default::default(),
             inline: true,
+            audit: false,
         }
     }
 }

@@ -71,6 +71,14 @@ const TEST_DIRS: &[&str] = &[
     "testfixtures",
     "test-fixtures",
     "test_fixtures",
+    "testsuite",
+    "test-suite",
+    "test_suite",
+    // Example code shipped with a library or framework (an `examples/`
+    // folder of demo apps): its keys are samples, like a test's, and the
+    // same advice fits. Singular `example` is left out: it is a common
+    // package name (`com/example/`).
+    "examples",
 ];
 
 /// Whether a `/`-separated path (relative to the scan root, or inside an
@@ -97,6 +105,26 @@ pub fn is_test_path(path: &str) -> bool {
             || lower.ends_with(".integrationtests")
     });
     dir_is_test || is_test_file_name(name)
+}
+
+/// Whether a path is documentation, where keys are examples: prose files
+/// (`.md`, `.rst`, `.adoc`, `.txt`) in a `docs/` or `doc/` folder, and a
+/// documentation build's output (Sphinx `_build/`, `.doctree` pickles).
+/// Such keys get the test-data cause (with its advice: rotate a real one,
+/// make an example obviously fake).
+pub fn is_docs_path(path: &str) -> bool {
+    let mut parts: Vec<&str> = path.split('/').collect();
+    let name = parts.pop().unwrap_or("");
+    let lower = name.to_ascii_lowercase();
+    let ext = lower.rsplit_once('.').map_or("", |(_, e)| e);
+    if ext == "doctree" || parts.contains(&".doctrees") {
+        return true;
+    }
+    let in_docs = parts.iter().any(|p| {
+        let p = p.to_ascii_lowercase();
+        matches!(p.as_str(), "docs" | "doc" | "documentation" | "_build")
+    });
+    in_docs && matches!(ext, "md" | "markdown" | "rst" | "adoc" | "txt")
 }
 
 fn is_test_file_name(name: &str) -> bool {
@@ -243,6 +271,8 @@ mod tests {
             "Acme.Api.Tests/ClientTests.cs",
             "test/fixtures/.env",
             "archive.zip!/tests/x.py",
+            "lib/werkzeug/testsuite/http.py",
+            "examples/http2/keys/test_key.pem",
         ] {
             assert!(is_test_path(p), "{p}");
         }
@@ -255,8 +285,24 @@ mod tests {
             "src/Button.stories.tsx",
             "src/main/java/com/acme/Client.java",
             "tests.zip!/src/app.py",
+            "app/src/main/java/com/example/Api.java",
         ] {
             assert!(!is_test_path(p), "{p}");
+        }
+    }
+
+    #[test]
+    fn documentation() {
+        for p in [
+            "docs/config.rst",
+            "docs/tutorial/deploy.rst",
+            "doc/setup.md",
+            "_build/.doctrees/config.doctree",
+        ] {
+            assert!(is_docs_path(p), "{p}");
+        }
+        for p in ["README.md", "docs/conf.py", "src/docs.rs", "app/config.rst"] {
+            assert!(!is_docs_path(p), "{p}");
         }
     }
 

@@ -21,6 +21,7 @@ pub mod lexer;
 pub mod literal;
 pub mod plan;
 pub mod public;
+pub mod pyroute;
 pub mod rotate;
 pub mod route;
 

@@ -5,8 +5,10 @@
 //!
 //! Where the route goes follows the project: a Next.js route handler (or a
 //! `pages/api` route on the pages router), a SvelteKit `+server`, a Nuxt
-//! `server/api` handler, an Astro endpoint, a Remix resource route, an
-//! Express router or a Fastify plugin when the repository has that server;
+//! `server/api` handler, an Astro endpoint, a Remix resource route (flat
+//! routes, or v1 folder routes), a Gatsby Function, an Express router or a
+//! Fastify plugin, or a Flask blueprint or FastAPI router
+//! ([`super::pyroute`]) when the repository has that server;
 //! a pure SPA (Vite, CRA) gets a serverless function in `api/` (the layout
 //! Vercel deploys as is) and the user is told what to deploy.
 
@@ -228,9 +230,15 @@ fn write_route(
             | Framework::Nuxt
             | Framework::Astro
             | Framework::Remix
+            | Framework::Gatsby
     );
     let express = !own && depends_on(plan, dir, "express");
     let fastify = !own && !express && depends_on(plan, dir, "fastify");
+    let python = if own || express || fastify {
+        None
+    } else {
+        super::pyroute::find(plan, dir)
+    };
     let (rel, body, deploy) = match fw {
         Framework::Next if pages_router(plan, dir) => {
             let pages = if plan.root.join(join(dir, "src/pages")).is_dir() {
@@ -242,7 +250,13 @@ fn write_route(
             (rel, next_pages(up, name, paths, ts), None)
         }
         Framework::Remix => {
-            let rel = join(dir, &format!("app/routes/api.{slug}.$.{ext}"));
+            // Remix v1 nests routes in folders (`routes/api/openai/$.js`);
+            // v2 and React Router use flat routes (`routes/api.openai.$.js`).
+            let rel = if remix_v1(plan, dir) {
+                join(dir, &format!("app/routes/api/{slug}/$.{ext}"))
+            } else {
+                join(dir, &format!("app/routes/api.{slug}.$.{ext}"))
+            };
             let ev = if ts { ": { request: Request }" } else { "" };
             let body = format!(
                 "{}\n// A resource route (no default export): GET is the loader, other methods the action.\nexport const loader = ({{ request }}{ev}) => forward(request);\nexport const action = ({{ request }}{ev}) => forward(request);\n",
@@ -308,6 +322,10 @@ fn write_route(
                 ),
             )
         }
+        Framework::Gatsby => {
+            let rel = join(dir, &format!("src/api/{slug}/[...path].{ext}"));
+            (rel, gatsby_function(up, name, paths, ts), None)
+        }
         _ if express => {
             let rel = join(dir, &format!("server/{slug}-proxy.js"));
             let module = is_module(plan, dir);
@@ -325,6 +343,13 @@ fn write_route(
                 "register the route in your Fastify app: `{slug}Proxy` from server/{slug}-proxy.js, then `app.register({slug}Proxy, {{ prefix: \"/api/{slug}\" }});`; set {name} in the server's environment"
             );
             (rel, body, Some(mount))
+        }
+        _ if python.is_some() => {
+            let (pydir, server) =
+                python.unwrap_or_else(|| (String::new(), super::pyroute::PyServer::Flask));
+            let (file, body, mount) =
+                super::pyroute::route(server, slug, up.base, up.header, name, paths);
+            (join(&pydir, &file), body, Some(mount))
         }
         _ => {
             let rel = join(dir, &format!("api/{slug}/[...path].js"));
@@ -357,6 +382,86 @@ fn depends_on(plan: &mut Plan, dir: &str, dep: &str) -> bool {
     [join(dir, "package.json"), "package.json".to_string()]
         .iter()
         .any(|p| plan.text(p).is_some_and(|t| t.contains(&quoted)))
+}
+
+/// A Remix v1 app: its `@remix-run/*` packages are 1.x and its config does
+/// not opt into v2's flat routes.
+fn remix_v1(plan: &mut Plan, dir: &str) -> bool {
+    let Some(pkg) = plan.text(&join(dir, "package.json")) else {
+        return false;
+    };
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(&pkg) else {
+        return false;
+    };
+    let v1 = ["dependencies", "devDependencies"].iter().any(|k| {
+        v[k].as_object().is_some_and(|deps| {
+            deps.iter().any(|(n, ver)| {
+                n.starts_with("@remix-run/")
+                    && ver
+                        .as_str()
+                        .map(|s| s.trim_start_matches(['^', '~', '=', '>', ' ', 'v']))
+                        .is_some_and(|s| s.starts_with("1.") || s == "1")
+            })
+        })
+    });
+    let flat = ["remix.config.js", "remix.config.mjs", "remix.config.cjs"]
+        .iter()
+        .any(|c| {
+            plan.text(&join(dir, c))
+                .is_some_and(|t| t.contains("v2_routeConvention: true"))
+        });
+    v1 && !flat
+}
+
+/// A Gatsby Function (`src/api/…`): Express-like `req`/`res`, the splat
+/// in `req.params.path`; Gatsby parses JSON bodies into `req.body`.
+fn gatsby_function(up: &Upstream, name: &str, paths: &[String], ts: bool) -> String {
+    let (import, sig) = if ts {
+        (
+            "import type { GatsbyFunctionRequest, GatsbyFunctionResponse } from \"gatsby\";\n\n",
+            "req: GatsbyFunctionRequest, res: GatsbyFunctionResponse",
+        )
+    } else {
+        ("", "req, res")
+    };
+    let auth = auth_with(up, |h, d| format!("req.headers[\"{h}\"] ?? \"{d}\""));
+    format!(
+        "{import}// Generated by `jikimi fix`: the browser calls this function, which calls
+// {base} with the key from the server's environment ({name}), so the key
+// never ships to the browser. Only the paths the client used are forwarded.
+// Check the caller (session, rate limit) before deploying.
+const UPSTREAM = \"{base}\";
+const ALLOWED{at} = {allowed};
+
+export default async function handler({sig}) {{
+  const path = \"/\" + (req.params.path ?? req.params[\"*\"] ?? \"\");
+  if (!ALLOWED.includes(path)) {{
+    res.status(404).send(\"Not found\");
+    return;
+  }}
+  const key = process.env.{name};
+  if (!key) {{
+    res.status(500).send(\"{name} is not set on the server\");
+    return;
+  }}
+  const upstream = await fetch(UPSTREAM + path, {{
+    method: req.method,
+    headers: {{
+      \"content-type\": req.headers[\"content-type\"] ?? \"application/json\",
+      {auth}
+    }},
+    body:
+      req.method === \"GET\" ? undefined : typeof req.body === \"string\" ? req.body : JSON.stringify(req.body),
+  }});
+  res.status(upstream.status);
+  res.setHeader(\"content-type\", upstream.headers.get(\"content-type\") ?? \"application/json\");
+  res.send(await upstream.text());
+}}
+",
+        base = up.base,
+        at = if ts { ": string[]" } else { "" },
+        allowed = allowed(paths),
+    )
 }
 
 /// Whether the project's package is an ES module.

@@ -36,6 +36,9 @@ pub struct Ignores {
     exclude: Option<Gitignore>,
     global: Option<Gitignore>,
     dirs: Mutex<HashMap<PathBuf, Arc<DirRules>>>,
+    /// Whether `.ignore` files are read (not in an audit: a committed
+    /// `.ignore` would hide files from the scan).
+    dot_ignore: bool,
     /// Ignore files that could not be read: (path, why).
     problems: Mutex<Vec<(PathBuf, String)>>,
 }
@@ -60,8 +63,17 @@ impl Ignores {
             exclude,
             global,
             dirs: Mutex::new(HashMap::new()),
+            dot_ignore: true,
             problems: Mutex::new(problems),
         }
+    }
+
+    /// `--audit`: the scanned repository's `.ignore` files are not read (a
+    /// committed one could hide any file from the scan). Git's own ignore
+    /// rules still say what git would not commit.
+    pub fn audit(mut self, audit: bool) -> Ignores {
+        self.dot_ignore = !audit;
+        self
     }
 
     /// Whether `path` (absolute, under the root) is ignored, by a rule that
@@ -158,7 +170,11 @@ impl Ignores {
         }
         let mut problems = Vec::new();
         let rules = Arc::new(DirRules {
-            ignore: build(d, &d.join(".ignore"), &mut problems),
+            ignore: if self.dot_ignore {
+                build(d, &d.join(".ignore"), &mut problems)
+            } else {
+                None
+            },
             gitignore: if self.use_git {
                 build(d, &d.join(".gitignore"), &mut problems)
             } else {

@@ -80,8 +80,8 @@ fn api_host_to_git_host(h: &str) -> String {
 
 /// A clone on disk.
 pub enum Cloned {
-    /// Removed when dropped.
-    Temp(tempfile::TempDir),
+    /// Removed when dropped, and on Ctrl-C while it lives (the guard).
+    Temp(tempfile::TempDir, super::interrupt::Guard),
     /// `--keep-clone`: stays.
     Kept(PathBuf),
 }
@@ -89,7 +89,7 @@ pub enum Cloned {
 impl Cloned {
     pub fn path(&self) -> &Path {
         match self {
-            Cloned::Temp(t) => t.path(),
+            Cloned::Temp(t, _) => t.path(),
             Cloned::Kept(p) => p,
         }
     }
@@ -163,12 +163,20 @@ pub fn clone(
             }
             Cloned::Kept(p)
         }
-        None => Cloned::Temp(
-            tempfile::Builder::new()
+        None => {
+            let dir = tempfile::Builder::new()
                 .prefix("jikimi-clone-")
                 .tempdir()
-                .map_err(|e| format!("cannot create a temporary folder for the clone: {e}"))?,
-        ),
+                .map_err(|e| format!("cannot create a temporary folder for the clone: {e}"))?;
+            let guard = super::interrupt::Guard::new(dir.path());
+            Cloned::Temp(dir, guard)
+        }
+    };
+    // A `--keep-clone` folder interrupted half-written is no clone to keep:
+    // removed on Ctrl-C until the clone is complete.
+    let partial = match &target {
+        Cloned::Kept(p) => Some(super::interrupt::Guard::new(p)),
+        Cloned::Temp(..) => None,
     };
     let host = url_host(&repo.url).unwrap_or_default();
     let mut asked = 0u32;
@@ -198,6 +206,7 @@ pub fn clone(
             .fetch_options(fetch)
             .clone(&repo.url, target.path())
     });
+    drop(partial);
     match result {
         Ok(_) => Ok(target),
         Err(e) => {

@@ -13,6 +13,7 @@
 pub mod clone;
 pub mod forge;
 pub mod https;
+pub mod interrupt;
 pub mod shard;
 
 use std::io::Write;
