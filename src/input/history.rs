@@ -1087,26 +1087,45 @@ fn walk_trees_range(en: &mut Enumerator<'_, '_>, order: &[(Oid, Vec<Oid>)], prog
 /// then the walk visits them in order.
 fn walk_trees_full(en: &mut Enumerator<'_, '_>, order: &[(Oid, Vec<Oid>)], progress: &Progress) {
     let git_dir = en.repo.path().to_path_buf();
+    let packs = Arc::clone(&en.packs);
+    let claimed = treeread::Claimed::default();
+    let ids_of = |chunk: &[(Oid, Vec<Oid>)]| chunk.iter().map(|(id, _)| *id).collect::<Vec<_>>();
+    let read = |chunk: &[(Oid, Vec<Oid>)]| {
+        treeread::read_batch(&git_dir, &packs, &ids_of(chunk), &claimed)
+    };
+    let chunks: Vec<&[(Oid, Vec<Oid>)]> = order.chunks(READ_BATCH).collect();
+    let mut next = chunks.first().map(|c| read(c));
     let mut done = 0;
-    for chunk in order.chunks(READ_BATCH) {
-        let ids: Vec<Oid> = chunk.iter().map(|(id, _)| *id).collect();
-        let mut batch = treeread::read_batch(&git_dir, &en.packs, &ids, &en.seen_trees);
-        let commits = std::mem::take(&mut batch.commits);
-        for (id, read) in ids.iter().zip(commits) {
-            done += 1;
-            let read = match read {
-                Some(r) => r,
-                // A worker could not read it: read here, as before.
-                None => match en.repo.find_commit(*id) {
-                    Ok(c) => treeread::CommitRead::of(&c),
-                    Err(_) => continue, // reported by the walk
-                },
-            };
-            en.set.commit_trees.push(read.tree);
-            let mut slot = None;
-            en.message_of(read.id, &read.message, || read.info(), &mut slot);
-            en.visit_read(read.tree, &mut batch, &read, &mut slot);
-        }
+    for (k, chunk) in chunks.iter().enumerate() {
+        let Some(mut batch) = next.take() else { break };
+        // The next batch is read (by the other workers) while this one is
+        // walked here. In place: the walk needs this thread's repository
+        // handle; with one worker, the reading runs when the walk is done.
+        let mut ahead: Option<treeread::Batch> = None;
+        rayon::in_place_scope(|s| {
+            if let Some(c) = chunks.get(k + 1) {
+                let (slot, read) = (&mut ahead, &read);
+                s.spawn(move |_| *slot = Some(read(c)));
+            }
+            let commits = std::mem::take(&mut batch.commits);
+            for ((id, _), read) in chunk.iter().zip(commits) {
+                done += 1;
+                let read = match read {
+                    Some(r) => r,
+                    // A worker could not read it: read here, as before.
+                    None => match en.repo.find_commit(*id) {
+                        Ok(c) => treeread::CommitRead::of(&c),
+                        Err(_) => continue, // reported by the walk
+                    },
+                };
+                en.set.commit_trees.push(read.tree);
+                let mut slot = None;
+                en.message_of(read.id, &read.message, || read.info(), &mut slot);
+                en.visit_read(read.tree, &mut batch, &read, &mut slot);
+            }
+            drop(batch);
+        });
+        next = ahead;
         progress.enumerating(done, en.set.blobs.len());
     }
 }
