@@ -898,6 +898,33 @@ impl Enumerator<'_, '_> {
 /// stay busy, few enough that the trees waiting for the walk stay small.
 const READ_BATCH: usize = 256;
 
+/// libgit2 maps pack files in windows of 1 GiB and keeps up to 8 GiB
+/// mapped (64-bit defaults): the tree walk touches the whole pack, so a
+/// large history's pack ends up resident in jikimi's memory (300 MiB of
+/// the rails mirror's peak RSS). Smaller windows, fewer kept: libgit2
+/// unmaps the least recently used ones, and the pages stay in the page
+/// cache for the next read. Set once, before the first history walk.
+fn limit_pack_mapping() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: these are two `size_t` globals of libgit2 that it reads
+        // under its window lock when it opens a window; git2 marks the
+        // setters unsafe because the write itself is not synchronised. It
+        // happens once per process, before any history walk of this
+        // process reads a pack (like `strict_hash_verification` just
+        // before it, which git2 exposes as safe).
+        #[allow(unsafe_code)]
+        unsafe {
+            let _ = git2::opts::set_mwindow_size(PACK_WINDOW);
+            let _ = git2::opts::set_mwindow_mapped_limit(PACK_MAPPED);
+        }
+    });
+}
+
+/// See [`limit_pack_mapping`].
+const PACK_WINDOW: usize = 32 << 20;
+const PACK_MAPPED: usize = 128 << 20;
+
 /// Enumerate the commits of `scope` and the unique blobs they carry.
 pub fn enumerate(
     repo: &Repository,
@@ -919,6 +946,7 @@ pub fn enumerate(
     // jikimi decodes itself are still checked against their ids.
     // (Process-wide setting.)
     git2::opts::strict_hash_verification(false);
+    limit_pack_mapping();
     let shallow = shallow_roots(repo);
     // Before libgit2 reads any object: which objects it must not read.
     let t = Instant::now();
@@ -1087,26 +1115,45 @@ fn walk_trees_range(en: &mut Enumerator<'_, '_>, order: &[(Oid, Vec<Oid>)], prog
 /// then the walk visits them in order.
 fn walk_trees_full(en: &mut Enumerator<'_, '_>, order: &[(Oid, Vec<Oid>)], progress: &Progress) {
     let git_dir = en.repo.path().to_path_buf();
+    let packs = Arc::clone(&en.packs);
+    let claimed = treeread::Claimed::default();
+    let ids_of = |chunk: &[(Oid, Vec<Oid>)]| chunk.iter().map(|(id, _)| *id).collect::<Vec<_>>();
+    let read = |chunk: &[(Oid, Vec<Oid>)]| {
+        treeread::read_batch(&git_dir, &packs, &ids_of(chunk), &claimed)
+    };
+    let chunks: Vec<&[(Oid, Vec<Oid>)]> = order.chunks(READ_BATCH).collect();
+    let mut next = chunks.first().map(|c| read(c));
     let mut done = 0;
-    for chunk in order.chunks(READ_BATCH) {
-        let ids: Vec<Oid> = chunk.iter().map(|(id, _)| *id).collect();
-        let mut batch = treeread::read_batch(&git_dir, &en.packs, &ids, &en.seen_trees);
-        let commits = std::mem::take(&mut batch.commits);
-        for (id, read) in ids.iter().zip(commits) {
-            done += 1;
-            let read = match read {
-                Some(r) => r,
-                // A worker could not read it: read here, as before.
-                None => match en.repo.find_commit(*id) {
-                    Ok(c) => treeread::CommitRead::of(&c),
-                    Err(_) => continue, // reported by the walk
-                },
-            };
-            en.set.commit_trees.push(read.tree);
-            let mut slot = None;
-            en.message_of(read.id, &read.message, || read.info(), &mut slot);
-            en.visit_read(read.tree, &mut batch, &read, &mut slot);
-        }
+    for (k, chunk) in chunks.iter().enumerate() {
+        let Some(mut batch) = next.take() else { break };
+        // The next batch is read (by the other workers) while this one is
+        // walked here. In place: the walk needs this thread's repository
+        // handle; with one worker, the reading runs when the walk is done.
+        let mut ahead: Option<treeread::Batch> = None;
+        rayon::in_place_scope(|s| {
+            if let Some(c) = chunks.get(k + 1) {
+                let (slot, read) = (&mut ahead, &read);
+                s.spawn(move |_| *slot = Some(read(c)));
+            }
+            let commits = std::mem::take(&mut batch.commits);
+            for ((id, _), read) in chunk.iter().zip(commits) {
+                done += 1;
+                let read = match read {
+                    Some(r) => r,
+                    // A worker could not read it: read here, as before.
+                    None => match en.repo.find_commit(*id) {
+                        Ok(c) => treeread::CommitRead::of(&c),
+                        Err(_) => continue, // reported by the walk
+                    },
+                };
+                en.set.commit_trees.push(read.tree);
+                let mut slot = None;
+                en.message_of(read.id, &read.message, || read.info(), &mut slot);
+                en.visit_read(read.tree, &mut batch, &read, &mut slot);
+            }
+            drop(batch);
+        });
+        next = ahead;
         progress.enumerating(done, en.set.blobs.len());
     }
 }

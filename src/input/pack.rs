@@ -714,9 +714,24 @@ struct Pack {
     duplicates: usize,
     /// Entry of each index position (`entries[pos[id]].id == id`).
     pos: Vec<u32>,
-    /// Entry → the largest object its chain builds (see [`Pack::chain_size`]).
+    /// Entry → the largest object its chain builds inside this pack,
+    /// computed by the survey for every chain that does not start at a blob
+    /// ([`SIZE_UNKNOWN`] for the others, [`SIZE_DAMAGED`] when a header or
+    /// a delta's first bytes do not decode). Read without a lock.
+    chain_max: Vec<u64>,
+    /// What the survey left unknown, computed on demand (see
+    /// [`Pack::chain_size`]).
     sizes: Mutex<HashMap<u32, u64>>,
 }
+
+/// [`Pack::chain_max`]: not computed by the survey.
+const SIZE_UNKNOWN: u64 = u64::MAX;
+/// [`Pack::chain_max`]: the chain does not decode.
+const SIZE_DAMAGED: u64 = u64::MAX - 1;
+/// [`Pack::chain_maxima`]: not done yet.
+const SIZE_TODO: u64 = u64::MAX - 2;
+/// Real sizes are clamped below the markers.
+const SIZE_LARGEST: u64 = u64::MAX - 3;
 
 fn be32(b: &[u8], at: usize) -> Option<u32> {
     let s = b.get(at..at.checked_add(4)?)?;
@@ -820,10 +835,12 @@ impl Pack {
             ext_end: HashMap::new(),
             duplicates,
             pos: Vec::new(),
+            chain_max: Vec::new(),
             sizes: Mutex::new(HashMap::new()),
         };
-        pack.read_kinds();
+        let own = pack.read_kinds();
         pack.follow_chains();
+        pack.chain_max = pack.chain_maxima(own);
         Ok(pack)
     }
 
@@ -846,16 +863,30 @@ impl Pack {
     /// The kind of every entry, from one sequential read of the pack's
     /// headers: objects close together are read in one window, objects far
     /// apart (a hole, a large object) each by their first bytes.
-    fn read_kinds(&mut self) {
+    ///
+    /// Returns each entry's own size where the size check
+    /// ([`Packs::check`]) may need it: a base's from its header; a delta's
+    /// result size from the first bytes of its delta data, for every delta
+    /// whose chain does not start at a blob (commits, trees and tags; a
+    /// base later in the pack or in another pack counts as not a blob).
+    /// Those bytes are in the window already but for the last object of a
+    /// window. Blob deltas are left [`SIZE_UNKNOWN`]: inflating the first
+    /// bytes of each would cost the survey more than the few blob checks
+    /// save.
+    fn read_kinds(&mut self) -> Vec<u64> {
         let n = self.entries.len();
         let mut pos_of_id = vec![0u32; n];
         for (i, e) in self.entries.iter().enumerate() {
             pos_of_id[e.id as usize] = i as u32;
         }
         let mut kinds = Vec::with_capacity(n);
+        let mut own = vec![SIZE_UNKNOWN; n];
+        // Whether each entry's chain starts at a blob, where known yet.
+        let mut blob_chain = vec![false; n];
         let mut ext_base = HashMap::new();
         let mut buf: Vec<u8> = Vec::new();
         let mut buf_start = 0u64;
+        let mut z = Decompress::new(true);
         for i in 0..n {
             let e = self.entries[i];
             let want = (e.end - e.offset).min(HEADER_MAX as u64) as usize;
@@ -880,7 +911,8 @@ impl Pack {
             }
             let at = (e.offset - buf_start) as usize;
             let head = buf.get(at..(at + want).min(buf.len())).unwrap_or(&[]);
-            let kind = match parse_header(head) {
+            let h = parse_header(head);
+            let kind = match &h {
                 None => Kind::Broken,
                 Some(h) => match h.kind {
                     1 => Kind::Commit,
@@ -903,11 +935,85 @@ impl Pack {
                     _ => Kind::Broken,
                 },
             };
+            match (kind, &h) {
+                (Kind::Commit | Kind::Tree | Kind::Tag, Some(h)) => {
+                    own[i] = h.size.min(SIZE_LARGEST)
+                }
+                (Kind::Blob, Some(h)) => {
+                    own[i] = h.size.min(SIZE_LARGEST);
+                    blob_chain[i] = true;
+                }
+                (Kind::Delta(b), _) if (b as usize) < i && blob_chain[b as usize] => {
+                    blob_chain[i] = true;
+                }
+                (Kind::Delta(_) | Kind::External, Some(h)) => {
+                    // The delta data starts after the header; where it is
+                    // in the window, inflate its first bytes from there.
+                    let from = e.offset + h.len as u64;
+                    let lo = (from - buf_start) as usize;
+                    let hi = ((e.end - buf_start) as usize).min(buf.len());
+                    let size = match buf.get(lo..hi).map(|d| delta_result_size(&mut z, d)) {
+                        Some(Prefix::Size(s)) => Some(s),
+                        Some(Prefix::Damaged) => None,
+                        // Past the window: read it.
+                        _ => inflate_prefix(&self.file, from, e.end, 20)
+                            .and_then(|p| delta_sizes(&p))
+                            .map(|(_, dst, _)| dst),
+                    };
+                    own[i] = size.map_or(SIZE_DAMAGED, |s| s.min(SIZE_LARGEST));
+                }
+                _ => own[i] = SIZE_DAMAGED,
+            }
             kinds.push(kind);
         }
         self.kinds = kinds;
         self.ext_base = ext_base;
         self.pos = pos_of_id;
+        own
+    }
+
+    /// Per entry, the largest object on its chain inside this pack, from
+    /// the own sizes [`Pack::read_kinds`] found: [`SIZE_UNKNOWN`] when one
+    /// of them is unknown (a blob's chain), [`SIZE_DAMAGED`] when one is
+    /// damaged or the chain loops or breaks. No file is read.
+    fn chain_maxima(&self, own: Vec<u64>) -> Vec<u64> {
+        const TODO: u64 = SIZE_TODO;
+        let n = self.entries.len();
+        let mut out = vec![TODO; n];
+        let mut path: Vec<usize> = Vec::new();
+        for i in 0..n {
+            if out[i] != TODO {
+                continue;
+            }
+            if !matches!(self.state[i], ST_OK | ST_EXTERNAL) {
+                out[i] = SIZE_DAMAGED;
+                continue;
+            }
+            // Up the chain to an entry already done or the chain's end
+            // (chains of state OK or EXTERNAL end: no loop).
+            path.clear();
+            let mut cur = i;
+            let mut acc = loop {
+                if out[cur] != TODO {
+                    break out[cur];
+                }
+                path.push(cur);
+                match self.kinds[cur] {
+                    Kind::Delta(b) if path.len() <= n => cur = b as usize,
+                    Kind::Delta(_) => break SIZE_DAMAGED,
+                    _ => break 0,
+                }
+            };
+            for &e in path.iter().rev() {
+                acc = match (acc, own[e]) {
+                    (SIZE_DAMAGED, _) | (_, SIZE_DAMAGED) => SIZE_DAMAGED,
+                    (SIZE_UNKNOWN, _) | (_, SIZE_UNKNOWN) => SIZE_UNKNOWN,
+                    (a, b) => a.max(b),
+                };
+                out[e] = acc;
+            }
+        }
+        out
     }
 
     /// Follow every delta chain to its end once: to a base object (OK), to
@@ -1040,14 +1146,13 @@ impl Pack {
     }
 
     /// The entries holding `id` (an index can list an id twice).
-    fn entries_of(&self, id: &[u8; 20]) -> Vec<usize> {
+    fn entries_of<'a>(&'a self, id: &'a [u8; 20]) -> impl Iterator<Item = usize> + 'a {
         let first = self.oids.partition_point(|o| o < id);
         self.oids[first..]
             .iter()
-            .take_while(|o| *o == id)
+            .take_while(move |o| *o == id)
             .enumerate()
-            .filter_map(|(k, _)| self.pos.get(first + k).map(|&p| p as usize))
-            .collect()
+            .filter_map(move |(k, _)| self.pos.get(first + k).map(|&p| p as usize))
     }
 
     /// The size of the object entry `i` stores: for a base, from its
@@ -1080,7 +1185,6 @@ impl Pack {
             Some(ST_OK) | Some(ST_EXTERNAL) => {}
             _ => return Err(()),
         }
-        let mut memo = self.sizes.lock().map_err(|_| ())?;
         let ext = match self.state[i] {
             ST_EXTERNAL => {
                 let end = self.ext_end.get(&(i as u32)).copied().unwrap_or(i as u32);
@@ -1088,11 +1192,23 @@ impl Pack {
             }
             _ => None,
         };
+        // The survey's answer, for every chain but a blob's: no lock, no read.
+        match self.chain_max.get(i).copied().unwrap_or(SIZE_UNKNOWN) {
+            SIZE_DAMAGED => return Err(()),
+            SIZE_UNKNOWN => {}
+            size => return Ok((size, ext)),
+        }
+        let mut memo = self.sizes.lock().map_err(|_| ())?;
         let mut path = Vec::new();
         let mut cur = i;
         let mut acc = loop {
             if let Some(&m) = memo.get(&(cur as u32)) {
                 break m;
+            }
+            match self.chain_max.get(cur).copied().unwrap_or(SIZE_UNKNOWN) {
+                SIZE_DAMAGED => return Err(()),
+                SIZE_UNKNOWN => {}
+                size => break size,
             }
             path.push(cur);
             if path.len() > self.entries.len() {
@@ -1502,6 +1618,32 @@ fn delta_sizes(d: &[u8]) -> Option<(u64, u64, usize)> {
     Some((src, dst, i))
 }
 
+/// What the first bytes of a delta's zlib stream say.
+enum Prefix {
+    /// The result size the delta declares.
+    Size(u64),
+    /// The stream does not decode, or declares no sizes.
+    Damaged,
+    /// More compressed bytes are needed than were given.
+    Short,
+}
+
+/// The result size a delta declares, from its compressed bytes `data` (all
+/// of them, or the first of them), with `z` reset and reused.
+fn delta_result_size(z: &mut Decompress, data: &[u8]) -> Prefix {
+    z.reset(true);
+    let mut out = [0u8; 20];
+    let status = z.decompress(data, &mut out, FlushDecompress::None);
+    let got = (z.total_out() as usize).min(out.len());
+    match delta_sizes(&out[..got]) {
+        Some((_, dst, _)) => Prefix::Size(dst),
+        None => match status {
+            Ok(Status::Ok | Status::BufError) if got < out.len() => Prefix::Short,
+            _ => Prefix::Damaged,
+        },
+    }
+}
+
 /// Apply delta instructions to `base`; the result must be `size` bytes.
 fn apply_delta(base: &[u8], ops: &[u8], size: usize) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(size);
@@ -1655,6 +1797,32 @@ mod tests {
         let mut chunk = Vec::new();
         let got = inflate_into(&mut read, 0, n as u64, &mut out, &mut chunk, false).unwrap();
         assert_eq!(&out[..got], &data[..64]);
+    }
+
+    #[test]
+    fn delta_result_size_from_the_first_compressed_bytes() {
+        use flate2::{Compression, write::ZlibEncoder};
+        use std::io::Write;
+        // A delta from 300 bytes to 70 MiB (varints), then instructions.
+        let mut d = vec![0xac, 0x02, 0x80, 0x80, 0x80, 0x23];
+        d.extend_from_slice(&[0x80 | 0x10, 5].repeat(500));
+        let mut e = ZlibEncoder::new(Vec::new(), Compression::default());
+        e.write_all(&d).unwrap();
+        let z = e.finish().unwrap();
+        let mut dec = Decompress::new(true);
+        assert!(matches!(delta_result_size(&mut dec, &z), Prefix::Size(s) if s == 70 << 20));
+        // Reused: a second stream decodes the same way.
+        assert!(matches!(delta_result_size(&mut dec, &z), Prefix::Size(s) if s == 70 << 20));
+        // Too few compressed bytes: the caller reads more.
+        assert!(matches!(
+            delta_result_size(&mut dec, &z[..2]),
+            Prefix::Short
+        ));
+        // Not zlib.
+        assert!(matches!(
+            delta_result_size(&mut dec, &[0xff; 40]),
+            Prefix::Damaged
+        ));
     }
 
     #[test]

@@ -156,19 +156,39 @@ fn shard(id: Oid) -> usize {
     id.as_bytes()[0] as usize % SHARDS
 }
 
+/// Every tree some batch has claimed, across batches: the next batch is
+/// read while the walk visits the current one, so the walk's own set of
+/// visited trees cannot tell the readers what to skip. A tree claimed by
+/// an earlier batch is visited by that batch's walk (its readers claimed
+/// every tree they reached, and the walk enters every tree it reaches that
+/// it has not visited), so later batches need not read it.
+pub struct Claimed {
+    shards: Vec<Mutex<IdSet>>,
+}
+
+impl Default for Claimed {
+    fn default() -> Self {
+        Claimed {
+            shards: (0..SHARDS).map(|_| Mutex::new(IdSet::default())).collect(),
+        }
+    }
+}
+
+impl Claimed {
+    /// Claim `id`: true for the first caller only.
+    fn claim(&self, id: Oid) -> bool {
+        let mut s = self.shards[shard(id)]
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        s.insert(id)
+    }
+}
+
 /// Read, on the rayon workers, the commits `ids` and every tree they reach
-/// that is not in `seen`.
-pub fn read_batch(git_dir: &Path, packs: &Packs, ids: &[Oid], seen: &IdSet) -> Batch {
+/// that no batch has claimed yet.
+pub fn read_batch(git_dir: &Path, packs: &Packs, ids: &[Oid], claimed: &Claimed) -> Batch {
     let shards: Vec<Mutex<IdMap<Option<TreeRead>>>> =
         (0..SHARDS).map(|_| Mutex::new(IdMap::default())).collect();
-    let claim = |id: Oid| -> bool {
-        let mut s = shards[shard(id)].lock().unwrap_or_else(|e| e.into_inner());
-        if s.contains_key(&id) {
-            return false;
-        }
-        s.insert(id, None);
-        true
-    };
     let store = |id: Oid, r: TreeRead| {
         let mut s = shards[shard(id)].lock().unwrap_or_else(|e| e.into_inner());
         s.insert(id, Some(r));
@@ -182,13 +202,13 @@ pub fn read_batch(git_dir: &Path, packs: &Packs, ids: &[Oid], seen: &IdSet) -> B
                 let read = CommitRead::of(&repo.find_commit(id).ok()?);
                 let mut stack = vec![read.tree];
                 while let Some(t) = stack.pop() {
-                    if seen.contains(&t) || !claim(t) {
+                    if !claimed.claim(t) {
                         continue;
                     }
                     let r = read_tree(repo, packs, t);
                     if let Ok(raw) = &r {
                         for e in entries(raw).unwrap_or_default() {
-                            if e.kind == ObjectType::Tree && !seen.contains(&e.id) {
+                            if e.kind == ObjectType::Tree {
                                 stack.push(e.id);
                             }
                         }
