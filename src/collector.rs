@@ -288,6 +288,7 @@ impl<'a> Collector<'a> {
             None => {
                 self.scan_text(origin, text, None);
                 self.scan_base64(origin, text, budget);
+                self.scan_escaped(origin, text, budget);
             }
         }
     }
@@ -298,10 +299,42 @@ impl<'a> Collector<'a> {
     /// encoded form starts. Source code and bundles are left out: the pass
     /// would cost every file a second read for a rare case.
     fn scan_base64(&self, origin: &Origin, text: &[u8], budget: &mut Budget) {
-        if !embedded::is_config_file(origin.leaf_path()) || is_minified_bytes(text) {
+        if is_minified_bytes(text) {
             return;
         }
-        let payloads = embedded::base64_payloads(text, budget);
+        // Source code: only whole string literals (`TOKEN = "ZXlK…"`).
+        let payloads = if embedded::is_config_file(origin.leaf_path()) {
+            embedded::base64_payloads(text, budget)
+        } else {
+            embedded::quoted_base64_payloads(text, budget)
+        };
+        self.scan_payloads(origin, text, payloads, Some("base64"));
+    }
+
+    /// String literals whose escapes hide a structure (escaped JSON, JSON in
+    /// a JSON string, `.env` lines joined by `\n`), scanned unescaped and
+    /// reported where the literal starts; and arrays of strings under a
+    /// credential name, each element scanned beside the name.
+    fn scan_escaped(&self, origin: &Origin, text: &[u8], budget: &mut Budget) {
+        if is_minified_bytes(text) {
+            return;
+        }
+        let payloads = embedded::escaped_strings(text, budget);
+        self.scan_payloads(origin, text, payloads, Some("backslash"));
+        let arrays = embedded::secret_arrays(text, budget);
+        self.scan_payloads(origin, text, arrays, None);
+    }
+
+    /// Scan decoded `payloads` of `text` (`(byte offset, decoded text)`),
+    /// each reported at its offset and marked `encoded` (`None` when the
+    /// secret is in the file as it is, only its syntax was rewritten).
+    fn scan_payloads(
+        &self,
+        origin: &Origin,
+        text: &[u8],
+        payloads: Vec<(usize, String)>,
+        encoded: Option<&'static str>,
+    ) {
         if payloads.is_empty() {
             return;
         }
@@ -317,7 +350,7 @@ impl<'a> Collector<'a> {
                 output: false,
                 text: decoded,
                 at: Some(lines.position(offset)),
-                encoded: Some("base64"),
+                encoded,
             };
             self.scan_text(origin, part.text.as_bytes(), Some(&part));
         }

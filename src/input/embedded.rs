@@ -105,6 +105,22 @@ fn is_base64_byte(b: u8) -> bool {
 /// of at least 32 characters are decoded (standard or URL-safe alphabet,
 /// padding optional); binary results (images, DER, hashes) are dropped.
 pub fn base64_payloads(text: &[u8], budget: &mut Budget) -> Vec<(usize, String)> {
+    payloads_in(text, budget, false)
+}
+
+/// [`base64_payloads`] for source code: only runs that are a whole string
+/// literal (a quote right before and right after, padding aside) are
+/// decoded, `TOKEN = "ZXlK…"`, so identifiers, data tables and prose cost
+/// nothing but the search.
+pub fn quoted_base64_payloads(text: &[u8], budget: &mut Budget) -> Vec<(usize, String)> {
+    payloads_in(text, budget, true)
+}
+
+fn is_quote(b: Option<&u8>) -> bool {
+    matches!(b, Some(b'"' | b'\'' | b'`'))
+}
+
+fn payloads_in(text: &[u8], budget: &mut Budget, quoted_only: bool) -> Vec<(usize, String)> {
     let mut out = Vec::new();
     let n = text.len();
     let mut i = 0;
@@ -129,10 +145,19 @@ pub fn base64_payloads(text: &[u8], budget: &mut Budget) -> Vec<(usize, String)>
         while i < n && text[i] == b'=' && i - end < 2 {
             i += 1;
         }
+        if quoted_only && !(start > 0 && is_quote(text.get(start - 1)) && is_quote(text.get(i))) {
+            continue;
+        }
         if is_digest(text, start) {
             continue;
         }
         if let Some(decoded) = decode_text_payload(&text[start..end]) {
+            // A base64 PEM is judged as it is written, by
+            // `pem.base64-private-key`: decoding it again would report the
+            // key twice.
+            if quoted_only && decoded.starts_with("-----BEGIN") {
+                continue;
+            }
             if !budget.charge(decoded.len(), "base64 payloads") {
                 break;
             }
@@ -140,6 +165,226 @@ pub fn base64_payloads(text: &[u8], budget: &mut Budget) -> Vec<(usize, String)>
         }
     }
     out
+}
+
+/// Shortest escaped string literal worth reading out: a key and a value.
+const MIN_ESCAPED: usize = 24;
+/// Nested escaping undone at most (`\\\"` inside `\"`): JSON in a JSON
+/// string in a JSON string.
+const MAX_ESCAPE_DEPTH: usize = 3;
+
+/// String literals whose escapes hide structure from the rules: escaped
+/// JSON (`"{\"access_token\":\"…\"}"`), JSON inside a JSON string, an
+/// `.env` or properties text with its lines joined by `\n`. Each is
+/// returned unescaped, `(byte offset of its opening quote, text)`, to be
+/// scanned as its own text; nested escaping is undone up to
+/// [`MAX_ESCAPE_DEPTH`] levels. Only lines holding a backslash are parsed
+/// (a `memchr` jump from one to the next), only literals of at least
+/// [`MIN_ESCAPED`] bytes with an escaped quote or line break are kept, and
+/// what is kept is charged to `budget`, so ordinary code costs one search.
+pub fn escaped_strings(text: &[u8], budget: &mut Budget) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while out.len() < MAX_PAYLOADS {
+        let Some(hit) = memchr::memchr(b'\\', &text[from..]) else {
+            break;
+        };
+        let hit = from + hit;
+        let start = memchr::memrchr(b'\n', &text[..hit]).map_or(0, |i| i + 1);
+        let end = memchr::memchr(b'\n', &text[hit..]).map_or(text.len(), |i| hit + i);
+        for (at, lit) in escaped_literals(&text[start..end], 0) {
+            if out.len() == MAX_PAYLOADS || !budget.charge(lit.len(), "escaped strings") {
+                return out;
+            }
+            out.push((start + at, lit));
+        }
+        from = end;
+    }
+    out
+}
+
+/// The escaped literals of one line (`(offset of the quote, unescaped)`),
+/// with the literals nested inside them, down to [`MAX_ESCAPE_DEPTH`].
+fn escaped_literals(line: &[u8], depth: usize) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < line.len() {
+        let q = line[i];
+        if !matches!(q, b'"' | b'\'') {
+            i += 1;
+            continue;
+        }
+        let open = i;
+        let mut j = i + 1;
+        let mut structural = false;
+        while j < line.len() && line[j] != q {
+            if line[j] == b'\\' && j + 1 < line.len() {
+                structural |= matches!(line[j + 1], b'"' | b'\'' | b'n');
+                j += 1;
+            }
+            j += 1;
+        }
+        let body = &line[open + 1..j.min(line.len())];
+        if structural && body.len() >= MIN_ESCAPED {
+            let lit = unescape(body);
+            if depth + 1 < MAX_ESCAPE_DEPTH && lit.contains('\\') {
+                for (_, inner) in escaped_literals(lit.as_bytes(), depth + 1) {
+                    out.push((open, inner));
+                }
+            }
+            out.push((open, lit));
+        }
+        i = j + 1;
+    }
+    out
+}
+
+/// A string literal's body with its escapes undone: `\"`, `\'`, `\\`,
+/// `\/`, `\n`, `\r`, `\t` and JSON's `\uXXXX`; anything else is kept as
+/// it is written.
+fn unescape(body: &[u8]) -> String {
+    let body = String::from_utf8_lossy(body);
+    let mut out = String::with_capacity(body.len());
+    let mut chars = body.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('t') => out.push('\t'),
+            Some(c @ ('"' | '\'' | '\\' | '/')) => out.push(c),
+            Some('u') => {
+                let hex: String = chars.clone().take(4).collect();
+                let valid = hex.len() == 4 && hex.bytes().all(|b| b.is_ascii_hexdigit());
+                match u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
+                    Some(c) if valid => {
+                        out.push(c);
+                        chars.nth(3);
+                    }
+                    _ => out.push_str("\\u"),
+                }
+            }
+            Some(c) => {
+                out.push('\\');
+                out.push(c);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+/// Words that make a key's value a credential, for [`secret_arrays`].
+const SECRET_KEY_WORDS: &[&[u8]] = &[b"token", b"secret", b"key", b"passw", b"credential"];
+/// Elements read from one array at most.
+const MAX_ARRAY_ELEMENTS: usize = 64;
+
+/// Arrays of strings under a credential name (`"api_tokens": ["…", "…"]`,
+/// `API_KEYS = ['…', '…']`, YAML flow lists): the rules see a name next to
+/// the first element only, so each element is written out as its own
+/// `"name": "element"` line, `(byte offset of the name, text)`. Only
+/// arrays of two or more quoted strings under a name holding a credential
+/// word are read, at most [`MAX_ARRAY_ELEMENTS`] elements each. Each line
+/// comes with the offset of its element, where a finding is reported.
+pub fn secret_arrays(text: &[u8], budget: &mut Budget) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    for open in memchr::memchr_iter(b'[', text) {
+        if out.len() == MAX_PAYLOADS {
+            break;
+        }
+        let Some(key) = array_key(&text[..open]) else {
+            continue;
+        };
+        let lower = key.to_ascii_lowercase();
+        if !SECRET_KEY_WORDS
+            .iter()
+            .any(|w| crate::text::find_bytes(&lower, w).is_some())
+        {
+            continue;
+        }
+        let elements = string_elements(&text[open + 1..]);
+        if elements.len() < 2 {
+            continue;
+        }
+        let key = String::from_utf8_lossy(key);
+        for (at, e) in elements {
+            let line = format!("\"{key}\": \"{}\"\n", String::from_utf8_lossy(e));
+            if out.len() == MAX_PAYLOADS || !budget.charge(line.len(), "secret arrays") {
+                return out;
+            }
+            out.push((open + 1 + at, line));
+        }
+    }
+    out
+}
+
+/// The name an array at the end of `before` is assigned to: `"name": `,
+/// `name = `, `name: `.
+fn array_key(before: &[u8]) -> Option<&[u8]> {
+    let mut k = before.len();
+    let floor = k.saturating_sub(8);
+    while k > floor && matches!(before[k - 1], b' ' | b'\t') {
+        k -= 1;
+    }
+    if k == 0 || !matches!(before[k - 1], b':' | b'=') {
+        return None;
+    }
+    k -= 1;
+    while k > floor.saturating_sub(4) && matches!(before[k - 1], b' ' | b'\t' | b'"' | b'\'') {
+        k -= 1;
+    }
+    let end = k;
+    let name_floor = k.saturating_sub(64);
+    while k > name_floor
+        && (before[k - 1].is_ascii_alphanumeric() || matches!(before[k - 1], b'_' | b'-' | b'.'))
+    {
+        k -= 1;
+    }
+    (k < end).then(|| &before[k..end])
+}
+
+/// The quoted string elements at the start of an array body (after `[`),
+/// up to `]`, each with its offset in `body`; empty when an element is not
+/// a plain string.
+fn string_elements(body: &[u8]) -> Vec<(usize, &[u8])> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    let skip = |i: &mut usize| {
+        while *i < body.len() && body[*i].is_ascii_whitespace() {
+            *i += 1;
+        }
+    };
+    loop {
+        skip(&mut i);
+        match body.get(i) {
+            Some(b']') => return out,
+            Some(&q @ (b'"' | b'\'')) => {
+                let start = i + 1;
+                let Some(len) = body[start..]
+                    .iter()
+                    .take(512)
+                    .position(|&b| b == q || b == b'\\' || b == b'\n')
+                else {
+                    return Vec::new();
+                };
+                if body[start + len] != q || out.len() == MAX_ARRAY_ELEMENTS {
+                    return Vec::new();
+                }
+                out.push((start, &body[start..start + len]));
+                i = start + len + 1;
+                skip(&mut i);
+                match body.get(i) {
+                    Some(b',') => i += 1,
+                    Some(b']') => return out,
+                    _ => return Vec::new(),
+                }
+            }
+            _ => return Vec::new(),
+        }
+    }
 }
 
 /// Subresource-integrity prefixes (`sha512-<base64>`): `-` is in the
@@ -190,9 +435,31 @@ fn is_digest(text: &[u8], start: usize) -> bool {
     DIGEST_KEYS.iter().any(|d| key.eq_ignore_ascii_case(d))
 }
 
+/// Base64 layers undone at most: a value encoded twice (a Kubernetes
+/// Secret holding a base64 `.env`, a webhook URL encoded again to get past
+/// a scanner) is read through; more is data, not configuration.
+const MAX_BASE64_LAYERS: usize = 3;
+
 /// The text a base64 run decodes to, if it is worth scanning: mixed case
 /// (not a word, not hex), at most 64 KiB, and decoding to printable text.
+/// When that text is itself one base64 run it is decoded again, up to
+/// [`MAX_BASE64_LAYERS`] layers, and the innermost text is returned.
 fn decode_text_payload(run: &[u8]) -> Option<String> {
+    let mut text = decode_one_layer(run)?;
+    for _ in 1..MAX_BASE64_LAYERS {
+        let inner = text.trim();
+        if inner.len() < MIN_BASE64 || !inner.trim_end_matches('=').bytes().all(is_base64_byte) {
+            break;
+        }
+        match decode_one_layer(inner.trim_end_matches('=').as_bytes()) {
+            Some(next) => text = next,
+            None => break,
+        }
+    }
+    Some(text)
+}
+
+fn decode_one_layer(run: &[u8]) -> Option<String> {
     if run.len() > 64 * 1024 {
         return None;
     }
