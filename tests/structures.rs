@@ -10,7 +10,6 @@
 use crate::common::*;
 
 const HEX: &str = "0123456789abcdef";
-const ALNUM: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 const UPPER_DIGITS: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
 /// A password-like value: letters, digits and two symbols.

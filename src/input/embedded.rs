@@ -77,7 +77,11 @@ const BASE64_CONFIG_EXT: &[&str] = &[
 pub fn is_config_file(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
     let ext = name.rsplit('.').next().unwrap_or("");
-    name.starts_with(".env") || BASE64_CONFIG_EXT.contains(&ext)
+    name.starts_with(".env")
+        || BASE64_CONFIG_EXT.contains(&ext)
+        || name == "dockerfile"
+        || name.starts_with("dockerfile.")
+        || ext == "dockerfile"
 }
 
 /// Bytes of the standard and URL-safe base64 alphabets, as a table: the
