@@ -214,7 +214,9 @@ fn escaped_literals(line: &[u8], depth: usize) -> Vec<(usize, String)> {
     let mut i = 0;
     while i < line.len() {
         let q = line[i];
-        if !matches!(q, b'"' | b'\'') {
+        // An escaped quote outside a literal (a line inside a multi-line
+        // string) opens nothing.
+        if !matches!(q, b'"' | b'\'') || (i > 0 && line[i - 1] == b'\\') {
             i += 1;
             continue;
         }
@@ -229,7 +231,7 @@ fn escaped_literals(line: &[u8], depth: usize) -> Vec<(usize, String)> {
             j += 1;
         }
         let body = &line[open + 1..j.min(line.len())];
-        if structural && body.len() >= MIN_ESCAPED {
+        if structural && body.len() >= MIN_ESCAPED && !interpolated(body) {
             let lit = unescape(body);
             if depth + 1 < MAX_ESCAPE_DEPTH && lit.contains('\\') {
                 for (_, inner) in escaped_literals(lit.as_bytes(), depth + 1) {
@@ -241,6 +243,13 @@ fn escaped_literals(line: &[u8], depth: usize) -> Vec<(usize, String)> {
         i = j + 1;
     }
     out
+}
+
+/// Whether a literal interpolates variables (`{$var}` in PHP, `${var}`,
+/// `#{var}` in Ruby): a template of code, whose values are variables.
+fn interpolated(body: &[u8]) -> bool {
+    body.windows(2)
+        .any(|w| matches!(w, [b'{', b'$'] | [b'$', b'{'] | [b'#', b'{']))
 }
 
 /// A string literal's body with its escapes undone: `\"`, `\'`, `\\`,
