@@ -1333,6 +1333,71 @@ mod tests {
     }
 
     #[test]
+    fn escaped_literals_are_read_out() {
+        let text = br#"x = 1;
+const a = "{\"access_token\":\"abc\",\"n\":\"line\none\"}";
+const b = "{\"inner\": \"{\\\"client_secret\\\": \\\"xyz\\\"}\"}";
+const c = "short\n";
+const d = "plain text without any escapes at all, long enough";
+echo "<input value=\"{$pass}\" name=\"password_new_value\">";
+"#;
+        let found = escaped_strings(text, &mut budget());
+        let texts: Vec<&str> = found.iter().map(|(_, t)| t.as_str()).collect();
+        assert!(texts.contains(&"{\"access_token\":\"abc\",\"n\":\"line\none\"}"));
+        // Nested: the outer literal unescaped once, and the inner twice.
+        assert!(texts.contains(&"{\"client_secret\": \"xyz\"}"), "{texts:?}");
+        assert!(
+            texts
+                .iter()
+                .all(|t| !t.contains("short") && !t.contains("plain"))
+        );
+        assert!(texts.iter().all(|t| !t.contains("{$pass}")), "{texts:?}");
+        // Offsets point at the opening quote.
+        for (at, _) in &found {
+            assert!(matches!(text[*at], b'"' | b'\''));
+        }
+    }
+
+    #[test]
+    fn unescape_forms() {
+        assert_eq!(
+            unescape(br#"a\"b\'c\\d\/e\nf\tg\u0041\u00e9\q\u12"#),
+            "a\"b'c\\d/e\nf\tgA\u{e9}\\q\\u12"
+        );
+    }
+
+    #[test]
+    fn arrays_under_credential_names() {
+        let text =
+            br#"{"api_tokens": ["tok-one-1111111111", 'tok-two-2222222222'], "names": ["a", "b"]}
+ids = [1, 2]
+SECRET_KEYS = ["k1", call()]
+"#;
+        let found = secret_arrays(text, &mut budget());
+        let texts: Vec<&str> = found.iter().map(|(_, t)| t.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "\"api_tokens\": \"tok-one-1111111111\"\n",
+                "\"api_tokens\": \"tok-two-2222222222\"\n"
+            ]
+        );
+        assert_eq!(&text[found[1].0..found[1].0 + 7], b"tok-two");
+    }
+
+    #[test]
+    fn nested_and_quoted_base64() {
+        let inner = "https://hooks.acme-corp.dev/services/T0/B0/a-long-enough-path";
+        // base64(base64(inner)).
+        let twice = "YUhSMGNITTZMeTlvYjI5cmN5NWhZMjFsTFdOdmNuQXVaR1YyTDNObGNuWnBZMlZ6TDFRd0wwSXdMMkV0Ykc5dVp5MWxibTkxWjJndGNHRjBhQT09";
+        let code = format!("HOOK = \"{twice}\"\nNAME = {twice}\n");
+        let found = super::quoted_base64_payloads(code.as_bytes(), &mut budget());
+        assert_eq!(found.len(), 1, "only the quoted literal: {found:?}");
+        assert_eq!(found[0].1, inner);
+        assert_eq!(base64_payloads(code.as_bytes()).len(), 2);
+    }
+
+    #[test]
     fn source_paths() {
         let m = "dist/assets/index-3f2a.js.map";
         assert_eq!(resolve_source(m, "", "../../src/api.ts", 0), "src/api.ts");
