@@ -109,22 +109,6 @@ fn is_base64_byte(b: u8) -> bool {
 /// of at least 32 characters are decoded (standard or URL-safe alphabet,
 /// padding optional); binary results (images, DER, hashes) are dropped.
 pub fn base64_payloads(text: &[u8], budget: &mut Budget) -> Vec<(usize, String)> {
-    payloads_in(text, budget, false)
-}
-
-/// [`base64_payloads`] for source code: only runs that are a whole string
-/// literal (a quote right before and right after, padding aside) are
-/// decoded, `TOKEN = "ZXlK…"`, so identifiers, data tables and prose cost
-/// nothing but the search.
-pub fn quoted_base64_payloads(text: &[u8], budget: &mut Budget) -> Vec<(usize, String)> {
-    payloads_in(text, budget, true)
-}
-
-fn is_quote(b: Option<&u8>) -> bool {
-    matches!(b, Some(b'"' | b'\'' | b'`'))
-}
-
-fn payloads_in(text: &[u8], budget: &mut Budget, quoted_only: bool) -> Vec<(usize, String)> {
     let mut out = Vec::new();
     let n = text.len();
     let mut i = 0;
@@ -149,17 +133,61 @@ fn payloads_in(text: &[u8], budget: &mut Budget, quoted_only: bool) -> Vec<(usiz
         while i < n && text[i] == b'=' && i - end < 2 {
             i += 1;
         }
-        if quoted_only && !(start > 0 && is_quote(text.get(start - 1)) && is_quote(text.get(i))) {
-            continue;
-        }
         if is_digest(text, start) {
             continue;
         }
         if let Some(decoded) = decode_text_payload(&text[start..end]) {
-            // A base64 PEM is judged as it is written, by
-            // `pem.base64-private-key`: decoding it again would report the
-            // key twice.
-            if quoted_only && decoded.starts_with("-----BEGIN") {
+            if !budget.charge(decoded.len(), "base64 payloads") {
+                break;
+            }
+            out.push((start, decoded));
+        }
+    }
+    out
+}
+
+/// [`base64_payloads`] for source code: only runs that are a whole string
+/// literal (a quote right before and right after, padding aside) are
+/// decoded, `TOKEN = "ZXlK…"`, so identifiers, data tables and prose cost
+/// nothing but a jump from one quote to the next. A base64 PEM is left out:
+/// `pem.base64-private-key` judges it as it is written, and decoding it
+/// again would report the key twice.
+pub fn quoted_base64_payloads(text: &[u8], budget: &mut Budget) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let n = text.len();
+    let mut from = 0;
+    while out.len() < MAX_PAYLOADS {
+        let Some(q) = memchr::memchr3(b'"', b'\'', b'`', &text[from..]) else {
+            break;
+        };
+        let start = from + q + 1;
+        from = start;
+        // Most literals are short or hold a space: one probe rejects them.
+        if start + MIN_BASE64 > n || !is_base64_byte(text[start + MIN_BASE64 - 1]) {
+            continue;
+        }
+        let end = start
+            + text[start..]
+                .iter()
+                .position(|&b| !is_base64_byte(b))
+                .unwrap_or(n - start);
+        if end - start < MIN_BASE64 {
+            continue;
+        }
+        let mut close = end;
+        while close < n && text[close] == b'=' && close - end < 2 {
+            close += 1;
+        }
+        if !is_quote(text.get(close)) {
+            from = close;
+            continue;
+        }
+        from = close + 1;
+        if is_digest(text, start) {
+            continue;
+        }
+        if let Some(decoded) = decode_text_payload(&text[start..end]) {
+            if decoded.starts_with("-----BEGIN") {
                 continue;
             }
             if !budget.charge(decoded.len(), "base64 payloads") {
@@ -169,6 +197,10 @@ fn payloads_in(text: &[u8], budget: &mut Budget, quoted_only: bool) -> Vec<(usiz
         }
     }
     out
+}
+
+fn is_quote(b: Option<&u8>) -> bool {
+    matches!(b, Some(b'"' | b'\'' | b'`'))
 }
 
 /// Shortest escaped string literal worth reading out: a key and a value.
