@@ -351,6 +351,7 @@ impl<'a> Collector<'a> {
                 text: decoded,
                 at: Some(lines.position(offset)),
                 encoded,
+                marker: suppress::inline_marker(line_of(text, offset)),
             };
             self.scan_text(origin, part.text.as_bytes(), Some(&part));
         }
@@ -485,9 +486,16 @@ impl<'a> Collector<'a> {
                 }
             };
             let (ls, le) = line_bounds(&text, m.secret_start, m.secret_end);
-            if let Some((reason, by)) =
-                self.suppression(&rule.id, secret, &path, &text.as_bytes()[ls..le])
-            {
+            let held_by = self
+                .suppression(&rule.id, secret, &path, &text.as_bytes()[ls..le])
+                .or_else(|| {
+                    // A marker on the file line a payload was decoded from.
+                    let marker = part.and_then(|p| p.marker)?;
+                    self.filters
+                        .is_none_or(|f| f.inline)
+                        .then(|| (Reason::Inline, marker.to_string()))
+                });
+            if let Some((reason, by)) = held_by {
                 if reason == Reason::Inline && history_blob.is_none() {
                     self.marked
                         .lock()
@@ -919,6 +927,14 @@ fn in_app_package(origin: &Origin) -> bool {
 /// column in the millions read as what they are.
 fn is_minified(text: &str) -> bool {
     is_minified_bytes(text.as_bytes())
+}
+
+/// The line of `text` holding byte `at` (without its newline).
+fn line_of(text: &[u8], at: usize) -> &[u8] {
+    let at = at.min(text.len());
+    let start = memchr::memrchr(b'\n', &text[..at]).map_or(0, |i| i + 1);
+    let end = memchr::memchr(b'\n', &text[at..]).map_or(text.len(), |i| at + i);
+    &text[start..end]
 }
 
 fn is_minified_bytes(text: &[u8]) -> bool {

@@ -44,6 +44,9 @@ pub struct Part {
     pub at: Option<(usize, usize)>,
     /// How the text was encoded in the file (`base64`), if it was.
     pub encoded: Option<&'static str>,
+    /// An inline suppression marker (`jikimi:allow`) on the file's line
+    /// where a decoded payload starts: it covers what is read out of it.
+    pub marker: Option<&'static str>,
 }
 
 /// Shortest base64 run worth decoding: a key plus a little context.
@@ -593,6 +596,7 @@ fn map_parts(
             text: text.clone(),
             at: None,
             encoded: None,
+            marker: None,
         };
         if !keep(out, part, budget, "source map") {
             return;
@@ -898,6 +902,7 @@ impl Notebook<'_, '_> {
                 text,
                 at: None,
                 encoded: None,
+                marker: None,
             };
             keep(parts, part, self.budget, "notebook");
         }
