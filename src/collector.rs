@@ -285,6 +285,7 @@ impl<'a> Collector<'a> {
             None => {
                 self.scan_text(origin, text, None);
                 self.scan_base64(origin, text, budget);
+                self.scan_escaped(origin, text, budget);
             }
         }
     }
@@ -295,10 +296,42 @@ impl<'a> Collector<'a> {
     /// encoded form starts. Source code and bundles are left out: the pass
     /// would cost every file a second read for a rare case.
     fn scan_base64(&self, origin: &Origin, text: &[u8], budget: &mut Budget) {
-        if !embedded::is_config_file(origin.leaf_path()) || is_minified_bytes(text) {
+        if is_minified_bytes(text) {
             return;
         }
-        let payloads = embedded::base64_payloads(text, budget);
+        // Source code: only whole string literals (`TOKEN = "ZXlK…"`).
+        let payloads = if embedded::is_config_file(origin.leaf_path()) {
+            embedded::base64_payloads(text, budget)
+        } else {
+            embedded::quoted_base64_payloads(text, budget)
+        };
+        self.scan_payloads(origin, text, payloads, Some("base64"));
+    }
+
+    /// String literals whose escapes hide a structure (escaped JSON, JSON in
+    /// a JSON string, `.env` lines joined by `\n`), scanned unescaped and
+    /// reported where the literal starts; and arrays of strings under a
+    /// credential name, each element scanned beside the name.
+    fn scan_escaped(&self, origin: &Origin, text: &[u8], budget: &mut Budget) {
+        if is_minified_bytes(text) {
+            return;
+        }
+        let payloads = embedded::escaped_strings(text, budget);
+        self.scan_payloads(origin, text, payloads, Some("backslash"));
+        let arrays = embedded::secret_arrays(text, budget);
+        self.scan_payloads(origin, text, arrays, None);
+    }
+
+    /// Scan decoded `payloads` of `text` (`(byte offset, decoded text)`),
+    /// each reported at its offset and marked `encoded` (`None` when the
+    /// secret is in the file as it is, only its syntax was rewritten).
+    fn scan_payloads(
+        &self,
+        origin: &Origin,
+        text: &[u8],
+        payloads: Vec<(usize, String)>,
+        encoded: Option<&'static str>,
+    ) {
         if payloads.is_empty() {
             return;
         }
@@ -314,7 +347,8 @@ impl<'a> Collector<'a> {
                 output: false,
                 text: decoded,
                 at: Some(lines.position(offset)),
-                encoded: Some("base64"),
+                encoded,
+                marker: suppress::inline_marker(line_of(text, offset)),
             };
             self.scan_text(origin, part.text.as_bytes(), Some(&part));
         }
@@ -449,9 +483,16 @@ impl<'a> Collector<'a> {
                 }
             };
             let (ls, le) = line_bounds(&text, m.secret_start, m.secret_end);
-            if let Some((reason, by)) =
-                self.suppression(&rule.id, secret, &path, &text.as_bytes()[ls..le])
-            {
+            let held_by = self
+                .suppression(&rule.id, secret, &path, &text.as_bytes()[ls..le])
+                .or_else(|| {
+                    // A marker on the file line a payload was decoded from.
+                    let marker = part.and_then(|p| p.marker)?;
+                    self.filters
+                        .is_none_or(|f| f.inline)
+                        .then(|| (Reason::Inline, marker.to_string()))
+                });
+            if let Some((reason, by)) = held_by {
                 if reason == Reason::Inline && history_blob.is_none() {
                     self.marked
                         .lock()
@@ -883,6 +924,14 @@ fn in_app_package(origin: &Origin) -> bool {
 /// column in the millions read as what they are.
 fn is_minified(text: &str) -> bool {
     is_minified_bytes(text.as_bytes())
+}
+
+/// The line of `text` holding byte `at` (without its newline).
+fn line_of(text: &[u8], at: usize) -> &[u8] {
+    let at = at.min(text.len());
+    let start = memchr::memrchr(b'\n', &text[..at]).map_or(0, |i| i + 1);
+    let end = memchr::memchr(b'\n', &text[at..]).map_or(text.len(), |i| at + i);
+    &text[start..end]
 }
 
 fn is_minified_bytes(text: &[u8]) -> bool {

@@ -34,5 +34,6 @@ mod report;
 mod rules_examples;
 mod sarif;
 mod scan;
+mod structures;
 mod trace;
 mod verify;

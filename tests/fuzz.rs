@@ -439,6 +439,25 @@ fn base64_payloads() {
     });
 }
 
+/// The source-code decoders: escaped string literals, arrays under a
+/// credential name and quoted base64 literals stay within the budget and
+/// point inside the input.
+#[test]
+fn escaped_strings_and_arrays() {
+    fuzz("escaped", COSTLY_CASES, |b| {
+        let mut bud = budget(b.len());
+        let mut found = embedded::escaped_strings(b, &mut bud);
+        found.extend(embedded::secret_arrays(b, &mut bud));
+        found.extend(embedded::quoted_base64_payloads(b, &mut bud));
+        let total: usize = found.iter().map(|(_, s)| s.len()).sum();
+        prop_assert!(total <= bud.limit());
+        for (at, _) in &found {
+            prop_assert!(*at < b.len());
+        }
+        Ok(())
+    });
+}
+
 #[test]
 fn source_maps() {
     fuzz("source_map", COSTLY_CASES, |b| {

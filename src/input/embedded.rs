@@ -44,6 +44,9 @@ pub struct Part {
     pub at: Option<(usize, usize)>,
     /// How the text was encoded in the file (`base64`), if it was.
     pub encoded: Option<&'static str>,
+    /// An inline suppression marker (`jikimi:allow`) on the file's line
+    /// where a decoded payload starts: it covers what is read out of it.
+    pub marker: Option<&'static str>,
 }
 
 /// Shortest base64 run worth decoding: a key plus a little context.
@@ -77,7 +80,11 @@ const BASE64_CONFIG_EXT: &[&str] = &[
 pub fn is_config_file(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
     let ext = name.rsplit('.').next().unwrap_or("");
-    name.starts_with(".env") || BASE64_CONFIG_EXT.contains(&ext)
+    name.starts_with(".env")
+        || BASE64_CONFIG_EXT.contains(&ext)
+        || name == "dockerfile"
+        || name.starts_with("dockerfile.")
+        || ext == "dockerfile"
 }
 
 /// Bytes of the standard and URL-safe base64 alphabets, as a table: the
@@ -142,6 +149,292 @@ pub fn base64_payloads(text: &[u8], budget: &mut Budget) -> Vec<(usize, String)>
     out
 }
 
+/// [`base64_payloads`] for source code: only runs that are a whole string
+/// literal (a quote right before and right after, padding aside) are
+/// decoded, `TOKEN = "ZXlK…"`, so identifiers, data tables and prose cost
+/// nothing but a jump from one quote to the next. A base64 PEM is left out:
+/// `pem.base64-private-key` judges it as it is written, and decoding it
+/// again would report the key twice.
+pub fn quoted_base64_payloads(text: &[u8], budget: &mut Budget) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let n = text.len();
+    let mut from = 0;
+    while out.len() < MAX_PAYLOADS {
+        let Some(q) = memchr::memchr3(b'"', b'\'', b'`', &text[from..]) else {
+            break;
+        };
+        let start = from + q + 1;
+        from = start;
+        // Most literals are short or hold a space: one probe rejects them.
+        if start + MIN_BASE64 > n || !is_base64_byte(text[start + MIN_BASE64 - 1]) {
+            continue;
+        }
+        let end = start
+            + text[start..]
+                .iter()
+                .position(|&b| !is_base64_byte(b))
+                .unwrap_or(n - start);
+        if end - start < MIN_BASE64 {
+            continue;
+        }
+        let mut close = end;
+        while close < n && text[close] == b'=' && close - end < 2 {
+            close += 1;
+        }
+        if !is_quote(text.get(close)) {
+            from = close;
+            continue;
+        }
+        from = close + 1;
+        if is_digest(text, start) {
+            continue;
+        }
+        if let Some(decoded) = decode_text_payload(&text[start..end]) {
+            if decoded.starts_with("-----BEGIN") {
+                continue;
+            }
+            if !budget.charge(decoded.len(), "base64 payloads") {
+                break;
+            }
+            out.push((start, decoded));
+        }
+    }
+    out
+}
+
+fn is_quote(b: Option<&u8>) -> bool {
+    matches!(b, Some(b'"' | b'\'' | b'`'))
+}
+
+/// Shortest escaped string literal worth reading out: a key and a value.
+const MIN_ESCAPED: usize = 24;
+/// Nested escaping undone at most (`\\\"` inside `\"`): JSON in a JSON
+/// string in a JSON string.
+const MAX_ESCAPE_DEPTH: usize = 3;
+
+/// String literals whose escapes hide structure from the rules: escaped
+/// JSON (`"{\"access_token\":\"…\"}"`), JSON inside a JSON string, an
+/// `.env` or properties text with its lines joined by `\n`. Each is
+/// returned unescaped, `(byte offset of its opening quote, text)`, to be
+/// scanned as its own text; nested escaping is undone up to
+/// [`MAX_ESCAPE_DEPTH`] levels. Only lines holding a backslash are parsed
+/// (a `memchr` jump from one to the next), only literals of at least
+/// [`MIN_ESCAPED`] bytes with an escaped quote or line break are kept, and
+/// what is kept is charged to `budget`, so ordinary code costs one search.
+pub fn escaped_strings(text: &[u8], budget: &mut Budget) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while out.len() < MAX_PAYLOADS {
+        let Some(hit) = memchr::memchr(b'\\', &text[from..]) else {
+            break;
+        };
+        let hit = from + hit;
+        let start = memchr::memrchr(b'\n', &text[..hit]).map_or(0, |i| i + 1);
+        let end = memchr::memchr(b'\n', &text[hit..]).map_or(text.len(), |i| hit + i);
+        for (at, lit) in escaped_literals(&text[start..end], 0) {
+            if out.len() == MAX_PAYLOADS || !budget.charge(lit.len(), "escaped strings") {
+                return out;
+            }
+            out.push((start + at, lit));
+        }
+        from = end;
+    }
+    out
+}
+
+/// The escaped literals of one line (`(offset of the quote, unescaped)`),
+/// with the literals nested inside them, down to [`MAX_ESCAPE_DEPTH`].
+fn escaped_literals(line: &[u8], depth: usize) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < line.len() {
+        let q = line[i];
+        // An escaped quote outside a literal (a line inside a multi-line
+        // string) opens nothing.
+        if !matches!(q, b'"' | b'\'') || (i > 0 && line[i - 1] == b'\\') {
+            i += 1;
+            continue;
+        }
+        let open = i;
+        let mut j = i + 1;
+        let mut structural = false;
+        while j < line.len() && line[j] != q {
+            if line[j] == b'\\' && j + 1 < line.len() {
+                structural |= matches!(line[j + 1], b'"' | b'\'' | b'n');
+                j += 1;
+            }
+            j += 1;
+        }
+        let body = &line[open + 1..j.min(line.len())];
+        if structural && body.len() >= MIN_ESCAPED && !interpolated(body) {
+            let lit = unescape(body);
+            if depth + 1 < MAX_ESCAPE_DEPTH && lit.contains('\\') {
+                for (_, inner) in escaped_literals(lit.as_bytes(), depth + 1) {
+                    out.push((open, inner));
+                }
+            }
+            out.push((open, lit));
+        }
+        i = j + 1;
+    }
+    out
+}
+
+/// Whether a literal interpolates variables (`{$var}` in PHP, `${var}`,
+/// `#{var}` in Ruby): a template of code, whose values are variables.
+fn interpolated(body: &[u8]) -> bool {
+    body.windows(2)
+        .any(|w| matches!(w, [b'{', b'$'] | [b'$', b'{'] | [b'#', b'{']))
+}
+
+/// A string literal's body with its escapes undone: `\"`, `\'`, `\\`,
+/// `\/`, `\n`, `\r`, `\t` and JSON's `\uXXXX`; anything else is kept as
+/// it is written.
+fn unescape(body: &[u8]) -> String {
+    let body = String::from_utf8_lossy(body);
+    let mut out = String::with_capacity(body.len());
+    let mut chars = body.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('t') => out.push('\t'),
+            Some(c @ ('"' | '\'' | '\\' | '/')) => out.push(c),
+            Some('u') => {
+                let hex: String = chars.clone().take(4).collect();
+                let valid = hex.len() == 4 && hex.bytes().all(|b| b.is_ascii_hexdigit());
+                match u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
+                    Some(c) if valid => {
+                        out.push(c);
+                        chars.nth(3);
+                    }
+                    _ => out.push_str("\\u"),
+                }
+            }
+            Some(c) => {
+                out.push('\\');
+                out.push(c);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+/// Words that make a key's value a credential, for [`secret_arrays`].
+const SECRET_KEY_WORDS: &[&[u8]] = &[b"token", b"secret", b"key", b"passw", b"credential"];
+/// Elements read from one array at most.
+const MAX_ARRAY_ELEMENTS: usize = 64;
+
+/// Arrays of strings under a credential name (`"api_tokens": ["…", "…"]`,
+/// `API_KEYS = ['…', '…']`, YAML flow lists): the rules see a name next to
+/// the first element only, so each element is written out as its own
+/// `"name": "element"` line, `(byte offset of the name, text)`. Only
+/// arrays of two or more quoted strings under a name holding a credential
+/// word are read, at most [`MAX_ARRAY_ELEMENTS`] elements each. Each line
+/// comes with the offset of its element, where a finding is reported.
+pub fn secret_arrays(text: &[u8], budget: &mut Budget) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    for open in memchr::memchr_iter(b'[', text) {
+        if out.len() == MAX_PAYLOADS {
+            break;
+        }
+        let Some(key) = array_key(&text[..open]) else {
+            continue;
+        };
+        let lower = key.to_ascii_lowercase();
+        if !SECRET_KEY_WORDS
+            .iter()
+            .any(|w| crate::text::find_bytes(&lower, w).is_some())
+        {
+            continue;
+        }
+        let elements = string_elements(&text[open + 1..]);
+        if elements.len() < 2 {
+            continue;
+        }
+        let key = String::from_utf8_lossy(key);
+        for (at, e) in elements {
+            let line = format!("\"{key}\": \"{}\"\n", String::from_utf8_lossy(e));
+            if out.len() == MAX_PAYLOADS || !budget.charge(line.len(), "secret arrays") {
+                return out;
+            }
+            out.push((open + 1 + at, line));
+        }
+    }
+    out
+}
+
+/// The name an array at the end of `before` is assigned to: `"name": `,
+/// `name = `, `name: `.
+fn array_key(before: &[u8]) -> Option<&[u8]> {
+    let mut k = before.len();
+    let floor = k.saturating_sub(8);
+    while k > floor && matches!(before[k - 1], b' ' | b'\t') {
+        k -= 1;
+    }
+    if k == 0 || !matches!(before[k - 1], b':' | b'=') {
+        return None;
+    }
+    k -= 1;
+    while k > floor.saturating_sub(4) && matches!(before[k - 1], b' ' | b'\t' | b'"' | b'\'') {
+        k -= 1;
+    }
+    let end = k;
+    let name_floor = k.saturating_sub(64);
+    while k > name_floor
+        && (before[k - 1].is_ascii_alphanumeric() || matches!(before[k - 1], b'_' | b'-' | b'.'))
+    {
+        k -= 1;
+    }
+    (k < end).then(|| &before[k..end])
+}
+
+/// The quoted string elements at the start of an array body (after `[`),
+/// up to `]`, each with its offset in `body`; empty when an element is not
+/// a plain string.
+fn string_elements(body: &[u8]) -> Vec<(usize, &[u8])> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    let skip = |i: &mut usize| {
+        while *i < body.len() && body[*i].is_ascii_whitespace() {
+            *i += 1;
+        }
+    };
+    loop {
+        skip(&mut i);
+        match body.get(i) {
+            Some(b']') => return out,
+            Some(&q @ (b'"' | b'\'')) => {
+                let start = i + 1;
+                let Some(len) = body[start..]
+                    .iter()
+                    .take(512)
+                    .position(|&b| b == q || b == b'\\' || b == b'\n')
+                else {
+                    return Vec::new();
+                };
+                if body[start + len] != q || out.len() == MAX_ARRAY_ELEMENTS {
+                    return Vec::new();
+                }
+                out.push((start, &body[start..start + len]));
+                i = start + len + 1;
+                skip(&mut i);
+                match body.get(i) {
+                    Some(b',') => i += 1,
+                    Some(b']') => return out,
+                    _ => return Vec::new(),
+                }
+            }
+            _ => return Vec::new(),
+        }
+    }
+}
+
 /// Subresource-integrity prefixes (`sha512-<base64>`): `-` is in the
 /// URL-safe alphabet, so the prefix is part of the run.
 const SRI_PREFIXES: &[&[u8]] = &[b"sha1-", b"sha256-", b"sha384-", b"sha512-"];
@@ -190,9 +483,31 @@ fn is_digest(text: &[u8], start: usize) -> bool {
     DIGEST_KEYS.iter().any(|d| key.eq_ignore_ascii_case(d))
 }
 
+/// Base64 layers undone at most: a value encoded twice (a Kubernetes
+/// Secret holding a base64 `.env`, a webhook URL encoded again to get past
+/// a scanner) is read through; more is data, not configuration.
+const MAX_BASE64_LAYERS: usize = 3;
+
 /// The text a base64 run decodes to, if it is worth scanning: mixed case
 /// (not a word, not hex), at most 64 KiB, and decoding to printable text.
+/// When that text is itself one base64 run it is decoded again, up to
+/// [`MAX_BASE64_LAYERS`] layers, and the innermost text is returned.
 fn decode_text_payload(run: &[u8]) -> Option<String> {
+    let mut text = decode_one_layer(run)?;
+    for _ in 1..MAX_BASE64_LAYERS {
+        let inner = text.trim();
+        if inner.len() < MIN_BASE64 || !inner.trim_end_matches('=').bytes().all(is_base64_byte) {
+            break;
+        }
+        match decode_one_layer(inner.trim_end_matches('=').as_bytes()) {
+            Some(next) => text = next,
+            None => break,
+        }
+    }
+    Some(text)
+}
+
+fn decode_one_layer(run: &[u8]) -> Option<String> {
     if run.len() > 64 * 1024 {
         return None;
     }
@@ -281,6 +596,7 @@ fn map_parts(
             text: text.clone(),
             at: None,
             encoded: None,
+            marker: None,
         };
         if !keep(out, part, budget, "source map") {
             return;
@@ -586,6 +902,7 @@ impl Notebook<'_, '_> {
                 text,
                 at: None,
                 encoded: None,
+                marker: None,
             };
             keep(parts, part, self.budget, "notebook");
         }
@@ -1050,6 +1367,71 @@ mod tests {
 
     fn base64_payloads(text: &[u8]) -> Vec<(usize, String)> {
         super::base64_payloads(text, &mut budget())
+    }
+
+    #[test]
+    fn escaped_literals_are_read_out() {
+        let text = br#"x = 1;
+const a = "{\"access_token\":\"abc\",\"n\":\"line\none\"}";
+const b = "{\"inner\": \"{\\\"client_secret\\\": \\\"xyz\\\"}\"}";
+const c = "short\n";
+const d = "plain text without any escapes at all, long enough";
+echo "<input value=\"{$pass}\" name=\"password_new_value\">";
+"#;
+        let found = escaped_strings(text, &mut budget());
+        let texts: Vec<&str> = found.iter().map(|(_, t)| t.as_str()).collect();
+        assert!(texts.contains(&"{\"access_token\":\"abc\",\"n\":\"line\none\"}"));
+        // Nested: the outer literal unescaped once, and the inner twice.
+        assert!(texts.contains(&"{\"client_secret\": \"xyz\"}"), "{texts:?}");
+        assert!(
+            texts
+                .iter()
+                .all(|t| !t.contains("short") && !t.contains("plain"))
+        );
+        assert!(texts.iter().all(|t| !t.contains("{$pass}")), "{texts:?}");
+        // Offsets point at the opening quote.
+        for (at, _) in &found {
+            assert!(matches!(text[*at], b'"' | b'\''));
+        }
+    }
+
+    #[test]
+    fn unescape_forms() {
+        assert_eq!(
+            unescape(br#"a\"b\'c\\d\/e\nf\tg\u0041\u00e9\q\u12"#),
+            "a\"b'c\\d/e\nf\tgA\u{e9}\\q\\u12"
+        );
+    }
+
+    #[test]
+    fn arrays_under_credential_names() {
+        let text =
+            br#"{"api_tokens": ["tok-one-1111111111", 'tok-two-2222222222'], "names": ["a", "b"]}
+ids = [1, 2]
+SECRET_KEYS = ["k1", call()]
+"#;
+        let found = secret_arrays(text, &mut budget());
+        let texts: Vec<&str> = found.iter().map(|(_, t)| t.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "\"api_tokens\": \"tok-one-1111111111\"\n",
+                "\"api_tokens\": \"tok-two-2222222222\"\n"
+            ]
+        );
+        assert_eq!(&text[found[1].0..found[1].0 + 7], b"tok-two");
+    }
+
+    #[test]
+    fn nested_and_quoted_base64() {
+        let inner = "https://hooks.acme-corp.dev/services/T0/B0/a-long-enough-path";
+        // base64(base64(inner)).
+        let twice = "YUhSMGNITTZMeTlvYjI5cmN5NWhZMjFsTFdOdmNuQXVaR1YyTDNObGNuWnBZMlZ6TDFRd0wwSXdMMkV0Ykc5dVp5MWxibTkxWjJndGNHRjBhQT09";
+        let code = format!("HOOK = \"{twice}\"\nNAME = {twice}\n");
+        let found = super::quoted_base64_payloads(code.as_bytes(), &mut budget());
+        assert_eq!(found.len(), 1, "only the quoted literal: {found:?}");
+        assert_eq!(found[0].1, inner);
+        assert_eq!(base64_payloads(code.as_bytes()).len(), 2);
     }
 
     #[test]

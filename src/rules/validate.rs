@@ -4,6 +4,7 @@
 
 mod creds;
 mod keys;
+mod sequence;
 
 pub use creds::{
     crc16, format_string, is_template, looks_like_code, looks_like_regex, placeholder_password,
@@ -127,6 +128,9 @@ pub fn placeholder_reason(secret: &[u8]) -> Option<&'static str> {
     }) >= 6
     {
         return Some("sequential characters");
+    }
+    if sequence::interleaved_sequence(secret) {
+        return Some("interleaved sequential characters");
     }
     let distinct = {
         let mut seen = [false; 256];
@@ -1119,7 +1123,7 @@ mod tests {
         ));
         assert!(generic_secret(
             b"Qm7vT2kR9pLx4NcZ8wYbXe3",
-            b"client_secret = \"Qm7vT2kR9pLx4NcZ8wYbXe3\""
+            b"client_secret = \"Qm7vT2kR9pLx4NcZ8wYbXe3\"" // jikimi:allow (fake)
         ));
     }
 

@@ -427,7 +427,10 @@ pub fn jwk_private(secret: &[u8]) -> bool {
         return false;
     };
     let text = text.replace("\\\"", "\"");
-    let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {
+    let parsed = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .or_else(|| serde_json::from_str(&object_literal_json(&text)?).ok());
+    let Some(v) = parsed else {
         return false;
     };
     let member = |name: &str| -> bool {
@@ -446,9 +449,81 @@ pub fn jwk_private(secret: &[u8]) -> bool {
     }
 }
 
+/// A JavaScript object literal of string values (`{ kty: 'EC', d: "…", }`)
+/// rewritten as JSON: bare keys quoted, single-quoted and backtick strings
+/// double-quoted, a trailing comma dropped. `None` for anything else (a
+/// nested call, a template with `${`): then it is not a literal key.
+fn object_literal_json(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len() + 32);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' | '"' | '`' => {
+                out.push('"');
+                loop {
+                    let d = chars.next()?;
+                    match d {
+                        _ if d == c => break,
+                        '\\' => {
+                            out.push('\\');
+                            out.push(chars.next()?);
+                        }
+                        '"' => out.push_str("\\\""),
+                        '$' if c == '`' && chars.peek() == Some(&'{') => return None,
+                        _ => out.push(d),
+                    }
+                }
+                out.push('"');
+            }
+            c if c.is_ascii_alphabetic() || c == '_' || c == '$' => {
+                let mut word = String::from(c);
+                while let Some(&d) = chars.peek() {
+                    if d.is_ascii_alphanumeric() || d == '_' || d == '$' {
+                        word.push(d);
+                        chars.next();
+                    } else {
+                        break;
+                    }
+                }
+                if matches!(word.as_str(), "true" | "false" | "null") {
+                    out.push_str(&word);
+                    continue;
+                }
+                while chars.peek().is_some_and(|d| d.is_whitespace()) {
+                    chars.next();
+                }
+                if chars.peek() != Some(&':') {
+                    return None;
+                }
+                out.push('"');
+                out.push_str(&word);
+                out.push('"');
+            }
+            ',' => {
+                let mut next = chars.clone().skip_while(|d| d.is_whitespace());
+                if next.next() != Some('}') {
+                    out.push(',');
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn object_literals_become_json() {
+        assert_eq!(
+            object_literal_json("{ kty: 'EC', d: \"a'b\", x: `c`, }").as_deref(),
+            Some("{ \"kty\": \"EC\", \"d\": \"a'b\", \"x\": \"c\" }")
+        );
+        assert_eq!(object_literal_json("{ k: process.env.K }"), None);
+        assert_eq!(object_literal_json("{ k: `${a}` }"), None);
+    }
 
     #[test]
     fn embedding_is_undone() {
