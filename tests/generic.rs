@@ -889,6 +889,8 @@ fn look_alikes_in_every_language_are_not_credentials() {
             "db/queries.sql",
             &[
                 "CREATE USER app IDENTIFIED BY 'password';",
+                "GRANT ALL PRIVILEGES ON petclinic.* TO 'petclinic'@'%' IDENTIFIED BY 'petclinic';",
+                "CREATE USER \"petclinic\" WITH PASSWORD 'petclinic';",
                 "ALTER USER app WITH PASSWORD :'app_password';",
             ],
         ),

@@ -446,6 +446,9 @@ pub fn plausible(
     {
         return false;
     }
+    if rule_id == "sql.password" {
+        return !user_again_in_statement(text, secret_start, secret);
+    }
     if rule_id == "url.password" || database_url(rule_id) {
         return !paired_dummy(text, secret_start, secret_end) && !encoded_dummy(secret);
     }
@@ -576,6 +579,25 @@ fn file_name(v: &[u8]) -> bool {
     ]
     .iter()
     .any(|e| lower.len() > e.len() + 1 && lower.ends_with(e))
+}
+
+/// An SQL login whose password is its user or database name again
+/// (`TO 'petclinic'@'%' IDENTIFIED BY 'petclinic'`): a sample's default.
+fn user_again_in_statement(text: &[u8], at: usize, secret: &[u8]) -> bool {
+    let (ls, _) = line_at(text, at);
+    let before = text[ls..at.saturating_sub(1).max(ls)].to_ascii_lowercase();
+    let s = secret.to_ascii_lowercase();
+    let find = |pre: &[u8], post: &[u8]| {
+        let mut w = pre.to_vec();
+        w.extend_from_slice(&s);
+        w.extend_from_slice(post);
+        crate::text::find_bytes(&before, &w).is_some()
+    };
+    find(b"'", b"'")
+        || find(b"\"", b"\"")
+        || find(b" ", b" ")
+        || find(b" ", b".")
+        || find(b"`", b"`")
 }
 
 /// URL rules of the `database.*` family, whose dummy credentials are the
@@ -781,6 +803,7 @@ pub fn refined(rule_id: &str) -> bool {
     rule_id.starts_with("generic.")
         || rule_id.starts_with("config.")
         || rule_id == "url.password"
+        || rule_id == "sql.password"
         || database_url(rule_id)
         || rule_id == "pem.base64-private-key"
 }
