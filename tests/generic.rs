@@ -884,6 +884,16 @@ fn look_alikes_in_every_language_are_not_credentials() {
                 "new KeyValuePair<string, string>(\"__RequestVerificationToken\", \"CfDJ8{tok}{tok}\"),",
             ],
         ),
+        (
+            "app/Http/Requests/RegisterRequest.php",
+            &["return ['email' => 'required|email', 'password' => 'required|confirmed|min:8'];"],
+        ),
+        (
+            ".php-cs-fixer.cache",
+            &[
+                "{\"hashes\":{\"src\\/Auth\\/Passwords\\/PasswordBroker.php\":\"{tok}\",\"src\\/Auth\\/TokenGuard.php\":\"{tok}\"}}",
+            ],
+        ),
         // SQL: placeholders and psql variables are not passwords.
         (
             "db/queries.sql",

@@ -460,7 +460,10 @@ pub fn plausible(
         return false;
     }
     let key = key_before(text, secret_start);
-    if !key.is_empty() && lookalike_key(&key) {
+    if !key.is_empty() && (lookalike_key(&key) || file_name(key.as_bytes())) {
+        return false;
+    }
+    if validation_rules(secret) {
         return false;
     }
     if matches!(key.as_str(), "token" | ":token") && nonce_beside_signature(text, secret_start) {
@@ -576,6 +579,13 @@ fn file_name(v: &[u8]) -> bool {
         b".js",
         b".py",
         b".html",
+        b".php",
+        b".ts",
+        b".go",
+        b".java",
+        b".cs",
+        b".sql",
+        b".md",
     ]
     .iter()
     .any(|e| lower.len() > e.len() + 1 && lower.ends_with(e))
@@ -598,6 +608,20 @@ fn user_again_in_statement(text: &[u8], at: usize, secret: &[u8]) -> bool {
         || find(b" ", b" ")
         || find(b" ", b".")
         || find(b"`", b"`")
+}
+
+/// A validation rule string (`required|confirmed|min:8`, Laravel and
+/// similar): words joined by `|`, each with optional `:arguments`.
+fn validation_rules(v: &[u8]) -> bool {
+    let parts: Vec<&[u8]> = v.split(|b| *b == b'|').collect();
+    parts.len() >= 2
+        && parts.iter().all(|p| {
+            let name = p.split(|b| *b == b':').next().unwrap_or(p);
+            !name.is_empty()
+                && name
+                    .iter()
+                    .all(|b| b.is_ascii_lowercase() || matches!(b, b'_' | b'-'))
+        })
 }
 
 /// URL rules of the `database.*` family, whose dummy credentials are the
@@ -906,6 +930,8 @@ mod tests {
         ));
         assert!(!dotted_reference(b"Qm7v.Rt2k.Lp9x"));
         assert!(route_target(b"redirect:/users/password/edit/"));
+        assert!(validation_rules(b"required|confirmed|min:8"));
+        assert!(!validation_rules(b"Qm7v|Rt2kLp9x"));
     }
 
     #[test]
