@@ -439,3 +439,510 @@ fn translations_in_other_scripts_and_public_addresses_are_not_credentials() {
         "{found:#?}"
     );
 }
+
+/// A strong password: mixed case, digits and symbols.
+fn strong(f: &mut Fake) -> String {
+    format!("{}#{}!{}", f.alnum(6), f.alnum(5), f.alnum(3))
+}
+
+/// Lines of one file: each `{pw}` becomes a new strong password and each
+/// `{tok}` a new 32-character token. Returns the text and the values in order.
+fn fill(f: &mut Fake, lines: &[&str]) -> (String, Vec<String>) {
+    let mut text = String::new();
+    let mut values = Vec::new();
+    for l in lines {
+        let mut line = (*l).to_string();
+        while let Some(i) = line.find("{pw}").or_else(|| line.find("{tok}")) {
+            let (v, n) = if line[i..].starts_with("{pw}") {
+                (strong(f), 4)
+            } else {
+                (f.alnum(32), 5)
+            };
+            line.replace_range(i..i + n, &v);
+            values.push(v);
+        }
+        text.push_str(&line);
+        text.push('\n');
+    }
+    (text, values)
+}
+
+/// Every assignment form of issue 29, per language: each literal is found
+/// (by whichever rule) at its own file.
+#[test]
+fn every_assignment_form_in_every_language_is_found() {
+    let files: &[(&str, &[&str])] = &[
+        (
+            "app/lib/client.rb",
+            &[
+                "password = \"{pw}\"",
+                "opts = { :password => \"{pw}\" }",
+                "Client.new(password: \"{pw}\")",
+                "config.api_key = \"{tok}\"",
+                "def login(user, password = \"{pw}\")",
+                "token = ENV.fetch(\"SLACK_TOKEN\", \"{tok}\")",
+            ],
+        ),
+        (
+            "test/http_basic_authentication_test.rb",
+            &["    username = 'dhh'", "    password = '{pw}'"],
+        ),
+        (
+            "app/client.py",
+            &[
+                "PASSWORD = \"{pw}\"",
+                "db.connect(host=\"h\", password=\"{pw}\")",
+                "def f(user, password=\"{pw}\"): pass",
+                "cfg = {\"password\": \"{pw}\"}",
+                "self.api_secret = \"{tok}\"",
+                "API_TOKEN = os.getenv(\"API_TOKEN\", \"{tok}\")",
+                "r = requests.get(url, auth=(\"ci\", \"{pw}\"))",
+            ],
+        ),
+        (
+            "src/client.ts",
+            &[
+                "const apiSecret = \"{tok}\";",
+                "const o = { password: '{pw}' };",
+                "this.authToken = `{tok}`;",
+                "const pw = process.env.DB_PASSWORD || \"{pw}\";",
+                "login({ username: \"a\", password: \"{pw}\" })",
+                "let password: string = \"{pw}\";",
+            ],
+        ),
+        (
+            "app/config.php",
+            &[
+                "<?php",
+                "$dbpasswd = \"{pw}\";",
+                "define('DB_PASSWORD', '{pw}');",
+                "$cfg = ['password' => '{pw}'];",
+                "$this->apiKey = '{tok}';",
+                "'redis' => ['password' => env('REDIS_PASSWORD', '{pw}')],",
+            ],
+        ),
+        (
+            "src/main/java/Db.java",
+            &[
+                "String password = \"{pw}\";",
+                "private static final String API_KEY = \"{tok}\";",
+                "props.setProperty(\"password\", \"{pw}\");",
+                "Connection c = DriverManager.getConnection(url, \"app\", \"{pw}\");",
+            ],
+        ),
+        (
+            "src/main/kotlin/Db.kt",
+            &[
+                "val apiSecret = \"{tok}\"",
+                "const val DB_PASSWORD = \"{pw}\"",
+            ],
+        ),
+        (
+            "src/Db.cs",
+            &[
+                "var password = \"{pw}\";",
+                "private const string ApiKey = \"{tok}\";",
+                "var cred = new NetworkCredential(\"svc\", \"{pw}\");",
+                "options.ClientSecret = \"{tok}\";",
+            ],
+        ),
+        (
+            "db.go",
+            &[
+                "password := \"{pw}\"",
+                "const apiKey = \"{tok}\"",
+                "cfg := Config{Password: \"{pw}\", User: \"a\"}",
+                "var token = `{tok}`",
+                "req.SetBasicAuth(\"deploy\", \"{pw}\")",
+            ],
+        ),
+        (
+            "deploy.sh",
+            &[
+                "export DB_PASSWORD={pw}",
+                "PASSWORD=\"{pw}\"",
+                "API_TOKEN='{tok}'",
+                "export REDIS_PASSWORD=${REDIS_PASSWORD:-{tok}}",
+            ],
+        ),
+        (
+            "config/app.yml",
+            &[
+                "db:",
+                "  password: {pw}",
+                "svc:",
+                "  password: \"{pw}\"",
+                "  api_key: '{tok}'",
+            ],
+        ),
+        (
+            "config.toml",
+            &["[db]", "password = \"{pw}\"", "api_token = \"{tok}\""],
+        ),
+        (
+            "settings.ini",
+            &["[db]", "password = {pw}", "secret_key={tok}"],
+        ),
+        (
+            ".env",
+            &["DB_PASSWORD={pw}", "DB_PASS={pw}", "APP_SECRET=\"{tok}\""],
+        ),
+        (
+            "conf/app.json",
+            &["{\"password\": \"{pw}\", \"apiKey\": \"{tok}\"}"],
+        ),
+        (
+            "conf/web.xml",
+            &[
+                "<config>",
+                "<password>{pw}</password>",
+                "<add key=\"DbPassword\" value=\"{pw}\" />",
+                "<datasource user=\"app\" password=\"{pw}\" />",
+                "<property name=\"password\" value=\"{pw}\"/>",
+                "</config>",
+            ],
+        ),
+        (
+            "public/login.html",
+            &[
+                "<input type=\"password\" name=\"password\" value=\"{pw}\">",
+                "<input type=\"hidden\" name=\"api_key\" value=\"{tok}\">",
+            ],
+        ),
+        (
+            "db/init.sql",
+            &[
+                "CREATE USER 'app'@'%' IDENTIFIED BY '{pw}';",
+                "ALTER USER app WITH PASSWORD '{pw}';",
+                "CREATE ROLE report LOGIN PASSWORD '{pw}';",
+                "CREATE LOGIN etl WITH PASSWORD = '{pw}';",
+            ],
+        ),
+    ];
+    let mut f = Fake::new(2906);
+    let env = Env::new();
+    let mut want = Vec::new();
+    for (path, lines) in files {
+        let (text, values) = fill(&mut f, lines);
+        env.write(path, text);
+        want.extend(values.into_iter().map(|v| (*path, v)));
+    }
+    let found = secrets(&env);
+    let missed: Vec<_> = want
+        .iter()
+        .filter(|(p, v)| {
+            !found
+                .iter()
+                .any(|(fp, _, s)| fp == p && s.contains(v.as_str()))
+        })
+        .collect();
+    assert!(missed.is_empty(), "missed {missed:#?}\nfound {found:#?}");
+}
+
+/// The same forms with code, routes, names, anti-forgery tokens, nonces,
+/// placeholders and public data in place of the literal: nothing is found.
+#[test]
+fn look_alikes_in_every_language_are_not_credentials() {
+    let files: &[(&str, &[&str])] = &[
+        // Routes next to a token word.
+        (
+            "config/routes.rb",
+            &["get \"/password/reset/:reset_password_token\" => \"passwords#edit\""],
+        ),
+        (
+            "src/routes.js",
+            &[
+                "app.get(\"/reset/:resetPasswordToken/confirm\", handler);",
+                "router.post('/api/tokens/:accessTokenIdentifier', revoke);",
+            ],
+        ),
+        (
+            "routes/web.php",
+            &[
+                "Route::get('password/reset/{token}', 'ResetPasswordController@showResetForm')->name('password.reset');",
+                "Route::post('/api/secret/{secretIdentifier}/rotate', [SecretController::class, 'rotate']);",
+            ],
+        ),
+        (
+            "app/views.py",
+            &[
+                "@app.route(\"/reset-password/<string:reset_token>/confirm\")",
+                "path(\"api/tokens/<str:access_token_value>/\", views.revoke)",
+            ],
+        ),
+        (
+            "src/main/java/Reset.java",
+            &["@GetMapping(\"/password/reset/{resetPasswordToken}\")"],
+        ),
+        (
+            "routes.go",
+            &["r.GET(\"/api/tokens/:accessTokenValue/revoke\", revokeHandler)"],
+        ),
+        (
+            "src/TokensController.cs",
+            &["[HttpGet(\"api/tokens/{accessTokenValue}/revoke\")]"],
+        ),
+        // Code, not literals.
+        (
+            "app/models/account.rb",
+            &[
+                "password = settings[:password].to_s",
+                "previous_token = @account.auth_token_secret",
+            ],
+        ),
+        (
+            "app/forms.py",
+            &[
+                "password = request.form.get(\"password_confirmation\")",
+                "api_secret = settings.ACME_API_SECRET_VALUE",
+            ],
+        ),
+        (
+            "src/settings.ts",
+            &[
+                "const apiSecret = config.get<string>(\"payments.apiSecretValue\");",
+                "const token = `Bearer ${session.accessTokenValue}`;",
+            ],
+        ),
+        (
+            "app/Http/Controllers/UserController.php",
+            &[
+                "$password = $request->input('password_confirmation');",
+                "'password' => Hash::make($request->password_confirmation),",
+                "'api_key' => env('ACME_API_KEY_PRODUCTION'),",
+                "'password' => env('DB_PASSWORD', ''),",
+            ],
+        ),
+        (
+            "src/main/java/Settings.java",
+            &[
+                "String password = System.getenv(\"DATABASE_PASSWORD_VALUE\");",
+                "String apiSecret = props.getProperty(\"acme.api.secret.value\");",
+            ],
+        ),
+        (
+            "src/Settings.cs",
+            &["var clientSecret = Configuration[\"Authentication:ClientSecretValue\"];"],
+        ),
+        (
+            "settings.go",
+            &[
+                "password := os.Getenv(\"DATABASE_PASSWORD_VALUE\")",
+                "apiSecret := viper.GetString(\"acme.api_secret_value\")",
+            ],
+        ),
+        (
+            "config/settings.yml",
+            &[
+                "password: <%= ENV[\"DATABASE_PASSWORD_VALUE\"] %>",
+                "api_secret: \"{{ .Values.acme.apiSecretValue }}\"",
+            ],
+        ),
+        (
+            "bin/deploy.sh",
+            &[
+                "export DB_PASSWORD=\"$(vault kv get -field=password secret/db)\"",
+                "export REDIS_PASSWORD=${REDIS_PASSWORD:-}",
+            ],
+        ),
+        // Names and identifiers.
+        (
+            "src/keys.ts",
+            &[
+                "const TOKEN_STORAGE_KEY = \"acme.auth.accessTokenStorage\";",
+                "export const PASSWORD_RESET_EVENT = 'user.password.reset.requested';",
+            ],
+        ),
+        (
+            "app/names.py",
+            &["SECRET_KEY_SETTING = \"DJANGO_SECRET_KEY_SETTING_NAME\""],
+        ),
+        (
+            "src/main/java/Names.java",
+            &["public static final String API_KEY_PROPERTY = \"acme.security.apiKeyProperty\";"],
+        ),
+        // Anti-forgery tokens and nonces.
+        (
+            "resources/views/login.blade.html",
+            &[
+                "<input type=\"hidden\" name=\"_token\" value=\"{tok}\">",
+                "<input name=\"__RequestVerificationToken\" type=\"hidden\" value=\"{tok}{tok}\" />",
+                "<input type='hidden' name='csrfmiddlewaretoken' value='{tok}{tok}'>",
+                "<meta name=\"csrf-token\" content=\"{tok}\">",
+            ],
+        ),
+        (
+            "log/development.log",
+            &[
+                "Parameters: {\"authenticity_token\"=>\"{tok}+{tok}==\", \"user\"=>{\"email\"=>\"a\"}}",
+            ],
+        ),
+        ("src/csp.ts", &["const nonce = '{tok}';"]),
+        // Public data.
+        (
+            "test/webauthn.js",
+            &[
+                "const raw_id_token = \"{tok}\";",
+                "const credential = { rawId: \"{tok}\", authenticatorData: \"{tok}{tok}\" };",
+            ],
+        ),
+        (
+            "package-lock.json",
+            &["{\"integrity\": \"sha512-{tok}{tok}{tok}==\"}"],
+        ),
+        // Classes seen in a web framework's full history (own values).
+        (
+            "activestorage/config/routes.rb",
+            &[
+                "  put  \"/disk/:encoded_token\" => \"active_storage/disk#update\", as: :update_disk_service",
+            ],
+        ),
+        (
+            "lib/adapters/pg_adapter.rb",
+            &[
+                "username = config[:username].to_s",
+                "password = config[:password].to_s",
+            ],
+        ),
+        (
+            "test/web_authn/data_test.rb",
+            &[
+                "AUTH_DATA_WITH_CREDENTIAL = [ \"{tok}\" \\",
+                "  \"{tok}\" ].pack(\"H*\")",
+            ],
+        ),
+        (
+            "test/controller/request_forgery_protection_test.rb",
+            &[
+                "class RequestForgeryProtectionTest",
+                "  def setup",
+                "    @token = \"{tok}\"",
+                "    session[:_csrf_token] = @token",
+            ],
+        ),
+        (
+            "lib/generators/app/templates/config/databases/mysql.yml.tt",
+            &[
+                "#   CACHE_DATABASE_URL=\"mysql2://cacheuser:cachepass@localhost/cachedatabase\"",
+                "#   CACHE_DATABASE_URL=\"postgres://cacheuser:cachepass@localhost/cachedatabase\"",
+            ],
+        ),
+        (
+            "test/authorization_test.rb",
+            &["@conn = Connection.new(\"http://my%40email.com:%34%35%36@localhost\")"],
+        ),
+        (
+            "test/commands/credentials_test.rb",
+            &[
+                "content_path = app_path(\"config\", \"credentials\", \"{tok}_development.yml.enc\")",
+            ],
+        ),
+        (
+            "config/database.yml",
+            &["development:", "  username: app", "  password: optional"],
+        ),
+        (
+            "werkzeug/urls.py",
+            &[">>> uri_to_iri(b'http://%C3%BCser:p%C3%A4ssword@xn--n3h.net/p%C3%A5th')"],
+        ),
+        (
+            "app/config/config.yml",
+            &[
+                "swiftmailer:",
+                "    username:  \"%mailer_user%\"",
+                "    password:  \"%mailer_password%\"",
+            ],
+        ),
+        (
+            ".env.dist",
+            &["POSTGRES_PASSWORD=YourPwdShouldBeLongAndSecure!"],
+        ),
+        (
+            "pom.xml",
+            &[
+                "<resource>",
+                "  <token>@projectversion@</token>",
+                "</resource>",
+            ],
+        ),
+        ("Jenkinsfile", &["// passwordVariable: '{tok}Username'"]),
+        (
+            "infra/provider.tf",
+            &[
+                "  username               = azurerm_kubernetes_cluster.main.kube_config.0.username",
+                "  password               = azurerm_kubernetes_cluster.main.kube_config.0.password",
+            ],
+        ),
+        (
+            "src/main/java/CommonView.java",
+            &["static final String USER_UPDATE_PASSWORD_R = \"redirect:/users/password/edit/\";"],
+        ),
+        ("k8s/db.yml", &["  username: app", "  password: \"pass\""]),
+        (
+            "tests/AccountControllerSignIn.cs",
+            &[
+                "new KeyValuePair<string, string>(\"__RequestVerificationToken\", \"CfDJ8{tok}{tok}\"),",
+            ],
+        ),
+        (
+            "app/Http/Requests/RegisterRequest.php",
+            &["return ['email' => 'required|email', 'password' => 'required|confirmed|min:8'];"],
+        ),
+        (
+            ".php-cs-fixer.cache",
+            &[
+                "{\"hashes\":{\"src\\/Auth\\/Passwords\\/PasswordBroker.php\":\"{tok}\",\"src\\/Auth\\/TokenGuard.php\":\"{tok}\"}}",
+            ],
+        ),
+        // SQL: placeholders and psql variables are not passwords.
+        (
+            "db/queries.sql",
+            &[
+                "CREATE USER app IDENTIFIED BY 'password';",
+                "GRANT ALL PRIVILEGES ON petclinic.* TO 'petclinic'@'%' IDENTIFIED BY 'petclinic';",
+                "CREATE USER \"petclinic\" WITH PASSWORD 'petclinic';",
+                "ALTER USER app WITH PASSWORD :'app_password';",
+            ],
+        ),
+    ];
+    let mut f = Fake::new(2907);
+    let env = Env::new();
+    for (path, lines) in files {
+        let (text, _) = fill(&mut f, lines);
+        env.write(path, text);
+    }
+    // A localised bundle in Latin-1: the word "password" in Spanish.
+    env.write(
+        "hudson/tools/enterCredential_es.properties",
+        b"Username=Usuario\nPassword=Contrase\xf1a\n".as_slice(),
+    );
+    let found = secrets(&env);
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+/// A Docker config.json's `auth` (base64 of user:password) is a registry
+/// login; a `.git-credentials` URL's password is one whatever its strength.
+#[test]
+fn docker_auths_and_git_credentials_are_found() {
+    use base64::Engine;
+    let mut f = Fake::new(2908);
+    let env = Env::new();
+    let login = format!("ci-push:{}", strong(&mut f));
+    let auth = base64::engine::general_purpose::STANDARD.encode(&login);
+    env.write(
+        ".docker/config.json",
+        format!("{{\n  \"auths\": {{\n    \"registry.acme-corp.dev\": {{\n      \"auth\": \"{auth}\"\n    }}\n  }}\n}}\n"),
+    );
+    env.write(
+        "home/.git-credentials",
+        "https://deploy:tulip7@git.acme-corp.dev\n",
+    );
+    let found = secrets(&env);
+    assert_found(&found, ".docker/config.json", "docker-config.auth", &auth);
+    assert!(
+        found
+            .iter()
+            .any(|(p, _, s)| p == "home/.git-credentials" && s == "tulip7"),
+        "{found:#?}"
+    );
+}

@@ -211,6 +211,11 @@ const LOOKALIKE_WORDS: &[&str] = &[
     "assertion",
     "credential_id",
     "credentialid",
+    "raw_id",
+    "rawid",
+    "auth_data",
+    "authdata",
+    "requestverification",
     "client_data",
     "clientdata",
     "public",
@@ -284,6 +289,7 @@ const LOOKALIKE_ENDINGS: &[&str] = &[
     "_placeholder",
     "_text",
     "address",
+    "variable",
 ];
 
 /// Whether a key names a look-alike rather than a secret.
@@ -413,7 +419,11 @@ pub fn plausible(
             )
         });
     }
-    if cut_value(text, secret_end) || dummy_value(secret) || prose(secret) {
+    if cut_value(text, secret_end)
+        || dummy_value(secret)
+        || prose(secret)
+        || reference_or_advice(secret)
+    {
         return false;
     }
     // Unquoted values are literals in config formats only: in a program
@@ -421,9 +431,10 @@ pub fn plausible(
     // they are expressions and types.
     let unquoted_rule = matches!(
         rule_id,
-        "generic.config-assignment" | "generic.config-password"
+        "generic.config-assignment" | "generic.config-password" | "config.username-password"
     );
-    if unquoted_rule && lang.is_some_and(program) {
+    let quoted = secret.starts_with(b"\"") || secret.starts_with(b"'");
+    if unquoted_rule && !quoted && lang.is_some_and(program) {
         return false;
     }
     if password_hash(secret) || structured_data(secret) {
@@ -435,14 +446,33 @@ pub fn plausible(
     {
         return false;
     }
-    if rule_id == "url.password" {
-        return true;
+    if rule_id == "sql.password" {
+        return !user_again_in_statement(text, secret_start, secret);
+    }
+    if rule_id == "url.password" || database_url(rule_id) {
+        return !paired_dummy(text, secret_start, secret_end) && !encoded_dummy(secret);
+    }
+    if route(text, secret_start)
+        || route_target(secret)
+        || file_name(secret)
+        || dotted_reference(secret)
+    {
+        return false;
     }
     let key = key_before(text, secret_start);
-    if !key.is_empty() && lookalike_key(&key) {
+    if !key.is_empty() && (lookalike_key(&key) || file_name(key.as_bytes())) {
+        return false;
+    }
+    if validation_rules(secret) {
         return false;
     }
     if matches!(key.as_str(), "token" | ":token") && nonce_beside_signature(text, secret_start) {
+        return false;
+    }
+    if form_field_token(&key, text, secret_start) {
+        return false;
+    }
+    if matches!(key.trim_start_matches(['@', ':']), "token" | "_token") && anti_forgery_file(text) {
         return false;
     }
     // A bare hex digest compared with a password column in SQL (`WHERE
@@ -454,6 +484,276 @@ pub fn plausible(
         return false;
     }
     true
+}
+
+/// A framework's anti-forgery form field: Laravel's `_token`, Symfony's
+/// `_csrf_token` (the CSRF words are look-alikes already) in an HTML input or
+/// a request log's parameters. Issued per session, never a credential.
+fn form_field_token(key: &str, text: &[u8], at: usize) -> bool {
+    if key != "_token" {
+        return false;
+    }
+    let (ls, _) = line_at(text, at);
+    let line = text[ls..at.min(text.len())].to_ascii_lowercase();
+    crate::text::find_bytes(&line, b"<input").is_some()
+        || crate::text::find_bytes(&line, b"parameters:").is_some()
+        || crate::text::find_bytes(&line, b"\"_token\"=>").is_some()
+}
+
+/// A bare `token` in code about request forgery (`@token = "…"` in a CSRF
+/// test, a file that speaks of `authenticity_token`, CSRF or forgery): an
+/// anti-forgery token. The file is read (its first 256 KiB), not the lines
+/// around: such tests set the token up far from where the word appears.
+fn anti_forgery_file(text: &[u8]) -> bool {
+    // Bounded: a minified bundle with many `token` candidates is not read
+    // whole for each.
+    let near = text[..text.len().min(1 << 18)].to_ascii_lowercase();
+    [&b"authenticity_token"[..], b"csrf", b"forgery", b"xsrf"]
+        .iter()
+        .any(|w| crate::text::find_bytes(&near, w).is_some())
+}
+
+/// Whether the "key" a value is assigned to is a route's parameter: the
+/// text before the operator is a path (`put "/disk/:encoded_token" =>
+/// "disk#update"`, `"/reset/{token}": …`).
+fn route(text: &[u8], value_start: usize) -> bool {
+    let (ls, _) = line_at(text, value_start);
+    let before = &text[ls..value_start.min(text.len())];
+    let mut i = before.len();
+    while i > 0
+        && matches!(
+            before[i - 1],
+            b' ' | b'\t' | b'=' | b'>' | b':' | b',' | b'"' | b'\'' | b'`'
+        )
+    {
+        i -= 1;
+    }
+    let start = before[..i]
+        .iter()
+        .rposition(|b| matches!(b, b'"' | b'\'' | b'`' | b' ' | b'\t' | b'(' | b'['))
+        .map_or(0, |p| p + 1);
+    let seg = &before[start..i];
+    seg.starts_with(b"/")
+        && [&b"/:"[..], b"/{", b"/<", b"/*"]
+            .iter()
+            .any(|w| crate::text::find_bytes(seg, w).is_some())
+}
+
+/// A route's target, `controller#action` (`active_storage/disk#update`),
+/// or a Spring MVC view name (`redirect:/users/password/edit/`).
+fn route_target(v: &[u8]) -> bool {
+    if v.starts_with(b"redirect:") || v.starts_with(b"forward:") {
+        return true;
+    }
+    let Some(h) = v.iter().position(|b| *b == b'#') else {
+        return false;
+    };
+    h > 0
+        && h + 1 < v.len()
+        && v[..h]
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'/'))
+        && v[h + 1..]
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || *b == b'_')
+}
+
+/// A file name (`KnAM4a_development.yml.enc`): a value ending in a
+/// configuration, key or source file's extension names a file.
+fn file_name(v: &[u8]) -> bool {
+    let lower = v.to_ascii_lowercase();
+    [
+        &b".yml"[..],
+        b".yaml",
+        b".enc",
+        b".json",
+        b".key",
+        b".pem",
+        b".crt",
+        b".p12",
+        b".txt",
+        b".env",
+        b".conf",
+        b".xml",
+        b".rb",
+        b".js",
+        b".py",
+        b".html",
+        b".php",
+        b".ts",
+        b".go",
+        b".java",
+        b".cs",
+        b".sql",
+        b".md",
+    ]
+    .iter()
+    .any(|e| lower.len() > e.len() + 1 && lower.ends_with(e))
+}
+
+/// An SQL login whose password is its user or database name again
+/// (a GRANT to user `petclinic` identified by `petclinic`): a sample's default.
+fn user_again_in_statement(text: &[u8], at: usize, secret: &[u8]) -> bool {
+    let (ls, _) = line_at(text, at);
+    let before = text[ls..at.saturating_sub(1).max(ls)].to_ascii_lowercase();
+    let s = secret.to_ascii_lowercase();
+    let find = |pre: &[u8], post: &[u8]| {
+        let mut w = pre.to_vec();
+        w.extend_from_slice(&s);
+        w.extend_from_slice(post);
+        crate::text::find_bytes(&before, &w).is_some()
+    };
+    find(b"'", b"'")
+        || find(b"\"", b"\"")
+        || find(b" ", b" ")
+        || find(b" ", b".")
+        || find(b"`", b"`")
+}
+
+/// A validation rule string (`required|confirmed|min:8`, Laravel and
+/// similar): words joined by `|`, each with optional `:arguments`.
+fn validation_rules(v: &[u8]) -> bool {
+    let parts: Vec<&[u8]> = v.split(|b| *b == b'|').collect();
+    parts.len() >= 2
+        && parts.iter().all(|p| {
+            let name = p.split(|b| *b == b':').next().unwrap_or(p);
+            !name.is_empty()
+                && name
+                    .iter()
+                    .all(|b| b.is_ascii_lowercase() || matches!(b, b'_' | b'-'))
+        })
+}
+
+/// URL rules of the `database.*` family, whose dummy credentials are the
+/// same as `url.password`'s.
+fn database_url(rule_id: &str) -> bool {
+    rule_id.starts_with("database.") && rule_id.ends_with("-url")
+}
+
+/// A generated template's pair (`cacheuser:cachepass@`, `appuser:apppassword@`):
+/// the password is the user name with its `user` word swapped for `pass`.
+fn paired_dummy(text: &[u8], start: usize, end: usize) -> bool {
+    let pw = text[start..end.min(text.len())].to_ascii_lowercase();
+    if start == 0 || text[start - 1] != b':' {
+        return false;
+    }
+    let u_end = start - 1;
+    let u_start = text[..u_end]
+        .iter()
+        .rposition(|b| matches!(b, b'/' | b'"' | b'\'' | b' ' | b'\n' | b'='))
+        .map_or(0, |p| p + 1);
+    let user = text[u_start..u_end].to_ascii_lowercase();
+    let stem = |w: &[u8], ends: &[&[u8]]| -> Option<Vec<u8>> {
+        ends.iter()
+            .find_map(|e| w.strip_suffix(*e).map(|s| s.to_vec()))
+    };
+    match (
+        stem(&user, &[&b"user"[..], b"usr", b"username", b"_user"]),
+        stem(
+            &pw,
+            &[
+                &b"password"[..],
+                b"pass",
+                b"passwd",
+                b"pwd",
+                b"pw",
+                b"_pass",
+            ],
+        ),
+    ) {
+        (Some(a), Some(b)) => a == b || a.strip_suffix(b"_") == Some(&b[..]),
+        _ => false,
+    }
+}
+
+/// A percent-encoded documentation dummy (`%31%32%33` is `123`): decoded,
+/// at most six digits.
+fn encoded_dummy(v: &[u8]) -> bool {
+    if !v.contains(&b'%') {
+        return false;
+    }
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < v.len() {
+        if v[i] == b'%' && i + 2 < v.len() {
+            let h = std::str::from_utf8(&v[i + 1..i + 3])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok());
+            match h {
+                Some(b) => {
+                    out.push(b);
+                    i += 3;
+                    continue;
+                }
+                None => return false,
+            }
+        }
+        out.push(v[i]);
+        i += 1;
+    }
+    let lower = out.to_ascii_lowercase();
+    (!out.is_empty() && out.len() <= 6 && out.iter().all(u8::is_ascii_digit))
+        || crate::text::find_bytes(&lower, b"ssword").is_some()
+}
+
+/// A parameter reference (`%mailer_password%`: Symfony parameters, Windows
+/// environment variables) or a value that tells the reader what to put
+/// there (`YourPwdShouldBeLongAndSecure!`).
+fn reference_or_advice(v: &[u8]) -> bool {
+    let t = v
+        .strip_prefix(b"\"")
+        .or_else(|| v.strip_prefix(b"'"))
+        .unwrap_or(v);
+    let t = t
+        .strip_suffix(b"\"")
+        .or_else(|| t.strip_suffix(b"'"))
+        .unwrap_or(t);
+    let lower = t.to_ascii_lowercase();
+    let wrapped = |c: u8| t.len() > 2 && t[0] == c && t[t.len() - 1] == c;
+    // `@project.version@`: a Maven resource filter's token.
+    wrapped(b'%')
+        || wrapped(b'@')
+        || translated_password_word(&lower)
+        || (t.len() < v.len() && crate::rules::validate::placeholder_password(t))
+        || (lower.len() > 8 && lower.starts_with(b"your") && lower[4].is_ascii_alphabetic())
+}
+
+/// The word "password" in another language (a translation catalogue or a
+/// localised `.properties` bundle in Latin-1: `Password=Contrase\xf1a`).
+fn translated_password_word(lower: &[u8]) -> bool {
+    [
+        &b"contrase"[..],
+        b"passwort",
+        b"mot de passe",
+        b"motdepasse",
+        b"wachtwoord",
+        b"senha",
+        b"lozinka",
+        b"haslo",
+        b"salasana",
+        b"losenord",
+        b"adgangskode",
+        b"parola",
+    ]
+    .iter()
+    .any(|w| lower.starts_with(w) && lower.len() <= w.len() + 3)
+}
+
+/// A reference to another setting (`azurerm_cluster.main.kube_config.0.password`,
+/// Terraform and HCL attributes): dotted names ending in a secret word.
+fn dotted_reference(v: &[u8]) -> bool {
+    let lower = v.to_ascii_lowercase();
+    let Some(dot) = lower.iter().rposition(|b| *b == b'.') else {
+        return false;
+    };
+    let last = &lower[dot + 1..];
+    lower.iter().filter(|b| **b == b'.').count() >= 2
+        && lower
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        && ["password", "secret", "token", "key", "passwd"]
+            .iter()
+            .any(|w| last == w.as_bytes())
 }
 
 /// Whether the line before `at` is an SQL condition (`… WHERE … =`).
@@ -527,6 +827,8 @@ pub fn refined(rule_id: &str) -> bool {
     rule_id.starts_with("generic.")
         || rule_id.starts_with("config.")
         || rule_id == "url.password"
+        || rule_id == "sql.password"
+        || database_url(rule_id)
         || rule_id == "pem.base64-private-key"
 }
 
@@ -596,6 +898,41 @@ mod tests {
         assert!(!password_hash(b"Qm7vRt2kLp9xZ"));
         assert!(structured_data(b"!<p!aR!YOX$qXY,QYZ,QZ[$q[]&X]"));
         assert!(!structured_data(b"l!t+dmzf97rt9s*yrsux1py_1@odvz1szr"));
+    }
+
+    #[test]
+    fn routes_files_and_paired_dummies() {
+        let at = |s: &str| s.find('V').unwrap();
+        let t = "put \"/disk/:encoded_token\" => \"V\"";
+        assert!(route(t.as_bytes(), at(t)));
+        let t = "api_token = \"V\"";
+        assert!(!route(t.as_bytes(), at(t)));
+        assert!(route_target(b"active_storage/disk#update"));
+        assert!(!route_target(b"Qm7vRt2k#Lp9xZ"));
+        assert!(file_name(b"KnAM4a_development.yml.enc"));
+        assert!(!file_name(b"Qm7vRt2kLp9xZ"));
+        let t = b"mysql2://cacheuser:cachepass@localhost/db";
+        assert!(paired_dummy(t, 19, 28));
+        // Built at run time: the repository's self-scan reads this file.
+        let t = format!("mysql2://orders:{}@localhost/db", "Qm7vRt2kLp9");
+        assert!(!paired_dummy(t.as_bytes(), 16, 27));
+        assert!(encoded_dummy(b"%31%32%33"));
+        assert!(!encoded_dummy(b"Qm%21vRt2kLp9"));
+        assert!(!encoded_dummy(b"%3"));
+        assert!(encoded_dummy(b"p%C3%A4ssword"));
+        assert!(reference_or_advice(b"\"%mailer_password%\""));
+        assert!(reference_or_advice(b"YourPwdShouldBeLongAndSecure!"));
+        assert!(!reference_or_advice(b"Qm7v%Rt2kLp9"));
+        assert!(reference_or_advice(b"@projectversion@"));
+        assert!(reference_or_advice(b"\"pass\""));
+        assert!(reference_or_advice(b"Contrase\xf1a"));
+        assert!(dotted_reference(
+            b"azurerm_kubernetes_cluster.main.kube_config.0.password"
+        ));
+        assert!(!dotted_reference(b"Qm7v.Rt2k.Lp9x"));
+        assert!(route_target(b"redirect:/users/password/edit/"));
+        assert!(validation_rules(b"required|confirmed|min:8"));
+        assert!(!validation_rules(b"Qm7v|Rt2kLp9x"));
     }
 
     #[test]

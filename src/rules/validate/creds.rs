@@ -31,6 +31,8 @@ const PLACEHOLDER_PASSWORDS: &[&str] = &[
     "testing",
     "changeme",
     "changeit",
+    "hackme",
+    "optional",
     "default",
     "inactive",
     "invalid",
