@@ -86,6 +86,8 @@ pub struct ScanOptions {
     pub binaries: bool,
     /// Excludes and allowlists from the config file.
     pub filters: Arc<Filters>,
+    /// `--explain-drops`: where the candidates not reported are logged.
+    pub drops: Option<Arc<crate::drops::DropLog>>,
 }
 
 /// Totals for the report.
@@ -356,7 +358,8 @@ fn scan_root(
     let collector = Collector::new(matcher, &projects, opts.print_errors)
         .with_filters(&opts.filters)
         .with_archives(opts.archives.clone(), Arc::clone(archive_totals))
-        .with_binaries(opts.binaries);
+        .with_binaries(opts.binaries)
+        .with_drops(opts.drops.clone());
     let totals = WalkTotals::default();
     let wopts = WalkOptions {
         threads: opts.threads,
@@ -917,7 +920,8 @@ fn scan_piped(
     let collector = Collector::new(matcher, &projects, opts.print_errors)
         .with_filters(&opts.filters)
         .with_archives(opts.archives.clone(), Arc::clone(archive_totals))
-        .with_binaries(opts.binaries);
+        .with_binaries(opts.binaries)
+        .with_drops(opts.drops.clone());
     if more {
         collector.skipped(
             &name,
@@ -951,7 +955,8 @@ fn scan_image(
     let collector = Collector::new(matcher, &projects, opts.print_errors)
         .with_filters(&opts.filters)
         .with_archives(opts.archives.clone(), Arc::clone(archive_totals))
-        .with_binaries(opts.binaries);
+        .with_binaries(opts.binaries)
+        .with_drops(opts.drops.clone());
     let scanned = image::scan(
         store,
         &display,
@@ -1015,7 +1020,8 @@ fn scan_staged(
     let collector = Collector::new(matcher, &projects, opts.print_errors)
         .with_filters(&opts.filters)
         .with_archives(opts.archives.clone(), Arc::clone(archive_totals))
-        .with_binaries(opts.binaries);
+        .with_binaries(opts.binaries)
+        .with_drops(opts.drops.clone());
     let (files, bytes) = history::staged(&repo, opts.max_file_size, &collector)?;
     out.suppressed.extend(collector.take_suppressed());
     let mut collected = collector.finish();

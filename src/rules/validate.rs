@@ -77,10 +77,23 @@ fn placeholder_words() -> &'static aho_corasick::AhoCorasick {
 }
 
 /// The placeholder word `secret` contains, if any (for `jikimi rules trace`).
+///
+/// A word of four letters or fewer (`xxxx`, `todo`) turns up by chance in
+/// about one random 40-character token in 25,000: it counts only where it
+/// stands apart, at an end of the value or next to punctuation
+/// (`sk-xxxx-…`, `…_TODO`), not inside a run of random characters.
 pub fn placeholder_word(secret: &[u8]) -> Option<&'static str> {
     placeholder_words()
-        .find(secret)
-        .and_then(|m| PLACEHOLDER_WORDS.get(m.pattern().as_usize()).copied())
+        .find_overlapping_iter(secret)
+        .filter_map(|m| {
+            let word = PLACEHOLDER_WORDS.get(m.pattern().as_usize()).copied()?;
+            let short = word.len() <= 4 && word.bytes().all(|b| b.is_ascii_alphanumeric());
+            let apart = |i: Option<&u8>| i.is_none_or(|b| !b.is_ascii_alphanumeric());
+            let stands_apart = apart(m.start().checked_sub(1).and_then(|i| secret.get(i)))
+                || apart(secret.get(m.end()));
+            (!short || stands_apart).then_some(word)
+        })
+        .next()
 }
 
 /// Why a candidate was rejected as a placeholder, if it was.
@@ -99,7 +112,7 @@ pub fn placeholder_reason(secret: &[u8]) -> Option<&'static str> {
     {
         return Some("template");
     }
-    if placeholder_words().is_match(secret) {
+    if placeholder_word(secret).is_some() {
         return Some("placeholder word");
     }
     // A token whose random part is words: `xoxb-…-SlackBotAccessTokenHere`,
@@ -119,14 +132,15 @@ pub fn placeholder_reason(secret: &[u8]) -> Option<&'static str> {
     {
         return Some("placeholder words");
     }
-    if longest_run(secret, |a, b| a == b) >= 6 {
+    let limit = chance_run_limit(secret);
+    if longest_run(secret, |a, b| a == b) >= limit {
         return Some("repeated characters");
     }
-    if longest_run(secret, |a, b| {
-        a.is_ascii_alphanumeric() && b == a.wrapping_add(1)
-    }) >= 6
-    {
+    if longest_run(secret, ascending) >= limit || longest_run(secret, descending) >= limit {
         return Some("sequential characters");
+    }
+    if run_coverage(secret) * 5 >= secret.len() * 3 && secret.len() >= 10 {
+        return Some("made of runs (sequential or repeated characters)");
     }
     let distinct = {
         let mut seen = [false; 256];
@@ -137,6 +151,151 @@ pub fn placeholder_reason(secret: &[u8]) -> Option<&'static str> {
         return Some("too few distinct characters");
     }
     None
+}
+
+/// `b` follows `a` (`1` `2`, `c` `d`).
+fn ascending(a: u8, b: u8) -> bool {
+    a.is_ascii_alphanumeric() && b == a.wrapping_add(1)
+}
+
+/// `b` precedes `a` (`9` `8`, `z` `y`).
+fn descending(a: u8, b: u8) -> bool {
+    a.is_ascii_alphanumeric() && b == a.wrapping_sub(1) && b.is_ascii_alphanumeric()
+}
+
+/// The length of a repeated or sequential run that marks a placeholder in
+/// `secret`: 6, or longer where such a run turns up by chance in a random
+/// value of this length and alphabet more often than once in ten million
+/// (a run of 6 equal digits is in one random 20-digit number in 7,000; of 6
+/// equal hex digits in one random 40-hex token in 30,000).
+fn chance_run_limit(secret: &[u8]) -> usize {
+    let n = secret.len().max(2) as f64;
+    let k = alphabet_size(secret).max(2) as f64;
+    // n * k^-(r-1) <= 1e-7
+    let r = 1.0 + ((n * 1e7).ln() / k.ln()).ceil();
+    (r as usize).max(6)
+}
+
+/// How many bytes of `secret` lie in runs of 4 or more repeated, ascending
+/// or descending characters (`abcd`, `4321`, `aaaa`): a value mostly made
+/// of them (`abcdef123456`, `1111aaaa2222`) is typed, not random.
+fn run_coverage(secret: &[u8]) -> usize {
+    let mut covered = vec![false; secret.len()];
+    for rel in [
+        (|a: u8, b: u8| a == b) as fn(u8, u8) -> bool,
+        ascending,
+        descending,
+    ] {
+        let mut start = 0;
+        for i in 1..=secret.len() {
+            if i < secret.len() && rel(secret[i - 1], secret[i]) {
+                continue;
+            }
+            if i - start >= 4 {
+                covered[start..i].iter_mut().for_each(|c| *c = true);
+            }
+            start = i;
+        }
+    }
+    covered.iter().filter(|&&c| c).count()
+}
+
+/// The size of the alphabet `secret` seems drawn from: 16 for hex (one
+/// case), 10 for digits, else 10, 26 and 26 for the classes it uses plus
+/// one per other symbol.
+pub fn alphabet_size(secret: &[u8]) -> usize {
+    let (mut digit, mut lower, mut upper, mut hex) = (false, false, false, true);
+    let mut other = [false; 256];
+    for &b in secret {
+        match b {
+            b'0'..=b'9' => digit = true,
+            b'a'..=b'z' => {
+                lower = true;
+                hex &= b <= b'f';
+            }
+            b'A'..=b'Z' => {
+                upper = true;
+                hex &= b <= b'F';
+            }
+            _ => {
+                other[b as usize] = true;
+                hex = false;
+            }
+        }
+    }
+    if hex && (lower != upper) {
+        return 16;
+    }
+    10 * usize::from(digit)
+        + 26 * usize::from(lower)
+        + 26 * usize::from(upper)
+        + other.iter().filter(|&&o| o).count()
+}
+
+/// Whether `secret`'s entropy is below `min` as the matcher judges it:
+/// `Some((entropy, threshold))` when it is. With `calibrated`, the threshold
+/// is lowered for a value so short, or drawn from an alphabet so small,
+/// that a random one of its length and alphabet often falls below `min`
+/// (a random 20-character base62 token averages 4.03 bits per byte, so half
+/// fall below a rule's 4.0): to the mean entropy of such random values less
+/// 6.5 standard deviations (see [`random_entropy`]). Never raised.
+pub fn entropy_below(secret: &[u8], min: f64, calibrated: bool) -> Option<(f64, f64)> {
+    let e = shannon_entropy(secret);
+    if e >= min {
+        return None;
+    }
+    if !calibrated || secret.len() < 8 {
+        return Some((e, min));
+    }
+    let (mean, sd) = random_entropy(secret.len(), alphabet_size(secret));
+    let floor = min.min(mean - 6.5 * sd);
+    (e < floor).then_some((e, floor))
+}
+
+/// Whether a rule's entropy threshold is calibrated to the value's length
+/// and alphabet ([`entropy_below`]): provider formats, yes; the generic and
+/// structural rules that judge free-form values (passwords, assignments),
+/// no, their fixed threshold is part of their precision.
+pub fn calibrates_entropy(family: &str, rule_id: &str) -> bool {
+    family != "generic" && !crate::rules::syntax::refined(rule_id)
+}
+
+/// Mean and standard deviation of the Shannon entropy of uniformly random
+/// strings of `n` symbols (capped at 256) over an alphabet of `k`: measured
+/// once per (n, k) on 4,000 strings from a fixed seed, then remembered.
+pub fn random_entropy(n: usize, k: usize) -> (f64, f64) {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static CACHE: OnceLock<Mutex<HashMap<(usize, usize), (f64, f64)>>> = OnceLock::new();
+    let (n, k) = (n.clamp(1, 256), k.clamp(2, 256));
+    let cache = CACHE.get_or_init(Mutex::default);
+    if let Some(&v) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&(n, k)) {
+        return v;
+    }
+    const SAMPLES: usize = 4000;
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15 ^ ((n as u64) << 32 | k as u64);
+    let mut buf = vec![0u8; n];
+    let (mut sum, mut sq) = (0.0, 0.0);
+    for _ in 0..SAMPLES {
+        for b in buf.iter_mut() {
+            // xorshift64*
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            let r = state.wrapping_mul(0x2545_F491_4F6C_DD1D);
+            *b = ((r >> 32) % k as u64) as u8;
+        }
+        let e = shannon_entropy(&buf);
+        sum += e;
+        sq += e * e;
+    }
+    let mean = sum / SAMPLES as f64;
+    let sd = (sq / SAMPLES as f64 - mean * mean).max(0.0).sqrt();
+    cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert((n, k), (mean, sd));
+    (mean, sd)
 }
 
 /// Length of the longest run where each byte relates to the previous one by
