@@ -81,17 +81,21 @@ fn placeholder_words() -> &'static aho_corasick::AhoCorasick {
 /// A word of four letters or fewer (`xxxx`, `todo`) turns up by chance in
 /// about one random 40-character token in 25,000: it counts only where it
 /// stands apart, at an end of the value or next to punctuation
-/// (`sk-xxxx-…`, `…_TODO`), not inside a run of random characters.
+/// (`sk-xxxx-…`, `…_TODO`) and in one case, not inside a run of random
+/// characters (`…HxXxX-…`).
 pub fn placeholder_word(secret: &[u8]) -> Option<&'static str> {
     placeholder_words()
         .find_overlapping_iter(secret)
         .filter_map(|m| {
             let word = PLACEHOLDER_WORDS.get(m.pattern().as_usize()).copied()?;
             let short = word.len() <= 4 && word.bytes().all(|b| b.is_ascii_alphanumeric());
+            let hit = &secret[m.start()..m.end()];
+            let one_case =
+                !hit.iter().any(u8::is_ascii_lowercase) || !hit.iter().any(u8::is_ascii_uppercase);
             let apart = |i: Option<&u8>| i.is_none_or(|b| !b.is_ascii_alphanumeric());
             let stands_apart = apart(m.start().checked_sub(1).and_then(|i| secret.get(i)))
                 || apart(secret.get(m.end()));
-            (!short || stands_apart).then_some(word)
+            (!short || (stands_apart && one_case)).then_some(word)
         })
         .next()
 }
@@ -579,18 +583,46 @@ const DUMMY_PASSWORDS: &[&[u8]] = &[
 
 /// A random-looking token after its prefix (`sk-...`): some `-`/`_`-separated
 /// segment is at least 20 characters long and mixes at least two digits with
-/// at least two letters. Rejects identifiers made of words (`sk-learn`,
-/// `sk-button-primary-hover-state-large`).
+/// at least two letters, or the body has 16 letters and digits, mixes cases
+/// or holds two digits, and reads as no name: not an identifier made of
+/// words, not two word segments (a base64url body, where `-` and `_` are
+/// random characters too, or a base62 one that happens to hold no digit).
+/// Rejects `sk-learn`, `sk-button-primary-hover-state-large`,
+/// `sk-Button-Primary-2024`, `SunTls12RsaPremasterSecret`.
 pub fn random_token(secret: &[u8]) -> bool {
-    let body = match memchr::memchr(b'-', secret) {
-        Some(i) => &secret[i + 1..],
-        None => secret,
+    // The prefix is a short head before the first `-` or `.` (`sk-`, `ser.`).
+    let body = match secret.iter().position(|&b| b == b'-' || b == b'.') {
+        Some(i) if i <= 6 => &secret[i + 1..],
+        _ => secret,
     };
-    body.split(|&b| b == b'-' || b == b'_').any(|seg| {
-        let digits = seg.iter().filter(|b| b.is_ascii_digit()).count();
-        let letters = seg.iter().filter(|b| b.is_ascii_alphabetic()).count();
-        seg.len() >= 20 && digits >= 2 && letters >= 2
-    })
+    let count = |seg: &[u8]| {
+        (
+            seg.iter().filter(|b| b.is_ascii_digit()).count(),
+            seg.iter().filter(|b| b.is_ascii_alphabetic()).count(),
+        )
+    };
+    let segments = || body.split(|&b| b == b'-' || b == b'_');
+    if segments().any(|seg| {
+        let (d, l) = count(seg);
+        seg.len() >= 20 && d >= 2 && l >= 2
+    }) {
+        return true;
+    }
+    let (digits, letters) = count(body);
+    let cases = body.iter().any(u8::is_ascii_lowercase) && body.iter().any(u8::is_ascii_uppercase);
+    digits + letters >= 16
+        && letters >= 2
+        && (digits >= 2 || cases)
+        && !looks_like_identifier(body)
+        && segments().filter(|seg| is_word(seg)).count() < 2
+}
+
+/// A segment that is one lower-case or capitalised word (`Button`, `hover`):
+/// two of them make a name, not a random base64url body.
+fn is_word(seg: &[u8]) -> bool {
+    seg.len() >= 4
+        && seg.iter().skip(1).all(u8::is_ascii_lowercase)
+        && seg.first().is_some_and(u8::is_ascii_alphabetic)
 }
 
 fn contains_ci(hay: &[u8], needle: &str) -> bool {
@@ -1306,6 +1338,33 @@ mod tests {
             assert!(placeholder_reason(p.as_bytes()).is_some(), "{p}");
         }
         assert!(placeholder_reason(b"Qm7vT2kR9pLx4NcZ8wYb").is_none());
+        // Obvious placeholders, whatever their length and alphabet.
+        for p in [
+            "abcdef123456abcdef123456",
+            "1111aaaa2222bbbb3333",
+            "zyxwvutsrqponm",
+            "9876543210987654",
+            "sk-xxxx-Qm7vT2kR9pLx4NcZ",
+            "sk_live_your_api_key_0000",
+            "AKIAXXXXXXXXXXXXXXXX",
+        ] {
+            assert!(placeholder_reason(p.as_bytes()).is_some(), "{p}");
+        }
+        // A real token may hold `1234`, `abcd` or `todo` by chance.
+        for t in [
+            "Qm7vT2kR1234pLx4NcZ8wYb",
+            "9f3abcd2e8c41b7d06a5f1e2",
+            "Zq8TODOw3kR9pLx4NcZ8wYbQ",
+            "xq9XXXXk3Rt7pLm2",
+            "0123e8c41b7d06a5f1e29b3d4c7a8e11f0a2b3c4", // 6 ascending hex digits: a 40-hex token holds a run of 6 by chance
+        ] {
+            assert!(placeholder_reason(t.as_bytes()).is_none(), "{t}");
+        }
+        // Entropy: a random 20-character base62 token below a floor of 4.0
+        // is lowered for, a low-entropy value is not.
+        assert!(entropy_below(b"Qm7vT2kQ9pLx4mcZ8wQm", 4.0, true).is_none());
+        assert!(entropy_below(b"Qm7vT2kQ9pLx4mcZ8wQm", 4.0, false).is_some());
+        assert!(entropy_below(b"deadbeefdeadbeefdeadbeefdeadbeef", 3.0, true).is_some());
     }
 
     /// Published test vectors for GitHub's token checksum: the example token
@@ -1395,6 +1454,9 @@ mod tests {
         assert!(!random_token(b"sk-learn"));
         assert!(!random_token(b"sk-button-primary-hover-state-large-2x"));
         assert!(!random_token(b"sk-averyveryverylongwordwithoutdigits"));
+        // A base64url body: `-` and `_` are random characters there.
+        assert!(random_token(b"pa-Xq3_kT9v-Lm2Wc8Rz_pQ4nB7yH1sDf6Gj")); // jikimi:allow (fake)
+        assert!(!random_token(b"sk-Button-Primary-Hover-State-Large-2024"));
     }
 
     #[test]
