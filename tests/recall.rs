@@ -8,7 +8,9 @@
 //! recall` prints the numbers.
 
 #[path = "support/recall.rs"]
-mod recall;
+mod suite;
+
+use suite as recall;
 
 use jikimi::matcher::Matcher;
 use jikimi::rules::RuleSet;

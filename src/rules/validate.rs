@@ -270,7 +270,9 @@ pub fn calibrates_entropy(family: &str, rule_id: &str) -> bool {
 pub fn random_entropy(n: usize, k: usize) -> (f64, f64) {
     use std::collections::HashMap;
     use std::sync::{Mutex, OnceLock};
-    static CACHE: OnceLock<Mutex<HashMap<(usize, usize), (f64, f64)>>> = OnceLock::new();
+    /// (length, alphabet) -> (mean, standard deviation).
+    type Measured = HashMap<(usize, usize), (f64, f64)>;
+    static CACHE: OnceLock<Mutex<Measured>> = OnceLock::new();
     let (n, k) = (n.clamp(1, 256), k.clamp(2, 256));
     let cache = CACHE.get_or_init(Mutex::default);
     if let Some(&v) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&(n, k)) {
