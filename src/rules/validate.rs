@@ -121,27 +121,42 @@ pub fn placeholder_reason(secret: &[u8]) -> Option<&'static str> {
     }
     // A token whose random part is words: `xoxb-…-SlackBotAccessTokenHere`,
     // `sk_live_YourStripeSecretKeyGoesHere`.
+    // Two of the words, or one in a camelCase name: one word of three to
+    // six letters turns up by chance in a long random lower-case segment.
     if secret
         .split(|&b| b == b'-' || b == b'_' || b == b'.')
         .any(|seg| {
             let l = seg.to_ascii_lowercase();
-            seg.len() >= 12
-                && looks_like_identifier(seg)
-                && [
-                    "token", "key", "secret", "here", "password", "your", "access",
-                ]
-                .iter()
-                .any(|w| crate::text::find_bytes(&l, w.as_bytes()).is_some())
+            let words = [
+                "token", "key", "secret", "here", "password", "your", "access",
+            ]
+            .iter()
+            .filter(|w| crate::text::find_bytes(&l, w.as_bytes()).is_some())
+            .count();
+            let camel =
+                seg.iter().any(u8::is_ascii_uppercase) && seg.iter().any(u8::is_ascii_lowercase);
+            seg.len() >= 12 && looks_like_identifier(seg) && (words >= 2 || (words == 1 && camel))
         })
     {
         return Some("placeholder words");
     }
-    let limit = chance_run_limit(secret);
-    if longest_run(secret, |a, b| a == b) >= limit {
-        return Some("repeated characters");
+    // Runs are judged within each part between separators, by that part's
+    // length and alphabet (`APP_USR-<16 digits>-…`: a run of 6 digits is
+    // chance there).
+    for part in secret
+        .split(|b| matches!(b, b'-' | b'_' | b'.' | b'/' | b':' | b'|' | b'+' | b'='))
+        .filter(|p| p.len() >= 6)
+    {
+        let limit = chance_run_limit(part);
+        if longest_run(part, |a, b| a == b) >= limit {
+            return Some("repeated characters");
+        }
+        if longest_run(part, ascending) >= limit || longest_run(part, descending) >= limit {
+            return Some("sequential characters");
+        }
     }
-    if longest_run(secret, ascending) >= limit || longest_run(secret, descending) >= limit {
-        return Some("sequential characters");
+    if longest_run(secret, |a, b| a == b) >= 12 {
+        return Some("repeated characters");
     }
     if run_coverage(secret) * 5 >= secret.len() * 3 && secret.len() >= 10 {
         return Some("made of runs (sequential or repeated characters)");
@@ -204,8 +219,8 @@ fn run_coverage(secret: &[u8]) -> usize {
     covered.iter().filter(|&&c| c).count()
 }
 
-/// The size of the alphabet `secret` seems drawn from: 16 for hex (one
-/// case), 10 for digits, else 10, 26 and 26 for the classes it uses plus
+/// The size of the alphabet `secret` seems drawn from: 16 for hex (letters
+/// `a`-`f` in one case), else 10, 26 and 26 for the classes it uses; plus
 /// one per other symbol.
 pub fn alphabet_size(secret: &[u8]) -> usize {
     let (mut digit, mut lower, mut upper, mut hex) = (false, false, false, true);
@@ -221,19 +236,14 @@ pub fn alphabet_size(secret: &[u8]) -> usize {
                 upper = true;
                 hex &= b <= b'F';
             }
-            _ => {
-                other[b as usize] = true;
-                hex = false;
-            }
+            _ => other[b as usize] = true,
         }
     }
+    let others = other.iter().filter(|&&o| o).count();
     if hex && (lower != upper) {
-        return 16;
+        return 16 + others;
     }
-    10 * usize::from(digit)
-        + 26 * usize::from(lower)
-        + 26 * usize::from(upper)
-        + other.iter().filter(|&&o| o).count()
+    10 * usize::from(digit) + 26 * usize::from(lower) + 26 * usize::from(upper) + others
 }
 
 /// Whether `secret`'s entropy is below `min` as the matcher judges it:
@@ -242,7 +252,9 @@ pub fn alphabet_size(secret: &[u8]) -> usize {
 /// that a random one of its length and alphabet often falls below `min`
 /// (a random 20-character base62 token averages 4.03 bits per byte, so half
 /// fall below a rule's 4.0): to the mean entropy of such random values less
-/// 6.5 standard deviations (see [`random_entropy`]). Never raised.
+/// 6.5 standard deviations (see [`random_entropy`]). Never raised, and not
+/// lowered for a value whose alphabet could not reach `min` at all (hex
+/// digits for a rule expecting base64).
 pub fn entropy_below(secret: &[u8], min: f64, calibrated: bool) -> Option<(f64, f64)> {
     let e = shannon_entropy(secret);
     if e >= min {
@@ -251,7 +263,13 @@ pub fn entropy_below(secret: &[u8], min: f64, calibrated: bool) -> Option<(f64, 
     if !calibrated || secret.len() < 8 {
         return Some((e, min));
     }
-    let (mean, sd) = random_entropy(secret.len(), alphabet_size(secret));
+    let k = alphabet_size(secret);
+    // A value whose alphabet cannot reach the rule's floor (40 hex digits
+    // for a base64 format with 4.0) is not of the rule's format: no help.
+    if min > (k as f64).log2() - 0.25 {
+        return Some((e, min));
+    }
+    let (mean, sd) = random_entropy(secret.len(), k);
     let floor = min.min(mean - 6.5 * sd);
     (e < floor).then_some((e, floor))
 }
@@ -592,31 +610,55 @@ const DUMMY_PASSWORDS: &[&[u8]] = &[
 /// Rejects `sk-learn`, `sk-button-primary-hover-state-large`,
 /// `sk-Button-Primary-2024`, `SunTls12RsaPremasterSecret`.
 pub fn random_token(secret: &[u8]) -> bool {
-    // The prefix is a short head before the first `-` or `.` (`sk-`, `ser.`).
+    // The prefix is a short head of letters before the first `-` or `.`
+    // (`sk-`, `ser.`).
     let body = match secret.iter().position(|&b| b == b'-' || b == b'.') {
-        Some(i) if i <= 6 => &secret[i + 1..],
+        Some(i) if i <= 6 && secret[..i].iter().all(u8::is_ascii_alphabetic) => &secret[i + 1..],
         _ => secret,
     };
-    let count = |seg: &[u8]| {
-        (
-            seg.iter().filter(|b| b.is_ascii_digit()).count(),
-            seg.iter().filter(|b| b.is_ascii_alphabetic()).count(),
-        )
-    };
     let segments = || body.split(|&b| b == b'-' || b == b'_');
-    if segments().any(|seg| {
-        let (d, l) = count(seg);
-        seg.len() >= 20 && d >= 2 && l >= 2
-    }) {
+    if segments().any(|seg| seg.len() >= 20 && random_part(seg)) {
         return true;
     }
-    let (digits, letters) = count(body);
-    let cases = body.iter().any(u8::is_ascii_lowercase) && body.iter().any(u8::is_ascii_uppercase);
-    digits + letters >= 16
-        && letters >= 2
-        && (digits >= 2 || cases)
-        && !looks_like_identifier(body)
-        && segments().filter(|seg| is_word(seg)).count() < 2
+    let alnum = body.iter().filter(|b| b.is_ascii_alphanumeric()).count();
+    alnum >= 16 && random_part(body) && segments().filter(|seg| is_word(seg)).count() < 2
+}
+
+/// Letters and digits mixed (two of each), or letters in both cases that do
+/// not read as a camelCase name.
+fn random_part(s: &[u8]) -> bool {
+    let digits = s.iter().filter(|b| b.is_ascii_digit()).count();
+    let letters = s.iter().filter(|b| b.is_ascii_alphabetic()).count();
+    let cases = s.iter().any(u8::is_ascii_lowercase) && s.iter().any(u8::is_ascii_uppercase);
+    letters >= 2 && (digits >= 2 || cases) && !(cases && reads_as_words(s))
+}
+
+/// Whether most letters of `s` are in word-shaped chunks: a capital and two
+/// or more lower-case letters, or three or more lower-case letters
+/// (`SunTls12RsaPremasterSecret`, not `HULSQIgd6CFNGoaRfn`).
+fn reads_as_words(s: &[u8]) -> bool {
+    let (mut letters, mut in_words, mut i) = (0usize, 0usize, 0usize);
+    while i < s.len() {
+        if !s[i].is_ascii_alphabetic() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        i += usize::from(s[i].is_ascii_uppercase());
+        while i < s.len() && s[i].is_ascii_lowercase() {
+            i += 1;
+        }
+        if i == start {
+            i += 1;
+        }
+        let len = i - start;
+        let lower = len - usize::from(s[start].is_ascii_uppercase());
+        letters += len;
+        if lower >= 2 && len >= 3 {
+            in_words += len;
+        }
+    }
+    letters > 0 && in_words * 5 >= letters * 4
 }
 
 /// A segment that is one lower-case or capitalised word (`Button`, `hover`):
@@ -1367,6 +1409,8 @@ mod tests {
         assert!(entropy_below(b"Qm7vT2kQ9pLx4mcZ8wQm", 4.0, true).is_none());
         assert!(entropy_below(b"Qm7vT2kQ9pLx4mcZ8wQm", 4.0, false).is_some());
         assert!(entropy_below(b"deadbeefdeadbeefdeadbeefdeadbeef", 3.0, true).is_some());
+        // 40 hex digits for a rule whose floor hex cannot reach.
+        assert!(entropy_below(b"6b91cda411dfd72f1a3447c745c48c0b90a16be3", 4.0, true).is_some());
     }
 
     /// Published test vectors for GitHub's token checksum: the example token
