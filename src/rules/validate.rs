@@ -634,8 +634,9 @@ fn random_part(s: &[u8]) -> bool {
 }
 
 /// Whether most letters of `s` are in word-shaped chunks: a capital and two
-/// or more lower-case letters, or three or more lower-case letters
-/// (`SunTls12RsaPremasterSecret`, not `HULSQIgd6CFNGoaRfn`).
+/// or more lower-case letters, or three or more lower-case letters, with a
+/// vowel (`SunTls12RsaPremasterSecret`, not `HULSQIgd6CFNGoaRfn` or
+/// `FybcKlkbLowIcacTBLwObc`).
 fn reads_as_words(s: &[u8]) -> bool {
     let (mut letters, mut in_words, mut i) = (0usize, 0usize, 0usize);
     while i < s.len() {
@@ -654,7 +655,10 @@ fn reads_as_words(s: &[u8]) -> bool {
         let len = i - start;
         let lower = len - usize::from(s[start].is_ascii_uppercase());
         letters += len;
-        if lower >= 2 && len >= 3 {
+        let vowel = s[start..i]
+            .iter()
+            .any(|b| matches!(b.to_ascii_lowercase(), b'a' | b'e' | b'i' | b'o' | b'u'));
+        if lower >= 2 && len >= 3 && vowel {
             in_words += len;
         }
     }
