@@ -374,6 +374,13 @@ pub struct ScanArgs {
     #[arg(short, long)]
     pub verbose: bool,
 
+    /// Why wasn't it found? List on standard error every candidate that
+    /// matched a rule's pattern and was not reported, with the stage and
+    /// reason (placeholder, entropy, context, checksum, allowlist, ...).
+    /// Traces every rule over every text: slower, for the path in question.
+    #[arg(long)]
+    pub explain_drops: bool,
+
     /// Do not open archives and app packages (zip, apk, aab, ipa, jar, asar,
     /// tar, gz, ...); they are then skipped as binary files.
     #[arg(long, help_heading = "Archives")]

@@ -93,6 +93,8 @@ pub struct Collector<'a> {
     archives: ArchiveLimits,
     /// Shared by every root of a scan: the per-scan unpacking limit.
     archive_totals: Arc<ArchiveTotals>,
+    /// `--explain-drops`: every text is traced into it.
+    drops: Option<Arc<crate::drops::DropLog>>,
 }
 
 impl<'a> Collector<'a> {
@@ -121,7 +123,14 @@ impl<'a> Collector<'a> {
             rule_examples: std::sync::OnceLock::new(),
             archives: ArchiveLimits::default(),
             archive_totals: Arc::default(),
+            drops: None,
         }
+    }
+
+    /// Trace every text scanned into `drops` (`scan --explain-drops`).
+    pub fn with_drops(mut self, drops: Option<Arc<crate::drops::DropLog>>) -> Self {
+        self.drops = drops;
+        self
     }
 
     /// Apply the config file's excludes and allowlists (inline markers are
@@ -388,6 +397,20 @@ impl<'a> Collector<'a> {
             }
         }
         let leaf = origin.leaf_path();
+        if let Some(log) = &self.drops {
+            let path = crate::findings::redact_known_secrets(&match part {
+                Some(p) => p.path.clone(),
+                None => origin.display_path(),
+            });
+            log.record(
+                matcher,
+                &path,
+                Some(leaf),
+                text,
+                line_base,
+                part.and_then(|p| p.at),
+            );
+        }
         let mut matches = matcher.find_in(Some(leaf), text);
         if binary.is_some() && !matches.is_empty() {
             // jikimi's own executable (a copy committed as a tool, the

@@ -412,6 +412,9 @@ pub(crate) fn scan_report_with(
         verify(cfg, settings, &mut out);
     }
     let failing = out.findings.iter().filter(|f| cfg.policy.fails(f)).count();
+    if let Some(log) = &cfg.scan.drops {
+        log.add_suppressed(&out.suppressed);
+    }
     let mut unused = unused;
     // (GitHub annotations escape newlines their own way, `%0A`.)
     if matches!(format, Format::Human | Format::Compact | Format::Junit) {
@@ -434,6 +437,10 @@ pub(crate) fn scan_report_with(
         policy: cfg.policy,
     };
     report::write(format, &report, w)?;
+    if let Some(log) = &cfg.scan.drops {
+        w.flush()?;
+        log.print(&mut std::io::stderr().lock())?;
+    }
     Ok((failing, cfg.strict && strict_failure(&out)))
 }
 

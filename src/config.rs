@@ -304,6 +304,9 @@ impl ScanConfig {
                 archives: limits,
                 binaries: !args.no_binaries,
                 filters: Arc::new(filters),
+                drops: args
+                    .explain_drops
+                    .then(|| Arc::new(crate::drops::DropLog::new(!args.no_redact))),
                 mode,
                 scope,
                 progress,

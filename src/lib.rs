@@ -16,6 +16,7 @@ pub mod cli;
 pub mod collector;
 pub mod config;
 pub mod config_file;
+pub mod drops;
 pub mod exit_code;
 pub mod explain;
 pub mod findings;
@@ -27,7 +28,6 @@ pub mod matcher;
 pub mod merge;
 pub mod paths;
 #[doc(hidden)]
-pub mod recall;
 pub mod redact;
 pub mod remote;
 pub mod report;

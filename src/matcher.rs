@@ -14,7 +14,7 @@ use aho_corasick::{Anchored, MatchKind};
 use anyhow::{Result, anyhow};
 
 use crate::rules::validate::{
-    judges_placeholders, placeholder_reason, run_validator_in, shannon_entropy,
+    calibrates_entropy, entropy_below, judges_placeholders, placeholder_reason, run_validator_in,
 };
 use crate::rules::{Rule, RuleKind, RuleSet};
 
@@ -705,7 +705,7 @@ pub fn accept_in(rule: &Rule, secret: &[u8], whole: &[u8]) -> bool {
             return false;
         }
         if let Some(min) = s.min_entropy
-            && shannon_entropy(secret) < min
+            && entropy_below(secret, min, calibrates_entropy(&rule.family, rule.id())).is_some()
         {
             return false;
         }

@@ -90,6 +90,8 @@ pub struct ScanOptions {
     /// Folders under the root the walk leaves out (relative): repositories
     /// nested in a folder of clones, each scanned as a root of its own.
     pub skip_dirs: Vec<String>,
+    /// `--explain-drops`: where the candidates not reported are logged.
+    pub drops: Option<Arc<crate::drops::DropLog>>,
 }
 
 /// Totals for the report.
@@ -414,7 +416,8 @@ fn scan_root(
     let collector = Collector::new(matcher, &projects, opts.print_errors)
         .with_filters(&opts.filters)
         .with_archives(opts.archives.clone(), Arc::clone(archive_totals))
-        .with_binaries(opts.binaries);
+        .with_binaries(opts.binaries)
+        .with_drops(opts.drops.clone());
     let totals = WalkTotals::default();
     let wopts = WalkOptions {
         threads: opts.threads,
@@ -1024,7 +1027,8 @@ fn scan_piped(
     let collector = Collector::new(matcher, &projects, opts.print_errors)
         .with_filters(&opts.filters)
         .with_archives(opts.archives.clone(), Arc::clone(archive_totals))
-        .with_binaries(opts.binaries);
+        .with_binaries(opts.binaries)
+        .with_drops(opts.drops.clone());
     if more {
         collector.skipped(
             &name,
@@ -1058,7 +1062,8 @@ fn scan_image(
     let collector = Collector::new(matcher, &projects, opts.print_errors)
         .with_filters(&opts.filters)
         .with_archives(opts.archives.clone(), Arc::clone(archive_totals))
-        .with_binaries(opts.binaries);
+        .with_binaries(opts.binaries)
+        .with_drops(opts.drops.clone());
     let scanned = image::scan(
         store,
         &display,
@@ -1122,7 +1127,8 @@ fn scan_staged(
     let collector = Collector::new(matcher, &projects, opts.print_errors)
         .with_filters(&opts.filters)
         .with_archives(opts.archives.clone(), Arc::clone(archive_totals))
-        .with_binaries(opts.binaries);
+        .with_binaries(opts.binaries)
+        .with_drops(opts.drops.clone());
     let (files, bytes) = history::staged(&repo, opts.max_file_size, &collector)?;
     out.suppressed.extend(collector.take_suppressed());
     let mut collected = collector.finish();

@@ -130,3 +130,144 @@ fn output_is_escaped_and_errors_say_what_to_do() {
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("jikimi rules list"), "{out}");
 }
+
+/// The `--explain-drops` line for `rule` in `file` on `line`.
+fn drop_line<'a>(err: &'a str, file: &str, line: usize, rule: &str) -> &'a str {
+    err.lines()
+        .find(|l| {
+            l.starts_with("  ")
+                && l.contains(&format!("{file}:{line}"))
+                && l.contains(&format!("  {rule}  "))
+        })
+        .unwrap_or_else(|| panic!("no drop line for {rule} at {file}:{line}:\n{err}"))
+}
+
+#[test]
+fn scan_explain_drops_lists_every_stage_over_a_whole_tree() {
+    let env = Env::new();
+    env.git_init();
+    let mut f = Fake::new(1818);
+    let good = format!("nk-{}", f.chars(B64URL, 43));
+    let low = format!("nk-{}", f.chars("aZ3k", 43));
+    let far = format!("nk-{}", f.chars(B64URL, 43));
+    let word = format!("nk-{}example{}", f.chars(B64URL, 18), f.chars(B64URL, 18));
+    let gh = format!("ghp_{}", f.alnum(36));
+    let marked = format!("nk-{}", f.chars(B64URL, 43));
+    let allowed = format!("nk-{}", f.chars(B64URL, 43));
+    let based = format!("nk-{}", f.chars(B64URL, 43));
+    // A baseline made before the other files exist.
+    env.write("old/base.env", format!("NOMIC_API_KEY={based}\n"));
+    let out = env.cmd().args(["baseline", "create"]).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    // Files in sub-folders: the whole scan path is traced, as scan reads it.
+    env.write(
+        "app/settings.env",
+        format!(
+            "NOMIC_API_KEY={good}\n\
+             NOMIC_API_KEY={low}\n\
+             {}\n\
+             token = {far}\n\
+             NOMIC_API_KEY={word}\n\
+             gh = \"{gh}\"\n\
+             NOMIC_API_KEY={marked} # jikimi:allow\n",
+            "-".repeat(400)
+        ),
+    );
+    env.write("lib/allowed.env", format!("NOMIC_API_KEY={allowed}\n"));
+    env.write(
+        "jikimi.toml",
+        format!("version = 1\n[allow]\nvalues = ['{allowed}']\n"),
+    );
+    let (code, v, err) = env.scan_full(&[
+        ".",
+        "--explain-drops",
+        "--no-history",
+        "--baseline",
+        ".jikimi-baseline.json",
+    ]);
+    // The report on standard output is the same JSON as without the flag.
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(by_rule(&v, "nomic.api-key").len(), 1, "{v}");
+    let file = "app/settings.env";
+    assert!(
+        drop_line(&err, file, 2, "nomic.api-key").contains("dropped at entropy: entropy 2."),
+        "{err}"
+    );
+    assert!(
+        drop_line(&err, file, 4, "nomic.api-key")
+            .contains("dropped at context: no context word (nomic) within 160 bytes"),
+        "{err}"
+    );
+    assert!(
+        drop_line(&err, file, 5, "nomic.api-key")
+            .contains("dropped at placeholder: placeholder word `example`"),
+        "{err}"
+    );
+    assert!(
+        drop_line(&err, file, 6, "github.personal-access-token")
+            .contains("dropped at validator: validator `github-crc32`: checksum failed"),
+        "{err}"
+    );
+    assert!(
+        drop_line(&err, file, 7, "nomic.api-key")
+            .contains("dropped at suppressed (inline): inline `jikimi:allow` marker"),
+        "{err}"
+    );
+    assert!(
+        drop_line(&err, "lib/allowed.env", 1, "nomic.api-key")
+            .contains("dropped at suppressed (allowlist): allowlisted by jikimi.toml: value"),
+        "{err}"
+    );
+    assert!(
+        drop_line(&err, "old/base.env", 1, "nomic.api-key")
+            .contains("dropped at suppressed (baseline): in the baseline"),
+        "{err}"
+    );
+    // Bytes another rule reports were found: not listed as drops.
+    assert!(!err.contains("dropped at attribution"), "{err}");
+    // The reported key is not listed; nothing is shown in full.
+    assert!(
+        !err.lines().any(|l| l.contains(":1:") && l.contains(file)),
+        "{err}"
+    );
+    for key in [&good, &low, &far, &word, &gh, &marked, &allowed, &based] {
+        assert_no_key_fragment(&err, key);
+    }
+    assert!(
+        err.contains("candidate(s) matched a rule's pattern"),
+        "{err}"
+    );
+}
+
+#[test]
+fn scan_explain_drops_is_escaped_and_quiet_without_relevant_words() {
+    let env = Env::new();
+    let mut f = Fake::new(77);
+    let low = format!("nk-{}", f.chars("aZ3k", 43));
+    let name = "evil\x1b[2J\n::warning::x.env";
+    env.write(name, format!("NOMIC_API_KEY={low}\n"));
+    // Commit-id-like hex with no provider word anywhere: prefix-less rules'
+    // bare patterns match it, and nobody expected a finding there.
+    env.write("ids.txt", format!("{}\n", f.chars("0123456789abcdef", 40)));
+    let out = env
+        .cmd()
+        .args(["scan", ".", "--explain-drops", "--no-history"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("evil\\x1b[2J\\n") && !err.contains('\x1b'),
+        "{err}"
+    );
+    assert!(!err.lines().any(|l| l.starts_with("::")), "{err}");
+    assert!(err.contains("dropped at entropy"), "{err}");
+    assert!(!err.contains("ids.txt"), "{err}");
+    assert_no_key_fragment(&err, &low);
+    // Without the flag nothing is listed.
+    let out = env
+        .cmd()
+        .args(["scan", ".", "--no-history"])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("explain-drops"));
+}

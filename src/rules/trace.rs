@@ -11,7 +11,8 @@
 
 use crate::matcher::{Matcher, RawMatch};
 use crate::rules::validate::{
-    judges_placeholders, placeholder_reason, placeholder_word, run_validator_in, shannon_entropy,
+    calibrates_entropy, entropy_below, judges_placeholders, placeholder_reason, placeholder_word,
+    run_validator_in,
 };
 use crate::rules::{Rule, RuleKind, RuleSet};
 
@@ -38,23 +39,79 @@ pub struct Candidate {
 /// thousands of times, and the trace is read by a person.
 const PER_RULE: usize = 200;
 
+/// How to trace.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options<'p> {
+    /// The file's path: rules about a credential file format run on such
+    /// files without their keywords, and the language-aware refinement of
+    /// the generic rules knows the language.
+    pub path: Option<&'p str>,
+    /// Report a candidate on a line with an inline `jikimi:allow` marker as
+    /// dropped (`rules trace`); the scan lists those with its suppressions.
+    pub inline_markers: bool,
+    /// Leave out candidates whose rule's context word or keyword occurs
+    /// nowhere in the text (a bare 40-hex pattern of a prefix-less rule
+    /// matches every commit id in a file): `scan --explain-drops` lists only
+    /// the candidates a reader could have expected to be reported.
+    pub relevant_only: bool,
+}
+
 /// Trace every rule of `rules` over `hay`.
 pub fn trace(rules: &RuleSet, hay: &[u8]) -> anyhow::Result<Vec<Candidate>> {
     let matcher = Matcher::new(rules)?;
-    let found = matcher.find(hay);
+    Ok(trace_in(
+        &matcher,
+        hay,
+        &Options {
+            inline_markers: true,
+            ..Options::default()
+        },
+    ))
+}
+
+/// Trace every enabled rule of `matcher` over `hay`.
+pub fn trace_in(matcher: &Matcher, hay: &[u8], opts: &Options) -> Vec<Candidate> {
+    let found = matcher.find_in(opts.path, hay);
+    let lower = hay.to_ascii_lowercase();
+    let ctx = Ctx {
+        rules: matcher.rules(),
+        hay,
+        lower: &lower,
+        found: Some(&found),
+        opts,
+    };
+    let mut out = Vec::new();
+    for (idx, rule) in matcher.rules().rules.iter().enumerate() {
+        if matcher.is_enabled(idx) {
+            trace_rule(&ctx, idx, rule, &mut out);
+        }
+    }
+    out.sort_by_key(|c| (c.secret_start, c.rule));
+    out
+}
+
+/// Trace one rule (index `idx` in `rules`) over `hay`. With `found` (the
+/// matcher's matches in `hay`) a candidate that passes every filter is
+/// checked against attribution between rules; without it, it is
+/// `Reported` when it passes the rule's own filters.
+pub fn trace_one(
+    rules: &RuleSet,
+    idx: usize,
+    hay: &[u8],
+    found: Option<&[RawMatch]>,
+    opts: &Options,
+) -> Vec<Candidate> {
     let lower = hay.to_ascii_lowercase();
     let ctx = Ctx {
         rules,
         hay,
         lower: &lower,
-        found: &found,
+        found,
+        opts,
     };
     let mut out = Vec::new();
-    for (idx, rule) in rules.rules.iter().enumerate() {
-        trace_rule(&ctx, idx, rule, &mut out);
-    }
-    out.sort_by_key(|c| (c.secret_start, c.rule));
-    Ok(out)
+    trace_rule(&ctx, idx, &rules.rules[idx], &mut out);
+    out
 }
 
 /// The file and what the matcher made of it.
@@ -62,7 +119,8 @@ struct Ctx<'a> {
     rules: &'a RuleSet,
     hay: &'a [u8],
     lower: &'a [u8],
-    found: &'a [RawMatch],
+    found: Option<&'a [RawMatch]>,
+    opts: &'a Options<'a>,
 }
 
 fn trace_rule(ctx: &Ctx, idx: usize, rule: &Rule, out: &mut Vec<Candidate>) {
@@ -73,6 +131,9 @@ fn trace_rule(ctx: &Ctx, idx: usize, rule: &Rule, out: &mut Vec<Candidate>) {
         (None, Ok(re)) => re,
         (None, Err(_)) => return,
     };
+    if ctx.opts.relevant_only && !relevant(ctx, rule) {
+        return;
+    }
     let group = rule.secret_group();
     for caps in re.captures_iter(hay).take(PER_RULE) {
         let whole = caps.get(0).expect("group 0 always matches");
@@ -89,6 +150,32 @@ fn trace_rule(ctx: &Ctx, idx: usize, rule: &Rule, out: &mut Vec<Candidate>) {
     }
 }
 
+/// Whether the rule's context words (a split rule) or keywords occur
+/// anywhere in the text (see [`Options::relevant_only`]).
+fn relevant(ctx: &Ctx, rule: &Rule) -> bool {
+    let has = |w: &[u8]| !w.is_empty() && crate::text::find_bytes(ctx.lower, w).is_some();
+    if let Some(split) = rule.context_split() {
+        return split.words.iter().any(|w| has(w));
+    }
+    if file_rule_applies(ctx, rule) {
+        return true;
+    }
+    rule.syntax
+        .keywords
+        .iter()
+        .any(|k| has(&k.to_ascii_lowercase().into_bytes()))
+}
+
+/// A rule about a credential file format, on such a file: the matcher runs
+/// it over the whole text, without keywords.
+fn file_rule_applies(ctx: &Ctx, rule: &Rule) -> bool {
+    !rule.syntax.files.is_empty()
+        && ctx
+            .opts
+            .path
+            .is_some_and(|p| crate::rules::syntax::path_is(p, &rule.syntax.files))
+}
+
 fn drop(stage: &'static str, reason: String) -> Verdict {
     Verdict::Dropped { stage, reason }
 }
@@ -100,7 +187,7 @@ fn judge(
     whole: std::ops::Range<usize>,
     secret: std::ops::Range<usize>,
 ) -> Verdict {
-    let (hay, found, rules) = (ctx.hay, ctx.found, ctx.rules);
+    let (hay, rules) = (ctx.hay, ctx.rules);
     let (start, end) = (whole.start, whole.end);
     let s = &rule.syntax;
     let start = match rule.context_split() {
@@ -124,7 +211,16 @@ fn judge(
         },
         None => start,
     };
-    if !keyword_reaches(rule, hay, ctx.lower, start) {
+    if !s.files.is_empty() && !file_rule_applies(ctx, rule) {
+        return drop(
+            "prefilter",
+            format!(
+                "the rule reads credential files only ({}), and this is not one",
+                s.files.join(", ")
+            ),
+        );
+    }
+    if s.files.is_empty() && !keyword_reaches(rule, hay, ctx.lower, start) {
         return drop(
             "prefilter",
             format!(
@@ -167,14 +263,21 @@ fn judge(
             };
             return drop("placeholder", why);
         }
-        if let Some(min) = s.min_entropy {
-            let e = shannon_entropy(value);
-            if e < min {
-                return drop(
-                    "entropy",
-                    format!("entropy {e:.2} bits per byte, below the rule's {min}"),
-                );
-            }
+        if let Some(min) = s.min_entropy
+            && let Some((e, floor)) =
+                entropy_below(value, min, calibrates_entropy(&rule.family, rule.id()))
+        {
+            return drop(
+                "entropy",
+                if floor < min {
+                    format!(
+                        "entropy {e:.2} bits per byte, below {floor:.2} (the rule's {min}, \
+                         lowered for a token this short)"
+                    )
+                } else {
+                    format!("entropy {e:.2} bits per byte, below the rule's {min}")
+                },
+            );
         }
     }
     if let Some(v) = &s.validator
@@ -187,15 +290,36 @@ fn judge(
             | "base64-pem-private-key"
             | "putty-private-key"
             | "jwk-private-key" => "does not decode as a private key",
+            "random-token" => "does not look random (a word, an identifier or a path)",
+            "generic-secret" | "named-value" | "credential-field" => {
+                "not a credential value for its name (a reference, code, a word or a dummy)"
+            }
+            "url-password" | "db-url-password" => "not a password in a URL's userinfo",
             _ => "rejected",
         };
         return drop("validator", format!("validator `{v}`: {what}"));
     }
+    if crate::rules::syntax::refined(rule.id()) {
+        let lang = ctx.opts.path.map(|p| crate::rules::syntax::lang(p, hay));
+        if !crate::rules::syntax::plausible(rule.id(), lang, hay, secret.start, secret.end) {
+            return drop(
+                "syntax",
+                "not a credential where it stands in this file's language (the name it is \
+                 assigned to, a cut value, a dummy, prose)"
+                    .into(),
+            );
+        }
+    }
+    let Some(found) = ctx.found else {
+        return Verdict::Reported;
+    };
     if found
         .iter()
         .any(|m| m.rule == idx && m.secret_start == secret.start && m.secret_end == secret.end)
     {
-        if let Some(marker) = crate::findings::suppress::inline_marker(line_of(hay, &secret)) {
+        if ctx.opts.inline_markers
+            && let Some(marker) = crate::findings::suppress::inline_marker(line_of(hay, &secret))
+        {
             return drop("allowlist", format!("inline `{marker}` marker on the line"));
         }
         return Verdict::Reported;

@@ -78,10 +78,27 @@ fn placeholder_words() -> &'static aho_corasick::AhoCorasick {
 }
 
 /// The placeholder word `secret` contains, if any (for `jikimi rules trace`).
+///
+/// A word of four letters or fewer (`xxxx`, `todo`) turns up by chance in
+/// about one random 40-character token in 25,000: it counts only where it
+/// stands apart, at an end of the value or next to punctuation
+/// (`sk-xxxx-…`, `…_TODO`) and in one case, not inside a run of random
+/// characters (`…HxXxX-…`).
 pub fn placeholder_word(secret: &[u8]) -> Option<&'static str> {
     placeholder_words()
-        .find(secret)
-        .and_then(|m| PLACEHOLDER_WORDS.get(m.pattern().as_usize()).copied())
+        .find_overlapping_iter(secret)
+        .filter_map(|m| {
+            let word = PLACEHOLDER_WORDS.get(m.pattern().as_usize()).copied()?;
+            let short = word.len() <= 4 && word.bytes().all(|b| b.is_ascii_alphanumeric());
+            let hit = &secret[m.start()..m.end()];
+            let one_case =
+                !hit.iter().any(u8::is_ascii_lowercase) || !hit.iter().any(u8::is_ascii_uppercase);
+            let apart = |i: Option<&u8>| i.is_none_or(|b| !b.is_ascii_alphanumeric());
+            let stands_apart = apart(m.start().checked_sub(1).and_then(|i| secret.get(i)))
+                || apart(secret.get(m.end()));
+            (!short || (stands_apart && one_case)).then_some(word)
+        })
+        .next()
 }
 
 /// Why a candidate was rejected as a placeholder, if it was.
@@ -100,34 +117,50 @@ pub fn placeholder_reason(secret: &[u8]) -> Option<&'static str> {
     {
         return Some("template");
     }
-    if placeholder_words().is_match(secret) {
+    if placeholder_word(secret).is_some() {
         return Some("placeholder word");
     }
     // A token whose random part is words: `xoxb-…-SlackBotAccessTokenHere`,
     // `sk_live_YourStripeSecretKeyGoesHere`.
+    // Two of the words, or one in a camelCase name: one word of three to
+    // six letters turns up by chance in a long random lower-case segment.
     if secret
         .split(|&b| b == b'-' || b == b'_' || b == b'.')
         .any(|seg| {
             let l = seg.to_ascii_lowercase();
-            seg.len() >= 12
-                && looks_like_identifier(seg)
-                && [
-                    "token", "key", "secret", "here", "password", "your", "access",
-                ]
-                .iter()
-                .any(|w| crate::text::find_bytes(&l, w.as_bytes()).is_some())
+            let words = [
+                "token", "key", "secret", "here", "password", "your", "access",
+            ]
+            .iter()
+            .filter(|w| crate::text::find_bytes(&l, w.as_bytes()).is_some())
+            .count();
+            let camel =
+                seg.iter().any(u8::is_ascii_uppercase) && seg.iter().any(u8::is_ascii_lowercase);
+            seg.len() >= 12 && looks_like_identifier(seg) && (words >= 2 || (words == 1 && camel))
         })
     {
         return Some("placeholder words");
     }
-    if longest_run(secret, |a, b| a == b) >= 6 {
+    // Runs are judged within each part between separators, by that part's
+    // length and alphabet (`APP_USR-<16 digits>-…`: a run of 6 digits is
+    // chance there).
+    for part in secret
+        .split(|b| matches!(b, b'-' | b'_' | b'.' | b'/' | b':' | b'|' | b'+' | b'='))
+        .filter(|p| p.len() >= 6)
+    {
+        let limit = chance_run_limit(part);
+        if longest_run(part, |a, b| a == b) >= limit {
+            return Some("repeated characters");
+        }
+        if longest_run(part, ascending) >= limit || longest_run(part, descending) >= limit {
+            return Some("sequential characters");
+        }
+    }
+    if longest_run(secret, |a, b| a == b) >= 12 {
         return Some("repeated characters");
     }
-    if longest_run(secret, |a, b| {
-        a.is_ascii_alphanumeric() && b == a.wrapping_add(1)
-    }) >= 6
-    {
-        return Some("sequential characters");
+    if run_coverage(secret) * 5 >= secret.len() * 3 && secret.len() >= 10 {
+        return Some("made of runs (sequential or repeated characters)");
     }
     if sequence::interleaved_sequence(secret) {
         return Some("interleaved sequential characters");
@@ -141,6 +174,156 @@ pub fn placeholder_reason(secret: &[u8]) -> Option<&'static str> {
         return Some("too few distinct characters");
     }
     None
+}
+
+/// `b` follows `a` (`1` `2`, `c` `d`).
+fn ascending(a: u8, b: u8) -> bool {
+    a.is_ascii_alphanumeric() && b == a.wrapping_add(1)
+}
+
+/// `b` precedes `a` (`9` `8`, `z` `y`).
+fn descending(a: u8, b: u8) -> bool {
+    a.is_ascii_alphanumeric() && b == a.wrapping_sub(1) && b.is_ascii_alphanumeric()
+}
+
+/// The length of a repeated or sequential run that marks a placeholder in
+/// `secret`: 6, or longer where such a run turns up by chance in a random
+/// value of this length and alphabet more often than once in ten million
+/// (a run of 6 equal digits is in one random 20-digit number in 7,000; of 6
+/// equal hex digits in one random 40-hex token in 30,000).
+fn chance_run_limit(secret: &[u8]) -> usize {
+    let n = secret.len().max(2) as f64;
+    let k = alphabet_size(secret).max(2) as f64;
+    // n * k^-(r-1) <= 1e-7
+    let r = 1.0 + ((n * 1e7).ln() / k.ln()).ceil();
+    (r as usize).max(6)
+}
+
+/// How many bytes of `secret` lie in runs of 4 or more repeated, ascending
+/// or descending characters (`abcd`, `4321`, `aaaa`): a value mostly made
+/// of them (`abcdef123456`, `1111aaaa2222`) is typed, not random.
+fn run_coverage(secret: &[u8]) -> usize {
+    let mut covered = vec![false; secret.len()];
+    for rel in [
+        (|a: u8, b: u8| a == b) as fn(u8, u8) -> bool,
+        ascending,
+        descending,
+    ] {
+        let mut start = 0;
+        for i in 1..=secret.len() {
+            if i < secret.len() && rel(secret[i - 1], secret[i]) {
+                continue;
+            }
+            if i - start >= 4 {
+                covered[start..i].iter_mut().for_each(|c| *c = true);
+            }
+            start = i;
+        }
+    }
+    covered.iter().filter(|&&c| c).count()
+}
+
+/// The size of the alphabet `secret` seems drawn from: 16 for hex (letters
+/// `a`-`f` in one case), else 10, 26 and 26 for the classes it uses; plus
+/// one per other symbol.
+pub fn alphabet_size(secret: &[u8]) -> usize {
+    let (mut digit, mut lower, mut upper, mut hex) = (false, false, false, true);
+    let mut other = [false; 256];
+    for &b in secret {
+        match b {
+            b'0'..=b'9' => digit = true,
+            b'a'..=b'z' => {
+                lower = true;
+                hex &= b <= b'f';
+            }
+            b'A'..=b'Z' => {
+                upper = true;
+                hex &= b <= b'F';
+            }
+            _ => other[b as usize] = true,
+        }
+    }
+    let others = other.iter().filter(|&&o| o).count();
+    if hex && (lower != upper) {
+        return 16 + others;
+    }
+    10 * usize::from(digit) + 26 * usize::from(lower) + 26 * usize::from(upper) + others
+}
+
+/// Whether `secret`'s entropy is below `min` as the matcher judges it:
+/// `Some((entropy, threshold))` when it is. With `calibrated`, the threshold
+/// is lowered for a value so short, or drawn from an alphabet so small,
+/// that a random one of its length and alphabet often falls below `min`
+/// (a random 20-character base62 token averages 4.03 bits per byte, so half
+/// fall below a rule's 4.0): to the mean entropy of such random values less
+/// 6.5 standard deviations (see [`random_entropy`]). Never raised, and not
+/// lowered for a value whose alphabet could not reach `min` at all (hex
+/// digits for a rule expecting base64).
+pub fn entropy_below(secret: &[u8], min: f64, calibrated: bool) -> Option<(f64, f64)> {
+    let e = shannon_entropy(secret);
+    if e >= min {
+        return None;
+    }
+    if !calibrated || secret.len() < 8 {
+        return Some((e, min));
+    }
+    let k = alphabet_size(secret);
+    // A value whose alphabet cannot reach the rule's floor (40 hex digits
+    // for a base64 format with 4.0) is not of the rule's format: no help.
+    if min > (k as f64).log2() - 0.25 {
+        return Some((e, min));
+    }
+    let (mean, sd) = random_entropy(secret.len(), k);
+    let floor = min.min(mean - 6.5 * sd);
+    (e < floor).then_some((e, floor))
+}
+
+/// Whether a rule's entropy threshold is calibrated to the value's length
+/// and alphabet ([`entropy_below`]): provider formats, yes; the generic and
+/// structural rules that judge free-form values (passwords, assignments),
+/// no, their fixed threshold is part of their precision.
+pub fn calibrates_entropy(family: &str, rule_id: &str) -> bool {
+    family != "generic" && !crate::rules::syntax::refined(rule_id)
+}
+
+/// Mean and standard deviation of the Shannon entropy of uniformly random
+/// strings of `n` symbols (capped at 256) over an alphabet of `k`: measured
+/// once per (n, k) on 4,000 strings from a fixed seed, then remembered.
+pub fn random_entropy(n: usize, k: usize) -> (f64, f64) {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    /// (length, alphabet) -> (mean, standard deviation).
+    type Measured = HashMap<(usize, usize), (f64, f64)>;
+    static CACHE: OnceLock<Mutex<Measured>> = OnceLock::new();
+    let (n, k) = (n.clamp(1, 256), k.clamp(2, 256));
+    let cache = CACHE.get_or_init(Mutex::default);
+    if let Some(&v) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&(n, k)) {
+        return v;
+    }
+    const SAMPLES: usize = 4000;
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15 ^ ((n as u64) << 32 | k as u64);
+    let mut buf = vec![0u8; n];
+    let (mut sum, mut sq) = (0.0, 0.0);
+    for _ in 0..SAMPLES {
+        for b in buf.iter_mut() {
+            // xorshift64*
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            let r = state.wrapping_mul(0x2545_F491_4F6C_DD1D);
+            *b = ((r >> 32) % k as u64) as u8;
+        }
+        let e = shannon_entropy(&buf);
+        sum += e;
+        sq += e * e;
+    }
+    let mean = sum / SAMPLES as f64;
+    let sd = (sq / SAMPLES as f64 - mean * mean).max(0.0).sqrt();
+    cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert((n, k), (mean, sd));
+    (mean, sd)
 }
 
 /// Length of the longest run where each byte relates to the previous one by
@@ -424,18 +607,74 @@ const DUMMY_PASSWORDS: &[&[u8]] = &[
 
 /// A random-looking token after its prefix (`sk-...`): some `-`/`_`-separated
 /// segment is at least 20 characters long and mixes at least two digits with
-/// at least two letters. Rejects identifiers made of words (`sk-learn`,
-/// `sk-button-primary-hover-state-large`).
+/// at least two letters, or the body has 16 letters and digits, mixes cases
+/// or holds two digits, and reads as no name: not an identifier made of
+/// words, not two word segments (a base64url body, where `-` and `_` are
+/// random characters too, or a base62 one that happens to hold no digit).
+/// Rejects `sk-learn`, `sk-button-primary-hover-state-large`,
+/// `sk-Button-Primary-2024`, `SunTls12RsaPremasterSecret`.
 pub fn random_token(secret: &[u8]) -> bool {
-    let body = match memchr::memchr(b'-', secret) {
-        Some(i) => &secret[i + 1..],
-        None => secret,
+    // The prefix is a short head of letters before the first `-` or `.`
+    // (`sk-`, `ser.`).
+    let body = match secret.iter().position(|&b| b == b'-' || b == b'.') {
+        Some(i) if i <= 6 && secret[..i].iter().all(u8::is_ascii_alphabetic) => &secret[i + 1..],
+        _ => secret,
     };
-    body.split(|&b| b == b'-' || b == b'_').any(|seg| {
-        let digits = seg.iter().filter(|b| b.is_ascii_digit()).count();
-        let letters = seg.iter().filter(|b| b.is_ascii_alphabetic()).count();
-        seg.len() >= 20 && digits >= 2 && letters >= 2
-    })
+    let segments = || body.split(|&b| b == b'-' || b == b'_');
+    if segments().any(|seg| seg.len() >= 20 && random_part(seg)) {
+        return true;
+    }
+    let alnum = body.iter().filter(|b| b.is_ascii_alphanumeric()).count();
+    alnum >= 16 && random_part(body) && segments().filter(|seg| is_word(seg)).count() < 2
+}
+
+/// Letters and digits mixed (two of each), or letters in both cases that do
+/// not read as a camelCase name.
+fn random_part(s: &[u8]) -> bool {
+    let digits = s.iter().filter(|b| b.is_ascii_digit()).count();
+    let letters = s.iter().filter(|b| b.is_ascii_alphabetic()).count();
+    let cases = s.iter().any(u8::is_ascii_lowercase) && s.iter().any(u8::is_ascii_uppercase);
+    letters >= 2 && (digits >= 2 || cases) && !(cases && reads_as_words(s))
+}
+
+/// Whether most letters of `s` are in word-shaped chunks: a capital and two
+/// or more lower-case letters, or three or more lower-case letters, with a
+/// vowel (`SunTls12RsaPremasterSecret`, not `HULSQIgd6CFNGoaRfn` or
+/// `FybcKlkbLowIcacTBLwObc`).
+fn reads_as_words(s: &[u8]) -> bool {
+    let (mut letters, mut in_words, mut i) = (0usize, 0usize, 0usize);
+    while i < s.len() {
+        if !s[i].is_ascii_alphabetic() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        i += usize::from(s[i].is_ascii_uppercase());
+        while i < s.len() && s[i].is_ascii_lowercase() {
+            i += 1;
+        }
+        if i == start {
+            i += 1;
+        }
+        let len = i - start;
+        let lower = len - usize::from(s[start].is_ascii_uppercase());
+        letters += len;
+        let vowel = s[start..i]
+            .iter()
+            .any(|b| matches!(b.to_ascii_lowercase(), b'a' | b'e' | b'i' | b'o' | b'u'));
+        if lower >= 2 && len >= 3 && vowel {
+            in_words += len;
+        }
+    }
+    letters > 0 && in_words * 5 >= letters * 4
+}
+
+/// A segment that is one lower-case or capitalised word (`Button`, `hover`):
+/// two of them make a name, not a random base64url body.
+fn is_word(seg: &[u8]) -> bool {
+    seg.len() >= 4
+        && seg.iter().skip(1).all(u8::is_ascii_lowercase)
+        && seg.first().is_some_and(u8::is_ascii_alphabetic)
 }
 
 fn contains_ci(hay: &[u8], needle: &str) -> bool {
@@ -1151,6 +1390,35 @@ mod tests {
             assert!(placeholder_reason(p.as_bytes()).is_some(), "{p}");
         }
         assert!(placeholder_reason(b"Qm7vT2kR9pLx4NcZ8wYb").is_none());
+        // Obvious placeholders, whatever their length and alphabet.
+        for p in [
+            "abcdef123456abcdef123456",
+            "1111aaaa2222bbbb3333",
+            "zyxwvutsrqponm",
+            "9876543210987654",
+            "sk-xxxx-Qm7vT2kR9pLx4NcZ",
+            "sk_live_your_api_key_0000",
+            "AKIAXXXXXXXXXXXXXXXX",
+        ] {
+            assert!(placeholder_reason(p.as_bytes()).is_some(), "{p}");
+        }
+        // A real token may hold `1234`, `abcd` or `todo` by chance.
+        for t in [
+            "Qm7vT2kR1234pLx4NcZ8wYb",
+            "9f3abcd2e8c41b7d06a5f1e2",
+            "Zq8TODOw3kR9pLx4NcZ8wYbQ",
+            "xq9XXXXk3Rt7pLm2",
+            "0123e8c41b7d06a5f1e29b3d4c7a8e11f0a2b3c4", // 6 ascending hex digits: a 40-hex token holds a run of 6 by chance
+        ] {
+            assert!(placeholder_reason(t.as_bytes()).is_none(), "{t}");
+        }
+        // Entropy: a random 20-character base62 token below a floor of 4.0
+        // is lowered for, a low-entropy value is not.
+        assert!(entropy_below(b"Qm7vT2kQ9pLx4mcZ8wQm", 4.0, true).is_none());
+        assert!(entropy_below(b"Qm7vT2kQ9pLx4mcZ8wQm", 4.0, false).is_some());
+        assert!(entropy_below(b"deadbeefdeadbeefdeadbeefdeadbeef", 3.0, true).is_some());
+        // 40 hex digits for a rule whose floor hex cannot reach.
+        assert!(entropy_below(b"6b91cda411dfd72f1a3447c745c48c0b90a16be3", 4.0, true).is_some());
     }
 
     /// Published test vectors for GitHub's token checksum: the example token
@@ -1240,6 +1508,9 @@ mod tests {
         assert!(!random_token(b"sk-learn"));
         assert!(!random_token(b"sk-button-primary-hover-state-large-2x"));
         assert!(!random_token(b"sk-averyveryverylongwordwithoutdigits"));
+        // A base64url body: `-` and `_` are random characters there.
+        assert!(random_token(b"pa-Xq3_kT9v-Lm2Wc8Rz_pQ4nB7yH1sDf6Gj")); // jikimi:allow (fake)
+        assert!(!random_token(b"sk-Button-Primary-Hover-State-Large-2024"));
     }
 
     #[test]
