@@ -263,9 +263,10 @@ impl<'r> Matcher<'r> {
             let Some(secret) = caps.get(group) else {
                 continue;
             };
-            // A split rule: the token counts only after one of its words.
+            // A split rule: the token counts only near one of its words
+            // (before it, or after it on its line: rules/context.rs).
             let start = match split {
-                Some(split) => match split.context_start(full, whole.start()) {
+                Some(split) => match split.context_span(full, whole.start(), whole.end()) {
                     Some(s) => s,
                     None => continue,
                 },

@@ -8,6 +8,7 @@
 //! matcher runs. Nothing here knows about files, git or reports.
 
 pub mod check;
+pub mod context;
 pub mod syntax;
 pub mod trace;
 pub mod validate;
@@ -166,7 +167,7 @@ impl ContextSplit {
                 .and_then(|t| crate::text::find_bytes(t, w))
             {
                 let start = lo + from + i;
-                if start + w.len() + self.gap >= at {
+                if start + w.len() + self.gap >= at && context::word_starts_name(hay, start, w) {
                     best = Some(best.map_or(start, |b: usize| b.min(start)));
                     break;
                 }

@@ -104,7 +104,7 @@ fn judge(
     let (start, end) = (whole.start, whole.end);
     let s = &rule.syntax;
     let start = match rule.context_split() {
-        Some(split) => match split.context_start(hay, start) {
+        Some(split) => match split.context_span(hay, start, end) {
             Some(c) => c,
             None => {
                 let words: Vec<String> = split
@@ -115,7 +115,7 @@ fn judge(
                 return drop(
                     "context",
                     format!(
-                        "no context word ({}) within {} bytes before the token",
+                        "no context word ({}) within {} bytes before the token or after it on its line",
                         words.join(", "),
                         split.gap
                     ),
