@@ -266,7 +266,7 @@ impl<'r> Matcher<'r> {
             // A split rule: the token counts only near one of its words
             // (before it, or after it on its line: rules/context.rs).
             let start = match split {
-                Some(split) => match split.context_span(full, whole.start(), whole.end()) {
+                Some(split) => match split.context_span(full, whole.start(), secret.end()) {
                     Some(s) => s,
                     None => continue,
                 },

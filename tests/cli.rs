@@ -27,6 +27,7 @@ mod images;
 mod install;
 mod long_tail;
 mod merge;
+mod providers;
 mod readme;
 mod recall;
 mod remote;

@@ -35,7 +35,9 @@ pub fn word_starts_name(hay: &[u8], at: usize, word: &[u8]) -> bool {
 }
 
 impl ContextSplit {
-    /// Where the context of the token at `hay[start..end]` starts: the
+    /// Where the context of a token starts, for a match of the token's regex
+    /// at `start` whose secret ends at `end` (not the match's end: a
+    /// boundary class may have taken the line's newline). The
     /// earliest word before it (see [`ContextSplit::context_start`]), else
     /// the token itself when a word follows it on its line within the gap;
     /// `None` when neither.

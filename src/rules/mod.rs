@@ -185,10 +185,13 @@ fn split_context(pattern: &str, limit: usize) -> Option<ContextSplit> {
     let tail = tail.strip_prefix("(?s:.){0,")?;
     let (gap, rest) = tail.split_once("}?")?;
     let gap: usize = gap.parse().ok()?;
+    // A `.` in a word is taken literally (a host name: `hunter.io`), which
+    // is what the rule's author means; the unsplit regex would take any byte.
     let plain = |w: &str| {
         !w.is_empty()
-            && w.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b' ')
+            && w.bytes().all(|b| {
+                b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b' ' || b == b'.'
+            })
     };
     if rest.is_empty() || !alts.split('|').all(plain) {
         return None;

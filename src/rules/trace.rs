@@ -104,7 +104,7 @@ fn judge(
     let (start, end) = (whole.start, whole.end);
     let s = &rule.syntax;
     let start = match rule.context_split() {
-        Some(split) => match split.context_span(hay, start, end) {
+        Some(split) => match split.context_span(hay, start, secret.end) {
             Some(c) => c,
             None => {
                 let words: Vec<String> = split
