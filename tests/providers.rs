@@ -220,3 +220,44 @@ fn the_coverage_table_names_only_rules_that_exist() {
     }
     assert!(rows > 100, "{rows} rows");
 }
+
+#[test]
+fn a_name_rule_also_takes_the_provider_from_a_url_host_or_a_host_header() {
+    let env = Env::new();
+    let mut f = Fake::new(3008);
+    let (a, b, c, d) = (
+        f.chars(HEX, 40),
+        f.chars(HEX, 40),
+        f.chars(HEX, 40),
+        f.chars(HEX, 40),
+    );
+    // deepgram.api-key wants `deepgram…=` before the key; here the name is
+    // the API's host after it, a query value's host, a recorded request's
+    // Host header.
+    env.write(
+        "listen.sh",
+        format!("curl -H 'Authorization: Token {a}' https://api.deepgram.com/v1/listen\n"),
+    );
+    env.write(
+        "fixtures/request.http",
+        format!(
+            "POST /v1/listen HTTP/1.1\r\nHost: api.deepgram.com\r\nAuthorization: Token {b}\r\n\r\n"
+        ),
+    );
+    // The provider in a link's path (its SDK on GitHub), and a digest inside
+    // the path of a URL whose host is the provider: not its key.
+    env.write(
+        "notes.py",
+        format!("commit = '{c}'  # https://github.com/deepgram/deepgram-python-sdk\n"),
+    );
+    env.write(
+        "links.md",
+        format!("see https://developers.deepgram.com/changelog/{d}/notes\n"),
+    );
+    let (_, v) = env.scan_json(&[".", "--no-config", "--no-redact"]);
+    let mut found = secrets_of(&v, "deepgram.api-key");
+    found.sort();
+    let mut want = vec![a, b];
+    want.sort();
+    assert_eq!(found, want, "{v:#}");
+}

@@ -131,6 +131,7 @@ pub struct Rule {
     after_keyword: OnceLock<Result<Option<Regex>, String>>,
     secret_group: OnceLock<usize>,
     context: OnceLock<Option<ContextSplit>>,
+    named: OnceLock<Option<context::NamedToken>>,
 }
 
 /// A rule whose regex is "one of these words, then within N bytes the
@@ -246,6 +247,7 @@ impl Rule {
             after_keyword: OnceLock::new(),
             secret_group: OnceLock::new(),
             context: OnceLock::new(),
+            named: OnceLock::new(),
         }
     }
 
@@ -254,6 +256,19 @@ impl Rule {
     pub fn context_split(&self) -> Option<&ContextSplit> {
         self.context
             .get_or_init(|| split_context(&self.syntax.regex, self.limit()))
+            .as_ref()
+    }
+
+    /// For a rule that is "the provider's name in a variable name, then the
+    /// token" (not a split rule): its name words and the token's regex, so
+    /// the token is also found under a URL naming the provider
+    /// ([`context::NamedToken`]).
+    pub fn named_token(&self) -> Option<&context::NamedToken> {
+        if self.context_split().is_some() || self.syntax.kind != RuleKind::Secret {
+            return None;
+        }
+        self.named
+            .get_or_init(|| context::named_token(&self.syntax.regex, self.limit()))
             .as_ref()
     }
 
