@@ -268,6 +268,16 @@ impl<'r> Matcher<'r> {
             // (before it, or after it on its line: rules/context.rs).
             let start = match split {
                 Some(split) => match split.context_span(full, whole.start(), secret.end()) {
+                    Some(_)
+                        if crate::rules::context::in_named_url_path(
+                            full,
+                            secret.start(),
+                            secret.end(),
+                            &split.words,
+                        ) =>
+                    {
+                        continue;
+                    }
                     Some(s) => s,
                     None => continue,
                 },

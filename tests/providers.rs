@@ -261,3 +261,34 @@ fn a_name_rule_also_takes_the_provider_from_a_url_host_or_a_host_header() {
     want.sort();
     assert_eq!(found, want, "{v:#}");
 }
+
+#[test]
+fn an_id_in_the_path_of_the_providers_own_url_is_not_its_key() {
+    let env = Env::new();
+    let mut f = Fake::new(3009);
+    let id = uuid(&mut f);
+    let key = uuid(&mut f);
+    // A CDN image URL on the provider's host carries a UUID in its path; the
+    // same host with the key as a query value is a key.
+    env.write(
+        "config/site.yml",
+        format!("avatar: 'https://images.squarespace-cdn.com/content/v1/{id}/photo.png'\n"),
+    );
+    env.write(
+        "sync.sh",
+        format!("curl 'https://api.squarespace.com/1.0/commerce/orders?key={key}'\n"),
+    );
+    let (_, v) = env.scan_json(&[".", "--no-config", "--no-redact"]);
+    assert_eq!(secrets_of(&v, "squarespace.api-key"), vec![key], "{v:#}");
+    let out = env
+        .cmd()
+        .args(["rules", "trace", "config/site.yml"])
+        .output()
+        .expect("trace");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.lines().any(|l| l.contains("squarespace.api-key")
+            && l.contains("dropped at context: the token is a path segment")),
+        "{text}"
+    );
+}

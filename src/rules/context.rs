@@ -126,6 +126,37 @@ mod tests {
     }
 }
 
+/// Whether `hay[start..end]` is a segment of a URL's path (after the host,
+/// before `?` or `#`) whose host holds one of `words`: an id in the
+/// provider's own resource URL (`images.squarespace-cdn.com/content/<uuid>/`),
+/// which the name before it does not make a key.
+pub fn in_named_url_path(hay: &[u8], start: usize, _end: usize, words: &[Vec<u8>]) -> bool {
+    let lo = start.saturating_sub(512);
+    let Some(before) = hay.get(lo..start) else {
+        return false;
+    };
+    // The URL the token is in: its `://` on the same run of URL bytes.
+    let run = before
+        .iter()
+        .rposition(|&b| ends_url(b))
+        .map_or(0, |p| p + 1);
+    let url = &before[run..];
+    let Some(scheme) = crate::text::find_bytes(url, b"://") else {
+        return false;
+    };
+    let rest = &url[scheme + 3..];
+    let Some(slash) = rest.iter().position(|&b| b == b'/') else {
+        return false;
+    };
+    if rest.iter().any(|&b| b == b'?' || b == b'#') {
+        return false;
+    }
+    let host = rest[..slash].to_ascii_lowercase();
+    words
+        .iter()
+        .any(|w| crate::text::find_bytes(&host, w).is_some())
+}
+
 /// A rule whose regex is "the provider's name in a variable name, an
 /// assignment, then the token" (`(?i:deepgram)[A-Za-z0-9_.-]{0,30}…=…(TOKEN)`):
 /// the name words and the token's own regex (from the secret's capture

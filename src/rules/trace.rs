@@ -105,6 +105,20 @@ fn judge(
     let s = &rule.syntax;
     let start = match rule.context_split() {
         Some(split) => match split.context_span(hay, start, secret.end) {
+            Some(_)
+                if crate::rules::context::in_named_url_path(
+                    hay,
+                    secret.start,
+                    secret.end,
+                    &split.words,
+                ) =>
+            {
+                return drop(
+                    "context",
+                    "the token is a path segment of a URL whose host names the provider (a resource id)"
+                        .to_string(),
+                );
+            }
             Some(c) => c,
             None => {
                 let words: Vec<String> = split
