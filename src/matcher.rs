@@ -240,6 +240,7 @@ impl<'r> Matcher<'r> {
             let rule = &self.rules.rules[r];
             for w in lines {
                 self.run_rule(r, rule, hay, w, lang, &mut out);
+                self.run_url_context(r, rule, hay, w, lang, &mut out);
             }
         }
         out
@@ -293,9 +294,20 @@ impl<'r> Matcher<'r> {
             let Some(secret) = caps.get(group) else {
                 continue;
             };
-            // A split rule: the token counts only after one of its words.
+            // A split rule: the token counts only near one of its words
+            // (before it, or after it on its line: rules/context.rs).
             let start = match split {
-                Some(split) => match split.context_start(full, whole.start()) {
+                Some(split) => match split.context_span(full, whole.start(), secret.end()) {
+                    Some(_)
+                        if crate::rules::context::in_named_url_path(
+                            full,
+                            secret.start(),
+                            secret.end(),
+                            &split.words,
+                        ) =>
+                    {
+                        continue;
+                    }
                     Some(s) => s,
                     None => continue,
                 },
@@ -324,6 +336,69 @@ impl<'r> Matcher<'r> {
                     end: whole.end(),
                     secret_start: secret.start(),
                     secret_end: secret.end(),
+                });
+            }
+        }
+    }
+
+    /// Second chance for a rule that wants the provider's name in the
+    /// variable name: the token on a line where a URL's host names the
+    /// provider (`curl -H "Authorization: Token …" https://api.deepgram.com/…`),
+    /// through the same filters (see `rules/context.rs`).
+    fn run_url_context(
+        &self,
+        idx: usize,
+        rule: &Rule,
+        full: &[u8],
+        w: Window,
+        lang: Option<Lang>,
+        out: &mut Vec<RawMatch>,
+    ) {
+        let Some(named) = rule.named_token() else {
+            return;
+        };
+        let hay = &full[..w.end];
+        let window = &hay[w.start..];
+        if [&b"://"[..], b"Host:", b"host:"]
+            .iter()
+            .all(|n| crate::text::find_bytes(window, n).is_none())
+        {
+            return;
+        }
+        for caps in named.token.captures_iter(window) {
+            let Some(secret) = caps.get(1) else {
+                continue;
+            };
+            let (s, e) = (w.start + secret.start(), w.start + secret.end());
+            if s > 0 && full[s - 1].is_ascii_alphanumeric() {
+                continue;
+            }
+            if out
+                .iter()
+                .any(|m| m.rule == idx && m.secret_start < e && s < m.secret_end)
+            {
+                continue;
+            }
+            // The token's line, within the window (a minified line is long).
+            let ls = hay[w.start..s]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(w.start, |p| w.start + p + 1);
+            let le = hay[e..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(hay.len(), |p| e + p);
+            if (named.url_context(full, ls..le, s..e) || named.host_header_context(full, ls))
+                && accept_in(rule, &full[s..e], &full[ls..le])
+                && (!crate::rules::syntax::refined(rule.id())
+                    || crate::rules::syntax::plausible(rule.id(), lang, full, s, e))
+            {
+                out.push(RawMatch {
+                    rule: idx,
+                    start: s,
+                    end: e,
+                    secret_start: s,
+                    secret_end: e,
                 });
             }
         }

@@ -28,6 +28,7 @@ mod install;
 mod long_tail;
 mod merge;
 mod placeholders;
+mod providers;
 mod readme;
 mod recall;
 mod remote;

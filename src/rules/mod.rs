@@ -8,6 +8,7 @@
 //! matcher runs. Nothing here knows about files, git or reports.
 
 pub mod check;
+pub mod context;
 pub mod syntax;
 pub mod trace;
 pub mod validate;
@@ -130,6 +131,7 @@ pub struct Rule {
     after_keyword: OnceLock<Result<Option<Regex>, String>>,
     secret_group: OnceLock<usize>,
     context: OnceLock<Option<ContextSplit>>,
+    named: OnceLock<Option<context::NamedToken>>,
 }
 
 /// A rule whose regex is "one of these words, then within N bytes the
@@ -166,7 +168,7 @@ impl ContextSplit {
                 .and_then(|t| crate::text::find_bytes(t, w))
             {
                 let start = lo + from + i;
-                if start + w.len() + self.gap >= at {
+                if start + w.len() + self.gap >= at && context::word_starts_name(hay, start, w) {
                     best = Some(best.map_or(start, |b: usize| b.min(start)));
                     break;
                 }
@@ -184,10 +186,13 @@ fn split_context(pattern: &str, limit: usize) -> Option<ContextSplit> {
     let tail = tail.strip_prefix("(?s:.){0,")?;
     let (gap, rest) = tail.split_once("}?")?;
     let gap: usize = gap.parse().ok()?;
+    // A `.` in a word is taken literally (a host name: `hunter.io`), which
+    // is what the rule's author means; the unsplit regex would take any byte.
     let plain = |w: &str| {
         !w.is_empty()
-            && w.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b' ')
+            && w.bytes().all(|b| {
+                b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b' ' || b == b'.'
+            })
     };
     if rest.is_empty() || !alts.split('|').all(plain) {
         return None;
@@ -242,6 +247,7 @@ impl Rule {
             after_keyword: OnceLock::new(),
             secret_group: OnceLock::new(),
             context: OnceLock::new(),
+            named: OnceLock::new(),
         }
     }
 
@@ -250,6 +256,19 @@ impl Rule {
     pub fn context_split(&self) -> Option<&ContextSplit> {
         self.context
             .get_or_init(|| split_context(&self.syntax.regex, self.limit()))
+            .as_ref()
+    }
+
+    /// For a rule that is "the provider's name in a variable name, then the
+    /// token" (not a split rule): its name words and the token's regex, so
+    /// the token is also found under a URL naming the provider
+    /// ([`context::NamedToken`]).
+    pub fn named_token(&self) -> Option<&context::NamedToken> {
+        if self.context_split().is_some() || self.syntax.kind != RuleKind::Secret {
+            return None;
+        }
+        self.named
+            .get_or_init(|| context::named_token(&self.syntax.regex, self.limit()))
             .as_ref()
     }
 

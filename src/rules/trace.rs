@@ -191,7 +191,21 @@ fn judge(
     let (start, end) = (whole.start, whole.end);
     let s = &rule.syntax;
     let start = match rule.context_split() {
-        Some(split) => match split.context_start(hay, start) {
+        Some(split) => match split.context_span(hay, start, secret.end) {
+            Some(_)
+                if crate::rules::context::in_named_url_path(
+                    hay,
+                    secret.start,
+                    secret.end,
+                    &split.words,
+                ) =>
+            {
+                return drop(
+                    "context",
+                    "the token is a path segment of a URL whose host names the provider (a resource id)"
+                        .to_string(),
+                );
+            }
             Some(c) => c,
             None => {
                 let words: Vec<String> = split
@@ -202,7 +216,7 @@ fn judge(
                 return drop(
                     "context",
                     format!(
-                        "no context word ({}) within {} bytes before the token",
+                        "no context word ({}) within {} bytes before the token or after it on its line",
                         words.join(", "),
                         split.gap
                     ),
