@@ -616,7 +616,17 @@ fn exploding_custom_rules_stay_within_memory() {
         .current_dir(env.path())
         .output()
         .expect("prlimit (util-linux) runs the scan under a memory limit");
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // What matters is that the scan finishes under the limit (an abort is a
+    // signal, no exit code). Whether a 1,000-character run of `a`/`b` counts
+    // as a placeholder is the placeholder checks' business: since runs are
+    // judged against what random text of the value's length reaches, a few
+    // such lines are reported (exit 1).
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{:?}: {}",
+        out.status,
+        stderr(&out)
+    );
 }
 
 /// A custom rule whose compiled regex is over the limit is refused when the

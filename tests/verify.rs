@@ -967,7 +967,7 @@ fn fail_on_live_and_only_verified() {
 #[test]
 fn a_scanned_repositorys_config_cannot_define_verification() {
     let env = Env::new();
-    let key = "acme_live_Q9v8X7w6V5u4T3s2R1q0P9o8N7m6L5k4";
+    let key = "acme_live_R4kT9wQz2mXb7LpV3nHc8sJd6fGy1aEu";
     env.write("app/.env.production", format!("ACME_TOKEN={key}\n"));
     let config = r#"version = 1
 [[rule]]
@@ -977,7 +977,7 @@ provider = "Acme"
 severity = "high"
 keywords = ["acme_live_"]
 regex = '''\b(acme_live_[A-Za-z0-9]{32})\b'''
-examples = ["ACME_TOKEN=acme_live_Q9v8X7w6V5u4T3s2R1q0P9o8N7m6L5k4"]
+examples = ["ACME_TOKEN=acme_live_R4kT9wQz2mXb7LpV3nHc8sJd6fGy1aEu"]
 negative_examples = ["ACME_TOKEN=acme_live_"]
 [rule.verify]
 provider = "acme"
