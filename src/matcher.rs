@@ -58,6 +58,9 @@ impl<'r> Matcher<'r> {
     pub fn with_enabled(rules: &'r RuleSet, enabled: Vec<bool>) -> Result<Matcher<'r>> {
         let mut keywords: Vec<Vec<u8>> = Vec::new();
         let mut owners: Vec<Vec<usize>> = Vec::new();
+        // Keyword -> its index (a linear search per keyword is quadratic in
+        // the rule count).
+        let mut index: std::collections::HashMap<Vec<u8>, usize> = std::collections::HashMap::new();
         for (i, rule) in rules.rules.iter().enumerate() {
             // Rules about credential files run over those files only.
             if !enabled[i] || !rule.syntax.files.is_empty() {
@@ -68,13 +71,14 @@ impl<'r> Matcher<'r> {
                 if kw.is_empty() {
                     continue;
                 }
-                match keywords.iter().position(|k| *k == kw) {
-                    Some(p) => {
+                match index.get(&kw) {
+                    Some(&p) => {
                         if !owners[p].contains(&i) {
                             owners[p].push(i)
                         }
                     }
                     None => {
+                        index.insert(kw.clone(), keywords.len());
                         keywords.push(kw);
                         owners.push(vec![i]);
                     }
