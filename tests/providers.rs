@@ -254,6 +254,13 @@ fn a_name_rule_also_takes_the_provider_from_a_url_host_or_a_host_header() {
         "links.md",
         format!("see https://developers.deepgram.com/changelog/{d}/notes\n"),
     );
+    // A status badge: the id is in the path of one URL, and another URL on
+    // the line names the provider (rails' README, Buildkite).
+    let e = f.chars(HEX, 40);
+    env.write(
+        "README.md",
+        format!("[![Build](https://badge.deepgram.com/{e}.svg?branch=main)](https://deepgram.com/acme/app)\n"),
+    );
     let (_, v) = env.scan_json(&[".", "--no-config", "--no-redact"]);
     let mut found = secrets_of(&v, "deepgram.api-key");
     found.sort();

@@ -247,6 +247,7 @@ impl NamedToken {
             return false;
         };
         let lower = text.to_ascii_lowercase();
+        let mut named = false;
         let mut from = 0;
         while let Some(i) = lower
             .get(from..)
@@ -274,6 +275,16 @@ impl NamedToken {
                 .position(|&b| b == b'/')
                 .map_or(path_end, |p| at + 3 + p);
             let url = &lower[at + 3..host_end];
+            let (us, ue) = (line.start + start, line.start + end);
+            let inside = secret.start < ue && secret.end > us;
+            let query =
+                secret.start > line.start + path_end && hay.get(secret.start - 1) == Some(&b'=');
+            // A token in a URL's host or path is that URL's resource id (a
+            // status badge's `badge.<provider>.com/<id>.svg`), whatever other
+            // URL on the line names the provider.
+            if inside && !query {
+                return false;
+            }
             if !self
                 .words
                 .iter()
@@ -281,18 +292,11 @@ impl NamedToken {
             {
                 continue;
             }
-            let (us, ue) = (line.start + start, line.start + end);
-            let inside = secret.start < ue && secret.end > us;
-            if !inside {
-                return true;
-            }
-            let query =
-                secret.start > line.start + path_end && hay.get(secret.start - 1) == Some(&b'=');
-            if query {
-                return true;
+            if !inside || query {
+                named = true;
             }
         }
-        false
+        named
     }
 }
 
