@@ -86,18 +86,10 @@ fn headers(slug: &str, header: &str, get: &str) -> String {
 }
 
 fn allowed(paths: &[String]) -> String {
-    if paths.is_empty() {
-        "[]  # add the provider paths your client calls, e.g. \"/v1/chat/completions\"".into()
-    } else {
-        format!(
-            "[{}]",
-            paths
-                .iter()
-                .map(|p| format!("\"{p}\""))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    }
+    super::route::allowed_list(
+        paths,
+        "[]  # add the provider paths your client calls, e.g. \"/v1/chat/completions\"",
+    )
 }
 
 fn header_doc(base: &str, name: &str) -> String {

@@ -503,19 +503,24 @@ fn auth_with(up: &Upstream, get: impl Fn(&str, &str) -> String) -> String {
 }
 
 fn allowed(paths: &[String]) -> String {
+    allowed_list(
+        paths,
+        "[] /* add the provider paths your client calls, e.g. \"/v1/chat/completions\" */",
+    )
+}
+
+/// The allow-list literal of a generated route: `empty` (a comment in the
+/// target language) when no path is known, else the paths as JSON strings,
+/// which are valid string literals in JS/TS and Python alike.
+pub(super) fn allowed_list(paths: &[String], empty: &str) -> String {
     if paths.is_empty() {
-        "[] /* add the provider paths your client calls, e.g. \"/v1/chat/completions\" */"
-            .to_string()
-    } else {
-        format!(
-            "[{}]",
-            paths
-                .iter()
-                .map(|p| format!("\"{p}\""))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
+        return empty.to_string();
     }
+    let quoted: Vec<String> = paths
+        .iter()
+        .map(|p| serde_json::to_string(p).unwrap_or_else(|_| "\"\"".into()))
+        .collect();
+    format!("[{}]", quoted.join(", "))
 }
 
 /// The forwarding function, on the web platform's Request and Response.
