@@ -871,39 +871,20 @@ fn gitignore_gap(
             });
         } else {
             findings.push(Finding {
-                id: fingerprint(GITIGNORE_GAP, "", &g.prefix),
-                kind: RuleKind::Risk,
-                rule: GITIGNORE_GAP.into(),
-                title: risks::GITIGNORE_GAP_TITLE.into(),
-                provider: "jikimi".into(),
                 severity: gap.severity,
-                confidence: crate::rules::Confidence::High,
-                secret: String::new(),
-                path: path.into(),
-                line: 0,
-                column: 0,
-                via: None,
-                cell: None,
-                cell_output: false,
-                encoded: None,
-                minified: false,
                 context: format!("not ignored: {evidence}"),
-                commit: None,
-                git: None,
                 causes: vec![causes::Cause::EnvFileCommitted],
                 why: format!(
                     "{} (not ignored: {evidence})",
                     risks::risk_why(GITIGNORE_GAP)
                 ),
                 fix: risks::risk_fix(GITIGNORE_GAP).into(),
-                occurrences: 1,
-                locations: Vec::new(),
-                spilled: Vec::new(),
-                history: None,
-                image: None,
-                project: None,
-                staged: false,
-                verify: Default::default(),
+                ..Finding::risk(
+                    fingerprint(GITIGNORE_GAP, "", &g.prefix),
+                    GITIGNORE_GAP,
+                    risks::GITIGNORE_GAP_TITLE,
+                    path.into(),
+                )
             });
         }
     }

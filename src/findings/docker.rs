@@ -20,7 +20,7 @@ use std::path::Path;
 use crate::findings::causes::{self, Cause, file_name, is_env_file, is_env_template};
 use crate::findings::suppress::{Filters, Reason, Suppressed};
 use crate::findings::{Finding, fingerprint};
-use crate::rules::{Confidence, RuleKind, Severity};
+use crate::rules::RuleKind;
 
 /// The rule id of the risk.
 pub const DOCKERIGNORE_GAP: &str = "dockerignore-gap";
@@ -247,36 +247,18 @@ pub fn gaps(
                 continue;
             }
             out.push(Finding {
-                id: fingerprint(DOCKERIGNORE_GAP, "", &rel),
-                kind: RuleKind::Risk,
-                rule: DOCKERIGNORE_GAP.into(),
-                title: DOCKERIGNORE_GAP_TITLE.into(),
-                provider: "jikimi".into(),
-                severity: Severity::High,
-                confidence: Confidence::High,
-                secret: String::new(),
-                path: rel,
                 line,
                 column: 1,
-                via: None,
-                cell: None,
-                cell_output: false,
-                encoded: None,
-                minified: false,
                 context: crate::text::head(&ins, 120).to_string(),
-                commit: None,
-                git: None,
                 causes: vec![Cause::ImageLayer],
                 why: format!("{DOCKERIGNORE_GAP_WHY} (copied: {evidence})"),
                 fix: DOCKERIGNORE_GAP_FIX.into(),
-                occurrences: 1,
-                locations: Vec::new(),
-                spilled: Vec::new(),
-                history: None,
-                image: None,
-                project: None,
-                staged: false,
-                verify: Default::default(),
+                ..Finding::risk(
+                    fingerprint(DOCKERIGNORE_GAP, "", &rel),
+                    DOCKERIGNORE_GAP,
+                    DOCKERIGNORE_GAP_TITLE,
+                    rel,
+                )
             });
         }
     }

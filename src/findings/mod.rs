@@ -156,6 +156,44 @@ pub struct Place {
 }
 
 impl Finding {
+    /// A finding about the repository rather than a secret (a risk such as
+    /// an ignore-file gap): jikimi's own rule, high severity and confidence,
+    /// no secret, one place; callers set the rest with `..Finding::risk(…)`.
+    pub fn risk(id: String, rule: &str, title: &str, path: String) -> Finding {
+        Finding {
+            id,
+            kind: RuleKind::Risk,
+            rule: rule.into(),
+            title: title.into(),
+            provider: "jikimi".into(),
+            severity: Severity::High,
+            confidence: Confidence::High,
+            secret: String::new(),
+            path,
+            line: 0,
+            column: 0,
+            via: None,
+            cell: None,
+            cell_output: false,
+            encoded: None,
+            minified: false,
+            context: String::new(),
+            commit: None,
+            git: None,
+            causes: Vec::new(),
+            why: String::new(),
+            fix: String::new(),
+            occurrences: 1,
+            locations: Vec::new(),
+            spilled: Vec::new(),
+            history: None,
+            image: None,
+            project: None,
+            staged: false,
+            verify: Default::default(),
+        }
+    }
+
     /// One more place of this finding's secret in the same text: a whole
     /// location while fewer than [`MAX_LOCATIONS`] are kept, else only
     /// counted (`occurrences` stays exact).

@@ -39,36 +39,11 @@ mod tests {
     fn fail_policy_matrix() {
         use crate::findings::fingerprint;
         let f = |kind, severity| Finding {
-            id: fingerprint("r", "s", "p"),
             kind,
-            rule: "r".into(),
-            title: String::new(),
-            provider: String::new(),
             severity,
-            confidence: crate::rules::Confidence::High,
-            secret: String::new(),
-            path: "p".into(),
             line: 1,
             column: 1,
-            via: None,
-            cell: None,
-            cell_output: false,
-            encoded: None,
-            minified: false,
-            context: String::new(),
-            commit: None,
-            git: None,
-            causes: Vec::new(),
-            why: String::new(),
-            fix: String::new(),
-            occurrences: 1,
-            locations: Vec::new(),
-            spilled: Vec::new(),
-            history: None,
-            image: None,
-            project: None,
-            staged: false,
-            verify: Default::default(),
+            ..Finding::risk(fingerprint("r", "s", "p"), "r", "", "p".into())
         };
         let secret_low = f(RuleKind::Secret, Severity::Low);
         let risk_med = f(RuleKind::Risk, Severity::Medium);

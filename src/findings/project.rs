@@ -482,6 +482,74 @@ const AI_SDKS: &[&str] = &[
     "github.com/sashabaranov/go-openai",
     "github.com/openai/openai-go",
 ];
+/// JavaScript frameworks by dependency, first match wins: docs sites before
+/// the bundlers they are built on, mobile and desktop shells before the UI
+/// framework inside them, SSR frameworks before plain SPA tooling.
+/// (exact names, name prefixes, kind, framework)
+const JS_FRAMEWORKS: &[(&[&str], &[&str], Kind, Framework)] = &[
+    (
+        &["@docusaurus/core"],
+        &[],
+        Kind::Docs,
+        Framework::Docusaurus,
+    ),
+    (&["vitepress"], &[], Kind::Docs, Framework::VitePress),
+    (
+        &["vuepress"],
+        &["@vuepress/"],
+        Kind::Docs,
+        Framework::VuePress,
+    ),
+    (
+        &["@astrojs/starlight"],
+        &[],
+        Kind::Docs,
+        Framework::Starlight,
+    ),
+    (&["nextra"], &[], Kind::Docs, Framework::Nextra),
+    (
+        &["docsify", "docsify-cli"],
+        &[],
+        Kind::Docs,
+        Framework::Docsify,
+    ),
+    (&["expo"], &[], Kind::Mobile, Framework::Expo),
+    (&["react-native"], &[], Kind::Mobile, Framework::ReactNative),
+    (
+        &["@capacitor/core", "cordova"],
+        &["@ionic/"],
+        Kind::Mobile,
+        Framework::Capacitor,
+    ),
+    (&["electron"], &[], Kind::Desktop, Framework::Electron),
+    (
+        &["@tauri-apps/api", "@tauri-apps/cli"],
+        &[],
+        Kind::Desktop,
+        Framework::Tauri,
+    ),
+    (&["next"], &[], Kind::Ssr, Framework::Next),
+    (&["nuxt", "nuxt3"], &[], Kind::Ssr, Framework::Nuxt),
+    (&["@sveltejs/kit"], &[], Kind::Ssr, Framework::SvelteKit),
+    (
+        &["@react-router/dev"],
+        &["@remix-run/"],
+        Kind::Ssr,
+        Framework::Remix,
+    ),
+    (&["astro"], &[], Kind::Ssr, Framework::Astro),
+    (&["gatsby"], &[], Kind::Ssr, Framework::Gatsby),
+    (
+        &["@angular/core", "@angular/cli"],
+        &[],
+        Kind::Spa,
+        Framework::Angular,
+    ),
+    (&["react-scripts"], &[], Kind::Spa, Framework::Cra),
+    (&["@vue/cli-service"], &[], Kind::Spa, Framework::VueCli),
+    (&["vite"], &["@vitejs/"], Kind::Spa, Framework::Vite),
+    (&["svelte"], &[], Kind::Spa, Framework::Svelte),
+];
 
 fn package_json(text: &str) -> Signals {
     let mut s = Signals {
@@ -528,50 +596,11 @@ fn package_json(text: &str) -> Signals {
             }
         }
     }
-    let (kind, fw) = if has("@docusaurus/core") {
-        (Kind::Docs, Framework::Docusaurus)
-    } else if has("vitepress") {
-        (Kind::Docs, Framework::VitePress)
-    } else if has("vuepress") || starts("@vuepress/") {
-        (Kind::Docs, Framework::VuePress)
-    } else if has("@astrojs/starlight") {
-        (Kind::Docs, Framework::Starlight)
-    } else if has("nextra") {
-        (Kind::Docs, Framework::Nextra)
-    } else if has("docsify") || has("docsify-cli") {
-        (Kind::Docs, Framework::Docsify)
-    } else if has("expo") {
-        (Kind::Mobile, Framework::Expo)
-    } else if has("react-native") {
-        (Kind::Mobile, Framework::ReactNative)
-    } else if has("@capacitor/core") || starts("@ionic/") || has("cordova") {
-        (Kind::Mobile, Framework::Capacitor)
-    } else if has("electron") {
-        (Kind::Desktop, Framework::Electron)
-    } else if has("@tauri-apps/api") || has("@tauri-apps/cli") {
-        (Kind::Desktop, Framework::Tauri)
-    } else if has("next") {
-        (Kind::Ssr, Framework::Next)
-    } else if has("nuxt") || has("nuxt3") {
-        (Kind::Ssr, Framework::Nuxt)
-    } else if has("@sveltejs/kit") {
-        (Kind::Ssr, Framework::SvelteKit)
-    } else if starts("@remix-run/") || has("@react-router/dev") {
-        (Kind::Ssr, Framework::Remix)
-    } else if has("astro") {
-        (Kind::Ssr, Framework::Astro)
-    } else if has("gatsby") {
-        (Kind::Ssr, Framework::Gatsby)
-    } else if has("@angular/core") || has("@angular/cli") {
-        (Kind::Spa, Framework::Angular)
-    } else if has("react-scripts") {
-        (Kind::Spa, Framework::Cra)
-    } else if has("@vue/cli-service") {
-        (Kind::Spa, Framework::VueCli)
-    } else if has("vite") || starts("@vitejs/") {
-        (Kind::Spa, Framework::Vite)
-    } else if has("svelte") {
-        (Kind::Spa, Framework::Svelte)
+    let named = JS_FRAMEWORKS.iter().find(|(names, prefixes, ..)| {
+        names.iter().any(|n| has(n)) || prefixes.iter().any(|p| starts(p))
+    });
+    let (kind, fw) = if let Some(&(_, _, kind, fw)) = named {
+        (kind, fw)
     } else if any(UI_DEPS_JS) || (any(BUNDLERS_JS) && !s.serves) {
         (Kind::Spa, Framework::OtherSpa)
     } else if s.serves {
