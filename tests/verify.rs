@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::common::mock::{Mock, Reply, Req};
-use crate::common::{Env, assert_no_key_fragment, findings};
+use crate::common::{Env, assert_no_key_fragment, b64, findings};
 
 mod answers;
 
@@ -29,25 +29,6 @@ fn providers() -> BTreeSet<String> {
 fn example(rule: &str, n: usize) -> String {
     let set = jikimi::rules::RuleSet::builtin().unwrap();
     set.get(rule).unwrap().syntax.examples[n].clone()
-}
-
-fn b64(s: &str) -> String {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let d = s.as_bytes();
-    let mut out = String::new();
-    for c in d.chunks(3) {
-        let n = (u32::from(c[0]) << 16)
-            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*c.get(2).unwrap_or(&0));
-        for i in 0..4 {
-            out.push(if i <= c.len() {
-                A[((n >> (18 - 6 * i)) & 63) as usize] as char
-            } else {
-                '='
-            });
-        }
-    }
-    out
 }
 
 /// One provider's test: a file with a key, what the request must look

@@ -119,6 +119,18 @@ impl Env {
     }
 }
 
+/// Standard base64 with padding (the tests' encoded payloads).
+pub fn b64(data: &(impl AsRef<[u8]> + ?Sized)) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(data.as_ref())
+}
+
+/// URL-safe base64 without padding (JWT segments).
+pub fn b64url(data: &(impl AsRef<[u8]> + ?Sized)) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(data.as_ref())
+}
+
 /// Findings of a JSON report.
 pub fn findings(v: &serde_json::Value) -> &Vec<serde_json::Value> {
     v["findings"].as_array().expect("findings array")
