@@ -8,13 +8,15 @@
 //! [`crate::merge`], so `--shard` runs merged later give the same report.
 //!
 //! Nothing is ever run from a scanned repository: libgit2 clones without a
-//! checkout and runs no hooks, and no `git` process is started.
+//! checkout and runs no hooks, and no `git` process is started (over ssh,
+//! the user's own ssh program runs [`ssh`]).
 
 pub mod clone;
 pub mod forge;
 pub mod https;
 pub mod interrupt;
 pub mod shard;
+pub mod ssh;
 
 use std::io::Write;
 use std::path::Path;
