@@ -80,6 +80,10 @@ pub fn github_mock(repos: Vec<Listed>) -> Mock {
                 serde_json::json!({
                     "full_name": x.name, "clone_url": x.url,
                     "archived": x.archived, "fork": x.fork,
+                    "ssh_url": format!(
+                        "git@example.test:{}",
+                        x.url.strip_prefix("file://").unwrap_or(&x.name)
+                    ),
                 })
             })
             .collect();
@@ -1084,4 +1088,41 @@ fn ctrl_c_kills_the_ssh_process() {
     assert_eq!(status.code(), Some(130));
     assert!(!alive(&pid), "the ssh process outlived jikimi");
     assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0, "clone removed");
+}
+
+/// `--github-org … --clone-url ssh` clones each listed repository from its
+/// `ssh_url` with the user's ssh; the option is refused without a listing.
+#[test]
+fn org_scan_over_ssh() {
+    let env = Env::new();
+    let repos = org_repos(&env, 3, &[1]);
+    let mock = github_mock(repos);
+    let bin = fake_ssh(&env, "eval \"$SERVE\"");
+    let out = env
+        .cmd()
+        .env("PATH", path_with(&bin))
+        .env_remove("GIT_SSH_COMMAND")
+        .env_remove("GIT_SSH")
+        .args(["scan", "--github-org", "acme", "--api-url", &mock.url()])
+        .args(["--clone-url", "ssh", "--format", "json"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let s = &v["summary"];
+    assert_eq!(
+        (s["scanned"].as_u64(), s["with_findings"].as_u64()),
+        (Some(3), Some(1))
+    );
+    let mut dests: Vec<String> = ssh_runs(&env)
+        .iter()
+        .map(|r| r[r.len() - 1].clone())
+        .collect();
+    dests.sort();
+    assert_eq!(dests.len(), 3);
+    assert!(dests[0].ends_with("up/repo-000.git'"), "{dests:?}");
+    let (code, _, err) = env.scan_json_err(&["file:///nowhere/x.git", "--clone-url", "ssh"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--clone-url"), "{err}");
 }

@@ -60,6 +60,7 @@ pub fn check_local(args: &ScanArgs) -> Result<()> {
         ("--include-archived", args.include_archived),
         ("--include-forks", args.include_forks),
         ("--list", args.list),
+        ("--clone-url", args.clone_url.is_some()),
         ("--shard", args.shard.is_some()),
         ("--keep-clone", args.keep_clone.is_some()),
     ];
@@ -127,6 +128,11 @@ pub fn name_from_url(url: &str) -> String {
 pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     if args.clone_jobs == 0 {
         bail!("--clone-jobs must be at least 1");
+    }
+    if args.clone_url.is_some() && !org_mode(args) {
+        bail!(
+            "--clone-url picks the URL of listed repositories: use it with --github-org, --github-user or --gitlab-group (a URL given is cloned as given)"
+        );
     }
     let shard = args.shard.as_deref().map(shard::Shard::parse).transpose()?;
     let auth = clone::Auth::from_env(args);
