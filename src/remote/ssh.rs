@@ -105,6 +105,13 @@ impl Target {
                 )
             }
         };
+        if user.as_deref().is_some_and(|u| u.contains(':')) {
+            // Not echoed: it is a password.
+            return Err(
+                "a password in an ssh URL is not used (ssh signs in with keys or the agent): remove it from the URL"
+                    .into(),
+            );
+        }
         let (host, port) = split_port(&hostport, scheme.is_some())?;
         check_part("host", &host)?;
         if let Some(u) = &user {
@@ -574,7 +581,7 @@ impl Stream {
         let said = if said.is_empty() {
             "it said nothing on stderr".to_string()
         } else {
-            format!("ssh: {said}")
+            said
         };
         io::Error::other(format!(
             "{} to {} failed ({how}): {said}",
@@ -783,6 +790,31 @@ mod tests {
         ] {
             assert!(Target::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn passwords_are_refused_unechoed() {
+        let e = Target::parse("ssh://ann:hunter2@h/a.git").unwrap_err();
+        assert!(e.contains("password") && !e.contains("hunter2"), "{e}");
+    }
+
+    #[test]
+    fn failures_get_hints() {
+        let x = |m: &str| explain("u", m).unwrap();
+        assert!(
+            x("ssh to h failed (exit code 255): git@h: Permission denied (publickey).")
+                .contains("ssh-agent")
+        );
+        assert!(
+            x("ssh to h failed (exit code 255): Host key verification failed.")
+                .contains("known_hosts")
+        );
+        assert!(
+            x("ssh: Could not resolve hostname h: Name or service not known")
+                .contains("host name and port")
+        );
+        assert!(x("cannot run ssh: not found (install OpenSSH)").ends_with("(install OpenSSH)"));
+        assert!(explain("u", "object 1234 is missing").is_none());
     }
 
     #[test]
