@@ -255,6 +255,22 @@ fn variant_of(name: &str) -> Variant {
     }
 }
 
+/// The first word of a shell command, its quotes removed (enough to name
+/// the program: `'/opt/my ssh/ssh' -i key` is `/opt/my ssh/ssh`).
+fn first_word(cmd: &str) -> String {
+    let mut out = String::new();
+    let mut quote: Option<char> = None;
+    for c in cmd.trim_start().chars() {
+        match (quote, c) {
+            (None, '\'' | '"') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            (None, c) if c.is_whitespace() => break,
+            (_, c) => out.push(c),
+        }
+    }
+    out
+}
+
 /// The ssh program to run.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Program {
@@ -274,7 +290,7 @@ impl Program {
 
     fn from_vars(var: impl Fn(&str) -> Option<String>) -> Program {
         let mut p = if let Some(cmd) = var("GIT_SSH_COMMAND") {
-            let first = cmd.split_whitespace().next().unwrap_or("").to_string();
+            let first = first_word(&cmd);
             Program {
                 variant: variant_of(&first),
                 shell: Some(cmd),
@@ -852,5 +868,14 @@ mod tests {
             (k == "GIT_SSH_COMMAND").then(|| "ssh -i key -o BatchMode=no".into())
         });
         assert_eq!((cmd.variant, cmd.shell.is_some()), (Variant::Ssh, true));
+        assert_eq!(first_word("  '/opt/my ssh/ssh' -v"), "/opt/my ssh/ssh");
+        assert_eq!(
+            first_word("\"C:/Program Files/PuTTY/plink.exe\" -v"),
+            "C:/Program Files/PuTTY/plink.exe"
+        );
+        assert_eq!(
+            variant_of(&first_word("'/opt/my ssh/ssh' -v")),
+            Variant::Ssh
+        );
     }
 }
