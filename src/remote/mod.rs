@@ -83,7 +83,10 @@ pub fn is_url(s: &str) -> bool {
     }
     static SCP: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     let scp = SCP.get_or_init(|| {
-        regex::Regex::new(r"^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^/]").expect("valid regex")
+        // `user@host:path`, `user@host:/abs/path`, `user@[host:port]:path`
+        // (not `user@host://`).
+        regex::Regex::new(r"^[A-Za-z0-9._-]+@(?:[A-Za-z0-9.-]+|\[[^\]/]+\]):(?:[^/]|/[^/])")
+            .expect("valid regex")
     });
     scp.is_match(s) && !Path::new(s).exists()
 }
@@ -108,7 +111,10 @@ pub fn redact_userinfo(text: &str) -> String {
 pub fn name_from_url(url: &str) -> String {
     let rest = match url.split_once("://") {
         Some((_, rest)) => rest.split_once('/').map_or("", |(_, p)| p),
-        None => url.split_once(':').map_or(url, |(_, p)| p),
+        None => match url.find("]:") {
+            Some(i) => crate::text::from(url, i + 2),
+            None => url.split_once(':').map_or(url, |(_, p)| p),
+        },
     };
     let parts: Vec<&str> = rest
         .split(['/', '?', '#'])
@@ -351,10 +357,14 @@ mod tests {
         assert!(is_url("https://github.com/a/b.git"));
         assert!(is_url("file:///tmp/x"));
         assert!(is_url("git@github.com:a/b.git"));
+        assert!(is_url("git@host:/srv/git/b.git"));
+        assert!(is_url("git@[host:2222]:a/b.git"));
+        assert!(!is_url("git@host://a"));
         assert!(!is_url("src/"));
         assert!(!is_url("."));
         assert_eq!(name_from_url("https://github.com/a/b.git"), "a/b");
         assert_eq!(name_from_url("git@github.com:a/b.git"), "a/b");
+        assert_eq!(name_from_url("git@[h:2222]:a/b.git"), "a/b");
         assert_eq!(name_from_url("file:///tmp/x/repo.git"), "x/repo");
         assert_eq!(
             redact_userinfo("cannot fetch https://u:tok3n@host/a: 401"),
