@@ -552,6 +552,10 @@ pub struct ScanArgs {
     /// Also scan forks.
     #[arg(long, help_heading = "Remote repositories")]
     pub include_forks: bool,
+    /// Clone the listed repositories over https (the default, with the
+    /// token) or ssh (your own ssh client and keys).
+    #[arg(long, value_name = "PROTOCOL", help_heading = "Remote repositories")]
+    pub clone_url: Option<crate::remote::forge::CloneUrl>,
     /// Print the repositories that would be scanned (after --shard), and stop.
     #[arg(long, help_heading = "Remote repositories")]
     pub list: bool,

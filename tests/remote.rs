@@ -80,6 +80,10 @@ pub fn github_mock(repos: Vec<Listed>) -> Mock {
                 serde_json::json!({
                     "full_name": x.name, "clone_url": x.url,
                     "archived": x.archived, "fork": x.fork,
+                    "ssh_url": format!(
+                        "git@example.test:{}",
+                        x.url.strip_prefix("file://").unwrap_or(&x.name)
+                    ),
                 })
             })
             .collect();
@@ -756,4 +760,369 @@ fn ctrl_c_removes_the_temporary_clone() {
         0,
         "the clone is removed on Ctrl-C"
     );
+}
+
+/// A fake `ssh` in `<env>/bin`: it writes its arguments, one per line, to
+/// `<env>/ssh.log` (`--` between runs), then does what `body` says
+/// (`$1`… are ssh's arguments, `$HOME_DIR` the folder scp-like paths are
+/// relative to). `SERVE` runs the remote command the way sshd would, with
+/// `sh -c` (so the quoting is tested), on the local `git-upload-pack`.
+fn fake_ssh(env: &Env, body: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = env.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let script = format!(
+        "#!/bin/sh\n\
+         HOME_DIR='{home}'\n\
+         printf '%s\\n' \"$@\" -- >> '{log}'\n\
+         SERVE='for last; do :; done; PATH=\"$(git --exec-path):$PATH\"; cd \"$HOME_DIR\" && exec sh -c \"$last\"'\n\
+         {body}\n",
+        home = env.path().display(),
+        log = env.path().join("ssh.log").display(),
+    );
+    let path = bin.join("ssh");
+    std::fs::write(&path, script).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    bin
+}
+
+/// `PATH` with `bin` first.
+fn path_with(bin: &Path) -> std::ffi::OsString {
+    let mut p = std::ffi::OsString::from(bin);
+    p.push(":");
+    p.push(std::env::var_os("PATH").unwrap_or_default());
+    p
+}
+
+/// Each run's ssh arguments, from the fake's log.
+fn ssh_runs(env: &Env) -> Vec<Vec<String>> {
+    let log = std::fs::read_to_string(env.path().join("ssh.log")).unwrap_or_default();
+    log.split_terminator("--\n")
+        .map(|run| run.lines().map(str::to_string).collect())
+        .collect()
+}
+
+/// `ssh://user@host:port/path`: ssh gets `-p`, the user, BatchMode (no
+/// terminal here) and the path single-quoted for the remote shell (a
+/// space and a quote in it); the key only in history is found, and the
+/// temporary clone is removed.
+#[test]
+fn ssh_url_with_user_and_port() {
+    let env = Env::new();
+    let key = fake_key(31);
+    let dir = env.path().join("srv/it's app.git");
+    make_repo(
+        &dir,
+        &[("README.md", "hello\n")],
+        Some((".env", &env_line(&key))),
+    );
+    let bin = fake_ssh(&env, "eval \"$SERVE\"");
+    let tmp = env.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let url = format!(
+        "ssh://git@example.test:2222{}",
+        dir.display().to_string().replace(' ', "%20")
+    );
+    let out = env
+        .cmd()
+        .env("PATH", path_with(&bin))
+        .env_remove("GIT_SSH_COMMAND")
+        .env_remove("GIT_SSH")
+        .env("TMPDIR", &tmp)
+        .args(["scan", &url, "--format", "json"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["findings"][0]["path"], ".env");
+    assert_eq!(v["findings"][0]["commit"]["summary"], "add");
+    let quoted = dir.display().to_string().replace('\'', "'\\''");
+    assert_eq!(
+        ssh_runs(&env),
+        vec![vec![
+            "-o".to_string(),
+            "BatchMode=yes".into(),
+            "-p".into(),
+            "2222".into(),
+            "git@example.test".into(),
+            format!("git-upload-pack '{quoted}'"),
+        ]]
+    );
+    assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0, "clone removed");
+    crate::common::assert_no_key_fragment(&String::from_utf8_lossy(&out.stdout), &key);
+}
+
+/// scp-like `user@host:path`: the path is relative to the login's home;
+/// `GIT_SSH_COMMAND` is run through `sh -c` with its own options first.
+#[test]
+fn scp_like_address_and_git_ssh_command() {
+    let env = Env::new();
+    make_repo(
+        &env.path().join("up/app.git"),
+        &[(".env", &env_line(&fake_key(32)))],
+        None,
+    );
+    let bin = fake_ssh(&env, "eval \"$SERVE\"");
+    let run = |cmd: Option<String>| {
+        let mut c = env.cmd();
+        c.env("PATH", path_with(&bin)).env_remove("GIT_SSH");
+        match cmd {
+            Some(cmd) => c.env("GIT_SSH_COMMAND", cmd),
+            None => c.env_remove("GIT_SSH_COMMAND"),
+        };
+        c.args(["scan", "git@example.test:up/app.git", "-q"])
+            .output()
+            .unwrap()
+    };
+    let out = run(None);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(Some(format!(
+        "{} -i 'my key' -o BatchMode=no",
+        bin.join("ssh").display()
+    )));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let runs = ssh_runs(&env);
+    assert_eq!(
+        runs[0],
+        [
+            "-o",
+            "BatchMode=yes",
+            "git@example.test",
+            "git-upload-pack 'up/app.git'"
+        ]
+    );
+    assert_eq!(
+        runs[1],
+        [
+            "-i",
+            "my key",
+            "-o",
+            "BatchMode=no",
+            "-o",
+            "BatchMode=yes",
+            "git@example.test",
+            "git-upload-pack 'up/app.git'"
+        ]
+    );
+}
+
+/// ssh refusing the key: exit 2, ssh's own words escaped, and a hint; the
+/// clone folder is removed, and a process ssh left behind holding its
+/// pipes does not keep jikimi waiting. In a run of several repositories
+/// the failing one is reported and the others are scanned.
+#[test]
+fn failing_ssh_says_why_and_the_rest_go_on() {
+    let env = Env::new();
+    let bin = fake_ssh(
+        &env,
+        "sleep 20 &\nprintf 'git@example.test: Permission denied (publickey).\\033[2J\\n' >&2\nexit 255",
+    );
+    let tmp = env.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("jikimi"))
+        .current_dir(env.path())
+        .env("NO_COLOR", "1")
+        .env("PATH", path_with(&bin))
+        .env_remove("GIT_SSH_COMMAND")
+        .env_remove("GIT_SSH")
+        .env("TMPDIR", &tmp)
+        .args(["scan", "git@example.test:acme/app.git"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(15) {
+            let _ = child.kill();
+            panic!("jikimi waits on a pipe held after ssh exited");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert_eq!(status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("git@example.test: Permission denied (publickey).\\x1b[2J"),
+        "{err}"
+    );
+    assert!(!err.contains('\x1b'), "{err}");
+    assert!(
+        err.contains("exit code 255") && err.contains("ssh-agent"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0, "clone removed");
+
+    let good = make_repo(
+        &env.path().join("up/ok.git"),
+        &[(".env", &env_line(&fake_key(33)))],
+        None,
+    );
+    let out = env
+        .cmd()
+        .env("PATH", path_with(&bin))
+        .env_remove("GIT_SSH_COMMAND")
+        .env_remove("GIT_SSH")
+        .args([
+            "scan",
+            "git@example.test:acme/app.git",
+            &good,
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let s = &v["summary"];
+    assert_eq!(
+        (s["scanned"].as_u64(), s["failed"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert!(
+        err.contains("acme/app") && err.contains("Permission denied"),
+        "{err}"
+    );
+}
+
+/// A host or user that ssh would read as an option is refused before
+/// anything runs (CVE-2017-1000117).
+#[test]
+fn option_injection_is_refused_without_running_ssh() {
+    let env = Env::new();
+    let bin = fake_ssh(&env, "eval \"$SERVE\"");
+    let pwn = env.path().join("pwned");
+    for url in [
+        format!(
+            "ssh://-oProxyCommand=touch%20{}/acme/app.git",
+            pwn.display()
+        ),
+        format!(
+            "ssh://-oProxyCommand=touch%20{}@host/acme/app.git",
+            pwn.display()
+        ),
+    ] {
+        let out = env
+            .cmd()
+            .env("PATH", path_with(&bin))
+            .env_remove("GIT_SSH_COMMAND")
+            .env_remove("GIT_SSH")
+            .args(["scan", &url])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains("starts with '-'"), "{err}");
+    }
+    assert!(ssh_runs(&env).is_empty(), "ssh was run");
+    assert!(!pwn.exists());
+}
+
+/// Ctrl-C while ssh hangs: the ssh process is killed and reaped, the
+/// clone folder removed, exit 130.
+#[test]
+fn ctrl_c_kills_the_ssh_process() {
+    let env = Env::new();
+    let pidfile = env.path().join("ssh.pid");
+    let bin = fake_ssh(
+        &env,
+        &format!("echo $$ > '{}'\nexec sleep 60", pidfile.display()),
+    );
+    let tmp = env.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("jikimi"))
+        .current_dir(env.path())
+        .env("NO_COLOR", "1")
+        .env("PATH", path_with(&bin))
+        .env_remove("GIT_SSH_COMMAND")
+        .env_remove("GIT_SSH")
+        .env("TMPDIR", &tmp)
+        .args(["scan", "git@example.test:acme/app.git"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let pid = loop {
+        if let Ok(p) = std::fs::read_to_string(&pidfile)
+            && !p.trim().is_empty()
+        {
+            break p.trim().to_string();
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "ssh never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let alive = |pid: &str| {
+        std::process::Command::new("kill")
+            .args(["-0", pid])
+            .stderr(std::process::Stdio::null())
+            .status()
+            .unwrap()
+            .success()
+    };
+    assert!(alive(&pid));
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert!(!alive(&pid), "the ssh process outlived jikimi");
+    assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0, "clone removed");
+}
+
+/// `--github-org … --clone-url ssh` clones each listed repository from its
+/// `ssh_url` with the user's ssh; the option is refused without a listing.
+#[test]
+fn org_scan_over_ssh() {
+    let env = Env::new();
+    let repos = org_repos(&env, 3, &[1]);
+    let mock = github_mock(repos);
+    let bin = fake_ssh(&env, "eval \"$SERVE\"");
+    let out = env
+        .cmd()
+        .env("PATH", path_with(&bin))
+        .env_remove("GIT_SSH_COMMAND")
+        .env_remove("GIT_SSH")
+        .args(["scan", "--github-org", "acme", "--api-url", &mock.url()])
+        .args(["--clone-url", "ssh", "--format", "json"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let s = &v["summary"];
+    assert_eq!(
+        (s["scanned"].as_u64(), s["with_findings"].as_u64()),
+        (Some(3), Some(1))
+    );
+    let mut dests: Vec<String> = ssh_runs(&env)
+        .iter()
+        .map(|r| r[r.len() - 1].clone())
+        .collect();
+    dests.sort();
+    assert_eq!(dests.len(), 3);
+    assert!(dests[0].ends_with("up/repo-000.git'"), "{dests:?}");
+    let (code, _, err) = env.scan_json_err(&["file:///nowhere/x.git", "--clone-url", "ssh"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--clone-url"), "{err}");
 }

@@ -152,6 +152,11 @@ pub fn clone(
             ));
         }
     }
+    // An ssh address is checked before anything is created or run (a host
+    // starting with '-' is refused here, not handed to ssh).
+    if super::ssh::is_ssh(&repo.url) {
+        super::ssh::Target::parse(&repo.url).map_err(|e| format!("cannot clone {shown}: {e}"))?;
+    }
     let target = match keep {
         Some(dir) => {
             let p = dir.join(folder_name(&repo.name));
@@ -213,6 +218,11 @@ pub fn clone(
             if let Cloned::Kept(p) = &target {
                 let _ = std::fs::remove_dir_all(p);
             }
+            if super::ssh::is_ssh(&repo.url)
+                && let Some(m) = super::ssh::explain(&shown, &redact_userinfo(e.message()))
+            {
+                return Err(m);
+            }
             Err(clone_error(&shown, &scheme, &host, auth, &e))
         }
     }
@@ -224,7 +234,7 @@ fn clone_error(shown: &str, scheme: &str, host: &str, auth: &Auth, e: &git2::Err
     let lower = msg.to_ascii_lowercase();
     if lower.contains("unsupported url protocol") {
         return format!(
-            "cannot clone {shown}: this build of jikimi does not clone over {scheme} (https, git and file URLs are supported)"
+            "cannot clone {shown}: jikimi does not clone over {scheme} (https, ssh, git and file URLs are supported)"
         );
     }
     if e.code() == git2::ErrorCode::Auth

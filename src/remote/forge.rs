@@ -26,6 +26,17 @@ const PER_PAGE: u32 = 50;
 /// Pages at most (500,000 repositories).
 const MAX_PAGES: usize = 10_000;
 
+/// Which clone URL of a listed repository is used (`--clone-url`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum CloneUrl {
+    /// GitHub's `clone_url`, GitLab's `http_url_to_repo`.
+    #[default]
+    Https,
+    /// GitHub's `ssh_url`, GitLab's `ssh_url_to_repo` (cloned with the
+    /// user's own ssh: [`super::ssh`]).
+    Ssh,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Kind {
     GithubOrg(String),
@@ -56,6 +67,7 @@ pub struct Listing {
     pub token: Option<String>,
     pub include_archived: bool,
     pub include_forks: bool,
+    pub clone_url: CloneUrl,
 }
 
 impl Listing {
@@ -93,6 +105,7 @@ impl Listing {
             token,
             include_archived: args.include_archived,
             include_forks: args.include_forks,
+            clone_url: args.clone_url.unwrap_or_default(),
         })
     }
 
@@ -198,14 +211,18 @@ fn origin(url: &str) -> String {
 /// One repository of a page, unless it is left out.
 fn repo_of(l: &Listing, item: &Value) -> Option<Repo> {
     let gitlab = matches!(l.kind, Kind::GitlabGroup(_));
-    let (name, url) = if gitlab {
-        (
-            item["path_with_namespace"].as_str()?,
-            item["http_url_to_repo"].as_str()?,
-        )
-    } else {
-        (item["full_name"].as_str()?, item["clone_url"].as_str()?)
+    let url_key = match (gitlab, l.clone_url) {
+        (true, CloneUrl::Https) => "http_url_to_repo",
+        (true, CloneUrl::Ssh) => "ssh_url_to_repo",
+        (false, CloneUrl::Https) => "clone_url",
+        (false, CloneUrl::Ssh) => "ssh_url",
     };
+    let name = if gitlab {
+        item["path_with_namespace"].as_str()?
+    } else {
+        item["full_name"].as_str()?
+    };
+    let url = item[url_key].as_str()?;
     let archived = item["archived"].as_bool().unwrap_or(false);
     let fork = if gitlab {
         !item["forked_from_project"].is_null()
@@ -357,6 +374,7 @@ mod tests {
             token: None,
             include_archived: false,
             include_forks: false,
+            clone_url: CloneUrl::Https,
         }
     }
 
@@ -393,5 +411,19 @@ mod tests {
         assert!(repo_of(&l, &v).is_none());
         let v = serde_json::json!({"full_name": "o/a", "clone_url": "https://x/o/a.git", "archived": false, "fork": false});
         assert_eq!(repo_of(&l, &v).unwrap().name, "o/a");
+    }
+
+    #[test]
+    fn clone_url_picks_the_field() {
+        let gh = serde_json::json!({"full_name": "o/a", "clone_url": "https://x/o/a.git", "ssh_url": "git@x:o/a.git"});
+        let gl = serde_json::json!({"path_with_namespace": "g/a", "http_url_to_repo": "https://x/g/a.git", "ssh_url_to_repo": "git@x:g/a.git", "forked_from_project": null});
+        let mut l = listing(Kind::GithubOrg("o".into()));
+        assert_eq!(repo_of(&l, &gh).unwrap().url, "https://x/o/a.git");
+        l.clone_url = CloneUrl::Ssh;
+        assert_eq!(repo_of(&l, &gh).unwrap().url, "git@x:o/a.git");
+        let mut l = listing(Kind::GitlabGroup("g".into()));
+        assert_eq!(repo_of(&l, &gl).unwrap().url, "https://x/g/a.git");
+        l.clone_url = CloneUrl::Ssh;
+        assert_eq!(repo_of(&l, &gl).unwrap().url, "git@x:g/a.git");
     }
 }

@@ -33,18 +33,23 @@ pub fn with_auth<T>(auth: &super::clone::Auth, f: impl FnOnce() -> T) -> T {
     out
 }
 
-/// Register the transport for `https://` and `http://` once per process.
+/// Register the transports for `https://`, `http://` and `ssh://` (and
+/// scp-like addresses, which libgit2 gives to the `ssh` one) once per
+/// process.
 fn register() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
-        for prefix in ["https", "http"] {
+        // ssh (src/remote/ssh.rs) is registered here too, under the same
+        // `Once`, so no registration can race with a clone's transport.
+        for prefix in ["https", "http", "ssh"] {
             // SAFETY: git2 asks that registration be synchronised with the
             // creation of transports: it happens once, under `Once`, before
             // any clone of this process (every clone calls `register` first).
             #[allow(unsafe_code)]
             let r = unsafe {
-                git2::transport::register(prefix, |remote| {
-                    Transport::smart(remote, true, Http { agent: agent() })
+                git2::transport::register(prefix, move |remote| match prefix {
+                    "ssh" => super::ssh::transport(remote),
+                    _ => Transport::smart(remote, true, Http { agent: agent() }),
                 })
             };
             if let Err(e) = r {

@@ -7,13 +7,22 @@
 //! registered here while it exists; the first clone installs a handler
 //! (through `ctrlc`, which runs it on a thread of its own, outside signal
 //! context) that removes every registered folder and exits with 130, the
-//! shell's code for a process ended by SIGINT.
+//! shell's code for a process ended by SIGINT. The ssh processes of clones
+//! over ssh ([`super::ssh`]) are registered too: the handler kills and
+//! reaps them first.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, Once};
+use std::process::Child;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Once};
 
 /// Folders to remove if the scan is interrupted.
 static LIVE: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+/// Child processes to kill if the scan is interrupted, by a number of
+/// their own.
+type Children = Vec<(u64, Arc<Mutex<Child>>)>;
+static CHILDREN: Mutex<Children> = Mutex::new(Vec::new());
+static NEXT: AtomicU64 = AtomicU64::new(0);
 static INSTALL: Once = Once::new();
 
 /// Exit code after an interrupt (128 + SIGINT).
@@ -43,11 +52,43 @@ impl Drop for Guard {
     }
 }
 
+/// A child process killed on Ctrl-C while this guard lives (dropping the
+/// guard forgets it; ending the child stays the owner's job).
+#[derive(Debug)]
+pub struct ChildGuard(u64);
+
+impl ChildGuard {
+    pub fn new(child: &Arc<Mutex<Child>>) -> ChildGuard {
+        install();
+        let id = NEXT.fetch_add(1, Ordering::Relaxed);
+        CHILDREN
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((id, Arc::clone(child)));
+        ChildGuard(id)
+    }
+}
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        let mut live = CHILDREN.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(i) = live.iter().position(|(id, _)| *id == self.0) {
+            live.swap_remove(i);
+        }
+    }
+}
+
 fn install() {
     INSTALL.call_once(|| {
         // Another handler already installed (an embedding program's) keeps
         // its own: then the clones are left as before, never a failure.
         let _ = ctrlc::set_handler(|| {
+            let children: Children = CHILDREN.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            for (_, c) in &children {
+                let mut c = c.lock().unwrap_or_else(|e| e.into_inner());
+                let _ = c.kill();
+                let _ = c.wait();
+            }
             let live: Vec<PathBuf> = LIVE.lock().unwrap_or_else(|e| e.into_inner()).clone();
             for p in &live {
                 let _ = std::fs::remove_dir_all(p);

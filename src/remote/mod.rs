@@ -8,13 +8,15 @@
 //! [`crate::merge`], so `--shard` runs merged later give the same report.
 //!
 //! Nothing is ever run from a scanned repository: libgit2 clones without a
-//! checkout and runs no hooks, and no `git` process is started.
+//! checkout and runs no hooks, and no `git` process is started (over ssh,
+//! the user's own ssh program runs [`ssh`]).
 
 pub mod clone;
 pub mod forge;
 pub mod https;
 pub mod interrupt;
 pub mod shard;
+pub mod ssh;
 
 use std::io::Write;
 use std::path::Path;
@@ -58,6 +60,7 @@ pub fn check_local(args: &ScanArgs) -> Result<()> {
         ("--include-archived", args.include_archived),
         ("--include-forks", args.include_forks),
         ("--list", args.list),
+        ("--clone-url", args.clone_url.is_some()),
         ("--shard", args.shard.is_some()),
         ("--keep-clone", args.keep_clone.is_some()),
     ];
@@ -80,7 +83,10 @@ pub fn is_url(s: &str) -> bool {
     }
     static SCP: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     let scp = SCP.get_or_init(|| {
-        regex::Regex::new(r"^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^/]").expect("valid regex")
+        // `user@host:path`, `user@host:/abs/path`, `user@[host:port]:path`
+        // (not `user@host://`).
+        regex::Regex::new(r"^[A-Za-z0-9._-]+@(?:[A-Za-z0-9.-]+|\[[^\]/]+\]):(?:[^/]|/[^/])")
+            .expect("valid regex")
     });
     scp.is_match(s) && !Path::new(s).exists()
 }
@@ -105,7 +111,10 @@ pub fn redact_userinfo(text: &str) -> String {
 pub fn name_from_url(url: &str) -> String {
     let rest = match url.split_once("://") {
         Some((_, rest)) => rest.split_once('/').map_or("", |(_, p)| p),
-        None => url.split_once(':').map_or(url, |(_, p)| p),
+        None => match url.find("]:") {
+            Some(i) => crate::text::from(url, i + 2),
+            None => url.split_once(':').map_or(url, |(_, p)| p),
+        },
     };
     let parts: Vec<&str> = rest
         .split(['/', '?', '#'])
@@ -125,6 +134,11 @@ pub fn name_from_url(url: &str) -> String {
 pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     if args.clone_jobs == 0 {
         bail!("--clone-jobs must be at least 1");
+    }
+    if args.clone_url.is_some() && !org_mode(args) {
+        bail!(
+            "--clone-url picks the URL of listed repositories: use it with --github-org, --github-user or --gitlab-group (a URL given is cloned as given)"
+        );
     }
     let shard = args.shard.as_deref().map(shard::Shard::parse).transpose()?;
     let auth = clone::Auth::from_env(args);
@@ -343,10 +357,14 @@ mod tests {
         assert!(is_url("https://github.com/a/b.git"));
         assert!(is_url("file:///tmp/x"));
         assert!(is_url("git@github.com:a/b.git"));
+        assert!(is_url("git@host:/srv/git/b.git"));
+        assert!(is_url("git@[host:2222]:a/b.git"));
+        assert!(!is_url("git@host://a"));
         assert!(!is_url("src/"));
         assert!(!is_url("."));
         assert_eq!(name_from_url("https://github.com/a/b.git"), "a/b");
         assert_eq!(name_from_url("git@github.com:a/b.git"), "a/b");
+        assert_eq!(name_from_url("git@[h:2222]:a/b.git"), "a/b");
         assert_eq!(name_from_url("file:///tmp/x/repo.git"), "x/repo");
         assert_eq!(
             redact_userinfo("cannot fetch https://u:tok3n@host/a: 401"),
