@@ -1118,3 +1118,128 @@ fn remix_v1_gets_a_folder_route() {
         "{out}"
     );
 }
+
+/// `git <args>` in `dir` (the test's own repository, never a scanned
+/// user's); `None` when git is not installed.
+fn git_in(dir: &Path, args: &[&str]) -> Option<std::process::Output> {
+    if !have("git", "--version") {
+        return None;
+    }
+    Some(
+        Std::new("git")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .unwrap(),
+    )
+}
+
+#[test]
+fn patch_file_is_exact_owner_only_and_applies_while_the_terminal_stays_redacted() {
+    let key = stripe_key(70);
+    let server = express_server(&key);
+    let files = [
+        ("package.json", EXPRESS_PKG),
+        ("src/server.js", server.as_str()),
+    ];
+    let (env, _repo) = layout(&files);
+    let outside = tempfile::tempdir().unwrap();
+    let pfile = outside.path().join("fix.patch");
+    let parg = pfile.to_str().unwrap();
+
+    let (code, out, err) = fix(&env, &["--patch", parg]);
+    assert_eq!(code, 0, "{out}{err}");
+    // Nothing of the key on the terminal: stdout is the redacted diff.
+    assert_no_key_fragment(&out, &key);
+    assert_no_key_fragment(&err, &key);
+    assert!(out.contains("process.env.STRIPE_SECRET_KEY"), "{out}");
+    assert!(err.contains("Wrote the exact patch to"), "{err}");
+    assert_eq!(read(&env, "src/server.js"), server, "nothing written");
+    let patch = std::fs::read_to_string(&pfile).unwrap();
+    assert!(patch.contains(&key), "the file holds the exact patch");
+    assert!(patch.contains("diff --git a/src/server.js b/src/server.js"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&pfile).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "owner-only");
+    }
+
+    // It applies to a fresh copy of the project, and gives the same file
+    // `--apply` writes.
+    let (copy, _copy_repo) = layout(&files);
+    if let Some(o) = git_in(copy.path(), &["apply", "--check", parg]) {
+        assert!(
+            o.status.success(),
+            "git apply --check: {}\n{patch}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let o = git_in(copy.path(), &["apply", parg]).unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let (code, out, err) = fix(&env, &["--apply"]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert_eq!(read(&copy, "src/server.js"), read(&env, "src/server.js"));
+        assert_eq!(read(&copy, ".env"), read(&env, ".env"));
+    }
+}
+
+#[test]
+fn patch_file_refuses_an_existing_file_and_the_repository() {
+    let key = stripe_key(71);
+    let (env, _repo) = layout(&[
+        ("package.json", EXPRESS_PKG),
+        ("src/server.js", &express_server(&key)),
+    ]);
+    let outside = tempfile::tempdir().unwrap();
+    let pfile = outside.path().join("fix.patch");
+    std::fs::write(&pfile, "keep me\n").unwrap();
+    let parg = pfile.to_str().unwrap();
+
+    // An existing file is kept unless --force.
+    let (code, out, err) = fix(&env, &["--patch", parg]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("already exists"), "{err}");
+    assert!(out.is_empty(), "nothing printed before the error: {out}");
+    assert_eq!(std::fs::read_to_string(&pfile).unwrap(), "keep me\n");
+    let (code, out, err) = fix(&env, &["--patch", parg, "--force"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(std::fs::read_to_string(&pfile).unwrap().contains(&key));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&pfile).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "a replaced file is owner-only too");
+    }
+
+    // A link at FILE is replaced, never followed.
+    #[cfg(unix)]
+    {
+        let victim = outside.path().join("victim.txt");
+        std::fs::write(&victim, "untouched\n").unwrap();
+        let link = outside.path().join("link.patch");
+        std::os::unix::fs::symlink(&victim, &link).unwrap();
+        let (code, out, err) = fix(&env, &["--patch", link.to_str().unwrap(), "--force"]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "untouched\n");
+        assert!(std::fs::read_to_string(&link).unwrap().contains(&key));
+    }
+
+    // Inside the scanned repository (where `git add -A` would commit the
+    // keys), by a relative or an absolute name: refused, nothing written.
+    for p in ["fix.patch", "src/fix.patch"] {
+        for arg in [p.to_string(), env.path().join(p).display().to_string()] {
+            let (code, out, err) = fix(&env, &["--patch", &arg]);
+            assert_eq!(code, 2, "{arg}: {out}{err}");
+            assert!(err.contains("outside the repository"), "{err}");
+            assert!(!env.path().join(p).exists(), "{arg} was written");
+        }
+    }
+    // A folder that does not exist, and --patch with --apply.
+    let missing = outside.path().join("no/such/fix.patch");
+    let (code, _, err) = fix(&env, &["--patch", missing.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("does not exist"), "{err}");
+    let (code, _, err) = fix(&env, &["--patch", parg, "--apply"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(!env.path().join(".env").exists());
+}
