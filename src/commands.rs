@@ -183,14 +183,16 @@ fn fix(args: &crate::cli::FixArgs) -> Result<ExitCode> {
         left.len()
     )?;
     for f in &left {
-        writeln!(
-            stdout,
-            "  {}:{} {} {}",
-            crate::text::escape(&f.path),
+        // The rule id (a custom rule's, from the scanned folder's config)
+        // and the redacted key's visible characters are data too.
+        let line = format!(
+            "{}:{} {} {}",
+            f.path,
             f.line,
             f.rule,
             crate::text::redact(&f.secret)
-        )?;
+        );
+        writeln!(stdout, "  {}", crate::text::escape(&line))?;
     }
     stdout.flush()?;
     Ok(ExitCode::Leaks)
