@@ -185,13 +185,20 @@ pub struct FixArgs {
     /// Write the changes (default: print the diff, write nothing).
     #[arg(long)]
     pub apply: bool,
-    /// Also edit files with uncommitted changes.
+    /// Also edit files with uncommitted changes; with --patch, replace an
+    /// existing FILE.
     #[arg(long)]
     pub force: bool,
     /// Show secrets in the diff: the output then applies with `git apply`
     /// (it holds the keys: do not keep it in the repository).
     #[arg(long)]
     pub no_redact: bool,
+    /// Also write the exact patch (keys included), the one `git apply`
+    /// takes, to FILE: owner-only (0600), outside the scanned repository;
+    /// an existing FILE is refused unless --force. Standard output keeps
+    /// the redacted diff.
+    #[arg(long, value_name = "FILE", conflicts_with = "apply")]
+    pub patch: Option<PathBuf>,
     /// Use this config file instead of the folder's jikimi.toml.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -203,7 +210,7 @@ Examples:
   jikimi fix --apply                make them, then scan again
   jikimi fix 9596f269 --apply       only this finding
   jikimi fix --cause env-file-committed
-  jikimi fix --no-redact > fix.patch && git apply fix.patch
+  jikimi fix --patch /tmp/fix.patch  the exact patch to a 0600 file (git apply)
 
 Changes, in the report's order: ignore and untrack env files (.env.example
 with empty values); hardcoded keys in server code become environment lookups

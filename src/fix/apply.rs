@@ -124,7 +124,7 @@ pub fn apply(plan: &Plan) -> anyhow::Result<Applied> {
 
 /// Write `bytes` to `path` through a temporary file in the same folder,
 /// renamed over it: a reader sees the old file or the new one, never half.
-fn write_atomic(path: &Path, bytes: &[u8], private: bool) -> std::io::Result<()> {
+pub(super) fn write_atomic(path: &Path, bytes: &[u8], private: bool) -> std::io::Result<()> {
     use std::io::Write;
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;

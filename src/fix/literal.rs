@@ -396,19 +396,23 @@ fn snake_upper(s: &str) -> String {
 /// Add `import os` to a Python module that lacks it: before the first
 /// top-level import, else after the shebang, comments and docstring.
 pub fn python_import(text: &str) -> String {
-    let has = text.lines().any(|l| {
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    // Only lines that start in code count: `from app import x` in a
+    // docstring's usage example is not an import (the lexer knows).
+    let code = code_lines(Family::Python, &lines, text);
+    let has = lines.iter().zip(&code).any(|(l, &c)| {
         let l = l.trim_end();
-        l == "import os"
+        c && (l == "import os"
             || l.starts_with("import os,")
             || l.starts_with("import os ")
-            || (l.starts_with("import ") && l.split([',', ' ']).any(|w| w == "os"))
+            || (l.starts_with("import ") && l.split([',', ' ']).any(|w| w == "os")))
     });
     if has {
         return text.to_string();
     }
-    let lines: Vec<&str> = text.split_inclusive('\n').collect();
-    let mut at = lines.iter().position(|l| {
-        (l.starts_with("import ") || l.starts_with("from ")) && !l.starts_with("from __future__")
+    let mut at = lines.iter().zip(&code).position(|(l, &c)| {
+        c && (l.starts_with("import ") || l.starts_with("from "))
+            && !l.starts_with("from __future__")
     });
     if at.is_none() {
         // After comments, blank lines, the docstring and __future__.
@@ -453,17 +457,43 @@ pub fn python_import(text: &str) -> String {
     out
 }
 
+/// For each of `lines` (`text` split after each newline), whether its
+/// first token is code (a string that starts there counts: Go's `"os"`),
+/// not the inside of a string or a comment.
+fn code_lines(fam: Family, lines: &[&str], text: &str) -> Vec<bool> {
+    let mut at = 0;
+    lines
+        .iter()
+        .map(|l| {
+            let start = at + (l.len() - l.trim_start().len());
+            at += l.len();
+            match region_at(fam, text, start) {
+                Region::Code => true,
+                Region::Literal(lit) => lit.start == start,
+                Region::Comment => false,
+            }
+        })
+        .collect()
+}
+
 /// Add `"os"` to a Go file's imports (sorted into the first group).
 pub fn go_import(text: &str) -> String {
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
-    if lines
-        .iter()
-        .any(|l| l.trim() == "\"os\"" || l.trim() == "import \"os\"")
-    {
+    // Lines inside a raw string or a comment are not imports.
+    let code = code_lines(Family::Go, &lines, text);
+    let is_code = |i: usize| code.get(i).copied().unwrap_or(false);
+    if lines.iter().enumerate().any(|(i, l)| {
+        let t = l.trim();
+        (t == "\"os\"" || t == "import \"os\"") && is_code(i)
+    }) {
         return text.to_string();
     }
     let mut out = String::new();
-    if let Some(open) = lines.iter().position(|l| l.trim() == "import (") {
+    if let Some(open) = lines
+        .iter()
+        .enumerate()
+        .position(|(i, l)| l.trim() == "import (" && is_code(i))
+    {
         let mut inserted = false;
         for (i, l) in lines.iter().enumerate() {
             if i > open && !inserted {
@@ -477,7 +507,11 @@ pub fn go_import(text: &str) -> String {
         }
         return out;
     }
-    if let Some(single) = lines.iter().position(|l| l.starts_with("import \"")) {
+    if let Some(single) = lines
+        .iter()
+        .enumerate()
+        .position(|(i, l)| l.starts_with("import \"") && is_code(i))
+    {
         for (i, l) in lines.iter().enumerate() {
             if i == single {
                 let path = l.trim().trim_start_matches("import ").to_string();
@@ -578,4 +612,31 @@ fn kotlin_const(text: &str, name: &str) -> String {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{go_import, python_import};
+
+    #[test]
+    fn python_import_skips_imports_a_docstring_shows() {
+        let src = "\"\"\"Settings.\n\nUsage:\nfrom config import Config\nimport os  # not this one\n\"\"\"\nfrom flask import Flask\n\nKEY = os.environ[\"K\"]\n";
+        assert_eq!(
+            python_import(src),
+            "\"\"\"Settings.\n\nUsage:\nfrom config import Config\nimport os  # not this one\n\"\"\"\nimport os\nfrom flask import Flask\n\nKEY = os.environ[\"K\"]\n"
+        );
+        let has = "import os\nKEY = os.environ[\"K\"]\n";
+        assert_eq!(python_import(has), has);
+    }
+
+    #[test]
+    fn go_import_skips_imports_in_comments_and_raw_strings() {
+        let src = "package main\n\n/*\nimport \"os\"\n*/\n\nimport (\n\t\"fmt\"\n)\n\nvar doc = `\nimport (\n`\n";
+        assert_eq!(
+            go_import(src),
+            "package main\n\n/*\nimport \"os\"\n*/\n\nimport (\n\t\"fmt\"\n\t\"os\"\n)\n\nvar doc = `\nimport (\n`\n"
+        );
+        let has = "package main\n\nimport (\n\t\"fmt\"\n\t\"os\"\n)\n";
+        assert_eq!(go_import(has), has);
+    }
 }

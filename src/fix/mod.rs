@@ -10,8 +10,9 @@
 //! prefixes), [`route`] (a browser call goes through a server route),
 //! [`history`] (the `git filter-repo` commands, never run) and [`rotate`]
 //! (the keys to rotate). [`plan`] holds the edits; [`diff`] prints them in
-//! the format `git apply` reads; [`apply`] writes them atomically after the
-//! safety checks.
+//! the format `git apply` reads ([`patch`] writes the exact one to an
+//! owner-only file); [`apply`] writes them atomically after the safety
+//! checks.
 
 pub mod apply;
 pub mod diff;
@@ -19,6 +20,7 @@ pub mod envfiles;
 pub mod history;
 pub mod lexer;
 pub mod literal;
+pub mod patch;
 pub mod plan;
 pub mod public;
 pub mod pyroute;

@@ -146,13 +146,46 @@ pub fn client_reference(plan: &mut Plan, rel: &str, name: &str, f: &Finding) {
         format!("import.meta.env.{name}"),
         format!("process.env.{name}"),
     ] {
-        out = super::public::rename_word(&out, &read, "\"\"");
+        out = empty_reads(&out, &read);
     }
     let dir = super::literal::project_dir(f);
     let mut g = f.clone();
     g.path = rel.to_string();
     let out = reroute(plan, &g, &dir, name, &out);
     plan.set(rel, out);
+}
+
+/// `read` (`import.meta.env.NAME`) becomes `""` where it is code: in the
+/// code itself or in a template literal (its `${}`), as the lexer says. A
+/// quoted string or a comment that names it is left alone: `""` there
+/// would end a `"…"` string early.
+fn empty_reads(text: &str, read: &str) -> String {
+    let b = text.as_bytes();
+    let word = |i: usize| {
+        b.get(i)
+            .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'$')
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for at in super::literal::find_all(text, read) {
+        let end = at + read.len();
+        if (at > 0 && (word(at - 1) || b.get(at - 1) == Some(&b'.'))) || word(end) || at < last {
+            continue;
+        }
+        let code = match region_at(Family::Js, text, at) {
+            Region::Code => true,
+            Region::Literal(l) => l.template,
+            Region::Comment => false,
+        };
+        if !code {
+            continue;
+        }
+        out.push_str(text.get(last..at).unwrap_or(""));
+        out.push_str("\"\"");
+        last = end;
+    }
+    out.push_str(text.get(last..).unwrap_or(""));
+    out
 }
 
 /// Point the client's calls to the provider at the route and write the
@@ -752,4 +785,19 @@ const ALLOWED = {allowed};
         slug = up.slug,
         allowed = allowed(paths),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::empty_reads;
+
+    #[test]
+    fn reads_become_empty_only_where_they_are_code() {
+        let r = "import.meta.env.OPENAI_API_KEY";
+        let src = "const k = import.meta.env.OPENAI_API_KEY;\nconst h = `Bearer ${import.meta.env.OPENAI_API_KEY}`;\nconst doc = \"set import.meta.env.OPENAI_API_KEY\";\n// reads import.meta.env.OPENAI_API_KEY\nconst other = import.meta.env.OPENAI_API_KEY_2 + x.import.meta.env.OPENAI_API_KEY;\n";
+        assert_eq!(
+            empty_reads(src, r),
+            "const k = \"\";\nconst h = `Bearer ${\"\"}`;\nconst doc = \"set import.meta.env.OPENAI_API_KEY\";\n// reads import.meta.env.OPENAI_API_KEY\nconst other = import.meta.env.OPENAI_API_KEY_2 + x.import.meta.env.OPENAI_API_KEY;\n"
+        );
+    }
 }
