@@ -617,7 +617,8 @@ const DUMMY_PASSWORDS: &[&[u8]] = &[
 pub fn random_token(secret: &[u8]) -> bool {
     let count = |f: fn(&u8) -> bool| secret.iter().filter(|b| f(b)).count();
     let (digits, letters) = (count(u8::is_ascii_digit), count(u8::is_ascii_alphabetic));
-    let cases = secret.iter().any(u8::is_ascii_lowercase) && secret.iter().any(u8::is_ascii_uppercase);
+    let cases =
+        secret.iter().any(u8::is_ascii_lowercase) && secret.iter().any(u8::is_ascii_uppercase);
     digits + letters >= 12
         && letters >= 2
         && (digits >= 2 || cases)

@@ -105,7 +105,11 @@ mod tests {
             "DocumentChunkEmbeddingsForSearch",
             "getAuthenticationToken",
         ] {
-            assert!(reads_as_name(n.as_bytes()), "{n}: {:?}", name_bits(n.as_bytes()));
+            assert!(
+                reads_as_name(n.as_bytes()),
+                "{n}: {:?}",
+                name_bits(n.as_bytes())
+            );
         }
     }
 
@@ -119,7 +123,11 @@ mod tests {
             "Qm7vT2kR9pLx4NcZ8wYb",
             "7f3a9c2e4b6d8f0a1c3e5b7d9f2a4c6e",
         ] {
-            assert!(!reads_as_name(t.as_bytes()), "{t}: {:?}", name_bits(t.as_bytes()));
+            assert!(
+                !reads_as_name(t.as_bytes()),
+                "{t}: {:?}",
+                name_bits(t.as_bytes())
+            );
         }
     }
 
