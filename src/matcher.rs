@@ -9,8 +9,6 @@
 //! Aho-Corasick pass plus a few small regex searches: linear time.
 
 use crate::rules::syntax::Lang;
-use aho_corasick::automaton::{Automaton, StateID};
-use aho_corasick::{Anchored, MatchKind};
 use anyhow::{Result, anyhow};
 
 use crate::rules::validate::{
@@ -538,7 +536,7 @@ impl Keywords {
 }
 
 /// The keyword DFA as a flat table this module steps itself: the same
-/// automaton as aho-corasick's DFA (built by it, then copied state by state),
+/// automaton as aho-corasick's DFA (built here from a trie, see [`Table::new`]),
 /// laid out so that a step is one class look-up, one add and one load, with
 /// no bounds check (the index is masked into a power-of-two table) and one
 /// compare for "is this a match state" (match states are numbered first).
@@ -564,75 +562,100 @@ struct Table {
 }
 
 impl Table {
+    /// Build the keyword automaton: a trie of the (case-folded) keywords
+    /// over the byte classes, its failure links set breadth first, and
+    /// every missing transition filled from the failure state's, which
+    /// makes it a DFA with aho-corasick's overlapping semantics (each state
+    /// lists every keyword that ends there, its own and its failure
+    /// chain's). Built here directly rather than through aho-corasick's DFA
+    /// builder and copied, which took half of jikimi's start-up at 768 rules.
     fn new(keywords: &[Vec<u8>]) -> Result<Table> {
-        let dfa = aho_corasick::dfa::Builder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .build(keywords)
-            .map_err(|e| anyhow!("cannot build keyword prefilter: {e}"))?;
-        let start = dfa
-            .start_state(Anchored::No)
-            .map_err(|e| anyhow!("cannot build keyword prefilter: {e}"))?;
         // Classes: one per (case-folded) keyword byte, 0 for the rest. At
         // most 230 bytes remain distinct after folding, so a u8 holds them.
         let mut classes = [0u8; 256];
-        let mut reps: Vec<u8> = vec![0];
+        let mut nclass = 1usize;
         for &b in keywords.iter().flatten() {
             let b = b.to_ascii_lowercase();
-            if !reps[1..].contains(&b) {
-                classes[usize::from(b)] = reps.len() as u8;
-                classes[usize::from(b.to_ascii_uppercase())] = reps.len() as u8;
-                reps.push(b);
+            if classes[usize::from(b)] == 0 {
+                classes[usize::from(b)] = nclass as u8;
+                classes[usize::from(b.to_ascii_uppercase())] = nclass as u8;
+                nclass += 1;
             }
         }
-        // Class 0's representative: a byte in no keyword, if there is one.
-        reps[0] = (0..=255u8)
-            .find(|&b| classes[usize::from(b)] == 0 && !reps[1..].contains(&b))
-            .unwrap_or(0);
-        let shift = (reps.len().next_power_of_two()).trailing_zeros();
-        // Every state reachable from the start, match states first. The
-        // maps from aho-corasick's state ids are vectors indexed by the id
-        // (ids are offsets into its own table, so they are bounded by it).
-        let slot = |s: StateID| s.as_usize();
-        let mut order = vec![start];
-        let mut seen = vec![false; slot(start) + 1];
-        seen[slot(start)] = true;
+        const NONE: u32 = u32::MAX;
+        // The trie: `delta[s * nclass + c]`, NONE where it has no edge.
+        let mut delta: Vec<u32> = vec![NONE; nclass];
+        let mut out: Vec<Vec<u32>> = vec![Vec::new()];
+        for (p, kw) in keywords.iter().enumerate() {
+            let mut s = 0usize;
+            for &b in kw {
+                let at = s * nclass + usize::from(classes[usize::from(b)]);
+                s = match delta[at] {
+                    NONE => {
+                        let n = out.len();
+                        delta[at] = n as u32;
+                        delta.resize(delta.len() + nclass, NONE);
+                        out.push(Vec::new());
+                        n
+                    }
+                    t => t as usize,
+                };
+            }
+            out[s].push(p as u32);
+        }
+        let n = out.len();
+        // Failure links, breadth first: a state's failure state is
+        // shallower, so its row is complete when the state's is filled.
+        let mut fail = vec![0u32; n];
+        let mut queue: Vec<u32> = Vec::with_capacity(n);
+        for t in delta.iter_mut().take(nclass) {
+            if *t == NONE {
+                *t = 0;
+            } else {
+                queue.push(*t);
+            }
+        }
         let mut i = 0;
-        while i < order.len() {
-            for &b in &reps {
-                let t = dfa.next_state(Anchored::No, order[i], b);
-                if slot(t) >= seen.len() {
-                    seen.resize(slot(t) + 1, false);
-                }
-                if !seen[slot(t)] {
-                    seen[slot(t)] = true;
-                    order.push(t);
+        while i < queue.len() {
+            let s = queue[i] as usize;
+            i += 1;
+            let f = fail[s] as usize;
+            if !out[f].is_empty() {
+                let inherited = out[f].clone();
+                out[s].extend(inherited);
+            }
+            for c in 0..nclass {
+                let via_fail = delta[f * nclass + c];
+                match delta[s * nclass + c] {
+                    NONE => delta[s * nclass + c] = via_fail,
+                    t => {
+                        fail[t as usize] = via_fail;
+                        queue.push(t);
+                    }
                 }
             }
-            i += 1;
         }
-        let is_match = |s: StateID| dfa.is_special(s) && dfa.is_match(s);
-        order.sort_by_key(|&s| !is_match(s));
-        let mut index = vec![0u32; seen.len()];
+        // Match states first, then the rest; states premultiplied by the
+        // stride.
+        let shift = nclass.next_power_of_two().trailing_zeros();
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by_key(|&s| out[s].is_empty());
+        let mut index = vec![0u32; n];
         for (i, &s) in order.iter().enumerate() {
-            index[slot(s)] = (i as u32) << shift;
+            index[s] = (i as u32) << shift;
         }
-        let size = (order.len() << shift).next_power_of_two();
+        let size = (n << shift).next_power_of_two();
         if u32::try_from(size).is_err() {
             return Err(anyhow!("cannot build keyword prefilter: too many keywords"));
         }
         let mut trans = vec![0u32; size];
         let mut matches = Vec::new();
         for (i, &s) in order.iter().enumerate() {
-            for (class, &b) in reps.iter().enumerate() {
-                trans[(i << shift) + class] = index[slot(dfa.next_state(Anchored::No, s, b))];
+            for c in 0..nclass {
+                trans[(i << shift) + c] = index[delta[s * nclass + c] as usize];
             }
-            if is_match(s) {
-                matches.push(
-                    (0..dfa.match_len(s))
-                        .map(|k| dfa.match_pattern(s, k).as_u32())
-                        .collect(),
-                );
+            if !out[s].is_empty() {
+                matches.push(std::mem::take(&mut out[s]));
             }
         }
         Ok(Table {
@@ -640,7 +663,7 @@ impl Table {
             mask: size - 1,
             match_below: (matches.len() as u32) << shift,
             shift,
-            start: index[slot(start)],
+            start: index[0],
             trans,
             matches,
         })

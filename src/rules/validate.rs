@@ -5,6 +5,7 @@
 mod creds;
 mod keys;
 mod sequence;
+mod wordlike;
 
 pub use creds::{
     crc16, format_string, is_template, looks_like_code, looks_like_regex, placeholder_password,
@@ -605,76 +606,49 @@ const DUMMY_PASSWORDS: &[&[u8]] = &[
     b"supersecret",
 ];
 
-/// A random-looking token after its prefix (`sk-...`): some `-`/`_`-separated
-/// segment is at least 20 characters long and mixes at least two digits with
-/// at least two letters, or the body has 16 letters and digits, mixes cases
-/// or holds two digits, and reads as no name: not an identifier made of
-/// words, not two word segments (a base64url body, where `-` and `_` are
-/// random characters too, or a base62 one that happens to hold no digit).
-/// Rejects `sk-learn`, `sk-button-primary-hover-state-large`,
-/// `sk-Button-Primary-2024`, `SunTls12RsaPremasterSecret`.
+/// A random-looking token, not a name or a phrase: at least 12 letters and
+/// digits, two digits or both cases (`sk-learn`, `my-master-key-for-local-dev`
+/// fail), and a body (after its lower-case prefix words such as `sk-`,
+/// `sk-proj-`, `ser.`, `pina_`) that does not read as a name
+/// (`sk-Button-Primary-Hover-State-Large-2024`, `ion_ConvertTheValueToThe...`):
+/// see [`wordlike`], which bounds how often a random token is taken for a
+/// name (one in 2^24), so that a rule's real tokens are not dropped by
+/// chance (`cargo bench --bench placeholders`).
 pub fn random_token(secret: &[u8]) -> bool {
-    // The prefix is a short head of letters before the first `-` or `.`
-    // (`sk-`, `ser.`).
-    let body = match secret.iter().position(|&b| b == b'-' || b == b'.') {
-        Some(i) if i <= 6 && secret[..i].iter().all(u8::is_ascii_alphabetic) => &secret[i + 1..],
-        _ => secret,
-    };
-    let segments = || body.split(|&b| b == b'-' || b == b'_');
-    if segments().any(|seg| seg.len() >= 20 && random_part(seg)) {
-        return true;
+    let count = |f: fn(&u8) -> bool| secret.iter().filter(|b| f(b)).count();
+    let (digits, letters) = (count(u8::is_ascii_digit), count(u8::is_ascii_alphabetic));
+    let cases =
+        secret.iter().any(u8::is_ascii_lowercase) && secret.iter().any(u8::is_ascii_uppercase);
+    digits + letters >= 12
+        && letters >= 2
+        && (digits >= 2 || cases)
+        && !wordlike::reads_as_name(token_body(secret))
+}
+
+/// `secret` without up to three leading prefix words: a lower-case letter,
+/// then up to seven lower-case letters or digits, then `-`, `_` or `.`
+/// (`sk-`, `sk-ant-api03-`, `depot_project_`, `ser.`). A fixed prefix is
+/// no evidence either way; a random token whose first characters happen to
+/// look like one keeps a random body.
+fn token_body(secret: &[u8]) -> &[u8] {
+    let mut body = secret;
+    for _ in 0..3 {
+        let Some(sep) = body.iter().position(|b| matches!(b, b'-' | b'_' | b'.')) else {
+            break;
+        };
+        let word = &body[..sep];
+        if !(1..=8).contains(&word.len())
+            || !word[0].is_ascii_lowercase()
+            || !word
+                .iter()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            || sep + 1 >= body.len()
+        {
+            break;
+        }
+        body = &body[sep + 1..];
     }
-    let alnum = body.iter().filter(|b| b.is_ascii_alphanumeric()).count();
-    alnum >= 16 && random_part(body) && segments().filter(|seg| is_word(seg)).count() < 2
-}
-
-/// Letters and digits mixed (two of each), or letters in both cases that do
-/// not read as a camelCase name.
-fn random_part(s: &[u8]) -> bool {
-    let digits = s.iter().filter(|b| b.is_ascii_digit()).count();
-    let letters = s.iter().filter(|b| b.is_ascii_alphabetic()).count();
-    let cases = s.iter().any(u8::is_ascii_lowercase) && s.iter().any(u8::is_ascii_uppercase);
-    letters >= 2 && (digits >= 2 || cases) && !(cases && reads_as_words(s))
-}
-
-/// Whether most letters of `s` are in word-shaped chunks: a capital and two
-/// or more lower-case letters, or three or more lower-case letters, with a
-/// vowel (`SunTls12RsaPremasterSecret`, not `HULSQIgd6CFNGoaRfn` or
-/// `FybcKlkbLowIcacTBLwObc`).
-fn reads_as_words(s: &[u8]) -> bool {
-    let (mut letters, mut in_words, mut i) = (0usize, 0usize, 0usize);
-    while i < s.len() {
-        if !s[i].is_ascii_alphabetic() {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        i += usize::from(s[i].is_ascii_uppercase());
-        while i < s.len() && s[i].is_ascii_lowercase() {
-            i += 1;
-        }
-        if i == start {
-            i += 1;
-        }
-        let len = i - start;
-        let lower = len - usize::from(s[start].is_ascii_uppercase());
-        letters += len;
-        let vowel = s[start..i]
-            .iter()
-            .any(|b| matches!(b.to_ascii_lowercase(), b'a' | b'e' | b'i' | b'o' | b'u'));
-        if lower >= 2 && len >= 3 && vowel {
-            in_words += len;
-        }
-    }
-    letters > 0 && in_words * 5 >= letters * 4
-}
-
-/// A segment that is one lower-case or capitalised word (`Button`, `hover`):
-/// two of them make a name, not a random base64url body.
-fn is_word(seg: &[u8]) -> bool {
-    seg.len() >= 4
-        && seg.iter().skip(1).all(u8::is_ascii_lowercase)
-        && seg.first().is_some_and(u8::is_ascii_alphabetic)
+    body
 }
 
 fn contains_ci(hay: &[u8], needle: &str) -> bool {
