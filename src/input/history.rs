@@ -48,6 +48,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
 use crate::input::pack::Packs;
+use crate::input::treegraph::{self, TreeGraph};
 use crate::input::{CommitInfo, GitState, Origin, Sink, isolate, pack, treeread};
 use crate::redact::redact_known_secrets;
 use crate::text;
@@ -154,6 +155,9 @@ pub struct BlobSet {
     /// The packs of the repository and its alternates, surveyed once:
     /// objects whose delta chain loops are never handed to libgit2.
     pub packs: Arc<Packs>,
+    /// The trees the full walk entered, for [`locate`] (not kept in range
+    /// mode, whose walk skips what the parents have).
+    pub graph: Option<TreeGraph>,
 }
 
 /// A commit object larger than this is not read: no one writes a commit
@@ -840,9 +844,14 @@ impl Enumerator<'_, '_> {
             let read = batch
                 .take(tid)
                 .unwrap_or_else(|| treeread::read_tree(self.repo, &self.packs, tid));
+            // Recorded for `locate` (a tree that cannot be read carries
+            // nothing there either).
+            let graph = self.set.graph.get_or_insert_with(TreeGraph::default);
+            graph.begin(tid);
             let raw = match read {
                 Ok(raw) => raw,
                 Err(e) => {
+                    graph.end();
                     let at = if prefix.is_empty() { "/" } else { &prefix };
                     self.sink
                         .error(&format!("tree {tid} ({at} in commit {})", commit.id), &e);
@@ -862,9 +871,11 @@ impl Enumerator<'_, '_> {
                 };
                 match e.kind {
                     ObjectType::Blob => {
-                        if self.set.index.contains_key(&id) {
+                        if let Some(&b) = self.set.index.get(&id) {
+                            graph.push(treegraph::Entry::Blob(b));
                             continue;
                         }
+                        graph.push(treegraph::Entry::Blob(self.set.blobs.len() as u32));
                         let c = *slot.get_or_insert_with(|| {
                             self.set.commits.push(Arc::new(commit.info()));
                             (self.set.commits.len() - 1) as u32
@@ -877,6 +888,7 @@ impl Enumerator<'_, '_> {
                         });
                     }
                     ObjectType::Tree => {
+                        graph.push_tree(id);
                         if self.seen_trees.contains(&id) {
                             continue;
                         }
@@ -890,6 +902,7 @@ impl Enumerator<'_, '_> {
                     _ => {}
                 }
             }
+            graph.end();
         }
     }
 }
@@ -1527,7 +1540,19 @@ struct Locator<'r> {
     memo: IdMap<u32>,
     sets: Vec<TargetSet>,
     interned: HashMap<TargetSet, u32>,
+    /// The walk's record of the trees, when it is complete: the trees
+    /// under a root it holds are not read again.
+    graph: Option<&'r TreeGraph>,
+    /// Blob (index in the walk's set) → target.
+    target_of_blob: HashMap<u32, u32, foldhash::fast::RandomState>,
+    /// Node of `graph` → index into `sets` ([`NOT_YET`]: not computed,
+    /// [`OPEN`]: being computed).
+    node_memo: Vec<u32>,
 }
+
+/// See [`Locator::node_memo`].
+const NOT_YET: u32 = u32::MAX;
+const OPEN: u32 = u32::MAX - 1;
 
 impl<'r> Locator<'r> {
     fn new(repo: &'r Repository, packs: &'r Packs, index: &'r IdMap<usize>) -> Self {
@@ -1539,6 +1564,99 @@ impl<'r> Locator<'r> {
             memo: IdMap::default(),
             sets: vec![empty.clone()],
             interned: HashMap::from([(empty, 0)]),
+            graph: None,
+            target_of_blob: HashMap::default(),
+            node_memo: Vec::new(),
+        }
+    }
+
+    /// Use the walk's record of the trees (if complete) for the trees it
+    /// holds; `set` is the walk's blob set, `targets` the located blobs.
+    fn with_graph(mut self, set: &'r BlobSet, targets: &[Oid]) -> Self {
+        if let Some(g) = set.graph.as_ref().filter(|g| g.complete()) {
+            self.target_of_blob = targets
+                .iter()
+                .enumerate()
+                .filter_map(|(t, id)| Some((*set.index.get(id)?, t as u32)))
+                .collect();
+            self.node_memo = vec![NOT_YET; g.nodes()];
+            self.graph = Some(g);
+        }
+        self
+    }
+
+    /// The set of `tree` if it was computed.
+    fn memo_of(&self, tree: &Oid) -> Option<u32> {
+        if let Some(n) = self.graph.and_then(|g| g.node(*tree)) {
+            return match self.node_memo.get(n as usize) {
+                Some(&s) if s != NOT_YET && s != OPEN => Some(s),
+                _ => None,
+            };
+        }
+        self.memo.get(tree).copied()
+    }
+
+    /// [`Self::set_of`] from the walk's record: no tree is read.
+    fn set_of_node(&mut self, g: &TreeGraph, root: u32) -> u32 {
+        enum Step {
+            Enter(u32),
+            Leave(u32, Vec<u32>, Vec<(u32, u64)>),
+        }
+        let mut stack = vec![Step::Enter(root)];
+        while let Some(step) = stack.pop() {
+            match step {
+                Step::Enter(n) => {
+                    // Done, or open: a damaged object store can make a
+                    // tree its own descendant.
+                    if self.node_memo[n as usize] != NOT_YET {
+                        continue;
+                    }
+                    self.node_memo[n as usize] = OPEN;
+                    let mut blobs = Vec::new();
+                    let mut subtrees: Vec<(u32, u64)> = Vec::new();
+                    for e in g.entries(n) {
+                        match e {
+                            treegraph::Entry::Blob(b) => {
+                                if let Some(&t) = self.target_of_blob.get(&b) {
+                                    blobs.push(t);
+                                }
+                            }
+                            treegraph::Entry::Tree(c) => subtrees.push((c, 1)),
+                        }
+                    }
+                    subtrees.sort_unstable_by_key(|s| s.0);
+                    subtrees.dedup_by(|b, a| {
+                        let same = a.0 == b.0;
+                        if same {
+                            a.1 += 1;
+                        }
+                        same
+                    });
+                    let children: Vec<u32> = subtrees
+                        .iter()
+                        .map(|s| s.0)
+                        .filter(|&c| self.node_memo[c as usize] == NOT_YET)
+                        .collect();
+                    stack.push(Step::Leave(n, blobs, subtrees));
+                    stack.extend(children.into_iter().map(Step::Enter));
+                }
+                Step::Leave(n, blobs, subtrees) => {
+                    let subs: Vec<(u32, u64)> = subtrees
+                        .iter()
+                        .map(|&(c, k)| match self.node_memo[c as usize] {
+                            NOT_YET | OPEN => (0, k),
+                            s => (s, k),
+                        })
+                        .filter(|(s, _)| *s != 0)
+                        .collect();
+                    let id = self.combine_sets(&blobs, subs);
+                    self.node_memo[n as usize] = id;
+                }
+            }
+        }
+        match self.node_memo[root as usize] {
+            NOT_YET | OPEN => 0,
+            s => s,
         }
     }
 
@@ -1561,6 +1679,11 @@ impl<'r> Locator<'r> {
     /// no recursion, so a tree thousands of levels deep is followed to the
     /// bottom.
     fn set_of(&mut self, root: Oid) -> u32 {
+        if let Some(g) = self.graph
+            && let Some(n) = g.node(root)
+        {
+            return self.set_of_node(g, n);
+        }
         if let Some(&s) = self.memo.get(&root) {
             return s;
         }
@@ -1636,7 +1759,13 @@ impl<'r> Locator<'r> {
             .map(|(id, n)| (self.memo.get(id).copied().unwrap_or(0), *n))
             .filter(|(s, _)| *s != 0)
             .collect();
-        if p.blobs.is_empty() {
+        self.combine_sets(&p.blobs, subs)
+    }
+
+    /// The set of a tree holding the targets `blobs` (one per path) and
+    /// the subtrees whose sets are `subs` (with how many names each).
+    fn combine_sets(&mut self, blobs: &[u32], subs: Vec<(u32, u64)>) -> u32 {
+        if blobs.is_empty() {
             match subs.as_slice() {
                 [] => return 0,
                 // One subtree carries it all, under one name: same set.
@@ -1645,7 +1774,7 @@ impl<'r> Locator<'r> {
             }
         }
         let mut acc: HashMap<u32, u64> = HashMap::new();
-        for &t in &p.blobs {
+        for &t in blobs {
             let c = acc.entry(t).or_default();
             *c = c.saturating_add(1);
         }
@@ -1668,7 +1797,7 @@ impl<'r> Locator<'r> {
     fn record_paths(&self, roots: &[Oid], paths: &mut [HashSet<String>]) {
         let full = |paths: &[HashSet<String>], t: u32| paths[t as usize].len() > MAX_PATHS_PER_BLOB;
         let wanted = |paths: &[HashSet<String>], tree: &Oid| {
-            let s = self.memo.get(tree).copied().unwrap_or(0);
+            let s = self.memo_of(tree).unwrap_or(0);
             s != 0 && self.sets[s as usize].iter().any(|&(t, _)| !full(paths, t))
         };
         let mut visited: HashSet<(Oid, String)> = HashSet::new();
@@ -1714,8 +1843,9 @@ impl<'r> Locator<'r> {
 /// the commits' trees, only into subtrees that carry a target whose list
 /// is not full.
 pub fn locate(repo: &Repository, set: &BlobSet, targets: &[Oid]) -> Locations {
+    let t0 = Instant::now();
     let index: IdMap<usize> = targets.iter().enumerate().map(|(i, o)| (*o, i)).collect();
-    let mut loc = Locator::new(repo, &set.packs, &index);
+    let mut loc = Locator::new(repo, &set.packs, &index).with_graph(set, targets);
     let mut per_set: HashMap<u32, usize> = HashMap::new();
     let mut roots: Vec<Oid> = Vec::new();
     let mut seen_roots: IdSet = IdSet::default();
@@ -1734,8 +1864,11 @@ pub fn locate(repo: &Repository, set: &BlobSet, targets: &[Oid]) -> Locations {
             }
         }
     }
+    timing("locate: the commits carrying each finding", t0);
+    let t0 = Instant::now();
     let mut paths: Vec<HashSet<String>> = vec![HashSet::new(); targets.len()];
     loc.record_paths(&roots, &mut paths);
+    timing("locate: paths", t0);
     // Blobs reached only through a ref at a tree or blob: their first path.
     // Commit messages: where they are reported.
     let mut message_commits = vec![0usize; targets.len()];

@@ -21,6 +21,7 @@ pub mod isolate;
 pub mod pack;
 pub mod plist;
 pub mod stdin;
+pub mod treegraph;
 pub mod treeread;
 pub mod walk;
 
