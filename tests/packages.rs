@@ -101,3 +101,69 @@ fn blobs_checksums_and_prose_are_not_provider_keys() {
     assert_eq!(rules("sql.password"), 1, "{found:#?}");
     assert!(found.contains(&("sql.password".into(), sql_pw.clone())));
 }
+
+/// A PEM private key commented out line by line (`//` in C++ tests, `#` in
+/// Python) is still a key: the comment markers are undone before decoding
+/// (BoringSSL's x509 tests keep four keys so). A commented-out block whose
+/// body is not a key stays unreported.
+#[test]
+fn pem_keys_commented_out_line_by_line() {
+    let mut f = Fake::new(1803);
+    // PKCS#8 Ed25519: the fixed header, then 32 random bytes.
+    let mut der = vec![
+        0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04,
+        0x20,
+    ];
+    let alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    der.extend(f.chars("0123456789abcdef", 64).as_bytes().chunks(2).map(|h| {
+        u8::from_str_radix(std::str::from_utf8(h).unwrap(), 16).unwrap()
+    }));
+    let body = b64(&der);
+    let cpp = format!(
+        "// The key of the test certificate:\n//\n//     -----BEGIN PRIVATE KEY-----\n//     {}\n//     {}\n//     -----END PRIVATE KEY-----\nstatic const char kCert[] = \"...\";\n",
+        &body[..32],
+        &body[32..]
+    );
+    let py = format!(
+        "# -----BEGIN PRIVATE KEY-----\n# {}\n# {}\n# -----END PRIVATE KEY-----\n",
+        &body[..32],
+        &body[32..]
+    );
+    let junk = f.chars(alphabet, 64);
+    let not_a_key = format!(
+        "// -----BEGIN PRIVATE KEY-----\n// {}\n// {}\n// -----END PRIVATE KEY-----\n",
+        &junk[..32],
+        &junk[32..]
+    );
+    let env = Env::new();
+    env.write("crypto/x509/x509_test.cc", cpp);
+    env.write("tools/keys.py", py);
+    env.write("crypto/pem/junk_test.cc", not_a_key);
+    let (_, v) = env.scan_json(&[".", "--no-config", "--no-redact"]);
+    let pem: Vec<String> = findings(&v)
+        .iter()
+        .filter(|f| f["rule"] == "pem.private-key")
+        .map(|f| f["path"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(pem.iter().any(|p| p == "crypto/x509/x509_test.cc"), "{pem:?}");
+    assert!(pem.iter().any(|p| p == "tools/keys.py"), "{pem:?}");
+    assert!(!pem.iter().any(|p| p == "crypto/pem/junk_test.cc"), "{pem:?}");
+}
+
+fn b64(bytes: &[u8]) -> String {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for c in bytes.chunks(3) {
+        let n = (u32::from(c[0]) << 16)
+            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*c.get(2).unwrap_or(&0));
+        for i in 0..4 {
+            if i <= c.len() {
+                out.push(char::from(A[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
