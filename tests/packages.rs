@@ -68,7 +68,13 @@ fn blobs_checksums_and_prose_are_not_provider_keys() {
     let env = Env::new();
     let b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let blob: String = (0..3)
-        .map(|_| format!("BSA{}/{}", f.chars(b64, 30).replace('/', "Q"), f.chars(b64, 60)))
+        .map(|_| {
+            format!(
+                "BSA{}/{}",
+                f.chars(b64, 30).replace('/', "Q"),
+                f.chars(b64, 60)
+            )
+        })
         .collect::<Vec<_>>()
         .join("");
     let brave = format!("BSA{}", f.alnum(27));
@@ -115,9 +121,12 @@ fn pem_keys_commented_out_line_by_line() {
         0x20,
     ];
     let alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    der.extend(f.chars("0123456789abcdef", 64).as_bytes().chunks(2).map(|h| {
-        u8::from_str_radix(std::str::from_utf8(h).unwrap(), 16).unwrap()
-    }));
+    der.extend(
+        f.chars("0123456789abcdef", 64)
+            .as_bytes()
+            .chunks(2)
+            .map(|h| u8::from_str_radix(std::str::from_utf8(h).unwrap(), 16).unwrap()),
+    );
     let body = b64(&der);
     let cpp = format!(
         "// The key of the test certificate:\n//\n//     -----BEGIN PRIVATE KEY-----\n//     {}\n//     {}\n//     -----END PRIVATE KEY-----\nstatic const char kCert[] = \"...\";\n",
@@ -145,9 +154,15 @@ fn pem_keys_commented_out_line_by_line() {
         .filter(|f| f["rule"] == "pem.private-key")
         .map(|f| f["path"].as_str().unwrap_or_default().to_string())
         .collect();
-    assert!(pem.iter().any(|p| p == "crypto/x509/x509_test.cc"), "{pem:?}");
+    assert!(
+        pem.iter().any(|p| p == "crypto/x509/x509_test.cc"),
+        "{pem:?}"
+    );
     assert!(pem.iter().any(|p| p == "tools/keys.py"), "{pem:?}");
-    assert!(!pem.iter().any(|p| p == "crypto/pem/junk_test.cc"), "{pem:?}");
+    assert!(
+        !pem.iter().any(|p| p == "crypto/pem/junk_test.cc"),
+        "{pem:?}"
+    );
 }
 
 fn b64(bytes: &[u8]) -> String {
