@@ -27,6 +27,7 @@ mod images;
 mod install;
 mod long_tail;
 mod merge;
+mod packages;
 mod placeholders;
 mod providers;
 mod readme;

@@ -684,6 +684,7 @@ pub fn generic_secret(secret: &[u8], whole: &[u8]) -> bool {
         || looks_like_regex(secret)
         || is_template(secret)
         || creds::looks_like_timestamp(secret)
+        || word_path(secret)
     {
         return false;
     }
@@ -1147,6 +1148,67 @@ const PROVIDER_PREFIXES: &[&str] = &[
     "AGE-SECRET-KEY-",
 ];
 
+/// Whether a value is a path of words joined by `/`, `:` or `?`: a MIME
+/// type (`application/x-www-form-urlencoded`), an error code
+/// (`auth/custom-token-mismatch`), an IAM action (`secretsmanager:GetSecretValue`),
+/// a namespaced event or constant (`msal:acquireTokenStart`, `RULE_TYPE:SECRET`),
+/// a parser state (`?InterpolationInTemplate`). Every part is a lower-case word
+/// (a few digits allowed), an upper-case constant or a camelCase identifier;
+/// a random token split at the same characters (base64's `/`) has parts that
+/// are none of these.
+fn word_path(secret: &[u8]) -> bool {
+    if !secret.iter().any(|b| matches!(b, b'/' | b':' | b'?')) {
+        return false;
+    }
+    let mut parts = 0;
+    for part in secret
+        .split(|b| matches!(b, b'/' | b':' | b'?' | b'-' | b'_' | b'.' | b'+'))
+        .filter(|p| !p.is_empty())
+    {
+        parts += 1;
+        // One short run of digits at most (`oauth2`, `v1`), not `s3cr3t`.
+        let digits = part.iter().filter(|b| b.is_ascii_digit()).count();
+        let digit_runs = part
+            .iter()
+            .enumerate()
+            .filter(|&(i, b)| b.is_ascii_digit() && (i == 0 || !part[i - 1].is_ascii_digit()))
+            .count();
+        let lower = part
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            && digits <= 3
+            && digit_runs <= 1
+            && digits < part.len();
+        let upper = part.iter().all(u8::is_ascii_uppercase);
+        if !(lower || upper || looks_like_identifier(part) || camel_words(part)) {
+            return false;
+        }
+    }
+    parts >= 2 || secret.starts_with(b"?")
+}
+
+/// Letters only, cut before each capital into chunks that read as words
+/// (`InterpolationInTemplate`): random letters (`DXFehzdDwIhANwps`) cut into
+/// many one-letter chunks.
+fn camel_words(part: &[u8]) -> bool {
+    if part.len() < 6 || !part.iter().all(u8::is_ascii_alphabetic) {
+        return false;
+    }
+    let chunks = 1 + part
+        .iter()
+        .skip(1)
+        .filter(|b| b.is_ascii_uppercase())
+        .count();
+    let singles = part
+        .iter()
+        .enumerate()
+        .filter(|&(i, b)| {
+            b.is_ascii_uppercase() && !part.get(i + 1).is_some_and(u8::is_ascii_lowercase)
+        })
+        .count();
+    singles <= 1 && part.len() >= chunks * 4
+}
+
 /// Whether a path segment is made of words: `openai-key`, `versions`, `v2`.
 fn segments_are_words(p: &[u8]) -> bool {
     p.split(|&b| b == b'-' || b == b'_' || b == b'.')
@@ -1485,6 +1547,30 @@ mod tests {
         // A base64url body: `-` and `_` are random characters there.
         assert!(random_token(b"pa-Xq3_kT9v-Lm2Wc8Rz_pQ4nB7yH1sDf6Gj")); // jikimi:allow (fake)
         assert!(!random_token(b"sk-Button-Primary-Hover-State-Large-2024"));
+    }
+
+    #[test]
+    fn word_paths_are_not_secrets() {
+        for v in [
+            "application/x-www-form-urlencoded",
+            "auth/custom-token-mismatch",
+            "secretsmanager:GetSecretValue",
+            "msal:acquireTokenFromNetworkStart",
+            "DATADOG_RULE_TYPE:SECRET",
+            "?InterpolationInTemplate",
+            "token-vault/default/oauth2credentialprovider",
+        ] {
+            assert!(word_path(v.as_bytes()), "{v}");
+        }
+        for v in [
+            "MEYCIQCKZLWyTk5run/pHa+DXFehzdDwIhANwps",
+            "Qm7vT2kR9pLx4NcZ8wYb3HsJ",
+            "svc:Qm7vT2kR9pLx4NcZ8wYb",
+            "admin:Tz4pQ8wLm2x",
+            "s3cr3t/v4lu3z",
+        ] {
+            assert!(!word_path(v.as_bytes()), "{v}");
+        }
     }
 
     #[test]

@@ -69,6 +69,23 @@ fn is_b64(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'+' || b == b'/'
 }
 
+/// The line-comment marker every line of a commented-out block starts with
+/// (`// MIIEpAIB…` in C, `# MIIE…` in shell or Python, `; …` in INI), each
+/// followed by a space or nothing: a base64 line never holds a space, so a
+/// body line that merely begins with `/` is not taken for a comment.
+fn comment_marker(body: &str) -> Option<&'static str> {
+    ["//", "#", ";"].into_iter().find(|m| {
+        let mut lines = body.lines().map(str::trim_start).filter(|l| !l.is_empty());
+        let mut n = 0;
+        let all = lines.all(|l| {
+            n += 1;
+            l.strip_prefix(m)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(char::is_whitespace))
+        });
+        all && n >= 2
+    })
+}
+
 /// Parse `-----BEGIN label-----` ... `-----END label-----`.
 fn armor(secret: &[u8]) -> Option<Armor> {
     let text = unwrap_embedding(std::str::from_utf8(secret).ok()?);
@@ -80,7 +97,12 @@ fn armor(secret: &[u8]) -> Option<Armor> {
     let mut headers = Vec::new();
     let mut b64 = String::new();
     let mut checksum = None;
+    let marker = comment_marker(body);
     for line in body.lines() {
+        let line = match marker {
+            Some(m) => line.trim_start().strip_prefix(m).unwrap_or(line),
+            None => line,
+        };
         let line = line.trim_matches(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '`'));
         if line.is_empty() {
             continue;
