@@ -946,3 +946,95 @@ fn docker_auths_and_git_credentials_are_found() {
         "{found:#?}"
     );
 }
+
+/// Command lines, name/value pairs and literal forms of the planted-credentials
+/// class (`benches/gen_planted.py`): each password is found by its own rule.
+#[test]
+fn command_lines_and_config_forms_of_planted_credentials_are_found() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "scripts/restore.sh",
+            "mysql -u root -p'{pw}' shop < dump.sql",
+            "mysql.cli-password",
+        ),
+        (
+            "scripts/backup.sh",
+            "mysqldump -uroot -p{pw} shop > dump.sql",
+            "mysql.cli-password",
+        ),
+        (
+            "scripts/ssh.sh",
+            "sshpass -p '{pw}' ssh deploy@web01.acme-corp.dev",
+            "sshpass.password",
+        ),
+        ("config/redis.conf", "requirepass {pw}", "redis.password"),
+        (
+            "k8s/deployment.yaml",
+            "      env:\n        - name: DB_PASSWORD\n          value: \"{pw}\"",
+            "generic.env-name-value",
+        ),
+        (
+            "config/initializers/acme.rb",
+            "API_SECRET = %q({tok})",
+            "generic.ruby-percent-literal",
+        ),
+        (
+            "ansible/group_vars/all.yml",
+            "ansible_become_pass: {pw}",
+            "ansible.password",
+        ),
+        (
+            "conf/hibernate.cfg.xml",
+            "<property name=\"hibernate.connection.password\">{pw}</property>",
+            "generic.xml-property-password",
+        ),
+        (
+            "internal/db.go",
+            "var dsn = \"app:{pw}@tcp(db.acme-corp.dev:3306)/shop\"",
+            "go.mysql-dsn-password",
+        ),
+    ];
+    let mut f = Fake::new(2909);
+    let env = Env::new();
+    let mut expected = Vec::new();
+    for (path, line, rule) in cases {
+        let (text, values) = fill(&mut f, &[line]);
+        env.write(path, text);
+        expected.push((*path, *rule, values[0].clone()));
+    }
+    // A WordPress salt uses the whole printable alphabet, brackets included.
+    let salt = format!(
+        "{}<{}]{}}}{}|{}",
+        f.alnum(12),
+        f.alnum(12),
+        f.alnum(12),
+        f.alnum(12),
+        f.alnum(12)
+    );
+    env.write(
+        "wp-config.php",
+        format!("<?php\ndefine( 'AUTH_KEY', '{salt}' );\n"),
+    );
+    let found = secrets(&env);
+    for (path, rule, value) in &expected {
+        assert_found(&found, path, rule, value);
+    }
+    assert_found(&found, "wp-config.php", "generic.secret-assignment", &salt);
+}
+
+/// Seen on spring-petclinic's history: a CSS selector under a credential
+/// word in a bundled script, and a phrase of words as a CI file's key.
+#[test]
+fn css_selectors_and_word_phrases_are_not_credentials() {
+    let env = Env::new();
+    env.write(
+        "lib/credentials/select.js",
+        "Behaviour.specify(\"INPUT.credentials-list\", 'credentials-list', 0, function (e) {\n    panel.bind(root.querySelector(mode.value == 'list'\n            ? \"SPAN.credentials-list-content-body\"\n            : \"SPAN.credentials-list-content-entry\")[0]);\n});\n",
+    );
+    env.write(
+        ".github/workflows/build.yml",
+        "env:\n  API_KEY: \"123456_set_at_workflow_level\"\n  CLIENT_SECRET: replace_with_your_client_secret_value\n",
+    );
+    let found = secrets(&env);
+    assert!(found.is_empty(), "{found:#?}");
+}

@@ -437,7 +437,10 @@ pub fn plausible(
     if unquoted_rule && !quoted && lang.is_some_and(program) {
         return false;
     }
-    if password_hash(secret) || structured_data(secret) {
+    if password_hash(secret) || (structured_data(secret) && !salt_define(text, secret_start)) {
+        return false;
+    }
+    if css_selector(secret) || word_phrase(secret) {
         return false;
     }
     if secret.ends_with(b"{")
@@ -812,6 +815,104 @@ fn structured_data(v: &[u8]) -> bool {
         })
         .count()
         >= 3
+}
+
+/// A WordPress key or salt (`define('AUTH_KEY', '…')`): generated from the
+/// whole printable alphabet, brackets included, so never serialised data.
+fn salt_define(text: &[u8], at: usize) -> bool {
+    let (ls, _) = line_at(text, at);
+    let before = text[ls..at.min(text.len())].to_ascii_uppercase();
+    let mut before: Vec<u8> = before
+        .into_iter()
+        .filter(|b| !b.is_ascii_whitespace())
+        .collect();
+    if matches!(before.last(), Some(b'\'' | b'"')) {
+        before.pop();
+    }
+    let before = before.strip_suffix(b",").unwrap_or(&before);
+    let before = before
+        .strip_suffix(b"'")
+        .or_else(|| before.strip_suffix(b"\""))
+        .unwrap_or(before);
+    before.starts_with(b"DEFINE(") && (before.ends_with(b"_KEY") || before.ends_with(b"_SALT"))
+}
+
+/// A CSS selector (`DIV.credentials-select-content-param`, `#password-field`,
+/// `input.api-token`): an element's tag and class or id, not a value.
+fn css_selector(v: &[u8]) -> bool {
+    let t = v
+        .strip_prefix(b"\"")
+        .or_else(|| v.strip_prefix(b"'"))
+        .unwrap_or(v);
+    let t = t
+        .strip_suffix(b"\"")
+        .or_else(|| t.strip_suffix(b"'"))
+        .unwrap_or(t);
+    let Some(mark) = t.iter().position(|b| matches!(b, b'.' | b'#')) else {
+        return false;
+    };
+    let tag = t[..mark].to_ascii_lowercase();
+    let tags: &[&[u8]] = &[
+        b"",
+        b"div",
+        b"span",
+        b"input",
+        b"a",
+        b"ul",
+        b"li",
+        b"p",
+        b"table",
+        b"tr",
+        b"td",
+        b"form",
+        b"select",
+        b"button",
+        b"img",
+        b"section",
+        b"label",
+        b"textarea",
+        b"option",
+    ];
+    if !tags.contains(&tag.as_slice()) {
+        return false;
+    }
+    // Each `.class` / `#id` part is a hyphenated lower-case name.
+    let parts = t[mark..].split(|b| matches!(b, b'.' | b'#')).skip(1);
+    let mut hyphen = false;
+    for part in parts {
+        if part.is_empty()
+            || !part[0].is_ascii_alphabetic()
+            || !part
+                .iter()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_'))
+        {
+            return false;
+        }
+        hyphen |= part.contains(&b'-');
+    }
+    hyphen
+}
+
+/// Words joined by underscores (`123456_set_at_workflow_level`,
+/// `replace_with_your_own_key`): a phrase telling the reader something, with
+/// at least three lower-case words of letters only, and no other character
+/// than digits in the remaining parts.
+fn word_phrase(v: &[u8]) -> bool {
+    let parts: Vec<&[u8]> = v.split(|b| *b == b'_').collect();
+    let words = parts
+        .iter()
+        .filter(|p| (2..=12).contains(&p.len()) && p.iter().all(u8::is_ascii_lowercase))
+        .count();
+    parts.len() >= 4
+        && words >= 3
+        && parts.iter().all(|p| {
+            p.iter()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+        && parts
+            .iter()
+            .filter(|p| !p.iter().all(u8::is_ascii_lowercase))
+            .all(|p| p.iter().all(u8::is_ascii_digit))
 }
 
 /// Programming languages, where a value without quotes is an expression.
