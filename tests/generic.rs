@@ -1038,3 +1038,26 @@ fn css_selectors_and_word_phrases_are_not_credentials() {
     let found = secrets(&env);
     assert!(found.is_empty(), "{found:#?}");
 }
+
+/// Seen on laravel/framework's and rails' histories: URL-parsing tests'
+/// percent-encoded dummies, keyboard walks, sequential digits in a
+/// documented config, a validation rule under `password`, and advice to
+/// change a value.
+#[test]
+fn url_test_dummies_keyboard_walks_rules_and_advice_are_not_credentials() {
+    let env = Env::new();
+    env.write(
+        "tests/Support/UrlParserTest.php",
+        "<?php\nclass UrlParserTest extends TestCase\n{\n    public function urls()\n    {\n        return [\n            ['mysql://foo:bar%25bar@db.acme-corp.dev/app'],\n            ['http://login:one+two%3F@www.acme-corp.dev/c/a'],\n            ['http://atpass:foo%40bar@api.acme-corp.dev:8080/path'],\n            ['http://username:nota%hex@www.acme-corp.dev'],\n            ['url' => 'redis://h:qwer1234asdfzxcv@cache.acme-corp.dev:6379', 'password' => 'qwer1234asdfzxcv'],\n        ];\n    }\n    public function testCustom()\n    {\n        $v = new Validator($trans, ['password' => 'foo'], ['password' => 'Required:strict']);\n    }\n}\n",
+    );
+    env.write(
+        "docker-compose.yml",
+        "services:\n  db:\n    image: postgres\n    environment:\n#     POSTGRES_PASSWORD: \"ChangeThisBeforeDeploying!\"\n",
+    );
+    env.write(
+        "docs/numeric.md",
+        "If your password is numeric:\n\n```yaml\ndevelopment:\n  username: root\n  password: 1234567\n```\n",
+    );
+    let found = secrets(&env);
+    assert!(found.is_empty(), "{found:#?}");
+}
