@@ -1061,3 +1061,66 @@ fn url_test_dummies_keyboard_walks_rules_and_advice_are_not_credentials() {
     let found = secrets(&env);
     assert!(found.is_empty(), "{found:#?}");
 }
+
+/// A weak password in a credential file is still reported, at severity low
+/// with "weak" in its `why` (SARIF level note); a strong one stays high.
+#[test]
+fn weak_credential_file_passwords_are_reported_at_low_severity() {
+    let mut f = Fake::new(2910);
+    let env = Env::new();
+    let strong_pw = strong(&mut f);
+    env.write(
+        ".pgpass",
+        format!("db.acme-corp.dev:5432:orders:svc:{strong_pw}\nreplica.acme-corp.dev:5432:*:report:kestrel\n"),
+    );
+    env.write(
+        "home/.netrc",
+        "machine git.acme-corp.dev\n  login deploy\n  password fig\n",
+    );
+    env.write(
+        "home/.git-credentials",
+        "https://deploy:tulip7@git.acme-corp.dev\n",
+    );
+    let (_, v) = env.scan_json(&[".", "--no-config", "--no-redact"]);
+    let by_secret = |s: &str| {
+        findings(&v)
+            .iter()
+            .find(|x| x["secret"] == s)
+            .cloned()
+            .unwrap_or_else(|| panic!("no finding for {s}: {v:#}"))
+    };
+    for weak in ["kestrel", "fig", "tulip7"] {
+        let x = by_secret(weak);
+        assert_eq!(x["severity"], "low", "{x:#}");
+        assert!(
+            x["why"].as_str().unwrap_or_default().contains("weak"),
+            "{x:#}"
+        );
+    }
+    let x = by_secret(&strong_pw);
+    assert_eq!(x["severity"], "high", "{x:#}");
+    assert!(
+        !x["why"].as_str().unwrap_or_default().contains("weak"),
+        "{x:#}"
+    );
+    // SARIF follows the severity: a note for the weak one.
+    let out = env
+        .cmd()
+        .args(["scan", ".", "--no-config", "-f", "sarif"])
+        .output()
+        .expect("run");
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).expect("sarif");
+    let results = sarif["runs"][0]["results"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let netrc = results
+        .iter()
+        .find(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .is_some_and(|u| u.ends_with(".netrc"))
+        })
+        .unwrap_or_else(|| panic!("no .netrc result: {sarif:#}"));
+    assert_eq!(netrc["level"], "note", "{netrc:#}");
+}
