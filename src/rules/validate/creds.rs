@@ -488,6 +488,16 @@ fn user_before(secret: &[u8], whole: &[u8]) -> Option<Vec<u8>> {
         .split(|b| b.is_ascii_whitespace() || matches!(b, b'=' | b':'))
         .filter(|w| !w.is_empty())
         .collect();
+    // A client's `-u<user>` or `-u <user>` (`mysql -uapp -p…`).
+    for (i, w) in words.iter().enumerate().rev() {
+        if *w == b"-u" {
+            if let Some(next) = words.get(i + 1) {
+                return Some(next.to_vec());
+            }
+        } else if let Some(u) = w.strip_prefix(b"-u") {
+            return Some(u.to_vec());
+        }
+    }
     words
         .windows(2)
         .rev()
