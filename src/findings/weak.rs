@@ -62,7 +62,7 @@ mod tests {
             "sunflower",
             "orchid42",
             "tulip7",
-            "Summer2024",
+            "summer2024",
         ] {
             assert!(weak(w.as_bytes()), "{w}");
         }
