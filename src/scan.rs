@@ -189,6 +189,7 @@ pub fn run(matcher: &Matcher<'_>, opts: &ScanOptions) -> Result<ScanOutput> {
     out.stats.archive_bytes = archive_totals.bytes.load(Ordering::Relaxed);
     out.findings = crate::findings::dedup_and_sort(std::mem::take(&mut out.findings));
     crate::findings::public::apply(&mut out.findings, matcher.rules());
+    crate::findings::weak::apply(&mut out.findings, matcher.rules());
     crate::findings::container::apply(&mut out.findings);
     out.findings = crate::findings::test_data::apply(
         std::mem::take(&mut out.findings),

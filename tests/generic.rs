@@ -946,3 +946,181 @@ fn docker_auths_and_git_credentials_are_found() {
         "{found:#?}"
     );
 }
+
+/// Command lines, name/value pairs and literal forms of the planted-credentials
+/// class (`benches/gen_planted.py`): each password is found by its own rule.
+#[test]
+fn command_lines_and_config_forms_of_planted_credentials_are_found() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "scripts/restore.sh",
+            "mysql -u root -p'{pw}' shop < dump.sql",
+            "mysql.cli-password",
+        ),
+        (
+            "scripts/backup.sh",
+            "mysqldump -uroot -p{pw} shop > dump.sql",
+            "mysql.cli-password",
+        ),
+        (
+            "scripts/ssh.sh",
+            "sshpass -p '{pw}' ssh deploy@web01.acme-corp.dev",
+            "sshpass.password",
+        ),
+        ("config/redis.conf", "requirepass {pw}", "redis.password"),
+        (
+            "k8s/deployment.yaml",
+            "      env:\n        - name: DB_PASSWORD\n          value: \"{pw}\"",
+            "generic.env-name-value",
+        ),
+        (
+            "config/initializers/acme.rb",
+            "API_SECRET = %q({tok})",
+            "generic.ruby-percent-literal",
+        ),
+        (
+            "ansible/group_vars/all.yml",
+            "ansible_become_pass: {pw}",
+            "ansible.password",
+        ),
+        (
+            "conf/hibernate.cfg.xml",
+            "<property name=\"hibernate.connection.password\">{pw}</property>",
+            "generic.xml-property-password",
+        ),
+        (
+            "internal/db.go",
+            "var dsn = \"app:{pw}@tcp(db.acme-corp.dev:3306)/shop\"",
+            "go.mysql-dsn-password",
+        ),
+    ];
+    let mut f = Fake::new(2909);
+    let env = Env::new();
+    let mut expected = Vec::new();
+    for (path, line, rule) in cases {
+        let (text, values) = fill(&mut f, &[line]);
+        env.write(path, text);
+        expected.push((*path, *rule, values[0].clone()));
+    }
+    // A WordPress salt uses the whole printable alphabet, brackets included.
+    let salt = format!(
+        "{}<{}]{}}}{}|{}",
+        f.alnum(12),
+        f.alnum(12),
+        f.alnum(12),
+        f.alnum(12),
+        f.alnum(12)
+    );
+    env.write(
+        "wp-config.php",
+        format!("<?php\ndefine( 'AUTH_KEY', '{salt}' );\n"),
+    );
+    let found = secrets(&env);
+    for (path, rule, value) in &expected {
+        assert_found(&found, path, rule, value);
+    }
+    assert_found(&found, "wp-config.php", "generic.secret-assignment", &salt);
+}
+
+/// Seen on spring-petclinic's history: a CSS selector under a credential
+/// word in a bundled script, and a phrase of words as a CI file's key.
+#[test]
+fn css_selectors_and_word_phrases_are_not_credentials() {
+    let env = Env::new();
+    env.write(
+        "lib/credentials/select.js",
+        "Behaviour.specify(\"INPUT.credentials-list\", 'credentials-list', 0, function (e) {\n    panel.bind(root.querySelector(mode.value == 'list'\n            ? \"SPAN.credentials-list-content-body\"\n            : \"SPAN.credentials-list-content-entry\")[0]);\n});\n",
+    );
+    env.write(
+        ".github/workflows/build.yml",
+        "env:\n  API_KEY: \"123456_set_at_workflow_level\"\n  CLIENT_SECRET: replace_with_your_client_secret_value\n",
+    );
+    let found = secrets(&env);
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+/// Seen on laravel/framework's and rails' histories: URL-parsing tests'
+/// percent-encoded dummies, keyboard walks, sequential digits in a
+/// documented config, a validation rule under `password`, and advice to
+/// change a value.
+#[test]
+fn url_test_dummies_keyboard_walks_rules_and_advice_are_not_credentials() {
+    let env = Env::new();
+    env.write(
+        "tests/Support/UrlParserTest.php",
+        "<?php\nclass UrlParserTest extends TestCase\n{\n    public function urls()\n    {\n        return [\n            ['mysql://foo:bar%25bar@db.acme-corp.dev/app'],\n            ['http://login:one+two%3F@www.acme-corp.dev/c/a'],\n            ['http://atpass:foo%40bar@api.acme-corp.dev:8080/path'],\n            ['http://username:nota%hex@www.acme-corp.dev'],\n            ['url' => 'redis://h:qwer1234asdfzxcv@cache.acme-corp.dev:6379', 'password' => 'qwer1234asdfzxcv'],\n        ];\n    }\n    public function testCustom()\n    {\n        $v = new Validator($trans, ['password' => 'foo'], ['password' => 'Required:strict']);\n    }\n}\n",
+    );
+    env.write(
+        "docker-compose.yml",
+        "services:\n  db:\n    image: postgres\n    environment:\n#     POSTGRES_PASSWORD: \"ChangeThisBeforeDeploying!\"\n",
+    );
+    env.write(
+        "docs/numeric.md",
+        "If your password is numeric:\n\n```yaml\ndevelopment:\n  username: root\n  password: 1234567\n```\n",
+    );
+    let found = secrets(&env);
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+/// A weak password in a credential file is still reported, at severity low
+/// with "weak" in its `why` (SARIF level note); a strong one stays high.
+#[test]
+fn weak_credential_file_passwords_are_reported_at_low_severity() {
+    let mut f = Fake::new(2910);
+    let env = Env::new();
+    let strong_pw = strong(&mut f);
+    env.write(
+        ".pgpass",
+        format!("db.acme-corp.dev:5432:orders:svc:{strong_pw}\nreplica.acme-corp.dev:5432:*:report:kestrel\n"),
+    );
+    env.write(
+        "home/.netrc",
+        "machine git.acme-corp.dev\n  login deploy\n  password fig\n",
+    );
+    env.write(
+        "home/.git-credentials",
+        "https://deploy:tulip7@git.acme-corp.dev\n",
+    );
+    let (_, v) = env.scan_json(&[".", "--no-config", "--no-redact"]);
+    let by_secret = |s: &str| {
+        findings(&v)
+            .iter()
+            .find(|x| x["secret"] == s)
+            .cloned()
+            .unwrap_or_else(|| panic!("no finding for {s}: {v:#}"))
+    };
+    for weak in ["kestrel", "fig", "tulip7"] {
+        let x = by_secret(weak);
+        assert_eq!(x["severity"], "low", "{x:#}");
+        assert!(
+            x["why"].as_str().unwrap_or_default().contains("weak"),
+            "{x:#}"
+        );
+    }
+    let x = by_secret(&strong_pw);
+    assert_eq!(x["severity"], "high", "{x:#}");
+    assert!(
+        !x["why"].as_str().unwrap_or_default().contains("weak"),
+        "{x:#}"
+    );
+    // SARIF follows the severity: a note for the weak one.
+    let out = env
+        .cmd()
+        .args(["scan", ".", "--no-config", "-f", "sarif"])
+        .output()
+        .expect("run");
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).expect("sarif");
+    let results = sarif["runs"][0]["results"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let netrc = results
+        .iter()
+        .find(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .is_some_and(|u| u.ends_with(".netrc"))
+        })
+        .unwrap_or_else(|| panic!("no .netrc result: {sarif:#}"));
+    assert_eq!(netrc["level"], "note", "{netrc:#}");
+}

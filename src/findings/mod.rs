@@ -15,6 +15,7 @@ pub mod role;
 pub mod suppress;
 pub mod test_data;
 pub mod test_dirs;
+pub mod weak;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -421,6 +421,9 @@ pub fn plausible(
     }
     if cut_value(text, secret_end)
         || dummy_value(secret)
+        || keyboard_walk(secret)
+        || base64_word(secret)
+        || validation_rule_name(secret)
         || prose(secret)
         || reference_or_advice(secret)
     {
@@ -437,7 +440,10 @@ pub fn plausible(
     if unquoted_rule && !quoted && lang.is_some_and(program) {
         return false;
     }
-    if password_hash(secret) || structured_data(secret) {
+    if password_hash(secret) || (structured_data(secret) && !salt_define(text, secret_start)) {
+        return false;
+    }
+    if css_selector(secret) || word_phrase(secret) {
         return false;
     }
     if secret.ends_with(b"{")
@@ -450,7 +456,9 @@ pub fn plausible(
         return !user_again_in_statement(text, secret_start, secret);
     }
     if rule_id == "url.password" || database_url(rule_id) {
-        return !paired_dummy(text, secret_start, secret_end) && !encoded_dummy(secret);
+        return !paired_dummy(text, secret_start, secret_end)
+            && !encoded_dummy(secret)
+            && !encoded_words(secret);
     }
     if route(text, secret_start)
         || route_target(secret)
@@ -696,6 +704,134 @@ fn encoded_dummy(v: &[u8]) -> bool {
         || crate::text::find_bytes(&lower, b"ssword").is_some()
 }
 
+/// Dummy words of URL-parsing tests and documentation.
+const URL_DUMMY_WORDS: &[&[u8]] = &[
+    b"foo",
+    b"bar",
+    b"baz",
+    b"qux",
+    b"one",
+    b"two",
+    b"three",
+    b"nota",
+    b"hex",
+    b"pass",
+    b"word",
+    b"user",
+    b"test",
+    b"secret",
+    b"password",
+    b"pwd",
+    b"name",
+    b"at",
+    b"slash",
+];
+
+/// A percent-encoded userinfo of a URL-parsing test (`foo%40bar`,
+/// `one+two%3F`, `%2F%40`, `nota%hex`): decoded (leniently: a `%` that
+/// starts no escape stays), it is punctuation and dummy words only.
+fn encoded_words(v: &[u8]) -> bool {
+    if !v.contains(&b'%') {
+        return false;
+    }
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < v.len() {
+        let hex = (v[i] == b'%' && i + 3 <= v.len())
+            .then(|| {
+                std::str::from_utf8(&v[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+            })
+            .flatten();
+        match hex {
+            Some(b) => {
+                out.push(b);
+                i += 3;
+            }
+            None => {
+                out.push(if v[i] == b'+' { b' ' } else { v[i] });
+                i += 1;
+            }
+        }
+    }
+    let lower = out.to_ascii_lowercase();
+    lower
+        .split(|b| !b.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .all(|w| URL_DUMMY_WORDS.contains(&w))
+}
+
+/// Runs along a keyboard row (`asdfqwer1234asdf`, `qwerty123`): a value
+/// made only of runs of three or more keys of one row is typed, not chosen.
+fn keyboard_walk(v: &[u8]) -> bool {
+    const ROWS: &[&[u8]] = &[b"1234567890", b"qwertyuiop", b"asdfghjkl", b"zxcvbnm"];
+    let t = unquoted(v).to_ascii_lowercase();
+    if t.len() < 6 {
+        return false;
+    }
+    let mut i = 0;
+    while i < t.len() {
+        let mut best = 0;
+        for row in ROWS {
+            let mut n = 0;
+            while i + n < t.len() && crate::text::find_bytes(row, &t[i..=i + n]).is_some() {
+                n += 1;
+            }
+            best = best.max(n);
+        }
+        if best < 3 {
+            return false;
+        }
+        i += best;
+    }
+    true
+}
+
+/// A Laravel key written as a word (`base64:randomkey`): a real key is 32
+/// random bytes in base64 after the prefix.
+fn base64_word(v: &[u8]) -> bool {
+    let t = unquoted(v);
+    t.strip_prefix(b"base64:")
+        .is_some_and(|rest| rest.len() < 16 || rest.iter().all(u8::is_ascii_lowercase))
+}
+
+/// One validation rule with its parameter (`Confirmed:custom`, `min:8`):
+/// what a form checks the password against.
+fn validation_rule_name(v: &[u8]) -> bool {
+    let t = unquoted(v).to_ascii_lowercase();
+    let Some(colon) = t.iter().position(|b| *b == b':') else {
+        return false;
+    };
+    [
+        &b"confirmed"[..],
+        b"required",
+        b"min",
+        b"max",
+        b"size",
+        b"between",
+        b"same",
+        b"different",
+        b"regex",
+        b"current_password",
+    ]
+    .contains(&&t[..colon])
+        && t[colon + 1..]
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b','))
+}
+
+/// The value without the quotes some rules take with it.
+fn unquoted(v: &[u8]) -> &[u8] {
+    let t = v
+        .strip_prefix(b"\"")
+        .or_else(|| v.strip_prefix(b"'"))
+        .unwrap_or(v);
+    t.strip_suffix(b"\"")
+        .or_else(|| t.strip_suffix(b"'"))
+        .unwrap_or(t)
+}
+
 /// A parameter reference (`%mailer_password%`: Symfony parameters, Windows
 /// environment variables) or a value that tells the reader what to put
 /// there (`YourPwdShouldBeLongAndSecure!`).
@@ -716,6 +852,17 @@ fn reference_or_advice(v: &[u8]) -> bool {
         || translated_password_word(&lower)
         || (t.len() < v.len() && crate::rules::validate::placeholder_password(t))
         || (lower.len() > 8 && lower.starts_with(b"your") && lower[4].is_ascii_alphabetic())
+        || [
+            &b"changethis"[..],
+            b"changeme",
+            b"change_me",
+            b"change-me",
+            b"replaceme",
+            b"replace_me",
+            b"replacethis",
+        ]
+        .iter()
+        .any(|p| lower.starts_with(p))
 }
 
 /// The word "password" in another language (a translation catalogue or a
@@ -814,6 +961,104 @@ fn structured_data(v: &[u8]) -> bool {
         >= 3
 }
 
+/// A WordPress key or salt (`define('AUTH_KEY', '…')`): generated from the
+/// whole printable alphabet, brackets included, so never serialised data.
+fn salt_define(text: &[u8], at: usize) -> bool {
+    let (ls, _) = line_at(text, at);
+    let before = text[ls..at.min(text.len())].to_ascii_uppercase();
+    let mut before: Vec<u8> = before
+        .into_iter()
+        .filter(|b| !b.is_ascii_whitespace())
+        .collect();
+    if matches!(before.last(), Some(b'\'' | b'"')) {
+        before.pop();
+    }
+    let before = before.strip_suffix(b",").unwrap_or(&before);
+    let before = before
+        .strip_suffix(b"'")
+        .or_else(|| before.strip_suffix(b"\""))
+        .unwrap_or(before);
+    before.starts_with(b"DEFINE(") && (before.ends_with(b"_KEY") || before.ends_with(b"_SALT"))
+}
+
+/// A CSS selector (`DIV.credentials-select-content-param`, `#password-field`,
+/// `input.api-token`): an element's tag and class or id, not a value.
+fn css_selector(v: &[u8]) -> bool {
+    let t = v
+        .strip_prefix(b"\"")
+        .or_else(|| v.strip_prefix(b"'"))
+        .unwrap_or(v);
+    let t = t
+        .strip_suffix(b"\"")
+        .or_else(|| t.strip_suffix(b"'"))
+        .unwrap_or(t);
+    let Some(mark) = t.iter().position(|b| matches!(b, b'.' | b'#')) else {
+        return false;
+    };
+    let tag = t[..mark].to_ascii_lowercase();
+    let tags: &[&[u8]] = &[
+        b"",
+        b"div",
+        b"span",
+        b"input",
+        b"a",
+        b"ul",
+        b"li",
+        b"p",
+        b"table",
+        b"tr",
+        b"td",
+        b"form",
+        b"select",
+        b"button",
+        b"img",
+        b"section",
+        b"label",
+        b"textarea",
+        b"option",
+    ];
+    if !tags.contains(&tag.as_slice()) {
+        return false;
+    }
+    // Each `.class` / `#id` part is a hyphenated lower-case name.
+    let parts = t[mark..].split(|b| matches!(b, b'.' | b'#')).skip(1);
+    let mut hyphen = false;
+    for part in parts {
+        if part.is_empty()
+            || !part[0].is_ascii_alphabetic()
+            || !part
+                .iter()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_'))
+        {
+            return false;
+        }
+        hyphen |= part.contains(&b'-');
+    }
+    hyphen
+}
+
+/// Words joined by underscores (`123456_set_at_workflow_level`,
+/// `replace_with_your_own_key`): a phrase telling the reader something, with
+/// at least three lower-case words of letters only, and no other character
+/// than digits in the remaining parts.
+fn word_phrase(v: &[u8]) -> bool {
+    let parts: Vec<&[u8]> = v.split(|b| *b == b'_').collect();
+    let words = parts
+        .iter()
+        .filter(|p| (2..=12).contains(&p.len()) && p.iter().all(u8::is_ascii_lowercase))
+        .count();
+    parts.len() >= 4
+        && words >= 3
+        && parts.iter().all(|p| {
+            p.iter()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+        && parts
+            .iter()
+            .filter(|p| !p.iter().all(u8::is_ascii_lowercase))
+            .all(|p| p.iter().all(u8::is_ascii_digit))
+}
+
 /// Programming languages, where a value without quotes is an expression.
 fn program(lang: Lang) -> bool {
     matches!(
@@ -835,6 +1080,24 @@ pub fn refined(rule_id: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dummies_by_shape() {
+        assert!(keyboard_walk(b"asdfqwer1234asdf"));
+        assert!(keyboard_walk(b"123456"));
+        assert!(!keyboard_walk(b"Forge123"));
+        assert!(!keyboard_walk(b"qwerty1235456"));
+        assert!(base64_word(b"base64:randomkey"));
+        assert!(!base64_word(b"base64:Ge+W23u+VZI2tbrp5QCGWrsUuxgcD65i"));
+        assert!(encoded_words(b"foo%40bar"));
+        assert!(encoded_words(b"%2F%40"));
+        assert!(!encoded_words(b"Kq7%23vT2mRx9"));
+        assert!(word_phrase(b"123456_set_at_workflow_level"));
+        assert!(!word_phrase(b"sk_live_abc"));
+        assert!(css_selector(b"DIV.credentials-select-content-param"));
+        assert!(!css_selector(b"a.b"));
+        assert!(validation_rule_name(b"Confirmed:custom"));
+    }
 
     #[test]
     fn keys_before_values() {

@@ -488,7 +488,7 @@ fn user_before(secret: &[u8], whole: &[u8]) -> Option<Vec<u8>> {
         .split(|b| b.is_ascii_whitespace() || matches!(b, b'=' | b':'))
         .filter(|w| !w.is_empty())
         .collect();
-    words
+    let named = words
         .windows(2)
         .rev()
         .find(|w| {
@@ -496,7 +496,30 @@ fn user_before(secret: &[u8], whole: &[u8]) -> Option<Vec<u8>> {
                 .iter()
                 .any(|k| w[0].eq_ignore_ascii_case(k))
         })
-        .map(|w| w[1].to_vec())
+        .map(|w| w[1].to_vec());
+    if named.is_some() {
+        return named;
+    }
+    // A client's `-u<user>` or `-u <user>` (`mysql -uapp -p…`), on the
+    // secret's own line.
+    let line_start = before
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |i| i + 1);
+    let line: Vec<&[u8]> = before[line_start..]
+        .split(|b| b.is_ascii_whitespace())
+        .filter(|w| !w.is_empty())
+        .collect();
+    for (i, w) in line.iter().enumerate().rev() {
+        if *w == b"-u" {
+            if let Some(next) = line.get(i + 1) {
+                return Some(next.to_vec());
+            }
+        } else if let Some(u) = w.strip_prefix(b"-u") {
+            return Some(u.to_vec());
+        }
+    }
+    None
 }
 
 /// A password in context (a `.netrc` entry, `curl -u`, a connection string,
