@@ -991,7 +991,7 @@ fn command_lines_and_config_forms_of_planted_credentials_are_found() {
         (
             "internal/db.go",
             "var dsn = \"app:{pw}@tcp(db.acme-corp.dev:3306)/shop\"",
-            "go.mysql-dsn-password",
+            "database.mysql-dsn-password",
         ),
     ];
     let mut f = Fake::new(2909);
