@@ -97,9 +97,43 @@ pub fn placeholder_word(secret: &[u8]) -> Option<&'static str> {
             let apart = |i: Option<&u8>| i.is_none_or(|b| !b.is_ascii_alphanumeric());
             let stands_apart = apart(m.start().checked_sub(1).and_then(|i| secret.get(i)))
                 || apart(secret.get(m.end()));
-            (!short || (stands_apart && one_case)).then_some(word)
+            let cased = one_case || humps_at_word_starts(word, hit);
+            (if short {
+                stands_apart && one_case
+            } else {
+                cased
+            })
+            .then_some(word)
         })
         .next()
+}
+
+/// Whether a mixed-case hit of a placeholder word has its capitals only
+/// where the word's own parts start (`ChangeMe`, `YourKey`, `Example`): a
+/// placeholder is written in one case or in camelCase humps, while a word
+/// that turns up by chance in a random token is cased at random (`fiXme`,
+/// `-HEre`). One random token in about 60,000 held a five-letter word in
+/// some case; this leaves the random ones out.
+fn humps_at_word_starts(word: &str, hit: &[u8]) -> bool {
+    let parts: &[usize] = match word {
+        "yourkey" | "yourapi" => &[4],
+        "yoursecret" | "yourtoken" => &[4],
+        "placeholder" => &[5],
+        "changeme" | "change_me" => &[6, 7],
+        "fixme" => &[3],
+        "notreal" => &[3],
+        "not-a-real" | "not_a_real" => &[4, 6],
+        "fakekey" => &[4],
+        "fake-key" | "fake_key" => &[5],
+        "secret-key-here" => &[7, 11],
+        _ => &[],
+    };
+    hit.iter().enumerate().all(|(i, b)| {
+        !b.is_ascii_uppercase()
+            || i == 0
+            || parts.contains(&i)
+            || hit.get(i - 1).is_some_and(|p| !p.is_ascii_alphabetic())
+    })
 }
 
 /// Why a candidate was rejected as a placeholder, if it was.
@@ -1353,6 +1387,20 @@ mod tests {
     fn placeholder_word_names_the_word_found() {
         assert_eq!(placeholder_word(b"sk-EXAMPLEq8Zt"), Some("example"));
         assert_eq!(placeholder_word(b"sk-q8ZtW3nL5rY"), None);
+        // Written by a person: one case, or capitals where the word's parts start.
+        for (value, word) in [
+            ("sk-ChangeMe-0000", "changeme"),
+            ("YourKey", "yourkey"),
+            ("my-Api-Key-Here", "-here"),
+            ("tok_Placeholder_value", "placeholder"),
+            ("FIXME", "fixme"),
+        ] {
+            assert_eq!(placeholder_word(value.as_bytes()), Some(word), "{value}");
+        }
+        // Cased at random: a word that turned up inside a random token.
+        for value in ["q8ZtW3fiXmenL5rY", "Kd93pa-HEreLq0x", "Qz7eXAMpleR2w9"] {
+            assert_eq!(placeholder_word(value.as_bytes()), None, "{value}");
+        }
     }
 
     use super::*;
