@@ -836,14 +836,7 @@ fn unquoted(v: &[u8]) -> &[u8] {
 /// environment variables) or a value that tells the reader what to put
 /// there (`YourPwdShouldBeLongAndSecure!`).
 fn reference_or_advice(v: &[u8]) -> bool {
-    let t = v
-        .strip_prefix(b"\"")
-        .or_else(|| v.strip_prefix(b"'"))
-        .unwrap_or(v);
-    let t = t
-        .strip_suffix(b"\"")
-        .or_else(|| t.strip_suffix(b"'"))
-        .unwrap_or(t);
+    let t = unquoted(v);
     let lower = t.to_ascii_lowercase();
     let wrapped = |c: u8| t.len() > 2 && t[0] == c && t[t.len() - 1] == c;
     // `@project.version@`: a Maven resource filter's token.
@@ -984,14 +977,7 @@ fn salt_define(text: &[u8], at: usize) -> bool {
 /// A CSS selector (`DIV.credentials-select-content-param`, `#password-field`,
 /// `input.api-token`): an element's tag and class or id, not a value.
 fn css_selector(v: &[u8]) -> bool {
-    let t = v
-        .strip_prefix(b"\"")
-        .or_else(|| v.strip_prefix(b"'"))
-        .unwrap_or(v);
-    let t = t
-        .strip_suffix(b"\"")
-        .or_else(|| t.strip_suffix(b"'"))
-        .unwrap_or(t);
+    let t = unquoted(v);
     let Some(mark) = t.iter().position(|b| matches!(b, b'.' | b'#')) else {
         return false;
     };
