@@ -1113,17 +1113,7 @@ impl Projects {
             }
         }
         for abs in &self.above {
-            let mut below: Vec<String> = self
-                .root
-                .strip_prefix(abs)
-                .map(|r| {
-                    r.components()
-                        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                        .collect()
-                })
-                .unwrap_or_default();
-            below.extend(parts.iter().map(|s| s.to_string()));
-            let below = below.join("/");
+            let below = self.below(abs, &parts);
             if self.dir_tests(abs).iter().any(|p| p.holds(&below)) {
                 return true;
             }
@@ -1167,6 +1157,23 @@ impl Projects {
         p
     }
 
+    /// The path of a file below the root (`parts`) as seen from `abs`, a
+    /// folder above the root: the folders from `abs` down to the root, then
+    /// the file's, `/`-separated.
+    fn below(&self, abs: &Path, parts: &[&str]) -> String {
+        let mut below: Vec<String> = self
+            .root
+            .strip_prefix(abs)
+            .map(|r| {
+                r.components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        below.extend(parts.iter().map(|s| s.to_string()));
+        below.join("/")
+    }
+
     /// The project of `rel_path` (relative to the scan root, `/`-separated)
     /// and the path relative to that project's folder.
     pub fn lookup(&self, rel_path: &str) -> (Project, String) {
@@ -1185,18 +1192,7 @@ impl Projects {
         }
         for abs in &self.above {
             if let Some(p) = self.dir_project(abs) {
-                // The path from that folder down to the root, then the file.
-                let mut below: Vec<String> = self
-                    .root
-                    .strip_prefix(abs)
-                    .map(|r| {
-                        r.components()
-                            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                below.extend(parts.iter().map(|s| s.to_string()));
-                return (p, below.join("/"));
+                return (p, self.below(abs, &parts));
             }
         }
         (Project::default(), parts.join("/"))
