@@ -346,6 +346,8 @@ impl<'r> Matcher<'r> {
     /// Second chance for a rule that wants the provider's name in the
     /// variable name: the token on a line where a URL's host names the
     /// provider (`curl -H "Authorization: Token …" https://api.deepgram.com/…`),
+    /// or assigned to a name that holds the provider's without the
+    /// credential word the regex wants (`"netlifyKey": "…"`, `netlify=…`),
     /// through the same filters (see `rules/context.rs`).
     fn run_url_context(
         &self,
@@ -361,12 +363,9 @@ impl<'r> Matcher<'r> {
         };
         let hay = &full[..w.end];
         let window = &hay[w.start..];
-        if [&b"://"[..], b"Host:", b"host:"]
+        let urls = [&b"://"[..], b"Host:", b"host:"]
             .iter()
-            .all(|n| crate::text::find_bytes(window, n).is_none())
-        {
-            return;
-        }
+            .any(|n| crate::text::find_bytes(window, n).is_some());
         for caps in named.token.captures_iter(window) {
             let Some(secret) = caps.get(1) else {
                 continue;
@@ -390,7 +389,10 @@ impl<'r> Matcher<'r> {
                 .iter()
                 .position(|&b| b == b'\n')
                 .map_or(hay.len(), |p| e + p);
-            if (named.url_context(full, ls..le, s..e) || named.host_header_context(full, ls))
+            if (named.assignment_context(full, ls..le, s..e)
+                || urls
+                    && (named.url_context(full, ls..le, s..e)
+                        || named.host_header_context(full, ls)))
                 && accept_in(rule, &full[s..e], &full[ls..le])
                 && (!crate::rules::syntax::refined(rule.id())
                     || crate::rules::syntax::plausible(rule.id(), lang, full, s, e))

@@ -320,6 +320,100 @@ impl NamedToken {
     }
 }
 
+/// Name parts after the provider's word that make a value an identifier or
+/// a setting, not a credential (`netlify_site_id`, `datadogHost`).
+const NOT_SECRET_TAILS: &[&str] = &[
+    "id", "ids", "url", "uri", "host", "hostname", "name", "user", "username", "email", "region",
+    "endpoint", "domain", "path", "version", "project", "org", "account", "port", "env", "mode",
+    "type", "site", "zone", "team", "workspace", "tenant", "channel", "model", "base", "uuid",
+    "guid", "release", "commit", "sha", "hash", "digest", "checksum", "revision", "rev", "build",
+    "tag", "fingerprint", "public", "pub", "publickey", "pubkey", "bucket", "table", "database",
+    "db", "index", "field", "label", "title", "file", "dir", "queue", "topic", "event", "count",
+    "size", "limit", "timeout", "location",
+];
+
+impl NamedToken {
+    /// Whether the token at `secret` is the value of an assignment whose
+    /// name holds one of the words, on its line `hay[line]`: the name, an
+    /// optional closing quote, an operator (`=`, `:`, `:=`, `::=`, `?=`,
+    /// `=>`) and an optional opening quote right before the token
+    /// (`netlify=…`, `"netlifyKey": "…"`, `netlifySecret := "…"`). The rule's
+    /// own regex wants a credential word after the name (`netlify_token`);
+    /// the peers' rules take any name holding the provider's, and so do real
+    /// files. A name ending in an identifier or setting word (`_id`,
+    /// `Host`, `_region`) does not count.
+    pub fn assignment_context(
+        &self,
+        hay: &[u8],
+        line: std::ops::Range<usize>,
+        secret: std::ops::Range<usize>,
+    ) -> bool {
+        let Some(before) = hay.get(line.start..secret.start) else {
+            return false;
+        };
+        let mut i = before.len();
+        let back = |i: &mut usize, pred: &dyn Fn(u8) -> bool, max: usize| {
+            let mut n = 0;
+            while *i > 0 && n < max && pred(before[*i - 1]) {
+                *i -= 1;
+                n += 1;
+            }
+            n
+        };
+        back(&mut i, &|b| matches!(b, b'"' | b'\'' | b'`'), 1);
+        back(&mut i, &|b| b == b' ' || b == b'\t', 8);
+        let op_end = i;
+        back(&mut i, &|b| matches!(b, b'=' | b':' | b'?' | b'>'), 3);
+        let op = &before[i..op_end];
+        if !matches!(op, b"=" | b":" | b":=" | b"::=" | b"?=" | b"=>") {
+            return false;
+        }
+        back(&mut i, &|b| b == b' ' || b == b'\t', 8);
+        back(&mut i, &|b| matches!(b, b'"' | b'\''), 1);
+        let name_end = i;
+        back(
+            &mut i,
+            &|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'),
+            64,
+        );
+        let name = &before[i..name_end];
+        if name.is_empty() || (i > 0 && before[i - 1].is_ascii_alphanumeric()) {
+            return false;
+        }
+        let lower = name.to_ascii_lowercase();
+        self.words.iter().any(|w| {
+            let Some(at) = crate::text::find_bytes(&lower, w) else {
+                return false;
+            };
+            if !word_starts_name(name, at, w) {
+                return false;
+            }
+            // What follows the word: its last part (after `_`, `.`, `-` or
+            // a camelCase hump) must not name an identifier or a setting.
+            let tail = &name[at + w.len()..];
+            let last = tail
+                .iter()
+                .enumerate()
+                .rev()
+                .find(|&(k, &b)| {
+                    matches!(b, b'_' | b'.' | b'-')
+                        || (b.is_ascii_uppercase()
+                            && k > 0
+                            && tail[k - 1].is_ascii_lowercase())
+                })
+                .map_or(tail, |(k, &b)| {
+                    if b.is_ascii_uppercase() {
+                        &tail[k..]
+                    } else {
+                        &tail[k + 1..]
+                    }
+                })
+                .to_ascii_lowercase();
+            !NOT_SECRET_TAILS.iter().any(|t| t.as_bytes() == last.as_slice())
+        })
+    }
+}
+
 #[cfg(test)]
 mod named_tests {
     use super::*;
@@ -357,5 +451,26 @@ mod named_tests {
         assert!(n.host_header_context(req, at));
         let req = b"GET / HTTP/1.1\r\nHost: example.com\r\nAuthorization: Token 0a1b2c3d\r\n";
         assert!(!n.host_header_context(req, req.len() - 31));
+    }
+
+    #[test]
+    fn a_name_holding_the_provider_word_before_an_assignment_counts() {
+        let n = named_token(r"(?i:netlify)_token=([0-9a-z]{8})\b", 1 << 20).unwrap();
+        let ok = |line: &str, tok: &str| {
+            let s = line.find(tok).expect("token in line");
+            n.assignment_context(line.as_bytes(), 0..line.len(), s..s + tok.len())
+        };
+        assert!(ok("netlify=0a1b2c3d", "0a1b2c3d"));
+        assert!(ok("  \"netlifyKey\": \"0a1b2c3d\",", "0a1b2c3d"));
+        assert!(ok("\tnetlifySecret := \"0a1b2c3d\"", "0a1b2c3d"));
+        assert!(ok("export MY_NETLIFY_AUTH ?= 0a1b2c3d", "0a1b2c3d"));
+        assert!(ok("netlify  =0a1b2c3d", "0a1b2c3d"));
+        assert!(ok("netlify.api-key: '0a1b2c3d'", "0a1b2c3d"));
+        // An identifier or setting name, another name, no assignment: no.
+        assert!(!ok("netlify_site_id = \"0a1b2c3d\"", "0a1b2c3d"));
+        assert!(!ok("netlifyHost: 0a1b2c3d", "0a1b2c3d"));
+        assert!(!ok("other_key = 0a1b2c3d # netlify", "0a1b2c3d"));
+        assert!(!ok("netlify 0a1b2c3d", "0a1b2c3d"));
+        assert!(!ok("netlify == 0a1b2c3d", "0a1b2c3d"));
     }
 }
