@@ -238,6 +238,11 @@ class Rule:
             else:
                 s, e = 0, len(line)
             tok = line[s:e]
+            # A hex token or UUID is written in one case: a class such as
+            # `[a-fA-F0-9]` draws both, which no real key shows.
+            if re.fullmatch(r"[0-9a-fA-F-]+", tok) and tok != tok.lower() and tok != tok.upper():
+                fixed = tok.lower() if rng.random() < 0.8 else tok.upper()
+                line, tok = line[:s] + fixed + line[e:], fixed
             if "\n" in line or not tok.strip():
                 continue
             if self.floor:

@@ -44,6 +44,43 @@ pub struct Matcher<'r> {
     enabled: Vec<bool>,
     /// Enabled rules about credential files (`files`), run by path.
     file_rules: Vec<usize>,
+    /// Rules whose provider words no other rule names (see
+    /// [`sole_provider_rules`]): they take a token assigned to any name
+    /// holding the provider's.
+    sole_provider: std::sync::Arc<Vec<bool>>,
+}
+
+/// For each rule, whether it is a name rule (`(?i:words)…`) whose words are
+/// neither keywords nor name words of any other rule. Only such a rule may
+/// take the token under any name holding its provider's word: where a
+/// provider has several rules (Algolia's admin and search keys, Datadog's
+/// API and application keys), the word after the provider's name is what
+/// tells them apart.
+fn sole_provider_rules(rules: &RuleSet) -> Vec<bool> {
+    let words_of = |regex: &str| -> Vec<String> {
+        regex
+            .strip_prefix("(?i:")
+            .and_then(|t| t.split_once(')'))
+            .map(|(alts, _)| alts.split('|').map(str::to_ascii_lowercase).collect())
+            .unwrap_or_default()
+    };
+    let mut owners: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut named = Vec::with_capacity(rules.len());
+    for rule in &rules.rules {
+        let mut words: Vec<String> = words_of(&rule.syntax.regex);
+        let own = words.clone();
+        words.extend(rule.syntax.keywords.iter().map(|k| k.to_ascii_lowercase()));
+        words.sort();
+        words.dedup();
+        for w in words {
+            *owners.entry(w).or_default() += 1;
+        }
+        named.push(own);
+    }
+    named
+        .iter()
+        .map(|own| !own.is_empty() && own.iter().all(|w| owners.get(w) == Some(&1)))
+        .collect()
 }
 
 impl<'r> Matcher<'r> {
@@ -97,6 +134,7 @@ impl<'r> Matcher<'r> {
             owners,
             enabled,
             file_rules,
+            sole_provider: std::sync::Arc::new(sole_provider_rules(rules)),
         })
     }
 
@@ -130,6 +168,7 @@ impl<'r> Matcher<'r> {
             owners,
             enabled,
             file_rules,
+            sole_provider: self.sole_provider.clone(),
         }
     }
 
@@ -366,6 +405,9 @@ impl<'r> Matcher<'r> {
         let urls = [&b"://"[..], b"Host:", b"host:"]
             .iter()
             .any(|n| crate::text::find_bytes(window, n).is_some());
+        if !urls && !self.sole_provider[idx] {
+            return;
+        }
         for caps in named.token.captures_iter(window) {
             let Some(secret) = caps.get(1) else {
                 continue;
@@ -389,7 +431,7 @@ impl<'r> Matcher<'r> {
                 .iter()
                 .position(|&b| b == b'\n')
                 .map_or(hay.len(), |p| e + p);
-            if (named.assignment_context(full, ls..le, s..e)
+            if (self.sole_provider[idx] && named.assignment_context(full, ls..le, s..e)
                 || urls
                     && (named.url_context(full, ls..le, s..e)
                         || named.host_header_context(full, ls)))

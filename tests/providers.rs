@@ -299,3 +299,82 @@ fn an_id_in_the_path_of_the_providers_own_url_is_not_its_key() {
         "{text}"
     );
 }
+
+#[test]
+fn a_name_rule_takes_any_name_holding_the_provider_unless_it_names_an_id() {
+    let env = Env::new();
+    let mut f = Fake::new(3011);
+    let (a, b, c, d) = (
+        f.chars(ALNUM, 43),
+        f.chars(ALNUM, 43),
+        f.chars(ALNUM, 43),
+        f.chars(ALNUM, 43),
+    );
+    // netlify.legacy-token's regex wants `netlify…token=`; the peers'
+    // published examples also write the bare name or a camelCase key
+    // (issue 18, peer formats): `netlify = …`, `"netlifyKey": …`,
+    // `netlifySecret := …`.
+    env.write("app.conf", format!("netlify  ={a}\n"));
+    env.write(
+        "config.json",
+        format!("{{\n  \"netlifyKey\": \"{b}\"\n}}\n"),
+    );
+    env.write(
+        "main.go",
+        format!(
+            "package main\n\nfunc main() {{\n\tnetlifySecret := \"{c}\"\n\t_ = netlifySecret\n}}\n"
+        ),
+    );
+    // A name ending in an identifier or release word: not a credential.
+    env.write(
+        "settings.py",
+        format!("NETLIFY_PROJECT_ID = \"{d}\"\nnetlify_release = \"{d}\"\n"),
+    );
+    let (_, v) = env.scan_json(&[".", "--no-config", "--no-redact"]);
+    let mut found = secrets_of(&v, "netlify.legacy-token");
+    found.sort();
+    let mut want = vec![a, b, c];
+    want.sort();
+    assert_eq!(found, want, "{v:#}");
+}
+
+#[test]
+fn the_provider_only_credentials_of_the_peers_have_rules() {
+    let env = Env::new();
+    let mut f = Fake::new(3012);
+    let airtable = format!(
+        "{}.v1.{}.{}",
+        f.chars(ALNUM, 17),
+        f.chars(B64URL, 60),
+        f.chars(HEX, 64)
+    );
+    let buildkite = format!("bkaa_{}", f.chars(B64URL, 75));
+    let bkua = format!("bkua_{}", f.chars(LOWER, 53));
+    let gemini = format!("AQ.Ab8RN6{}", f.chars(B64URL, 44));
+    let miro = f.chars(ALNUM, 32);
+    let cloudinary = f.chars(B64URL, 27);
+    env.write("airtable.env", format!("AIRTABLE_OAUTH_TOKEN={airtable}\n"));
+    env.write(
+        ".buildkite/agent.env",
+        format!("BUILDKITE_AGENT_TOKEN={buildkite}\nAPI={bkua}\n"),
+    );
+    env.write("ai.py", format!("genai.configure(api_key=\"{gemini}\")\n"));
+    env.write("miro.yml", format!("miro_client_secret: {miro}\n"));
+    env.write(
+        "upload.js",
+        format!(
+            "cloudinary.config({{\n  cloud_name: 'demo-app',\n  api_secret: '{cloudinary}'\n}});\n"
+        ),
+    );
+    let (_, v) = env.scan_json(&[".", "--no-config", "--no-redact"]);
+    assert_eq!(
+        secrets_of(&v, "airtable.oauth-token"),
+        vec![airtable],
+        "{v:#}"
+    );
+    assert_eq!(secrets_of(&v, "buildkite.service-token"), vec![buildkite]);
+    assert_eq!(secrets_of(&v, "buildkite.user-token"), vec![bkua]);
+    assert_eq!(secrets_of(&v, "google.gemini-aq-key"), vec![gemini]);
+    assert_eq!(secrets_of(&v, "miro.client-secret"), vec![miro]);
+    assert_eq!(secrets_of(&v, "cloudinary.api-secret"), vec![cloudinary]);
+}

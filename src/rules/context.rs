@@ -323,13 +323,71 @@ impl NamedToken {
 /// Name parts after the provider's word that make a value an identifier or
 /// a setting, not a credential (`netlify_site_id`, `datadogHost`).
 const NOT_SECRET_TAILS: &[&str] = &[
-    "id", "ids", "url", "uri", "host", "hostname", "name", "user", "username", "email", "region",
-    "endpoint", "domain", "path", "version", "project", "org", "account", "port", "env", "mode",
-    "type", "site", "zone", "team", "workspace", "tenant", "channel", "model", "base", "uuid",
-    "guid", "release", "commit", "sha", "hash", "digest", "checksum", "revision", "rev", "build",
-    "tag", "fingerprint", "public", "pub", "publickey", "pubkey", "bucket", "table", "database",
-    "db", "index", "field", "label", "title", "file", "dir", "queue", "topic", "event", "count",
-    "size", "limit", "timeout", "location",
+    "id",
+    "ids",
+    "url",
+    "uri",
+    "host",
+    "hostname",
+    "name",
+    "user",
+    "username",
+    "email",
+    "region",
+    "endpoint",
+    "domain",
+    "path",
+    "version",
+    "project",
+    "org",
+    "account",
+    "port",
+    "env",
+    "mode",
+    "type",
+    "site",
+    "zone",
+    "team",
+    "workspace",
+    "tenant",
+    "channel",
+    "model",
+    "base",
+    "uuid",
+    "guid",
+    "release",
+    "commit",
+    "sha",
+    "hash",
+    "digest",
+    "checksum",
+    "revision",
+    "rev",
+    "build",
+    "tag",
+    "fingerprint",
+    "public",
+    "pub",
+    "publickey",
+    "pubkey",
+    "bucket",
+    "table",
+    "database",
+    "db",
+    "index",
+    "field",
+    "label",
+    "title",
+    "file",
+    "dir",
+    "queue",
+    "topic",
+    "event",
+    "count",
+    "size",
+    "limit",
+    "timeout",
+    "location",
 ];
 
 impl NamedToken {
@@ -397,9 +455,7 @@ impl NamedToken {
                 .rev()
                 .find(|&(k, &b)| {
                     matches!(b, b'_' | b'.' | b'-')
-                        || (b.is_ascii_uppercase()
-                            && k > 0
-                            && tail[k - 1].is_ascii_lowercase())
+                        || (b.is_ascii_uppercase() && k > 0 && tail[k - 1].is_ascii_lowercase())
                 })
                 .map_or(tail, |(k, &b)| {
                     if b.is_ascii_uppercase() {
@@ -409,7 +465,13 @@ impl NamedToken {
                     }
                 })
                 .to_ascii_lowercase();
-            !NOT_SECRET_TAILS.iter().any(|t| t.as_bytes() == last.as_slice())
+            // A number (`x86_64`, `v2`-like parts) names a build or a
+            // version: a checksum list, not a key.
+            let number = !last.is_empty() && last.iter().all(u8::is_ascii_digit);
+            !number
+                && !NOT_SECRET_TAILS
+                    .iter()
+                    .any(|t| t.as_bytes() == last.as_slice())
         })
     }
 }
@@ -472,5 +534,6 @@ mod named_tests {
         assert!(!ok("other_key = 0a1b2c3d # netlify", "0a1b2c3d"));
         assert!(!ok("netlify 0a1b2c3d", "0a1b2c3d"));
         assert!(!ok("netlify == 0a1b2c3d", "0a1b2c3d"));
+        assert!(!ok("netlify-cli-Linux-x86_64=0a1b2c3d", "0a1b2c3d"));
     }
 }
