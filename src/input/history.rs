@@ -1827,11 +1827,7 @@ impl<'r> Locator<'r> {
     /// target whose list is not full. The same trees in the same order as
     /// reading them, so the same paths. `None` (nothing recorded) when the
     /// record has no names or lacks a root.
-    fn record_paths_from_graph(
-        &self,
-        roots: &[Oid],
-        paths: &mut [HashSet<String>],
-    ) -> Option<()> {
+    fn record_paths_from_graph(&self, roots: &[Oid], paths: &mut [HashSet<String>]) -> Option<()> {
         let g = self.graph.filter(|g| g.named())?;
         let nodes: Vec<u32> = roots.iter().map(|r| g.node(*r)).collect::<Option<_>>()?;
         let full = |paths: &[HashSet<String>], t: u32| paths[t as usize].len() > MAX_PATHS_PER_BLOB;

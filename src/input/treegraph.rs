@@ -332,7 +332,9 @@ mod tests {
         );
         assert_eq!(g.name_table.len(), 3, "a name is stored once");
         assert_eq!(
-            g.named_entries(sub).map(|(_, n)| n.to_vec()).collect::<Vec<_>>(),
+            g.named_entries(sub)
+                .map(|(_, n)| n.to_vec())
+                .collect::<Vec<_>>(),
             [b"lib\xff.rs".to_vec()]
         );
         // One entry without a name: the structure stays, the names go.
