@@ -2175,6 +2175,100 @@ fn keep_lines(content: &[u8], keep: &HashSet<u32>) -> Vec<u8> {
 mod tests {
     use super::*;
 
+    struct Quiet;
+    impl Sink for Quiet {
+        fn blob(&self, _: &Origin, _: &[u8]) {}
+        fn skipped(&self, _: &str, _: &str) {}
+        fn error(&self, path: &str, message: &str) {
+            panic!("{path}: {message}");
+        }
+    }
+
+    /// A commit of `files` (path → content) on HEAD.
+    fn commit(repo: &Repository, files: &[(&str, &str)], msg: &str) {
+        let mut index = git2::Index::new().unwrap();
+        for (path, content) in files {
+            let blob = repo.blob(content.as_bytes()).unwrap();
+            let mut e = git2::IndexEntry {
+                ctime: git2::IndexTime::new(0, 0),
+                mtime: git2::IndexTime::new(0, 0),
+                dev: 0,
+                ino: 0,
+                mode: 0o100644,
+                uid: 0,
+                gid: 0,
+                file_size: 0,
+                id: blob,
+                flags: 0,
+                flags_extended: 0,
+                path: path.as_bytes().to_vec(),
+            };
+            e.flags = (path.len() as u16) & 0xfff;
+            index.add(&e).unwrap();
+        }
+        let tree = repo.find_tree(index.write_tree_to(repo).unwrap()).unwrap();
+        let sig = git2::Signature::new("t", "t@example.com", &git2::Time::new(0, 0)).unwrap();
+        let parents: Vec<Commit<'_>> = repo
+            .head()
+            .ok()
+            .and_then(|h| h.peel_to_commit().ok())
+            .into_iter()
+            .collect();
+        let refs: Vec<&Commit<'_>> = parents.iter().collect();
+        repo.commit(Some("HEAD"), &sig, &sig, msg, &tree, &refs)
+            .unwrap();
+    }
+
+    #[test]
+    fn paths_from_the_walks_record_are_the_paths_read_from_the_trees() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init(dir.path()).unwrap();
+        let key = "the blob that has a finding\n";
+        commit(&repo, &[("a/b/x.txt", key), ("a/y.txt", "other\n")], "one");
+        commit(
+            &repo,
+            &[
+                ("a/b/x.txt", key),
+                ("c/x.txt", key),
+                ("c/d/\u{e9}.txt", key),
+            ],
+            "two",
+        );
+        commit(&repo, &[("z/x.txt", key), ("a/y.txt", "other\n")], "three");
+        let set = enumerate(&repo, &Scope::Full, 1 << 20, &Quiet, &Progress::new(false)).unwrap();
+        let graph = set.graph.as_ref().unwrap();
+        assert!(graph.named(), "the walk names every entry");
+        let target = repo.blob(key.as_bytes()).unwrap();
+        let other = repo.blob(b"other\n").unwrap();
+        let targets = [target, other];
+        let index: IdMap<usize> = targets.iter().enumerate().map(|(i, o)| (*o, i)).collect();
+        let listed = |with_graph: bool| {
+            let loc = Locator::new(&repo, &set.packs, &index);
+            let mut loc = if with_graph {
+                loc.with_graph(&set, &targets)
+            } else {
+                loc
+            };
+            let roots: Vec<Oid> = set.commit_trees.clone();
+            for r in &roots {
+                loc.set_of(*r);
+            }
+            let mut paths: Vec<HashSet<String>> = vec![HashSet::new(); targets.len()];
+            if with_graph {
+                assert!(loc.record_paths_from_graph(&roots, &mut paths).is_some());
+            } else {
+                loc.record_paths(&roots, &mut paths);
+            }
+            paths
+        };
+        let from_graph = listed(true);
+        assert_eq!(from_graph, listed(false));
+        let mut first: Vec<&str> = from_graph[0].iter().map(String::as_str).collect();
+        first.sort_unstable();
+        assert_eq!(first, ["a/b/x.txt", "c/d/\u{e9}.txt", "c/x.txt", "z/x.txt"]);
+        assert_eq!(from_graph[1].len(), 1);
+    }
+
     #[test]
     fn keeps_only_added_lines() {
         let keep: HashSet<u32> = [2, 4].into_iter().collect();
