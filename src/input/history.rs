@@ -271,6 +271,7 @@ impl Progress {
 
 /// With `JIKIMI_TIMINGS` set, the history pass prints how long each of its
 /// steps took to stderr (for profiling; not a stable output).
+///
 /// Each line also gives the process's CPU time (user + system, all threads)
 /// since the previous line, and that over the wall time: how many cores the
 /// step kept busy.
