@@ -106,8 +106,7 @@ pub fn is_git_dir(repo: &Repository, root: &Path) -> bool {
 /// Maps and sets keyed by object ids, on the per-entry path of the walk:
 /// ids are SHA-1 output, so foldhash's fast hash does the job of SipHash at
 /// a fraction of the cost.
-pub type IdMap<V> = HashMap<Oid, V, foldhash::fast::RandomState>;
-pub type IdSet = HashSet<Oid, foldhash::fast::RandomState>;
+pub use super::idmap::{IdMap, IdSet};
 
 /// A unique blob and where it was first seen.
 #[derive(Clone, Debug)]
@@ -272,13 +271,44 @@ impl Progress {
 
 /// With `JIKIMI_TIMINGS` set, the history pass prints how long each of its
 /// steps took to stderr (for profiling; not a stable output).
+///
+/// Each line also gives the process's CPU time (user + system, all threads)
+/// since the previous line, and that over the wall time: how many cores the
+/// step kept busy.
 fn timing(step: &str, since: Instant) {
     if std::env::var_os("JIKIMI_TIMINGS").is_some() {
-        eprintln!(
-            "jikimi timing: {step}: {:.2} s",
-            since.elapsed().as_secs_f64()
-        );
+        static LAST_CPU: std::sync::Mutex<Option<f64>> = std::sync::Mutex::new(None);
+        let wall = since.elapsed().as_secs_f64();
+        let cpu = process_cpu_seconds();
+        let mut last = LAST_CPU.lock().unwrap_or_else(|e| e.into_inner());
+        let spent = match (cpu, *last) {
+            (Some(now), Some(before)) => Some(now - before),
+            (Some(now), None) => Some(now),
+            _ => None,
+        };
+        *last = cpu;
+        match spent {
+            Some(c) if wall > 0.0 => eprintln!(
+                "jikimi timing: {step}: {wall:.2} s, {c:.2} s CPU ({:.0}%)",
+                100.0 * c / wall
+            ),
+            _ => eprintln!("jikimi timing: {step}: {wall:.2} s"),
+        }
     }
+}
+
+/// User + system time of this process so far, from `/proc/self/stat`
+/// (Linux; `None` elsewhere). Clock ticks are taken as 100 a second, the
+/// value on every Linux this runs on.
+fn process_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The command name (field 2) is in parentheses and may hold spaces.
+    let after = stat.rsplit_once(')')?.1;
+    let mut fields = after.split_ascii_whitespace();
+    // Fields 3.. follow; utime and stime are fields 14 and 15.
+    let utime: f64 = fields.nth(11)?.parse().ok()?;
+    let stime: f64 = fields.next()?.parse().ok()?;
+    Some((utime + stime) / 100.0)
 }
 
 fn lossy(b: &[u8]) -> String {
@@ -858,7 +888,8 @@ impl Enumerator<'_, '_> {
                     continue;
                 }
             };
-            for e in treeread::entries(&raw).unwrap_or_default() {
+            // Valid: `read_tree` checked it (a tree that is not is an error).
+            for e in treeread::iter(&raw) {
                 let id = e.id;
                 // Nothing is allocated for an entry already seen: the path
                 // is built only for a new blob or a tree to enter.
@@ -872,10 +903,13 @@ impl Enumerator<'_, '_> {
                 match e.kind {
                     ObjectType::Blob => {
                         if let Some(&b) = self.set.index.get(&id) {
-                            graph.push(treegraph::Entry::Blob(b));
+                            graph.push_named(treegraph::Entry::Blob(b), e.name);
                             continue;
                         }
-                        graph.push(treegraph::Entry::Blob(self.set.blobs.len() as u32));
+                        graph.push_named(
+                            treegraph::Entry::Blob(self.set.blobs.len() as u32),
+                            e.name,
+                        );
                         let c = *slot.get_or_insert_with(|| {
                             self.set.commits.push(Arc::new(commit.info()));
                             (self.set.commits.len() - 1) as u32
@@ -888,7 +922,7 @@ impl Enumerator<'_, '_> {
                         });
                     }
                     ObjectType::Tree => {
-                        graph.push_tree(id);
+                        graph.push_tree_named(id, e.name);
                         if self.seen_trees.contains(&id) {
                             continue;
                         }
@@ -1789,6 +1823,51 @@ impl<'r> Locator<'r> {
         self.intern(set)
     }
 
+    /// [`Self::record_paths`] from the walk's record, names included: no
+    /// tree is read, and a path is built only for an entry that leads to a
+    /// target whose list is not full. The same trees in the same order as
+    /// reading them, so the same paths. `None` (nothing recorded) when the
+    /// record has no names or lacks a root.
+    fn record_paths_from_graph(&self, roots: &[Oid], paths: &mut [HashSet<String>]) -> Option<()> {
+        let g = self.graph.filter(|g| g.named())?;
+        let nodes: Vec<u32> = roots.iter().map(|r| g.node(*r)).collect::<Option<_>>()?;
+        let full = |paths: &[HashSet<String>], t: u32| paths[t as usize].len() > MAX_PATHS_PER_BLOB;
+        let wanted = |paths: &[HashSet<String>], n: u32| {
+            let s = match self.node_memo.get(n as usize) {
+                Some(&s) if s != NOT_YET && s != OPEN => s,
+                _ => 0,
+            };
+            s != 0 && self.sets[s as usize].iter().any(|&(t, _)| !full(paths, t))
+        };
+        let mut visited: HashSet<(u32, String)> = HashSet::new();
+        for root in nodes {
+            let mut stack: Vec<(u32, String)> = vec![(root, String::new())];
+            while let Some((node, prefix)) = stack.pop() {
+                if !wanted(paths, node) || !visited.insert((node, prefix.clone())) {
+                    continue;
+                }
+                for (e, name) in g.named_entries(node) {
+                    match e {
+                        treegraph::Entry::Blob(b) => {
+                            if let Some(&t) = self.target_of_blob.get(&b)
+                                && !full(paths, t)
+                            {
+                                let name = String::from_utf8_lossy(name);
+                                paths[t as usize].insert(format!("{prefix}{name}"));
+                            }
+                        }
+                        treegraph::Entry::Tree(c) if wanted(paths, c) => {
+                            let name = String::from_utf8_lossy(name);
+                            stack.push((c, format!("{prefix}{name}/")));
+                        }
+                        treegraph::Entry::Tree(_) => {}
+                    }
+                }
+            }
+        }
+        Some(())
+    }
+
     /// Record the paths of the targets under the root trees `roots`, at
     /// most [`MAX_PATHS_PER_BLOB`] + 1 per target. A (tree, path) pair is
     /// visited once, and a subtree whose targets all have their paths is
@@ -1867,7 +1946,9 @@ pub fn locate(repo: &Repository, set: &BlobSet, targets: &[Oid]) -> Locations {
     timing("locate: the commits carrying each finding", t0);
     let t0 = Instant::now();
     let mut paths: Vec<HashSet<String>> = vec![HashSet::new(); targets.len()];
-    loc.record_paths(&roots, &mut paths);
+    if loc.record_paths_from_graph(&roots, &mut paths).is_none() {
+        loc.record_paths(&roots, &mut paths);
+    }
     timing("locate: paths", t0);
     // Blobs reached only through a ref at a tree or blob: their first path.
     // Commit messages: where they are reported.
@@ -2094,6 +2175,100 @@ fn keep_lines(content: &[u8], keep: &HashSet<u32>) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    struct Quiet;
+    impl Sink for Quiet {
+        fn blob(&self, _: &Origin, _: &[u8]) {}
+        fn skipped(&self, _: &str, _: &str) {}
+        fn error(&self, path: &str, message: &str) {
+            panic!("{path}: {message}");
+        }
+    }
+
+    /// A commit of `files` (path → content) on HEAD.
+    fn commit(repo: &Repository, files: &[(&str, &str)], msg: &str) {
+        let mut index = git2::Index::new().unwrap();
+        for (path, content) in files {
+            let blob = repo.blob(content.as_bytes()).unwrap();
+            let mut e = git2::IndexEntry {
+                ctime: git2::IndexTime::new(0, 0),
+                mtime: git2::IndexTime::new(0, 0),
+                dev: 0,
+                ino: 0,
+                mode: 0o100644,
+                uid: 0,
+                gid: 0,
+                file_size: 0,
+                id: blob,
+                flags: 0,
+                flags_extended: 0,
+                path: path.as_bytes().to_vec(),
+            };
+            e.flags = (path.len() as u16) & 0xfff;
+            index.add(&e).unwrap();
+        }
+        let tree = repo.find_tree(index.write_tree_to(repo).unwrap()).unwrap();
+        let sig = git2::Signature::new("t", "t@example.com", &git2::Time::new(0, 0)).unwrap();
+        let parents: Vec<Commit<'_>> = repo
+            .head()
+            .ok()
+            .and_then(|h| h.peel_to_commit().ok())
+            .into_iter()
+            .collect();
+        let refs: Vec<&Commit<'_>> = parents.iter().collect();
+        repo.commit(Some("HEAD"), &sig, &sig, msg, &tree, &refs)
+            .unwrap();
+    }
+
+    #[test]
+    fn paths_from_the_walks_record_are_the_paths_read_from_the_trees() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init(dir.path()).unwrap();
+        let key = "the blob that has a finding\n";
+        commit(&repo, &[("a/b/x.txt", key), ("a/y.txt", "other\n")], "one");
+        commit(
+            &repo,
+            &[
+                ("a/b/x.txt", key),
+                ("c/x.txt", key),
+                ("c/d/\u{e9}.txt", key),
+            ],
+            "two",
+        );
+        commit(&repo, &[("z/x.txt", key), ("a/y.txt", "other\n")], "three");
+        let set = enumerate(&repo, &Scope::Full, 1 << 20, &Quiet, &Progress::new(false)).unwrap();
+        let graph = set.graph.as_ref().unwrap();
+        assert!(graph.named(), "the walk names every entry");
+        let target = repo.blob(key.as_bytes()).unwrap();
+        let other = repo.blob(b"other\n").unwrap();
+        let targets = [target, other];
+        let index: IdMap<usize> = targets.iter().enumerate().map(|(i, o)| (*o, i)).collect();
+        let listed = |with_graph: bool| {
+            let loc = Locator::new(&repo, &set.packs, &index);
+            let mut loc = if with_graph {
+                loc.with_graph(&set, &targets)
+            } else {
+                loc
+            };
+            let roots: Vec<Oid> = set.commit_trees.clone();
+            for r in &roots {
+                loc.set_of(*r);
+            }
+            let mut paths: Vec<HashSet<String>> = vec![HashSet::new(); targets.len()];
+            if with_graph {
+                assert!(loc.record_paths_from_graph(&roots, &mut paths).is_some());
+            } else {
+                loc.record_paths(&roots, &mut paths);
+            }
+            paths
+        };
+        let from_graph = listed(true);
+        assert_eq!(from_graph, listed(false));
+        let mut first: Vec<&str> = from_graph[0].iter().map(String::as_str).collect();
+        first.sort_unstable();
+        assert_eq!(first, ["a/b/x.txt", "c/d/\u{e9}.txt", "c/x.txt", "z/x.txt"]);
+        assert_eq!(from_graph[1].len(), 1);
+    }
 
     #[test]
     fn keeps_only_added_lines() {

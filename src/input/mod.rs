@@ -15,6 +15,7 @@ pub mod embedded;
 pub mod fsread;
 pub mod gitinfo;
 pub mod history;
+pub mod idmap;
 pub mod ignores;
 pub mod image;
 pub mod isolate;

@@ -196,7 +196,7 @@ pub struct Packs {
     /// Packs whose index lists an object id more than once.
     pub duplicates: Vec<(PathBuf, usize)>,
     /// Objects whose delta chain never ends, with why.
-    unsafe_ids: HashMap<Oid, String>,
+    unsafe_ids: IdMap<String>,
     /// Bytes of the usable packs.
     pack_bytes: u64,
 }
@@ -463,9 +463,9 @@ impl Packs {
         // What no pack gave: loose objects, read here too (libgit2 stops at
         // a damaged packed copy and never looks for a loose one).
         let mut ids: Vec<Option<Oid>> = vec![None; count];
-        for (id, &w) in wanted {
+        for (id, &w) in wanted.iter() {
             if let Some(slot) = ids.get_mut(w as usize) {
-                *slot = Some(*id);
+                *slot = Some(id);
             }
         }
         ids.par_iter().enumerate().for_each(|(w, id)| {
@@ -621,7 +621,7 @@ struct Ctx<'a> {
     left: AtomicU64,
     decoded: AtomicU64,
     cut: AtomicU64,
-    unsafe_ids: &'a HashMap<Oid, String>,
+    unsafe_ids: &'a IdMap<String>,
 }
 
 impl Ctx<'_> {
@@ -714,6 +714,10 @@ struct Pack {
     duplicates: usize,
     /// Entry of each index position (`entries[pos[id]].id == id`).
     pos: Vec<u32>,
+    /// Index positions of the ids that start with each byte: `fanout[b]`
+    /// to `fanout[b + 1]` (as the index's own fan-out table), so a lookup
+    /// searches one 256th of the ids.
+    fanout: Vec<u32>,
     /// Entry → the largest object its chain builds inside this pack,
     /// computed by the survey for every chain that does not start at a blob
     /// ([`SIZE_UNKNOWN`] for the others, [`SIZE_DAMAGED`] when a header or
@@ -835,9 +839,18 @@ impl Pack {
             ext_end: HashMap::new(),
             duplicates,
             pos: Vec::new(),
+            fanout: Vec::new(),
             chain_max: Vec::new(),
             sizes: Mutex::new(HashMap::new()),
         };
+        let mut fanout = vec![0u32; 257];
+        for o in &pack.oids {
+            fanout[usize::from(o[0]) + 1] += 1;
+        }
+        for b in 0..256 {
+            fanout[b + 1] += fanout[b];
+        }
+        pack.fanout = fanout;
         let own = pack.read_kinds();
         pack.follow_chains();
         pack.chain_max = pack.chain_maxima(own);
@@ -1073,12 +1086,11 @@ impl Pack {
             if self.state[i] != ST_OK {
                 continue;
             }
-            let Ok(oid) = Oid::from_bytes(&self.oids[e.id as usize]) else {
+            let raw = &self.oids[e.id as usize];
+            let Some(&w) = wanted.get_raw(raw) else {
                 continue;
             };
-            let Some(&w) = wanted.get(&oid) else { continue };
-            if ctx.decided[w as usize].load(Ordering::Relaxed) || ctx.unsafe_ids.contains_key(&oid)
-            {
+            if ctx.decided[w as usize].load(Ordering::Relaxed) || ctx.unsafe_ids.contains_raw(raw) {
                 continue;
             }
             target[i] = w;
@@ -1147,7 +1159,13 @@ impl Pack {
 
     /// The entries holding `id` (an index can list an id twice).
     fn entries_of<'a>(&'a self, id: &'a [u8; 20]) -> impl Iterator<Item = usize> + 'a {
-        let first = self.oids.partition_point(|o| o < id);
+        let b = usize::from(id[0]);
+        let (lo, hi) = match (self.fanout.get(b), self.fanout.get(b + 1)) {
+            (Some(&lo), Some(&hi)) => (lo as usize, hi as usize),
+            _ => (0, self.oids.len()),
+        };
+        let within = self.oids.get(lo..hi).unwrap_or_default();
+        let first = lo + within.partition_point(|o| o < id);
         self.oids[first..]
             .iter()
             .take_while(move |o| *o == id)

@@ -72,41 +72,87 @@ pub struct Entry<'a> {
 /// stored order, or `None` if any entry is malformed (libgit2 refuses such
 /// a tree whole, and so does this).
 pub fn entries(raw: &[u8]) -> Option<Vec<Entry<'_>>> {
-    let mut out = Vec::new();
-    let mut rest = raw;
-    while !rest.is_empty() {
-        let sp = memchr::memchr(b' ', rest)?;
-        let mode_txt = rest.get(..sp)?;
-        // Octal, at most 16 bits (libgit2's limit; leading zeros allowed).
-        if mode_txt.is_empty() || mode_txt.len() > 16 {
-            return None;
-        }
-        let mut mode: u32 = 0;
-        for &c in mode_txt {
-            if !(b'0'..=b'7').contains(&c) {
-                return None;
-            }
-            mode = mode * 8 + u32::from(c - b'0');
-            if mode > u32::from(u16::MAX) {
-                return None;
-            }
-        }
-        let after = rest.get(sp + 1..)?;
-        let nul = memchr::memchr(0, after)?;
-        if nul == 0 || nul > usize::from(u16::MAX) {
-            return None;
-        }
-        let name = after.get(..nul)?;
-        let id = Oid::from_bytes(after.get(nul + 1..nul + 21)?).ok()?;
-        let kind = match mode & 0o170000 {
-            0o160000 => ObjectType::Commit,
-            0o040000 => ObjectType::Tree,
-            _ => ObjectType::Blob,
-        };
-        out.push(Entry { name, id, kind });
-        rest = after.get(nul + 21..)?;
+    let mut it = iter(raw);
+    let out: Vec<Entry<'_>> = it.by_ref().collect();
+    (!it.bad).then_some(out)
+}
+
+/// Whether every entry of a raw tree is well formed ([`entries`]).
+pub fn valid(raw: &[u8]) -> bool {
+    let mut it = iter(raw);
+    it.by_ref().for_each(drop);
+    !it.bad
+}
+
+/// The entries of a raw tree one at a time, allocating nothing: for a tree
+/// known [`valid`] (as [`read_tree`] gives them), the same as [`entries`].
+/// On a malformed entry it stops.
+pub fn iter(raw: &[u8]) -> Entries<'_> {
+    Entries {
+        rest: raw,
+        bad: false,
     }
-    Some(out)
+}
+
+/// See [`iter`].
+pub struct Entries<'a> {
+    rest: &'a [u8],
+    /// A malformed entry was met.
+    bad: bool,
+}
+
+impl<'a> Iterator for Entries<'a> {
+    type Item = Entry<'a>;
+
+    fn next(&mut self) -> Option<Entry<'a>> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        match parse_one(self.rest) {
+            Some((e, rest)) => {
+                self.rest = rest;
+                Some(e)
+            }
+            None => {
+                self.bad = true;
+                self.rest = &[];
+                None
+            }
+        }
+    }
+}
+
+/// The first entry of `rest` and what follows it.
+fn parse_one(rest: &[u8]) -> Option<(Entry<'_>, &[u8])> {
+    let sp = memchr::memchr(b' ', rest)?;
+    let mode_txt = rest.get(..sp)?;
+    // Octal, at most 16 bits (libgit2's limit; leading zeros allowed).
+    if mode_txt.is_empty() || mode_txt.len() > 16 {
+        return None;
+    }
+    let mut mode: u32 = 0;
+    for &c in mode_txt {
+        if !(b'0'..=b'7').contains(&c) {
+            return None;
+        }
+        mode = mode * 8 + u32::from(c - b'0');
+        if mode > u32::from(u16::MAX) {
+            return None;
+        }
+    }
+    let after = rest.get(sp + 1..)?;
+    let nul = memchr::memchr(0, after)?;
+    if nul == 0 || nul > usize::from(u16::MAX) {
+        return None;
+    }
+    let name = after.get(..nul)?;
+    let id = Oid::from_bytes(after.get(nul + 1..nul + 21)?).ok()?;
+    let kind = match mode & 0o170000 {
+        0o160000 => ObjectType::Commit,
+        0o040000 => ObjectType::Tree,
+        _ => ObjectType::Blob,
+    };
+    Some((Entry { name, id, kind }, after.get(nul + 21..)?))
 }
 
 /// Read tree `id` through `repo`, unless the pack survey says libgit2 must
@@ -126,7 +172,7 @@ pub fn read_tree(repo: &Repository, packs: &Packs, id: Oid) -> TreeRead {
         );
     }
     let data = obj.data();
-    if entries(data).is_none() {
+    if !valid(data) {
         return Err("cannot read it (failed to parse tree)".into());
     }
     Ok(data.to_vec())
@@ -207,7 +253,8 @@ pub fn read_batch(git_dir: &Path, packs: &Packs, ids: &[Oid], claimed: &Claimed)
                     }
                     let r = read_tree(repo, packs, t);
                     if let Ok(raw) = &r {
-                        for e in entries(raw).unwrap_or_default() {
+                        // Valid: `read_tree` checked it.
+                        for e in iter(raw) {
                             if e.kind == ObjectType::Tree {
                                 stack.push(e.id);
                             }
@@ -268,6 +315,12 @@ mod tests {
         assert_eq!(e[1].name, b"dir");
         assert_eq!(e[1].id, Oid::from_bytes(&[2; 20]).unwrap());
         assert!(entries(b"").unwrap().is_empty());
+        assert!(valid(&t) && valid(b""));
+        let lazily: Vec<(Vec<u8>, Oid, ObjectType)> =
+            iter(&t).map(|e| (e.name.to_vec(), e.id, e.kind)).collect();
+        let at_once: Vec<(Vec<u8>, Oid, ObjectType)> =
+            e.iter().map(|e| (e.name.to_vec(), e.id, e.kind)).collect();
+        assert_eq!(lazily, at_once);
     }
 
     #[test]
@@ -282,6 +335,7 @@ mod tests {
             &b"1006440 a\0aaaaaaaaaaaaaaaaaaaa"[..], // mode over 16 bits
         ] {
             assert!(entries(bad).is_none(), "{:?}", String::from_utf8_lossy(bad));
+            assert!(!valid(bad));
         }
     }
 }
