@@ -188,7 +188,7 @@ fn literals_in_config_and_code_assignment_forms_are_found() {
         "config.secret-key-base",
         &base,
     );
-    assert_found(&found, "config.php", "generic.password-assignment", &php);
+    assert_found(&found, "config.php", "php.db-password", &php);
     assert_found(&found, "client.py", "generic.password-assignment", &phrase);
     assert_found(&found, "src/config.js", "generic.secret-assignment", &js);
     assert_found(
@@ -1123,4 +1123,145 @@ fn weak_credential_file_passwords_are_reported_at_low_severity() {
         })
         .unwrap_or_else(|| panic!("no .netrc result: {sarif:#}"));
     assert_eq!(netrc["level"], "note", "{netrc:#}");
+}
+
+/// Session 9 recall gaps of the planted class: a PHP database password
+/// variable named with `pass` alone, and a password given to a database
+/// client as an environment prefix of its command; their placeholders and
+/// variables are not reported.
+#[test]
+fn php_pass_variables_and_env_prefix_passwords_are_found() {
+    let mut f = Fake::new(2911);
+    let env = Env::new();
+    let (php, php_pw) = fill(
+        &mut f,
+        &[
+            "<?php\n$dbhost = 'db.acme-corp.dev';\n$dbuser = 'shop';\n$dbpass = '{pw}';\n$db_pass = \"{pw}\";\n$dbpasswd = '{pw}';",
+        ],
+    );
+    env.write("includes/config.php", &php);
+    env.write(
+        "includes/placeholders.php",
+        "<?php\n$dbpass = 'password';\n$db_pass = getenv('DB_PASS');\n$dbpasswd = $cfg['db']['pass'];\n$dbpass = '';\n",
+    );
+    let (sh, sh_pw) = fill(
+        &mut f,
+        &[
+            "#!/bin/sh\nPGPASSWORD={pw} psql -h db.acme-corp.dev -U orders orders\nPGPASSWORD='{pw}' pg_dump -h db.acme-corp.dev -U backup shop > shop.sql\nMYSQL_PWD={pw} mysqldump -u backup shop > shop.sql",
+        ],
+    );
+    env.write("scripts/backup.sh", &sh);
+    env.write(
+        "scripts/local.sh",
+        "PGPASSWORD=$DB_PASSWORD psql -h db -U app\nPGPASSWORD=\"${POSTGRES_PASSWORD}\" psql -h db -U app\nPGPASSWORD=postgres psql -U postgres\n",
+    );
+    let found = secrets(&env);
+    for pw in &php_pw {
+        assert!(
+            found
+                .iter()
+                .any(|(p, _, s)| p == "includes/config.php" && s == pw),
+            "{pw} in config.php: {found:#?}"
+        );
+    }
+    assert_found(&found, "includes/config.php", "php.db-password", &php_pw[0]);
+    for pw in &sh_pw {
+        assert_found(
+            &found,
+            "scripts/backup.sh",
+            "database.env-prefix-password",
+            pw,
+        );
+    }
+    for (p, r, s) in &found {
+        assert!(
+            p != "includes/placeholders.php" && p != "scripts/local.sh",
+            "{r} {s:?} at {p}"
+        );
+    }
+}
+
+/// `.npmrc` `_auth` / `_authToken` and Docker `config.json` `auth`: the
+/// format says the value is a login, so a weak one is still reported, at
+/// severity low with "weak" in its why; a strong one stays high; a stock
+/// placeholder is not reported.
+#[test]
+fn weak_npmrc_and_docker_logins_are_reported_at_low_severity() {
+    use base64::Engine;
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    let mut f = Fake::new(2912);
+    let env = Env::new();
+    let strong_login = b64(&format!("ci-push:{}", strong(&mut f)));
+    let weak_login = b64("ci-push:kestrel");
+    env.write(
+        ".docker/config.json",
+        format!("{{\n  \"auths\": {{\n    \"registry.acme-corp.dev\": {{\n      \"auth\": \"{strong_login}\"\n    }},\n    \"ghcr.acme-corp.dev\": {{\n      \"auth\": \"{weak_login}\"\n    }},\n    \"old.acme-corp.dev\": {{\n      \"auth\": \"{}\"\n    }}\n  }}\n}}\n", b64("user:password")),
+    );
+    let weak_npm = b64("deploy:orchid42");
+    env.write(
+        "web/.npmrc",
+        format!("@acme:registry=https://npm.acme-corp.dev/\n//npm.acme-corp.dev/:_authToken=tulip2024\n//npm2.acme-corp.dev/:_authToken=${{NPM_TOKEN}}\n_auth={weak_npm}\n"),
+    );
+    let (_, v) = env.scan_json(&[".", "--no-config", "--no-redact"]);
+    let by_secret = |s: &str| {
+        findings(&v)
+            .iter()
+            .find(|x| x["secret"] == s)
+            .cloned()
+            .unwrap_or_else(|| panic!("no finding for {s}: {v:#}"))
+    };
+    for weak in [weak_login.as_str(), "tulip2024", weak_npm.as_str()] {
+        let x = by_secret(weak);
+        assert_eq!(x["severity"], "low", "{x:#}");
+        assert!(
+            x["why"].as_str().unwrap_or_default().contains("weak"),
+            "{x:#}"
+        );
+    }
+    let x = by_secret(&strong_login);
+    assert_eq!(x["severity"], "high", "{x:#}");
+    assert!(!x["why"].as_str().unwrap_or_default().contains("weak"));
+    let placeholder = b64("user:password");
+    assert!(
+        !findings(&v)
+            .iter()
+            .any(|x| x["secret"] == placeholder.as_str() || x["secret"] == "${NPM_TOKEN}"),
+        "{v:#}"
+    );
+}
+
+/// Seen on rails' history (session 9): a name/value pair in a Ruby helper
+/// whose value is an expression. Seen on the npm registry packages: enum
+/// members whose value is their own name, camelCase identifiers and parser
+/// states under token words, token contract addresses, AWS's spelled-out
+/// `VERYLONGSECRET…` example and the part names of a connection string. A
+/// random token under the same keys is still found.
+#[test]
+fn code_pairs_and_registry_identifiers_are_not_credentials() {
+    let mut f = Fake::new(2913);
+    let env = Env::new();
+    env.write(
+        "app/helpers/url_helper.rb",
+        "    html_options = { name: request_forgery_protection_token.to_s, value: form_authenticity_token) }\n",
+    );
+    let addr = format!("0x{}", hex(&mut f, 40));
+    let filler = f.alnum(40);
+    env.write(
+        "dist/constants.js",
+        format!(
+            "var PermissionedTokenInterface;\n(function (PermissionedTokenInterface) {{\n  PermissionedTokenInterface[\"DSTokenInterface\"] = \"DSTokenInterface\";\n  PermissionedTokenInterface[\"ISuperstateTokenV4\"] = \"ISuperstateTokenV4\";\n}})(PermissionedTokenInterface || (PermissionedTokenInterface = {{}}));\nconst styles = {{ \"builtInStylesWithDesignTokens\": \"cfBackgroundColor\" }};\nnextLastSignificantToken = \"?InterpolationInJSX\";\nconst order = {{ token: '{addr}', amount: 1 }};\nconst sanitize = {{ \"credentialTokens\": \"DefaultEndpointsProtocol=http\" }};\n"
+        ),
+    );
+    env.write(
+        "docs/CreateTokenCommand.md",
+        format!("    clientSecret: \"VERYLONGSECRET{filler}\",\n"),
+    );
+    let tok = f.alnum(32);
+    env.write(
+        "src/client.js",
+        format!("const client = new Client({{ apiKey: \"{tok}\" }});\n"),
+    );
+    let found = secrets(&env);
+    assert_found(&found, "src/client.js", "generic.secret-assignment", &tok);
+    assert_eq!(found.len(), 1, "{found:#?}");
 }

@@ -8,12 +8,19 @@
 use crate::findings::Finding;
 use crate::rules::{RuleKind, RuleSet, Severity};
 
+/// Rules whose value is a login in its format's field, base64-encoded
+/// (`.npmrc` `_auth`, `:_password`; Docker `config.json` `auth`) or a
+/// registry token (`.npmrc` `_authToken`): the strength judged is the
+/// decoded password's.
+const BASE64_LOGIN_RULES: &[&str] = &["npmrc.auth", "docker-config.auth"];
+
 /// Whether `rule` reports the password field of a credential file format:
 /// its validator is `credential-field`, or it is a URL password in a
 /// `.git-credentials` file.
 fn credential_file_field(rules: &RuleSet, rule: &str, path: &str) -> bool {
     let name = path.rsplit(['/', '!']).next().unwrap_or(path);
     (rule == "url.password" && name == ".git-credentials")
+        || BASE64_LOGIN_RULES.contains(&rule)
         || rules
             .rules
             .iter()
@@ -39,7 +46,13 @@ pub fn weak(pw: &[u8]) -> bool {
 /// Lower the severity of weak credential-file passwords and say so.
 pub fn apply(findings: &mut [Finding], rules: &RuleSet) {
     for f in findings.iter_mut().filter(|f| f.kind == RuleKind::Secret) {
-        if !weak(f.secret.as_bytes()) || !credential_file_field(rules, &f.rule, &f.path) {
+        let pw = if BASE64_LOGIN_RULES.contains(&f.rule.as_str()) {
+            crate::rules::validate::decoded_password(f.secret.as_bytes())
+                .unwrap_or_else(|| f.secret.as_bytes().to_vec())
+        } else {
+            f.secret.as_bytes().to_vec()
+        };
+        if !weak(&pw) || !credential_file_field(rules, &f.rule, &f.path) {
             continue;
         }
         f.severity = f.severity.min(Severity::Low);

@@ -440,6 +440,15 @@ pub fn plausible(
     if unquoted_rule && !quoted && lang.is_some_and(program) {
         return false;
     }
+    // A name/value pair's value outside quotes in a program is an
+    // expression (`name: forgery_token.to_s, value: form_token)` in a Rails
+    // helper), as it is for the unquoted config rules.
+    if rule_id == "generic.env-name-value"
+        && lang.is_some_and(program)
+        && !(secret_start > 0 && matches!(text[secret_start - 1], b'"' | b'\''))
+    {
+        return false;
+    }
     if password_hash(secret) || (structured_data(secret) && !salt_define(text, secret_start)) {
         return false;
     }
@@ -469,6 +478,13 @@ pub fn plausible(
     }
     let key = key_before(text, secret_start);
     if !key.is_empty() && (lookalike_key(&key) || file_name(key.as_bytes())) {
+        return false;
+    }
+    if identifier_value(secret, &key, !rule_id.contains("password"))
+        || public_address(secret, &key)
+        || spelled_placeholder(secret)
+        || word_pairs(secret)
+    {
         return false;
     }
     if validation_rules(secret) {
@@ -1053,6 +1069,126 @@ fn program(lang: Lang) -> bool {
     )
 }
 
+/// A value that is an identifier, not a literal secret (registry packages,
+/// session 9): the key's own name again (an enum member `X = "X"`,
+/// `Table["X"] = "X"`), or a camelCase/PascalCase name made of words
+/// (`cfBackgroundColor`, `?InterpolationInJSX`: a parser state).
+/// Passwords made of words (`SummerVacation`) stay passwords: the camelCase
+/// test is only for `camel` (token and key rules).
+fn identifier_value(secret: &[u8], key: &str, camel: bool) -> bool {
+    let v = unquoted(secret);
+    let v = v.strip_prefix(b"?").unwrap_or(v);
+    if v.is_empty() {
+        return false;
+    }
+    let last = key.rsplit(['.', ':', '[']).next().unwrap_or(key);
+    if !last.is_empty() && v.eq_ignore_ascii_case(last.as_bytes()) {
+        return true;
+    }
+    camel && camel_identifier(v)
+}
+
+/// Letters only (a digit or two at the end), cut into chunks at each
+/// capital (a run of capitals is one acronym, its last capital starting the
+/// next word when lower case follows): at least two words of a capital or
+/// small letter then lower case with a vowel, at most one acronym, and no
+/// other chunk but a short lower-case prefix (`cf`, `is`). Random letters
+/// cut into one-letter and vowel-less chunks (`kZtRwQmV`, `DXFehzdDw`).
+fn camel_identifier(v: &[u8]) -> bool {
+    let body_len = v.len() - v.iter().rev().take_while(|b| b.is_ascii_digit()).count();
+    let body = &v[..body_len];
+    if body.len() < 8 || v.len() - body.len() > 2 || !body.iter().all(u8::is_ascii_alphabetic) {
+        return false;
+    }
+    if !body.iter().any(u8::is_ascii_uppercase) || !body.iter().any(u8::is_ascii_lowercase) {
+        return false;
+    }
+    let mut chunks: Vec<&[u8]> = Vec::new();
+    let mut start = 0;
+    for i in 1..body.len() {
+        let (p, b) = (body[i - 1], body[i]);
+        let next_lower = body.get(i + 1).is_some_and(u8::is_ascii_lowercase);
+        if (p.is_ascii_lowercase() && b.is_ascii_uppercase())
+            || (p.is_ascii_uppercase() && b.is_ascii_uppercase() && next_lower)
+        {
+            chunks.push(&body[start..i]);
+            start = i;
+        }
+    }
+    chunks.push(&body[start..]);
+    let vowel = |c: &[u8]| {
+        c.iter().any(|b| {
+            matches!(
+                b.to_ascii_lowercase(),
+                b'a' | b'e' | b'i' | b'o' | b'u' | b'y'
+            )
+        })
+    };
+    let (mut words, mut acronyms) = (0, 0);
+    for (i, c) in chunks.iter().enumerate() {
+        let word = c.len() >= 2 && c[1..].iter().all(u8::is_ascii_lowercase) && vowel(c);
+        let acronym = (2..=4).contains(&c.len()) && c.iter().all(u8::is_ascii_uppercase);
+        let prefix = i == 0 && c.len() <= 3 && c.iter().all(u8::is_ascii_lowercase);
+        if word {
+            words += 1;
+        } else if acronym {
+            acronyms += 1;
+        } else if !prefix {
+            return false;
+        }
+    }
+    let word_letters: usize = chunks.iter().map(|c| c.len()).sum();
+    words >= 2 && acronyms <= 1 && word_letters >= words * 3
+}
+
+/// An Ethereum-style address (`0x` and 40 hex digits) under a token or key
+/// name: a token contract's or account's public address, not a key (a
+/// private key is 64 hex digits).
+fn public_address(secret: &[u8], key: &str) -> bool {
+    let v = unquoted(secret);
+    v.len() == 42
+        && v.starts_with(b"0x")
+        && v[2..].iter().all(u8::is_ascii_hexdigit)
+        && !key.contains("private")
+}
+
+/// A value that spells out what it stands for in capitals before the
+/// filler (`VERYLONGSECRETeyJ…` in AWS's API examples).
+fn spelled_placeholder(secret: &[u8]) -> bool {
+    let v = unquoted(secret);
+    let caps = v.iter().take_while(|b| b.is_ascii_uppercase()).count();
+    if caps < 8 || caps == v.len() {
+        return false;
+    }
+    let head = &v[..caps];
+    [&b"SECRET"[..], b"TOKEN", b"PASSWORD", b"APIKEY"]
+        .iter()
+        .any(|w| crate::text::find_bytes(head, w).is_some())
+        && [
+            &b"VERY"[..],
+            b"LONG",
+            b"YOUR",
+            b"MY",
+            b"EXAMPLE",
+            b"SAMPLE",
+            b"FAKE",
+        ]
+        .iter()
+        .any(|w| head.starts_with(w))
+}
+
+/// `Name=word` pairs of a connection-string or config fragment
+/// (`DefaultEndpointsProtocol=http`: the names of the parts a sanitizer
+/// masks), every side letters only.
+fn word_pairs(secret: &[u8]) -> bool {
+    let v = unquoted(secret);
+    v.contains(&b'=')
+        && !v.ends_with(b"=")
+        && v.split(|b| matches!(b, b'=' | b';'))
+            .filter(|p| !p.is_empty())
+            .all(|p| p.iter().all(u8::is_ascii_alphabetic))
+}
+
 /// Rules that decide by words and shapes, which [`plausible`] refines.
 pub fn refined(rule_id: &str) -> bool {
     rule_id.starts_with("generic.")
@@ -1066,6 +1202,50 @@ pub fn refined(rule_id: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn identifiers_addresses_and_spelled_placeholders() {
+        for v in [
+            "cfBackgroundColor",
+            "InterpolationInJSX",
+            "DSTokenInterface",
+            "TSPrivateKeyword",
+            "getAuthenticationToken",
+        ] {
+            assert!(camel_identifier(v.as_bytes()), "{v}");
+        }
+        for v in [
+            "kZtRwQmVbNxPlDfG",
+            "DXFehzdDwIhANwps",
+            "Qm7vT2kR9pLx4NcZ8wYb3HsJ",
+            "aoakHigTUDPNXxZwOMXMMxOWDLEjgP",
+            "abcdefghijklmnop",
+            "ABCDEFGHIJKLMNOP",
+        ] {
+            assert!(!camel_identifier(v.as_bytes()), "{v}");
+        }
+        assert!(identifier_value(
+            b"\"DSTokenInterface\"",
+            "dstokeninterface",
+            false
+        ));
+        // An enum member named like its value, whatever its shape.
+        assert!(identifier_value(
+            b"ISuperstateTokenV4",
+            "isuperstatetokenv4",
+            false
+        ));
+        assert!(!identifier_value(b"\"SummerVacation\"", "password", false));
+        let addr = format!("0x{}", "a0b86991c6218b36c1d19d4a2e9eb0ce3606eb48");
+        assert!(public_address(addr.as_bytes(), "token"));
+        assert!(!public_address(addr.as_bytes(), "private_key"));
+        assert!(!public_address(format!("{addr}0a1b").as_bytes(), "token"));
+        assert!(spelled_placeholder(b"VERYLONGSECRETeyJraWQiOiJrZXk"));
+        assert!(!spelled_placeholder(b"AKQWERTYSECRETzzz"));
+        assert!(word_pairs(b"DefaultEndpointsProtocol=http"));
+        assert!(!word_pairs(b"dGhpcyBpcyBhIHRlc3Q="));
+        assert!(!word_pairs(b"key=Qm7vT2kR9pLx4NcZ"));
+    }
 
     #[test]
     fn dummies_by_shape() {

@@ -399,6 +399,7 @@ pub const VALIDATORS: &[&str] = &[
     "url-password",
     "db-url-password",
     "basic-auth",
+    "basic-auth-field",
     "bearer-token",
     "npmrc-auth",
     "password-in",
@@ -421,9 +422,17 @@ pub fn judges_placeholders(validator: &str) -> bool {
             | "jwk-private-key"
             | "nkey-seed"
             | "basic-auth"
+            | "basic-auth-field"
             | "npmrc-auth"
             | "credential-field"
     )
+}
+
+/// The password inside a base64 `user:password` (an `.npmrc` `_auth`, a
+/// Docker `config.json` `auth`) or a bare base64 password; `None` when the
+/// value does not decode to printable text.
+pub fn decoded_password(secret: &[u8]) -> Option<Vec<u8>> {
+    creds::decoded_password(secret)
 }
 
 /// Run the named validator on the secret alone. `None` when the name is
@@ -459,6 +468,7 @@ pub fn run_validator_in(name: &str, secret: &[u8], whole: &[u8]) -> Option<bool>
         "url-password" => Some(creds::url_password(secret, whole, false)),
         "db-url-password" => Some(creds::url_password(secret, whole, true)),
         "basic-auth" => Some(creds::basic_auth(secret)),
+        "basic-auth-field" => Some(creds::basic_auth_field(secret)),
         "bearer-token" => Some(creds::bearer_token(secret, whole)),
         "npmrc-auth" => Some(creds::npmrc_auth(secret, whole)),
         "credential-field" => Some(creds::credential_field(secret, whole)),

@@ -445,14 +445,53 @@ pub fn bearer_token(secret: &[u8], whole: &[u8]) -> bool {
 pub fn npmrc_auth(secret: &[u8], whole: &[u8]) -> bool {
     let has = |n: &[u8]| crate::text::find_bytes(whole, n).is_some();
     if has(b"_authToken") {
-        // Legacy npm tokens are UUIDs.
+        // Legacy npm tokens are UUIDs. A value of `//registry/:_authToken=`
+        // (a form only `.npmrc` has) is the registry's credential whatever
+        // its shape: a weak one is reported at low severity.
         (super::is_uuid(secret) && !is_template(secret))
             || (shannon_entropy(secret) >= 3.0 && bearer_token(secret, whole))
+            || (has(b"/:_authToken")
+                && credential_field(secret, whole)
+                && placeholder_reason(secret).is_none()
+                && !looks_like_code(secret))
     } else if has(b"_password") {
-        decode_printable(secret).is_some_and(|pw| password_value(&pw, None))
+        decode_printable(secret).is_some_and(|pw| credential_field(&pw, b""))
     } else {
-        basic_auth(secret)
+        basic_auth_field(secret)
     }
+}
+
+/// `base64(user:password)` in a field whose format says it is a login (an
+/// `.npmrc` `_auth`, a Docker `config.json` `auth`): a credential whatever
+/// the password's strength, unless it decodes to a stock placeholder, a
+/// template or the user name again.
+pub fn basic_auth_field(secret: &[u8]) -> bool {
+    let Some(raw) = decode_printable(secret) else {
+        return false;
+    };
+    let Some(colon) = memchr::memchr(b':', &raw) else {
+        return false;
+    };
+    let (user, pw) = (&raw[..colon], &raw[colon + 1..]);
+    if pw.is_empty() {
+        return basic_auth(secret);
+    }
+    !user.is_empty()
+        && !is_template(user)
+        && !user.eq_ignore_ascii_case(pw)
+        && credential_field(pw, b"")
+        && placeholder_reason(pw).is_none()
+        && !crate::rules::syntax::dummy_value(pw)
+}
+
+/// The password inside a base64 `user:password` (or a bare base64
+/// password), for judging its strength.
+pub fn decoded_password(secret: &[u8]) -> Option<Vec<u8>> {
+    let raw = decode_printable(secret)?;
+    Some(match memchr::memchr(b':', &raw) {
+        Some(colon) => raw[colon + 1..].to_vec(),
+        None => raw,
+    })
 }
 
 /// The user name in front of a password in `whole`: `-u user:pw`,
