@@ -2,6 +2,7 @@
 //! placeholder detection, Shannon entropy, and named structural validators
 //! (checksums and formats) that rules refer to by name.
 
+mod chance;
 mod creds;
 mod keys;
 mod sequence;
@@ -86,9 +87,17 @@ fn placeholder_words() -> &'static aho_corasick::AhoCorasick {
 /// (`sk-xxxx-…`, `…_TODO`) and in one case, not inside a run of random
 /// characters (`…HxXxX-…`).
 pub fn placeholder_word(secret: &[u8]) -> Option<&'static str> {
+    counted_words(secret).next().map(|(_, w)| w)
+}
+
+/// The hits of placeholder words in `secret` that [`placeholder_word`]
+/// counts, with their places.
+fn counted_words(
+    secret: &[u8],
+) -> impl Iterator<Item = (std::ops::Range<usize>, &'static str)> + '_ {
     placeholder_words()
         .find_overlapping_iter(secret)
-        .filter_map(|m| {
+        .filter_map(move |m| {
             let word = PLACEHOLDER_WORDS.get(m.pattern().as_usize()).copied()?;
             let short = word.len() <= 4 && word.bytes().all(|b| b.is_ascii_alphanumeric());
             let hit = &secret[m.start()..m.end()];
@@ -103,9 +112,8 @@ pub fn placeholder_word(secret: &[u8]) -> Option<&'static str> {
             } else {
                 cased
             })
-            .then_some(word)
+            .then_some((m.start()..m.end(), word))
         })
-        .next()
 }
 
 /// Whether a mixed-case hit of a placeholder word has its capitals only
@@ -138,6 +146,49 @@ fn humps_at_word_starts(word: &str, hit: &[u8]) -> bool {
 
 /// Why a candidate was rejected as a placeholder, if it was.
 pub fn placeholder_reason(secret: &[u8]) -> Option<&'static str> {
+    placeholder_reason_with(secret, |s| placeholder_word(s).is_some())
+}
+
+/// [`placeholder_reason`] for a provider's random token: its placeholder
+/// words count only when a random token of its length and alphabet would
+/// hold them with a chance below one in a billion ([`chance::by_chance`]):
+/// `AKIAIOSFODNN7EXAMPLE`, `sk-your-key-here`, not `dummy` at the end of a
+/// random 40-character token.
+pub fn token_placeholder_reason(secret: &[u8]) -> Option<&'static str> {
+    placeholder_reason_with(secret, |s| {
+        let words = placeholder_word_lengths(s);
+        !words.is_empty() && chance::by_chance(s, &words) < chance::CHANCE
+    })
+}
+
+/// [`placeholder_reason`] or [`token_placeholder_reason`], as the rule's
+/// kind asks: a provider format (its entropy calibrated) is a random token.
+pub fn placeholder_reason_for(calibrated: bool, secret: &[u8]) -> Option<&'static str> {
+    if calibrated {
+        token_placeholder_reason(secret)
+    } else {
+        placeholder_reason(secret)
+    }
+}
+
+/// The lengths of the placeholder words [`placeholder_word`] counts in
+/// `secret`, at places that do not overlap.
+fn placeholder_word_lengths(secret: &[u8]) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut end = 0;
+    for (at, _) in counted_words(secret) {
+        if at.start >= end {
+            out.push(at.len());
+            end = at.end;
+        }
+    }
+    out
+}
+
+fn placeholder_reason_with(
+    secret: &[u8],
+    has_word: impl Fn(&[u8]) -> bool,
+) -> Option<&'static str> {
     if secret.is_empty() {
         return Some("empty");
     }
@@ -152,7 +203,7 @@ pub fn placeholder_reason(secret: &[u8]) -> Option<&'static str> {
     {
         return Some("template");
     }
-    if placeholder_word(secret).is_some() {
+    if has_word(secret) {
         return Some("placeholder word");
     }
     // A token whose random part is words: `xoxb-…-SlackBotAccessTokenHere`,
