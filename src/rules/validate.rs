@@ -146,7 +146,7 @@ fn humps_at_word_starts(word: &str, hit: &[u8]) -> bool {
 
 /// Why a candidate was rejected as a placeholder, if it was.
 pub fn placeholder_reason(secret: &[u8]) -> Option<&'static str> {
-    placeholder_reason_with(secret, |s| placeholder_word(s).is_some())
+    placeholder_reason_with(secret, false)
 }
 
 /// [`placeholder_reason`] for a provider's random token: its placeholder
@@ -154,11 +154,11 @@ pub fn placeholder_reason(secret: &[u8]) -> Option<&'static str> {
 /// hold them with a chance below one in a billion ([`chance::by_chance`]):
 /// `AKIAIOSFODNN7EXAMPLE`, `sk-your-key-here`, not `dummy` at the end of a
 /// random 40-character token.
+/// The same gate holds for the words of a name (`token`, `key`: a
+/// telnyx token starts with `KEY`) and runs are judged against the
+/// characters the token shows ([`token_run_limit`]).
 pub fn token_placeholder_reason(secret: &[u8]) -> Option<&'static str> {
-    placeholder_reason_with(secret, |s| {
-        let words = placeholder_word_lengths(s);
-        !words.is_empty() && chance::by_chance(s, &words) < chance::CHANCE
-    })
+    placeholder_reason_with(secret, true)
 }
 
 /// [`placeholder_reason`] or [`token_placeholder_reason`], as the rule's
@@ -185,10 +185,17 @@ fn placeholder_word_lengths(secret: &[u8]) -> Vec<usize> {
     out
 }
 
-fn placeholder_reason_with(
-    secret: &[u8],
-    has_word: impl Fn(&[u8]) -> bool,
-) -> Option<&'static str> {
+/// The placeholder checks; `token` for a provider's random token (see
+/// [`token_placeholder_reason`]).
+fn placeholder_reason_with(secret: &[u8], token: bool) -> Option<&'static str> {
+    let has_word = |s: &[u8]| {
+        if token {
+            let words = placeholder_word_lengths(s);
+            !words.is_empty() && chance::by_chance(s, &words, false) < chance::CHANCE
+        } else {
+            placeholder_word(s).is_some()
+        }
+    };
     if secret.is_empty() {
         return Some("empty");
     }
@@ -213,16 +220,23 @@ fn placeholder_reason_with(
     if secret
         .split(|&b| b == b'-' || b == b'_' || b == b'.')
         .any(|seg| {
+            if seg.len() < 12 {
+                return false;
+            }
             let l = seg.to_ascii_lowercase();
-            let words = [
+            let found: Vec<usize> = [
                 "token", "key", "secret", "here", "password", "your", "access",
             ]
             .iter()
             .filter(|w| crate::text::find_bytes(&l, w.as_bytes()).is_some())
-            .count();
+            .map(|w| w.len())
+            .collect();
+            let words = found.len();
             let camel =
                 seg.iter().any(u8::is_ascii_uppercase) && seg.iter().any(u8::is_ascii_lowercase);
-            seg.len() >= 12 && looks_like_identifier(seg) && (words >= 2 || (words == 1 && camel))
+            looks_like_identifier(seg)
+                && (words >= 2 || (words == 1 && camel))
+                && (!token || chance::by_chance(seg, &found, true) < chance::CHANCE)
         })
     {
         return Some("placeholder words");
@@ -234,7 +248,11 @@ fn placeholder_reason_with(
         .split(|b| matches!(b, b'-' | b'_' | b'.' | b'/' | b':' | b'|' | b'+' | b'='))
         .filter(|p| p.len() >= 6)
     {
-        let limit = chance_run_limit(part);
+        let limit = if token {
+            token_run_limit(part)
+        } else {
+            chance_run_limit(part)
+        };
         if longest_run(part, |a, b| a == b) >= limit {
             return Some("repeated characters");
         }
@@ -282,6 +300,24 @@ fn chance_run_limit(secret: &[u8]) -> usize {
     let k = alphabet_size(secret).max(2) as f64;
     // n * k^-(r-1) <= 1e-7
     let r = 1.0 + ((n * 1e7).ln() / k.ln()).ceil();
+    (r as usize).max(6)
+}
+
+/// [`chance_run_limit`] for a provider's random token: a run that turns
+/// up by chance at most once in ten billion tokens, over the characters the
+/// part shows (at most its alphabet's size): a fixed suffix or prefix in
+/// another case (`…NRAL` after 40 hex digits) does not make the alphabet of
+/// the random part bigger than it is.
+fn token_run_limit(part: &[u8]) -> usize {
+    let n = part.len().max(2) as f64;
+    let distinct = {
+        let mut seen = [false; 256];
+        part.iter().for_each(|&b| seen[b as usize] = true);
+        seen.iter().filter(|&&s| s).count()
+    };
+    let k = alphabet_size(part).min(distinct).max(2) as f64;
+    // n * k^-(r-1) <= 1e-10
+    let r = 1.0 + ((n * 1e10).ln() / k.ln()).ceil();
     (r as usize).max(6)
 }
 
@@ -1434,6 +1470,39 @@ pub fn base64url_decode(s: &[u8]) -> Option<Vec<u8>> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn token_placeholders_by_chance_and_by_hand() {
+        // A word at the end of a random lower-case token: chance.
+        let t = b"q8v3kz0x7m2p9w4r1t6y5u0i3o8a2s7d4fdummy";
+        assert_eq!(placeholder_reason(t), Some("placeholder word"));
+        assert_eq!(token_placeholder_reason(t), None);
+        // Written by hand: a long word, several words, names.
+        for p in [
+            "AKIAIOSFODNN7EXAMPLE",
+            "sk-your-key-here",
+            "sk_live_YourStripeSecretKeyGoesHere",
+            "xoxb-1234-SlackBotAccessTokenHere",
+            "ghp_ChangeMe0000000000000000000000000000",
+        ] {
+            assert!(token_placeholder_reason(p.as_bytes()).is_some(), "{p}");
+        }
+        // A format whose fixed prefix is a word (`KEY`, telnyx) and a
+        // random camel-cased body: not a name.
+        assert_eq!(
+            token_placeholder_reason(b"KEY0196NphmYKogjQZQ8rTxWv_PSxzLmaB3"),
+            None
+        );
+        // A run of six in 40 hex digits with a fixed suffix in capitals
+        // happens once in 30,000 random tokens: chance, for a token.
+        let hex = b"28f3c9a1e7b4d6aaaaaa2c8e1f9b3d7a5c0e4f1bNRAL";
+        assert_eq!(placeholder_reason(hex), Some("repeated characters"));
+        assert_eq!(token_placeholder_reason(hex), None);
+        assert!(
+            token_placeholder_reason(b"28f3c9a1e7aaaaaaaaaaaaaa1f9b3d7a5c0e4f1bNRAL").is_some()
+        );
+    }
     #[test]
     fn placeholder_word_names_the_word_found() {
         assert_eq!(placeholder_word(b"sk-EXAMPLEq8Zt"), Some("example"));

@@ -32,9 +32,16 @@ use regex_syntax::hir::{Class, Hir, HirKind};
 const TOKEN_CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-+/=.~";
 
 /// Validators whose rules are measured: checksums (generated) and the
-/// randomness check (judged as it is). Other validators judge a structure
-/// the regex does not describe.
-const MEASURED_VALIDATORS: &[&str] = &["github-crc32", "npm-crc32", "random-token"];
+/// randomness checks (judged as they are: `generic-secret` on a provider
+/// rule whose regex gives the token's alphabet and length). Other
+/// validators judge a structure the regex does not describe; some of those
+/// are generated as structures ([`Structure`]).
+const MEASURED_VALIDATORS: &[&str] = &[
+    "github-crc32",
+    "npm-crc32",
+    "random-token",
+    "generic-secret",
+];
 
 /// A small deterministic generator (xorshift64*).
 pub struct Rng(u64);

@@ -26,15 +26,24 @@ pub const CHANCE: f64 = 1e-9;
 
 /// The chance (an upper bound) that a uniformly random token of the length
 /// and alphabet of `secret` holds words as long as `words` (the lengths of
-/// the words found, at places that do not overlap).
-pub fn by_chance(secret: &[u8], words: &[usize]) -> f64 {
+/// the words found, at places that do not overlap). In a token of both
+/// cases a word counts in one case (two ways to hit it), or, with
+/// `any_case`, in any mix of cases (each letter hit one way in k/2).
+pub fn by_chance(secret: &[u8], words: &[usize], any_case: bool) -> f64 {
     let n = secret.len() as f64;
     let k = super::alphabet_size(secret).max(2) as f64;
+    let both =
+        secret.iter().any(u8::is_ascii_uppercase) && secret.iter().any(u8::is_ascii_lowercase);
     words
         .iter()
         .map(|&len| {
             let places = (n - len as f64 + 1.0).max(1.0);
-            (places * k.powi(-(len as i32))).min(1.0)
+            let at_one = match (both, any_case) {
+                (true, true) => (2.0 / k).powi(len as i32),
+                (true, false) => 2.0 * k.powi(-(len as i32)),
+                (false, _) => k.powi(-(len as i32)),
+            };
+            (places * at_one).min(1.0)
         })
         .product()
 }
@@ -47,13 +56,20 @@ mod tests {
     fn one_short_word_in_a_long_token_is_chance() {
         // `dummy` at the end of 40 lower-case letters and digits.
         let t = b"q8v3kz0x7m2p9w4r1t6y5u0i3o8a2s7d4fdummy";
-        assert!(by_chance(t, &[5]) > CHANCE);
+        assert!(by_chance(t, &[5], false) > CHANCE);
     }
 
     #[test]
     fn long_or_several_words_are_not() {
-        assert!(by_chance(b"AKIAIOSFODNN7EXAMPLE", &[7]) < CHANCE);
-        assert!(by_chance(b"sk-your-key-here", &[5, 5]) < CHANCE);
-        assert!(by_chance(b"ghp_ChangeMe0000000000000000000000000000", &[8]) < CHANCE);
+        assert!(by_chance(b"AKIAIOSFODNN7EXAMPLE", &[7], false) < CHANCE);
+        assert!(by_chance(b"sk-your-key-here", &[5, 5], false) < CHANCE);
+        assert!(by_chance(b"ghp_ChangeMe0000000000000000000000000000", &[8], false) < CHANCE);
+    }
+
+    #[test]
+    fn any_case_is_likelier() {
+        let t = b"KEY96NphmYKogjQZQ8rPSxzLmaB3";
+        assert!(by_chance(t, &[3], true) > by_chance(t, &[3], false));
+        assert!(by_chance(t, &[3], true) > CHANCE);
     }
 }
