@@ -389,7 +389,15 @@ pub fn entropy_below(secret: &[u8], min: f64, calibrated: bool) -> Option<(f64, 
     if !calibrated || secret.len() < 8 {
         return Some((e, min));
     }
-    let k = alphabet_size(secret);
+    // The characters the value shows, when fewer than its classes hold: a
+    // fixed prefix (`glptt-` before 40 hex digits) makes the classes those
+    // of all lower-case letters, not the alphabet of the random part.
+    let distinct = {
+        let mut seen = [false; 256];
+        secret.iter().for_each(|&b| seen[b as usize] = true);
+        seen.iter().filter(|&&s| s).count()
+    };
+    let k = alphabet_size(secret).min(distinct.max(2));
     // A value whose alphabet cannot reach the rule's floor (40 hex digits
     // for a base64 format with 4.0) is not of the rule's format: no help.
     if min > (k as f64).log2() - 0.25 {
@@ -1471,6 +1479,18 @@ pub fn base64url_decode(s: &[u8]) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn entropy_floor_of_hex_behind_a_prefix() {
+        // 40 random hex digits behind `glptt-` average 3.8 bits a byte:
+        // the floor follows the characters shown, not all lower-case
+        // letters.
+        let t = b"glptt-36aeafaa306d3525b39447855350a6533e33653a";
+        assert!(shannon_entropy(t) < 3.7);
+        assert_eq!(entropy_below(t, 3.8, true), None);
+        // A value of few characters still falls below.
+        assert!(entropy_below(b"glptt-abababababababababababababababababab", 3.8, true).is_some());
+    }
 
     #[test]
     fn token_placeholders_by_chance_and_by_hand() {
