@@ -389,21 +389,31 @@ pub fn entropy_below(secret: &[u8], min: f64, calibrated: bool) -> Option<(f64, 
     if !calibrated || secret.len() < 8 {
         return Some((e, min));
     }
-    // The characters the value shows, when fewer than its classes hold: a
-    // fixed prefix (`glptt-` before 40 hex digits) makes the classes those
-    // of all lower-case letters, not the alphabet of the random part.
+    let k = alphabet_size(secret);
+    // A value that shows far fewer characters than a random one of its
+    // classes would (`glptt-` before 40 hex digits: 19 where 26 of all
+    // lower-case letters are expected) is calibrated by the characters it
+    // shows: the fixed prefix made its classes wider than its random part.
     let distinct = {
         let mut seen = [false; 256];
         secret.iter().for_each(|&b| seen[b as usize] = true);
         seen.iter().filter(|&&s| s).count()
     };
-    let k = alphabet_size(secret).min(distinct.max(2));
+    let kf = k.max(2) as f64;
+    let expected = kf * (1.0 - (1.0 - 1.0 / kf).powi(secret.len() as i32));
+    // At least 16 shown (hex): a value of few characters (`deadbeef`
+    // repeated) is not helped.
+    let shown = if distinct >= 16 && (distinct as f64) < 0.8 * expected {
+        distinct.max(2)
+    } else {
+        k
+    };
     // A value whose alphabet cannot reach the rule's floor (40 hex digits
     // for a base64 format with 4.0) is not of the rule's format: no help.
     if min > (k as f64).log2() - 0.25 {
         return Some((e, min));
     }
-    let (mean, sd) = random_entropy(secret.len(), k);
+    let (mean, sd) = random_entropy(secret.len(), shown);
     let floor = min.min(mean - 6.5 * sd);
     (e < floor).then_some((e, floor))
 }
