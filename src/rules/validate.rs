@@ -1488,7 +1488,6 @@ pub fn base64url_decode(s: &[u8]) -> Option<Vec<u8>> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
 
     #[test]
     fn entropy_floor_of_hex_behind_a_prefix() {
