@@ -32,16 +32,12 @@ use regex_syntax::hir::{Class, Hir, HirKind};
 const TOKEN_CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-+/=.~";
 
 /// Validators whose rules are measured: checksums (generated) and the
-/// randomness checks (judged as they are: `generic-secret` on a provider
-/// rule whose regex gives the token's alphabet and length). Other
-/// validators judge a structure the regex does not describe; some of those
-/// are generated as structures ([`Structure`]).
-const MEASURED_VALIDATORS: &[&str] = &[
-    "github-crc32",
-    "npm-crc32",
-    "random-token",
-    "generic-secret",
-];
+/// randomness check (judged as it is). Other validators judge a structure
+/// the regex does not describe; some of those are generated as structures
+/// ([`Structure`]). Provider rules with `generic-secret` are not measured
+/// yet: measured once (session 9), that validator dropped 1 to 6 in 100
+/// random tokens of eleven of them (docs/rules.md).
+const MEASURED_VALIDATORS: &[&str] = &["github-crc32", "npm-crc32", "random-token"];
 
 /// A small deterministic generator (xorshift64*).
 pub struct Rng(u64);
@@ -103,9 +99,11 @@ pub enum Structure {
 impl Structure {
     fn of(validator: &str, example_secret: &str) -> Option<Structure> {
         Some(match validator {
-            "pem-private-key" => Structure::Pem {
-                escaped: example_secret.contains("\\n"),
-            },
+            // A key in a JSON string (the GCP service-account rule): its
+            // regex did not find most generated keys back in place; not
+            // measured.
+            "pem-private-key" if example_secret.contains("\\n") => return None,
+            "pem-private-key" => Structure::Pem { escaped: false },
             "jwt-hs" => Structure::JwtHs,
             "jwt-signed" => Structure::JwtSigned,
             "supabase-service-role" => Structure::SupabaseServiceRole,
