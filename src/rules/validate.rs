@@ -190,8 +190,11 @@ fn placeholder_word_lengths(secret: &[u8]) -> Vec<usize> {
 fn placeholder_reason_with(secret: &[u8], token: bool) -> Option<&'static str> {
     let has_word = |s: &[u8]| {
         if token {
+            // A mask (`xxxx`, `*****`, `....`) standing apart always counts:
+            // a key shown masked (`AccountKey=xxxxvdM0…`) is not a key.
+            let mask = counted_words(s).any(|(_, w)| matches!(w, "xxxx" | "*****" | "...."));
             let words = placeholder_word_lengths(s);
-            !words.is_empty() && chance::by_chance(s, &words, false) < chance::CHANCE
+            mask || (!words.is_empty() && chance::by_chance(s, &words, false) < chance::CHANCE)
         } else {
             placeholder_word(s).is_some()
         }
