@@ -192,7 +192,11 @@ fn placeholder_reason_with(secret: &[u8], token: bool) -> Option<&'static str> {
         if token {
             // A mask (`xxxx`, `*****`, `....`) standing apart always counts:
             // a key shown masked (`AccountKey=xxxxvdM0…`) is not a key.
-            let mask = counted_words(s).any(|(_, w)| matches!(w, "xxxx" | "*****" | "...."));
+            // So does a word of seven letters or more (`example`,
+            // `placeholder`, `changeme`): one in a billion random tokens or
+            // fewer holds one, about the gate's own level.
+            let mask = counted_words(s)
+                .any(|(_, w)| w.len() >= 7 || matches!(w, "xxxx" | "*****" | "...."));
             let words = placeholder_word_lengths(s);
             mask || (!words.is_empty() && chance::by_chance(s, &words, false) < chance::CHANCE)
         } else {
