@@ -7,7 +7,10 @@
 //!
 //! `cargo bench --bench placeholders` prints the totals per stage and every
 //! rule that dropped a token; `-- --count N` sets the tokens per rule;
-//! `-- RULE-ID` (a substring) measures only those rules.
+//! `-- RULE-ID` (a substring) measures only those rules. Tokens are judged
+//! 256 to a trace (`tokens::verdicts_batched`); `-- --single` judges one
+//! a trace, as before, and `-- --compare` runs both on the same tokens and
+//! prints every token whose verdict differs (there should be none).
 
 #[path = "../tests/support/tokens.rs"]
 mod tokens;
@@ -23,10 +26,13 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut count = 100_000;
     let mut filters = Vec::new();
+    let (mut single, mut compare) = (false, false);
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--count" => count = it.next().and_then(|n| n.parse().ok()).unwrap_or(count),
+            "--single" => single = true,
+            "--compare" => compare = true,
             a if a.starts_with('-') => {}
             a => filters.push(a.to_string()),
         }
@@ -41,13 +47,49 @@ fn main() {
             filters.is_empty() || filters.iter().any(|x| rules.rules[f.rule].id().contains(x))
         })
         .collect();
+    if compare {
+        let differ: usize = formats
+            .par_iter()
+            .map(|f| {
+                let a = tokens::verdicts_single(&rules, f, count);
+                let b = tokens::verdicts_batched(&rules, f, count, tokens::BATCH);
+                let mut n = 0;
+                for (x, y) in a.iter().zip(&b) {
+                    if x != y {
+                        n += 1;
+                        println!(
+                            "  {} differs: single {:?}, batched {:?}",
+                            rules.rules[f.rule].id(),
+                            x.1,
+                            y.1
+                        );
+                    }
+                }
+                n
+            })
+            .sum();
+        println!(
+            "compared {} rules x {count} tokens, single and batched: {differ} verdicts differ, {:.1?}",
+            formats.len(),
+            t0.elapsed()
+        );
+        return;
+    }
     let tallies: Vec<(usize, tokens::Tally)> = formats
         .par_iter()
-        .map(|f| (f.rule, tokens::measure(&rules, f, count)))
+        .map(|f| {
+            let t = if single {
+                tokens::tally(&rules, f, &tokens::verdicts_single(&rules, f, count))
+            } else {
+                tokens::measure(&rules, f, count)
+            };
+            (f.rule, t)
+        })
         .collect();
     let mut by_stage: BTreeMap<&str, usize> = BTreeMap::new();
-    let (mut total, mut reported, mut unmatched) = (0, 0, 0);
+    let (mut total, mut reported, mut unmatched, mut by_chance) = (0, 0, 0, 0);
     for (_, t) in &tallies {
+        by_chance += t.word_by_chance;
         total += t.tokens;
         reported += t.reported;
         unmatched += t.unmatched;
@@ -67,6 +109,17 @@ fn main() {
     for (stage, n) in &by_stage {
         println!("  dropped at {stage:<12} {n}");
     }
+    println!(
+        "reported, but the plain placeholder-word check (before its chance gate) would drop: {by_chance}"
+    );
+    let mut chance: Vec<_> = tallies
+        .iter()
+        .filter(|(_, t)| t.word_by_chance > 0)
+        .collect();
+    chance.sort_by_key(|(r, t)| (std::cmp::Reverse(t.word_by_chance), rules.rules[*r].id()));
+    for (r, t) in chance.iter().take(40) {
+        println!("  {:<40} {:>7}", rules.rules[*r].id(), t.word_by_chance);
+    }
     let mut worst: Vec<&(usize, tokens::Tally)> =
         tallies.iter().filter(|(_, t)| t.drops() > 0).collect();
     worst.sort_by_key(|(r, t)| (std::cmp::Reverse(t.drops()), rules.rules[*r].id()));
@@ -82,12 +135,25 @@ fn main() {
             println!("      {stage}: {n}, e.g. {example}");
         }
     }
-    let mut why: BTreeMap<&str, usize> = BTreeMap::new();
-    for (_, w) in &skipped {
-        *why.entry(w).or_default() += 1;
+    let mut why: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (r, w) in &skipped {
+        why.entry(w).or_default().push(rules.rules[*r].id());
     }
     println!("\nSecret rules not measured ({}):", skipped.len());
-    for (w, n) in why {
-        println!("  {n:>4}  {w}");
+    for (w, ids) in why {
+        println!("  {:>4}  {w}", ids.len());
+        for id in ids {
+            let v = rules
+                .rules
+                .iter()
+                .find(|r| r.id() == id)
+                .and_then(|r| r.syntax.validator.as_deref());
+            println!(
+                "          {id}{}",
+                v.map(|v| format!(" ({v})")).unwrap_or_default()
+            );
+        }
     }
+    let structural = formats.iter().filter(|f| f.structure().is_some()).count();
+    println!("\nStructural formats generated as valid random instances: {structural}");
 }

@@ -408,7 +408,10 @@ impl<'a> Collector<'a> {
                 Some(leaf),
                 text,
                 line_base,
-                part.and_then(|p| p.at),
+                crate::drops::Decoded {
+                    at: part.and_then(|p| p.at),
+                    encoded: part.and_then(|p| p.encoded),
+                },
             );
         }
         let mut matches = matcher.find_in(Some(leaf), text);

@@ -42,6 +42,38 @@ pub struct Dropped {
     /// The value, redacted unless the scan runs with `--no-redact`; empty
     /// for a suppressed finding (its secret is not kept).
     pub value: String,
+    /// Where in the file's decoded content the candidate was found, when
+    /// it was not in the file as written (`in base64, line 2 of the decoded
+    /// text`); empty otherwise.
+    pub within: String,
+}
+
+/// How a text the scan read was taken out of its file, for
+/// [`DropLog::record`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Decoded {
+    /// The 1-based line and column of the payload in the file: every
+    /// candidate read out of it is listed there.
+    pub at: Option<(usize, usize)>,
+    /// The decoding (`base64`, `backslash` for an escaped string), or
+    /// `None` for a part read as it is (a source map's source, a notebook
+    /// cell, the strings of an array).
+    pub encoded: Option<&'static str>,
+}
+
+impl Decoded {
+    /// `in base64, line N of the decoded text` for a candidate on line
+    /// `line` of the decoded text; empty for the file as written.
+    fn describe(&self, line: usize) -> String {
+        let how = match (self.at, self.encoded) {
+            (None, _) => return String::new(),
+            (Some(_), Some("base64")) => "in base64".to_string(),
+            (Some(_), Some("backslash")) => "in an escaped string (unescaped)".to_string(),
+            (Some(_), Some(other)) => format!("in {other}"),
+            (Some(_), None) => "in an array of strings".to_string(),
+        };
+        format!("{how}, line {line} of the decoded text")
+    }
 }
 
 /// The drops of one scan, gathered from its worker threads.
@@ -61,8 +93,9 @@ impl DropLog {
 
     /// Trace `text` (shown as `path`; `leaf` is the file name the rules
     /// see) and keep its dropped candidates. `line_base` is added to the
-    /// line numbers; `at` is the line and column of a part read out of
-    /// another file (a decoded payload), used for all its candidates.
+    /// line numbers; `decoded` says where a part read out of another file
+    /// (a decoded payload) stands there, used for all its candidates, and
+    /// how it was decoded.
     pub fn record(
         &self,
         matcher: &Matcher<'_>,
@@ -70,12 +103,13 @@ impl DropLog {
         leaf: Option<&str>,
         text: &[u8],
         line_base: usize,
-        at: Option<(usize, usize)>,
+        decoded: Decoded,
     ) {
         let opts = Options {
             path: leaf,
             inline_markers: false,
             relevant_only: true,
+            ..Options::default()
         };
         let candidates = trace_in(matcher, text, &opts);
         let rules = matcher.rules();
@@ -108,7 +142,8 @@ impl DropLog {
             } else {
                 value.into_owned()
             };
-            let (line, column) = at.unwrap_or((line + line_base, column));
+            let within = decoded.describe(line);
+            let (line, column) = decoded.at.unwrap_or((line + line_base, column));
             out.push(Dropped {
                 path: path.to_string(),
                 line,
@@ -117,6 +152,7 @@ impl DropLog {
                 stage: (*stage).to_string(),
                 reason: reason.clone(),
                 value,
+                within,
             });
         }
         if !out.is_empty() {
@@ -146,6 +182,7 @@ impl DropLog {
                 stage: format!("suppressed ({})", s.reason.as_str()),
                 reason,
                 value: String::new(),
+                within: String::new(),
             });
         }
     }
@@ -173,11 +210,14 @@ impl DropLog {
             if entries.is_empty() { "" } else { ":" }
         )?;
         for d in entries.iter().take(SHOWN) {
-            let at = if d.column > 0 {
+            let mut at = if d.column > 0 {
                 format!("{}:{}:{}", escape(&d.path), d.line, d.column)
             } else {
                 format!("{}:{}", escape(&d.path), d.line)
             };
+            if !d.within.is_empty() {
+                at = format!("{at} ({})", d.within);
+            }
             let value = if d.value.is_empty() {
                 String::new()
             } else {

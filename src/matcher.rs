@@ -12,7 +12,8 @@ use crate::rules::syntax::Lang;
 use anyhow::{Result, anyhow};
 
 use crate::rules::validate::{
-    calibrates_entropy, entropy_below, judges_placeholders, placeholder_reason, run_validator_in,
+    calibrates_entropy, entropy_below, judges_placeholders, placeholder_reason_for,
+    run_validator_in,
 };
 use crate::rules::{Rule, RuleKind, RuleSet};
 
@@ -847,7 +848,8 @@ pub fn accept_in(rule: &Rule, secret: &[u8], whole: &[u8]) -> bool {
         // is judged by its validator, which decodes it: text heuristics on
         // the encoded form would reject real keys.
         let judged = s.validator.as_deref().is_some_and(judges_placeholders);
-        if !judged && placeholder_reason(secret).is_some() {
+        let calibrated = calibrates_entropy(&rule.family, rule.id());
+        if !judged && placeholder_reason_for(calibrated, secret).is_some() {
             return false;
         }
         if let Some(min) = s.min_entropy

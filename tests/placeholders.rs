@@ -77,3 +77,51 @@ fn generated_tokens_follow_the_format() {
         "{skipped:?}"
     );
 }
+
+#[test]
+fn batched_traces_give_the_verdicts_of_single_ones() {
+    // The bench judges 256 tokens a trace; each must get the verdict it
+    // gets alone in the rule's example.
+    let rules = RuleSet::builtin().unwrap();
+    let matcher = Matcher::new(&rules).unwrap();
+    let (formats, _) = tokens::formats(&matcher);
+    let mut differ = Vec::new();
+    for f in &formats {
+        let single = tokens::verdicts_single(&rules, f, 6);
+        let batched = tokens::verdicts_batched(&rules, f, 6, 4);
+        assert_eq!(single.len(), batched.len());
+        for (a, b) in single.iter().zip(&batched) {
+            assert_eq!(a.0, b.0, "the same tokens in the same order");
+            if a.1 != b.1 {
+                differ.push(format!(
+                    "{}: {:?} / {:?}",
+                    rules.rules[f.rule].id(),
+                    a.1,
+                    b.1
+                ));
+            }
+        }
+    }
+    assert!(differ.is_empty(), "{}", differ.join("\n"));
+}
+
+#[test]
+fn structural_formats_are_generated_valid() {
+    // JWTs, private keys, base64 `user:password`, nkey seeds: random valid
+    // instances, reported by their rules.
+    let rules = RuleSet::builtin().unwrap();
+    let matcher = Matcher::new(&rules).unwrap();
+    let (formats, _) = tokens::formats(&matcher);
+    let structural: Vec<_> = formats.iter().filter(|f| f.structure().is_some()).collect();
+    let ids: Vec<&str> = structural
+        .iter()
+        .map(|f| rules.rules[f.rule].id())
+        .collect();
+    for want in ["jwt", "supabase", "private-key", "nkey", "basic"] {
+        assert!(ids.iter().any(|i| i.contains(want)), "{want}: {ids:?}");
+    }
+    for f in structural {
+        let t = tokens::measure(&rules, f, 20);
+        assert_eq!(t.reported, 20, "{}: {:?}", rules.rules[f.rule].id(), t);
+    }
+}

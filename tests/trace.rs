@@ -271,3 +271,67 @@ fn scan_explain_drops_is_escaped_and_quiet_without_relevant_words() {
         .unwrap();
     assert!(!String::from_utf8_lossy(&out.stderr).contains("explain-drops"));
 }
+
+#[test]
+fn scan_explain_drops_names_the_decoding_of_a_payload() {
+    let env = Env::new();
+    let mut f = Fake::new(1819);
+    let word = format!("nk-{}example{}", f.chars(B64URL, 18), f.chars(B64URL, 18));
+    let low = format!("nk-{}", f.chars("aZ3k", 43));
+    let good = format!("nk-{}", f.chars(B64URL, 43));
+    // A Kubernetes Secret whose value is base64 of an env file: the keys
+    // are only in the decoded text.
+    let env_file = format!("NOMIC_API_KEY={good}\nNOMIC_API_KEY={word}\nNOMIC_API_KEY={low}\n");
+    env.write(
+        "deploy/secret.yaml",
+        format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: app\ndata:\n  env: {}\n",
+            b64(&env_file)
+        ),
+    );
+    // Escaped JSON inside a JSON string.
+    let inner = format!("{{\\\"nomic_api_key\\\": \\\"{word}\\\"}}");
+    env.write("conf/app.json", format!("{{\"cfg\": \"{inner}\"}}\n"));
+    let (code, v, err) = env.scan_full(&[".", "--explain-drops", "--no-history"]);
+    assert_eq!(code, 1, "{err}");
+    // The good key is reported where the payload starts.
+    assert_eq!(by_rule(&v, "nomic.api-key").len(), 1, "{v}");
+    let file = "deploy/secret.yaml";
+    let placeholder = drop_line(&err, file, 6, "nomic.api-key");
+    let lines: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains(file) && l.contains("  nomic.api-key  "))
+        .collect();
+    assert!(
+        lines.iter().any(|l| l.contains(
+            "deploy/secret.yaml:6:8 (in base64, line 2 of the decoded text)  nomic.api-key  \
+             dropped at placeholder: placeholder word `example`"
+        )),
+        "{placeholder}\n{err}"
+    );
+    assert!(
+        lines.iter().any(|l| l.contains(
+            "deploy/secret.yaml:6:8 (in base64, line 3 of the decoded text)  nomic.api-key  \
+             dropped at entropy"
+        )),
+        "{err}"
+    );
+    // The escaped JSON's key: listed once as written (its `\"` quotes) and
+    // once unescaped, named so.
+    assert!(
+        err.lines().any(|l| l.contains("conf/app.json:1:")
+            && l.contains("(in an escaped string (unescaped), line 1 of the decoded text)")
+            && l.contains("  nomic.api-key  dropped at placeholder")),
+        "{err}"
+    );
+    // A candidate in the file as written has no decoding named.
+    assert!(
+        !err.lines().any(|l| l.contains("deploy/secret.yaml:")
+            && !l.contains("decoded text")
+            && l.contains("  nomic.api-key  ")),
+        "{err}"
+    );
+    for key in [&word, &low, &good] {
+        assert_no_key_fragment(&err, key);
+    }
+}

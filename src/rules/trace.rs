@@ -11,8 +11,8 @@
 
 use crate::matcher::{Matcher, RawMatch};
 use crate::rules::validate::{
-    calibrates_entropy, entropy_below, judges_placeholders, placeholder_reason, placeholder_word,
-    run_validator_in,
+    calibrates_entropy, entropy_below, judges_placeholders, placeholder_reason_for,
+    placeholder_word, run_validator_in,
 };
 use crate::rules::{Rule, RuleKind, RuleSet};
 
@@ -54,6 +54,9 @@ pub struct Options<'p> {
     /// matches every commit id in a file): `scan --explain-drops` lists only
     /// the candidates a reader could have expected to be reported.
     pub relevant_only: bool,
+    /// Candidates kept per rule (default [`PER_RULE`], for a reader): the
+    /// placeholder-precision bench traces hundreds of tokens in one text.
+    pub max_candidates: Option<usize>,
 }
 
 /// Trace every rule of `rules` over `hay`.
@@ -135,7 +138,8 @@ fn trace_rule(ctx: &Ctx, idx: usize, rule: &Rule, out: &mut Vec<Candidate>) {
         return;
     }
     let group = rule.secret_group();
-    for caps in re.captures_iter(hay).take(PER_RULE) {
+    let limit = ctx.opts.max_candidates.unwrap_or(PER_RULE);
+    for caps in re.captures_iter(hay).take(limit) {
         let whole = caps.get(0).expect("group 0 always matches");
         let Some(secret) = caps.get(group) else {
             continue;
@@ -270,7 +274,8 @@ fn judge(
             );
         }
         let judged = s.validator.as_deref().is_some_and(judges_placeholders);
-        if !judged && let Some(why) = placeholder_reason(value) {
+        let calibrated = calibrates_entropy(&rule.family, rule.id());
+        if !judged && let Some(why) = placeholder_reason_for(calibrated, value) {
             let why = match (why, placeholder_word(value)) {
                 ("placeholder word", Some(w)) => format!("placeholder word `{w}`"),
                 (why, _) => why.to_string(),

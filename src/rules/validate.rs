@@ -2,6 +2,7 @@
 //! placeholder detection, Shannon entropy, and named structural validators
 //! (checksums and formats) that rules refer to by name.
 
+mod chance;
 mod creds;
 mod keys;
 mod sequence;
@@ -86,9 +87,17 @@ fn placeholder_words() -> &'static aho_corasick::AhoCorasick {
 /// (`sk-xxxx-…`, `…_TODO`) and in one case, not inside a run of random
 /// characters (`…HxXxX-…`).
 pub fn placeholder_word(secret: &[u8]) -> Option<&'static str> {
+    counted_words(secret).next().map(|(_, w)| w)
+}
+
+/// The hits of placeholder words in `secret` that [`placeholder_word`]
+/// counts, with their places.
+fn counted_words(
+    secret: &[u8],
+) -> impl Iterator<Item = (std::ops::Range<usize>, &'static str)> + '_ {
     placeholder_words()
         .find_overlapping_iter(secret)
-        .filter_map(|m| {
+        .filter_map(move |m| {
             let word = PLACEHOLDER_WORDS.get(m.pattern().as_usize()).copied()?;
             let short = word.len() <= 4 && word.bytes().all(|b| b.is_ascii_alphanumeric());
             let hit = &secret[m.start()..m.end()];
@@ -103,9 +112,8 @@ pub fn placeholder_word(secret: &[u8]) -> Option<&'static str> {
             } else {
                 cased
             })
-            .then_some(word)
+            .then_some((m.start()..m.end(), word))
         })
-        .next()
 }
 
 /// Whether a mixed-case hit of a placeholder word has its capitals only
@@ -138,6 +146,63 @@ fn humps_at_word_starts(word: &str, hit: &[u8]) -> bool {
 
 /// Why a candidate was rejected as a placeholder, if it was.
 pub fn placeholder_reason(secret: &[u8]) -> Option<&'static str> {
+    placeholder_reason_with(secret, false)
+}
+
+/// [`placeholder_reason`] for a provider's random token: its placeholder
+/// words count only when a random token of its length and alphabet would
+/// hold them with a chance below one in a billion ([`chance::by_chance`]):
+/// `AKIAIOSFODNN7EXAMPLE`, `sk-your-key-here`, not `dummy` at the end of a
+/// random 40-character token.
+/// The same gate holds for the words of a name (`token`, `key`: a
+/// telnyx token starts with `KEY`) and runs are judged against the
+/// characters the token shows ([`token_run_limit`]).
+pub fn token_placeholder_reason(secret: &[u8]) -> Option<&'static str> {
+    placeholder_reason_with(secret, true)
+}
+
+/// [`placeholder_reason`] or [`token_placeholder_reason`], as the rule's
+/// kind asks: a provider format (its entropy calibrated) is a random token.
+pub fn placeholder_reason_for(calibrated: bool, secret: &[u8]) -> Option<&'static str> {
+    if calibrated {
+        token_placeholder_reason(secret)
+    } else {
+        placeholder_reason(secret)
+    }
+}
+
+/// The lengths of the placeholder words [`placeholder_word`] counts in
+/// `secret`, at places that do not overlap.
+fn placeholder_word_lengths(secret: &[u8]) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut end = 0;
+    for (at, _) in counted_words(secret) {
+        if at.start >= end {
+            out.push(at.len());
+            end = at.end;
+        }
+    }
+    out
+}
+
+/// The placeholder checks; `token` for a provider's random token (see
+/// [`token_placeholder_reason`]).
+fn placeholder_reason_with(secret: &[u8], token: bool) -> Option<&'static str> {
+    let has_word = |s: &[u8]| {
+        if token {
+            // A mask (`xxxx`, `*****`, `....`) standing apart always counts:
+            // a key shown masked (`AccountKey=xxxxvdM0…`) is not a key.
+            // So does a word of seven letters or more (`example`,
+            // `placeholder`, `changeme`): one in a billion random tokens or
+            // fewer holds one, about the gate's own level.
+            let mask = counted_words(s)
+                .any(|(_, w)| w.len() >= 7 || matches!(w, "xxxx" | "*****" | "...."));
+            let words = placeholder_word_lengths(s);
+            mask || (!words.is_empty() && chance::by_chance(s, &words, false) < chance::CHANCE)
+        } else {
+            placeholder_word(s).is_some()
+        }
+    };
     if secret.is_empty() {
         return Some("empty");
     }
@@ -152,7 +217,7 @@ pub fn placeholder_reason(secret: &[u8]) -> Option<&'static str> {
     {
         return Some("template");
     }
-    if placeholder_word(secret).is_some() {
+    if has_word(secret) {
         return Some("placeholder word");
     }
     // A token whose random part is words: `xoxb-…-SlackBotAccessTokenHere`,
@@ -162,16 +227,23 @@ pub fn placeholder_reason(secret: &[u8]) -> Option<&'static str> {
     if secret
         .split(|&b| b == b'-' || b == b'_' || b == b'.')
         .any(|seg| {
+            if seg.len() < 12 {
+                return false;
+            }
             let l = seg.to_ascii_lowercase();
-            let words = [
+            let found: Vec<usize> = [
                 "token", "key", "secret", "here", "password", "your", "access",
             ]
             .iter()
             .filter(|w| crate::text::find_bytes(&l, w.as_bytes()).is_some())
-            .count();
+            .map(|w| w.len())
+            .collect();
+            let words = found.len();
             let camel =
                 seg.iter().any(u8::is_ascii_uppercase) && seg.iter().any(u8::is_ascii_lowercase);
-            seg.len() >= 12 && looks_like_identifier(seg) && (words >= 2 || (words == 1 && camel))
+            looks_like_identifier(seg)
+                && (words >= 2 || (words == 1 && camel))
+                && (!token || chance::by_chance(seg, &found, true) < chance::CHANCE)
         })
     {
         return Some("placeholder words");
@@ -183,7 +255,11 @@ pub fn placeholder_reason(secret: &[u8]) -> Option<&'static str> {
         .split(|b| matches!(b, b'-' | b'_' | b'.' | b'/' | b':' | b'|' | b'+' | b'='))
         .filter(|p| p.len() >= 6)
     {
-        let limit = chance_run_limit(part);
+        let limit = if token {
+            token_run_limit(part)
+        } else {
+            chance_run_limit(part)
+        };
         if longest_run(part, |a, b| a == b) >= limit {
             return Some("repeated characters");
         }
@@ -231,6 +307,24 @@ fn chance_run_limit(secret: &[u8]) -> usize {
     let k = alphabet_size(secret).max(2) as f64;
     // n * k^-(r-1) <= 1e-7
     let r = 1.0 + ((n * 1e7).ln() / k.ln()).ceil();
+    (r as usize).max(6)
+}
+
+/// [`chance_run_limit`] for a provider's random token: a run that turns
+/// up by chance at most once in ten billion tokens, over the characters the
+/// part shows (at most its alphabet's size): a fixed suffix or prefix in
+/// another case (`…NRAL` after 40 hex digits) does not make the alphabet of
+/// the random part bigger than it is.
+fn token_run_limit(part: &[u8]) -> usize {
+    let n = part.len().max(2) as f64;
+    let distinct = {
+        let mut seen = [false; 256];
+        part.iter().for_each(|&b| seen[b as usize] = true);
+        seen.iter().filter(|&&s| s).count()
+    };
+    let k = alphabet_size(part).min(distinct).max(2) as f64;
+    // n * k^-(r-1) <= 1e-10
+    let r = 1.0 + ((n * 1e10).ln() / k.ln()).ceil();
     (r as usize).max(6)
 }
 
@@ -303,12 +397,30 @@ pub fn entropy_below(secret: &[u8], min: f64, calibrated: bool) -> Option<(f64, 
         return Some((e, min));
     }
     let k = alphabet_size(secret);
+    // A value that shows far fewer characters than a random one of its
+    // classes would (`glptt-` before 40 hex digits: 19 where 26 of all
+    // lower-case letters are expected) is calibrated by the characters it
+    // shows: the fixed prefix made its classes wider than its random part.
+    let distinct = {
+        let mut seen = [false; 256];
+        secret.iter().for_each(|&b| seen[b as usize] = true);
+        seen.iter().filter(|&&s| s).count()
+    };
+    let kf = k.max(2) as f64;
+    let expected = kf * (1.0 - (1.0 - 1.0 / kf).powi(secret.len() as i32));
+    // At least 16 shown (hex): a value of few characters (`deadbeef`
+    // repeated) is not helped.
+    let shown = if distinct >= 16 && (distinct as f64) < 0.8 * expected {
+        distinct.max(2)
+    } else {
+        k
+    };
     // A value whose alphabet cannot reach the rule's floor (40 hex digits
     // for a base64 format with 4.0) is not of the rule's format: no help.
     if min > (k as f64).log2() - 0.25 {
         return Some((e, min));
     }
-    let (mean, sd) = random_entropy(secret.len(), k);
+    let (mean, sd) = random_entropy(secret.len(), shown);
     let floor = min.min(mean - 6.5 * sd);
     (e < floor).then_some((e, floor))
 }
@@ -1393,6 +1505,50 @@ pub fn base64url_decode(s: &[u8]) -> Option<Vec<u8>> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn entropy_floor_of_hex_behind_a_prefix() {
+        // 40 random hex digits behind `glptt-` average 3.8 bits a byte:
+        // the floor follows the characters shown, not all lower-case
+        // letters.
+        let t = b"glptt-36aeafaa306d3525b39447855350a6533e33653a";
+        assert!(shannon_entropy(t) < 3.7);
+        assert_eq!(entropy_below(t, 3.8, true), None);
+        // A value of few characters still falls below.
+        assert!(entropy_below(b"glptt-abababababababababababababababababab", 3.8, true).is_some());
+    }
+
+    #[test]
+    fn token_placeholders_by_chance_and_by_hand() {
+        // A word at the end of a random lower-case token: chance.
+        let t = b"q8v3kz0x7m2p9w4r1t6y5u0i3o8a2s7d4fdummy";
+        assert_eq!(placeholder_reason(t), Some("placeholder word"));
+        assert_eq!(token_placeholder_reason(t), None);
+        // Written by hand: a long word, several words, names.
+        for p in [
+            "AKIAIOSFODNN7EXAMPLE",
+            "sk-your-key-here",
+            "sk_live_YourStripeSecretKeyGoesHere",
+            "xoxb-1234-SlackBotAccessTokenHere",
+            "ghp_ChangeMe0000000000000000000000000000",
+        ] {
+            assert!(token_placeholder_reason(p.as_bytes()).is_some(), "{p}");
+        }
+        // A format whose fixed prefix is a word (`KEY`, telnyx) and a
+        // random camel-cased body: not a name.
+        assert_eq!(
+            token_placeholder_reason(b"KEY0196NphmYKogjQZQ8rTxWv_PSxzLmaB3"),
+            None
+        );
+        // A run of six in 40 hex digits with a fixed suffix in capitals
+        // happens once in 30,000 random tokens: chance, for a token.
+        let hex = b"28f3c9a1e7b4d6aaaaaa2c8e1f9b3d7a5c0e4f1bNRAL";
+        assert_eq!(placeholder_reason(hex), Some("repeated characters"));
+        assert_eq!(token_placeholder_reason(hex), None);
+        assert!(
+            token_placeholder_reason(b"28f3c9a1e7aaaaaaaaaaaaaa1f9b3d7a5c0e4f1bNRAL").is_some()
+        );
+    }
     #[test]
     fn placeholder_word_names_the_word_found() {
         assert_eq!(placeholder_word(b"sk-EXAMPLEq8Zt"), Some("example"));
