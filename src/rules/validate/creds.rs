@@ -414,14 +414,18 @@ fn decode_printable(b64: &[u8]) -> Option<Vec<u8>> {
     raw.iter().all(|b| (0x20..0x7f).contains(b)).then_some(raw)
 }
 
+/// `base64(user:password)` decoded, with the offset of its first colon.
+fn decoded_login(secret: &[u8]) -> Option<(Vec<u8>, usize)> {
+    let raw = decode_printable(secret)?;
+    let colon = memchr::memchr(b':', &raw)?;
+    Some((raw, colon))
+}
+
 /// `base64(user:password)`, as in `Authorization: Basic`, a Docker
 /// `config.json` `auth` or an `.npmrc` `_auth`: decodes to a user and a
 /// real password (or to a token used as the user name, `sk_live_...:`).
 pub fn basic_auth(secret: &[u8]) -> bool {
-    let Some(raw) = decode_printable(secret) else {
-        return false;
-    };
-    let Some(colon) = memchr::memchr(b':', &raw) else {
+    let Some((raw, colon)) = decoded_login(secret) else {
         return false;
     };
     let (user, pw) = (&raw[..colon], &raw[colon + 1..]);
@@ -478,10 +482,7 @@ pub fn npmrc_auth(secret: &[u8], whole: &[u8]) -> bool {
 /// the password's strength, unless it decodes to a stock placeholder, a
 /// template or the user name again.
 pub fn basic_auth_field(secret: &[u8]) -> bool {
-    let Some(raw) = decode_printable(secret) else {
-        return false;
-    };
-    let Some(colon) = memchr::memchr(b':', &raw) else {
+    let Some((raw, colon)) = decoded_login(secret) else {
         return false;
     };
     let (user, pw) = (&raw[..colon], &raw[colon + 1..]);
